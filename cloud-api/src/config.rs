@@ -1,0 +1,287 @@
+//! Settings of the control plane: defaults in code, then an optional TOML file, then
+//! `TSEEDER_*` environment variables (nested keys joined with `__`, e.g. `TSEEDER_MAIL__FROM`).
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A string that must never reach a log line.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Everything the server keeps on disk lives here: the SQLite file and the mail outbox.
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Address users reach the service at; links in emails point here and cookies are `Secure`
+    /// when it is https.
+    pub public_url: String,
+    /// Honour `X-Forwarded-For` for the client address; only behind a trusted reverse proxy.
+    pub trust_forwarded_for: bool,
+    pub mail: MailSettings,
+    pub captcha: CaptchaSettings,
+    pub sessions: SessionSettings,
+    pub limits: LimitSettings,
+    pub rate_limits: RateLimitSettings,
+    pub torrent_fetch: TorrentFetchSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            trust_forwarded_for: false,
+            mail: MailSettings::default(),
+            captcha: CaptchaSettings::default(),
+            sessions: SessionSettings::default(),
+            limits: LimitSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+            torrent_fetch: TorrentFetchSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailSettings {
+    pub from: String,
+    /// `smtp://user:pass@host:port` or `smtps://…`; when absent, mail goes to `<data_dir>/outbox`.
+    pub smtp_url: Option<Secret>,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            from: "tseeder <no-reply@tseeder.local>".to_owned(),
+            smtp_url: None,
+        }
+    }
+}
+
+/// A Turnstile-compatible captcha check; off unless both fields are set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaptchaSettings {
+    pub verify_url: Option<String>,
+    pub secret: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionSettings {
+    pub ttl_hours: u32,
+    pub email_verification_ttl_hours: u32,
+    pub password_reset_ttl_minutes: u32,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            ttl_hours: 24 * 30,
+            email_verification_ttl_hours: 48,
+            password_reset_ttl_minutes: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitSettings {
+    pub max_json_body_bytes: usize,
+    pub max_torrent_bytes: usize,
+    pub max_torrent_files: usize,
+    pub max_magnet_length: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            max_json_body_bytes: 64 * 1024,
+            max_torrent_bytes: 8 * 1024 * 1024,
+            max_torrent_files: 20_000,
+            max_magnet_length: 16 * 1024,
+        }
+    }
+}
+
+/// `count` requests per `per_seconds` window.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per_seconds: u32,
+}
+
+impl Rate {
+    pub const fn new(count: u32, per_seconds: u32) -> Rate {
+        Rate { count, per_seconds }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    pub register_per_ip: Rate,
+    pub login_per_ip: Rate,
+    pub login_per_account: Rate,
+    pub reset_per_ip: Rate,
+    pub reset_per_account: Rate,
+    pub jobs_per_ip: Rate,
+    pub jobs_per_account: Rate,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            register_per_ip: Rate::new(10, 3600),
+            login_per_ip: Rate::new(30, 300),
+            login_per_account: Rate::new(10, 300),
+            reset_per_ip: Rate::new(10, 3600),
+            reset_per_account: Rate::new(3, 3600),
+            jobs_per_ip: Rate::new(120, 3600),
+            jobs_per_account: Rate::new(60, 3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TorrentFetchSettings {
+    pub timeout_seconds: u64,
+    /// Lets `.torrent` URLs point at loopback and private networks. Off by default, so users
+    /// cannot make the server probe its own network.
+    pub allow_private_addresses: bool,
+}
+
+impl Default for TorrentFetchSettings {
+    fn default() -> Self {
+        TorrentFetchSettings {
+            timeout_seconds: 20,
+            allow_private_addresses: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads defaults, then `file` (when given), then `TSEEDER_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(
+            Env::prefixed("TSEEDER_")
+                .ignore(&["CONFIG", "ADMIN_PASSWORD", "LOG"])
+                .split("__"),
+        );
+        let settings: Settings = figment
+            .extract()
+            .map_err(|err| ConfigError(err.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = url::Url::parse(&self.public_url)
+            .map_err(|err| ConfigError(format!("public_url: {err}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError("public_url must be http or https".into()));
+        }
+        if self.captcha.verify_url.is_some() != self.captcha.secret.is_some() {
+            return Err(ConfigError(
+                "captcha needs both verify_url and secret, or neither".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("tseeder.db")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn public_url_trimmed(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let mut settings = Settings::default();
+        settings.mail.smtp_url = Some(Secret::new("smtp://user:hunter2@mail"));
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "tseeder.toml",
+                "listen = \"127.0.0.1:9000\"\n[mail]\nfrom = \"ops@example.org\"\n",
+            )?;
+            jail.set_env("TSEEDER_LISTEN", "127.0.0.1:9100");
+            jail.set_env("TSEEDER_RATE_LIMITS__LOGIN_PER_IP__COUNT", "3");
+            let settings =
+                Settings::load(Some(Path::new("tseeder.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen.port(), 9100);
+            assert_eq!(settings.mail.from, "ops@example.org");
+            assert_eq!(settings.rate_limits.login_per_ip.count, 3);
+            assert_eq!(settings.rate_limits.login_per_ip.per_seconds, 300);
+            assert_eq!(settings.data_dir, PathBuf::from("data"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn half_configured_captcha_is_refused() {
+        let mut settings = Settings::default();
+        settings.captcha.verify_url = Some("http://127.0.0.1:1/verify".into());
+        assert!(settings.validate().is_err());
+    }
+}

@@ -1,0 +1,462 @@
+//! Queries on users, sessions, API keys and one-time account tokens.
+
+use super::DbResult;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use tseeder_protocol::Role;
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub plan_id: String,
+    pub email_verified_at: Option<i64>,
+    pub suspended_at: Option<i64>,
+    pub suspended_reason: Option<String>,
+    pub created_at: i64,
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.email, u.password_hash, u.role, u.plan_id, u.email_verified_at, \
+     u.suspended_at, u.suspended_reason, u.created_at";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
+    let role: String = row.get("role")?;
+    Ok(UserRow {
+        id: row.get("id")?,
+        email: row.get("email")?,
+        password_hash: row.get("password_hash")?,
+        role: Role::parse(&role).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("unknown role {role}").into(),
+            )
+        })?,
+        plan_id: row.get("plan_id")?,
+        email_verified_at: row.get("email_verified_at")?,
+        suspended_at: row.get("suspended_at")?,
+        suspended_reason: row.get("suspended_reason")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+#[derive(Debug)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub email_verified_at: Option<i64>,
+    pub aup_accepted_at: Option<i64>,
+    pub now: i64,
+}
+
+pub fn insert_user(conn: &Connection, user: &NewUser<'_>) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO users (id, email, password_hash, role, email_verified_at, aup_accepted_at,
+                            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![
+            user.id,
+            user.email,
+            user.password_hash,
+            user.role.as_str(),
+            user.email_verified_at,
+            user.aup_accepted_at,
+            user.now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn user_by_email(conn: &Connection, email: &str) -> DbResult<Option<UserRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?1"),
+            params![email],
+            user_from_row,
+        )
+        .optional()?)
+}
+
+pub fn user_by_id(conn: &Connection, id: &str) -> DbResult<Option<UserRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"),
+            params![id],
+            user_from_row,
+        )
+        .optional()?)
+}
+
+pub fn mark_email_verified(conn: &Connection, user_id: &str, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?2), updated_at = ?2
+         WHERE id = ?1",
+        params![user_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn set_password_hash(conn: &Connection, user_id: &str, hash: &str, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+        params![user_id, hash, now],
+    )?;
+    Ok(())
+}
+
+pub fn set_role(conn: &Connection, user_id: &str, role: Role, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
+        params![user_id, role.as_str(), now],
+    )?;
+    Ok(())
+}
+
+/// Suspends with a reason, or lifts the suspension when `suspension` is `None`.
+pub fn set_suspension(
+    conn: &Connection,
+    user_id: &str,
+    suspension: Option<&str>,
+    now: i64,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE users SET suspended_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
+                          suspended_reason = ?2, updated_at = ?3
+         WHERE id = ?1",
+        params![user_id, suspension, now],
+    )?;
+    Ok(())
+}
+
+/// Users whose email contains `query` (all when empty), newest first, with the total count.
+pub fn search_users(
+    conn: &Connection,
+    query: &str,
+    limit: u32,
+    offset: u64,
+) -> DbResult<(Vec<UserRow>, u64)> {
+    let pattern = format!("%{}%", escape_like(query));
+    let total: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM users u WHERE u.email LIKE ?1 ESCAPE '\\' OR u.id = ?2",
+        params![pattern, query],
+        |row| row.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {USER_COLUMNS} FROM users u
+         WHERE u.email LIKE ?1 ESCAPE '\\' OR u.id = ?2
+         ORDER BY u.created_at DESC, u.id LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = stmt
+        .query_map(params![pattern, query, limit, offset as i64], user_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total as u64))
+}
+
+/// Makes `%`, `_` and `\` in user input match themselves in a LIKE pattern.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        id: row.get("sid")?,
+        user_id: row.get("user_id")?,
+        csrf_token: row.get("csrf_token")?,
+        ip: row.get("ip")?,
+        user_agent: row.get("user_agent")?,
+        created_at: row.get("s_created_at")?,
+        last_seen_at: row.get("last_seen_at")?,
+        expires_at: row.get("expires_at")?,
+    })
+}
+
+const SESSION_COLUMNS: &str = "s.id AS sid, s.user_id, s.csrf_token, s.ip, s.user_agent, \
+     s.created_at AS s_created_at, s.last_seen_at, s.expires_at";
+
+#[derive(Debug)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub token_hash: &'a [u8],
+    pub csrf_token: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub fn insert_session(conn: &Connection, session: &NewSession<'_>) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, token_hash, csrf_token, ip, user_agent, created_at,
+                               last_seen_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+        params![
+            session.id,
+            session.user_id,
+            session.token_hash,
+            session.csrf_token,
+            session.ip,
+            session.user_agent,
+            session.now,
+            session.expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// The live (not revoked, not expired) session with this token hash, and its user.
+pub fn live_session_by_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: i64,
+) -> DbResult<Option<(SessionRow, UserRow)>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2"
+            ),
+            params![token_hash, now],
+            |row| Ok((session_from_row(row)?, user_from_row(row)?)),
+        )
+        .optional()?)
+}
+
+/// Records activity at most once a minute per session, to keep reads from turning into writes.
+pub fn touch_session(conn: &Connection, session_id: &str, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2 - 60000",
+        params![session_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn live_sessions_of_user(
+    conn: &Connection,
+    user_id: &str,
+    now: i64,
+) -> DbResult<Vec<SessionRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions s
+         WHERE s.user_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+         ORDER BY s.last_seen_at DESC"
+    ))?;
+    let rows = stmt
+        .query_map(params![user_id, now], session_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn count_live_sessions(conn: &Connection, user_id: &str, now: i64) -> DbResult<u32> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+        params![user_id, now],
+        |row| row.get(0),
+    )?)
+}
+
+/// Revokes one of the user's sessions; false when the user has no such live session.
+pub fn revoke_session(
+    conn: &Connection,
+    user_id: &str,
+    session_id: &str,
+    now: i64,
+) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE sessions SET revoked_at = ?3
+         WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+        params![session_id, user_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn revoke_all_sessions(conn: &Connection, user_id: &str, now: i64) -> DbResult<usize> {
+    Ok(conn.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user_id, now],
+    )?)
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+fn api_key_from_row(row: &Row<'_>) -> rusqlite::Result<ApiKeyRow> {
+    Ok(ApiKeyRow {
+        id: row.get("kid")?,
+        user_id: row.get("user_id")?,
+        name: row.get("name")?,
+        prefix: row.get("prefix")?,
+        created_at: row.get("k_created_at")?,
+        last_used_at: row.get("last_used_at")?,
+    })
+}
+
+const API_KEY_COLUMNS: &str =
+    "k.id AS kid, k.user_id, k.name, k.prefix, k.created_at AS k_created_at, k.last_used_at";
+
+#[derive(Debug)]
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub key_hash: &'a [u8],
+    pub now: i64,
+}
+
+pub fn insert_api_key(conn: &Connection, key: &NewApiKey<'_>) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            key.id,
+            key.user_id,
+            key.name,
+            key.prefix,
+            key.key_hash,
+            key.now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn live_api_key_by_hash(
+    conn: &Connection,
+    key_hash: &[u8],
+) -> DbResult<Option<(ApiKeyRow, UserRow)>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {API_KEY_COLUMNS}, {USER_COLUMNS}
+                 FROM api_keys k JOIN users u ON u.id = k.user_id
+                 WHERE k.key_hash = ?1 AND k.revoked_at IS NULL"
+            ),
+            params![key_hash],
+            |row| Ok((api_key_from_row(row)?, user_from_row(row)?)),
+        )
+        .optional()?)
+}
+
+pub fn touch_api_key(conn: &Connection, key_id: &str, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE api_keys SET last_used_at = ?2
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2 - 60000)",
+        params![key_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn live_api_keys_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<ApiKeyRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {API_KEY_COLUMNS} FROM api_keys k
+         WHERE k.user_id = ?1 AND k.revoked_at IS NULL ORDER BY k.created_at DESC"
+    ))?;
+    let rows = stmt
+        .query_map(params![user_id], api_key_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn revoke_api_key(conn: &Connection, user_id: &str, key_id: &str, now: i64) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+        params![key_id, user_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// What a one-time account token proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+pub fn insert_account_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    user_id: &str,
+    purpose: TokenPurpose,
+    now: i64,
+    expires_at: i64,
+) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![token_hash, user_id, purpose.as_str(), now, expires_at],
+    )?;
+    Ok(())
+}
+
+/// Marks an unused, unexpired token used and names its user; `None` when it is not valid.
+pub fn consume_account_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    purpose: TokenPurpose,
+    now: i64,
+) -> DbResult<Option<String>> {
+    Ok(conn
+        .query_row(
+            "UPDATE account_tokens SET used_at = ?3
+             WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3
+             RETURNING user_id",
+            params![token_hash, purpose.as_str(), now],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// Retires every outstanding token of this purpose, so only the newest link works.
+pub fn retire_account_tokens(
+    conn: &Connection,
+    user_id: &str,
+    purpose: TokenPurpose,
+    now: i64,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE account_tokens SET used_at = ?3
+         WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
+        params![user_id, purpose.as_str(), now],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Queries on plans and on what a user currently uses of theirs.
+
+use super::DbResult;
+use rusqlite::{params, Connection, Row};
+use tseeder_protocol::Plan;
+
+fn plan_from_row(row: &Row<'_>) -> rusqlite::Result<Plan> {
+    Ok(Plan {
+        id: row.get("id")?,
+        name: row.get("name")?,
+        max_active_jobs: row.get("max_active_jobs")?,
+        max_storage_bytes: row.get::<_, i64>("max_storage_bytes")? as u64,
+        max_job_bytes: row.get::<_, i64>("max_job_bytes")? as u64,
+        retention_days: row.get("retention_days")?,
+        price_cents: row.get("price_cents")?,
+    })
+}
+
+const PLAN_COLUMNS: &str =
+    "id, name, max_active_jobs, max_storage_bytes, max_job_bytes, retention_days, price_cents";
+
+pub fn list_plans(conn: &Connection) -> DbResult<Vec<Plan>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {PLAN_COLUMNS} FROM plans ORDER BY sort_order"
+    ))?;
+    let plans = stmt
+        .query_map([], plan_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(plans)
+}
+
+pub fn plan_of_user(conn: &Connection, user_id: &str) -> DbResult<Plan> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT {PLAN_COLUMNS} FROM plans
+             WHERE id = (SELECT plan_id FROM users WHERE id = ?1)"
+        ),
+        params![user_id],
+        plan_from_row,
+    )?)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct UsageCounts {
+    pub active_jobs: u32,
+    pub total_jobs: u64,
+    pub storage_bytes: u64,
+}
+
+/// Jobs that hold a slot, all jobs, and the bytes of completed jobs the user keeps.
+pub fn usage_of_user(conn: &Connection, user_id: &str) -> DbResult<UsageCounts> {
+    Ok(conn.query_row(
+        "SELECT
+             COALESCE(SUM(status NOT IN ('completed', 'cancelled', 'failed')), 0),
+             COUNT(*),
+             COALESCE(SUM(CASE WHEN status = 'completed' THEN total_bytes ELSE 0 END), 0)
+         FROM jobs WHERE user_id = ?1",
+        params![user_id],
+        |row| {
+            Ok(UsageCounts {
+                active_jobs: row.get::<_, i64>(0)? as u32,
+                total_jobs: row.get::<_, i64>(1)? as u64,
+                storage_bytes: row.get::<_, i64>(2)? as u64,
+            })
+        },
+    )?)
+}

@@ -1,0 +1,102 @@
+//! Request extractors that answer in the API's error format instead of axum's plain text.
+
+use crate::error::ApiError;
+use crate::service::{Principal, RequestMeta};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Malformed JSON is 400, a well-formed body of the wrong shape 422, a missing
+/// `Content-Type: application/json` 415 and an oversized body 413.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonSyntaxError(err) => ApiError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON: {}", err.body_text()),
+        ),
+        JsonRejection::JsonDataError(err) => {
+            ApiError::unprocessable("invalid_body", err.body_text())
+        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType {
+            message: "send the body as application/json".into(),
+        },
+        JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge { limit: 0 }
+        }
+        other => ApiError::bad_request("bad_body", other.body_text()),
+    }
+}
+
+/// Query-string parameters; unknown values of known parameters are 400.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Query(value))
+            .map_err(|err: QueryRejection| ApiError::bad_request("invalid_query", err.body_text()))
+    }
+}
+
+/// The authenticated caller, placed in the request by the access guard.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Auth)
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// Client address and user agent, placed in the request by the access guard.
+#[derive(Debug, Clone)]
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Meta(
+            parts
+                .extensions
+                .get::<RequestMeta>()
+                .cloned()
+                .unwrap_or_default(),
+        ))
+    }
+}

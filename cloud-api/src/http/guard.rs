@@ -1,0 +1,172 @@
+//! The one access mechanism: every route passes through [`guard`] with the least role it needs.
+//! It identifies the caller (API key or session cookie), refuses anonymous, suspended and
+//! under-privileged callers, and demands the CSRF token on writes made with a cookie.
+
+use super::cookies;
+use crate::crypto::constant_time_eq;
+use crate::error::ApiError;
+use crate::service::accounts::suspended_error;
+use crate::service::{Credential, Principal, RequestMeta, Services};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use tseeder_protocol::Role;
+
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; a signed-in caller is still recognised.
+    Public,
+    /// Signed-in callers holding at least this role.
+    AtLeast(Role),
+}
+
+impl Access {
+    pub fn label(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::AtLeast(role) => role.as_str(),
+        }
+    }
+}
+
+pub async fn guard(
+    State((services, access)): State<(Services, Access)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let meta = request_meta(&services, &req);
+    let principal = match identify(&services, req.headers(), &meta).await {
+        Ok(principal) => principal,
+        Err(err) => return err.into_response(),
+    };
+    if let Access::AtLeast(least) = access {
+        let Some(principal) = &principal else {
+            return ApiError::Unauthenticated.into_response();
+        };
+        if principal.user.suspended_at.is_some() {
+            return suspended_error().into_response();
+        }
+        if principal.role() < least {
+            return ApiError::forbidden(
+                "insufficient_role",
+                format!("this needs the {} role or higher", least.as_str()),
+            )
+            .into_response();
+        }
+        if let Err(err) = check_csrf(&services, principal, req.method(), req.headers(), &meta).await
+        {
+            return err.into_response();
+        }
+    }
+    if let Some(principal) = principal {
+        req.extensions_mut().insert(principal);
+    }
+    req.extensions_mut().insert(meta);
+    next.run(req).await
+}
+
+fn request_meta(services: &Services, req: &Request) -> RequestMeta {
+    let forwarded = services
+        .settings()
+        .trust_forwarded_for
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|ip| ip.trim().to_owned())
+                .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        })
+        .flatten();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    RequestMeta {
+        ip: forwarded.or(peer),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// An `Authorization` header must hold a valid key; a stale cookie only makes the caller
+/// anonymous.
+async fn identify(
+    services: &Services,
+    headers: &HeaderMap,
+    meta: &RequestMeta,
+) -> Result<Option<Principal>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let secret = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        return match services.authenticate_api_key(secret).await? {
+            Some(principal) => Ok(Some(principal)),
+            None => {
+                services
+                    .record_bad_credential("invalid_api_key", meta)
+                    .await;
+                Err(ApiError::Unauthorized {
+                    code: "invalid_api_key",
+                    message: "the API key is not valid or was revoked".into(),
+                })
+            }
+        };
+    }
+    let Some(token) = cookies::session_token(headers) else {
+        return Ok(None);
+    };
+    let principal = services.authenticate_session(&token).await?;
+    if principal.is_none() {
+        services
+            .record_bad_credential("invalid_session", meta)
+            .await;
+    }
+    Ok(principal)
+}
+
+async fn check_csrf(
+    services: &Services,
+    principal: &Principal,
+    method: &Method,
+    headers: &HeaderMap,
+    meta: &RequestMeta,
+) -> Result<(), ApiError> {
+    let Credential::Session { csrf_token, .. } = &principal.credential else {
+        return Ok(());
+    };
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let sent = headers
+        .get(CSRF_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if constant_time_eq(sent, csrf_token.as_bytes()) {
+        return Ok(());
+    }
+    services
+        .security_event(
+            "csrf_rejected",
+            Some(principal.user.id.clone()),
+            Some(principal.user.email.clone()),
+            meta,
+            serde_json::json!({ "method": method.as_str() }),
+        )
+        .await;
+    Err(ApiError::forbidden(
+        "csrf_failed",
+        "missing or wrong X-CSRF-Token header for a signed-in write",
+    ))
+}

@@ -1,0 +1,125 @@
+//! Account, session and API key endpoints.
+
+use crate::error::ApiResult;
+use crate::http::cookies;
+use crate::http::extract::{Auth, Json, Meta};
+use crate::service::Services;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tseeder_protocol::{
+    Ack, ApiKeyView, CreateApiKey, CreatedApiKey, EmailRequest, LoginRequest, PasswordResetConfirm,
+    RegisterRequest, SessionInfo, SessionView, TokenRequest, User,
+};
+
+pub async fn register(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, axum::Json<User>)> {
+    let user = services.register(&meta, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(user)))
+}
+
+pub async fn verify_email(
+    State(services): State<Services>,
+    Json(req): Json<TokenRequest>,
+) -> ApiResult<axum::Json<Ack>> {
+    services.verify_email(&req.token).await.map(axum::Json)
+}
+
+pub async fn resend_verification(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<EmailRequest>,
+) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+    let ack = services.resend_verification(&meta, &req.email).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+}
+
+pub async fn login(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let login = services.login(&meta, req).await?;
+    let cookie = cookies::set_session(services.settings(), &login.session_token);
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(login.info)).into_response())
+}
+
+pub async fn logout(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<Response> {
+    let ack = services.logout(&principal).await?;
+    let cookie = cookies::clear_session(services.settings());
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(ack)).into_response())
+}
+
+pub async fn me(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> axum::Json<SessionInfo> {
+    axum::Json(services.me(&principal))
+}
+
+pub async fn request_password_reset(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<EmailRequest>,
+) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+    let ack = services.request_password_reset(&meta, &req.email).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+}
+
+pub async fn confirm_password_reset(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<PasswordResetConfirm>,
+) -> ApiResult<axum::Json<Ack>> {
+    services
+        .confirm_password_reset(&meta, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn list_sessions(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Vec<SessionView>>> {
+    services.list_sessions(&principal).await.map(axum::Json)
+}
+
+pub async fn revoke_session(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.revoke_session(&principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_api_keys(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Vec<ApiKeyView>>> {
+    services.list_api_keys(&principal).await.map(axum::Json)
+}
+
+pub async fn create_api_key(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Json(req): Json<CreateApiKey>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedApiKey>)> {
+    let created = services.create_api_key(&principal, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+pub async fn revoke_api_key(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.revoke_api_key(&principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,189 @@
+//! Job, plan and usage endpoints.
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{Auth, Json, Meta, Query};
+use crate::service::jobs::{JobAction, JobInput};
+use crate::service::{Paging, Services};
+use axum::extract::multipart::{Multipart, MultipartError};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tseeder_protocol::{CreateJob, Job, JobDetail, JobEvent, JobStatus, Page, Plan, Usage};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListJobsQuery {
+    pub status: Option<JobStatus>,
+    /// Part of the job name.
+    pub q: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+pub async fn create(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<CreateJob>,
+) -> ApiResult<(StatusCode, axum::Json<JobDetail>)> {
+    let input = match (req.magnet, req.torrent_url) {
+        (Some(magnet), None) => JobInput::Magnet(magnet),
+        (None, Some(url)) => JobInput::TorrentUrl(url),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "invalid_body",
+                "give exactly one of `magnet` or `torrentUrl`",
+            ))
+        }
+    };
+    let detail = services
+        .create_job(&principal, &meta, input, req.selected_files)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(detail)))
+}
+
+/// `multipart/form-data` with a `torrent` file part and an optional `selectedFiles` part holding
+/// a JSON array of file indexes.
+pub async fn upload(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, axum::Json<JobDetail>)> {
+    let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType {
+        message: "send the .torrent as multipart/form-data".into(),
+    })?;
+    let mut torrent = None;
+    let mut selected = None;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("torrent") => torrent = Some(field.bytes().await.map_err(multipart_error)?),
+            Some("selectedFiles") => {
+                let text = field.text().await.map_err(multipart_error)?;
+                selected = Some(serde_json::from_str::<Vec<u32>>(&text).map_err(|_| {
+                    ApiError::unprocessable(
+                        "invalid_selection",
+                        "selectedFiles must be a JSON array of file indexes",
+                    )
+                })?);
+            }
+            _ => {}
+        }
+    }
+    let torrent = torrent.ok_or_else(|| {
+        ApiError::unprocessable(
+            "invalid_body",
+            "attach the .torrent file as the `torrent` part",
+        )
+    })?;
+    let detail = services
+        .create_job(
+            &principal,
+            &meta,
+            JobInput::TorrentFile(torrent.to_vec()),
+            selected,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(detail)))
+}
+
+fn multipart_error(err: MultipartError) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge { limit: 0 }
+    } else {
+        ApiError::bad_request("malformed_multipart", err.body_text())
+    }
+}
+
+pub async fn list(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Query(query): Query<ListJobsQuery>,
+) -> ApiResult<axum::Json<Page<Job>>> {
+    let paging = Paging::new(query.page, query.per_page);
+    services
+        .list_jobs(&principal, query.status, query.q, paging)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn get(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<JobDetail>> {
+    services.job_detail(&principal, &id).await.map(axum::Json)
+}
+
+pub async fn events(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<JobEvent>>> {
+    services.job_events(&principal, &id).await.map(axum::Json)
+}
+
+pub async fn delete(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.delete_job(&principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn act(
+    services: Services,
+    auth: Auth,
+    id: String,
+    action: JobAction,
+) -> ApiResult<axum::Json<Job>> {
+    services
+        .act_on_job(&auth.0, &id, action)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn pause(
+    State(s): State<Services>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Job>> {
+    act(s, auth, id, JobAction::Pause).await
+}
+
+pub async fn resume(
+    State(s): State<Services>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Job>> {
+    act(s, auth, id, JobAction::Resume).await
+}
+
+pub async fn cancel(
+    State(s): State<Services>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Job>> {
+    act(s, auth, id, JobAction::Cancel).await
+}
+
+pub async fn retry(
+    State(s): State<Services>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Job>> {
+    act(s, auth, id, JobAction::Retry).await
+}
+
+pub async fn plans(State(services): State<Services>) -> ApiResult<axum::Json<Vec<Plan>>> {
+    services.list_plans().await.map(axum::Json)
+}
+
+pub async fn usage(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Usage>> {
+    services.usage(&principal).await.map(axum::Json)
+}

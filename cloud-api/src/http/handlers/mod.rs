@@ -1,0 +1,7 @@
+//! HTTP adapters: each handler unpacks the request, calls one service function and shapes the
+//! answer. No behaviour lives here.
+
+pub mod accounts;
+pub mod admin;
+pub mod jobs;
+pub mod system;

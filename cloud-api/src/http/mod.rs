@@ -1,0 +1,47 @@
+//! The HTTP face of the control plane: the router built from the route table, the access guard,
+//! extractors and the handlers.
+
+mod cookies;
+pub mod extract;
+pub mod guard;
+pub mod handlers;
+mod openapi;
+pub mod routes;
+
+pub use cookies::SESSION_COOKIE;
+pub use guard::{Access, CSRF_HEADER};
+
+use crate::service::Services;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::Router;
+use std::sync::{Arc, OnceLock};
+use tower_http::trace::TraceLayer;
+
+/// Method, path and access of every route, for tests and tooling.
+pub fn route_table(
+    settings: &crate::config::Settings,
+) -> Vec<(axum::http::Method, &'static str, Access)> {
+    routes::api_routes(settings, Arc::new(OnceLock::new()))
+        .into_iter()
+        .map(|r| (r.method, r.path, r.access))
+        .collect()
+}
+
+pub fn router(services: Services) -> Router {
+    let openapi = Arc::new(OnceLock::new());
+    let routes = routes::api_routes(services.settings(), Arc::clone(&openapi));
+    let _ = openapi.set(openapi::document(&routes));
+    let json_limit = services.settings().limits.max_json_body_bytes;
+    let mut router = Router::new();
+    for route in routes {
+        let guard = from_fn_with_state((services.clone(), route.access), guard::guard);
+        router = router.route(route.path, route.handler.route_layer(guard));
+    }
+    router
+        .fallback(handlers::system::not_found)
+        .method_not_allowed_fallback(handlers::system::method_not_allowed)
+        .layer(DefaultBodyLimit::max(json_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(services)
+}

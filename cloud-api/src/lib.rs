@@ -1,0 +1,17 @@
+//! tseeder's control plane: accounts, sessions, RBAC, jobs and plans behind a JSON API, on
+//! SQLite. The `tseeder-cloud` binary is a thin command line over [`server::launch`].
+
+pub mod captcha;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod ratelimit;
+pub mod server;
+pub mod service;
+pub mod torrent;
+
+pub use config::Settings;
+pub use server::launch;

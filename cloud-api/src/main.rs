@@ -1,0 +1,117 @@
+//! `tseeder-cloud`: run the control plane, or manage it from the command line.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+use tseeder_cloud::{server, Settings};
+use tseeder_protocol::Role;
+
+#[derive(Parser)]
+#[command(name = "tseeder-cloud", version, about = "tseeder control plane")]
+struct Cli {
+    /// TOML configuration file; `TSEEDER_*` environment variables override it.
+    #[arg(long, global = true, env = "TSEEDER_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve,
+    /// Operator tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminTask {
+    /// Create a verified account, e.g. the first superadmin. The password is read from
+    /// `TSEEDER_ADMIN_PASSWORD` or, when that is unset, from standard input.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TSEEDER_LOG")
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Admin {
+            task: AdminTask::CreateUser { email, role },
+        } => create_user(settings, &email, &role).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    server::launch(settings, listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+async fn create_user(settings: Settings, email: &str, role: &str) -> anyhow::Result<()> {
+    let Some(role) = Role::parse(role) else {
+        bail!("unknown role {role:?}; use user, support, admin or superadmin");
+    };
+    let password = match std::env::var("TSEEDER_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut input = String::new();
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .context("reading the password from standard input")?;
+            input.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let services = server::start_services(settings).await?;
+    let user = services
+        .create_user_directly(email, password, role)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!(
+        "created {} ({}) with id {}",
+        user.email,
+        user.role.as_str(),
+        user.id
+    );
+    Ok(())
+}

@@ -1,0 +1,509 @@
+//! Accounts: registration with email verification, login and logout, and password reset.
+
+use super::{user_view, Credential, Principal, RequestMeta, Services};
+use crate::crypto;
+use crate::db::accounts::{self as q, NewSession, NewUser, TokenPurpose};
+use crate::db::{self, DbError};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::Email;
+use tseeder_protocol::{
+    Ack, LoginRequest, PasswordResetConfirm, RegisterRequest, Role, SessionInfo, User,
+};
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// A freshly opened session: what to show the client, and the secret for its cookie.
+#[derive(Debug)]
+pub struct NewLogin {
+    pub info: SessionInfo,
+    pub session_token: String,
+}
+
+/// Lowercases and checks an email address; the stored form is always this one.
+pub fn normalize_email(raw: &str) -> ApiResult<String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.parse::<lettre::Address>().is_ok()
+        && email
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
+    if !valid {
+        return Err(ApiError::unprocessable(
+            "invalid_email",
+            "enter a valid email address",
+        ));
+    }
+    Ok(email)
+}
+
+pub fn check_password_rules(password: &str) -> ApiResult<()> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(ApiError::unprocessable(
+            "weak_password",
+            format!("passwords need {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || crypto::hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+async fn password_matches(password: String, stored: Option<String>) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || crypto::verify_password(&password, stored.as_deref()))
+        .await
+        .map_err(ApiError::internal)
+}
+
+impl Services {
+    pub async fn register(&self, meta: &RequestMeta, req: RegisterRequest) -> ApiResult<User> {
+        let limits = &self.settings().rate_limits;
+        self.rate_limit("register", &ip_key(meta), limits.register_per_ip, meta)
+            .await?;
+        let email = normalize_email(&req.email)?;
+        check_password_rules(&req.password)?;
+        if !req.accepted_aup {
+            return Err(ApiError::unprocessable(
+                "aup_not_accepted",
+                "you must accept the acceptable use policy",
+            ));
+        }
+        self.check_captcha(meta, &email, req.captcha_token.as_deref())
+            .await?;
+
+        let password_hash = hash_password(req.password).await?;
+        let user_id = uuid::Uuid::now_v7().to_string();
+        let token = crypto::random_token(32);
+        let token_hash = crypto::token_hash(&token);
+        let ttl_ms = i64::from(self.settings().sessions.email_verification_ttl_hours) * 3_600_000;
+        let now = db::now_ms();
+        let (uid, mail) = (user_id.clone(), email.clone());
+        let created = self
+            .db()
+            .transaction(move |tx| {
+                q::insert_user(
+                    tx,
+                    &NewUser {
+                        id: &uid,
+                        email: &mail,
+                        password_hash: &password_hash,
+                        role: Role::User,
+                        email_verified_at: None,
+                        aup_accepted_at: Some(now),
+                        now,
+                    },
+                )?;
+                q::insert_account_token(
+                    tx,
+                    &token_hash,
+                    &uid,
+                    TokenPurpose::VerifyEmail,
+                    now,
+                    now + ttl_ms,
+                )?;
+                q::user_by_id(tx, &uid)
+            })
+            .await
+            .map_err(|err| {
+                if err.is_unique_violation() {
+                    ApiError::conflict("email_taken", "an account with this email already exists")
+                } else {
+                    err.into()
+                }
+            })?
+            .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
+        self.send_verification(&email, &token).await;
+        Ok(user_view(&created))
+    }
+
+    async fn check_captcha(
+        &self,
+        meta: &RequestMeta,
+        email: &str,
+        token: Option<&str>,
+    ) -> ApiResult<()> {
+        let Some(verifier) = &self.inner.captcha else {
+            return Ok(());
+        };
+        let token = token
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::unprocessable("captcha_required", "complete the captcha to continue")
+            })?;
+        let passed = verifier
+            .verify(token, meta.ip.as_deref())
+            .await
+            .map_err(|err| {
+                tracing::warn!(%err, "captcha verification unavailable");
+                ApiError::Upstream {
+                    code: "captcha_unavailable",
+                    message: "the captcha check is unavailable; try again shortly".into(),
+                }
+            })?;
+        if !passed {
+            self.security_event(
+                "captcha_failed",
+                None,
+                Some(email.to_owned()),
+                meta,
+                serde_json::json!({}),
+            )
+            .await;
+            return Err(ApiError::forbidden(
+                "captcha_failed",
+                "the captcha was not accepted; try again",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn send_verification(&self, email: &str, token: &str) {
+        let link = format!(
+            "{}/verify-email?token={token}",
+            self.settings().public_url_trimmed()
+        );
+        let mail = Email {
+            to: email.to_owned(),
+            subject: "Confirm your tseeder account".into(),
+            text: format!(
+                "Welcome to tseeder.\r\n\r\nConfirm your email address by opening this link:\r\n\r\n{link}\r\n\r\nIf you did not create an account, ignore this message.\r\n"
+            ),
+        };
+        if let Err(err) = self.mailer().send(mail).await {
+            tracing::error!(%err, "verification mail not sent");
+        }
+    }
+
+    pub async fn verify_email(&self, token: &str) -> ApiResult<Ack> {
+        let token_hash = crypto::token_hash(token.trim());
+        let now = db::now_ms();
+        let verified = self
+            .db()
+            .transaction(move |tx| {
+                let Some(user_id) =
+                    q::consume_account_token(tx, &token_hash, TokenPurpose::VerifyEmail, now)?
+                else {
+                    return Ok(false);
+                };
+                q::mark_email_verified(tx, &user_id, now)?;
+                Ok(true)
+            })
+            .await?;
+        if !verified {
+            return Err(ApiError::bad_request(
+                "invalid_token",
+                "this link is invalid, already used or expired",
+            ));
+        }
+        Ok(Ack {
+            ok: true,
+            message: "email address confirmed; you can sign in".into(),
+        })
+    }
+
+    /// Sends a new verification link when the address belongs to an unverified account. The
+    /// answer is the same either way, so it does not reveal who has an account.
+    pub async fn resend_verification(&self, meta: &RequestMeta, raw_email: &str) -> ApiResult<Ack> {
+        let email = normalize_email(raw_email)?;
+        let limits = &self.settings().rate_limits;
+        self.rate_limit("verify-resend", &ip_key(meta), limits.reset_per_ip, meta)
+            .await?;
+        self.rate_limit("verify-resend", &email, limits.reset_per_account, meta)
+            .await?;
+        let token = crypto::random_token(32);
+        let token_hash = crypto::token_hash(&token);
+        let ttl_ms = i64::from(self.settings().sessions.email_verification_ttl_hours) * 3_600_000;
+        let now = db::now_ms();
+        let lookup = email.clone();
+        let should_send = self
+            .db()
+            .transaction(move |tx| {
+                let Some(user) = q::user_by_email(tx, &lookup)? else {
+                    return Ok(false);
+                };
+                if user.email_verified_at.is_some() {
+                    return Ok(false);
+                }
+                q::retire_account_tokens(tx, &user.id, TokenPurpose::VerifyEmail, now)?;
+                q::insert_account_token(
+                    tx,
+                    &token_hash,
+                    &user.id,
+                    TokenPurpose::VerifyEmail,
+                    now,
+                    now + ttl_ms,
+                )?;
+                Ok(true)
+            })
+            .await?;
+        if should_send {
+            self.send_verification(&email, &token).await;
+        }
+        Ok(Ack {
+            ok: true,
+            message: "if that account is waiting for confirmation, a new link is on its way".into(),
+        })
+    }
+
+    pub async fn login(&self, meta: &RequestMeta, req: LoginRequest) -> ApiResult<NewLogin> {
+        let limits = &self.settings().rate_limits;
+        self.rate_limit("login", &ip_key(meta), limits.login_per_ip, meta)
+            .await?;
+        let email = req.email.trim().to_lowercase();
+        self.rate_limit("login", &email, limits.login_per_account, meta)
+            .await?;
+
+        let lookup = email.clone();
+        let user = self
+            .db()
+            .call(move |conn| q::user_by_email(conn, &lookup))
+            .await?;
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let user = match user {
+            Some(user) if password_matches(req.password, stored).await? => user,
+            other => {
+                // Still spend the hashing work when there is no such user.
+                if other.is_none() {
+                    let _ = password_matches(String::new(), None).await;
+                }
+                self.security_event(
+                    "login_failed",
+                    other.map(|u| u.id),
+                    Some(email),
+                    meta,
+                    serde_json::json!({}),
+                )
+                .await;
+                return Err(ApiError::Unauthorized {
+                    code: "invalid_credentials",
+                    message: "wrong email or password".into(),
+                });
+            }
+        };
+        if user.suspended_at.is_some() {
+            self.security_event(
+                "suspended_login",
+                Some(user.id.clone()),
+                Some(user.email.clone()),
+                meta,
+                serde_json::json!({}),
+            )
+            .await;
+            return Err(suspended_error());
+        }
+        if user.email_verified_at.is_none() {
+            return Err(ApiError::forbidden(
+                "email_not_verified",
+                "confirm your email address first; we can send the link again",
+            ));
+        }
+        self.open_session(meta, user).await
+    }
+
+    async fn open_session(&self, meta: &RequestMeta, user: q::UserRow) -> ApiResult<NewLogin> {
+        let session_token = crypto::random_token(32);
+        let token_hash = crypto::token_hash(&session_token);
+        let csrf_token = crypto::random_token(32);
+        let session_id = uuid::Uuid::new_v4().to_string();
+        let now = db::now_ms();
+        let expires_at = now + i64::from(self.settings().sessions.ttl_hours) * 3_600_000;
+        let (ip, agent) = (
+            meta.ip.clone(),
+            meta.user_agent
+                .as_deref()
+                .map(|ua| ua.chars().take(300).collect::<String>()),
+        );
+        let (sid, csrf, uid) = (session_id.clone(), csrf_token.clone(), user.id.clone());
+        self.db()
+            .call(move |conn| {
+                q::insert_session(
+                    conn,
+                    &NewSession {
+                        id: &sid,
+                        user_id: &uid,
+                        token_hash: &token_hash,
+                        csrf_token: &csrf,
+                        ip: ip.as_deref(),
+                        user_agent: agent.as_deref(),
+                        now,
+                        expires_at,
+                    },
+                )
+            })
+            .await?;
+        Ok(NewLogin {
+            info: SessionInfo {
+                user: user_view(&user),
+                csrf_token: Some(csrf_token),
+            },
+            session_token,
+        })
+    }
+
+    /// Ends the caller's session; with an API key there is nothing to end.
+    pub async fn logout(&self, principal: &Principal) -> ApiResult<Ack> {
+        if let Credential::Session { id, .. } = &principal.credential {
+            let (uid, sid, now) = (principal.user.id.clone(), id.clone(), db::now_ms());
+            self.db()
+                .call(move |conn| q::revoke_session(conn, &uid, &sid, now))
+                .await?;
+        }
+        Ok(Ack {
+            ok: true,
+            message: "signed out".into(),
+        })
+    }
+
+    pub fn me(&self, principal: &Principal) -> SessionInfo {
+        SessionInfo {
+            user: user_view(&principal.user),
+            csrf_token: match &principal.credential {
+                Credential::Session { csrf_token, .. } => Some(csrf_token.clone()),
+                Credential::ApiKey { .. } => None,
+            },
+        }
+    }
+
+    /// Mails a reset link when the account exists; answers the same either way.
+    pub async fn request_password_reset(
+        &self,
+        meta: &RequestMeta,
+        raw_email: &str,
+    ) -> ApiResult<Ack> {
+        let email = normalize_email(raw_email)?;
+        let limits = &self.settings().rate_limits;
+        self.rate_limit("reset", &ip_key(meta), limits.reset_per_ip, meta)
+            .await?;
+        self.rate_limit("reset", &email, limits.reset_per_account, meta)
+            .await?;
+        let token = crypto::random_token(32);
+        let token_hash = crypto::token_hash(&token);
+        let ttl_ms = i64::from(self.settings().sessions.password_reset_ttl_minutes) * 60_000;
+        let now = db::now_ms();
+        let lookup = email.clone();
+        let issued = self
+            .db()
+            .transaction(move |tx| {
+                let Some(user) = q::user_by_email(tx, &lookup)? else {
+                    return Ok(false);
+                };
+                q::retire_account_tokens(tx, &user.id, TokenPurpose::PasswordReset, now)?;
+                q::insert_account_token(
+                    tx,
+                    &token_hash,
+                    &user.id,
+                    TokenPurpose::PasswordReset,
+                    now,
+                    now + ttl_ms,
+                )?;
+                Ok(true)
+            })
+            .await?;
+        if issued {
+            let link = format!(
+                "{}/reset-password?token={token}",
+                self.settings().public_url_trimmed()
+            );
+            let minutes = self.settings().sessions.password_reset_ttl_minutes;
+            let mail = Email {
+                to: email,
+                subject: "Reset your tseeder password".into(),
+                text: format!(
+                    "Someone asked to reset the password of this tseeder account.\r\n\r\nChoose a new password within {minutes} minutes:\r\n\r\n{link}\r\n\r\nIf it was not you, ignore this message; your password stays as it is.\r\n"
+                ),
+            };
+            if let Err(err) = self.mailer().send(mail).await {
+                tracing::error!(%err, "password reset mail not sent");
+            }
+        }
+        Ok(Ack {
+            ok: true,
+            message: "if an account uses that address, a reset link is on its way".into(),
+        })
+    }
+
+    /// Sets a new password from a single-use reset token and ends every session of the account.
+    pub async fn confirm_password_reset(
+        &self,
+        meta: &RequestMeta,
+        req: PasswordResetConfirm,
+    ) -> ApiResult<Ack> {
+        check_password_rules(&req.new_password)?;
+        let limits = &self.settings().rate_limits;
+        self.rate_limit("reset-confirm", &ip_key(meta), limits.reset_per_ip, meta)
+            .await?;
+        let password_hash = hash_password(req.new_password).await?;
+        let token_hash = crypto::token_hash(req.token.trim());
+        let now = db::now_ms();
+        let changed = self
+            .db()
+            .transaction(move |tx| {
+                let Some(user_id) =
+                    q::consume_account_token(tx, &token_hash, TokenPurpose::PasswordReset, now)?
+                else {
+                    return Ok::<_, DbError>(false);
+                };
+                q::set_password_hash(tx, &user_id, &password_hash, now)?;
+                q::mark_email_verified(tx, &user_id, now)?;
+                q::retire_account_tokens(tx, &user_id, TokenPurpose::PasswordReset, now)?;
+                q::revoke_all_sessions(tx, &user_id, now)?;
+                Ok(true)
+            })
+            .await?;
+        if !changed {
+            return Err(ApiError::bad_request(
+                "invalid_token",
+                "this reset link is invalid, already used or expired",
+            ));
+        }
+        Ok(Ack {
+            ok: true,
+            message: "password changed; every session was signed out".into(),
+        })
+    }
+}
+
+pub(crate) fn suspended_error() -> ApiError {
+    ApiError::forbidden("account_suspended", "this account is suspended")
+}
+
+pub(crate) fn ip_key(meta: &RequestMeta) -> String {
+    format!("ip:{}", meta.ip.as_deref().unwrap_or("unknown"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_email("  Alice@Example.ORG ").expect("valid"),
+            "alice@example.org"
+        );
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.org",
+            "a b@example.org",
+            "alice@localhost",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn password_rules() {
+        assert!(check_password_rules("short").is_err());
+        assert!(check_password_rules(&"x".repeat(300)).is_err());
+        assert!(check_password_rules("long enough pass").is_ok());
+    }
+}

@@ -1,0 +1,477 @@
+//! Operator actions. Each write needs a justification, is allowed only against accounts of a
+//! lower role (a superadmin may act on anyone but themself), and leaves an audit row in the same
+//! transaction as the change.
+
+use super::jobs::job_view;
+use super::{user_view, Paging, Principal, RequestMeta, Services};
+use crate::db::accounts as users;
+use crate::db::audit::{self, NewAudit};
+use crate::db::jobs::{self as jobs, JobFilter};
+use crate::db::{self, plans, to_datetime};
+use crate::error::{ApiError, ApiResult};
+use rusqlite::Transaction;
+use tseeder_protocol::{
+    AdminJob, AdminUser, AuditEntry, ChangeRole, Job, JobStatus, Justification, Page, Role,
+    SecurityEvent, User,
+};
+
+pub const MIN_REASON_CHARS: usize = 10;
+
+/// A checked justification: trimmed, reason long enough, ticket present.
+#[derive(Debug, Clone)]
+struct Why {
+    reason: String,
+    ticket_id: String,
+}
+
+fn check_justification(reason: &str, ticket_id: &str) -> ApiResult<Why> {
+    let reason = reason.trim();
+    let ticket_id = ticket_id.trim();
+    if reason.chars().count() < MIN_REASON_CHARS || reason.chars().count() > 2000 {
+        return Err(ApiError::bad_request(
+            "reason_required",
+            format!("give a reason of at least {MIN_REASON_CHARS} characters"),
+        ));
+    }
+    if ticket_id.is_empty() || ticket_id.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "ticket_required",
+            "give the ticket id this action belongs to",
+        ));
+    }
+    Ok(Why {
+        reason: reason.to_owned(),
+        ticket_id: ticket_id.to_owned(),
+    })
+}
+
+/// Whether `actor` may change `target`'s account at all.
+fn may_manage(actor: &Principal, target: &users::UserRow) -> ApiResult<()> {
+    if actor.user.id == target.id {
+        return Err(ApiError::forbidden(
+            "self_action",
+            "operators cannot use this on their own account",
+        ));
+    }
+    if actor.role() != Role::Superadmin && target.role >= actor.role() {
+        return Err(ApiError::forbidden(
+            "insufficient_role",
+            "only a higher role can change this account",
+        ));
+    }
+    Ok(())
+}
+
+/// What every audited write records about who did it and where from.
+#[derive(Debug, Clone)]
+struct Actor {
+    id: String,
+    email: String,
+    ip: Option<String>,
+}
+
+impl Actor {
+    fn of(principal: &Principal, meta: &RequestMeta) -> Actor {
+        Actor {
+            id: principal.user.id.clone(),
+            email: principal.user.email.clone(),
+            ip: meta.ip.clone(),
+        }
+    }
+
+    fn audit(
+        &self,
+        tx: &Transaction<'_>,
+        action: &str,
+        target_type: &str,
+        target_id: &str,
+        why: &Why,
+        detail: serde_json::Value,
+    ) -> db::DbResult<()> {
+        audit::insert_audit(
+            tx,
+            &NewAudit {
+                actor_id: &self.id,
+                actor_email: &self.email,
+                action,
+                target_type,
+                target_id,
+                reason: Some(&why.reason),
+                ticket_id: Some(&why.ticket_id),
+                detail: &detail,
+                ip: self.ip.as_deref(),
+                now: db::now_ms(),
+            },
+        )
+    }
+}
+
+/// A change to one user's account, applied after the permission checks.
+enum UserChange {
+    Role(Role),
+    Suspend,
+    Unsuspend,
+    ForceLogout,
+}
+
+impl Services {
+    pub async fn admin_search_users(
+        &self,
+        query: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<User>> {
+        let query = query.unwrap_or_default().trim().to_lowercase();
+        let (rows, total) = self
+            .db()
+            .call(move |conn| users::search_users(conn, &query, paging.per_page, paging.offset()))
+            .await?;
+        Ok(paging.wrap(rows.iter().map(user_view).collect(), total))
+    }
+
+    pub async fn admin_user(&self, user_id: &str) -> ApiResult<AdminUser> {
+        let (uid, now) = (user_id.to_owned(), db::now_ms());
+        let found = self
+            .db()
+            .call(move |conn| {
+                let Some(user) = users::user_by_id(conn, &uid)? else {
+                    return Ok(None);
+                };
+                let sessions = users::count_live_sessions(conn, &uid, now)?;
+                let usage = plans::usage_of_user(conn, &uid)?;
+                Ok(Some((user, sessions, usage.active_jobs)))
+            })
+            .await?;
+        let (user, active_sessions, active_jobs) = found.ok_or(ApiError::NotFound)?;
+        Ok(AdminUser {
+            user: user_view(&user),
+            suspended_reason: user.suspended_reason.clone(),
+            active_sessions,
+            active_jobs,
+        })
+    }
+
+    pub async fn admin_change_role(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        req: ChangeRole,
+    ) -> ApiResult<AdminUser> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        if actor.role() != Role::Superadmin && req.role >= actor.role() {
+            return Err(ApiError::forbidden(
+                "insufficient_role",
+                "only a superadmin can grant the admin or superadmin role",
+            ));
+        }
+        self.change_user(actor, meta, user_id, UserChange::Role(req.role), why)
+            .await
+    }
+
+    pub async fn admin_suspend(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        req: Justification,
+    ) -> ApiResult<AdminUser> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        self.change_user(actor, meta, user_id, UserChange::Suspend, why)
+            .await
+    }
+
+    pub async fn admin_unsuspend(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        req: Justification,
+    ) -> ApiResult<AdminUser> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        self.change_user(actor, meta, user_id, UserChange::Unsuspend, why)
+            .await
+    }
+
+    pub async fn admin_force_logout(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        req: Justification,
+    ) -> ApiResult<AdminUser> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        self.change_user(actor, meta, user_id, UserChange::ForceLogout, why)
+            .await
+    }
+
+    async fn change_user(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        change: UserChange,
+        why: Why,
+    ) -> ApiResult<AdminUser> {
+        let principal = actor.clone();
+        let who = Actor::of(actor, meta);
+        let (uid, now) = (user_id.to_owned(), db::now_ms());
+        self.db()
+            .transaction(move |tx| {
+                let Some(target) = users::user_by_id(tx, &uid)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                if let Err(refusal) = may_manage(&principal, &target) {
+                    return Ok(Err(refusal));
+                }
+                let (action, detail) = match change {
+                    UserChange::Role(role) => {
+                        users::set_role(tx, &uid, role, now)?;
+                        (
+                            "user.role_change",
+                            serde_json::json!({ "from": target.role, "to": role }),
+                        )
+                    }
+                    UserChange::Suspend => {
+                        users::set_suspension(tx, &uid, Some(&why.reason), now)?;
+                        let ended = users::revoke_all_sessions(tx, &uid, now)?;
+                        (
+                            "user.suspend",
+                            serde_json::json!({ "sessionsEnded": ended }),
+                        )
+                    }
+                    UserChange::Unsuspend => {
+                        users::set_suspension(tx, &uid, None, now)?;
+                        ("user.unsuspend", serde_json::json!({}))
+                    }
+                    UserChange::ForceLogout => {
+                        let ended = users::revoke_all_sessions(tx, &uid, now)?;
+                        (
+                            "user.force_logout",
+                            serde_json::json!({ "sessionsEnded": ended }),
+                        )
+                    }
+                };
+                who.audit(tx, action, "user", &uid, &why, detail)?;
+                Ok(Ok(()))
+            })
+            .await??;
+        self.admin_user(user_id).await
+    }
+
+    pub async fn admin_list_jobs(
+        &self,
+        status: Option<JobStatus>,
+        search: Option<String>,
+        user_id: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<AdminJob>> {
+        let filter = JobFilter {
+            user_id,
+            status,
+            search: search.filter(|s| !s.trim().is_empty()),
+            limit: paging.per_page,
+            offset: paging.offset(),
+        };
+        let (rows, total) = self
+            .db()
+            .call(move |conn| jobs::list_jobs(conn, &filter))
+            .await?;
+        Ok(paging.wrap(
+            rows.into_iter()
+                .map(|(row, email)| AdminJob {
+                    job: job_view(&row),
+                    user_id: row.user_id.clone(),
+                    user_email: email,
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Stops a job that is still live, whoever owns it.
+    pub async fn admin_terminate_job(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        job_id: &str,
+        req: Justification,
+    ) -> ApiResult<Job> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        let who = Actor::of(actor, meta);
+        let (jid, now) = (job_id.to_owned(), db::now_ms());
+        let job = self
+            .db()
+            .transaction(move |tx| {
+                let Some(job) = jobs::job_by_id(tx, &jid)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                if job.status.is_terminal() {
+                    return Ok(Err(ApiError::conflict(
+                        "invalid_state",
+                        format!("the job is already {}", job.status.as_str()),
+                    )));
+                }
+                let message = format!("terminated by an operator: {}", why.reason);
+                let live: Vec<JobStatus> = JobStatus::ALL
+                    .into_iter()
+                    .filter(|s| !s.is_terminal())
+                    .collect();
+                if !jobs::transition_job(
+                    tx,
+                    &jid,
+                    &live,
+                    JobStatus::Cancelled,
+                    Some(&message),
+                    now,
+                )? {
+                    return Ok(Err(ApiError::conflict(
+                        "invalid_state",
+                        "the job changed state meanwhile",
+                    )));
+                }
+                jobs::insert_job_event(
+                    tx,
+                    &jid,
+                    "terminated",
+                    Some(JobStatus::Cancelled),
+                    Some(&message),
+                    now,
+                )?;
+                who.audit(
+                    tx,
+                    "job.terminate",
+                    "job",
+                    &jid,
+                    &why,
+                    serde_json::json!({ "owner": job.user_id, "previousStatus": job.status }),
+                )?;
+                Ok(Ok(jobs::job_by_id(tx, &jid)?))
+            })
+            .await??;
+        job.as_ref().map(job_view).ok_or(ApiError::NotFound)
+    }
+
+    pub async fn admin_audit_log(
+        &self,
+        action: Option<String>,
+        target_id: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<AuditEntry>> {
+        let (rows, total) = self
+            .db()
+            .call(move |conn| {
+                audit::list_audit(
+                    conn,
+                    action.as_deref(),
+                    target_id.as_deref(),
+                    paging.per_page,
+                    paging.offset(),
+                )
+            })
+            .await?;
+        Ok(paging.wrap(
+            rows.into_iter()
+                .map(|r| AuditEntry {
+                    id: r.id,
+                    actor_id: r.actor_id,
+                    actor_email: r.actor_email,
+                    action: r.action,
+                    target_type: r.target_type,
+                    target_id: r.target_id,
+                    reason: r.reason,
+                    ticket_id: r.ticket_id,
+                    detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+                    ip: r.ip,
+                    created_at: to_datetime(r.created_at),
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    pub async fn admin_security_events(
+        &self,
+        kind: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<SecurityEvent>> {
+        let (rows, total) = self
+            .db()
+            .call(move |conn| {
+                audit::list_security_events(conn, kind.as_deref(), paging.per_page, paging.offset())
+            })
+            .await?;
+        Ok(paging.wrap(
+            rows.into_iter()
+                .map(|r| SecurityEvent {
+                    id: r.id,
+                    kind: r.kind,
+                    user_id: r.user_id,
+                    email: r.email,
+                    ip: r.ip,
+                    detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+                    created_at: to_datetime(r.created_at),
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Creates a verified account from the command line, e.g. the first superadmin.
+    pub async fn create_user_directly(
+        &self,
+        email: &str,
+        password: String,
+        role: Role,
+    ) -> ApiResult<User> {
+        let email = super::accounts::normalize_email(email)?;
+        super::accounts::check_password_rules(&password)?;
+        let hash = super::accounts::hash_password(password).await?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = db::now_ms();
+        let (uid, mail) = (id.clone(), email.clone());
+        let user = self
+            .db()
+            .transaction(move |tx| {
+                users::insert_user(
+                    tx,
+                    &users::NewUser {
+                        id: &uid,
+                        email: &mail,
+                        password_hash: &hash,
+                        role,
+                        email_verified_at: Some(now),
+                        aup_accepted_at: None,
+                        now,
+                    },
+                )?;
+                users::user_by_id(tx, &uid)
+            })
+            .await
+            .map_err(|err| {
+                if err.is_unique_violation() {
+                    ApiError::conflict("email_taken", "an account with this email already exists")
+                } else {
+                    err.into()
+                }
+            })?
+            .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
+        Ok(user_view(&user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn justifications_need_a_real_reason_and_a_ticket() {
+        assert!(check_justification("too short", "T-1").is_err());
+        assert!(check_justification("          x", "T-1").is_err());
+        assert!(check_justification("abusive uploads reported", "  ").is_err());
+        let why = check_justification("  abusive uploads reported ", " T-1 ").expect("ok");
+        assert_eq!(
+            (why.reason.as_str(), why.ticket_id.as_str()),
+            ("abusive uploads reported", "T-1")
+        );
+    }
+}

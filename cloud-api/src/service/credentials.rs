@@ -1,0 +1,176 @@
+//! Proving who a caller is (session cookies and API keys), and managing both.
+
+use super::{Credential, Principal, RequestMeta, Services};
+use crate::crypto;
+use crate::db::accounts::{self as q, NewApiKey};
+use crate::db::{self, to_datetime};
+use crate::error::{ApiError, ApiResult};
+use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, SessionView};
+
+impl Services {
+    /// The caller behind a session cookie, or `None` when the session is unknown, expired or
+    /// revoked.
+    pub async fn authenticate_session(&self, token: &str) -> ApiResult<Option<Principal>> {
+        let token_hash = crypto::token_hash(token);
+        let now = db::now_ms();
+        let found = self
+            .db()
+            .call(move |conn| {
+                let found = q::live_session_by_token(conn, &token_hash, now)?;
+                if let Some((session, _)) = &found {
+                    q::touch_session(conn, &session.id, now)?;
+                }
+                Ok(found)
+            })
+            .await?;
+        Ok(found.map(|(session, user)| Principal {
+            user,
+            credential: Credential::Session {
+                id: session.id,
+                csrf_token: session.csrf_token,
+            },
+        }))
+    }
+
+    /// The caller behind an API key, or `None` when the key is unknown or revoked.
+    pub async fn authenticate_api_key(&self, secret: &str) -> ApiResult<Option<Principal>> {
+        if !secret.starts_with(crypto::API_KEY_PREFIX) {
+            return Ok(None);
+        }
+        let key_hash = crypto::token_hash(secret);
+        let now = db::now_ms();
+        let found = self
+            .db()
+            .call(move |conn| {
+                let found = q::live_api_key_by_hash(conn, &key_hash)?;
+                if let Some((key, _)) = &found {
+                    q::touch_api_key(conn, &key.id, now)?;
+                }
+                Ok(found)
+            })
+            .await?;
+        Ok(found.map(|(key, user)| Principal {
+            user,
+            credential: Credential::ApiKey { id: key.id },
+        }))
+    }
+
+    pub async fn record_bad_credential(&self, kind: &'static str, meta: &RequestMeta) {
+        self.security_event(kind, None, None, meta, serde_json::json!({}))
+            .await;
+    }
+
+    pub async fn list_sessions(&self, principal: &Principal) -> ApiResult<Vec<SessionView>> {
+        let (uid, now) = (principal.user.id.clone(), db::now_ms());
+        let rows = self
+            .db()
+            .call(move |conn| q::live_sessions_of_user(conn, &uid, now))
+            .await?;
+        let current = match &principal.credential {
+            Credential::Session { id, .. } => Some(id.as_str()),
+            Credential::ApiKey { .. } => None,
+        };
+        Ok(rows
+            .into_iter()
+            .map(|s| SessionView {
+                current: current == Some(s.id.as_str()),
+                id: s.id,
+                ip: s.ip,
+                user_agent: s.user_agent,
+                created_at: to_datetime(s.created_at),
+                last_seen_at: to_datetime(s.last_seen_at),
+                expires_at: to_datetime(s.expires_at),
+            })
+            .collect())
+    }
+
+    /// Ends one of the caller's own sessions; another user's session id is simply not found.
+    pub async fn revoke_session(&self, principal: &Principal, session_id: &str) -> ApiResult<()> {
+        let (uid, sid, now) = (
+            principal.user.id.clone(),
+            session_id.to_owned(),
+            db::now_ms(),
+        );
+        let revoked = self
+            .db()
+            .call(move |conn| q::revoke_session(conn, &uid, &sid, now))
+            .await?;
+        revoked.then_some(()).ok_or(ApiError::NotFound)
+    }
+
+    pub async fn create_api_key(
+        &self,
+        principal: &Principal,
+        req: CreateApiKey,
+    ) -> ApiResult<CreatedApiKey> {
+        let name = req.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(ApiError::unprocessable(
+                "invalid_name",
+                "give the key a name of 1 to 100 printable characters",
+            ));
+        }
+        let (secret, prefix) = crypto::new_api_key();
+        let key_hash = crypto::token_hash(&secret);
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = db::now_ms();
+        let (kid, uid, kname, kprefix) = (
+            id.clone(),
+            principal.user.id.clone(),
+            name.clone(),
+            prefix.clone(),
+        );
+        self.db()
+            .call(move |conn| {
+                q::insert_api_key(
+                    conn,
+                    &NewApiKey {
+                        id: &kid,
+                        user_id: &uid,
+                        name: &kname,
+                        prefix: &kprefix,
+                        key_hash: &key_hash,
+                        now,
+                    },
+                )
+            })
+            .await?;
+        Ok(CreatedApiKey {
+            key: ApiKeyView {
+                id,
+                name,
+                prefix,
+                created_at: to_datetime(now),
+                last_used_at: None,
+            },
+            secret,
+        })
+    }
+
+    pub async fn list_api_keys(&self, principal: &Principal) -> ApiResult<Vec<ApiKeyView>> {
+        let uid = principal.user.id.clone();
+        let rows = self
+            .db()
+            .call(move |conn| q::live_api_keys_of_user(conn, &uid))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|k| ApiKeyView {
+                id: k.id,
+                name: k.name,
+                prefix: k.prefix,
+                created_at: to_datetime(k.created_at),
+                last_used_at: k.last_used_at.map(to_datetime),
+            })
+            .collect())
+    }
+
+    pub async fn revoke_api_key(&self, principal: &Principal, key_id: &str) -> ApiResult<()> {
+        let (uid, kid, now) = (principal.user.id.clone(), key_id.to_owned(), db::now_ms());
+        let revoked = self
+            .db()
+            .call(move |conn| q::revoke_api_key(conn, &uid, &kid, now))
+            .await?;
+        revoked.then_some(()).ok_or(ApiError::NotFound)
+    }
+}

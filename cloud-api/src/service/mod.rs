@@ -1,0 +1,212 @@
+//! The control plane's behaviour, independent of HTTP: every handler (and later every Tauri
+//! command or agent endpoint) is a thin adapter over these functions.
+
+pub mod accounts;
+pub mod admin;
+pub mod credentials;
+pub mod jobs;
+
+use crate::captcha::CaptchaVerifier;
+use crate::config::{Rate, Settings};
+use crate::db::accounts::UserRow;
+use crate::db::{self, audit, Db};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::Mailer;
+use crate::ratelimit::RateLimiter;
+use crate::torrent::fetch::TorrentFetcher;
+use std::sync::Arc;
+use tseeder_protocol::{Role, User};
+
+/// Everything a request may need, shared by all handlers.
+#[derive(Debug, Clone)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    db: Db,
+    mailer: Mailer,
+    captcha: Option<CaptchaVerifier>,
+    limiter: RateLimiter,
+    fetcher: TorrentFetcher,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data folder {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    #[error(transparent)]
+    Fetch(#[from] crate::torrent::fetch::FetchError),
+}
+
+impl Services {
+    /// Opens the database (applying migrations) and builds the outbound clients.
+    pub fn start(settings: Settings) -> Result<Services, StartError> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|err| StartError::DataDir(settings.data_dir.display().to_string(), err))?;
+        let db = Db::open(&settings.database_path())?;
+        let mailer = Mailer::from_settings(&settings)?;
+        let captcha = CaptchaVerifier::from_settings(&settings.captcha);
+        let fetcher =
+            TorrentFetcher::new(&settings.torrent_fetch, settings.limits.max_torrent_bytes)?;
+        Ok(Services {
+            inner: Arc::new(Inner {
+                settings,
+                db,
+                mailer,
+                captcha,
+                limiter: RateLimiter::default(),
+                fetcher,
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub(crate) fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
+    }
+
+    /// Counts a request against `rate` under `key`; over the limit, records a security event
+    /// and answers 429 with the wait.
+    pub(crate) async fn rate_limit(
+        &self,
+        action: &str,
+        subject: &str,
+        rate: Rate,
+        meta: &RequestMeta,
+    ) -> ApiResult<()> {
+        let key = format!("{action}:{subject}");
+        if let Err(retry_after_seconds) = self.inner.limiter.check(&key, rate) {
+            self.security_event(
+                "rate_limited",
+                None,
+                None,
+                meta,
+                serde_json::json!({ "action": action, "subject": subject }),
+            )
+            .await;
+            return Err(ApiError::RateLimited {
+                retry_after_seconds,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a security event; a failure to record is logged, never shown to the caller.
+    pub(crate) async fn security_event(
+        &self,
+        kind: &'static str,
+        user_id: Option<String>,
+        email: Option<String>,
+        meta: &RequestMeta,
+        detail: serde_json::Value,
+    ) {
+        let ip = meta.ip.clone();
+        let now = db::now_ms();
+        let result = self
+            .db()
+            .call(move |conn| {
+                audit::insert_security_event(
+                    conn,
+                    &audit::NewSecurityEvent {
+                        kind,
+                        user_id: user_id.as_deref(),
+                        email: email.as_deref(),
+                        ip: ip.as_deref(),
+                        detail: &detail,
+                        now,
+                    },
+                )
+            })
+            .await;
+        if let Err(err) = result {
+            tracing::error!(%err, kind, "could not record security event");
+        }
+    }
+}
+
+/// Where a request came from, for rate limits, sessions and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Session { id: String, csrf_token: String },
+    ApiKey { id: String },
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: UserRow,
+    pub credential: Credential,
+}
+
+impl Principal {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+}
+
+pub fn user_view(user: &UserRow) -> User {
+    User {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        role: user.role,
+        plan_id: user.plan_id.clone(),
+        email_verified: user.email_verified_at.is_some(),
+        suspended: user.suspended_at.is_some(),
+        created_at: db::to_datetime(user.created_at),
+    }
+}
+
+/// Page numbers start at 1; page sizes are bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Paging {
+    pub const DEFAULT_PER_PAGE: u32 = 25;
+    pub const MAX_PER_PAGE: u32 = 100;
+
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Paging {
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page
+                .unwrap_or(Self::DEFAULT_PER_PAGE)
+                .clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.per_page)
+    }
+
+    pub fn wrap<T>(self, items: Vec<T>, total: u64) -> tseeder_protocol::Page<T> {
+        tseeder_protocol::Page {
+            items,
+            page: self.page,
+            per_page: self.per_page,
+            total,
+        }
+    }
+}

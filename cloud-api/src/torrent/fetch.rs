@@ -1,0 +1,249 @@
+//! Downloads a .torrent file a user pointed us at. The URL is untrusted: only http(s), bounded
+//! in size and time, and by default never to loopback, private or link-local addresses (checked
+//! on the resolved addresses the connection actually uses, and on every redirect).
+
+use crate::config::TorrentFetchSettings;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("the URL must be an http or https address: {0}")]
+    InvalidUrl(String),
+    #[error("the URL points at a private or local network address")]
+    Blocked,
+    #[error("the server answered HTTP {0}")]
+    Status(u16),
+    #[error("the file is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("could not download the file: {0}")]
+    Network(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct TorrentFetcher {
+    client: reqwest::Client,
+    max_bytes: usize,
+    allow_private: bool,
+}
+
+impl TorrentFetcher {
+    pub fn new(settings: &TorrentFetchSettings, max_bytes: usize) -> Result<Self, FetchError> {
+        let allow_private = settings.allow_private_addresses;
+        let mut builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(settings.timeout_seconds))
+            .connect_timeout(Duration::from_secs(settings.timeout_seconds.min(10)))
+            .user_agent(concat!("tseeder/", env!("CARGO_PKG_VERSION")))
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= 5 {
+                    attempt.error("too many redirects")
+                } else if check_url(attempt.url(), allow_private).is_err() {
+                    attempt.error("redirected to a forbidden address")
+                } else {
+                    attempt.follow()
+                }
+            }));
+        if !allow_private {
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+        }
+        let client = builder
+            .build()
+            .map_err(|err| FetchError::Network(err.to_string()))?;
+        Ok(TorrentFetcher {
+            client,
+            max_bytes,
+            allow_private,
+        })
+    }
+
+    pub async fn fetch(&self, raw_url: &str) -> Result<Vec<u8>, FetchError> {
+        let url = url::Url::parse(raw_url.trim())
+            .map_err(|_| FetchError::InvalidUrl(raw_url.chars().take(200).collect()))?;
+        check_url(&url, self.allow_private)?;
+        let mut response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| classify(&err))?;
+        if !response.status().is_success() {
+            return Err(FetchError::Status(response.status().as_u16()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.max_bytes as u64)
+        {
+            return Err(FetchError::TooLarge(self.max_bytes));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|err| classify(&err))? {
+            if body.len() + chunk.len() > self.max_bytes {
+                return Err(FetchError::TooLarge(self.max_bytes));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+fn classify(err: &reqwest::Error) -> FetchError {
+    let text = format!("{err:?}");
+    if text.contains("private or local") || text.contains("forbidden address") {
+        FetchError::Blocked
+    } else if err.is_timeout() {
+        FetchError::Network("timed out".into())
+    } else {
+        FetchError::Network(err.without_url_string())
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_string(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_string(&self) -> String {
+        let mut err = std::error::Error::source(self);
+        let mut text = if self.is_connect() {
+            "connection failed".to_owned()
+        } else {
+            "request failed".to_owned()
+        };
+        while let Some(inner) = err {
+            text = format!("{text}: {inner}");
+            err = inner.source();
+        }
+        text
+    }
+}
+
+fn check_url(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(FetchError::InvalidUrl(url.to_string()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(FetchError::InvalidUrl(
+            "addresses with credentials are not accepted".into(),
+        ));
+    }
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    };
+    if let Some(ip) = literal {
+        if !allow_private && !is_public(ip) {
+            return Err(FetchError::Blocked);
+        }
+    }
+    Ok(())
+}
+
+/// True for addresses on the public internet.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PublicOnlyResolver;
+
+impl Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found.into_iter().filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err("the host resolves to private or local addresses only".into());
+            }
+            Ok(Box::new(public.into_iter()) as Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_and_special_addresses_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(
+                !is_public(ip.parse().expect("ip")),
+                "{ip} counted as public"
+            );
+        }
+        for ip in ["1.1.1.1", "93.184.216.34", "2606:4700::1111"] {
+            assert!(
+                is_public(ip.parse().expect("ip")),
+                "{ip} counted as private"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn loopback_urls_are_refused_by_default() {
+        let fetcher = TorrentFetcher::new(&TorrentFetchSettings::default(), 1024).expect("client");
+        for url in [
+            "http://127.0.0.1:9/x.torrent",
+            "http://[::1]/x.torrent",
+            "http://localhost:9/x.torrent",
+        ] {
+            assert!(
+                matches!(fetcher.fetch(url).await, Err(FetchError::Blocked)),
+                "{url} was not blocked"
+            );
+        }
+        assert!(matches!(
+            fetcher.fetch("file:///etc/passwd").await,
+            Err(FetchError::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            fetcher.fetch("ftp://example.com/a.torrent").await,
+            Err(FetchError::InvalidUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,10 @@
+//! Everything about torrents that the control plane must understand without downloading them:
+//! strict bencode, .torrent metadata, magnet links, safe names, and fetching .torrent URLs.
+
+pub mod bencode;
+pub mod fetch;
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub mod magnet;
+pub mod metainfo;
+pub mod names;

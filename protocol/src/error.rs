@@ -1,0 +1,18 @@
+//! The single error envelope every failing API call answers with.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `{"error": {"code": ..., "message": ...}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code such as `invalid_credentials` or `rate_limited`.
+    pub code: String,
+    /// Human-readable explanation, safe to show to the user.
+    pub message: String,
+}

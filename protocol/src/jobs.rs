@@ -1,0 +1,129 @@
+//! Jobs: one torrent a user asked tseeder to fetch, and its history.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Submitted,
+    Queued,
+    Metadata,
+    Downloading,
+    Uploading,
+    Completed,
+    Paused,
+    Cancelled,
+    Failed,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 9] = [
+        JobStatus::Submitted,
+        JobStatus::Queued,
+        JobStatus::Metadata,
+        JobStatus::Downloading,
+        JobStatus::Uploading,
+        JobStatus::Completed,
+        JobStatus::Paused,
+        JobStatus::Cancelled,
+        JobStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Submitted => "submitted",
+            JobStatus::Queued => "queued",
+            JobStatus::Metadata => "metadata",
+            JobStatus::Downloading => "downloading",
+            JobStatus::Uploading => "uploading",
+            JobStatus::Completed => "completed",
+            JobStatus::Paused => "paused",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<JobStatus> {
+        JobStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Terminal states hold no slot of the plan's active-jobs limit.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::Cancelled | JobStatus::Failed
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum JobSource {
+    Magnet,
+    TorrentFile,
+    TorrentUrl,
+}
+
+/// Body of `POST /jobs`: exactly one of `magnet` or `torrentUrl`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateJob {
+    #[serde(default)]
+    pub magnet: Option<String>,
+    #[serde(default)]
+    pub torrent_url: Option<String>,
+    /// Indexes of the files to download; all files when absent.
+    #[serde(default)]
+    pub selected_files: Option<Vec<u32>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobFile {
+    pub index: u32,
+    /// Path inside the job's folder, `/`-separated, already checked to stay inside it.
+    pub path: String,
+    pub size: u64,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub status: JobStatus,
+    /// True once the last retry failed and the job waits in the dead-letter queue.
+    pub dead_lettered: bool,
+    pub source: JobSource,
+    pub info_hash_v1: Option<String>,
+    pub info_hash_v2: Option<String>,
+    pub magnet: Option<String>,
+    /// Bytes of the selected files; unknown for a magnet until its metadata arrives.
+    pub total_bytes: Option<u64>,
+    pub downloaded_bytes: u64,
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDetail {
+    pub job: Job,
+    pub files: Vec<JobFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobEvent {
+    pub id: i64,
+    pub kind: String,
+    pub status: Option<JobStatus>,
+    pub message: Option<String>,
+    pub created_at: DateTime<Utc>,
+}

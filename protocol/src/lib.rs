@@ -1,0 +1,34 @@
+//! Wire types of the tseeder public API, shared by the server and every client so both sides
+//! agree on field names (camelCase JSON) and on the shapes published in the OpenAPI document.
+
+pub mod accounts;
+pub mod admin;
+pub mod error;
+pub mod jobs;
+
+pub use accounts::*;
+pub use admin::*;
+pub use error::*;
+pub use jobs::*;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One page of a listing, with the total so clients can draw pagers.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+/// Answer of `GET /health`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub database: String,
+}
