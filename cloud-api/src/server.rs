@@ -28,6 +28,15 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), LaunchError> {
     let services = start_services(settings).await?;
+    serve(services, listener, shutdown).await
+}
+
+/// Serves already started services; lets tests prepare data through the same services first.
+pub async fn serve(
+    services: Services,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), LaunchError> {
     tracing::info!(address = %listener.local_addr()?, "tseeder cloud API listening");
     let app = crate::http::router(services);
     axum::serve(

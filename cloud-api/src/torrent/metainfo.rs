@@ -184,6 +184,9 @@ fn v1_files(
                     .iter()
                     .map(|part| part.as_bytes().ok_or(TorrentError::Field("path")))
                     .collect::<Result<_, _>>()?;
+                if parts.is_empty() {
+                    return Err(NameError::Empty.into());
+                }
                 if is_padding(entry, &parts) {
                     continue;
                 }

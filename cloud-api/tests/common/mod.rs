@@ -1,0 +1,289 @@
+//! Test harness: a real server on 127.0.0.1:0 over a temporary SQLite file, and HTTP clients
+//! that sign in the way a browser or a script would.
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::path::PathBuf;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tseeder_cloud::config::Rate;
+use tseeder_cloud::service::Services;
+use tseeder_cloud::{server, Settings};
+use tseeder_protocol::Role;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub base: String,
+    pub services: Services,
+    pub dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Limits high enough that only the rate-limit tests ever meet them.
+pub fn roomy_rate_limits(settings: &mut Settings) {
+    let roomy = Rate::new(100_000, 60);
+    let limits = &mut settings.rate_limits;
+    for rate in [
+        &mut limits.register_per_ip,
+        &mut limits.login_per_ip,
+        &mut limits.login_per_account,
+        &mut limits.reset_per_ip,
+        &mut limits.reset_per_account,
+        &mut limits.jobs_per_ip,
+        &mut limits.jobs_per_account,
+    ] {
+        *rate = roomy;
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts with test defaults, then lets the test adjust settings.
+    pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        let mut settings = Settings::default();
+        settings.data_dir = dir.path().join("data");
+        settings.listen = addr;
+        settings.public_url = base.clone();
+        settings.torrent_fetch.allow_private_addresses = true;
+        roomy_rate_limits(&mut settings);
+        adjust(&mut settings);
+        let services = server::start_services(settings).await.expect("services");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serving = services.clone();
+        tokio::spawn(async move {
+            server::serve(serving, listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
+        });
+        TestServer {
+            base,
+            services,
+            dir,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn anon(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A verified account with `role`, signed in with a session cookie.
+    pub async fn user(&self, role: Role) -> Client {
+        let email = format!("{}-{}@example.org", role.as_str(), uuid::Uuid::new_v4().simple());
+        self.services
+            .create_user_directly(&email, PASSWORD.to_owned(), role)
+            .await
+            .expect("create user");
+        let mut client = self.anon();
+        client.login(&email, PASSWORD).await;
+        client
+    }
+
+    /// Every mail in the outbox, decoded, oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.data_dir().join("outbox");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| decode_quoted_printable(&std::fs::read_to_string(p).expect("read mail")))
+            .collect()
+    }
+
+    /// The token in the newest mail to `email` whose link contains `path`.
+    pub fn mailed_token(&self, email: &str, path: &str) -> String {
+        let mail = self
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.contains(&format!("To: {email}")) && m.contains(path))
+            .unwrap_or_else(|| panic!("no mail to {email} with {path}"));
+        token_after(&mail, &format!("{path}?token="))
+    }
+}
+
+pub fn token_after(text: &str, marker: &str) -> String {
+    let start = text.find(marker).expect("marker in mail") + marker.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// Undoes quoted-printable: soft line breaks and `=XX` escapes.
+pub fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// An API caller: a cookie jar (with its CSRF token) or a bearer API key.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+    pub user_id: String,
+    pub email: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.body)
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+            base: base.to_owned(),
+            csrf: None,
+            bearer: None,
+            user_id: String::new(),
+            email: String::new(),
+        }
+    }
+
+    /// The same account through an API key instead of the cookie.
+    pub fn with_key(&self, key: &str) -> Client {
+        Client {
+            bearer: Some(key.to_owned()),
+            csrf: None,
+            http: reqwest::Client::new(),
+            ..self.clone()
+        }
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Answer {
+        let answer = self
+            .post(
+                "/api/v1/auth/login",
+                serde_json::json!({ "email": email, "password": password }),
+            )
+            .await;
+        if answer.status == StatusCode::OK {
+            self.csrf = answer.body["csrfToken"].as_str().map(str::to_owned);
+            self.user_id = answer.body["user"]["id"].as_str().unwrap_or_default().to_owned();
+            self.email = email.to_owned();
+        }
+        answer
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(csrf) = &self.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(key) = &self.bearer {
+            req = req.bearer_auth(key);
+        }
+        req
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        let response = req.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(reqwest::Method::POST, path).json(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    pub async fn create_key(&self, name: &str) -> (String, String) {
+        let answer = self
+            .post("/api/v1/api-keys", serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+        (
+            answer.body["key"]["id"].as_str().expect("id").to_owned(),
+            answer.body["secret"].as_str().expect("secret").to_owned(),
+        )
+    }
+}
+
+/// A magnet link with a fresh random info hash.
+pub fn random_magnet(name: &str) -> String {
+    let hash = format!("{:x}", uuid::Uuid::new_v4().as_u128());
+    format!("magnet:?xt=urn:btih:{hash}{}&dn={name}", &hash[..8])
+}
