@@ -1,0 +1,252 @@
+//! Access control, generated from the router's own route table: the RBAC matrix, IDOR checks
+//! on every route that takes an id, and CSRF on every cookie-authenticated write.
+
+mod common;
+
+use common::{random_magnet, Client, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::collections::BTreeSet;
+use tseeder_cloud::http::{route_table, Access};
+use tseeder_cloud::Settings;
+use tseeder_protocol::Role;
+
+/// The least role each route needs. A route added to the router without a line here fails
+/// `route_table_matches_the_expected_matrix`, so every new route gets a conscious decision.
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("GET", "/health", "public"),
+    ("GET", "/api/v1/openapi.json", "public"),
+    ("POST", "/api/v1/auth/register", "public"),
+    ("POST", "/api/v1/auth/verify-email", "public"),
+    ("POST", "/api/v1/auth/verify-email/resend", "public"),
+    ("POST", "/api/v1/auth/login", "public"),
+    ("POST", "/api/v1/auth/logout", "user"),
+    ("GET", "/api/v1/auth/me", "user"),
+    ("POST", "/api/v1/auth/password-reset/request", "public"),
+    ("POST", "/api/v1/auth/password-reset/confirm", "public"),
+    ("GET", "/api/v1/auth/sessions", "user"),
+    ("DELETE", "/api/v1/auth/sessions/{id}", "user"),
+    ("GET", "/api/v1/api-keys", "user"),
+    ("POST", "/api/v1/api-keys", "user"),
+    ("DELETE", "/api/v1/api-keys/{id}", "user"),
+    ("GET", "/api/v1/plans", "public"),
+    ("GET", "/api/v1/usage", "user"),
+    ("GET", "/api/v1/jobs", "user"),
+    ("POST", "/api/v1/jobs", "user"),
+    ("POST", "/api/v1/jobs/torrent", "user"),
+    ("GET", "/api/v1/jobs/{id}", "user"),
+    ("DELETE", "/api/v1/jobs/{id}", "user"),
+    ("GET", "/api/v1/jobs/{id}/events", "user"),
+    ("POST", "/api/v1/jobs/{id}/pause", "user"),
+    ("POST", "/api/v1/jobs/{id}/resume", "user"),
+    ("POST", "/api/v1/jobs/{id}/cancel", "user"),
+    ("POST", "/api/v1/jobs/{id}/retry", "user"),
+    ("GET", "/api/v1/admin/users", "support"),
+    ("GET", "/api/v1/admin/users/{id}", "support"),
+    ("POST", "/api/v1/admin/users/{id}/role", "admin"),
+    ("POST", "/api/v1/admin/users/{id}/suspend", "admin"),
+    ("POST", "/api/v1/admin/users/{id}/unsuspend", "admin"),
+    ("POST", "/api/v1/admin/users/{id}/force-logout", "admin"),
+    ("GET", "/api/v1/admin/jobs", "support"),
+    ("POST", "/api/v1/admin/jobs/{id}/terminate", "admin"),
+    ("GET", "/api/v1/admin/audit", "support"),
+    ("GET", "/api/v1/admin/security-events", "support"),
+];
+
+fn with_random_ids(path: &str) -> String {
+    path.replace("{id}", &uuid::Uuid::new_v4().to_string())
+}
+
+fn method(name: &str) -> Method {
+    Method::from_bytes(name.as_bytes()).expect("method")
+}
+
+fn rank(role: &str) -> Option<Role> {
+    Role::parse(role)
+}
+
+#[test]
+fn route_table_matches_the_expected_matrix() {
+    let actual: BTreeSet<(String, String, String)> = route_table(&Settings::default())
+        .into_iter()
+        .map(|(m, p, a)| (m.to_string(), p.to_owned(), a.label().to_owned()))
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = EXPECTED
+        .iter()
+        .map(|(m, p, a)| (m.to_string(), p.to_string(), a.to_string()))
+        .collect();
+    let unlisted: Vec<_> = actual.difference(&expected).collect();
+    let stale: Vec<_> = expected.difference(&actual).collect();
+    assert!(unlisted.is_empty(), "routes missing from the RBAC matrix: {unlisted:?}");
+    assert!(stale.is_empty(), "matrix lines for routes that do not exist: {stale:?}");
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_matrix_says() {
+    let server = TestServer::start().await;
+    let mut callers: Vec<(Option<Role>, Client)> = vec![(None, server.anon())];
+    for role in Role::ALL {
+        // API keys, so that calling logout or session routes does not end the caller.
+        let user = server.user(role).await;
+        let (_, key) = user.create_key("matrix").await;
+        callers.push((Some(role), user.with_key(&key)));
+    }
+    let mut failures = Vec::new();
+    for (verb, path, least) in EXPECTED {
+        for (role, client) in &callers {
+            let mut req = client.request(method(verb), &with_random_ids(path));
+            if *verb != "GET" {
+                req = req.json(&json!({}));
+            }
+            let answer = client.send(req).await;
+            let expected = match (rank(least), role) {
+                (None, _) => "allowed",
+                (Some(_), None) => "401",
+                (Some(need), Some(have)) if have < &need => "403",
+                _ => "allowed",
+            };
+            let ok = match expected {
+                "401" => answer.status == StatusCode::UNAUTHORIZED,
+                "403" => answer.status == StatusCode::FORBIDDEN && answer.code() == "insufficient_role",
+                _ => answer.status != StatusCode::UNAUTHORIZED && answer.status != StatusCode::FORBIDDEN,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{verb} {path} as {}: expected {expected}, got {answer:?}",
+                    role.map_or("anonymous", Role::as_str)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
+    let server = TestServer::start().await;
+    let alice = server.user(Role::User).await;
+    let bob = server.user(Role::User).await;
+    let job = alice
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("alice-private") }))
+        .await;
+    let job_id = job.body["job"]["id"].as_str().expect("job id").to_owned();
+    let (key_id, key) = alice.create_key("alice key").await;
+    let sessions = alice.get("/api/v1/auth/sessions").await;
+    let session_id = sessions.body[0]["id"].as_str().expect("session").to_owned();
+
+    let mut checked = 0;
+    for (verb, path, access) in route_table(&Settings::default()) {
+        if !path.contains("{id}") || access != Access::AtLeast(Role::User) {
+            continue;
+        }
+        let id = if path.starts_with("/api/v1/jobs/") {
+            &job_id
+        } else if path.starts_with("/api/v1/api-keys/") {
+            &key_id
+        } else if path.starts_with("/api/v1/auth/sessions/") {
+            &session_id
+        } else {
+            panic!("{verb} {path} takes an id the IDOR test does not know; add it here");
+        };
+        let mut req = bob.request(verb.clone(), &path.replace("{id}", id));
+        if verb != Method::GET {
+            req = req.json(&json!({}));
+        }
+        let answer = bob.send(req).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{verb} {path}: {answer:?}");
+        assert_eq!(answer.code(), "not_found");
+        checked += 1;
+    }
+    assert!(checked >= 9, "only {checked} routes checked");
+
+    let still = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(still.status, StatusCode::OK);
+    assert_eq!(still.body["job"]["status"], "queued", "bob changed nothing");
+    assert_eq!(alice.with_key(&key).get("/api/v1/auth/me").await.status, StatusCode::OK);
+    assert_eq!(alice.get("/api/v1/auth/me").await.status, StatusCode::OK);
+    let bobs = bob.get("/api/v1/jobs").await;
+    assert_eq!(bobs.body["total"], 0, "bob's list never shows alice's job");
+}
+
+#[tokio::test]
+async fn cookie_writes_need_this_sessions_csrf_token() {
+    let server = TestServer::start().await;
+    let operator = server.user(Role::Superadmin).await;
+    let other = server.user(Role::User).await;
+    let foreign_token = other.csrf.clone().expect("token");
+
+    let mut checked = 0;
+    for (verb, path, access) in route_table(&Settings::default()) {
+        if verb == Method::GET || access == Access::Public {
+            continue;
+        }
+        let url = format!("{}{}", server.base, with_random_ids(path));
+        for token in [None, Some(foreign_token.as_str()), Some("")] {
+            let mut req = operator.http.request(verb.clone(), &url).json(&json!({}));
+            if let Some(token) = token {
+                req = req.header("x-csrf-token", token);
+            }
+            let answer = operator.send(req).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::FORBIDDEN, "csrf_failed"),
+                "{verb} {path} with token {token:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} write routes checked");
+
+    // Nothing slipped through: no key or job was created, the session was not logged out.
+    assert_eq!(operator.get("/api/v1/auth/me").await.status, StatusCode::OK);
+    assert_eq!(operator.get("/api/v1/api-keys").await.body, json!([]));
+    assert_eq!(operator.get("/api/v1/jobs").await.body["total"], 0);
+    let events = operator
+        .get("/api/v1/admin/security-events?kind=csrf_rejected")
+        .await;
+    assert_eq!(events.body["total"], checked * 3);
+
+    // With the right token the same write goes through.
+    let created = operator
+        .post("/api/v1/api-keys", json!({ "name": "with token" }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let server = TestServer::start().await;
+    let doc = server.anon().get("/api/v1/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    for (verb, path, access) in route_table(&Settings::default()) {
+        let operation = &doc.body["paths"][path][verb.as_str().to_lowercase()];
+        assert!(operation.is_object(), "{verb} {path} missing from openapi.json");
+        assert_eq!(operation["x-tseeder-access"], access.label(), "{verb} {path}");
+        assert!(operation["responses"].is_object());
+    }
+    let paths = doc.body["paths"].as_object().expect("paths");
+    let documented: usize = paths.values().map(|item| item.as_object().map_or(0, |m| m.len())).sum();
+    assert_eq!(documented, route_table(&Settings::default()).len(), "no undocumented extras");
+    let schemas = &doc.body["components"]["schemas"];
+    for name in ["Job", "JobDetail", "RegisterRequest", "ErrorBody", "User"] {
+        assert!(schemas[name].is_object(), "schema {name} missing");
+    }
+    let refs = doc.body.to_string();
+    for reference in refs.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().expect("name");
+        assert!(schemas[name].is_object(), "dangling $ref to {name}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_in_the_error_format() {
+    let server = TestServer::start().await;
+    let anon = server.anon();
+    let missing = anon.get("/api/v1/nope").await;
+    assert_eq!((missing.status, missing.code()), (StatusCode::NOT_FOUND, "not_found"));
+    let wrong = anon
+        .send(anon.request(Method::PUT, "/api/v1/auth/login"))
+        .await;
+    assert_eq!((wrong.status, wrong.code()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+}
