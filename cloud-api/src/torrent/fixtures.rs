@@ -99,3 +99,18 @@ pub fn single_file(name: &str, size: i64) -> Vec<u8> {
     )])
     .encode()
 }
+
+/// A single-file torrent with a chosen piece length, for sizes far beyond what tests download.
+pub fn single_file_sized(name: &str, size: i64, piece_length: i64) -> Vec<u8> {
+    let pieces = (size as u64).div_ceil(piece_length as u64) as usize;
+    B::d([(
+        "info",
+        B::d([
+            ("length", B::I(size)),
+            ("name", B::s(name)),
+            ("piece length", B::I(piece_length)),
+            ("pieces", B::S(vec![3u8; pieces * 20])),
+        ]),
+    )])
+    .encode()
+}
