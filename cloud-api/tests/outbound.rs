@@ -1,0 +1,172 @@
+//! The services the API calls out to, played by real local servers: an SMTP sink (aiosmtpd,
+//! installed by `scripts/setup`) receiving the verification mail, and a Turnstile-compatible
+//! verify endpoint that checks what the API sends it.
+
+mod common;
+
+use axum::extract::State;
+use axum::Form;
+use common::{TestServer, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tseeder_cloud::config::Secret;
+use tseeder_protocol::Role;
+
+struct SmtpSink {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_smtp_sink(maildir: &Path) -> SmtpSink {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3 with aiosmtpd (run scripts/setup)");
+    let sink = SmtpSink { child, port };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return sink;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the aiosmtpd sink did not start; is it installed? (scripts/setup)");
+}
+
+fn delivered(maildir: &Path) -> Vec<String> {
+    std::fs::read_dir(maildir.join("new"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| common::decode_quoted_printable(&std::fs::read_to_string(e.path()).expect("mail")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn verification_mail_goes_through_smtp_when_configured() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let maildir = scratch.path().join("maildir");
+    let sink = start_smtp_sink(&maildir).await;
+    let server = TestServer::start_with(|s| {
+        s.mail.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{}", sink.port)));
+        s.mail.from = "tseeder <accounts@tseeder.example>".into();
+    })
+    .await;
+    let mut browser = server.anon();
+    let registered = browser
+        .post(
+            "/api/v1/auth/register",
+            json!({ "email": "smtp.user@example.org", "password": PASSWORD, "acceptedAup": true }),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+
+    let mut mails = Vec::new();
+    for _ in 0..50 {
+        mails = delivered(&maildir);
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mails.len(), 1, "one mail reached the SMTP server");
+    let mail = &mails[0];
+    assert!(mail.contains("To: smtp.user@example.org"));
+    assert!(mail.contains("From: tseeder <accounts@tseeder.example>"));
+    assert!(mail.contains("Subject: Confirm your tseeder account"));
+    assert!(server.outbox().is_empty(), "with SMTP configured nothing goes to the outbox");
+
+    let token = common::token_after(mail, &format!("{}/verify-email?token=", server.base));
+    let verified = browser.post("/api/v1/auth/verify-email", json!({ "token": token })).await;
+    assert_eq!(verified.status, StatusCode::OK);
+    assert_eq!(browser.login("smtp.user@example.org", PASSWORD).await.status, StatusCode::OK);
+}
+
+type Seen = Arc<Mutex<Vec<HashMap<String, String>>>>;
+
+async fn verify(State(seen): State<Seen>, Form(form): Form<HashMap<String, String>>) -> axum::Json<serde_json::Value> {
+    let success = form.get("secret").map(String::as_str) == Some("turnstile-secret")
+        && form.get("response").map(String::as_str) == Some("human-token");
+    seen.lock().expect("lock").push(form);
+    axum::Json(json!({ "success": success, "error-codes": [] }))
+}
+
+#[tokio::test]
+async fn captcha_tokens_are_checked_against_the_verify_url() {
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route("/siteverify", axum::routing::post(verify))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+
+    let server = TestServer::start_with(|s| {
+        s.captcha.verify_url = Some(format!("http://{addr}/siteverify"));
+        s.captcha.secret = Some(Secret::new("turnstile-secret"));
+    })
+    .await;
+    let anon = server.anon();
+    let body = |token: Option<&str>| {
+        json!({ "email": "human@example.org", "password": PASSWORD, "acceptedAup": true, "captchaToken": token })
+    };
+    let missing = anon.post("/api/v1/auth/register", body(None)).await;
+    assert_eq!((missing.status, missing.code()), (StatusCode::UNPROCESSABLE_ENTITY, "captcha_required"));
+    let robot = anon.post("/api/v1/auth/register", body(Some("robot-token"))).await;
+    assert_eq!((robot.status, robot.code()), (StatusCode::FORBIDDEN, "captcha_failed"));
+    let human = anon.post("/api/v1/auth/register", body(Some("human-token"))).await;
+    assert_eq!(human.status, StatusCode::CREATED, "{human:?}");
+
+    let calls = seen.lock().expect("lock").clone();
+    assert_eq!(calls.len(), 2, "no call without a token");
+    assert_eq!(calls[1]["secret"], "turnstile-secret");
+    assert_eq!(calls[1]["response"], "human-token");
+    assert_eq!(calls[1]["remoteip"], "127.0.0.1");
+
+    let support = server.user(Role::Support).await;
+    let events = support.get("/api/v1/admin/security-events?kind=captcha_failed").await;
+    assert_eq!(events.body["total"], 1);
+    assert_eq!(server.outbox().len(), 1, "only the human got a verification mail");
+}
+
+#[tokio::test]
+async fn an_unreachable_captcha_service_is_a_clear_upstream_error() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
+    let server = TestServer::start_with(|s| {
+        s.captcha.verify_url = Some(format!("http://{dead}/siteverify"));
+        s.captcha.secret = Some(Secret::new("x"));
+    })
+    .await;
+    let answer = server
+        .anon()
+        .post(
+            "/api/v1/auth/register",
+            json!({ "email": "h@example.org", "password": PASSWORD, "acceptedAup": true, "captchaToken": "t" }),
+        )
+        .await;
+    assert_eq!((answer.status, answer.code()), (StatusCode::BAD_GATEWAY, "captcha_unavailable"));
+    let support = server.user(Role::Support).await;
+    assert_eq!(support.get("/api/v1/admin/users?q=h@example.org").await.body["total"], 0, "no account was created");
+}
