@@ -1,0 +1,167 @@
+//! The real `tseeder-cloud` binary: creating the first operator from the command line, serving
+//! with settings from a file and the environment, stopping gracefully, and keeping everything
+//! across a restart.
+
+mod common;
+
+use common::{Client, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tseeder-cloud");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn command(data: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TSEEDER_DATA_DIR", data)
+        .env("TSEEDER_LOG", "info");
+    cmd
+}
+
+fn create_user(data: &Path, email: &str, role: &str, password: &str) -> Output {
+    let mut child = command(data)
+        .args(["admin", "create-user", "--email", email, "--role", role])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write password");
+    child.wait_with_output().expect("wait")
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn serve(data: &Path, port: u16, config: Option<&Path>) -> Running {
+    let mut cmd = command(data);
+    cmd.env("TSEEDER_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TSEEDER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(config) = config {
+        cmd.env("TSEEDER_CONFIG", config);
+    }
+    let running = Running(cmd.spawn().expect("spawn serve"));
+    let url = format!("http://127.0.0.1:{port}/health");
+    for _ in 0..100 {
+        if let Ok(answer) = reqwest::get(&url).await {
+            if answer.status() == StatusCode::OK {
+                let body: serde_json::Value = answer.json().await.expect("json");
+                assert_eq!(body["status"], "ok");
+                assert_eq!(body["database"], "ok");
+                return running;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("tseeder-cloud did not become healthy on port {port}");
+}
+
+fn terminate(mut running: Running) -> std::process::ExitStatus {
+    let pid = running.0.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    assert!(sent.success());
+    running.0.wait().expect("wait")
+}
+
+#[tokio::test]
+async fn first_operator_serve_stop_and_restart_keep_everything() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let data = scratch.path().join("data");
+
+    let created = create_user(&data, "Root@Example.org", "superadmin", PASSWORD);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("root@example.org (superadmin)"));
+    let twice = create_user(&data, "root@example.org", "superadmin", PASSWORD);
+    assert!(!twice.status.success());
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already exists"));
+    let bad_role = create_user(&data, "x@example.org", "emperor", PASSWORD);
+    assert!(!bad_role.status.success());
+    let weak = create_user(&data, "y@example.org", "admin", "short");
+    assert!(!weak.status.success(), "the same password rules as sign-up");
+
+    // The file says one port, the environment another: the environment wins.
+    let port = free_port();
+    let config = scratch.path().join("tseeder.toml");
+    std::fs::write(&config, format!("listen = \"127.0.0.1:{}\"\n[mail]\nfrom = \"ops@example.org\"\n", free_port()))
+        .expect("config");
+    let server = serve(&data, port, Some(&config)).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let mut root = Client::new(&base);
+    assert_eq!(root.login("root@example.org", PASSWORD).await.status, StatusCode::OK);
+    let job = root
+        .post("/api/v1/jobs", json!({ "magnet": common::random_magnet("survives-restart") }))
+        .await;
+    assert_eq!(job.status, StatusCode::CREATED);
+    let job_id = job.body["job"]["id"].as_str().expect("id").to_owned();
+    let registered = Client::new(&base)
+        .post("/api/v1/auth/register", json!({ "email": "later@example.org", "password": PASSWORD, "acceptedAup": true }))
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let mail = std::fs::read_dir(data.join("outbox")).expect("outbox").flatten().next().expect("mail");
+    assert!(std::fs::read_to_string(mail.path()).expect("read").contains("From: ops@example.org"), "mail settings came from the file");
+
+    assert!(terminate(server).success(), "SIGTERM stops the server cleanly");
+
+    let server = serve(&data, port, None).await;
+    let still = root.get(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(still.status, StatusCode::OK, "the session and the job survived the restart");
+    assert_eq!(still.body["job"]["status"], "queued");
+    let conn = rusqlite::Connection::open(data.join("tseeder.db")).expect("db");
+    let applied: i64 = conn
+        .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(applied as usize, tseeder_cloud::db::MIGRATIONS.len(), "each migration applied once");
+    let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
+    assert_eq!(journal, "wal");
+    drop(server);
+}
+
+#[test]
+fn a_missing_config_file_is_a_clear_error() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let out = command(scratch.path())
+        .args(["--config", "/nonexistent/tseeder.toml", "serve"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}
+
+#[test]
+fn a_bad_environment_value_is_a_clear_error() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let out = command(scratch.path())
+        .env("TSEEDER_LISTEN", "not-an-address")
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid configuration"));
+}
