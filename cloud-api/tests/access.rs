@@ -77,8 +77,14 @@ fn route_table_matches_the_expected_matrix() {
         .collect();
     let unlisted: Vec<_> = actual.difference(&expected).collect();
     let stale: Vec<_> = expected.difference(&actual).collect();
-    assert!(unlisted.is_empty(), "routes missing from the RBAC matrix: {unlisted:?}");
-    assert!(stale.is_empty(), "matrix lines for routes that do not exist: {stale:?}");
+    assert!(
+        unlisted.is_empty(),
+        "routes missing from the RBAC matrix: {unlisted:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix lines for routes that do not exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -107,8 +113,13 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             };
             let ok = match expected {
                 "401" => answer.status == StatusCode::UNAUTHORIZED,
-                "403" => answer.status == StatusCode::FORBIDDEN && answer.code() == "insufficient_role",
-                _ => answer.status != StatusCode::UNAUTHORIZED && answer.status != StatusCode::FORBIDDEN,
+                "403" => {
+                    answer.status == StatusCode::FORBIDDEN && answer.code() == "insufficient_role"
+                }
+                _ => {
+                    answer.status != StatusCode::UNAUTHORIZED
+                        && answer.status != StatusCode::FORBIDDEN
+                }
             };
             if !ok {
                 failures.push(format!(
@@ -127,7 +138,10 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
     let alice = server.user(Role::User).await;
     let bob = server.user(Role::User).await;
     let job = alice
-        .post("/api/v1/jobs", json!({ "magnet": random_magnet("alice-private") }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": random_magnet("alice-private") }),
+        )
         .await;
     let job_id = job.body["job"]["id"].as_str().expect("job id").to_owned();
     let (key_id, key) = alice.create_key("alice key").await;
@@ -153,7 +167,11 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
             req = req.json(&json!({}));
         }
         let answer = bob.send(req).await;
-        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{verb} {path}: {answer:?}");
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{verb} {path}: {answer:?}"
+        );
         assert_eq!(answer.code(), "not_found");
         checked += 1;
     }
@@ -162,7 +180,10 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
     let still = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
     assert_eq!(still.status, StatusCode::OK);
     assert_eq!(still.body["job"]["status"], "queued", "bob changed nothing");
-    assert_eq!(alice.with_key(&key).get("/api/v1/auth/me").await.status, StatusCode::OK);
+    assert_eq!(
+        alice.with_key(&key).get("/api/v1/auth/me").await.status,
+        StatusCode::OK
+    );
     assert_eq!(alice.get("/api/v1/auth/me").await.status, StatusCode::OK);
     let bobs = bob.get("/api/v1/jobs").await;
     assert_eq!(bobs.body["total"], 0, "bob's list never shows alice's job");
@@ -221,13 +242,27 @@ async fn the_openapi_document_lists_every_route() {
     assert_eq!(doc.body["openapi"], "3.1.0");
     for (verb, path, access) in route_table(&Settings::default()) {
         let operation = &doc.body["paths"][path][verb.as_str().to_lowercase()];
-        assert!(operation.is_object(), "{verb} {path} missing from openapi.json");
-        assert_eq!(operation["x-tseeder-access"], access.label(), "{verb} {path}");
+        assert!(
+            operation.is_object(),
+            "{verb} {path} missing from openapi.json"
+        );
+        assert_eq!(
+            operation["x-tseeder-access"],
+            access.label(),
+            "{verb} {path}"
+        );
         assert!(operation["responses"].is_object());
     }
     let paths = doc.body["paths"].as_object().expect("paths");
-    let documented: usize = paths.values().map(|item| item.as_object().map_or(0, |m| m.len())).sum();
-    assert_eq!(documented, route_table(&Settings::default()).len(), "no undocumented extras");
+    let documented: usize = paths
+        .values()
+        .map(|item| item.as_object().map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(
+        documented,
+        route_table(&Settings::default()).len(),
+        "no undocumented extras"
+    );
     let schemas = &doc.body["components"]["schemas"];
     for name in ["Job", "JobDetail", "RegisterRequest", "ErrorBody", "User"] {
         assert!(schemas[name].is_object(), "schema {name} missing");
@@ -244,9 +279,15 @@ async fn unknown_paths_and_methods_answer_in_the_error_format() {
     let server = TestServer::start().await;
     let anon = server.anon();
     let missing = anon.get("/api/v1/nope").await;
-    assert_eq!((missing.status, missing.code()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     let wrong = anon
         .send(anon.request(Method::PUT, "/api/v1/auth/login"))
         .await;
-    assert_eq!((wrong.status, wrong.code()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+    assert_eq!(
+        (wrong.status, wrong.code()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
 }

@@ -36,7 +36,11 @@ async fn register_verify_login_me_logout() {
     let again = browser
         .post("/api/v1/auth/verify-email", json!({ "token": token }))
         .await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST, "tokens are single use");
+    assert_eq!(
+        again.status,
+        StatusCode::BAD_REQUEST,
+        "tokens are single use"
+    );
 
     let login = browser.login("NEW.USER@example.org", PASSWORD).await;
     assert_eq!(login.status, StatusCode::OK, "{login:?}");
@@ -53,27 +57,63 @@ async fn register_verify_login_me_logout() {
 
     let out = browser.post("/api/v1/auth/logout", json!({})).await;
     assert_eq!(out.status, StatusCode::OK);
-    assert_eq!(browser.get("/api/v1/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        browser.get("/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn duplicate_and_invalid_registrations_are_refused() {
     let server = TestServer::start().await;
     let anon = server.anon();
-    let body = |email: &str, password: &str, aup: bool| {
-        json!({ "email": email, "password": password, "acceptedAup": aup })
-    };
-    let first = anon.post("/api/v1/auth/register", body("dup@example.org", PASSWORD, true)).await;
+    let body = |email: &str, password: &str, aup: bool| json!({ "email": email, "password": password, "acceptedAup": aup });
+    let first = anon
+        .post(
+            "/api/v1/auth/register",
+            body("dup@example.org", PASSWORD, true),
+        )
+        .await;
     assert_eq!(first.status, StatusCode::CREATED);
-    let dup = anon.post("/api/v1/auth/register", body("DUP@example.org", PASSWORD, true)).await;
-    assert_eq!((dup.status, dup.code()), (StatusCode::CONFLICT, "email_taken"));
-    let no_aup = anon.post("/api/v1/auth/register", body("a@example.org", PASSWORD, false)).await;
-    assert_eq!((no_aup.status, no_aup.code()), (StatusCode::UNPROCESSABLE_ENTITY, "aup_not_accepted"));
-    let weak = anon.post("/api/v1/auth/register", body("b@example.org", "short", true)).await;
+    let dup = anon
+        .post(
+            "/api/v1/auth/register",
+            body("DUP@example.org", PASSWORD, true),
+        )
+        .await;
+    assert_eq!(
+        (dup.status, dup.code()),
+        (StatusCode::CONFLICT, "email_taken")
+    );
+    let no_aup = anon
+        .post(
+            "/api/v1/auth/register",
+            body("a@example.org", PASSWORD, false),
+        )
+        .await;
+    assert_eq!(
+        (no_aup.status, no_aup.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "aup_not_accepted")
+    );
+    let weak = anon
+        .post(
+            "/api/v1/auth/register",
+            body("b@example.org", "short", true),
+        )
+        .await;
     assert_eq!(weak.code(), "weak_password");
-    let bad_email = anon.post("/api/v1/auth/register", body("not-an-email", PASSWORD, true)).await;
+    let bad_email = anon
+        .post(
+            "/api/v1/auth/register",
+            body("not-an-email", PASSWORD, true),
+        )
+        .await;
     assert_eq!(bad_email.code(), "invalid_email");
-    assert_eq!(server.outbox().len(), 1, "only the one real registration got mail");
+    assert_eq!(
+        server.outbox().len(),
+        1,
+        "only the one real registration got mail"
+    );
 }
 
 #[tokio::test]
@@ -87,19 +127,33 @@ async fn resend_verification_mails_a_fresh_link_and_retires_the_old() {
     .await;
     let old = server.mailed_token("slow@example.org", "/verify-email");
     let resent = anon
-        .post("/api/v1/auth/verify-email/resend", json!({ "email": "slow@example.org" }))
+        .post(
+            "/api/v1/auth/verify-email/resend",
+            json!({ "email": "slow@example.org" }),
+        )
         .await;
     assert_eq!(resent.status, StatusCode::ACCEPTED);
     let unknown = anon
-        .post("/api/v1/auth/verify-email/resend", json!({ "email": "nobody@example.org" }))
+        .post(
+            "/api/v1/auth/verify-email/resend",
+            json!({ "email": "nobody@example.org" }),
+        )
         .await;
-    assert_eq!(unknown.status, StatusCode::ACCEPTED, "no account enumeration");
+    assert_eq!(
+        unknown.status,
+        StatusCode::ACCEPTED,
+        "no account enumeration"
+    );
     assert_eq!(unknown.body["message"], resent.body["message"]);
     let new = server.mailed_token("slow@example.org", "/verify-email");
     assert_ne!(old, new);
-    let stale = anon.post("/api/v1/auth/verify-email", json!({ "token": old })).await;
+    let stale = anon
+        .post("/api/v1/auth/verify-email", json!({ "token": old }))
+        .await;
     assert_eq!(stale.status, StatusCode::BAD_REQUEST);
-    let fresh = anon.post("/api/v1/auth/verify-email", json!({ "token": new })).await;
+    let fresh = anon
+        .post("/api/v1/auth/verify-email", json!({ "token": new }))
+        .await;
     assert_eq!(fresh.status, StatusCode::OK);
 }
 
@@ -113,20 +167,33 @@ async fn password_reset_is_single_use_and_ends_every_session() {
 
     let anon = server.anon();
     let asked = anon
-        .post("/api/v1/auth/password-reset/request", json!({ "email": email }))
+        .post(
+            "/api/v1/auth/password-reset/request",
+            json!({ "email": email }),
+        )
         .await;
     assert_eq!(asked.status, StatusCode::ACCEPTED);
     let nobody = anon
-        .post("/api/v1/auth/password-reset/request", json!({ "email": "ghost@example.org" }))
+        .post(
+            "/api/v1/auth/password-reset/request",
+            json!({ "email": "ghost@example.org" }),
+        )
         .await;
     assert_eq!(nobody.status, StatusCode::ACCEPTED);
     assert_eq!(nobody.body["message"], asked.body["message"]);
 
     let token = server.mailed_token(&email, "/reset-password");
     let weak = anon
-        .post("/api/v1/auth/password-reset/confirm", json!({ "token": token, "newPassword": "short" }))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            json!({ "token": token, "newPassword": "short" }),
+        )
         .await;
-    assert_eq!(weak.code(), "weak_password", "a weak password does not burn the token");
+    assert_eq!(
+        weak.code(),
+        "weak_password",
+        "a weak password does not burn the token"
+    );
     let done = anon
         .post(
             "/api/v1/auth/password-reset/confirm",
@@ -140,13 +207,28 @@ async fn password_reset_is_single_use_and_ends_every_session() {
             json!({ "token": token, "newPassword": "another new passphrase" }),
         )
         .await;
-    assert_eq!((reuse.status, reuse.code()), (StatusCode::BAD_REQUEST, "invalid_token"));
+    assert_eq!(
+        (reuse.status, reuse.code()),
+        (StatusCode::BAD_REQUEST, "invalid_token")
+    );
 
-    assert_eq!(laptop.get("/api/v1/auth/me").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(phone.get("/api/v1/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        laptop.get("/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        phone.get("/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut fresh = server.anon();
-    assert_eq!(fresh.login(&email, PASSWORD).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(fresh.login(&email, "a brand new passphrase").await.status, StatusCode::OK);
+    assert_eq!(
+        fresh.login(&email, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        fresh.login(&email, "a brand new passphrase").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -161,7 +243,10 @@ async fn api_keys_are_shown_once_work_everywhere_and_die_when_revoked() {
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["name"], "desktop app");
     assert!(secret.starts_with(keys[0]["prefix"].as_str().expect("prefix")));
-    assert!(!listed.body.to_string().contains(&secret), "the secret is never listed");
+    assert!(
+        !listed.body.to_string().contains(&secret),
+        "the secret is never listed"
+    );
 
     let script = owner.with_key(&secret);
     let me = script.get("/api/v1/auth/me").await;
@@ -169,16 +254,41 @@ async fn api_keys_are_shown_once_work_everywhere_and_die_when_revoked() {
     assert_eq!(me.body["user"]["email"], owner.email.as_str());
     assert!(me.body["csrfToken"].is_null());
     let created = script
-        .post("/api/v1/jobs", json!({ "magnet": common::random_magnet("via-key") }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": common::random_magnet("via-key") }),
+        )
         .await;
-    assert_eq!(created.status, StatusCode::CREATED, "keys need no CSRF token: {created:?}");
+    assert_eq!(
+        created.status,
+        StatusCode::CREATED,
+        "keys need no CSRF token: {created:?}"
+    );
 
-    assert_eq!(owner.delete(&format!("/api/v1/api-keys/{key_id}")).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        owner
+            .delete(&format!("/api/v1/api-keys/{key_id}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     let revoked = script.get("/api/v1/auth/me").await;
-    assert_eq!((revoked.status, revoked.code()), (StatusCode::UNAUTHORIZED, "invalid_api_key"));
-    let garbage = owner.with_key("tsk_not-a-real-key").get("/api/v1/jobs").await;
+    assert_eq!(
+        (revoked.status, revoked.code()),
+        (StatusCode::UNAUTHORIZED, "invalid_api_key")
+    );
+    let garbage = owner
+        .with_key("tsk_not-a-real-key")
+        .get("/api/v1/jobs")
+        .await;
     assert_eq!(garbage.status, StatusCode::UNAUTHORIZED);
-    assert!(owner.get("/api/v1/api-keys").await.body.as_array().expect("list").is_empty());
+    assert!(owner
+        .get("/api/v1/api-keys")
+        .await
+        .body
+        .as_array()
+        .expect("list")
+        .is_empty());
 }
 
 #[tokio::test]
@@ -191,25 +301,43 @@ async fn suspension_locks_out_sessions_keys_and_logins_at_once() {
 
     let why = json!({ "reason": "chargeback fraud confirmed", "ticketId": "SEC-42" });
     let suspended = admin
-        .post(&format!("/api/v1/admin/users/{}/suspend", user.user_id), why.clone())
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", user.user_id),
+            why.clone(),
+        )
         .await;
     assert_eq!(suspended.status, StatusCode::OK, "{suspended:?}");
     assert_eq!(suspended.body["user"]["suspended"], true);
     assert_eq!(suspended.body["activeSessions"], 0);
 
-    assert_eq!(user.get("/api/v1/jobs").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        user.get("/api/v1/jobs").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let by_key = script.get("/api/v1/jobs").await;
-    assert_eq!((by_key.status, by_key.code()), (StatusCode::FORBIDDEN, "account_suspended"));
+    assert_eq!(
+        (by_key.status, by_key.code()),
+        (StatusCode::FORBIDDEN, "account_suspended")
+    );
     let mut again = server.anon();
     let login = again.login(&user.email, PASSWORD).await;
-    assert_eq!((login.status, login.code()), (StatusCode::FORBIDDEN, "account_suspended"));
+    assert_eq!(
+        (login.status, login.code()),
+        (StatusCode::FORBIDDEN, "account_suspended")
+    );
 
     let lifted = admin
-        .post(&format!("/api/v1/admin/users/{}/unsuspend", user.user_id), why)
+        .post(
+            &format!("/api/v1/admin/users/{}/unsuspend", user.user_id),
+            why,
+        )
         .await;
     assert_eq!(lifted.status, StatusCode::OK);
     assert_eq!(script.get("/api/v1/jobs").await.status, StatusCode::OK);
-    assert_eq!(again.login(&user.email, PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        again.login(&user.email, PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -227,10 +355,16 @@ async fn revoking_a_session_and_force_logout_take_effect_at_once() {
         .find(|s| s["current"] == false)
         .expect("the phone's session");
     let revoked = laptop
-        .delete(&format!("/api/v1/auth/sessions/{}", other["id"].as_str().expect("id")))
+        .delete(&format!(
+            "/api/v1/auth/sessions/{}",
+            other["id"].as_str().expect("id")
+        ))
         .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
-    assert_eq!(phone.get("/api/v1/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        phone.get("/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(laptop.get("/api/v1/auth/me").await.status, StatusCode::OK);
 
     let admin = server.user(Role::Admin).await;
@@ -241,9 +375,16 @@ async fn revoking_a_session_and_force_logout_take_effect_at_once() {
         )
         .await;
     assert_eq!(ended.status, StatusCode::OK, "{ended:?}");
-    assert_eq!(laptop.get("/api/v1/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        laptop.get("/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut back = Client::new(&server.base);
-    assert_eq!(back.login(&laptop.email, PASSWORD).await.status, StatusCode::OK, "they may sign in again");
+    assert_eq!(
+        back.login(&laptop.email, PASSWORD).await.status,
+        StatusCode::OK,
+        "they may sign in again"
+    );
 }
 
 #[tokio::test]
@@ -256,14 +397,25 @@ async fn failed_logins_are_recorded_and_rate_limited() {
     let mut attacker = server.anon();
     for _ in 0..2 {
         let wrong = attacker.login(&victim.email, "wrong password!").await;
-        assert_eq!((wrong.status, wrong.code()), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
+        assert_eq!(
+            (wrong.status, wrong.code()),
+            (StatusCode::UNAUTHORIZED, "invalid_credentials")
+        );
     }
     let limited = attacker.login(&victim.email, "wrong password!").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
-    let retry: u64 = limited.headers["retry-after"].to_str().expect("header").parse().expect("secs");
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("secs");
     assert!((1..=600).contains(&retry));
     let blocked = attacker.login(&victim.email, PASSWORD).await;
-    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert_eq!(
+        blocked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
 
     let admin = server.user(Role::Support).await;
     let events = admin.get("/api/v1/admin/security-events").await;
@@ -273,7 +425,11 @@ async fn failed_logins_are_recorded_and_rate_limited() {
         .iter()
         .filter_map(|e| e["kind"].as_str())
         .collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "login_failed").count(), 2, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "login_failed").count(),
+        2,
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&"rate_limited"));
 }
 
@@ -299,6 +455,9 @@ async fn registration_is_rate_limited_per_address() {
             json!({ "email": "r3@example.org", "password": PASSWORD, "acceptedAup": true }),
         )
         .await;
-    assert_eq!((third.status, third.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    assert_eq!(
+        (third.status, third.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
     assert!(third.headers.contains_key("retry-after"));
 }

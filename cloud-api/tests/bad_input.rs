@@ -18,7 +18,11 @@ async fn upload(client: &Client, torrent: Vec<u8>) -> common::Answer {
         reqwest::multipart::Part::bytes(torrent).file_name("x.torrent"),
     );
     client
-        .send(client.request(reqwest::Method::POST, "/api/v1/jobs/torrent").multipart(form))
+        .send(
+            client
+                .request(reqwest::Method::POST, "/api/v1/jobs/torrent")
+                .multipart(form),
+        )
         .await
 }
 
@@ -67,24 +71,44 @@ async fn malformed_and_oversized_bodies_get_clear_errors() {
             .body(body)
     };
     let malformed = user.send(raw("{\"magnet\": ", "application/json")).await;
-    assert_eq!((malformed.status, malformed.code()), (StatusCode::BAD_REQUEST, "malformed_json"));
+    assert_eq!(
+        (malformed.status, malformed.code()),
+        (StatusCode::BAD_REQUEST, "malformed_json")
+    );
     let wrong_shape = user.send(raw("{\"magnet\": 42}", "application/json")).await;
-    assert_eq!((wrong_shape.status, wrong_shape.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"));
-    let not_json = user.send(raw("magnet=x", "application/x-www-form-urlencoded")).await;
-    assert_eq!((not_json.status, not_json.code()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+    assert_eq!(
+        (wrong_shape.status, wrong_shape.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+    );
+    let not_json = user
+        .send(raw("magnet=x", "application/x-www-form-urlencoded"))
+        .await;
+    assert_eq!(
+        (not_json.status, not_json.code()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
     let both = user
         .post("/api/v1/jobs", json!({ "magnet": common::random_magnet("x"), "torrentUrl": "http://example.org/a.torrent" }))
         .await;
-    assert_eq!((both.status, both.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"));
+    assert_eq!(
+        (both.status, both.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+    );
     let neither = user.post("/api/v1/jobs", json!({})).await;
     assert_eq!(neither.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let huge = json!({ "magnet": format!("magnet:?xt=urn:btih:{}&dn={}", "a".repeat(40), "x".repeat(100_000)) });
     let too_large = user.post("/api/v1/jobs", huge).await;
-    assert_eq!((too_large.status, too_large.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    assert_eq!(
+        (too_large.status, too_large.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
     let huge_login = server
         .anon()
-        .post("/api/v1/auth/login", json!({ "email": "a@example.org", "password": "p".repeat(200_000) }))
+        .post(
+            "/api/v1/auth/login",
+            json!({ "email": "a@example.org", "password": "p".repeat(200_000) }),
+        )
         .await;
     assert_eq!(huge_login.status, StatusCode::PAYLOAD_TOO_LARGE);
 
@@ -102,9 +126,17 @@ async fn invalid_magnets_are_refused() {
         "magnet:?xt=urn:btih:0123456789".to_owned(),
         format!("magnet:?xt=urn:btih:{}", "g".repeat(40)),
         format!("magnet:?xt=urn:btmh:1220{}", "a".repeat(10)),
-        format!("magnet:?xt=urn:btih:{}&xt=urn:btih:{}", "a".repeat(40), "b".repeat(40)),
+        format!(
+            "magnet:?xt=urn:btih:{}&xt=urn:btih:{}",
+            "a".repeat(40),
+            "b".repeat(40)
+        ),
         "magnet:?xt=urn:btih:%FF%FE%FD".to_owned(),
-        format!("magnet:?xt=urn:btih:{}&dn={}", "a".repeat(40), "n".repeat(20_000)),
+        format!(
+            "magnet:?xt=urn:btih:{}&dn={}",
+            "a".repeat(40),
+            "n".repeat(20_000)
+        ),
     ] {
         let refused = user.post("/api/v1/jobs", json!({ "magnet": magnet })).await;
         assert_eq!(
@@ -112,10 +144,16 @@ async fn invalid_magnets_are_refused() {
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid_magnet"),
             "{magnet:.80}"
         );
-        assert!(!refused.body["error"]["message"].as_str().unwrap_or("").is_empty());
+        assert!(!refused.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .is_empty());
     }
     let selection = user
-        .post("/api/v1/jobs", json!({ "magnet": common::random_magnet("m"), "selectedFiles": [0] }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": common::random_magnet("m"), "selectedFiles": [0] }),
+        )
         .await;
     assert_eq!(selection.code(), "selection_needs_metadata");
     assert_eq!(stored_rows(&server).await, (0, 0, 0));
@@ -133,28 +171,76 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
     let deep = format!("d4:info{}{}e", "l".repeat(50_000), "e".repeat(50_000)).into_bytes();
     let wide = format!("d4:infol{}ee", "i0e".repeat(60_000)).into_bytes();
     let many_files: Vec<Vec<String>> = (0..101).map(|i| vec![format!("f{i}.bin")]).collect();
-    let many_refs: Vec<Vec<&str>> = many_files.iter().map(|p| p.iter().map(String::as_str).collect()).collect();
+    let many_refs: Vec<Vec<&str>> = many_files
+        .iter()
+        .map(|p| p.iter().map(String::as_str).collect())
+        .collect();
     let many: Vec<(&[&str], i64)> = many_refs.iter().map(|p| (p.as_slice(), 1)).collect();
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("parent directory", fixtures::multi_file("ok", &[(&["..", "..", "etc", "cron.d", "evil"], 10)])),
+        (
+            "parent directory",
+            fixtures::multi_file("ok", &[(&["..", "..", "etc", "cron.d", "evil"], 10)]),
+        ),
         ("dot-dot only", fixtures::multi_file("ok", &[(&[".."], 10)])),
-        ("absolute path", fixtures::multi_file("ok", &[(&["/etc/passwd"], 10)])),
-        ("backslash", fixtures::multi_file("ok", &[(&["..\\..\\windows\\system32"], 10)])),
-        ("drive letter", fixtures::multi_file("ok", &[(&["C:", "boot.ini"], 10)])),
-        ("empty component", fixtures::multi_file("ok", &[(&["a", "", "b"], 10)])),
+        (
+            "absolute path",
+            fixtures::multi_file("ok", &[(&["/etc/passwd"], 10)]),
+        ),
+        (
+            "backslash",
+            fixtures::multi_file("ok", &[(&["..\\..\\windows\\system32"], 10)]),
+        ),
+        (
+            "drive letter",
+            fixtures::multi_file("ok", &[(&["C:", "boot.ini"], 10)]),
+        ),
+        (
+            "empty component",
+            fixtures::multi_file("ok", &[(&["a", "", "b"], 10)]),
+        ),
         ("empty name", fixtures::single_file("", 10)),
         ("dot-dot name", fixtures::single_file("..", 10)),
         ("slash in name", fixtures::single_file("../escape", 10)),
         ("nul in name", fixtures::single_file("a\0b", 10)),
-        ("duplicate paths", fixtures::multi_file("ok", &[(&["x"], 1), (&["x"], 1)])),
+        (
+            "duplicate paths",
+            fixtures::multi_file("ok", &[(&["x"], 1), (&["x"], 1)]),
+        ),
         ("too many files", fixtures::multi_file("many", &many)),
         ("nesting bomb", deep),
         ("value bomb", wide),
         ("not bencode", b"<html>not a torrent</html>".to_vec()),
-        ("trailing garbage", [fixtures::single_file("a", 10), b"junk".to_vec()].concat()),
+        (
+            "trailing garbage",
+            [fixtures::single_file("a", 10), b"junk".to_vec()].concat(),
+        ),
         ("no info", B::d([("announce", B::s("http://t"))]).encode()),
-        ("negative length", B::d([("info", B::d([("length", B::I(-1)), ("name", B::s("n")), ("piece length", B::I(16384)), ("pieces", B::S(vec![0; 20]))]))]).encode()),
-        ("wrong piece count", B::d([("info", B::d([("length", B::I(100_000)), ("name", B::s("n")), ("piece length", B::I(16384)), ("pieces", B::S(vec![0; 20]))]))]).encode()),
+        (
+            "negative length",
+            B::d([(
+                "info",
+                B::d([
+                    ("length", B::I(-1)),
+                    ("name", B::s("n")),
+                    ("piece length", B::I(16384)),
+                    ("pieces", B::S(vec![0; 20])),
+                ]),
+            )])
+            .encode(),
+        ),
+        (
+            "wrong piece count",
+            B::d([(
+                "info",
+                B::d([
+                    ("length", B::I(100_000)),
+                    ("name", B::s("n")),
+                    ("piece length", B::I(16384)),
+                    ("pieces", B::S(vec![0; 20])),
+                ]),
+            )])
+            .encode(),
+        ),
     ];
     for (what, torrent) in cases {
         let refused = upload(&user, torrent).await;
@@ -166,28 +252,51 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
     }
 
     let oversized = upload(&user, vec![b'd'; 400 * 1024]).await;
-    assert_eq!((oversized.status, oversized.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    assert_eq!(
+        (oversized.status, oversized.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
     let just_over = upload(&user, vec![b'd'; 256 * 1024 + 1]).await;
     assert_eq!(just_over.status, StatusCode::PAYLOAD_TOO_LARGE);
     let out_of_range = {
         let form = reqwest::multipart::Form::new()
-            .part("torrent", reqwest::multipart::Part::bytes(fixtures::single_file("a", 10)).file_name("a.torrent"))
+            .part(
+                "torrent",
+                reqwest::multipart::Part::bytes(fixtures::single_file("a", 10))
+                    .file_name("a.torrent"),
+            )
             .text("selectedFiles", "[5]");
-        user.send(user.request(reqwest::Method::POST, "/api/v1/jobs/torrent").multipart(form)).await
+        user.send(
+            user.request(reqwest::Method::POST, "/api/v1/jobs/torrent")
+                .multipart(form),
+        )
+        .await
     };
     assert_eq!(out_of_range.code(), "invalid_selection");
     let no_file = {
         let form = reqwest::multipart::Form::new().text("other", "x");
-        user.send(user.request(reqwest::Method::POST, "/api/v1/jobs/torrent").multipart(form)).await
+        user.send(
+            user.request(reqwest::Method::POST, "/api/v1/jobs/torrent")
+                .multipart(form),
+        )
+        .await
     };
     assert_eq!(no_file.status, StatusCode::UNPROCESSABLE_ENTITY);
     let json_to_upload = user.post("/api/v1/jobs/torrent", json!({})).await;
     assert_eq!(json_to_upload.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     assert_eq!(stored_rows(&server).await, (0, 0, 0), "nothing was stored");
-    assert_eq!(stray_files(&server.data_dir()), Vec::<String>::new(), "nothing was written to disk");
+    assert_eq!(
+        stray_files(&server.data_dir()),
+        Vec::<String>::new(),
+        "nothing was written to disk"
+    );
     assert!(!server.dir.path().join("etc").exists());
 
     let fine = upload(&user, fixtures::single_file("fine.bin", 10)).await;
-    assert_eq!(fine.status, StatusCode::CREATED, "the same route still takes a good torrent");
+    assert_eq!(
+        fine.status,
+        StatusCode::CREATED,
+        "the same route still takes a good torrent"
+    );
 }

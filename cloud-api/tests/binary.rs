@@ -85,7 +85,10 @@ async fn serve(data: &Path, port: u16, config: Option<&Path>) -> Running {
 
 fn terminate(mut running: Running) -> std::process::ExitStatus {
     let pid = running.0.id().to_string();
-    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     assert!(sent.success());
     running.0.wait().expect("wait")
 }
@@ -96,7 +99,11 @@ async fn first_operator_serve_stop_and_restart_keep_everything() {
     let data = scratch.path().join("data");
 
     let created = create_user(&data, "Root@Example.org", "superadmin", PASSWORD);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     assert!(String::from_utf8_lossy(&created.stdout).contains("root@example.org (superadmin)"));
     let twice = create_user(&data, "root@example.org", "superadmin", PASSWORD);
     assert!(!twice.status.success());
@@ -109,36 +116,73 @@ async fn first_operator_serve_stop_and_restart_keep_everything() {
     // The file says one port, the environment another: the environment wins.
     let port = free_port();
     let config = scratch.path().join("tseeder.toml");
-    std::fs::write(&config, format!("listen = \"127.0.0.1:{}\"\n[mail]\nfrom = \"ops@example.org\"\n", free_port()))
-        .expect("config");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{}\"\n[mail]\nfrom = \"ops@example.org\"\n",
+            free_port()
+        ),
+    )
+    .expect("config");
     let server = serve(&data, port, Some(&config)).await;
     let base = format!("http://127.0.0.1:{port}");
     let mut root = Client::new(&base);
-    assert_eq!(root.login("root@example.org", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        root.login("root@example.org", PASSWORD).await.status,
+        StatusCode::OK
+    );
     let job = root
-        .post("/api/v1/jobs", json!({ "magnet": common::random_magnet("survives-restart") }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": common::random_magnet("survives-restart") }),
+        )
         .await;
     assert_eq!(job.status, StatusCode::CREATED);
     let job_id = job.body["job"]["id"].as_str().expect("id").to_owned();
     let registered = Client::new(&base)
-        .post("/api/v1/auth/register", json!({ "email": "later@example.org", "password": PASSWORD, "acceptedAup": true }))
+        .post(
+            "/api/v1/auth/register",
+            json!({ "email": "later@example.org", "password": PASSWORD, "acceptedAup": true }),
+        )
         .await;
     assert_eq!(registered.status, StatusCode::CREATED);
-    let mail = std::fs::read_dir(data.join("outbox")).expect("outbox").flatten().next().expect("mail");
-    assert!(std::fs::read_to_string(mail.path()).expect("read").contains("From: ops@example.org"), "mail settings came from the file");
+    let mail = std::fs::read_dir(data.join("outbox"))
+        .expect("outbox")
+        .flatten()
+        .next()
+        .expect("mail");
+    assert!(
+        std::fs::read_to_string(mail.path())
+            .expect("read")
+            .contains("From: ops@example.org"),
+        "mail settings came from the file"
+    );
 
-    assert!(terminate(server).success(), "SIGTERM stops the server cleanly");
+    assert!(
+        terminate(server).success(),
+        "SIGTERM stops the server cleanly"
+    );
 
     let server = serve(&data, port, None).await;
     let still = root.get(&format!("/api/v1/jobs/{job_id}")).await;
-    assert_eq!(still.status, StatusCode::OK, "the session and the job survived the restart");
+    assert_eq!(
+        still.status,
+        StatusCode::OK,
+        "the session and the job survived the restart"
+    );
     assert_eq!(still.body["job"]["status"], "queued");
     let conn = rusqlite::Connection::open(data.join("tseeder.db")).expect("db");
     let applied: i64 = conn
         .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
         .expect("count");
-    assert_eq!(applied as usize, tseeder_cloud::db::MIGRATIONS.len(), "each migration applied once");
-    let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
+    assert_eq!(
+        applied as usize,
+        tseeder_cloud::db::MIGRATIONS.len(),
+        "each migration applied once"
+    );
+    let journal: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
     assert_eq!(journal, "wal");
     drop(server);
 }

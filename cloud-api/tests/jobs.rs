@@ -20,12 +20,20 @@ async fn upload(client: &Client, torrent: Vec<u8>, selected: Option<&str>) -> co
         form = form.text("selectedFiles", selected.to_owned());
     }
     client
-        .send(client.request(reqwest::Method::POST, "/api/v1/jobs/torrent").multipart(form))
+        .send(
+            client
+                .request(reqwest::Method::POST, "/api/v1/jobs/torrent")
+                .multipart(form),
+        )
         .await
 }
 
 fn info_hash(torrent: &[u8]) -> String {
-    let start = torrent.windows(6).position(|w| w == b"4:info").expect("info") + 6;
+    let start = torrent
+        .windows(6)
+        .position(|w| w == b"4:info")
+        .expect("info")
+        + 6;
     hex::encode(Sha1::digest(&torrent[start..torrent.len() - 1]))
 }
 
@@ -38,7 +46,9 @@ async fn torrent_site(body: Vec<u8>) -> String {
             async move { body }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     format!("http://{addr}")
@@ -64,19 +74,34 @@ async fn a_magnet_becomes_a_queued_job_once() {
     assert_eq!(job["status"], "queued");
     assert_eq!(job["name"], "Cosmos Laundromat");
     assert_eq!(job["source"], "magnet");
-    assert_eq!(job["infoHashV1"], "c9e15763f722f23e98a29decdfae341b98d53056");
+    assert_eq!(
+        job["infoHashV1"],
+        "c9e15763f722f23e98a29decdfae341b98d53056"
+    );
     assert!(job["totalBytes"].is_null(), "size unknown until metadata");
-    assert!(job["magnet"].as_str().expect("magnet").starts_with("magnet:?xt=urn:btih:c9e157"));
+    assert!(job["magnet"]
+        .as_str()
+        .expect("magnet")
+        .starts_with("magnet:?xt=urn:btih:c9e157"));
     let id = job["id"].as_str().expect("id");
 
     let events = user.get(&format!("/api/v1/jobs/{id}/events")).await;
     assert_eq!(kinds(&events.body), ["submitted", "queued"]);
 
     let again = user.post("/api/v1/jobs", json!({ "magnet": magnet })).await;
-    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "job_exists"));
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "job_exists")
+    );
     let other = server.user(Role::User).await;
-    let theirs = other.post("/api/v1/jobs", json!({ "magnet": magnet })).await;
-    assert_eq!(theirs.status, StatusCode::CREATED, "another user may fetch the same torrent");
+    let theirs = other
+        .post("/api/v1/jobs", json!({ "magnet": magnet }))
+        .await;
+    assert_eq!(
+        theirs.status,
+        StatusCode::CREATED,
+        "another user may fetch the same torrent"
+    );
 }
 
 #[tokio::test]
@@ -85,7 +110,11 @@ async fn an_uploaded_torrent_lists_its_files_and_honours_the_selection() {
     let user = server.user(Role::User).await;
     let torrent = fixtures::multi_file(
         "Holiday Photos",
-        &[(&["day1", "beach.jpg"], 300_000), (&["day2", "hike.jpg"], 200_000), (&["notes.txt"], 1_000)],
+        &[
+            (&["day1", "beach.jpg"], 300_000),
+            (&["day2", "hike.jpg"], 200_000),
+            (&["notes.txt"], 1_000),
+        ],
     );
     let created = upload(&user, torrent.clone(), Some("[0, 2]")).await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
@@ -97,7 +126,13 @@ async fn an_uploaded_torrent_lists_its_files_and_honours_the_selection() {
     let files = created.body["files"].as_array().expect("files");
     let listed: Vec<(&str, u64, bool)> = files
         .iter()
-        .map(|f| (f["path"].as_str().expect("path"), f["size"].as_u64().expect("size"), f["selected"] == true))
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path"),
+                f["size"].as_u64().expect("size"),
+                f["selected"] == true,
+            )
+        })
         .collect();
     assert_eq!(
         listed,
@@ -107,7 +142,9 @@ async fn an_uploaded_torrent_lists_its_files_and_honours_the_selection() {
             ("Holiday Photos/notes.txt", 1_000, true),
         ]
     );
-    let fetched = user.get(&format!("/api/v1/jobs/{}", job["id"].as_str().expect("id"))).await;
+    let fetched = user
+        .get(&format!("/api/v1/jobs/{}", job["id"].as_str().expect("id")))
+        .await;
     assert_eq!(fetched.body["files"], created.body["files"]);
 }
 
@@ -118,21 +155,39 @@ async fn a_torrent_url_is_fetched_and_checked() {
     let torrent = fixtures::single_file("ubuntu.iso", 5_000_000);
     let site = torrent_site(torrent.clone()).await;
     let created = user
-        .post("/api/v1/jobs", json!({ "torrentUrl": format!("{site}/file.torrent") }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "torrentUrl": format!("{site}/file.torrent") }),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     assert_eq!(created.body["job"]["source"], "torrentUrl");
-    assert_eq!(created.body["job"]["infoHashV1"], info_hash(&torrent).as_str());
+    assert_eq!(
+        created.body["job"]["infoHashV1"],
+        info_hash(&torrent).as_str()
+    );
     assert_eq!(created.body["files"][0]["path"], "ubuntu.iso");
 
     let missing = user
-        .post("/api/v1/jobs", json!({ "torrentUrl": format!("{site}/missing.torrent") }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "torrentUrl": format!("{site}/missing.torrent") }),
+        )
         .await;
-    assert_eq!((missing.status, missing.code()), (StatusCode::BAD_GATEWAY, "fetch_failed"));
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::BAD_GATEWAY, "fetch_failed")
+    );
     let not_http = user
-        .post("/api/v1/jobs", json!({ "torrentUrl": "file:///etc/passwd" }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "torrentUrl": "file:///etc/passwd" }),
+        )
         .await;
-    assert_eq!((not_http.status, not_http.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_url"));
+    assert_eq!(
+        (not_http.status, not_http.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_url")
+    );
 }
 
 #[tokio::test]
@@ -140,9 +195,18 @@ async fn torrent_urls_on_private_networks_are_refused_by_default() {
     let server = TestServer::start_with(|s| s.torrent_fetch.allow_private_addresses = false).await;
     let user = server.user(Role::User).await;
     let site = torrent_site(fixtures::single_file("a.bin", 10)).await;
-    for url in [format!("{site}/file.torrent"), "http://169.254.169.254/latest/meta-data".into()] {
-        let refused = user.post("/api/v1/jobs", json!({ "torrentUrl": url })).await;
-        assert_eq!((refused.status, refused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_url"), "{url}");
+    for url in [
+        format!("{site}/file.torrent"),
+        "http://169.254.169.254/latest/meta-data".into(),
+    ] {
+        let refused = user
+            .post("/api/v1/jobs", json!({ "torrentUrl": url }))
+            .await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_url"),
+            "{url}"
+        );
     }
     assert_eq!(user.get("/api/v1/jobs").await.body["total"], 0);
 }
@@ -151,19 +215,31 @@ async fn torrent_urls_on_private_networks_are_refused_by_default() {
 async fn jobs_move_through_their_states_and_keep_a_history() {
     let server = TestServer::start().await;
     let user = server.user(Role::User).await;
-    let created = user.post("/api/v1/jobs", json!({ "magnet": random_magnet("states") })).await;
+    let created = user
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("states") }))
+        .await;
     let id = created.body["job"]["id"].as_str().expect("id").to_owned();
     let act = |action: &'static str| {
         let user = user.clone();
         let id = id.clone();
-        async move { user.post(&format!("/api/v1/jobs/{id}/{action}"), json!({})).await }
+        async move {
+            user.post(&format!("/api/v1/jobs/{id}/{action}"), json!({}))
+                .await
+        }
     };
 
     assert_eq!(act("pause").await.body["status"], "paused");
     let twice = act("pause").await;
-    assert_eq!((twice.status, twice.code()), (StatusCode::CONFLICT, "invalid_state"));
+    assert_eq!(
+        (twice.status, twice.code()),
+        (StatusCode::CONFLICT, "invalid_state")
+    );
     assert_eq!(act("resume").await.body["status"], "queued");
-    assert_eq!(act("retry").await.code(), "invalid_state", "a queued job cannot be retried");
+    assert_eq!(
+        act("retry").await.code(),
+        "invalid_state",
+        "a queued job cannot be retried"
+    );
     assert_eq!(act("cancel").await.body["status"], "cancelled");
     assert_eq!(act("resume").await.code(), "invalid_state");
     let retried = act("retry").await;
@@ -173,17 +249,37 @@ async fn jobs_move_through_their_states_and_keep_a_history() {
     let events = user.get(&format!("/api/v1/jobs/{id}/events")).await;
     assert_eq!(
         kinds(&events.body),
-        ["submitted", "queued", "paused", "resumed", "cancelled", "retried"]
+        [
+            "submitted",
+            "queued",
+            "paused",
+            "resumed",
+            "cancelled",
+            "retried"
+        ]
     );
-    assert_eq!(user.delete(&format!("/api/v1/jobs/{id}")).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(user.get(&format!("/api/v1/jobs/{id}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(user.get(&format!("/api/v1/jobs/{id}/events")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        user.delete(&format!("/api/v1/jobs/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        user.get(&format!("/api/v1/jobs/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        user.get(&format!("/api/v1/jobs/{id}/events")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn listing_pages_filters_and_searches() {
     let server = TestServer::start_with(|s| s.limits.max_torrent_files = 10).await;
-    let user = server.services.create_user_directly("pro@example.org", common::PASSWORD.into(), Role::User).await.expect("user");
+    let user = server
+        .services
+        .create_user_directly("pro@example.org", common::PASSWORD.into(), Role::User)
+        .await
+        .expect("user");
     server
         .services
         .db()
@@ -197,25 +293,38 @@ async fn listing_pages_filters_and_searches() {
     client.login("pro@example.org", common::PASSWORD).await;
     let mut ids = Vec::new();
     for name in ["Alpha", "Beta", "Gamma", "Alphabet"] {
-        let created = client.post("/api/v1/jobs", json!({ "magnet": random_magnet(name) })).await;
+        let created = client
+            .post("/api/v1/jobs", json!({ "magnet": random_magnet(name) }))
+            .await;
         assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
         ids.push(created.body["job"]["id"].as_str().expect("id").to_owned());
     }
-    client.post(&format!("/api/v1/jobs/{}/pause", ids[1]), json!({})).await;
+    client
+        .post(&format!("/api/v1/jobs/{}/pause", ids[1]), json!({}))
+        .await;
 
     let page = client.get("/api/v1/jobs?perPage=3&page=2").await;
     assert_eq!(page.body["total"], 4);
     assert_eq!(page.body["items"].as_array().expect("items").len(), 1);
-    assert_eq!(page.body["items"][0]["name"], "Alpha", "newest first, so the oldest is last");
+    assert_eq!(
+        page.body["items"][0]["name"], "Alpha",
+        "newest first, so the oldest is last"
+    );
     let paused = client.get("/api/v1/jobs?status=paused").await;
     assert_eq!(paused.body["total"], 1);
     assert_eq!(paused.body["items"][0]["name"], "Beta");
     let search = client.get("/api/v1/jobs?q=alpha").await;
     assert_eq!(search.body["total"], 2);
     let wildcard = client.get("/api/v1/jobs?q=%25").await;
-    assert_eq!(wildcard.body["total"], 0, "LIKE wildcards in a search match literally");
+    assert_eq!(
+        wildcard.body["total"], 0,
+        "LIKE wildcards in a search match literally"
+    );
     let bad = client.get("/api/v1/jobs?status=exploded").await;
-    assert_eq!((bad.status, bad.code()), (StatusCode::BAD_REQUEST, "invalid_query"));
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::BAD_REQUEST, "invalid_query")
+    );
 
     let usage = client.get("/api/v1/usage").await;
     assert_eq!(usage.body["plan"]["id"], "pro");
@@ -228,30 +337,69 @@ async fn the_plan_limits_active_jobs_and_job_size() {
     let server = TestServer::start().await;
     let user = server.user(Role::User).await;
     let plans = server.anon().get("/api/v1/plans").await;
-    let ids: Vec<&str> = plans.body.as_array().expect("plans").iter().map(|p| p["id"].as_str().expect("id")).collect();
+    let ids: Vec<&str> = plans
+        .body
+        .as_array()
+        .expect("plans")
+        .iter()
+        .map(|p| p["id"].as_str().expect("id"))
+        .collect();
     assert_eq!(ids, ["free", "pro", "business"]);
     let free_slots = plans.body[0]["maxActiveJobs"].as_u64().expect("limit");
     assert_eq!(free_slots, 2);
 
     let mut ids = Vec::new();
     for i in 0..free_slots {
-        let ok = user.post("/api/v1/jobs", json!({ "magnet": random_magnet(&format!("j{i}")) })).await;
+        let ok = user
+            .post(
+                "/api/v1/jobs",
+                json!({ "magnet": random_magnet(&format!("j{i}")) }),
+            )
+            .await;
         ids.push(ok.body["job"]["id"].as_str().expect("id").to_owned());
     }
-    let over = user.post("/api/v1/jobs", json!({ "magnet": random_magnet("one-too-many") })).await;
-    assert_eq!((over.status, over.code()), (StatusCode::FORBIDDEN, "quota_exceeded"));
-    assert!(over.body["error"]["message"].as_str().expect("msg").contains("2 active jobs"));
+    let over = user
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": random_magnet("one-too-many") }),
+        )
+        .await;
+    assert_eq!(
+        (over.status, over.code()),
+        (StatusCode::FORBIDDEN, "quota_exceeded")
+    );
+    assert!(over.body["error"]["message"]
+        .as_str()
+        .expect("msg")
+        .contains("2 active jobs"));
 
-    user.post(&format!("/api/v1/jobs/{}/cancel", ids[0]), json!({})).await;
-    let fits = user.post("/api/v1/jobs", json!({ "magnet": random_magnet("fits-now") })).await;
+    user.post(&format!("/api/v1/jobs/{}/cancel", ids[0]), json!({}))
+        .await;
+    let fits = user
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": random_magnet("fits-now") }),
+        )
+        .await;
     assert_eq!(fits.status, StatusCode::CREATED);
-    let retry = user.post(&format!("/api/v1/jobs/{}/retry", ids[0]), json!({})).await;
-    assert_eq!((retry.status, retry.code()), (StatusCode::FORBIDDEN, "quota_exceeded"), "retrying takes a slot too");
+    let retry = user
+        .post(&format!("/api/v1/jobs/{}/retry", ids[0]), json!({}))
+        .await;
+    assert_eq!(
+        (retry.status, retry.code()),
+        (StatusCode::FORBIDDEN, "quota_exceeded"),
+        "retrying takes a slot too"
+    );
 
-    user.post(&format!("/api/v1/jobs/{}/cancel", ids[1]), json!({})).await;
+    user.post(&format!("/api/v1/jobs/{}/cancel", ids[1]), json!({}))
+        .await;
     let three_gib = fixtures::single_file_sized("big.iso", 3 << 30, 4 << 20);
     let too_big = upload(&user, three_gib, None).await;
-    assert_eq!((too_big.status, too_big.code()), (StatusCode::FORBIDDEN, "quota_exceeded"), "{too_big:?}");
+    assert_eq!(
+        (too_big.status, too_big.code()),
+        (StatusCode::FORBIDDEN, "quota_exceeded"),
+        "{too_big:?}"
+    );
     let usage = user.get("/api/v1/usage").await;
     assert_eq!(usage.body["activeJobs"], 1);
 }
@@ -262,30 +410,65 @@ async fn operators_terminate_jobs_with_a_reason_and_the_audit_log_shows_it() {
     let user = server.user(Role::User).await;
     let admin = server.user(Role::Admin).await;
     let support = server.user(Role::Support).await;
-    let job = user.post("/api/v1/jobs", json!({ "magnet": random_magnet("dmca") })).await;
+    let job = user
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("dmca") }))
+        .await;
     let id = job.body["job"]["id"].as_str().expect("id");
 
-    let all = support.get(&format!("/api/v1/admin/jobs?userId={}", user.user_id)).await;
+    let all = support
+        .get(&format!("/api/v1/admin/jobs?userId={}", user.user_id))
+        .await;
     assert_eq!(all.body["total"], 1);
     assert_eq!(all.body["items"][0]["userEmail"], user.email.as_str());
 
     let path = format!("/api/v1/admin/jobs/{id}/terminate");
-    let short = admin.post(&path, json!({ "reason": "dmca", "ticketId": "LEGAL-1" })).await;
-    assert_eq!((short.status, short.code()), (StatusCode::BAD_REQUEST, "reason_required"));
-    let no_ticket = admin.post(&path, json!({ "reason": "takedown notice received", "ticketId": " " })).await;
-    assert_eq!((no_ticket.status, no_ticket.code()), (StatusCode::BAD_REQUEST, "ticket_required"));
+    let short = admin
+        .post(&path, json!({ "reason": "dmca", "ticketId": "LEGAL-1" }))
+        .await;
+    assert_eq!(
+        (short.status, short.code()),
+        (StatusCode::BAD_REQUEST, "reason_required")
+    );
+    let no_ticket = admin
+        .post(
+            &path,
+            json!({ "reason": "takedown notice received", "ticketId": " " }),
+        )
+        .await;
+    assert_eq!(
+        (no_ticket.status, no_ticket.code()),
+        (StatusCode::BAD_REQUEST, "ticket_required")
+    );
     let missing_fields = admin.post(&path, json!({})).await;
     assert_eq!(missing_fields.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(user.get(&format!("/api/v1/jobs/{id}")).await.body["job"]["status"], "queued");
+    assert_eq!(
+        user.get(&format!("/api/v1/jobs/{id}")).await.body["job"]["status"],
+        "queued"
+    );
 
-    let done = admin.post(&path, json!({ "reason": "takedown notice received", "ticketId": "LEGAL-1" })).await;
+    let done = admin
+        .post(
+            &path,
+            json!({ "reason": "takedown notice received", "ticketId": "LEGAL-1" }),
+        )
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{done:?}");
     assert_eq!(done.body["status"], "cancelled");
-    assert!(done.body["error"].as_str().expect("error").contains("takedown notice received"));
-    let again = admin.post(&path, json!({ "reason": "takedown notice received", "ticketId": "LEGAL-1" })).await;
+    assert!(done.body["error"]
+        .as_str()
+        .expect("error")
+        .contains("takedown notice received"));
+    let again = admin
+        .post(
+            &path,
+            json!({ "reason": "takedown notice received", "ticketId": "LEGAL-1" }),
+        )
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 
-    let audit = support.get(&format!("/api/v1/admin/audit?targetId={id}")).await;
+    let audit = support
+        .get(&format!("/api/v1/admin/audit?targetId={id}"))
+        .await;
     assert_eq!(audit.body["total"], 1);
     let entry = &audit.body["items"][0];
     assert_eq!(entry["action"], "job.terminate");
@@ -294,7 +477,10 @@ async fn operators_terminate_jobs_with_a_reason_and_the_audit_log_shows_it() {
     assert_eq!(entry["ticketId"], "LEGAL-1");
     assert_eq!(entry["detail"]["previousStatus"], "queued");
     let events = user.get(&format!("/api/v1/jobs/{id}/events")).await;
-    assert_eq!(kinds(&events.body).last().map(String::as_str), Some("terminated"));
+    assert_eq!(
+        kinds(&events.body).last().map(String::as_str),
+        Some("terminated")
+    );
 }
 
 #[tokio::test]
@@ -311,31 +497,63 @@ async fn only_a_superadmin_grants_admin_and_nobody_acts_on_themself() {
     assert_eq!(support.status, StatusCode::OK, "{support:?}");
     assert_eq!(support.body["user"]["role"], "support");
     let escalate = admin.post(&role_of(&user), why("admin")).await;
-    assert_eq!((escalate.status, escalate.code()), (StatusCode::FORBIDDEN, "insufficient_role"));
+    assert_eq!(
+        (escalate.status, escalate.code()),
+        (StatusCode::FORBIDDEN, "insufficient_role")
+    );
     let sideways = admin.post(&role_of(&peer), why("user")).await;
-    assert_eq!((sideways.status, sideways.code()), (StatusCode::FORBIDDEN, "insufficient_role"));
+    assert_eq!(
+        (sideways.status, sideways.code()),
+        (StatusCode::FORBIDDEN, "insufficient_role")
+    );
     let upward = admin.post(&role_of(&root), why("user")).await;
     assert_eq!(upward.status, StatusCode::FORBIDDEN);
     let suspend_peer = admin
-        .post(&format!("/api/v1/admin/users/{}/suspend", peer.user_id), json!({ "reason": "testing peer powers", "ticketId": "X-1" }))
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", peer.user_id),
+            json!({ "reason": "testing peer powers", "ticketId": "X-1" }),
+        )
         .await;
     assert_eq!(suspend_peer.status, StatusCode::FORBIDDEN);
     let own = root.post(&role_of(&root), why("user")).await;
-    assert_eq!((own.status, own.code()), (StatusCode::FORBIDDEN, "self_action"));
+    assert_eq!(
+        (own.status, own.code()),
+        (StatusCode::FORBIDDEN, "self_action")
+    );
 
     let granted = root.post(&role_of(&user), why("admin")).await;
     assert_eq!(granted.body["user"]["role"], "admin");
-    let found = admin.get(&format!("/api/v1/admin/users?q={}", &user.email[..12])).await;
+    let found = admin
+        .get(&format!("/api/v1/admin/users?q={}", &user.email[..12]))
+        .await;
     assert_eq!(found.body["items"][0]["role"], "admin");
-    let unknown = root.post("/api/v1/admin/users/nope/role", why("user")).await;
+    let unknown = root
+        .post("/api/v1/admin/users/nope/role", why("user"))
+        .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 
-    let audit = admin.get(&format!("/api/v1/admin/audit?action=user.role_change&targetId={}", user.user_id)).await;
+    let audit = admin
+        .get(&format!(
+            "/api/v1/admin/audit?action=user.role_change&targetId={}",
+            user.user_id
+        ))
+        .await;
     let changes: Vec<(String, String)> = audit.body["items"]
         .as_array()
         .expect("items")
         .iter()
-        .map(|e| (e["detail"]["from"].as_str().unwrap_or("").to_owned(), e["detail"]["to"].as_str().unwrap_or("").to_owned()))
+        .map(|e| {
+            (
+                e["detail"]["from"].as_str().unwrap_or("").to_owned(),
+                e["detail"]["to"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(changes, [("support".to_owned(), "admin".to_owned()), ("user".to_owned(), "support".to_owned())]);
+    assert_eq!(
+        changes,
+        [
+            ("support".to_owned(), "admin".to_owned()),
+            ("user".to_owned(), "support".to_owned())
+        ]
+    );
 }

@@ -45,7 +45,10 @@ async fn start_smtp_sink(maildir: &Path) -> SmtpSink {
         .expect("python3 with aiosmtpd (run scripts/setup)");
     let sink = SmtpSink { child, port };
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return sink;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -58,7 +61,11 @@ fn delivered(maildir: &Path) -> Vec<String> {
         .map(|entries| {
             entries
                 .flatten()
-                .map(|e| common::decode_quoted_printable(&std::fs::read_to_string(e.path()).expect("mail")))
+                .map(|e| {
+                    common::decode_quoted_printable(
+                        &std::fs::read_to_string(e.path()).expect("mail"),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -96,17 +103,31 @@ async fn verification_mail_goes_through_smtp_when_configured() {
     assert!(mail.contains("To: smtp.user@example.org"));
     assert!(mail.contains("From: tseeder <accounts@tseeder.example>"));
     assert!(mail.contains("Subject: Confirm your tseeder account"));
-    assert!(server.outbox().is_empty(), "with SMTP configured nothing goes to the outbox");
+    assert!(
+        server.outbox().is_empty(),
+        "with SMTP configured nothing goes to the outbox"
+    );
 
     let token = common::token_after(mail, &format!("{}/verify-email?token=", server.base));
-    let verified = browser.post("/api/v1/auth/verify-email", json!({ "token": token })).await;
+    let verified = browser
+        .post("/api/v1/auth/verify-email", json!({ "token": token }))
+        .await;
     assert_eq!(verified.status, StatusCode::OK);
-    assert_eq!(browser.login("smtp.user@example.org", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        browser
+            .login("smtp.user@example.org", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 type Seen = Arc<Mutex<Vec<HashMap<String, String>>>>;
 
-async fn verify(State(seen): State<Seen>, Form(form): Form<HashMap<String, String>>) -> axum::Json<serde_json::Value> {
+async fn verify(
+    State(seen): State<Seen>,
+    Form(form): Form<HashMap<String, String>>,
+) -> axum::Json<serde_json::Value> {
     let success = form.get("secret").map(String::as_str) == Some("turnstile-secret")
         && form.get("response").map(String::as_str) == Some("human-token");
     seen.lock().expect("lock").push(form);
@@ -119,7 +140,9 @@ async fn captcha_tokens_are_checked_against_the_verify_url() {
     let app = axum::Router::new()
         .route("/siteverify", axum::routing::post(verify))
         .with_state(Arc::clone(&seen));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
 
@@ -129,14 +152,22 @@ async fn captcha_tokens_are_checked_against_the_verify_url() {
     })
     .await;
     let anon = server.anon();
-    let body = |token: Option<&str>| {
-        json!({ "email": "human@example.org", "password": PASSWORD, "acceptedAup": true, "captchaToken": token })
-    };
+    let body = |token: Option<&str>| json!({ "email": "human@example.org", "password": PASSWORD, "acceptedAup": true, "captchaToken": token });
     let missing = anon.post("/api/v1/auth/register", body(None)).await;
-    assert_eq!((missing.status, missing.code()), (StatusCode::UNPROCESSABLE_ENTITY, "captcha_required"));
-    let robot = anon.post("/api/v1/auth/register", body(Some("robot-token"))).await;
-    assert_eq!((robot.status, robot.code()), (StatusCode::FORBIDDEN, "captcha_failed"));
-    let human = anon.post("/api/v1/auth/register", body(Some("human-token"))).await;
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "captcha_required")
+    );
+    let robot = anon
+        .post("/api/v1/auth/register", body(Some("robot-token")))
+        .await;
+    assert_eq!(
+        (robot.status, robot.code()),
+        (StatusCode::FORBIDDEN, "captcha_failed")
+    );
+    let human = anon
+        .post("/api/v1/auth/register", body(Some("human-token")))
+        .await;
     assert_eq!(human.status, StatusCode::CREATED, "{human:?}");
 
     let calls = seen.lock().expect("lock").clone();
@@ -146,14 +177,23 @@ async fn captcha_tokens_are_checked_against_the_verify_url() {
     assert_eq!(calls[1]["remoteip"], "127.0.0.1");
 
     let support = server.user(Role::Support).await;
-    let events = support.get("/api/v1/admin/security-events?kind=captcha_failed").await;
+    let events = support
+        .get("/api/v1/admin/security-events?kind=captcha_failed")
+        .await;
     assert_eq!(events.body["total"], 1);
-    assert_eq!(server.outbox().len(), 1, "only the human got a verification mail");
+    assert_eq!(
+        server.outbox().len(),
+        1,
+        "only the human got a verification mail"
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_captcha_service_is_a_clear_upstream_error() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr");
     let server = TestServer::start_with(|s| {
         s.captcha.verify_url = Some(format!("http://{dead}/siteverify"));
         s.captcha.secret = Some(Secret::new("x"));
@@ -166,7 +206,17 @@ async fn an_unreachable_captcha_service_is_a_clear_upstream_error() {
             json!({ "email": "h@example.org", "password": PASSWORD, "acceptedAup": true, "captchaToken": "t" }),
         )
         .await;
-    assert_eq!((answer.status, answer.code()), (StatusCode::BAD_GATEWAY, "captcha_unavailable"));
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::BAD_GATEWAY, "captcha_unavailable")
+    );
     let support = server.user(Role::Support).await;
-    assert_eq!(support.get("/api/v1/admin/users?q=h@example.org").await.body["total"], 0, "no account was created");
+    assert_eq!(
+        support
+            .get("/api/v1/admin/users?q=h@example.org")
+            .await
+            .body["total"],
+        0,
+        "no account was created"
+    );
 }

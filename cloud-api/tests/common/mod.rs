@@ -58,10 +58,12 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
-        let mut settings = Settings::default();
-        settings.data_dir = dir.path().join("data");
-        settings.listen = addr;
-        settings.public_url = base.clone();
+        let mut settings = Settings {
+            data_dir: dir.path().join("data"),
+            listen: addr,
+            public_url: base.clone(),
+            ..Settings::default()
+        };
         settings.torrent_fetch.allow_private_addresses = true;
         roomy_rate_limits(&mut settings);
         adjust(&mut settings);
@@ -93,7 +95,11 @@ impl TestServer {
 
     /// A verified account with `role`, signed in with a session cookie.
     pub async fn user(&self, role: Role) -> Client {
-        let email = format!("{}-{}@example.org", role.as_str(), uuid::Uuid::new_v4().simple());
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str(),
+            uuid::Uuid::new_v4().simple()
+        );
         self.services
             .create_user_directly(&email, PASSWORD.to_owned(), role)
             .await
@@ -223,7 +229,10 @@ impl Client {
             .await;
         if answer.status == StatusCode::OK {
             self.csrf = answer.body["csrfToken"].as_str().map(str::to_owned);
-            self.user_id = answer.body["user"]["id"].as_str().unwrap_or_default().to_owned();
+            self.user_id = answer.body["user"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             self.email = email.to_owned();
         }
         answer
@@ -284,6 +293,6 @@ impl Client {
 
 /// A magnet link with a fresh random info hash.
 pub fn random_magnet(name: &str) -> String {
-    let hash = format!("{:x}", uuid::Uuid::new_v4().as_u128());
+    let hash = format!("{:032x}", uuid::Uuid::new_v4().as_u128());
     format!("magnet:?xt=urn:btih:{hash}{}&dn={name}", &hash[..8])
 }
