@@ -461,3 +461,77 @@ async fn registration_is_rate_limited_per_address() {
     );
     assert!(third.headers.contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn expired_links_do_not_work() {
+    let server = TestServer::start_with(|s| {
+        s.sessions.email_verification_ttl_hours = 0;
+        s.sessions.password_reset_ttl_minutes = 0;
+    })
+    .await;
+    let anon = server.anon();
+    anon.post(
+        "/api/v1/auth/register",
+        json!({ "email": "late@example.org", "password": PASSWORD, "acceptedAup": true }),
+    )
+    .await;
+    let token = server.mailed_token("late@example.org", "/verify-email");
+    let verify = anon
+        .post("/api/v1/auth/verify-email", json!({ "token": token }))
+        .await;
+    assert_eq!(
+        (verify.status, verify.code()),
+        (StatusCode::BAD_REQUEST, "invalid_token")
+    );
+
+    anon.post(
+        "/api/v1/auth/password-reset/request",
+        json!({ "email": "late@example.org" }),
+    )
+    .await;
+    let token = server.mailed_token("late@example.org", "/reset-password");
+    let reset = anon
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            json!({ "token": token, "newPassword": "a brand new passphrase" }),
+        )
+        .await;
+    assert_eq!(
+        (reset.status, reset.code()),
+        (StatusCode::BAD_REQUEST, "invalid_token")
+    );
+}
+
+#[tokio::test]
+async fn bad_bearer_tokens_and_stale_cookies_are_recorded() {
+    let server = TestServer::start().await;
+    let user = server.user(Role::User).await;
+    let forged = user.with_key("tsk_forged").get("/api/v1/auth/me").await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    let not_bearer = user
+        .send(
+            user.http
+                .get(format!("{}/api/v1/auth/me", server.base))
+                .header("authorization", "Basic Zm9vOmJhcg=="),
+        )
+        .await;
+    assert_eq!(not_bearer.status, StatusCode::UNAUTHORIZED);
+    let stale = user
+        .send(
+            reqwest::Client::new()
+                .get(format!("{}/api/v1/auth/me", server.base))
+                .header("cookie", "tseeder_session=made-up"),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::UNAUTHORIZED);
+
+    let support = server.user(Role::Support).await;
+    let keys = support
+        .get("/api/v1/admin/security-events?kind=invalid_api_key")
+        .await;
+    assert_eq!(keys.body["total"], 2);
+    let cookies = support
+        .get("/api/v1/admin/security-events?kind=invalid_session")
+        .await;
+    assert_eq!(cookies.body["total"], 1);
+}

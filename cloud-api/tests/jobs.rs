@@ -557,3 +557,37 @@ async fn only_a_superadmin_grants_admin_and_nobody_acts_on_themself() {
         ]
     );
 }
+
+#[tokio::test]
+async fn job_submission_is_rate_limited_per_account() {
+    let server = TestServer::start_with(|s| {
+        s.rate_limits.jobs_per_account = tseeder_cloud::config::Rate::new(2, 3600);
+    })
+    .await;
+    let user = server.user(Role::User).await;
+    let first = user
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("a") }))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let invalid = user
+        .post("/api/v1/jobs", json!({ "magnet": "magnet:?dn=x" }))
+        .await;
+    assert_eq!(
+        invalid.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "attempts count, valid or not"
+    );
+    let limited = user
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("b") }))
+        .await;
+    assert_eq!(
+        (limited.status, limited.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    assert!(limited.headers.contains_key("retry-after"));
+    let other = server.user(Role::User).await;
+    let theirs = other
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("c") }))
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "limits are per account");
+}
