@@ -220,6 +220,10 @@ impl Settings {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(ConfigError("public_url must be http or https".into()));
         }
+        if let Some(verify) = &self.captcha.verify_url {
+            url::Url::parse(verify)
+                .map_err(|err| ConfigError(format!("captcha.verify_url: {err}")))?;
+        }
         if self.captcha.verify_url.is_some() != self.captcha.secret.is_some() {
             return Err(ConfigError(
                 "captcha needs both verify_url and secret, or neither".into(),

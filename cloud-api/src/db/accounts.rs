@@ -246,10 +246,9 @@ pub fn live_session_by_token(
         .optional()?)
 }
 
-/// Records activity at most once a minute per session, to keep reads from turning into writes.
 pub fn touch_session(conn: &Connection, session_id: &str, now: i64) -> DbResult<()> {
     conn.execute(
-        "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2 - 60000",
+        "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
         params![session_id, now],
     )?;
     Ok(())
@@ -371,7 +370,7 @@ pub fn live_api_key_by_hash(
 pub fn touch_api_key(conn: &Connection, key_id: &str, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE api_keys SET last_used_at = ?2
-         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2 - 60000)",
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
         params![key_id, now],
     )?;
     Ok(())

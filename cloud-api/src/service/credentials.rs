@@ -7,6 +7,9 @@ use crate::db::{self, to_datetime};
 use crate::error::{ApiError, ApiResult};
 use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, SessionView};
 
+/// Last-seen times are kept to the minute, so most requests read without writing.
+const ACTIVITY_RESOLUTION_MS: i64 = 60_000;
+
 impl Services {
     /// The caller behind a session cookie, or `None` when the session is unknown, expired or
     /// revoked.
@@ -18,7 +21,9 @@ impl Services {
             .call(move |conn| {
                 let found = q::live_session_by_token(conn, &token_hash, now)?;
                 if let Some((session, _)) = &found {
-                    q::touch_session(conn, &session.id, now)?;
+                    if now - session.last_seen_at > ACTIVITY_RESOLUTION_MS {
+                        q::touch_session(conn, &session.id, now)?;
+                    }
                 }
                 Ok(found)
             })
@@ -44,7 +49,12 @@ impl Services {
             .call(move |conn| {
                 let found = q::live_api_key_by_hash(conn, &key_hash)?;
                 if let Some((key, _)) = &found {
-                    q::touch_api_key(conn, &key.id, now)?;
+                    if key
+                        .last_used_at
+                        .is_none_or(|at| now - at > ACTIVITY_RESOLUTION_MS)
+                    {
+                        q::touch_api_key(conn, &key.id, now)?;
+                    }
                 }
                 Ok(found)
             })

@@ -41,7 +41,7 @@ impl TorrentFetcher {
                 if attempt.previous().len() >= 5 {
                     attempt.error("too many redirects")
                 } else if check_url(attempt.url(), allow_private).is_err() {
-                    attempt.error("redirected to a forbidden address")
+                    attempt.error(BlockedAddress)
                 } else {
                     attempt.follow()
                 }
@@ -89,35 +89,43 @@ impl TorrentFetcher {
     }
 }
 
+/// Raised inside reqwest (by the resolver or the redirect policy) when an address is forbidden.
+#[derive(Debug)]
+struct BlockedAddress;
+
+impl std::fmt::Display for BlockedAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the address is private or local")
+    }
+}
+
+impl std::error::Error for BlockedAddress {}
+
 fn classify(err: &reqwest::Error) -> FetchError {
-    let text = format!("{err:?}");
-    if text.contains("private or local") || text.contains("forbidden address") {
-        FetchError::Blocked
-    } else if err.is_timeout() {
-        FetchError::Network("timed out".into())
-    } else {
-        FetchError::Network(err.without_url_string())
-    }
-}
-
-trait WithoutUrl {
-    fn without_url_string(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_string(&self) -> String {
-        let mut err = std::error::Error::source(self);
-        let mut text = if self.is_connect() {
-            "connection failed".to_owned()
-        } else {
-            "request failed".to_owned()
-        };
-        while let Some(inner) = err {
-            text = format!("{text}: {inner}");
-            err = inner.source();
+    let mut source = std::error::Error::source(err);
+    let mut chain = Vec::new();
+    while let Some(inner) = source {
+        if inner.is::<BlockedAddress>() {
+            return FetchError::Blocked;
         }
-        text
+        chain.push(inner.to_string());
+        source = inner.source();
     }
+    if err.is_timeout() {
+        return FetchError::Network("timed out".into());
+    }
+    let what = if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    // The URL is left out: the user knows it, and logs should not repeat it.
+    FetchError::Network(
+        std::iter::once(what.to_owned())
+            .chain(chain)
+            .collect::<Vec<_>>()
+            .join(": "),
+    )
 }
 
 fn check_url(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
@@ -185,7 +193,7 @@ impl Resolve for PublicOnlyResolver {
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = found.into_iter().filter(|a| is_public(a.ip())).collect();
             if public.is_empty() {
-                return Err("the host resolves to private or local addresses only".into());
+                return Err(Box::new(BlockedAddress) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(public.into_iter()) as Addrs)
         })
