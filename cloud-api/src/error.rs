@@ -67,6 +67,17 @@ impl ApiError {
         }
     }
 
+    /// Maps a database error, turning a unique violation into this specific conflict.
+    pub fn unique_as(code: &'static str, message: &'static str) -> impl FnOnce(DbError) -> Self {
+        move |err| {
+            if err.is_unique_violation() {
+                ApiError::conflict(code, message)
+            } else {
+                err.into()
+            }
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         ApiError::Internal(detail.to_string())
     }

@@ -5,26 +5,12 @@ mod common;
 #[path = "../src/torrent/fixtures.rs"]
 mod fixtures;
 
-use common::{Client, TestServer};
+use common::TestServer;
 use fixtures::B;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::Path;
 use tseeder_protocol::Role;
-
-async fn upload(client: &Client, torrent: Vec<u8>) -> common::Answer {
-    let form = reqwest::multipart::Form::new().part(
-        "torrent",
-        reqwest::multipart::Part::bytes(torrent).file_name("x.torrent"),
-    );
-    client
-        .send(
-            client
-                .request(reqwest::Method::POST, "/api/v1/jobs/torrent")
-                .multipart(form),
-        )
-        .await
-}
 
 /// Rows in the job tables, counted straight from the database.
 async fn stored_rows(server: &TestServer) -> (i64, i64, i64) {
@@ -243,7 +229,7 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
         ),
     ];
     for (what, torrent) in cases {
-        let refused = upload(&user, torrent).await;
+        let refused = common::upload(&user, torrent, None).await;
         assert_eq!(
             (refused.status, refused.code()),
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid_torrent"),
@@ -251,12 +237,12 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
         );
     }
 
-    let oversized = upload(&user, vec![b'd'; 400 * 1024]).await;
+    let oversized = common::upload(&user, vec![b'd'; 400 * 1024], None).await;
     assert_eq!(
         (oversized.status, oversized.code()),
         (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
     );
-    let just_over = upload(&user, vec![b'd'; 256 * 1024 + 1]).await;
+    let just_over = common::upload(&user, vec![b'd'; 256 * 1024 + 1], None).await;
     assert_eq!(just_over.status, StatusCode::PAYLOAD_TOO_LARGE);
     let out_of_range = {
         let form = reqwest::multipart::Form::new()
@@ -293,7 +279,7 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
     );
     assert!(!server.dir.path().join("etc").exists());
 
-    let fine = upload(&user, fixtures::single_file("fine.bin", 10)).await;
+    let fine = common::upload(&user, fixtures::single_file("fine.bin", 10), None).await;
     assert_eq!(
         fine.status,
         StatusCode::CREATED,

@@ -5,28 +5,11 @@ mod common;
 #[path = "../src/torrent/fixtures.rs"]
 mod fixtures;
 
-use common::{random_magnet, Client, TestServer};
+use common::{random_magnet, upload, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use tseeder_protocol::Role;
-
-async fn upload(client: &Client, torrent: Vec<u8>, selected: Option<&str>) -> common::Answer {
-    let mut form = reqwest::multipart::Form::new().part(
-        "torrent",
-        reqwest::multipart::Part::bytes(torrent).file_name("x.torrent"),
-    );
-    if let Some(selected) = selected {
-        form = form.text("selectedFiles", selected.to_owned());
-    }
-    client
-        .send(
-            client
-                .request(reqwest::Method::POST, "/api/v1/jobs/torrent")
-                .multipart(form),
-        )
-        .await
-}
 
 fn info_hash(torrent: &[u8]) -> String {
     let start = torrent

@@ -11,6 +11,8 @@ use tseeder_protocol::{
 };
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+pub(crate) const EMAIL_TAKEN: (&str, &str) =
+    ("email_taken", "an account with this email already exists");
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// A freshly opened session: what to show the client, and the secret for its cookie.
@@ -110,13 +112,7 @@ impl Services {
                 q::user_by_id(tx, &uid)
             })
             .await
-            .map_err(|err| {
-                if err.is_unique_violation() {
-                    ApiError::conflict("email_taken", "an account with this email already exists")
-                } else {
-                    err.into()
-                }
-            })?
+            .map_err(ApiError::unique_as(EMAIL_TAKEN.0, EMAIL_TAKEN.1))?
             .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
         self.send_verification(&email, &token).await;
         Ok(user_view(&created))

@@ -2,6 +2,7 @@
 //! lower role (a superadmin may act on anyone but themself), and leaves an audit row in the same
 //! transaction as the change.
 
+use super::accounts::EMAIL_TAKEN;
 use super::jobs::job_view;
 use super::{user_view, Paging, Principal, RequestMeta, Services};
 use crate::db::accounts as users;
@@ -106,6 +107,14 @@ impl Actor {
     }
 }
 
+/// Operator actions on an account that need nothing but a justification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Suspend,
+    Unsuspend,
+    ForceLogout,
+}
+
 /// A change to one user's account, applied after the permission checks.
 enum UserChange {
     Role(Role),
@@ -168,40 +177,22 @@ impl Services {
             .await
     }
 
-    pub async fn admin_suspend(
+    /// Suspends, unsuspends or signs out every session of a user.
+    pub async fn admin_account_action(
         &self,
         actor: &Principal,
         meta: &RequestMeta,
         user_id: &str,
+        action: AccountAction,
         req: Justification,
     ) -> ApiResult<AdminUser> {
         let why = check_justification(&req.reason, &req.ticket_id)?;
-        self.change_user(actor, meta, user_id, UserChange::Suspend, why)
-            .await
-    }
-
-    pub async fn admin_unsuspend(
-        &self,
-        actor: &Principal,
-        meta: &RequestMeta,
-        user_id: &str,
-        req: Justification,
-    ) -> ApiResult<AdminUser> {
-        let why = check_justification(&req.reason, &req.ticket_id)?;
-        self.change_user(actor, meta, user_id, UserChange::Unsuspend, why)
-            .await
-    }
-
-    pub async fn admin_force_logout(
-        &self,
-        actor: &Principal,
-        meta: &RequestMeta,
-        user_id: &str,
-        req: Justification,
-    ) -> ApiResult<AdminUser> {
-        let why = check_justification(&req.reason, &req.ticket_id)?;
-        self.change_user(actor, meta, user_id, UserChange::ForceLogout, why)
-            .await
+        let change = match action {
+            AccountAction::Suspend => UserChange::Suspend,
+            AccountAction::Unsuspend => UserChange::Unsuspend,
+            AccountAction::ForceLogout => UserChange::ForceLogout,
+        };
+        self.change_user(actor, meta, user_id, change, why).await
     }
 
     async fn change_user(
@@ -447,13 +438,7 @@ impl Services {
                 users::user_by_id(tx, &uid)
             })
             .await
-            .map_err(|err| {
-                if err.is_unique_violation() {
-                    ApiError::conflict("email_taken", "an account with this email already exists")
-                } else {
-                    err.into()
-                }
-            })?
+            .map_err(ApiError::unique_as(EMAIL_TAKEN.0, EMAIL_TAKEN.1))?
             .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
         Ok(user_view(&user))
     }

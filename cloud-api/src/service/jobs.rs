@@ -150,16 +150,10 @@ impl Services {
                 Ok(Ok(()))
             })
             .await
-            .map_err(|err| {
-                if err.is_unique_violation() {
-                    ApiError::conflict(
-                        "job_exists",
-                        "you already have an active job for this torrent",
-                    )
-                } else {
-                    err.into()
-                }
-            })??;
+            .map_err(ApiError::unique_as(
+                "job_exists",
+                "you already have an active job for this torrent",
+            ))??;
         self.job_detail(principal, &job_id).await
     }
 
@@ -370,16 +364,10 @@ impl Services {
                 Ok(Ok(q::job_of_user(tx, &uid, &jid)?))
             })
             .await
-            .map_err(|err| {
-                if err.is_unique_violation() {
-                    ApiError::conflict(
-                        "job_exists",
-                        "another active job already fetches this torrent",
-                    )
-                } else {
-                    err.into()
-                }
-            })??;
+            .map_err(ApiError::unique_as(
+                "job_exists",
+                "another active job already fetches this torrent",
+            ))??;
         outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)
     }
 

@@ -296,3 +296,21 @@ pub fn random_magnet(name: &str) -> String {
     let hash = format!("{:032x}", uuid::Uuid::new_v4().as_u128());
     format!("magnet:?xt=urn:btih:{hash}{}&dn={name}", &hash[..8])
 }
+
+/// Uploads `torrent` as multipart, with an optional `selectedFiles` JSON array.
+pub async fn upload(client: &Client, torrent: Vec<u8>, selected: Option<&str>) -> Answer {
+    let mut form = reqwest::multipart::Form::new().part(
+        "torrent",
+        reqwest::multipart::Part::bytes(torrent).file_name("x.torrent"),
+    );
+    if let Some(selected) = selected {
+        form = form.text("selectedFiles", selected.to_owned());
+    }
+    client
+        .send(
+            client
+                .request(reqwest::Method::POST, "/api/v1/jobs/torrent")
+                .multipart(form),
+        )
+        .await
+}

@@ -2,6 +2,7 @@
 
 use crate::error::ApiResult;
 use crate::http::extract::{Auth, Json, Meta, Query};
+use crate::service::admin::AccountAction;
 use crate::service::{Paging, Services};
 use axum::extract::{Path, State};
 use schemars::JsonSchema;
@@ -78,43 +79,48 @@ pub async fn change_role(
         .map(axum::Json)
 }
 
+async fn account_action(
+    services: Services,
+    actor: Auth,
+    meta: Meta,
+    id: String,
+    action: AccountAction,
+    req: Justification,
+) -> ApiResult<axum::Json<AdminUser>> {
+    services
+        .admin_account_action(&actor.0, &meta.0, &id, action, req)
+        .await
+        .map(axum::Json)
+}
+
 pub async fn suspend(
-    State(services): State<Services>,
-    Auth(actor): Auth,
-    Meta(meta): Meta,
+    State(s): State<Services>,
+    actor: Auth,
+    meta: Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
 ) -> ApiResult<axum::Json<AdminUser>> {
-    services
-        .admin_suspend(&actor, &meta, &id, req)
-        .await
-        .map(axum::Json)
+    account_action(s, actor, meta, id, AccountAction::Suspend, req).await
 }
 
 pub async fn unsuspend(
-    State(services): State<Services>,
-    Auth(actor): Auth,
-    Meta(meta): Meta,
+    State(s): State<Services>,
+    actor: Auth,
+    meta: Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
 ) -> ApiResult<axum::Json<AdminUser>> {
-    services
-        .admin_unsuspend(&actor, &meta, &id, req)
-        .await
-        .map(axum::Json)
+    account_action(s, actor, meta, id, AccountAction::Unsuspend, req).await
 }
 
 pub async fn force_logout(
-    State(services): State<Services>,
-    Auth(actor): Auth,
-    Meta(meta): Meta,
+    State(s): State<Services>,
+    actor: Auth,
+    meta: Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
 ) -> ApiResult<axum::Json<AdminUser>> {
-    services
-        .admin_force_logout(&actor, &meta, &id, req)
-        .await
-        .map(axum::Json)
+    account_action(s, actor, meta, id, AccountAction::ForceLogout, req).await
 }
 
 pub async fn jobs(
