@@ -1,0 +1,92 @@
+//! Where finished downloads live: a local folder (the embedded default) or any S3-compatible
+//! service (AWS S3, R2, MinIO, Garage), behind one [`ObjectStore`]. Keys are built from ids,
+//! never from torrent names.
+
+mod key;
+pub mod local;
+pub mod s3;
+
+pub use key::ObjectKey;
+pub use local::{LocalStore, UrlSigner};
+pub use s3::{S3Config, S3Store};
+
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("no object at {0}")]
+    NotFound(String),
+    #[error("invalid object key {0:?}")]
+    InvalidKey(String),
+    #[error("storage configuration: {0}")]
+    Config(String),
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the store answered HTTP {status} {code}: {message}")]
+    Http {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("could not reach the store: {0}")]
+    Network(String),
+    #[error("could not sign the request: {0}")]
+    Signing(String),
+    #[error("malformed answer from the store: {0}")]
+    Protocol(String),
+}
+
+impl StorageError {
+    /// Worth another try: the store or the network had a passing problem.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StorageError::Network(_) => true,
+            StorageError::Http { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+}
+
+/// The configured store.
+#[derive(Debug, Clone)]
+pub enum ObjectStore {
+    Local(LocalStore),
+    S3(Box<S3Store>),
+}
+
+impl ObjectStore {
+    /// Stores the file at `source` under `key`; readers never see a partial object.
+    pub async fn put_file(&self, key: &ObjectKey, source: &Path) -> Result<u64, StorageError> {
+        match self {
+            ObjectStore::Local(store) => store.put_file(key, source).await,
+            ObjectStore::S3(store) => store.put_file(key, source).await,
+        }
+    }
+
+    pub async fn head(&self, key: &ObjectKey) -> Result<Option<ObjectInfo>, StorageError> {
+        match self {
+            ObjectStore::Local(store) => store.head(key).await,
+            ObjectStore::S3(store) => store.head(key).await,
+        }
+    }
+
+    pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        match self {
+            ObjectStore::Local(store) => store.delete(key).await,
+            ObjectStore::S3(store) => store.delete(key).await,
+        }
+    }
+
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
+        match self {
+            ObjectStore::Local(store) => store.list(prefix).await,
+            ObjectStore::S3(store) => store.list(prefix).await,
+        }
+    }
+}
