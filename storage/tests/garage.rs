@@ -1,0 +1,442 @@
+//! The S3 store against Garage, a real S3-compatible server that checks SigV4, started on
+//! 127.0.0.1 by the test (install it with `scripts/setup`). A small proxy in front of it
+//! injects server errors to prove retries and clean aborts.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tseeder_storage::{ObjectKey, S3Config, S3Store, StorageError};
+
+const KEY_ID: &str = "GK0123456789abcdef01234567";
+const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const BUCKET: &str = "tseeder-test";
+
+struct Garage {
+    child: Child,
+    endpoint: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Garage {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn garage_bin() -> PathBuf {
+    if let Ok(path) = std::env::var("GARAGE_BIN") {
+        return PathBuf::from(path);
+    }
+    let home_bin =
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/garage");
+    if home_bin.exists() {
+        return home_bin;
+    }
+    PathBuf::from("garage")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn garage(config: &Path, args: &[&str]) -> String {
+    let out = Command::new(garage_bin())
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("run garage (install it with scripts/setup)");
+    assert!(
+        out.status.success(),
+        "garage {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn start_garage() -> Garage {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (rpc, s3, admin) = (free_port(), free_port(), free_port());
+    let config = dir.path().join("garage.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"metadata_dir = "{meta}"
+data_dir = "{data}"
+db_engine = "sqlite"
+replication_factor = 1
+rpc_bind_addr = "127.0.0.1:{rpc}"
+rpc_public_addr = "127.0.0.1:{rpc}"
+rpc_secret = "{secret}"
+
+[s3_api]
+s3_region = "garage"
+api_bind_addr = "127.0.0.1:{s3}"
+root_domain = ".s3.garage.localhost"
+
+[admin]
+api_bind_addr = "127.0.0.1:{admin}"
+"#,
+            meta = dir.path().join("meta").display(),
+            data = dir.path().join("data").display(),
+            secret = SECRET,
+        ),
+    )
+    .expect("config");
+    let child = Command::new(garage_bin())
+        .arg("-c")
+        .arg(&config)
+        .arg("server")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start garage (install it with scripts/setup)");
+    let garage_proc = Garage {
+        child,
+        endpoint: format!("http://127.0.0.1:{s3}"),
+        _dir: dir,
+    };
+    let mut ready = false;
+    for _ in 0..150 {
+        let status = Command::new(garage_bin())
+            .arg("-c")
+            .arg(&config)
+            .arg("status")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ready, "garage did not start");
+    let node = garage(&config, &["node", "id", "-q"]);
+    let node_id = node.trim().split('@').next().expect("node id").to_owned();
+    garage(
+        &config,
+        &["layout", "assign", "-z", "dc1", "-c", "1G", &node_id],
+    );
+    garage(&config, &["layout", "apply", "--version", "1"]);
+    garage(
+        &config,
+        &["key", "import", "--yes", "-n", "test", KEY_ID, SECRET],
+    );
+    garage(&config, &["bucket", "create", BUCKET]);
+    garage(
+        &config,
+        &[
+            "bucket", "allow", "--read", "--write", "--owner", BUCKET, "--key", "test",
+        ],
+    );
+    garage_proc
+}
+
+fn store_at(endpoint: &str, secret: &str) -> S3Store {
+    S3Store::new(S3Config {
+        endpoint: endpoint.to_owned(),
+        region: "garage".into(),
+        bucket: BUCKET.into(),
+        access_key_id: KEY_ID.into(),
+        secret_access_key: secret.into(),
+        path_style: true,
+        part_size: 5 * 1024 * 1024,
+        parallel_parts: 3,
+        max_attempts: 4,
+    })
+    .expect("store")
+}
+
+fn random_file(dir: &Path, size: usize) -> (PathBuf, String) {
+    let mut data = vec![0u8; size];
+    let mut state = 0x9e3779b97f4a7c15u64 ^ size as u64;
+    for chunk in data.chunks_mut(8) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
+    }
+    let path = dir.join(format!("file-{size}.bin"));
+    std::fs::write(&path, &data).expect("write");
+    (path, hex::encode(Sha256::digest(&data)))
+}
+
+#[tokio::test]
+async fn objects_round_trip_through_garage_with_presigned_range_downloads() {
+    let garage = start_garage().await;
+    let store = store_at(&garage.endpoint, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let key = ObjectKey::job_file("u1", "j1", 0).expect("key");
+
+    let (small, small_sum) = random_file(scratch.path(), 1000);
+    assert_eq!(store.put_file(&key, &small).await.expect("put"), 1000);
+    assert_eq!(
+        store.head(&key).await.expect("head").map(|i| i.size),
+        Some(1000)
+    );
+    let listed = store.list("users/u1/").await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key, key.as_str());
+    assert!(store.list("users/u2/").await.expect("list").is_empty());
+
+    let url = store
+        .presign_get(&key, Duration::from_secs(60))
+        .expect("presign");
+    let body = reqwest::get(url.clone())
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(hex::encode(Sha256::digest(&body)), small_sum);
+    let partial = reqwest::Client::new()
+        .get(url.clone())
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(partial.status(), reqwest::StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        partial.bytes().await.expect("body").as_ref(),
+        &body[100..200]
+    );
+
+    let tampered = url.as_str().replace("files/0", "files/1");
+    assert_eq!(
+        reqwest::get(tampered).await.expect("get").status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let mut forged = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "X-Amz-Expires" {
+                "86400".to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    forged.query_pairs_mut().clear().extend_pairs(pairs);
+    assert_eq!(
+        reqwest::get(forged).await.expect("get").status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+
+    let short = store
+        .presign_get(&key, Duration::from_secs(1))
+        .expect("presign");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // AWS answers 403 for an expired URL, Garage 400; either way nothing is served.
+    let expired = reqwest::get(short).await.expect("get").status();
+    assert!(
+        matches!(expired.as_u16(), 400 | 403),
+        "expired URL answered {expired}"
+    );
+
+    store.delete(&key).await.expect("delete");
+    assert_eq!(store.head(&key).await.expect("head"), None);
+    store
+        .delete(&key)
+        .await
+        .expect("deleting a missing object is fine");
+}
+
+#[tokio::test]
+async fn large_files_go_up_in_parts_byte_exact() {
+    let garage = start_garage().await;
+    let store = store_at(&garage.endpoint, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, sum) = random_file(scratch.path(), 23 * 1024 * 1024 + 17);
+    let key = ObjectKey::job_file("u1", "j2", 3).expect("key");
+    store.put_file(&key, &big).await.expect("multipart upload");
+    assert_eq!(
+        store.head(&key).await.expect("head").map(|i| i.size),
+        Some(23 * 1024 * 1024 + 17)
+    );
+    let url = store
+        .presign_get(&key, Duration::from_secs(60))
+        .expect("presign");
+    let body = reqwest::get(url)
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(hex::encode(Sha256::digest(&body)), sum);
+    assert!(store
+        .unfinished_uploads("users/")
+        .await
+        .expect("uploads")
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_refused_by_the_store() {
+    let garage = start_garage().await;
+    let store = store_at(&garage.endpoint, &"f".repeat(64));
+    let key = ObjectKey::parse("x/y").expect("key");
+    match store.put_bytes(&key, bytes::Bytes::from_static(b"x")).await {
+        Err(StorageError::Http { status: 403, .. }) => {}
+        other => panic!("expected 403, got {other:?}"),
+    }
+}
+
+/// How the proxy misbehaves on part uploads (`PUT …?partNumber=N`).
+#[derive(Clone, Copy)]
+enum Fault {
+    /// The first try of every part gets 503.
+    FirstTryOfEachPart,
+    /// Part 2 always gets 500.
+    PartTwoAlways,
+}
+
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    fault: Fault,
+    tries: Arc<Mutex<HashMap<String, u32>>>,
+    client: reqwest::Client,
+}
+
+async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
+    let query = request.uri().query().unwrap_or("").to_owned();
+    let part = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("partNumber="))
+        .map(str::to_owned);
+    if let (Some(part), true) = (&part, request.method() == axum::http::Method::PUT) {
+        let tries = {
+            let mut seen = proxy.tries.lock().expect("lock");
+            let count = seen.entry(part.clone()).or_default();
+            *count += 1;
+            *count
+        };
+        let fail = match proxy.fault {
+            Fault::FirstTryOfEachPart => tries == 1,
+            Fault::PartTwoAlways => part == "2",
+        };
+        if fail {
+            return Response::builder()
+                .status(if tries == 1 { 503 } else { 500 })
+                .body(Body::from(
+                    "<Error><Code>SlowDown</Code><Message>injected</Message></Error>",
+                ))
+                .expect("response");
+        }
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+    let url = format!(
+        "{}{}",
+        proxy.upstream,
+        parts.uri.path_and_query().map_or("", |p| p.as_str())
+    );
+    let mut upstream = proxy.client.request(parts.method.clone(), url).body(body);
+    for (name, value) in &parts.headers {
+        upstream = upstream.header(name, value);
+    }
+    let answer = upstream.send().await.expect("upstream");
+    let mut response = Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        response = response.header(name, value);
+    }
+    response
+        .body(Body::from(answer.bytes().await.expect("upstream body")))
+        .expect("response")
+}
+
+async fn start_proxy(upstream: &str, fault: Fault) -> (String, Arc<Mutex<HashMap<String, u32>>>) {
+    let tries = Arc::new(Mutex::new(HashMap::new()));
+    let proxy = Proxy {
+        upstream: upstream.to_owned(),
+        fault,
+        tries: Arc::clone(&tries),
+        client: reqwest::Client::new(),
+    };
+    let app = axum::Router::new().fallback(forward).with_state(proxy);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("proxy") });
+    (format!("http://{addr}"), tries)
+}
+
+#[tokio::test]
+async fn failing_parts_are_retried_until_the_upload_completes() {
+    let garage = start_garage().await;
+    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::FirstTryOfEachPart).await;
+    let store = store_at(&proxy, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, sum) = random_file(scratch.path(), 12 * 1024 * 1024);
+    let key = ObjectKey::job_file("u1", "j3", 0).expect("key");
+    store
+        .put_file(&key, &big)
+        .await
+        .expect("upload survives 503s");
+    let seen = tries.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 3, "three parts");
+    assert!(
+        seen.values().all(|t| *t == 2),
+        "each part failed once and was retried: {seen:?}"
+    );
+    let direct = store_at(&garage.endpoint, SECRET);
+    let url = direct
+        .presign_get(&key, Duration::from_secs(60))
+        .expect("presign");
+    let body = reqwest::get(url)
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(hex::encode(Sha256::digest(&body)), sum);
+}
+
+#[tokio::test]
+async fn a_part_that_keeps_failing_aborts_the_upload_cleanly() {
+    let garage = start_garage().await;
+    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::PartTwoAlways).await;
+    let store = store_at(&proxy, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, _) = random_file(scratch.path(), 12 * 1024 * 1024);
+    let key = ObjectKey::job_file("u1", "j4", 0).expect("key");
+    match store.put_file(&key, &big).await {
+        Err(StorageError::Http { status: 500, .. }) => {}
+        other => panic!("expected the upload to fail with 500, got {other:?}"),
+    }
+    assert_eq!(
+        tries.lock().expect("lock")["2"],
+        4,
+        "part 2 was tried max_attempts times"
+    );
+    let direct = store_at(&garage.endpoint, SECRET);
+    assert!(
+        direct
+            .unfinished_uploads("")
+            .await
+            .expect("uploads")
+            .is_empty(),
+        "the upload was aborted"
+    );
+    assert_eq!(
+        direct.head(&key).await.expect("head"),
+        None,
+        "no object appeared"
+    );
+}
