@@ -174,6 +174,20 @@ fn random_file(dir: &Path, size: usize) -> (PathBuf, String) {
     (path, hex::encode(Sha256::digest(&data)))
 }
 
+/// SHA-256 of the object as fetched through a fresh presigned URL.
+async fn downloaded_sum(store: &S3Store, key: &ObjectKey) -> String {
+    let url = store
+        .presign_get(key, Duration::from_secs(60))
+        .expect("presign");
+    let body = reqwest::get(url)
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
+    hex::encode(Sha256::digest(&body))
+}
+
 #[tokio::test]
 async fn objects_round_trip_through_garage_with_presigned_range_downloads() {
     let garage = start_garage().await;
@@ -268,16 +282,7 @@ async fn large_files_go_up_in_parts_byte_exact() {
         store.head(&key).await.expect("head").map(|i| i.size),
         Some(23 * 1024 * 1024 + 17)
     );
-    let url = store
-        .presign_get(&key, Duration::from_secs(60))
-        .expect("presign");
-    let body = reqwest::get(url)
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("body");
-    assert_eq!(hex::encode(Sha256::digest(&body)), sum);
+    assert_eq!(downloaded_sum(&store, &key).await, sum);
     assert!(store
         .unfinished_uploads("users/")
         .await
@@ -396,16 +401,7 @@ async fn failing_parts_are_retried_until_the_upload_completes() {
         "each part failed once and was retried: {seen:?}"
     );
     let direct = store_at(&garage.endpoint, SECRET);
-    let url = direct
-        .presign_get(&key, Duration::from_secs(60))
-        .expect("presign");
-    let body = reqwest::get(url)
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("body");
-    assert_eq!(hex::encode(Sha256::digest(&body)), sum);
+    assert_eq!(downloaded_sum(&direct, &key).await, sum);
 }
 
 #[tokio::test]

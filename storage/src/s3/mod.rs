@@ -159,6 +159,22 @@ impl S3Store {
         url
     }
 
+    fn signing_params(
+        &self,
+        location: SignatureLocation,
+        expires_in: Option<Duration>,
+    ) -> Result<aws_sigv4::http_request::SigningParams<'_>, StorageError> {
+        Ok(v4::SigningParams::builder()
+            .identity(&self.identity)
+            .region(&self.config.region)
+            .name("s3")
+            .time(SystemTime::now())
+            .settings(Self::settings(location, expires_in))
+            .build()
+            .map_err(|err| StorageError::Signing(err.to_string()))?
+            .into())
+    }
+
     fn settings(location: SignatureLocation, expires_in: Option<Duration>) -> SigningSettings {
         let mut settings = SigningSettings::default();
         settings.percent_encoding_mode = PercentEncodingMode::Single;
@@ -184,15 +200,7 @@ impl S3Store {
             Payload::Bytes(bytes) => hex::encode(Sha256::digest(bytes)),
             Payload::Empty => hex::encode(Sha256::digest(b"")),
         };
-        let params = v4::SigningParams::builder()
-            .identity(&self.identity)
-            .region(&self.config.region)
-            .name("s3")
-            .time(SystemTime::now())
-            .settings(Self::settings(SignatureLocation::Headers, None))
-            .build()
-            .map_err(|err| StorageError::Signing(err.to_string()))?
-            .into();
+        let params = self.signing_params(SignatureLocation::Headers, None)?;
         let signable = SignableRequest::new(
             method.as_str(),
             url.as_str(),
@@ -263,6 +271,20 @@ impl S3Store {
         Err(http_error(response).await)
     }
 
+    /// A bodiless request whose answer is an XML document.
+    async fn request_xml<T: for<'de> serde::Deserialize<'de>>(
+        &self,
+        method: Method,
+        url: Url,
+    ) -> Result<T, StorageError> {
+        let response = self.send(method, url, Vec::new(), Bytes::new()).await?;
+        let text = response
+            .text()
+            .await
+            .map_err(|err| StorageError::Network(describe(&err)))?;
+        xml::parse(&text)
+    }
+
     pub async fn put_bytes(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError> {
         self.send(Method::PUT, self.url(Some(key), &[]), Vec::new(), bytes)
             .await?;
@@ -329,19 +351,9 @@ impl S3Store {
             if let Some(token) = &token {
                 query.push(("continuation-token", token));
             }
-            let response = self
-                .send(
-                    Method::GET,
-                    self.url(None, &query),
-                    Vec::new(),
-                    Bytes::new(),
-                )
+            let page: xml::ListBucketResult = self
+                .request_xml(Method::GET, self.url(None, &query))
                 .await?;
-            let text = response
-                .text()
-                .await
-                .map_err(|err| StorageError::Network(describe(&err)))?;
-            let page: xml::ListBucketResult = xml::parse(&text)?;
             found.extend(page.contents.into_iter().map(|c| ObjectInfo {
                 key: c.key,
                 size: c.size,
@@ -358,19 +370,12 @@ impl S3Store {
         &self,
         prefix: &str,
     ) -> Result<Vec<(String, String)>, StorageError> {
-        let response = self
-            .send(
+        let result: xml::ListMultipartUploadsResult = self
+            .request_xml(
                 Method::GET,
                 self.url(None, &[("uploads", ""), ("prefix", prefix)]),
-                Vec::new(),
-                Bytes::new(),
             )
             .await?;
-        let text = response
-            .text()
-            .await
-            .map_err(|err| StorageError::Network(describe(&err)))?;
-        let result: xml::ListMultipartUploadsResult = xml::parse(&text)?;
         Ok(result
             .upload
             .into_iter()
@@ -381,18 +386,7 @@ impl S3Store {
     /// A GET URL anyone can use until it expires; it supports HTTP Range.
     pub fn presign_get(&self, key: &ObjectKey, expires_in: Duration) -> Result<Url, StorageError> {
         let url = self.url(Some(key), &[]);
-        let params = v4::SigningParams::builder()
-            .identity(&self.identity)
-            .region(&self.config.region)
-            .name("s3")
-            .time(SystemTime::now())
-            .settings(Self::settings(
-                SignatureLocation::QueryParams,
-                Some(expires_in),
-            ))
-            .build()
-            .map_err(|err| StorageError::Signing(err.to_string()))?
-            .into();
+        let params = self.signing_params(SignatureLocation::QueryParams, Some(expires_in))?;
         let signable = SignableRequest::new(
             "GET",
             url.as_str(),

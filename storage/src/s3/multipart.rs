@@ -18,19 +18,13 @@ pub(super) async fn upload(
     source: &Path,
     size: u64,
 ) -> Result<(), StorageError> {
-    let created = store
-        .send(
+    let upload_id = store
+        .request_xml::<xml::InitiateMultipartUploadResult>(
             Method::POST,
             store.url(Some(key), &[("uploads", "")]),
-            Vec::new(),
-            Bytes::new(),
         )
-        .await?;
-    let text = created
-        .text()
-        .await
-        .map_err(|err| StorageError::Network(describe(&err)))?;
-    let upload_id = xml::parse::<xml::InitiateMultipartUploadResult>(&text)?.upload_id;
+        .await?
+        .upload_id;
 
     match upload_parts(store, key, source, size, &upload_id).await {
         Ok(()) => Ok(()),
