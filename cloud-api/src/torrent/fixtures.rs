@@ -86,18 +86,7 @@ pub fn multi_file(name: &str, files: &[(&[&str], i64)]) -> Vec<u8> {
 }
 
 pub fn single_file(name: &str, size: i64) -> Vec<u8> {
-    let piece_length = 16 * 1024;
-    let pieces = (size as u64).div_ceil(piece_length as u64) as usize;
-    B::d([(
-        "info",
-        B::d([
-            ("length", B::I(size)),
-            ("name", B::s(name)),
-            ("piece length", B::I(piece_length)),
-            ("pieces", B::S(vec![1u8; pieces * 20])),
-        ]),
-    )])
-    .encode()
+    single_file_sized(name, size, 16 * 1024)
 }
 
 /// A single-file torrent with a chosen piece length, for sizes far beyond what tests download.
