@@ -49,6 +49,14 @@ impl JobStatus {
         JobStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
+    /// An agent works on the job under a lease.
+    pub fn is_running(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Metadata | JobStatus::Downloading | JobStatus::Uploading
+        )
+    }
+
     /// Terminal states hold no slot of the plan's active-jobs limit.
     pub fn is_terminal(self) -> bool {
         matches!(
@@ -77,6 +85,12 @@ pub struct CreateJob {
     /// Indexes of the files to download; all files when absent.
     #[serde(default)]
     pub selected_files: Option<Vec<u32>>,
+    /// Preferred region of the agent; any region when absent.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Run on one of the user's own devices instead of a cloud agent.
+    #[serde(default)]
+    pub device_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -106,6 +120,8 @@ pub struct Job {
     pub downloaded_bytes: u64,
     pub error: Option<String>,
     pub attempts: u32,
+    pub region: Option<String>,
+    pub device_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -126,4 +142,43 @@ pub struct JobEvent {
     pub status: Option<JobStatus>,
     pub message: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// What an agent last reported about a running job; kept in memory, never stored tick by tick.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveProgress {
+    pub downloaded_bytes: u64,
+    pub total_bytes: Option<u64>,
+    pub uploaded_bytes: u64,
+    /// Bytes per second.
+    pub download_speed: u64,
+    pub upload_speed: u64,
+    pub peers: u32,
+    pub eta_seconds: Option<u64>,
+}
+
+/// A job with its live progress, as the live streams send it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobLive {
+    pub job: Job,
+    pub progress: Option<LiveProgress>,
+}
+
+/// A finished file kept in storage.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredFile {
+    pub index: u32,
+    pub path: String,
+    pub size: u64,
+}
+
+/// A short-lived download link; it honours HTTP Range.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileLink {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
 }

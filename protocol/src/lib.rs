@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod admin;
 pub mod error;
 pub mod jobs;
+pub mod names;
+pub mod agent;
 
 pub use accounts::*;
 pub use admin::*;

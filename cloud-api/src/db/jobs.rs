@@ -20,14 +20,17 @@ pub struct JobRow {
     pub downloaded_bytes: i64,
     pub error: Option<String>,
     pub attempts: u32,
+    pub region: Option<String>,
+    pub device_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
 }
 
-const JOB_COLUMNS: &str = "j.id, j.user_id, j.name, j.source, j.magnet_uri, j.source_url, \
+pub(crate) const JOB_COLUMNS: &str = "j.id, j.user_id, j.name, j.source, j.magnet_uri, j.source_url, \
      j.info_hash_v1, j.info_hash_v2, j.status, j.dead_lettered, j.total_bytes, \
-     j.downloaded_bytes, j.error, j.attempts, j.created_at, j.updated_at, j.completed_at";
+     j.downloaded_bytes, j.error, j.attempts, j.region, j.device_id, j.created_at, j.updated_at, \
+     j.completed_at";
 
 pub fn source_str(source: JobSource) -> &'static str {
     match source {
@@ -41,7 +44,7 @@ fn conversion_error(column: usize, message: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, message.into())
 }
 
-fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
+pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
     let source: String = row.get("source")?;
     let status: String = row.get("status")?;
     Ok(JobRow {
@@ -65,6 +68,8 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
         downloaded_bytes: row.get("downloaded_bytes")?,
         error: row.get("error")?,
         attempts: row.get("attempts")?,
+        region: row.get("region")?,
+        device_id: row.get("device_id")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
         completed_at: row.get("completed_at")?,
@@ -84,6 +89,8 @@ pub struct NewJob<'a> {
     pub info_hash_v2: Option<&'a str>,
     pub status: JobStatus,
     pub total_bytes: Option<i64>,
+    pub region: Option<&'a str>,
+    pub device_id: Option<&'a str>,
     pub now: i64,
 }
 
@@ -95,8 +102,8 @@ pub fn insert_job(conn: &Connection, job: &NewJob<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO jobs (id, user_id, name, source, magnet_uri, torrent, source_url,
                            info_hash_v1, info_hash_v2, info_hash, status, total_bytes,
-                           created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                           region, device_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
         params![
             job.id,
             job.user_id,
@@ -110,6 +117,8 @@ pub fn insert_job(conn: &Connection, job: &NewJob<'_>) -> DbResult<()> {
             info_hash,
             job.status.as_str(),
             job.total_bytes,
+            job.region,
+            job.device_id,
             job.now
         ],
     )?;
@@ -268,7 +277,8 @@ pub fn events_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<JobEventRo
 }
 
 /// Moves the job to `to` only if it is currently in one of `from`, so two racing requests
-/// cannot both win. Re-queueing clears the error and the dead-letter mark.
+/// cannot both win. Re-queueing clears the error, the dead-letter mark, the back-off and any old
+/// lease (the agent that held it learns so at its next report).
 pub fn transition_job(
     conn: &Connection,
     job_id: &str,
@@ -282,7 +292,10 @@ pub fn transition_job(
     let changed = conn.execute(
         "UPDATE jobs SET status = ?3, error = ?4, updated_at = ?5,
                          dead_lettered = CASE WHEN ?3 = 'queued' THEN 0 ELSE dead_lettered END,
-                         attempts = CASE WHEN ?3 = 'queued' AND status = 'failed' THEN 0 ELSE attempts END
+                         attempts = CASE WHEN ?3 = 'queued' AND status = 'failed' THEN 0 ELSE attempts END,
+                         not_before = CASE WHEN ?3 = 'queued' THEN 0 ELSE not_before END,
+                         lease_id = CASE WHEN ?3 = 'queued' THEN NULL ELSE lease_id END,
+                         lease_expires_at = CASE WHEN ?3 = 'queued' THEN NULL ELSE lease_expires_at END
          WHERE id = ?1 AND status IN (SELECT value FROM json_each(?2))",
         params![job_id, from_json, to.as_str(), error, now],
     )?;
@@ -295,4 +308,16 @@ pub fn delete_job(conn: &Connection, user_id: &str, job_id: &str) -> DbResult<bo
         params![job_id, user_id],
     )?;
     Ok(changed == 1)
+}
+
+/// The stored .torrent of a job added by upload or URL.
+pub fn torrent_of_job(conn: &Connection, job_id: &str) -> DbResult<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row(
+            "SELECT torrent FROM jobs WHERE id = ?1",
+            params![job_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten())
 }

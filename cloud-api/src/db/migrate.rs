@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_jobs.sql",
         sql: include_str!("../../../migrations/0002_jobs.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_agents.sql",
+        sql: include_str!("../../../migrations/0003_agents.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

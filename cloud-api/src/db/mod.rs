@@ -2,8 +2,11 @@
 //! module per table family holding one function per query.
 
 pub mod accounts;
+pub mod agents;
 pub mod audit;
+pub mod dispatch;
 pub mod jobs;
+pub mod objects;
 mod migrate;
 pub mod plans;
 

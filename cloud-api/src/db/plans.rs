@@ -47,13 +47,13 @@ pub struct UsageCounts {
     pub storage_bytes: u64,
 }
 
-/// Jobs that hold a slot, all jobs, and the bytes of completed jobs the user keeps.
+/// Jobs that hold a slot, all jobs, and the bytes of the stored objects the user keeps.
 pub fn usage_of_user(conn: &Connection, user_id: &str) -> DbResult<UsageCounts> {
     Ok(conn.query_row(
         "SELECT
              COALESCE(SUM(status NOT IN ('completed', 'cancelled', 'failed')), 0),
              COUNT(*),
-             COALESCE(SUM(CASE WHEN status = 'completed' THEN total_bytes ELSE 0 END), 0)
+             (SELECT COALESCE(SUM(size), 0) FROM objects WHERE user_id = ?1)
          FROM jobs WHERE user_id = ?1",
         params![user_id],
         |row| {

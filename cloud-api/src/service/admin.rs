@@ -20,12 +20,12 @@ pub const MIN_REASON_CHARS: usize = 10;
 
 /// A checked justification: trimmed, reason long enough, ticket present.
 #[derive(Debug, Clone)]
-struct Why {
-    reason: String,
-    ticket_id: String,
+pub(super) struct Why {
+    pub(super) reason: String,
+    pub(super) ticket_id: String,
 }
 
-fn check_justification(reason: &str, ticket_id: &str) -> ApiResult<Why> {
+pub(super) fn check_justification(reason: &str, ticket_id: &str) -> ApiResult<Why> {
     let reason = reason.trim();
     let ticket_id = ticket_id.trim();
     if reason.chars().count() < MIN_REASON_CHARS || reason.chars().count() > 2000 {
@@ -65,14 +65,14 @@ fn may_manage(actor: &Principal, target: &users::UserRow) -> ApiResult<()> {
 
 /// What every audited write records about who did it and where from.
 #[derive(Debug, Clone)]
-struct Actor {
+pub(super) struct Actor {
     id: String,
     email: String,
     ip: Option<String>,
 }
 
 impl Actor {
-    fn of(principal: &Principal, meta: &RequestMeta) -> Actor {
+    pub(super) fn of(principal: &Principal, meta: &RequestMeta) -> Actor {
         Actor {
             id: principal.user.id.clone(),
             email: principal.user.email.clone(),
@@ -80,7 +80,7 @@ impl Actor {
         }
     }
 
-    fn audit(
+    pub(super) fn audit(
         &self,
         tx: &Transaction<'_>,
         action: &str,

@@ -7,4 +7,4 @@ pub mod fetch;
 pub(crate) mod fixtures;
 pub mod magnet;
 pub mod metainfo;
-pub mod names;
+pub use tseeder_protocol::names;

@@ -1,6 +1,7 @@
 //! Torrent names and paths are written by strangers. Every name that will ever become a file or
-//! folder passes through here and is refused unless it is one plain path component, so no
-//! torrent can point outside its job's folder on any operating system.
+//! folder, in the control plane and in the engine alike, passes through here and is refused
+//! unless it is one plain path component, so no torrent can point outside its job's folder on any
+//! operating system.
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {

@@ -1,0 +1,412 @@
+//! One librqbit session and the torrents in it. Metadata is always resolved first and every
+//! file path is checked by the shared sanitizer before a single byte is written, so nothing a
+//! torrent or a magnet's fetched metadata says can put a file outside its job's folder.
+
+use crate::{EngineConfig, MagnetHints};
+use bytes::Bytes;
+use librqbit::api::TorrentIdOrHash;
+use librqbit::{
+    AddTorrent, AddTorrentOptions, AddTorrentResponse, ListenerOptions, ManagedTorrent, Session,
+    SessionOptions, TorrentStatsState,
+};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tseeder_protocol::names;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("could not start the torrent session: {0}")]
+    Start(String),
+    #[error("this is not a usable magnet link or .torrent: {0}")]
+    BadSource(String),
+    #[error("the torrent's file names are unsafe: {0}")]
+    UnsafeNames(String),
+    #[error("no metadata from any peer within {0} s")]
+    MetadataTimeout(u64),
+    #[error("file index {0} is not in the torrent")]
+    BadSelection(u32),
+    #[error("torrent engine: {0}")]
+    Torrent(String),
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl EngineError {
+    /// False when trying again cannot help: the torrent itself is bad.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(
+            self,
+            EngineError::BadSource(_) | EngineError::UnsafeNames(_) | EngineError::BadSelection(_)
+        )
+    }
+}
+
+fn torrent_error(err: impl std::fmt::Display) -> EngineError {
+    EngineError::Torrent(format!("{err:#}"))
+}
+
+/// Where a torrent's metadata comes from.
+#[derive(Debug, Clone)]
+pub enum TorrentSource {
+    Magnet(String),
+    Torrent(Bytes),
+}
+
+/// A file of a resolved torrent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TorrentFile {
+    /// Index as librqbit and the control plane count files (padding files included).
+    pub index: u32,
+    /// `/`-separated, starting with the torrent's name for multi-file torrents; every component
+    /// passed the sanitizer.
+    pub path: String,
+    pub size: u64,
+    /// Alignment padding (BEP 47): never written, never stored.
+    pub padding: bool,
+}
+
+/// A torrent whose metadata is known and checked, ready to download.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub info_hash: String,
+    pub name: String,
+    pub files: Vec<TorrentFile>,
+    multi_file: bool,
+    torrent_bytes: Bytes,
+    peers: Vec<SocketAddr>,
+    trackers: Vec<String>,
+}
+
+impl Resolved {
+    /// Bytes of the real (non-padding) files among `selected` (all when `None`).
+    pub fn selected_bytes(&self, selected: Option<&[u32]>) -> u64 {
+        self.files
+            .iter()
+            .filter(|f| !f.padding && selected.is_none_or(|s| s.contains(&f.index)))
+            .map(|f| f.size)
+            .sum()
+    }
+}
+
+/// Where a download stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub finished: bool,
+    pub paused: bool,
+    pub error: Option<String>,
+    pub downloaded_bytes: u64,
+    pub total_bytes: u64,
+    pub uploaded_bytes: u64,
+    /// Bytes per second.
+    pub download_speed: u64,
+    pub upload_speed: u64,
+    pub peers: u32,
+    pub eta_seconds: Option<u64>,
+}
+
+/// The engine: one librqbit session.
+#[derive(Clone)]
+pub struct Engine {
+    session: Arc<Session>,
+    config: Arc<EngineConfig>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn free_port(ip: std::net::IpAddr) -> Result<u16, EngineError> {
+    let listener = std::net::TcpListener::bind((ip, 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+impl Engine {
+    /// Starts a session; `work_dir` is its default folder (every download names its own).
+    pub async fn start(config: EngineConfig, work_dir: &Path) -> Result<Engine, EngineError> {
+        tokio::fs::create_dir_all(work_dir).await?;
+        let port = match config.listen_port {
+            0 => free_port(config.listen_ip)?,
+            port => port,
+        };
+        let listen = ListenerOptions {
+            listen_addr: SocketAddr::new(config.listen_ip, port),
+            // Trackers must hear the port we really listen on (librqbit otherwise says 4240).
+            announce_port: Some(config.announce_port.unwrap_or(port)),
+            ipv4_only: config.listen_ip.is_ipv4(),
+            ..Default::default()
+        };
+        let trackers = config
+            .trackers
+            .iter()
+            .filter_map(|t| url::Url::parse(t).ok())
+            .collect();
+        let options = SessionOptions {
+            dht: if config.dht {
+                Some(Default::default())
+            } else {
+                None
+            },
+            listen: Some(listen),
+            trackers,
+            peer_limit: config.peer_limit,
+            disable_local_service_discovery: true,
+            ipv4_only: config.listen_ip.is_ipv4(),
+            ..Default::default()
+        };
+        let session = Session::new_with_opts(work_dir.to_path_buf(), options)
+            .await
+            .map_err(|err| EngineError::Start(format!("{err:#}")))?;
+        Ok(Engine {
+            session,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Fetches (for a magnet) and checks the metadata without writing anything.
+    pub async fn resolve(&self, source: &TorrentSource) -> Result<Resolved, EngineError> {
+        let (add, hints) = match source {
+            TorrentSource::Magnet(link) => {
+                librqbit::Magnet::parse(link)
+                    .map_err(|err| EngineError::BadSource(format!("{err:#}")))?;
+                (
+                    AddTorrent::from_url(link.clone()),
+                    MagnetHints::parse(link),
+                )
+            }
+            TorrentSource::Torrent(bytes) => (
+                AddTorrent::from_bytes(bytes.clone()),
+                MagnetHints::default(),
+            ),
+        };
+        let options = AddTorrentOptions {
+            list_only: true,
+            initial_peers: Some(hints.peers.clone()),
+            trackers: Some(hints.trackers.clone()),
+            ..Default::default()
+        };
+        let timeout = self.config.metadata_timeout_seconds;
+        let response = tokio::time::timeout(
+            Duration::from_secs(timeout),
+            self.session.add_torrent(add, Some(options)),
+        )
+        .await
+        .map_err(|_| EngineError::MetadataTimeout(timeout))?
+        .map_err(|err| {
+            let text = format!("{err:#}");
+            // librqbit's own validation refuses traversal and separators; say so plainly.
+            if text.contains("traversal") || text.contains("separator") || text.contains("name")
+            {
+                EngineError::UnsafeNames(text)
+            } else if matches!(source, TorrentSource::Torrent(_)) {
+                EngineError::BadSource(text)
+            } else {
+                EngineError::Torrent(text)
+            }
+        })?;
+        let AddTorrentResponse::ListOnly(listed) = response else {
+            return Err(EngineError::Torrent(
+                "the session already has this torrent".into(),
+            ));
+        };
+        let info = &listed.info;
+        let mut files = Vec::new();
+        for (index, details) in info.iter_file_details().enumerate() {
+            let attrs = details.attrs();
+            if attrs.symlink {
+                return Err(EngineError::UnsafeNames(
+                    "the torrent contains a symbolic link".into(),
+                ));
+            }
+            files.push((
+                index,
+                details
+                    .filename
+                    .iter_components_bytes()
+                    .map(<[u8]>::to_vec)
+                    .collect::<Vec<_>>(),
+                details.len,
+                attrs.padding,
+            ));
+        }
+        let multi_file = info.info().files.is_some();
+        let raw_name = info.info().name.as_ref().map(|n| n.as_ref().to_vec());
+        let name = match &raw_name {
+            Some(raw) => names::component(raw)
+                .map_err(|err| EngineError::UnsafeNames(err.to_string()))?
+                .to_owned(),
+            None if multi_file => {
+                return Err(EngineError::UnsafeNames(
+                    "a multi-file torrent without a name".into(),
+                ))
+            }
+            None => "torrent-content".to_owned(),
+        };
+        let mut checked = Vec::with_capacity(files.len());
+        for (index, parts, size, padding) in files {
+            let inner = names::relative_path(parts.iter().map(Vec::as_slice))
+                .map_err(|err| EngineError::UnsafeNames(err.to_string()))?;
+            let path = if multi_file {
+                format!("{name}/{inner}")
+            } else {
+                inner
+            };
+            checked.push(TorrentFile {
+                index: index as u32,
+                path,
+                size,
+                padding,
+            });
+        }
+        let mut peers = listed.seen_peers.clone();
+        peers.extend(hints.peers.iter().copied());
+        peers.sort();
+        peers.dedup();
+        Ok(Resolved {
+            info_hash: listed.info_hash.as_string(),
+            name,
+            files: checked,
+            multi_file,
+            torrent_bytes: listed.torrent_bytes.clone(),
+            peers,
+            trackers: hints.trackers,
+        })
+    }
+
+    /// Starts downloading the checked torrent into `folder`.
+    pub async fn download(
+        &self,
+        resolved: &Resolved,
+        folder: &Path,
+        selected: Option<&[u32]>,
+    ) -> Result<Download, EngineError> {
+        if let Some(selected) = selected {
+            if let Some(bad) = selected
+                .iter()
+                .find(|i| !resolved.files.iter().any(|f| f.index == **i))
+            {
+                return Err(EngineError::BadSelection(*bad));
+            }
+        }
+        tokio::fs::create_dir_all(folder).await?;
+        // librqbit writes a multi-file torrent's files straight into the output folder; the
+        // folder named after the torrent keeps paths equal to the ones the sanitizer checked.
+        let output = if resolved.multi_file {
+            folder.join(&resolved.name)
+        } else {
+            folder.to_path_buf()
+        };
+        let options = AddTorrentOptions {
+            output_folder: Some(output.to_string_lossy().into_owned()),
+            only_files: selected.map(|s| s.iter().map(|i| *i as usize).collect()),
+            overwrite: true,
+            initial_peers: Some(resolved.peers.clone()),
+            trackers: Some(resolved.trackers.clone()),
+            ..Default::default()
+        };
+        let response = self
+            .session
+            .add_torrent(
+                AddTorrent::from_bytes(resolved.torrent_bytes.clone()),
+                Some(options),
+            )
+            .await
+            .map_err(torrent_error)?;
+        let handle = response
+            .into_handle()
+            .ok_or_else(|| EngineError::Torrent("librqbit returned no torrent".into()))?;
+        Ok(Download {
+            session: self.session.clone(),
+            handle,
+            folder: folder.to_path_buf(),
+        })
+    }
+
+    /// Stops every torrent and the listeners.
+    pub async fn stop(&self) {
+        self.session.stop().await;
+    }
+}
+
+/// A running download.
+pub struct Download {
+    session: Arc<Session>,
+    handle: Arc<ManagedTorrent>,
+    folder: PathBuf,
+}
+
+impl std::fmt::Debug for Download {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Download")
+            .field("folder", &self.folder)
+            .finish_non_exhaustive()
+    }
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+impl Download {
+    pub fn progress(&self) -> Progress {
+        let stats = self.handle.stats();
+        let live = stats.live.as_ref();
+        let download_speed = live.map_or(0, |l| (l.download_speed.mbps * MIB) as u64);
+        let remaining = stats.total_bytes.saturating_sub(stats.progress_bytes);
+        Progress {
+            finished: stats.finished,
+            paused: matches!(stats.state, TorrentStatsState::Paused),
+            error: stats.error.clone(),
+            downloaded_bytes: stats.progress_bytes,
+            total_bytes: stats.total_bytes,
+            uploaded_bytes: stats.uploaded_bytes,
+            download_speed,
+            upload_speed: live.map_or(0, |l| (l.upload_speed.mbps * MIB) as u64),
+            peers: live.map_or(0, |l| l.snapshot.peer_stats.live),
+            eta_seconds: (download_speed > 0).then(|| remaining.div_ceil(download_speed)),
+        }
+    }
+
+    /// Where a file of the torrent lies on disk (its path was checked at resolve time).
+    pub fn file_path(&self, file: &TorrentFile) -> PathBuf {
+        file.path
+            .split('/')
+            .fold(self.folder.clone(), |path, part| path.join(part))
+    }
+
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    pub async fn pause(&self) -> Result<(), EngineError> {
+        self.session
+            .pause(&self.handle)
+            .await
+            .map_err(torrent_error)
+    }
+
+    pub async fn resume(&self) -> Result<(), EngineError> {
+        self.session
+            .unpause(&self.handle)
+            .await
+            .map_err(torrent_error)
+    }
+
+    /// Takes the torrent out of the session; with `delete_data` its folder goes too.
+    pub async fn remove(self, delete_data: bool) -> Result<(), EngineError> {
+        self.session
+            .delete(TorrentIdOrHash::Id(self.handle.id()), false)
+            .await
+            .map_err(torrent_error)?;
+        if delete_data {
+            match tokio::fs::remove_dir_all(&self.folder).await {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err.into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}

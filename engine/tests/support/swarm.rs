@@ -1,0 +1,294 @@
+//! A real swarm on 127.0.0.1 for tests: generated files, a .torrent made by Debian's mktorrent,
+//! and Debian's aria2c seeding it. Shared by the engine, cloud and agent tests.
+
+#![allow(dead_code)]
+
+use sha1::{Digest as _, Sha1};
+use sha2::Sha256;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct SeededFile {
+    /// Path inside the job's folder, starting with the torrent's name.
+    pub path: String,
+    pub size: usize,
+    pub sha256: String,
+}
+
+pub struct Seeder {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    pub name: String,
+    pub port: u16,
+    pub info_hash: String,
+    pub torrent: Vec<u8>,
+    pub files: Vec<SeededFile>,
+}
+
+impl Drop for Seeder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Deterministic bytes that do not compress, so every piece differs.
+pub fn generated_bytes(seed: u64, size: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(size + 8);
+    while out.len() < size {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(size);
+    out
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn sha256_of_file(path: &Path) -> String {
+    sha256_hex(&std::fs::read(path).expect("read downloaded file"))
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn wait_for_port(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("aria2c exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("aria2c did not start listening on {port}");
+}
+
+/// The SHA-1 of the bencoded info dictionary. mktorrent writes `info` as the last key (keys are
+/// sorted), so the dictionary runs from after `4:info` to the outer `e`.
+fn info_hash_of(torrent: &[u8]) -> String {
+    let marker = b"4:info";
+    let start = torrent
+        .windows(marker.len())
+        .rposition(|w| w == marker)
+        .expect("info key")
+        + marker.len();
+    hex::encode(Sha1::digest(&torrent[start..torrent.len() - 1]))
+}
+
+pub struct SeedOptions<'a> {
+    pub name: &'a str,
+    /// Paths inside the torrent and sizes; one entry without `/` makes a single-file torrent.
+    pub files: &'a [(&'a str, usize)],
+    /// `--max-overall-upload-limit` of the seeder, e.g. `"2M"`, to keep a download running.
+    pub upload_limit: Option<&'a str>,
+    /// Announce URL; a dead one when the swarm is found by peer hints.
+    pub tracker: Option<&'a str>,
+    /// log2 of the piece size.
+    pub piece_log2: u32,
+}
+
+impl Default for SeedOptions<'_> {
+    fn default() -> Self {
+        SeedOptions {
+            name: "swarm-data",
+            files: &[("a.bin", 300_000), ("sub/b.bin", 1_000_000)],
+            upload_limit: None,
+            tracker: None,
+            piece_log2: 16,
+        }
+    }
+}
+
+impl Seeder {
+    pub fn start(options: SeedOptions<'_>) -> Seeder {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let content = dir.path().join("content");
+        let single = options.files.len() == 1 && !options.files[0].0.contains('/');
+        let root: PathBuf = if single {
+            content.clone()
+        } else {
+            content.join(options.name)
+        };
+        let mut files = Vec::new();
+        for (seed, (path, size)) in options.files.iter().enumerate() {
+            let bytes = generated_bytes(seed as u64 + 1, *size);
+            let target = if single {
+                root.join(options.name)
+            } else {
+                root.join(path)
+            };
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&target, &bytes).expect("write seed file");
+            files.push(SeededFile {
+                path: if single {
+                    options.name.to_owned()
+                } else {
+                    format!("{}/{}", options.name, path)
+                },
+                size: *size,
+                sha256: sha256_hex(&bytes),
+            });
+        }
+        let torrent_path = dir.path().join("swarm.torrent");
+        let announce = options
+            .tracker
+            .unwrap_or("http://127.0.0.1:9/announce")
+            .to_owned();
+        let source = if single {
+            root.join(options.name)
+        } else {
+            root.clone()
+        };
+        let status = Command::new("mktorrent")
+            .args(["-a", &announce, "-l", &options.piece_log2.to_string(), "-o"])
+            .arg(&torrent_path)
+            .arg(&source)
+            .stdout(Stdio::null())
+            .status()
+            .expect("mktorrent (scripts/setup installs it)");
+        assert!(status.success(), "mktorrent failed");
+        let torrent = std::fs::read(&torrent_path).expect("torrent");
+        let info_hash = info_hash_of(&torrent);
+        let port = free_port();
+        let mut command = Command::new("aria2c");
+        command
+            .arg("--interface=127.0.0.1")
+            .arg(format!("--listen-port={port}"))
+            .arg("--bt-tracker-interval=2")
+            .arg("--seed-ratio=0")
+            .arg("-V")
+            .arg("--enable-dht=false")
+            .arg("--enable-dht6=false")
+            .arg("--bt-enable-lpd=false")
+            .arg("--enable-peer-exchange=false")
+            .arg("--console-log-level=error")
+            .arg("--summary-interval=0")
+            .arg(format!("--dir={}", content.display()));
+        if let Some(limit) = options.upload_limit {
+            command.arg(format!("--max-overall-upload-limit={limit}"));
+        }
+        let mut child = command
+            .arg(&torrent_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aria2c (scripts/setup installs it)");
+        wait_for_port(port, &mut child);
+        Seeder {
+            child,
+            dir,
+            name: options.name.to_owned(),
+            port,
+            info_hash,
+            torrent,
+            files,
+        }
+    }
+
+    /// A magnet that reaches the seeder through a peer hint (`x.pe`), no tracker or DHT needed.
+    pub fn magnet(&self) -> String {
+        format!(
+            "magnet:?xt=urn:btih:{}&dn={}&x.pe=127.0.0.1:{}",
+            self.info_hash, self.name, self.port
+        )
+    }
+
+    /// A magnet that names only a tracker: peers must come from it.
+    pub fn magnet_with_tracker(&self, tracker: &str) -> String {
+        format!(
+            "magnet:?xt=urn:btih:{}&dn={}&tr={}",
+            self.info_hash,
+            self.name,
+            url_escape(tracker)
+        )
+    }
+}
+
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Debian's opentracker on 127.0.0.1, allowing only the listed info hashes.
+pub struct Tracker {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Tracker {
+    pub fn start(info_hashes: &[&str]) -> Tracker {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let whitelist = dir.path().join("whitelist");
+        std::fs::write(&whitelist, info_hashes.join("\n") + "\n").expect("whitelist");
+        let config = dir.path().join("opentracker.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "access.whitelist {}\ntracker.user nobody\n",
+                whitelist.display()
+            ),
+        )
+        .expect("config");
+        let port = free_port();
+        let binary = ["/usr/bin/opentracker", "/usr/sbin/opentracker"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("opentracker");
+        let mut child = Command::new(binary)
+            .arg("-f")
+            .arg(&config)
+            .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-P", &port.to_string()])
+            .arg("-d")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("opentracker (scripts/setup installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("opentracker exited: {status}");
+            }
+            assert!(Instant::now() < deadline, "opentracker did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Tracker {
+            child,
+            _dir: dir,
+            port,
+        }
+    }
+
+    pub fn announce_url(&self) -> String {
+        format!("http://127.0.0.1:{}/announce", self.port)
+    }
+}
