@@ -46,6 +46,9 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub rate_limits: RateLimitSettings,
     pub torrent_fetch: TorrentFetchSettings,
+    pub dispatch: DispatchSettings,
+    pub storage: StorageSettings,
+    pub embedded_agent: EmbeddedAgentSettings,
 }
 
 impl Default for Settings {
@@ -61,6 +64,108 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             rate_limits: RateLimitSettings::default(),
             torrent_fetch: TorrentFetchSettings::default(),
+            dispatch: DispatchSettings::default(),
+            storage: StorageSettings::default(),
+            embedded_agent: EmbeddedAgentSettings::default(),
+        }
+    }
+}
+
+/// The work queue: leases, retries, regions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DispatchSettings {
+    /// A lease not renewed (heartbeat or progress) for this long expires; the job goes back.
+    pub lease_seconds: u64,
+    /// How often agents are asked to send a heartbeat.
+    pub heartbeat_seconds: u64,
+    /// An agent not heard from for this long is stale: it is shown so and gets no new work.
+    pub stale_after_seconds: u64,
+    /// Tries of a job before it is dead-lettered.
+    pub max_attempts: u32,
+    /// Wait before the second try; doubled for each further one, up to the maximum.
+    pub backoff_base_seconds: u64,
+    pub backoff_max_seconds: u64,
+    /// A job that prefers a region goes to any region after waiting this long.
+    pub failover_after_seconds: u64,
+    /// A busier agent leaves a fresh job this long to a less loaded agent of its region.
+    pub load_balance_wait_seconds: u64,
+    /// How often expired leases are looked for.
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        DispatchSettings {
+            lease_seconds: 60,
+            heartbeat_seconds: 10,
+            stale_after_seconds: 45,
+            max_attempts: 5,
+            backoff_base_seconds: 30,
+            backoff_max_seconds: 3600,
+            failover_after_seconds: 120,
+            load_balance_wait_seconds: 5,
+            sweep_interval_ms: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Local,
+    S3,
+}
+
+/// Where finished files are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageSettings {
+    pub backend: StorageBackend,
+    /// Folder of the local store; `<data_dir>/objects` when absent.
+    pub local_dir: Option<PathBuf>,
+    pub s3: tseeder_storage::S3Config,
+    /// Key of the local store's signed links; generated once into the data folder when absent.
+    pub url_signing_secret: Option<Secret>,
+    /// Lifetime of a download link.
+    pub link_ttl_seconds: u64,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        StorageSettings {
+            backend: StorageBackend::Local,
+            local_dir: None,
+            s3: tseeder_storage::S3Config::default(),
+            url_signing_secret: None,
+            link_ttl_seconds: 15 * 60,
+        }
+    }
+}
+
+/// The agent `serve` runs in-process, so a single command downloads real torrents.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmbeddedAgentSettings {
+    pub enabled: bool,
+    pub name: String,
+    pub region: String,
+    pub capacity: u32,
+    pub engine: tseeder_engine::EngineConfig,
+    pub poll_interval_ms: u64,
+    pub progress_interval_ms: u64,
+}
+
+impl Default for EmbeddedAgentSettings {
+    fn default() -> Self {
+        EmbeddedAgentSettings {
+            enabled: true,
+            name: "embedded".to_owned(),
+            region: "local".to_owned(),
+            capacity: 2,
+            engine: tseeder_engine::EngineConfig::default(),
+            poll_interval_ms: 1000,
+            progress_interval_ms: 1000,
         }
     }
 }
@@ -224,6 +329,18 @@ impl Settings {
             url::Url::parse(verify)
                 .map_err(|err| ConfigError(format!("captcha.verify_url: {err}")))?;
         }
+        if self.storage.backend == StorageBackend::S3
+            && (self.storage.s3.endpoint.is_empty() || self.storage.s3.bucket.is_empty())
+        {
+            return Err(ConfigError(
+                "storage.backend = \"s3\" needs storage.s3.endpoint and storage.s3.bucket".into(),
+            ));
+        }
+        if self.dispatch.max_attempts == 0 || self.dispatch.lease_seconds == 0 {
+            return Err(ConfigError(
+                "dispatch.max_attempts and dispatch.lease_seconds must be at least 1".into(),
+            ));
+        }
         if self.captcha.verify_url.is_some() != self.captcha.secret.is_some() {
             return Err(ConfigError(
                 "captcha needs both verify_url and secret, or neither".into(),
@@ -234,6 +351,17 @@ impl Settings {
 
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("tseeder.db")
+    }
+
+    pub fn objects_dir(&self) -> PathBuf {
+        self.storage
+            .local_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("objects"))
+    }
+
+    pub fn agent_work_dir(&self) -> PathBuf {
+        self.data_dir.join("agent")
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

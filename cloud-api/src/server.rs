@@ -4,7 +4,9 @@ use crate::config::Settings;
 use crate::service::{Services, StartError};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
@@ -37,13 +39,47 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), LaunchError> {
-    tracing::info!(address = %listener.local_addr()?, "tseeder cloud API listening");
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "tseeder cloud API listening");
+    let (stop, stopped) = watch::channel(false);
+    let sweeper = tokio::spawn(sweep_leases(services.clone(), stopped.clone()));
+    let agent = services
+        .settings()
+        .embedded_agent
+        .enabled
+        .then(|| tokio::spawn(crate::embedded::run(services.clone(), address, stopped)));
     let app = crate::http::router(services);
+    // The embedded agent hands its jobs back over HTTP, so the server keeps answering until it
+    // is done.
+    let graceful = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+        if let Some(agent) = agent {
+            let _ = agent.await;
+        }
+        let _ = sweeper.await;
+    };
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(graceful)
     .await?;
     Ok(())
+}
+
+/// Puts the jobs of silent agents back in the queue, every `sweep_interval_ms`.
+async fn sweep_leases(services: Services, mut stopped: watch::Receiver<bool>) {
+    let every = Duration::from_millis(services.settings().dispatch.sweep_interval_ms.max(100));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => return,
+        }
+        match services.sweep_expired_leases().await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "expired leases put back in the queue"),
+            Err(err) => tracing::error!(%err, "lease sweep failed"),
+        }
+    }
 }

@@ -39,7 +39,7 @@ fn stray_files(dir: &Path) -> Vec<String> {
                 if name != "outbox" {
                     stack.push(path);
                 }
-            } else if !name.starts_with("tseeder.db") {
+            } else if !name.starts_with("tseeder.db") && name != "link-signing.key" {
                 found.push(path.display().to_string());
             }
         }

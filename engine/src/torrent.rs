@@ -174,10 +174,7 @@ impl Engine {
             TorrentSource::Magnet(link) => {
                 librqbit::Magnet::parse(link)
                     .map_err(|err| EngineError::BadSource(format!("{err:#}")))?;
-                (
-                    AddTorrent::from_url(link.clone()),
-                    MagnetHints::parse(link),
-                )
+                (AddTorrent::from_url(link.clone()), MagnetHints::parse(link))
             }
             TorrentSource::Torrent(bytes) => (
                 AddTorrent::from_bytes(bytes.clone()),
@@ -200,8 +197,7 @@ impl Engine {
         .map_err(|err| {
             let text = format!("{err:#}");
             // librqbit's own validation refuses traversal and separators; say so plainly.
-            if text.contains("traversal") || text.contains("separator") || text.contains("name")
-            {
+            if text.contains("traversal") || text.contains("separator") || text.contains("name") {
                 EngineError::UnsafeNames(text)
             } else if matches!(source, TorrentSource::Torrent(_)) {
                 EngineError::BadSource(text)

@@ -94,7 +94,10 @@ async fn only_the_chosen_files_are_fetched() {
         .expect("start");
     wait_finished(&download).await;
     let two = &resolved.files[1];
-    assert_eq!(sha256_of_file(&download.file_path(two)), seeder.files[1].sha256);
+    assert_eq!(
+        sha256_of_file(&download.file_path(two)),
+        seeder.files[1].sha256
+    );
     let progress = download.progress();
     assert!(
         progress.total_bytes < 600_000,
@@ -121,8 +124,8 @@ fn torrent_with_path(name: &[u8], path: &[&[u8]]) -> Vec<u8> {
         out.extend_from_slice(format!("{}:", b.len()).as_bytes());
         out.extend_from_slice(b);
     }
-    let mut out = b"d8:announce27:http://127.0.0.1:9/announce4:infod5:filesld6:lengthi16384e4:pathl"
-        .to_vec();
+    let mut out =
+        b"d8:announce27:http://127.0.0.1:9/announce4:infod5:filesld6:lengthi16384e4:pathl".to_vec();
     for part in path {
         bytes(&mut out, part);
     }
@@ -150,7 +153,9 @@ async fn hostile_names_are_refused_before_anything_is_written() {
     ];
     for (name, path) in cases {
         let torrent = torrent_with_path(name, &path);
-        let result = engine.resolve(&TorrentSource::Torrent(torrent.into())).await;
+        let result = engine
+            .resolve(&TorrentSource::Torrent(torrent.into()))
+            .await;
         match result {
             Err(err @ (EngineError::UnsafeNames(_) | EngineError::BadSource(_))) => {
                 assert!(!err.is_retryable(), "{err}");
@@ -161,7 +166,12 @@ async fn hostile_names_are_refused_before_anything_is_written() {
     let mut written: Vec<_> = walk(work.path());
     written.retain(|p| !p.starts_with(work.path().join("session")));
     assert!(written.is_empty(), "files appeared: {written:?}");
-    assert!(!work.path().parent().expect("parent").join("escaped.txt").exists());
+    assert!(!work
+        .path()
+        .parent()
+        .expect("parent")
+        .join("escaped.txt")
+        .exists());
     engine.stop().await;
 }
 

@@ -3,13 +3,14 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agent;
 pub mod error;
 pub mod jobs;
 pub mod names;
-pub mod agent;
 
 pub use accounts::*;
 pub use admin::*;
+pub use agent::*;
 pub use error::*;
 pub use jobs::*;
 

@@ -184,6 +184,18 @@ pub fn requeue_job(
     Ok(changed == 1)
 }
 
+/// Puts a running job back at once without spending its try: the agent handed it back.
+pub fn release_job(conn: &Connection, job_id: &str, lease_id: &str, now: i64) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE jobs SET status = 'queued', updated_at = ?3, not_before = 0,
+                         attempts = MAX(attempts - 1, 0),
+                         lease_id = NULL, lease_expires_at = NULL, agent_id = NULL
+         WHERE id = ?1 AND lease_id = ?2 AND status IN ('metadata', 'downloading', 'uploading')",
+        params![job_id, lease_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
 /// Fails a running job, dead-lettered when its last retry is spent.
 pub fn fail_job(
     conn: &Connection,
@@ -217,9 +229,8 @@ pub fn expired_leases(conn: &Connection, now: i64) -> DbResult<Vec<(JobRow, Stri
 
 /// The leases an agent holds, with each job's status.
 pub fn leases_of_agent(conn: &Connection, agent_id: &str) -> DbResult<Vec<(String, String)>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, lease_id FROM jobs WHERE agent_id = ?1 AND lease_id IS NOT NULL",
-    )?;
+    let mut stmt =
+        conn.prepare("SELECT id, lease_id FROM jobs WHERE agent_id = ?1 AND lease_id IS NOT NULL")?;
     let rows = stmt
         .query_map(params![agent_id], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<Vec<_>, _>>()?;

@@ -22,6 +22,8 @@ pub struct JobRow {
     pub attempts: u32,
     pub region: Option<String>,
     pub device_id: Option<String>,
+    /// The agent holding (or last holding) the job's lease.
+    pub agent_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
@@ -29,7 +31,7 @@ pub struct JobRow {
 
 pub(crate) const JOB_COLUMNS: &str = "j.id, j.user_id, j.name, j.source, j.magnet_uri, j.source_url, \
      j.info_hash_v1, j.info_hash_v2, j.status, j.dead_lettered, j.total_bytes, \
-     j.downloaded_bytes, j.error, j.attempts, j.region, j.device_id, j.created_at, j.updated_at, \
+     j.downloaded_bytes, j.error, j.attempts, j.region, j.device_id, j.agent_id, j.created_at, j.updated_at, \
      j.completed_at";
 
 pub fn source_str(source: JobSource) -> &'static str {
@@ -70,6 +72,7 @@ pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
         attempts: row.get("attempts")?,
         region: row.get("region")?,
         device_id: row.get("device_id")?,
+        agent_id: row.get("agent_id")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
         completed_at: row.get("completed_at")?,

@@ -6,8 +6,8 @@ pub mod agents;
 pub mod audit;
 pub mod dispatch;
 pub mod jobs;
-pub mod objects;
 mod migrate;
+pub mod objects;
 pub mod plans;
 
 pub use migrate::{applied_migrations, MIGRATIONS};

@@ -1,6 +1,7 @@
 //! Request extractors that answer in the API's error format instead of axum's plain text.
 
 use crate::error::ApiError;
+use crate::service::agents::AgentPrincipal;
 use crate::service::{Principal, RequestMeta};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -79,6 +80,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             .get::<Principal>()
             .cloned()
             .map(Auth)
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// The authenticated agent, placed in the request by the access guard on agent routes.
+#[derive(Debug, Clone)]
+pub struct AgentAuth(pub AgentPrincipal);
+
+impl<S: Send + Sync> FromRequestParts<S> for AgentAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<AgentPrincipal>()
+            .cloned()
+            .map(AgentAuth)
             .ok_or(ApiError::Unauthenticated)
     }
 }

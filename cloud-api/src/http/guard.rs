@@ -23,6 +23,8 @@ pub enum Access {
     Public,
     /// Signed-in callers holding at least this role.
     AtLeast(Role),
+    /// Agents, with the token an operator (or a user, for a device) issued.
+    Agent,
 }
 
 impl Access {
@@ -30,6 +32,7 @@ impl Access {
         match self {
             Access::Public => "public",
             Access::AtLeast(role) => role.as_str(),
+            Access::Agent => "agent",
         }
     }
 }
@@ -40,6 +43,16 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let meta = request_meta(&services, &req);
+    if access == Access::Agent {
+        return match identify_agent(&services, req.headers(), &meta).await {
+            Ok(agent) => {
+                req.extensions_mut().insert(agent);
+                req.extensions_mut().insert(meta);
+                next.run(req).await
+            }
+            Err(err) => err.into_response(),
+        };
+    }
     let principal = match identify(&services, req.headers(), &meta).await {
         Ok(principal) => principal,
         Err(err) => return err.into_response(),
@@ -97,6 +110,36 @@ fn request_meta(services: &Services, req: &Request) -> RequestMeta {
     }
 }
 
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+async fn identify_agent(
+    services: &Services,
+    headers: &HeaderMap,
+    meta: &RequestMeta,
+) -> Result<crate::service::agents::AgentPrincipal, ApiError> {
+    let Some(token) = bearer(headers) else {
+        return Err(ApiError::Unauthenticated);
+    };
+    match services.authenticate_agent(token).await? {
+        Some(agent) => Ok(agent),
+        None => {
+            services
+                .record_bad_credential("invalid_agent_token", meta)
+                .await;
+            Err(ApiError::Unauthorized {
+                code: "invalid_agent_token",
+                message: "the agent token is not valid or was revoked".into(),
+            })
+        }
+    }
+}
+
 /// An `Authorization` header must hold a valid key; a stale cookie only makes the caller
 /// anonymous.
 async fn identify(
@@ -104,13 +147,8 @@ async fn identify(
     headers: &HeaderMap,
     meta: &RequestMeta,
 ) -> Result<Option<Principal>, ApiError> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let secret = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
+    if headers.contains_key(header::AUTHORIZATION) {
+        let secret = bearer(headers).unwrap_or_default();
         return match services.authenticate_api_key(secret).await? {
             Some(principal) => Ok(Some(principal)),
             None => {

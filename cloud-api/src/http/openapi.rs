@@ -20,11 +20,17 @@ pub fn document(routes: &[ApiRoute]) -> Value {
             json!(format!("{} {}", route.method, route.path)),
         );
         operation.insert("x-tseeder-access".into(), json!(route.access.label()));
-        if route.access != Access::Public {
-            operation.insert(
-                "security".into(),
-                json!([{ "sessionCookie": [] }, { "apiKey": [] }]),
-            );
+        match route.access {
+            Access::Public => {}
+            Access::Agent => {
+                operation.insert("security".into(), json!([{ "agentToken": [] }]));
+            }
+            Access::AtLeast(_) => {
+                operation.insert(
+                    "security".into(),
+                    json!([{ "sessionCookie": [] }, { "apiKey": [] }]),
+                );
+            }
         }
         let mut parameters: Vec<Value> = path_parameters(route.path)
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
@@ -79,7 +85,7 @@ pub fn document(routes: &[ApiRoute]) -> Value {
         );
         operation.insert("responses".into(), Value::Object(responses));
         let item = paths
-            .entry(route.path.to_owned())
+            .entry(route.path.replace("{*", "{"))
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(item) = item {
             item.insert(
@@ -100,7 +106,8 @@ pub fn document(routes: &[ApiRoute]) -> Value {
             "schemas": generator.take_definitions(true),
             "securitySchemes": {
                 "sessionCookie": { "type": "apiKey", "in": "cookie", "name": super::cookies::SESSION_COOKIE },
-                "apiKey": { "type": "http", "scheme": "bearer", "description": "tsk_… API key" }
+                "apiKey": { "type": "http", "scheme": "bearer", "description": "tsk_… API key" },
+                "agentToken": { "type": "http", "scheme": "bearer", "description": "tsa_… agent token" }
             }
         }
     })
@@ -109,4 +116,6 @@ pub fn document(routes: &[ApiRoute]) -> Value {
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        // `{*key}` is axum's catch-all; OpenAPI names it plainly.
+        .map(|name| name.trim_start_matches('*'))
 }

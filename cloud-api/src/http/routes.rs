@@ -2,7 +2,7 @@
 //! router, the access guard, the OpenAPI document and the RBAC tests are all built from it.
 
 use super::guard::Access;
-use super::handlers::{accounts, admin, jobs, system};
+use super::handlers::{accounts, admin, agent, devices, files, jobs, live, system};
 use crate::config::Settings;
 use crate::service::Services;
 use axum::extract::DefaultBodyLimit;
@@ -114,7 +114,7 @@ impl ApiRoute {
 /// Every route of the API. `openapi` is filled with the finished document once the table exists.
 pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>) -> Vec<ApiRoute> {
     use tseeder_protocol::Role::{Admin, Support, User as Member};
-    use Access::{AtLeast, Public};
+    use Access::{Agent, AtLeast, Public};
     let upload_limit = settings.limits.max_torrent_bytes + 64 * 1024;
     vec![
         ApiRoute::new(Method::GET, "/health", Public, system::health)
@@ -319,6 +319,140 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("jobs", "Queue a failed or cancelled job again")
         .returns::<Job>(200),
+        ApiRoute::new(Method::GET, "/api/v1/jobs/live", AtLeast(Member), live::user_stream)
+            .doc(
+                "live",
+                "Server-Sent Events: a snapshot of the user's jobs, then every change",
+            ),
+        ApiRoute::new(
+            Method::GET,
+            "/api/v1/jobs/{id}/live",
+            AtLeast(Member),
+            live::job_stream,
+        )
+        .doc(
+            "live",
+            "Server-Sent Events: one job's snapshot, then its changes and progress",
+        ),
+        // Files
+        ApiRoute::new(
+            Method::GET,
+            "/api/v1/jobs/{id}/files",
+            AtLeast(Member),
+            files::list,
+        )
+        .doc("files", "The job's stored files")
+        .returns::<Vec<StoredFile>>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/jobs/{id}/files/{index}/link",
+            AtLeast(Member),
+            files::link,
+        )
+        .doc(
+            "files",
+            "A short-lived download link for one file (supports HTTP Range)",
+        )
+        .returns::<FileLink>(200),
+        ApiRoute::new(
+            Method::DELETE,
+            "/api/v1/jobs/{id}/files/{index}",
+            AtLeast(Member),
+            files::delete,
+        )
+        .doc("files", "Delete one stored file")
+        .no_content(),
+        ApiRoute::new(Method::GET, "/api/v1/files/{*key}", Public, files::download)
+            .doc(
+                "files",
+                "Download through a signed link of the local store (the signature is the credential)",
+            )
+            .query::<files::LinkQuery>(),
+        // Devices
+        ApiRoute::new(Method::GET, "/api/v1/devices", AtLeast(Member), devices::list)
+            .doc("devices", "The user's own machines registered as agents")
+            .returns::<Vec<AgentView>>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/devices",
+            AtLeast(Member),
+            devices::register,
+        )
+        .doc(
+            "devices",
+            "Register this machine as an agent for the user's own jobs; the token is shown once",
+        )
+        .json::<RegisterDevice>()
+        .returns::<IssuedAgentToken>(201),
+        ApiRoute::new(
+            Method::DELETE,
+            "/api/v1/devices/{id}",
+            AtLeast(Member),
+            devices::revoke,
+        )
+        .doc("devices", "Remove a device; its running jobs go back to the queue")
+        .no_content(),
+        // Agent protocol
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/agent/register",
+            Agent,
+            agent::register,
+        )
+        .doc("agent", "Say who the agent is (at every start)")
+        .json::<RegisterAgent>()
+        .returns::<AgentRegistered>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/agent/heartbeat",
+            Agent,
+            agent::heartbeat,
+        )
+        .doc(
+            "agent",
+            "Report vitals, renew held leases, learn which jobs to stop",
+        )
+        .json::<Heartbeat>()
+        .returns::<HeartbeatReply>(200),
+        ApiRoute::new(Method::POST, "/api/v1/agent/claim", Agent, agent::claim)
+            .doc("agent", "Take the next job under a lease, if any")
+            .returns::<ClaimReply>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/agent/jobs/{id}/progress",
+            Agent,
+            agent::progress,
+        )
+        .doc("agent", "Report progress under the lease")
+        .json::<ProgressReport>()
+        .returns::<ProgressReply>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/agent/jobs/{id}/complete",
+            Agent,
+            agent::complete,
+        )
+        .doc("agent", "Report the stored files of a finished job")
+        .json::<CompleteReport>()
+        .returns::<Job>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/agent/jobs/{id}/fail",
+            Agent,
+            agent::fail,
+        )
+        .doc("agent", "Report a failed try (retryable or not)")
+        .json::<FailReport>()
+        .returns::<Job>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/agent/jobs/{id}/release",
+            Agent,
+            agent::release,
+        )
+        .doc("agent", "Hand an unfinished job back")
+        .json::<ReleaseLease>()
+        .returns::<Job>(200),
         // Operators
         ApiRoute::new(
             Method::GET,
@@ -412,5 +546,57 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         .doc("admin", "Failed logins, rate-limit hits, bad tokens")
         .query::<admin::SecurityQuery>()
         .returns::<Page<SecurityEvent>>(200),
+        ApiRoute::new(
+            Method::GET,
+            "/api/v1/admin/agents",
+            AtLeast(Support),
+            admin::agents,
+        )
+        .doc(
+            "admin",
+            "The fleet: every agent with region, load, vitals and a stale flag",
+        )
+        .returns::<Vec<AgentView>>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/admin/agents",
+            AtLeast(Admin),
+            admin::issue_agent,
+        )
+        .doc(
+            "admin",
+            "Issue a token for a new operator agent; shown only in this answer",
+        )
+        .json::<IssueAgentToken>()
+        .returns::<IssuedAgentToken>(201),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/admin/agents/{id}/revoke",
+            AtLeast(Admin),
+            admin::revoke_agent,
+        )
+        .doc(
+            "admin",
+            "Revoke an agent's token; its running jobs go back to the queue",
+        )
+        .json::<Justification>()
+        .returns::<AgentView>(200),
+        ApiRoute::new(
+            Method::GET,
+            "/api/v1/admin/dead-letters",
+            AtLeast(Support),
+            admin::dead_letters,
+        )
+        .doc("admin", "Jobs that failed their last try, with their errors")
+        .returns::<Vec<AdminJob>>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/admin/dead-letters/{id}/replay",
+            AtLeast(Admin),
+            admin::replay_dead_letter,
+        )
+        .doc("admin", "Send a dead-lettered job through the queue again")
+        .json::<Justification>()
+        .returns::<Job>(200),
     ]
 }

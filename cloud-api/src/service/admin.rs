@@ -339,7 +339,9 @@ impl Services {
                 Ok(Ok(jobs::job_by_id(tx, &jid)?))
             })
             .await??;
-        job.as_ref().map(job_view).ok_or(ApiError::NotFound)
+        let row = job.ok_or(ApiError::NotFound)?;
+        self.live().publish_job(&row.user_id, job_view(&row));
+        Ok(job_view(&row))
     }
 
     pub async fn admin_audit_log(

@@ -10,7 +10,7 @@ use crate::torrent::fetch::FetchError;
 use crate::torrent::{magnet, metainfo};
 use rusqlite::Connection;
 use tseeder_protocol::{
-    Job, JobDetail, JobEvent, JobFile, JobSource, JobStatus, Page, Plan, Usage,
+    Job, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page, Plan, Usage,
 };
 
 /// Where a new job's torrent comes from.
@@ -19,6 +19,40 @@ pub enum JobInput {
     Magnet(String),
     TorrentFile(Vec<u8>),
     TorrentUrl(String),
+}
+
+/// Where the user wants a job to run.
+#[derive(Debug, Default, Clone)]
+pub struct Routing {
+    /// Preferred agent region; any when absent.
+    pub region: Option<String>,
+    /// One of the user's own devices instead of a cloud agent.
+    pub device_id: Option<String>,
+}
+
+impl Routing {
+    fn checked(self) -> ApiResult<Routing> {
+        let region = self
+            .region
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        if let Some(region) = &region {
+            let valid = region.len() <= 64
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if !valid {
+                return Err(ApiError::bad_request(
+                    "invalid_region",
+                    "a region is up to 64 letters, digits, '-', '_' or '.'",
+                ));
+            }
+        }
+        Ok(Routing {
+            region,
+            device_id: self.device_id.filter(|d| !d.trim().is_empty()),
+        })
+    }
 }
 
 /// A user's request to change a job's state.
@@ -83,6 +117,8 @@ pub fn job_view(row: &JobRow) -> Job {
         downloaded_bytes: row.downloaded_bytes.max(0) as u64,
         error: row.error.clone(),
         attempts: row.attempts,
+        region: row.region.clone(),
+        device_id: row.device_id.clone(),
         created_at: to_datetime(row.created_at),
         updated_at: to_datetime(row.updated_at),
         completed_at: row.completed_at.map(to_datetime),
@@ -103,7 +139,9 @@ impl Services {
         meta: &RequestMeta,
         input: JobInput,
         selected_files: Option<Vec<u32>>,
+        routing: Routing,
     ) -> ApiResult<JobDetail> {
+        let routing = routing.checked()?;
         let limits = &self.settings().rate_limits;
         self.rate_limit("jobs", &ip_key(meta), limits.jobs_per_ip, meta)
             .await?;
@@ -121,6 +159,18 @@ impl Services {
         let id = job_id.clone();
         self.db()
             .transaction(move |tx| {
+                if let Some(device) = &routing.device_id {
+                    let owned = crate::db::agents::agent_by_id(tx, device)?.is_some_and(|a| {
+                        a.owner_user_id.as_deref() == Some(user_id.as_str())
+                            && a.revoked_at.is_none()
+                    });
+                    if !owned {
+                        return Ok(Err(ApiError::unprocessable(
+                            "unknown_device",
+                            "deviceId is not one of your registered devices",
+                        )));
+                    }
+                }
                 let plan = plans::plan_of_user(tx, &user_id)?;
                 if let Some(refusal) = plan_refusal(tx, &user_id, &plan, validated.total_bytes)? {
                     return Ok(Err(refusal));
@@ -139,6 +189,8 @@ impl Services {
                         info_hash_v2: validated.info_hash_v2.as_deref(),
                         status: JobStatus::Queued,
                         total_bytes: validated.total_bytes.map(|b| b as i64),
+                        region: routing.region.as_deref(),
+                        device_id: routing.device_id.as_deref(),
                         now,
                     },
                 )?;
@@ -154,7 +206,10 @@ impl Services {
                 "job_exists",
                 "you already have an active job for this torrent",
             ))??;
-        self.job_detail(principal, &job_id).await
+        let detail = self.job_detail(principal, &job_id).await?;
+        self.live()
+            .publish_job(&principal.user.id, detail.job.clone());
+        Ok(detail)
     }
 
     async fn validate_input(
@@ -368,16 +423,56 @@ impl Services {
                 "job_exists",
                 "another active job already fetches this torrent",
             ))??;
-        outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)
+        let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;
+        self.live().publish_job(&principal.user.id, job.clone());
+        Ok(job)
     }
 
+    /// Deletes the job with its stored files; an agent still working on it learns so at its
+    /// next report and cleans up.
     pub async fn delete_job(&self, principal: &Principal, job_id: &str) -> ApiResult<()> {
+        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let objects = self
+            .db()
+            .call(move |conn| {
+                if q::job_of_user(conn, &uid, &jid)?.is_none() {
+                    return Ok(None);
+                }
+                crate::db::objects::objects_of_job(conn, &jid).map(Some)
+            })
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        self.delete_objects(objects).await?;
         let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
         let deleted = self
             .db()
             .call(move |conn| q::delete_job(conn, &uid, &jid))
             .await?;
-        deleted.then_some(()).ok_or(ApiError::NotFound)
+        if !deleted {
+            return Err(ApiError::NotFound);
+        }
+        self.live().publish_removed(&principal.user.id, job_id);
+        Ok(())
+    }
+
+    /// The user's unfinished jobs (and the newest finished ones) with live progress: what a
+    /// live stream sends first and after falling behind.
+    pub async fn live_snapshot(&self, principal: &Principal) -> ApiResult<Vec<JobLive>> {
+        let filter = JobFilter {
+            user_id: Some(principal.user.id.clone()),
+            status: None,
+            search: None,
+            limit: 200,
+            offset: 0,
+        };
+        let (rows, _) = self
+            .db()
+            .call(move |conn| q::list_jobs(conn, &filter))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|(row, _)| self.live().with_progress(job_view(row)))
+            .collect())
     }
 
     pub async fn list_plans(&self) -> ApiResult<Vec<Plan>> {

@@ -3,19 +3,25 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agents;
 pub mod credentials;
+pub mod dispatch;
+pub mod files;
 pub mod jobs;
+pub mod live;
 
 use crate::captcha::CaptchaVerifier;
-use crate::config::{Rate, Settings};
+use crate::config::{Rate, Settings, StorageBackend};
 use crate::db::accounts::UserRow;
 use crate::db::{self, audit, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimiter;
 use crate::torrent::fetch::TorrentFetcher;
+use live::LiveHub;
 use std::sync::Arc;
 use tseeder_protocol::{Role, User};
+use tseeder_storage::{LocalStore, ObjectStore, S3Store, StorageError, UrlSigner};
 
 /// Everything a request may need, shared by all handlers.
 #[derive(Debug, Clone)]
@@ -31,6 +37,9 @@ struct Inner {
     captcha: Option<CaptchaVerifier>,
     limiter: RateLimiter,
     fetcher: TorrentFetcher,
+    store: ObjectStore,
+    signer: UrlSigner,
+    live: LiveHub,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +52,40 @@ pub enum StartError {
     Mail(#[from] crate::mail::MailError),
     #[error(transparent)]
     Fetch(#[from] crate::torrent::fetch::FetchError),
+    #[error("object storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("cannot read or write the link signing key {0}: {1}")]
+    SigningKey(String, std::io::Error),
+}
+
+/// The local store's link signing key: configured, or generated once and kept in the data
+/// folder so links survive a restart.
+fn signing_key(settings: &Settings) -> Result<Vec<u8>, StartError> {
+    if let Some(secret) = &settings.storage.url_signing_secret {
+        return Ok(secret.expose().as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("link-signing.key");
+    let fail = |err| StartError::SigningKey(path.display().to_string(), err);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => Ok(text.trim().as_bytes().to_vec()),
+        Ok(_) | Err(_) => {
+            let key = crate::crypto::random_token(32);
+            write_private(&path, &key).map_err(fail)?;
+            Ok(key.into_bytes())
+        }
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 impl Services {
@@ -55,6 +98,13 @@ impl Services {
         let captcha = CaptchaVerifier::from_settings(&settings.captcha);
         let fetcher =
             TorrentFetcher::new(&settings.torrent_fetch, settings.limits.max_torrent_bytes)?;
+        let store = match settings.storage.backend {
+            StorageBackend::Local => ObjectStore::Local(LocalStore::new(settings.objects_dir())),
+            StorageBackend::S3 => {
+                ObjectStore::S3(Box::new(S3Store::new(settings.storage.s3.clone())?))
+            }
+        };
+        let signer = UrlSigner::new(signing_key(&settings)?);
         Ok(Services {
             inner: Arc::new(Inner {
                 settings,
@@ -63,8 +113,23 @@ impl Services {
                 captcha,
                 limiter: RateLimiter::default(),
                 fetcher,
+                store,
+                signer,
+                live: LiveHub::default(),
             }),
         })
+    }
+
+    pub fn store(&self) -> &ObjectStore {
+        &self.inner.store
+    }
+
+    pub(crate) fn signer(&self) -> &UrlSigner {
+        &self.inner.signer
+    }
+
+    pub fn live(&self) -> &LiveHub {
+        &self.inner.live
     }
 
     pub fn settings(&self) -> &Settings {

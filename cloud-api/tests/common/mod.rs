@@ -19,7 +19,9 @@ pub struct TestServer {
     pub base: String,
     pub services: Services,
     pub dir: TempDir,
+    pub settings: Settings,
     stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestServer {
@@ -27,6 +29,16 @@ impl Drop for TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// A torrent engine that never leaves 127.0.0.1: no DHT, loopback listener.
+pub fn loopback_engine() -> tseeder_engine::EngineConfig {
+    tseeder_engine::EngineConfig {
+        listen_ip: [127, 0, 0, 1].into(),
+        dht: false,
+        metadata_timeout_seconds: 30,
+        ..Default::default()
     }
 }
 
@@ -55,22 +67,31 @@ impl TestServer {
     /// Starts with test defaults, then lets the test adjust settings.
     pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let base = format!("http://{addr}");
         let mut settings = Settings {
             data_dir: dir.path().join("data"),
-            listen: addr,
-            public_url: base.clone(),
             ..Settings::default()
         };
         settings.torrent_fetch.allow_private_addresses = true;
+        // Tests that want the in-process agent turn it on; it never leaves loopback.
+        settings.embedded_agent.enabled = false;
+        settings.embedded_agent.engine = loopback_engine();
         roomy_rate_limits(&mut settings);
         adjust(&mut settings);
-        let services = server::start_services(settings).await.expect("services");
+        TestServer::serve_in(dir, settings).await
+    }
+
+    async fn serve_in(dir: TempDir, mut settings: Settings) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        settings.listen = addr;
+        settings.public_url = base.clone();
+        let services = server::start_services(settings.clone())
+            .await
+            .expect("services");
         let (stop, stopped) = oneshot::channel::<()>();
         let serving = services.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             server::serve(serving, listener, async move {
                 let _ = stopped.await;
             })
@@ -81,8 +102,29 @@ impl TestServer {
             base,
             services,
             dir,
+            settings,
             stop: Some(stop),
+            task: Some(task),
         }
+    }
+
+    /// Stops the server gracefully (the embedded agent hands its jobs back) and waits for it.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+    }
+
+    /// Stops and starts again on the same data folder, at a new port.
+    pub async fn restart(mut self) -> TestServer {
+        self.stop().await;
+        let dir = tempfile::tempdir().expect("placeholder");
+        let data = std::mem::replace(&mut self.dir, dir);
+        let settings = self.settings.clone();
+        TestServer::serve_in(data, settings).await
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -247,6 +289,26 @@ impl Client {
             req = req.bearer_auth(key);
         }
         req
+    }
+
+    /// Like [`Client::send`], but a 200 answer's body (an endless stream) is not read.
+    pub async fn send_status_only(&self, req: reqwest::RequestBuilder) -> Answer {
+        let response = req.send().await.expect("request");
+        if response.status() != StatusCode::OK {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let text = response.text().await.expect("body");
+            return Answer {
+                status,
+                headers,
+                body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            };
+        }
+        Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: Value::Null,
+        }
     }
 
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Answer {

@@ -1,1 +1,285 @@
-//! The agent work loop.
+//! The agent work loop: register, heartbeat, claim jobs up to capacity, and run each one
+//! (download with the engine, upload with the store, report). A shutdown hands every unfinished
+//! lease back so another agent can take the job at once.
+
+mod client;
+mod job;
+mod vitals;
+
+pub use client::{AgentClient, ClientError};
+
+use crate::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tseeder_protocol::{ControlAction, Heartbeat, HeldLease, RegisterAgent};
+use tseeder_storage::ObjectStore;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkerConfig {
+    pub name: String,
+    pub region: String,
+    /// Jobs run at once.
+    pub capacity: u32,
+    /// Downloads live here until they are uploaded; each job has its own folder.
+    pub work_dir: PathBuf,
+    /// Pause between claims when there is no work.
+    pub poll_interval_ms: u64,
+    /// Pause between progress reports of a running job.
+    pub progress_interval_ms: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            name: "agent".to_owned(),
+            region: "local".to_owned(),
+            capacity: 2,
+            work_dir: PathBuf::from("agent-work"),
+            poll_interval_ms: 2000,
+            progress_interval_ms: 1000,
+        }
+    }
+}
+
+/// Why a job must stop before it is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Keep going.
+    None,
+    /// The server said so (cancel, pause, abort, lease lost).
+    Server(ControlAction),
+    /// This agent is shutting down: hand the lease back.
+    Shutdown,
+}
+
+#[derive(Debug)]
+struct Running {
+    lease_id: String,
+    stop: watch::Sender<Stop>,
+    downloaded: u64,
+    speed: u64,
+}
+
+/// What `/health` of the agent shows.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerStatus {
+    pub agent_id: Option<String>,
+    pub registered: bool,
+    pub active_jobs: Vec<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    pub client: AgentClient,
+    pub engine: Engine,
+    pub store: ObjectStore,
+    pub config: Arc<WorkerConfig>,
+    running: Arc<Mutex<HashMap<String, Running>>>,
+    status: Arc<Mutex<WorkerStatus>>,
+}
+
+impl Shared {
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn status(&self) -> std::sync::MutexGuard<'_, WorkerStatus> {
+        self.status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn record_speed(&self, job_id: &str, downloaded: u64, speed: u64) {
+        if let Some(running) = self.running().get_mut(job_id) {
+            running.downloaded = downloaded;
+            running.speed = speed;
+        }
+    }
+
+    fn signal(&self, job_id: &str, stop: Stop) {
+        if let Some(running) = self.running().get(job_id) {
+            let _ = running.stop.send(stop);
+        }
+    }
+}
+
+/// One agent: cloud client, engine and store.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    shared: Shared,
+}
+
+impl Worker {
+    pub fn new(
+        client: AgentClient,
+        engine: Engine,
+        store: ObjectStore,
+        config: WorkerConfig,
+    ) -> Worker {
+        Worker {
+            shared: Shared {
+                client,
+                engine,
+                store,
+                config: Arc::new(config),
+                running: Arc::default(),
+                status: Arc::default(),
+            },
+        }
+    }
+
+    pub fn status(&self) -> WorkerStatus {
+        let mut status = self.shared.status().clone();
+        status.active_jobs = self.shared.running().keys().cloned().collect();
+        status
+    }
+
+    /// Runs until `shutdown` turns true, then hands back every unfinished lease and returns.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        let shared = &self.shared;
+        // Whatever an earlier run left behind is from jobs this agent no longer holds.
+        let jobs_dir = shared.config.work_dir.join("jobs");
+        if let Err(err) = tokio::fs::remove_dir_all(&jobs_dir).await {
+            if err.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(%err, "could not clean the old job folders");
+            }
+        }
+        let registered = loop {
+            let request = RegisterAgent {
+                name: shared.config.name.clone(),
+                region: shared.config.region.clone(),
+                capacity: shared.config.capacity,
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            match shared.client.register(&request).await {
+                Ok(registered) => break registered,
+                Err(err) => {
+                    tracing::warn!(%err, "could not register with the cloud API; retrying");
+                    shared.status().last_error = Some(err.to_string());
+                }
+            }
+            if wait_or_shutdown(&mut shutdown, Duration::from_secs(2)).await {
+                return;
+            }
+        };
+        {
+            let mut status = shared.status();
+            status.agent_id = Some(registered.agent_id.clone());
+            status.registered = true;
+            status.last_error = None;
+        }
+        tracing::info!(agent = %registered.agent_id, "registered with the cloud API");
+        let heartbeat_every = Duration::from_secs(registered.heartbeat_seconds.max(1));
+        let poll = Duration::from_millis(shared.config.poll_interval_ms.max(50));
+        let mut jobs = JoinSet::new();
+        let mut vitals = vitals::Vitals::new(&shared.config.work_dir);
+        let mut next_heartbeat = tokio::time::Instant::now();
+        loop {
+            while jobs.try_join_next().is_some() {}
+            if tokio::time::Instant::now() >= next_heartbeat {
+                self.heartbeat(&mut vitals).await;
+                next_heartbeat = tokio::time::Instant::now() + heartbeat_every;
+            }
+            let free = shared.running().len() < shared.config.capacity as usize;
+            let mut claimed = false;
+            if free {
+                match shared.client.claim().await {
+                    Ok(reply) => {
+                        if let Some(assignment) = reply.assignment {
+                            claimed = true;
+                            let (stop, stop_rx) = watch::channel(Stop::None);
+                            shared.running().insert(
+                                assignment.job_id.clone(),
+                                Running {
+                                    lease_id: assignment.lease_id.clone(),
+                                    stop,
+                                    downloaded: 0,
+                                    speed: 0,
+                                },
+                            );
+                            let job_shared = shared.clone();
+                            jobs.spawn(async move {
+                                let job_id = assignment.job_id.clone();
+                                job::run(&job_shared, assignment, stop_rx).await;
+                                job_shared.running().remove(&job_id);
+                            });
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(%err, "claim failed");
+                        shared.status().last_error = Some(err.to_string());
+                    }
+                }
+            }
+            if !claimed && wait_or_shutdown(&mut shutdown, poll.min(heartbeat_every)).await {
+                break;
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("shutting down: handing unfinished jobs back");
+        let ids: Vec<String> = shared.running().keys().cloned().collect();
+        for id in ids {
+            shared.signal(&id, Stop::Shutdown);
+        }
+        while jobs.join_next().await.is_some() {}
+    }
+
+    async fn heartbeat(&self, vitals: &mut vitals::Vitals) {
+        let shared = &self.shared;
+        let (leases, bandwidth) = {
+            let running = shared.running();
+            (
+                running
+                    .iter()
+                    .map(|(job_id, r)| HeldLease {
+                        job_id: job_id.clone(),
+                        lease_id: r.lease_id.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+                running.values().map(|r| r.speed).sum::<u64>(),
+            )
+        };
+        let sample = vitals.sample();
+        let beat = Heartbeat {
+            cpu_percent: Some(sample.cpu_percent),
+            memory_bytes: Some(sample.memory_bytes),
+            disk_free_bytes: sample.disk_free_bytes,
+            bandwidth_bps: Some(bandwidth),
+            leases,
+        };
+        match shared.client.heartbeat(&beat).await {
+            Ok(reply) => {
+                for control in reply.controls {
+                    shared.signal(&control.job_id, Stop::Server(control.action));
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "heartbeat failed");
+                shared.status().last_error = Some(err.to_string());
+            }
+        }
+    }
+}
+
+/// Sleeps for `duration`; true when shutdown was asked meanwhile.
+async fn wait_or_shutdown(shutdown: &mut watch::Receiver<bool>, duration: Duration) -> bool {
+    if *shutdown.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => *shutdown.borrow(),
+        changed = shutdown.changed() => changed.is_err() || *shutdown.borrow(),
+    }
+}

@@ -266,7 +266,14 @@ impl Tracker {
         let mut child = Command::new(binary)
             .arg("-f")
             .arg(&config)
-            .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-P", &port.to_string()])
+            .args([
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-P",
+                &port.to_string(),
+            ])
             .arg("-d")
             .arg(dir.path())
             .stdout(Stdio::null())

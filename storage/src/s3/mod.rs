@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 use url::Url;
 
-#[derive(Clone, serde::Deserialize)]
+#[derive(Clone, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct S3Config {
     /// `https://s3.eu-west-1.amazonaws.com`, `https://<account>.r2.cloudflarestorage.com`,

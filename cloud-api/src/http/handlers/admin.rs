@@ -174,3 +174,54 @@ pub async fn security_events(
         .await
         .map(axum::Json)
 }
+
+pub async fn agents(
+    State(services): State<Services>,
+) -> ApiResult<axum::Json<Vec<tseeder_protocol::AgentView>>> {
+    Ok(axum::Json(services.fleet().await?))
+}
+
+pub async fn issue_agent(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<tseeder_protocol::IssueAgentToken>,
+) -> ApiResult<(
+    axum::http::StatusCode,
+    axum::Json<tseeder_protocol::IssuedAgentToken>,
+)> {
+    let issued = services.issue_agent_token(&principal, &meta, req).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(issued)))
+}
+
+pub async fn revoke_agent(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<tseeder_protocol::AgentView>> {
+    Ok(axum::Json(
+        services.revoke_agent(&principal, &meta, &id, req).await?,
+    ))
+}
+
+pub async fn dead_letters(
+    State(services): State<Services>,
+) -> ApiResult<axum::Json<Vec<AdminJob>>> {
+    Ok(axum::Json(services.dead_letters().await?))
+}
+
+pub async fn replay_dead_letter(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<Job>> {
+    Ok(axum::Json(
+        services
+            .replay_dead_letter(&principal, &meta, &id, req)
+            .await?,
+    ))
+}

@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Auth, Json, Meta, Query};
-use crate::service::jobs::{JobAction, JobInput};
+use crate::service::jobs::{JobAction, JobInput, Routing};
 use crate::service::{Paging, Services};
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{Path, State};
@@ -38,7 +38,16 @@ pub async fn create(
         }
     };
     let detail = services
-        .create_job(&principal, &meta, input, req.selected_files)
+        .create_job(
+            &principal,
+            &meta,
+            input,
+            req.selected_files,
+            Routing {
+                region: req.region,
+                device_id: req.device_id,
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(detail)))
 }
@@ -56,6 +65,7 @@ pub async fn upload(
     })?;
     let mut torrent = None;
     let mut selected = None;
+    let mut routing = Routing::default();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("torrent") => torrent = Some(field.bytes().await.map_err(multipart_error)?),
@@ -67,6 +77,10 @@ pub async fn upload(
                         "selectedFiles must be a JSON array of file indexes",
                     )
                 })?);
+            }
+            Some("region") => routing.region = Some(field.text().await.map_err(multipart_error)?),
+            Some("deviceId") => {
+                routing.device_id = Some(field.text().await.map_err(multipart_error)?);
             }
             _ => {}
         }
@@ -83,6 +97,7 @@ pub async fn upload(
             &meta,
             JobInput::TorrentFile(torrent.to_vec()),
             selected,
+            routing,
         )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(detail)))

@@ -3,5 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agent;
+pub mod devices;
+pub mod files;
 pub mod jobs;
+pub mod live;
 pub mod system;

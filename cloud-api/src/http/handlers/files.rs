@@ -1,0 +1,234 @@
+//! Finished files: listing, links, deletion, and the local store's signed download route with
+//! HTTP Range support (so a video player can seek).
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{Auth, Query};
+use crate::service::files::LinkRefusal;
+use crate::service::Services;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+use tseeder_protocol::{FileLink, StoredFile};
+
+pub async fn list(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<StoredFile>>> {
+    Ok(axum::Json(services.stored_files(&principal, &id).await?))
+}
+
+pub async fn link(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path((id, index)): Path<(String, u32)>,
+) -> ApiResult<axum::Json<FileLink>> {
+    Ok(axum::Json(
+        services.file_link(&principal, &id, index).await?,
+    ))
+}
+
+pub async fn delete(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path((id, index)): Path<(String, u32)>,
+) -> ApiResult<StatusCode> {
+    services.delete_stored_file(&principal, &id, index).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LinkQuery {
+    /// Unix seconds after which the link is refused.
+    pub expires: i64,
+    pub signature: String,
+    /// File name offered to the browser's save dialog.
+    pub name: Option<String>,
+}
+
+/// A byte range asked for with `Range: bytes=…`, resolved against the file's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    Whole,
+    Part { start: u64, end: u64 },
+    Unsatisfiable,
+}
+
+/// One range only (what players and download managers send); anything else gets the whole file.
+pub fn parse_range(header: Option<&str>, length: u64) -> ByteRange {
+    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return ByteRange::Whole;
+    };
+    if spec.contains(',') {
+        return ByteRange::Whole;
+    }
+    let Some((first, last)) = spec.split_once('-') else {
+        return ByteRange::Whole;
+    };
+    let (first, last) = (first.trim(), last.trim());
+    let range = if first.is_empty() {
+        match last.parse::<u64>() {
+            Ok(0) | Err(_) => return ByteRange::Unsatisfiable,
+            Ok(suffix) => (length.saturating_sub(suffix), length.saturating_sub(1)),
+        }
+    } else {
+        let Ok(start) = first.parse::<u64>() else {
+            return ByteRange::Whole;
+        };
+        let end = if last.is_empty() {
+            length.saturating_sub(1)
+        } else {
+            match last.parse::<u64>() {
+                Ok(end) => end.min(length.saturating_sub(1)),
+                Err(_) => return ByteRange::Whole,
+            }
+        };
+        (start, end)
+    };
+    if length == 0 || range.0 >= length || range.0 > range.1 {
+        return ByteRange::Unsatisfiable;
+    }
+    ByteRange::Part {
+        start: range.0,
+        end: range.1,
+    }
+}
+
+fn content_disposition(name: Option<&str>) -> Option<HeaderValue> {
+    let name = name?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    // RFC 5987: the name is percent-encoded, so no quote or newline can break the header.
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")).ok()
+}
+
+/// `GET /api/v1/files/{*key}`: the signature is the credential.
+pub async fn download(
+    State(services): State<Services>,
+    Path(key): Path<String>,
+    Query(query): Query<LinkQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let path = services
+        .open_local_link(&key, query.expires, &query.signature)
+        .map_err(|refusal| match refusal {
+            LinkRefusal::Expired => ApiError::forbidden(
+                "link_expired",
+                "this download link has expired; ask for a new one",
+            ),
+            LinkRefusal::Invalid => {
+                ApiError::forbidden("link_invalid", "this download link is not valid")
+            }
+        })?;
+    let mut file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(ApiError::NotFound),
+        Err(err) => return Err(ApiError::Internal(err.to_string())),
+    };
+    let length = file
+        .metadata()
+        .await
+        .map_err(|err| ApiError::Internal(err.to_string()))?
+        .len();
+    let range = parse_range(
+        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+        length,
+    );
+    let mut response = match range {
+        ByteRange::Unsatisfiable => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{length}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return Ok(response);
+        }
+        ByteRange::Whole => {
+            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+            let mut response = (StatusCode::OK, body).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            response
+        }
+        ByteRange::Part { start, end } => {
+            file.seek(std::io::SeekFrom::Start(start))
+                .await
+                .map_err(|err| ApiError::Internal(err.to_string()))?;
+            let count = end - start + 1;
+            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(count)));
+            let mut response = (StatusCode::PARTIAL_CONTENT, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{length}")) {
+                headers.insert(header::CONTENT_RANGE, value);
+            }
+            response
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if let Some(value) = content_disposition(query.name.as_deref()) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_resolve_against_the_length() {
+        assert_eq!(parse_range(None, 100), ByteRange::Whole);
+        assert_eq!(
+            parse_range(Some("bytes=10-19"), 100),
+            ByteRange::Part { start: 10, end: 19 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=90-"), 100),
+            ByteRange::Part { start: 90, end: 99 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=-10"), 100),
+            ByteRange::Part { start: 90, end: 99 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=50-1000"), 100),
+            ByteRange::Part { start: 50, end: 99 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=100-"), 100),
+            ByteRange::Unsatisfiable
+        );
+        assert_eq!(
+            parse_range(Some("bytes=20-10"), 100),
+            ByteRange::Unsatisfiable
+        );
+        assert_eq!(parse_range(Some("bytes=-0"), 100), ByteRange::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=0-1,5-6"), 100), ByteRange::Whole);
+        assert_eq!(parse_range(Some("items=0-1"), 100), ByteRange::Whole);
+    }
+
+    #[test]
+    fn file_names_cannot_break_the_header() {
+        let value = content_disposition(Some("a\"b\r\nSet-Cookie: x.mkv")).expect("value");
+        let text = value.to_str().expect("ascii");
+        assert!(!text.contains('"') && !text.contains('\n'), "{text}");
+        assert!(text.starts_with("attachment; filename*=UTF-8''a%22b"));
+    }
+}

@@ -1,0 +1,406 @@
+//! One assignment from claim to report: resolve and check the metadata, download, upload every
+//! chosen file under a key made from ids, report the manifest, and clean the disk whatever
+//! happens.
+
+use super::{ClientError, Shared, Stop};
+use crate::{Download, EngineError, Resolved, TorrentSource};
+use base64::Engine as _;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::watch;
+use tseeder_protocol::{
+    AgentJobStatus, Assignment, CompleteReport, ControlAction, FailReport, ProgressReport,
+    ReleaseLease, TorrentFileInfo, UploadedFile,
+};
+use tseeder_storage::ObjectKey;
+
+/// How a job ended on this agent.
+enum Outcome {
+    Completed,
+    Failed { error: String, retryable: bool },
+    Stopped(Stop),
+}
+
+struct Job<'a> {
+    shared: &'a Shared,
+    assignment: Assignment,
+    folder: PathBuf,
+    stop: watch::Receiver<Stop>,
+    uploaded: Vec<ObjectKey>,
+}
+
+pub(crate) async fn run(shared: &Shared, assignment: Assignment, stop: watch::Receiver<Stop>) {
+    let folder = shared.config.work_dir.join("jobs").join(&assignment.job_id);
+    tracing::info!(job = %assignment.job_id, attempt = assignment.attempt, "job claimed");
+    let mut job = Job {
+        shared,
+        assignment,
+        folder,
+        stop,
+        uploaded: Vec::new(),
+    };
+    let outcome = job.work().await;
+    job.finish(outcome).await;
+}
+
+impl Job<'_> {
+    fn stop_now(&self) -> Stop {
+        *self.stop.borrow()
+    }
+
+    async fn work(&mut self) -> Outcome {
+        let source = match self.source() {
+            Ok(source) => source,
+            Err(error) => {
+                return Outcome::Failed {
+                    error,
+                    retryable: false,
+                }
+            }
+        };
+        if let Some(stop) = self.report_simple(AgentJobStatus::Metadata, None).await {
+            return Outcome::Stopped(stop);
+        }
+        let engine = self.shared.engine.clone();
+        let resolved = tokio::select! {
+            resolved = engine.resolve(&source) => resolved,
+            stop = wait_for_stop(self.stop.clone()) => return Outcome::Stopped(stop),
+        };
+        let resolved = match resolved {
+            Ok(resolved) => resolved,
+            Err(err) => return engine_failure(err),
+        };
+        let selected = self.assignment.selected_files.clone();
+        let total = resolved.selected_bytes(selected.as_deref());
+        if let Some(max) = self.assignment.max_bytes {
+            if total > max {
+                return Outcome::Failed {
+                    error: format!("the chosen files take {total} bytes; the plan allows {max}"),
+                    retryable: false,
+                };
+            }
+        }
+        if let Some(stop) = self.report_metadata(&resolved, total).await {
+            return Outcome::Stopped(stop);
+        }
+        let download = match engine
+            .download(&resolved, &self.folder, selected.as_deref())
+            .await
+        {
+            Ok(download) => download,
+            Err(err) => return engine_failure(err),
+        };
+        let outcome = self.follow_download(&download, total).await;
+        // Out of the session either way: agents do not seed, and the files stay for upload.
+        if let Err(err) = download.remove(false).await {
+            tracing::warn!(%err, "could not remove the torrent from the session");
+        }
+        if let Some(outcome) = outcome {
+            return outcome;
+        }
+        self.upload(&resolved, total).await
+    }
+
+    fn source(&self) -> Result<TorrentSource, String> {
+        if let Some(encoded) = &self.assignment.torrent_base64 {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|err| format!("the assignment's .torrent is not base64: {err}"))?;
+            return Ok(TorrentSource::Torrent(bytes.into()));
+        }
+        match &self.assignment.magnet {
+            Some(magnet) => Ok(TorrentSource::Magnet(magnet.clone())),
+            None => Err("the assignment has neither a magnet nor a .torrent".into()),
+        }
+    }
+
+    /// Reports until the download finishes; `Some` when it ends any other way.
+    async fn follow_download(&mut self, download: &Download, total: u64) -> Option<Outcome> {
+        let every = Duration::from_millis(self.shared.config.progress_interval_ms.max(100));
+        loop {
+            let progress = download.progress();
+            if let Some(error) = progress.error {
+                return Some(Outcome::Failed {
+                    error: format!("download failed: {error}"),
+                    retryable: true,
+                });
+            }
+            self.shared.record_speed(
+                &self.assignment.job_id,
+                progress.downloaded_bytes,
+                progress.download_speed,
+            );
+            let report = ProgressReport {
+                lease_id: self.assignment.lease_id.clone(),
+                status: AgentJobStatus::Downloading,
+                downloaded_bytes: progress.downloaded_bytes.min(total),
+                total_bytes: Some(total),
+                uploaded_bytes: 0,
+                download_speed: progress.download_speed,
+                upload_speed: progress.upload_speed,
+                peers: progress.peers,
+                eta_seconds: progress.eta_seconds,
+                files: None,
+                name: None,
+            };
+            if let Some(stop) = self.send(&report).await {
+                return Some(Outcome::Stopped(stop));
+            }
+            if progress.finished {
+                return None;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                stop = wait_for_stop(self.stop.clone()) => return Some(Outcome::Stopped(stop)),
+            }
+        }
+    }
+
+    async fn upload(&mut self, resolved: &Resolved, total: u64) -> Outcome {
+        let selected = self.assignment.selected_files.clone();
+        let files: Vec<_> = resolved
+            .files
+            .iter()
+            .filter(|f| !f.padding && selected.as_ref().is_none_or(|s| s.contains(&f.index)))
+            .cloned()
+            .collect();
+        let mut manifest = Vec::with_capacity(files.len());
+        let mut uploaded_bytes = 0u64;
+        for file in files {
+            if let Some(stop) = self
+                .report_upload(total, uploaded_bytes)
+                .await
+                .or_else(|| Some(self.stop_now()).filter(|s| *s != Stop::None))
+            {
+                return Outcome::Stopped(stop);
+            }
+            let key = match ObjectKey::job_file(
+                &self.assignment.user_id,
+                &self.assignment.job_id,
+                file.index,
+            ) {
+                Ok(key) => key,
+                Err(err) => {
+                    return Outcome::Failed {
+                        error: err.to_string(),
+                        retryable: false,
+                    }
+                }
+            };
+            let path = file
+                .path
+                .split('/')
+                .fold(self.folder.clone(), |path, part| path.join(part));
+            let store = self.shared.store.clone();
+            let stored = tokio::select! {
+                stored = store.put_file(&key, &path) => stored,
+                stop = wait_for_stop(self.stop.clone()) => return Outcome::Stopped(stop),
+            };
+            match stored {
+                Ok(size) => {
+                    self.uploaded.push(key.clone());
+                    uploaded_bytes += size;
+                    manifest.push(UploadedFile {
+                        index: file.index,
+                        path: file.path.clone(),
+                        size,
+                        object_key: key.to_string(),
+                    });
+                }
+                Err(err) => {
+                    return Outcome::Failed {
+                        error: format!("upload of {} failed: {err}", file.path),
+                        retryable: true,
+                    }
+                }
+            }
+        }
+        let report = CompleteReport {
+            lease_id: self.assignment.lease_id.clone(),
+            files: manifest,
+        };
+        match self
+            .shared
+            .client
+            .complete(&self.assignment.job_id, &report)
+            .await
+        {
+            Ok(()) => Outcome::Completed,
+            Err(ClientError::LeaseLost) => Outcome::Stopped(Stop::Server(ControlAction::LeaseLost)),
+            Err(ClientError::Refused { message, .. }) => {
+                Outcome::Stopped(Stop::Server(ControlAction::Abort))
+                    .tap(|| tracing::warn!(%message, "completion refused"))
+            }
+            Err(err) => Outcome::Failed {
+                error: format!("could not report completion: {err}"),
+                retryable: true,
+            },
+        }
+    }
+
+    async fn report_simple(&self, status: AgentJobStatus, total: Option<u64>) -> Option<Stop> {
+        let report = ProgressReport {
+            lease_id: self.assignment.lease_id.clone(),
+            status,
+            downloaded_bytes: 0,
+            total_bytes: total,
+            uploaded_bytes: 0,
+            download_speed: 0,
+            upload_speed: 0,
+            peers: 0,
+            eta_seconds: None,
+            files: None,
+            name: None,
+        };
+        self.send(&report).await
+    }
+
+    async fn report_metadata(&self, resolved: &Resolved, total: u64) -> Option<Stop> {
+        let selected = self.assignment.selected_files.as_deref();
+        let files = resolved
+            .files
+            .iter()
+            .filter(|f| !f.padding)
+            .map(|f| TorrentFileInfo {
+                index: f.index,
+                path: f.path.clone(),
+                size: f.size,
+                selected: selected.is_none_or(|s| s.contains(&f.index)),
+            })
+            .collect();
+        let report = ProgressReport {
+            lease_id: self.assignment.lease_id.clone(),
+            status: AgentJobStatus::Downloading,
+            downloaded_bytes: 0,
+            total_bytes: Some(total),
+            uploaded_bytes: 0,
+            download_speed: 0,
+            upload_speed: 0,
+            peers: 0,
+            eta_seconds: None,
+            files: Some(files),
+            name: Some(resolved.name.clone()),
+        };
+        self.send(&report).await
+    }
+
+    async fn report_upload(&self, total: u64, uploaded: u64) -> Option<Stop> {
+        let report = ProgressReport {
+            lease_id: self.assignment.lease_id.clone(),
+            status: AgentJobStatus::Uploading,
+            downloaded_bytes: total,
+            total_bytes: Some(total),
+            uploaded_bytes: uploaded,
+            download_speed: 0,
+            upload_speed: 0,
+            peers: 0,
+            eta_seconds: None,
+            files: None,
+            name: None,
+        };
+        self.send(&report).await
+    }
+
+    /// Sends a report; `Some` when the job must stop. A passing network problem is logged and
+    /// the work goes on: the lease outlives a few missed reports.
+    async fn send(&self, report: &ProgressReport) -> Option<Stop> {
+        match self
+            .shared
+            .client
+            .progress(&self.assignment.job_id, report)
+            .await
+        {
+            Ok(reply) if reply.action == ControlAction::Continue => None,
+            Ok(reply) => {
+                if let Some(reason) = reply.reason {
+                    tracing::info!(job = %self.assignment.job_id, %reason, "job stopped by the server");
+                }
+                Some(Stop::Server(reply.action))
+            }
+            Err(ClientError::LeaseLost) => Some(Stop::Server(ControlAction::LeaseLost)),
+            Err(err) => {
+                tracing::warn!(%err, job = %self.assignment.job_id, "progress report failed");
+                None
+            }
+        }
+    }
+
+    async fn finish(self, outcome: Outcome) {
+        let client = &self.shared.client;
+        let job_id = &self.assignment.job_id;
+        let lease_id = self.assignment.lease_id.clone();
+        match outcome {
+            Outcome::Completed => tracing::info!(job = %job_id, "job completed"),
+            Outcome::Failed { error, retryable } => {
+                tracing::warn!(job = %job_id, %error, retryable, "job failed");
+                self.delete_uploaded().await;
+                let report = FailReport {
+                    lease_id,
+                    error,
+                    retryable,
+                };
+                if let Err(err) = client.fail(job_id, &report).await {
+                    tracing::warn!(%err, job = %job_id, "could not report the failure");
+                }
+            }
+            Outcome::Stopped(stop) => {
+                tracing::info!(job = %job_id, ?stop, "job stopped");
+                // After a lost lease another agent may be writing the same keys: leave them.
+                if stop != Stop::Server(ControlAction::LeaseLost) {
+                    self.delete_uploaded().await;
+                }
+                if matches!(
+                    stop,
+                    Stop::Shutdown | Stop::Server(ControlAction::Cancel | ControlAction::Pause)
+                ) {
+                    if let Err(err) = client.release(job_id, &ReleaseLease { lease_id }).await {
+                        tracing::warn!(%err, job = %job_id, "could not hand the lease back");
+                    }
+                }
+            }
+        }
+        match tokio::fs::remove_dir_all(&self.folder).await {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                tracing::warn!(%err, folder = %self.folder.display(), "could not clean the job folder");
+            }
+            _ => {}
+        }
+    }
+
+    async fn delete_uploaded(&self) {
+        for key in &self.uploaded {
+            if let Err(err) = self.shared.store.delete(key).await {
+                tracing::warn!(%err, %key, "could not delete an uploaded object");
+            }
+        }
+    }
+}
+
+trait Tap: Sized {
+    fn tap(self, f: impl FnOnce()) -> Self {
+        f();
+        self
+    }
+}
+
+impl<T> Tap for T {}
+
+fn engine_failure(err: EngineError) -> Outcome {
+    Outcome::Failed {
+        retryable: err.is_retryable(),
+        error: err.to_string(),
+    }
+}
+
+async fn wait_for_stop(mut stop: watch::Receiver<Stop>) -> Stop {
+    loop {
+        let current = *stop.borrow_and_update();
+        if current != Stop::None {
+            return current;
+        }
+        if stop.changed().await.is_err() {
+            // The worker is gone: treat as shutdown.
+            return Stop::Shutdown;
+        }
+    }
+}
