@@ -376,3 +376,53 @@ pub async fn upload(client: &Client, torrent: Vec<u8>, selected: Option<&str>) -
         )
         .await
 }
+
+/// A Server-Sent Events stream read event by event.
+pub struct LiveStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl LiveStream {
+    pub async fn open(client: &Client, path: &str) -> LiveStream {
+        let response = client
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("stream");
+        assert_eq!(response.status(), StatusCode::OK, "stream {path}");
+        LiveStream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event's name and JSON data; keep-alive comments are skipped.
+    pub async fn next(&mut self, within: std::time::Duration) -> (String, Value) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("event:") {
+                        name = value.trim().to_owned();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push_str(value.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue;
+                }
+                return (name, serde_json::from_str(&data).expect("event JSON"));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .expect("no event in time")
+                .expect("stream read")
+                .expect("stream ended");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}

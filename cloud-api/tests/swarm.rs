@@ -1,0 +1,167 @@
+//! End to end over a real swarm on 127.0.0.1: Debian's aria2c seeds a torrent made by mktorrent,
+//! a user submits its magnet through the public API, the embedded agent downloads it with the
+//! engine and stores it, the user watches it live and downloads every file through signed links.
+
+mod common;
+#[path = "../../engine/tests/support/swarm.rs"]
+mod swarm;
+
+use common::{LiveStream, TestServer};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use swarm::{sha256_hex, SeedOptions, Seeder};
+use tseeder_cloud::Settings;
+use tseeder_protocol::Role;
+
+fn fast_agent(settings: &mut Settings) {
+    settings.embedded_agent.enabled = true;
+    settings.embedded_agent.poll_interval_ms = 200;
+    settings.embedded_agent.progress_interval_ms = 200;
+    settings.storage.link_ttl_seconds = 3;
+}
+
+/// Follows the user's live stream until the job completes; returns the statuses seen.
+async fn watch_until_completed(stream: &mut LiveStream, job_id: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let (event, data) = stream.next(Duration::from_secs(90)).await;
+        if event != "job" || data["job"]["id"] != job_id {
+            continue;
+        }
+        let status = data["job"]["status"].as_str().expect("status").to_owned();
+        assert_ne!(status, "failed", "the job failed: {data}");
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == "completed" {
+            return seen;
+        }
+    }
+}
+
+async fn fetch(url: &str, range: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(range) = range {
+        req = req.header("range", range);
+    }
+    let response = req.send().await.expect("download");
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.bytes().await.expect("body").to_vec())
+}
+
+async fn link(client: &common::Client, job_id: &str, index: u64) -> String {
+    let answer = client
+        .post(&format!("/api/v1/jobs/{job_id}/files/{index}/link"), json!({}))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    answer.body["url"].as_str().expect("url").to_owned()
+}
+
+/// Submits the seeder's magnet, waits for completion, and checks every stored file's bytes.
+async fn download_through_the_api(server: &TestServer, seeder: &Seeder) -> (common::Client, String) {
+    let alice = server.user(Role::User).await;
+    let mut stream = LiveStream::open(&alice, "/api/v1/jobs/live").await;
+    let (first, _) = stream.next(Duration::from_secs(5)).await;
+    assert_eq!(first, "snapshot");
+    let created = alice
+        .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+    let seen = watch_until_completed(&mut stream, &job_id).await;
+    assert!(
+        seen.iter().any(|s| s == "downloading") && seen.iter().any(|s| s == "uploading"),
+        "live updates showed the work: {seen:?}"
+    );
+
+    let detail = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(detail.body["job"]["status"], "completed");
+    assert_eq!(detail.body["job"]["name"], seeder.name);
+    let files = alice.get(&format!("/api/v1/jobs/{job_id}/files")).await;
+    let files = files.body.as_array().expect("files").clone();
+    assert_eq!(files.len(), seeder.files.len());
+    for (file, seeded) in files.iter().zip(&seeder.files) {
+        assert_eq!(file["path"], seeded.path.as_str());
+        assert_eq!(file["size"], seeded.size as u64);
+        let url = link(&alice, &job_id, file["index"].as_u64().expect("index")).await;
+        let (status, _, bytes) = fetch(&url, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(sha256_hex(&bytes), seeded.sha256, "{}", seeded.path);
+    }
+    let usage = alice.get("/api/v1/usage").await;
+    let total: u64 = seeder.files.iter().map(|f| f.size as u64).sum();
+    assert_eq!(usage.body["storageBytes"], total, "storage use counts the stored files");
+    (alice, job_id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_magnet_is_downloaded_stored_and_served_from_the_local_store() {
+    let seeder = Seeder::start(SeedOptions::default());
+    let server = TestServer::start_with(fast_agent).await;
+    let (alice, job_id) = download_through_the_api(&server, &seeder).await;
+
+    // Range, so players can seek.
+    let big = &seeder.files[1];
+    let url = link(&alice, &job_id, 1).await;
+    let (status, headers, part) = fetch(&url, Some("bytes=1000-1999")).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.len(), 1000);
+    assert_eq!(
+        headers["content-range"],
+        format!("bytes 1000-1999/{}", big.size).as_str()
+    );
+    let whole = swarm::generated_bytes(2, big.size);
+    assert_eq!(part, whole[1000..2000]);
+    let (status, _, _) = fetch(&url, Some(&format!("bytes={}-", big.size))).await;
+    assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
+
+    // A link opens its own file only: another key under the same signature is refused.
+    let other_file = url.replace("/files/1?", "/files/0?");
+    let (status, _, body) = fetch(&other_file, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let body: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(body["error"]["code"], "link_invalid");
+    // Another user cannot get a link to alice's files at all.
+    let bob = server.user(Role::User).await;
+    let refused = bob
+        .post(&format!("/api/v1/jobs/{job_id}/files/0/link"), json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    // Links expire.
+    let (status, _, _) = fetch(&url, None).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (status, _, body) = fetch(&url, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let body: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(body["error"]["code"], "link_expired");
+
+    // Deleting the job deletes its files and gives the storage back.
+    let objects = server.data_dir().join("objects");
+    assert!(walk_count(&objects) >= 2);
+    let deleted = alice.delete(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(walk_count(&objects), 0, "stored files were deleted");
+    let usage = alice.get("/api/v1/usage").await;
+    assert_eq!(usage.body["storageBytes"], 0);
+    // The agent left nothing behind in its work folder.
+    assert_eq!(walk_count(&server.data_dir().join("agent").join("jobs")), 0);
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                walk_count(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
