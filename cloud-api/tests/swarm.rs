@@ -165,3 +165,51 @@ fn walk_count(dir: &std::path::Path) -> usize {
         })
         .sum()
 }
+
+#[path = "../../storage/tests/support/garage.rs"]
+mod garage;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_magnet_is_downloaded_into_garage_and_served_by_presigned_links() {
+    let store = garage::start_garage().await;
+    let seeder = Seeder::start(SeedOptions {
+        name: "garage-swarm",
+        files: &[("clip.mkv", 6 * 1024 * 1024 + 123), ("notes.txt", 5000)],
+        ..Default::default()
+    });
+    let endpoint = store.endpoint.clone();
+    let server = TestServer::start_with(move |settings| {
+        fast_agent(settings);
+        settings.storage.link_ttl_seconds = 60;
+        settings.storage.backend = tseeder_cloud::config::StorageBackend::S3;
+        settings.storage.s3 = tseeder_storage::S3Config {
+            endpoint,
+            region: "garage".into(),
+            bucket: garage::BUCKET.into(),
+            access_key_id: garage::KEY_ID.into(),
+            secret_access_key: garage::SECRET.into(),
+            path_style: true,
+            part_size: 5 * 1024 * 1024,
+            parallel_parts: 2,
+            max_attempts: 3,
+        };
+    })
+    .await;
+    let (alice, job_id) = download_through_the_api(&server, &seeder).await;
+    // The link is Garage's own presigned URL, checked by Garage, and it honours Range.
+    let url = link(&alice, &job_id, 0).await;
+    assert!(url.starts_with(&store.endpoint), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    let (status, _, part) = fetch(&url, Some("bytes=0-9")).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part, swarm::generated_bytes(1, 10));
+    let tampered = url.replace("/files/0?", "/files/1?");
+    let (status, _, _) = fetch(&tampered, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "Garage refuses a changed key");
+    assert!(server.data_dir().join("objects").read_dir().is_err(), "nothing stored locally");
+
+    let deleted = alice.delete(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let (status, _, _) = fetch(&url, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the object is gone from Garage");
+}

@@ -1,0 +1,141 @@
+//! Garage, a real S3-compatible server that checks SigV4, started on 127.0.0.1 for a test
+//! (install it with `scripts/setup`). Shared by the storage, cloud and agent tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const KEY_ID: &str = "GK0123456789abcdef01234567";
+pub const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub const BUCKET: &str = "tseeder-test";
+
+pub struct Garage {
+    child: Child,
+    pub endpoint: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Garage {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn garage_bin() -> PathBuf {
+    if let Ok(path) = std::env::var("GARAGE_BIN") {
+        return PathBuf::from(path);
+    }
+    let home_bin =
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/garage");
+    if home_bin.exists() {
+        return home_bin;
+    }
+    PathBuf::from("garage")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+pub fn garage(config: &Path, args: &[&str]) -> String {
+    let out = Command::new(garage_bin())
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("run garage (install it with scripts/setup)");
+    assert!(
+        out.status.success(),
+        "garage {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub async fn start_garage() -> Garage {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (rpc, s3, admin) = (free_port(), free_port(), free_port());
+    let config = dir.path().join("garage.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"metadata_dir = "{meta}"
+data_dir = "{data}"
+db_engine = "sqlite"
+replication_factor = 1
+rpc_bind_addr = "127.0.0.1:{rpc}"
+rpc_public_addr = "127.0.0.1:{rpc}"
+rpc_secret = "{secret}"
+
+[s3_api]
+s3_region = "garage"
+api_bind_addr = "127.0.0.1:{s3}"
+root_domain = ".s3.garage.localhost"
+
+[admin]
+api_bind_addr = "127.0.0.1:{admin}"
+"#,
+            meta = dir.path().join("meta").display(),
+            data = dir.path().join("data").display(),
+            secret = SECRET,
+        ),
+    )
+    .expect("config");
+    let child = Command::new(garage_bin())
+        .arg("-c")
+        .arg(&config)
+        .arg("server")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start garage (install it with scripts/setup)");
+    let garage_proc = Garage {
+        child,
+        endpoint: format!("http://127.0.0.1:{s3}"),
+        _dir: dir,
+    };
+    let mut ready = false;
+    for _ in 0..150 {
+        let status = Command::new(garage_bin())
+            .arg("-c")
+            .arg(&config)
+            .arg("status")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ready, "garage did not start");
+    let node = garage(&config, &["node", "id", "-q"]);
+    let node_id = node.trim().split('@').next().expect("node id").to_owned();
+    garage(
+        &config,
+        &["layout", "assign", "-z", "dc1", "-c", "1G", &node_id],
+    );
+    garage(&config, &["layout", "apply", "--version", "1"]);
+    garage(
+        &config,
+        &["key", "import", "--yes", "-n", "test", KEY_ID, SECRET],
+    );
+    garage(&config, &["bucket", "create", BUCKET]);
+    garage(
+        &config,
+        &[
+            "bucket", "allow", "--read", "--write", "--owner", BUCKET, "--key", "test",
+        ],
+    );
+    garage_proc
+}
+
