@@ -40,7 +40,10 @@ async fn watch_until_completed(stream: &mut LiveStream, job_id: &str) -> Vec<Str
     }
 }
 
-async fn fetch(url: &str, range: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+async fn fetch(
+    url: &str,
+    range: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let mut req = reqwest::Client::new().get(url);
     if let Some(range) = range {
         req = req.header("range", range);
@@ -48,19 +51,29 @@ async fn fetch(url: &str, range: Option<&str>) -> (StatusCode, reqwest::header::
     let response = req.send().await.expect("download");
     let status = response.status();
     let headers = response.headers().clone();
-    (status, headers, response.bytes().await.expect("body").to_vec())
+    (
+        status,
+        headers,
+        response.bytes().await.expect("body").to_vec(),
+    )
 }
 
 async fn link(client: &common::Client, job_id: &str, index: u64) -> String {
     let answer = client
-        .post(&format!("/api/v1/jobs/{job_id}/files/{index}/link"), json!({}))
+        .post(
+            &format!("/api/v1/jobs/{job_id}/files/{index}/link"),
+            json!({}),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
     answer.body["url"].as_str().expect("url").to_owned()
 }
 
 /// Submits the seeder's magnet, waits for completion, and checks every stored file's bytes.
-async fn download_through_the_api(server: &TestServer, seeder: &Seeder) -> (common::Client, String) {
+async fn download_through_the_api(
+    server: &TestServer,
+    seeder: &Seeder,
+) -> (common::Client, String) {
     let alice = server.user(Role::User).await;
     let mut stream = LiveStream::open(&alice, "/api/v1/jobs/live").await;
     let (first, _) = stream.next(Duration::from_secs(5)).await;
@@ -92,7 +105,10 @@ async fn download_through_the_api(server: &TestServer, seeder: &Seeder) -> (comm
     }
     let usage = alice.get("/api/v1/usage").await;
     let total: u64 = seeder.files.iter().map(|f| f.size as u64).sum();
-    assert_eq!(usage.body["storageBytes"], total, "storage use counts the stored files");
+    assert_eq!(
+        usage.body["storageBytes"], total,
+        "storage use counts the stored files"
+    );
     (alice, job_id)
 }
 
@@ -205,11 +221,22 @@ async fn a_magnet_is_downloaded_into_garage_and_served_by_presigned_links() {
     assert_eq!(part, swarm::generated_bytes(1, 10));
     let tampered = url.replace("/files/0?", "/files/1?");
     let (status, _, _) = fetch(&tampered, None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "Garage refuses a changed key");
-    assert!(server.data_dir().join("objects").read_dir().is_err(), "nothing stored locally");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "Garage refuses a changed key"
+    );
+    assert!(
+        server.data_dir().join("objects").read_dir().is_err(),
+        "nothing stored locally"
+    );
 
     let deleted = alice.delete(&format!("/api/v1/jobs/{job_id}")).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     let (status, _, _) = fetch(&url, None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "the object is gone from Garage");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the object is gone from Garage"
+    );
 }

@@ -15,7 +15,6 @@ use tseeder_storage::{ObjectKey, S3Config, S3Store, StorageError};
 mod support;
 use support::garage::{start_garage, BUCKET, KEY_ID, SECRET};
 
-
 fn store_at(endpoint: &str, secret: &str) -> S3Store {
     S3Store::new(S3Config {
         endpoint: endpoint.to_owned(),

@@ -138,4 +138,3 @@ api_bind_addr = "127.0.0.1:{admin}"
     );
     garage_proc
 }
-

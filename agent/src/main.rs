@@ -1,0 +1,111 @@
+//! `tseeder-agent`: a remote compute agent. It claims jobs from the cloud API with its token,
+//! downloads them with the engine, uploads the files to the configured store, reports, keeps its
+//! disk clean, answers `GET /health`, and on SIGTERM or Ctrl-C hands unfinished jobs back.
+
+mod config;
+
+use anyhow::Context as _;
+use axum::routing::get;
+use clap::Parser;
+use config::{AgentSettings, StorageChoice};
+use std::path::PathBuf;
+use tokio::sync::watch;
+use tseeder_engine::worker::{AgentClient, Worker, WorkerConfig};
+use tseeder_engine::Engine;
+use tseeder_storage::{LocalStore, ObjectStore, S3Store};
+
+#[derive(Debug, Parser)]
+#[command(name = "tseeder-agent", version, about)]
+struct Cli {
+    /// TOML configuration file; `TSEEDER_AGENT_*` variables override it.
+    #[arg(long, env = "TSEEDER_AGENT_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TSEEDER_AGENT_LOG")
+                .unwrap_or_else(|_| "info,librqbit=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = AgentSettings::load(cli.config.as_deref())?;
+    let store = match &settings.storage {
+        StorageChoice::Local { dir } => ObjectStore::Local(LocalStore::new(dir.clone())),
+        StorageChoice::S3(s3) => ObjectStore::S3(Box::new(
+            S3Store::new(s3.clone()).context("object storage configuration")?,
+        )),
+    };
+    let engine = Engine::start(settings.engine.clone(), &settings.work_dir.join("session"))
+        .await
+        .context("starting the torrent engine")?;
+    let client = AgentClient::new(&settings.cloud_url, settings.token.expose())?;
+    let worker = Worker::new(
+        client,
+        engine.clone(),
+        store,
+        WorkerConfig {
+            name: settings.name.clone(),
+            region: settings.region.clone(),
+            capacity: settings.capacity,
+            work_dir: settings.work_dir.clone(),
+            poll_interval_ms: settings.poll_interval_ms,
+            progress_interval_ms: settings.progress_interval_ms,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(settings.health_listen)
+        .await
+        .with_context(|| format!("binding the health endpoint to {}", settings.health_listen))?;
+    tracing::info!(address = %listener.local_addr()?, "health endpoint listening");
+    let health_worker = worker.clone();
+    let health = axum::Router::new().route(
+        "/health",
+        get(move || {
+            let status = health_worker.status();
+            async move { axum::Json(status) }
+        }),
+    );
+    let (stop, stopped) = watch::channel(false);
+    let mut health_stopped = stopped.clone();
+    let health_server = tokio::spawn(async move {
+        axum::serve(listener, health)
+            .with_graceful_shutdown(async move {
+                let _ = health_stopped.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    let work = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.run(stopped).await }
+    });
+    shutdown_signal().await;
+    tracing::info!("stopping: handing unfinished jobs back");
+    let _ = stop.send(true);
+    work.await?;
+    engine.stop().await;
+    health_server.await??;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
