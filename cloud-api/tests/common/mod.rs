@@ -252,6 +252,15 @@ impl Client {
         }
     }
 
+    /// The same client against a server that moved (a restart binds a new port); cookies are
+    /// per host, so the session goes along.
+    pub fn rebased(&self, base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            ..self.clone()
+        }
+    }
+
     /// The same account through an API key instead of the cookie.
     pub fn with_key(&self, key: &str) -> Client {
         Client {
