@@ -175,9 +175,7 @@ impl Services {
             .db()
             .call(move |conn| q::job_under_lease(conn, &jid, &lease))
             .await?;
-        let Some(job) =
-            job.filter(|j| j.device_id.is_none() || j.device_id == Some(agent_id.clone()))
-        else {
+        let Some(job) = job.filter(|j| !j.agent_id_is_not(&agent_id)) else {
             return Ok(reply(ControlAction::LeaseLost, None));
         };
         if !job.status.is_running() {
