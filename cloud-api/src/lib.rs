@@ -1,6 +1,7 @@
 //! tseeder's control plane: accounts, sessions, RBAC, jobs, plans, the agent dispatcher, files
 //! and live progress behind a JSON API, on SQLite. The `tseeder-cloud` binary is a thin command line over [`server::launch`].
 
+pub mod archive;
 pub mod captcha;
 pub mod config;
 pub mod crypto;

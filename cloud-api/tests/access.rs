@@ -54,6 +54,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/jobs/live", "user"),
     ("GET", "/api/v1/jobs/{id}/live", "user"),
     ("GET", "/api/v1/jobs/{id}/files", "user"),
+    ("GET", "/api/v1/jobs/{id}/zip", "user"),
     ("POST", "/api/v1/jobs/{id}/files/{index}/link", "user"),
     ("DELETE", "/api/v1/jobs/{id}/files/{index}", "user"),
     ("GET", "/api/v1/files/{*key}", "public"),
@@ -217,7 +218,7 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
         assert_eq!(answer.code(), "not_found");
         checked += 1;
     }
-    assert!(checked >= 14, "only {checked} routes checked");
+    assert!(checked >= 15, "only {checked} routes checked");
 
     let still = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
     assert_eq!(still.status, StatusCode::OK);

@@ -103,6 +103,7 @@ async fn download_through_the_api(
         assert_eq!(status, StatusCode::OK);
         assert_eq!(sha256_hex(&bytes), seeded.sha256, "{}", seeded.path);
     }
+    check_zip(&alice, &job_id, seeder).await;
     let usage = alice.get("/api/v1/usage").await;
     let total: u64 = seeder.files.iter().map(|f| f.size as u64).sum();
     assert_eq!(
@@ -110,6 +111,51 @@ async fn download_through_the_api(
         "storage use counts the stored files"
     );
     (alice, job_id)
+}
+
+/// The whole job as one ZIP: Python's zipfile checks every CRC and each member's bytes.
+async fn check_zip(alice: &common::Client, job_id: &str, seeder: &Seeder) {
+    let response = alice
+        .http
+        .get(format!("{}/api/v1/jobs/{job_id}/zip", alice.base))
+        .send()
+        .await
+        .expect("zip");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let announced: u64 = response.headers()["content-length"]
+        .to_str()
+        .expect("length")
+        .parse()
+        .expect("number");
+    let bytes = response.bytes().await.expect("body");
+    assert_eq!(bytes.len() as u64, announced);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("job.zip");
+    std::fs::write(&path, &bytes).expect("write");
+    let script = "import sys, zipfile, hashlib\n\
+                  z = zipfile.ZipFile(sys.argv[1])\n\
+                  assert z.testzip() is None\n\
+                  print(';'.join(f'{i.filename}={hashlib.sha256(z.read(i)).hexdigest()}' for i in z.infolist()))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Vec<String> = seeder
+        .files
+        .iter()
+        .map(|f| format!("{}={}", f.path, f.sha256))
+        .collect();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        expected.join(";")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -47,6 +47,9 @@ impl StorageError {
     }
 }
 
+/// An object's bytes in arrival order.
+pub type ByteStream = futures_util::stream::BoxStream<'static, Result<bytes::Bytes, StorageError>>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectInfo {
     pub key: String,
@@ -66,6 +69,13 @@ impl ObjectStore {
         match self {
             ObjectStore::Local(store) => store.put_file(key, source).await,
             ObjectStore::S3(store) => store.put_file(key, source).await,
+        }
+    }
+
+    pub async fn read(&self, key: &ObjectKey) -> Result<ByteStream, StorageError> {
+        match self {
+            ObjectStore::Local(store) => store.read(key).await,
+            ObjectStore::S3(store) => store.read(key).await,
         }
     }
 

@@ -84,6 +84,21 @@ impl LocalStore {
         }
     }
 
+    /// The object's bytes, read as they are sent.
+    pub async fn read(&self, key: &ObjectKey) -> Result<crate::ByteStream, StorageError> {
+        use futures_util::StreamExt as _;
+        let file = match tokio::fs::File::open(self.path_of(key)).await {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StorageError::NotFound(key.to_string()))
+            }
+            Err(err) => return Err(err.into()),
+        };
+        Ok(tokio_util::io::ReaderStream::new(file)
+            .map(|chunk| chunk.map_err(StorageError::from))
+            .boxed())
+    }
+
     /// Objects whose key starts with `prefix`, sorted by key.
     pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
         let root = self.root.clone();

@@ -343,6 +343,10 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("files", "The job's stored files")
         .returns::<Vec<StoredFile>>(200),
+        ApiRoute::new(Method::GET, "/api/v1/jobs/{id}/zip", AtLeast(Member), files::zip).doc(
+            "files",
+            "Every stored file of the job as one ZIP (stored, ZIP64), streamed",
+        ),
         ApiRoute::new(
             Method::POST,
             "/api/v1/jobs/{id}/files/{index}/link",

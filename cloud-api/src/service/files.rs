@@ -2,6 +2,7 @@
 //! S3, or signed by this API for the local store), and deletion with storage accounting.
 
 use super::{Principal, Services};
+use crate::archive::{archive_length, ZipEntry, ZipWriter};
 use crate::db::jobs as job_q;
 use crate::db::objects::{self as q, ObjectRow};
 use crate::db::to_datetime;
@@ -10,6 +11,22 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tseeder_protocol::{FileLink, StoredFile};
 use tseeder_storage::{ObjectKey, ObjectStore};
+
+/// A whole job as one ZIP download, produced while it is sent.
+pub struct JobArchive {
+    pub file_name: String,
+    pub length: u64,
+    pub body: futures_util::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>>,
+}
+
+impl std::fmt::Debug for JobArchive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobArchive")
+            .field("file_name", &self.file_name)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Why a local download link was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +150,101 @@ impl Services {
             return Ok(store.path_of(&key));
         }
         Err(LinkRefusal::Invalid)
+    }
+
+    /// Every stored file of the job in one stored (uncompressed) ZIP of known length.
+    pub async fn job_archive(&self, principal: &Principal, job_id: &str) -> ApiResult<JobArchive> {
+        use futures_util::StreamExt as _;
+        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let job = self
+            .db()
+            .call(move |conn| job_q::job_of_user(conn, &uid, &jid))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let objects = self.objects_of_users_job(principal, job_id).await?;
+        if objects.is_empty() {
+            return Err(ApiError::conflict(
+                "no_files",
+                "this job has no stored files yet",
+            ));
+        }
+        let mut files = Vec::with_capacity(objects.len());
+        for object in objects {
+            let key =
+                ObjectKey::parse(&object.key).map_err(|err| ApiError::Internal(err.to_string()))?;
+            let entry = ZipEntry {
+                name: object.path,
+                size: object.size.max(0) as u64,
+            };
+            files.push((key, entry));
+        }
+        let entries: Vec<ZipEntry> = files.iter().map(|(_, e)| e.clone()).collect();
+        let length = archive_length(&entries);
+        let store = self.store().clone();
+        let (sender, receiver) =
+            tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(8);
+        tokio::spawn(async move {
+            let mut writer = ZipWriter::default();
+            for (key, entry) in files {
+                if sender.send(Ok(writer.begin(&entry).into())).await.is_err() {
+                    return;
+                }
+                let mut stream = match store.read(&key).await {
+                    Ok(stream) => stream,
+                    Err(err) => {
+                        tracing::error!(%err, %key, "could not read a stored file for a ZIP");
+                        let _ = sender
+                            .send(Err(std::io::Error::other(err.to_string())))
+                            .await;
+                        return;
+                    }
+                };
+                let mut crc = crc32fast::Hasher::new();
+                let mut sent = 0u64;
+                while let Some(chunk) = stream.next().await {
+                    let chunk = match chunk {
+                        Ok(chunk) => chunk,
+                        Err(err) => {
+                            let _ = sender
+                                .send(Err(std::io::Error::other(err.to_string())))
+                                .await;
+                            return;
+                        }
+                    };
+                    crc.update(&chunk);
+                    sent += chunk.len() as u64;
+                    if sender.send(Ok(chunk)).await.is_err() {
+                        return;
+                    }
+                }
+                if sent != entry.size {
+                    // The announced length would be wrong: end the body with an error, never
+                    // with a silently corrupt archive.
+                    let message =
+                        format!("stored file {key} is {sent} bytes, expected {}", entry.size);
+                    tracing::error!(%message);
+                    let _ = sender.send(Err(std::io::Error::other(message))).await;
+                    return;
+                }
+                if sender
+                    .send(Ok(writer.end(&entry, crc.finalize()).into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = sender.send(Ok(writer.finish().into())).await;
+        });
+        let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|item| (item, receiver))
+        })
+        .boxed();
+        Ok(JobArchive {
+            file_name: format!("{}.zip", job.name),
+            length,
+            body,
+        })
     }
 
     /// Deletes one stored file; the user's storage use drops by its size.

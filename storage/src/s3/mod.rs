@@ -384,6 +384,28 @@ impl S3Store {
     }
 
     /// A GET URL anyone can use until it expires; it supports HTTP Range.
+    /// The object's bytes as they arrive, fetched through a short presigned GET.
+    pub async fn read(&self, key: &ObjectKey) -> Result<crate::ByteStream, StorageError> {
+        use futures_util::StreamExt as _;
+        let url = self.presign_get(key, Duration::from_secs(300))?;
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| StorageError::Network(describe(&err)))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Err(StorageError::NotFound(key.to_string()));
+        }
+        if !response.status().is_success() {
+            return Err(http_error(response).await);
+        }
+        Ok(response
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(|err| StorageError::Network(describe(&err))))
+            .boxed())
+    }
+
     pub fn presign_get(&self, key: &ObjectKey, expires_in: Duration) -> Result<Url, StorageError> {
         let url = self.url(Some(key), &[]);
         let params = self.signing_params(SignatureLocation::QueryParams, Some(expires_in))?;

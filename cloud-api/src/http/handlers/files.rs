@@ -22,6 +22,29 @@ pub async fn list(
     Ok(axum::Json(services.stored_files(&principal, &id).await?))
 }
 
+pub async fn zip(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let archive = services.job_archive(&principal, &id).await?;
+    let mut response = (StatusCode::OK, Body::from_stream(archive.body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(archive.length));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if let Some(value) = content_disposition(Some(&archive.file_name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
 pub async fn link(
     State(services): State<Services>,
     Auth(principal): Auth,
