@@ -116,16 +116,31 @@ async fn check_stored_file(client: &Client, job_id: &str, seeder: &Seeder) {
     assert_eq!(sha256_hex(&bytes), seeder.files[0].sha256);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_killed_agents_job_is_finished_by_another_agent_with_the_right_bytes() {
+/// A slow seeder (so a download is still running when the test acts), a server, an operator,
+/// and a user whose job for the seeder's magnet is already submitted and followed live.
+struct Scene {
+    seeder: Seeder,
+    server: TestServer,
+    admin: Client,
+    alice: Client,
+    work: tempfile::TempDir,
+    job_id: String,
+    stream: LiveStream,
+}
+
+async fn scene(
+    name: &'static str,
+    upload_limit: &'static str,
+    adjust: impl FnOnce(&mut tseeder_cloud::Settings),
+) -> Scene {
     let seeder = Seeder::start(SeedOptions {
-        name: "slow.bin",
-        files: &[("slow.bin", 16 * 1024 * 1024)],
-        upload_limit: Some("2M"),
+        name,
+        files: &[(name, 16 * 1024 * 1024)],
+        upload_limit: Some(upload_limit),
         piece_log2: 18,
         ..Default::default()
     });
-    let server = TestServer::start_with(quick_leases).await;
+    let server = TestServer::start_with(adjust).await;
     let admin = server.user(Role::Admin).await;
     let alice = server.user(Role::User).await;
     let work = tempfile::tempdir().expect("tempdir");
@@ -133,7 +148,29 @@ async fn a_killed_agents_job_is_finished_by_another_agent_with_the_right_bytes()
         .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
         .await;
     let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
-    let mut stream = LiveStream::open(&alice, &format!("/api/v1/jobs/{job_id}/live")).await;
+    let stream = LiveStream::open(&alice, &format!("/api/v1/jobs/{job_id}/live")).await;
+    Scene {
+        seeder,
+        server,
+        admin,
+        alice,
+        work,
+        job_id,
+        stream,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_agents_job_is_finished_by_another_agent_with_the_right_bytes() {
+    let Scene {
+        seeder,
+        server,
+        admin,
+        alice,
+        work,
+        job_id,
+        mut stream,
+    } = scene("slow.bin", "2M", quick_leases).await;
 
     let first = start_agent(
         &server,
@@ -183,27 +220,21 @@ async fn a_killed_agents_job_is_finished_by_another_agent_with_the_right_bytes()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stopped_agent_hands_its_job_back_without_spending_a_try() {
-    let seeder = Seeder::start(SeedOptions {
-        name: "handback.bin",
-        files: &[("handback.bin", 16 * 1024 * 1024)],
-        upload_limit: Some("1M"),
-        piece_log2: 18,
-        ..Default::default()
-    });
-    let server = TestServer::start_with(|settings| {
+    // The seeder is bound, not ignored: `..` would drop (and stop) it right here.
+    let Scene {
+        seeder: _seeder,
+        server,
+        admin,
+        alice,
+        work,
+        job_id,
+        mut stream,
+    } = scene("handback.bin", "1M", |settings| {
         quick_leases(settings);
         // Long enough that only the hand-back can explain a quick requeue.
         settings.dispatch.lease_seconds = 120;
     })
     .await;
-    let admin = server.user(Role::Admin).await;
-    let alice = server.user(Role::User).await;
-    let work = tempfile::tempdir().expect("tempdir");
-    let created = alice
-        .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
-        .await;
-    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
-    let mut stream = LiveStream::open(&alice, &format!("/api/v1/jobs/{job_id}/live")).await;
     let agent = start_agent(
         &server,
         &issue_token(&admin, "polite").await,

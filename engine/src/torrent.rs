@@ -329,6 +329,13 @@ impl Engine {
     }
 }
 
+/// Where `file` lies under `folder`: its checked `/`-separated path, component by component.
+pub(crate) fn path_in(folder: &Path, file: &TorrentFile) -> PathBuf {
+    file.path
+        .split('/')
+        .fold(folder.to_path_buf(), |path, part| path.join(part))
+}
+
 /// A running download.
 pub struct Download {
     session: Arc<Session>,
@@ -368,9 +375,7 @@ impl Download {
 
     /// Where a file of the torrent lies on disk (its path was checked at resolve time).
     pub fn file_path(&self, file: &TorrentFile) -> PathBuf {
-        file.path
-            .split('/')
-            .fold(self.folder.clone(), |path, part| path.join(part))
+        path_in(&self.folder, file)
     }
 
     pub fn folder(&self) -> &Path {

@@ -76,16 +76,20 @@ pub fn grant_lease(
     Ok(changed == 1)
 }
 
-/// The job, only while `lease_id` is its current lease.
+/// The job, only while `lease_id` is its current lease and `agent_id` holds it.
 pub fn job_under_lease(
     conn: &Connection,
     job_id: &str,
     lease_id: &str,
+    agent_id: &str,
 ) -> DbResult<Option<JobRow>> {
     Ok(conn
         .query_row(
-            &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1 AND j.lease_id = ?2"),
-            params![job_id, lease_id],
+            &format!(
+                "SELECT {JOB_COLUMNS} FROM jobs j
+                 WHERE j.id = ?1 AND j.lease_id = ?2 AND j.agent_id = ?3"
+            ),
+            params![job_id, lease_id, agent_id],
             super::jobs::job_from_row,
         )
         .optional()?)

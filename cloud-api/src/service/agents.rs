@@ -1,7 +1,7 @@
 //! Agents: tokens operators issue (or users issue for their own devices), registration,
 //! heartbeats and the fleet view. Tokens are shown once and stored hashed.
 
-use super::admin::{check_justification, Actor};
+use super::admin::{check_justification, Actor, Why};
 use super::{Principal, RequestMeta, Services};
 use crate::crypto;
 use crate::db::agents::{self as q, AgentRow, NewAgent, Vitals};
@@ -93,7 +93,21 @@ impl Services {
         let why = check_justification(&req.reason, &req.ticket_id)?;
         let name = checked_label(&req.name, "name")?;
         let region = checked_label(&req.region, "region")?;
-        let who = Actor::of(actor, meta);
+        let audit = (Actor::of(actor, meta), why);
+        self.create_agent(AgentKind::Operator, None, name, region, Some(audit))
+            .await
+    }
+
+    /// Stores a new agent with a fresh token (and the operator's audit row, when given) in one
+    /// transaction; the token is returned once.
+    async fn create_agent(
+        &self,
+        kind: AgentKind,
+        owner_user_id: Option<String>,
+        name: String,
+        region: String,
+        audit: Option<(Actor, Why)>,
+    ) -> ApiResult<IssuedAgentToken> {
         let token = new_agent_token();
         let (id, hash, now) = (
             uuid::Uuid::now_v7().to_string(),
@@ -108,21 +122,23 @@ impl Services {
                     &NewAgent {
                         id: &id,
                         name: &name,
-                        kind: AgentKind::Operator,
-                        owner_user_id: None,
+                        kind,
+                        owner_user_id: owner_user_id.as_deref(),
                         region: &region,
                         token_hash: &hash,
                         now,
                     },
                 )?;
-                who.audit(
-                    tx,
-                    "agent.issue",
-                    "agent",
-                    &id,
-                    &why,
-                    serde_json::json!({ "name": name, "region": region }),
-                )?;
+                if let Some((who, why)) = &audit {
+                    who.audit(
+                        tx,
+                        "agent.issue",
+                        "agent",
+                        &id,
+                        why,
+                        serde_json::json!({ "name": name, "region": region }),
+                    )?;
+                }
                 q::agent_by_id(tx, &id)
             })
             .await?
@@ -140,36 +156,9 @@ impl Services {
         req: RegisterDevice,
     ) -> ApiResult<IssuedAgentToken> {
         let name = checked_label(&req.name, "name")?;
-        let token = new_agent_token();
-        let (id, hash, now) = (
-            uuid::Uuid::now_v7().to_string(),
-            token_hash(&token),
-            db::now_ms(),
-        );
         let owner = principal.user.id.clone();
-        let agent = self
-            .db()
-            .transaction(move |tx| {
-                q::insert_agent(
-                    tx,
-                    &NewAgent {
-                        id: &id,
-                        name: &name,
-                        kind: AgentKind::Device,
-                        owner_user_id: Some(&owner),
-                        region: "device",
-                        token_hash: &hash,
-                        now,
-                    },
-                )?;
-                q::agent_by_id(tx, &id)
-            })
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        Ok(IssuedAgentToken {
-            agent: self.agent_view(&agent),
-            token,
-        })
+        self.create_agent(AgentKind::Device, Some(owner), name, "device".into(), None)
+            .await
     }
 
     pub async fn list_devices(&self, principal: &Principal) -> ApiResult<Vec<AgentView>> {
@@ -305,7 +294,7 @@ impl Services {
                 q::record_heartbeat(tx, &id, vitals, now)?;
                 let mut controls = Vec::new();
                 for held in beat.leases.iter().take(1000) {
-                    let job = dispatch::job_under_lease(tx, &held.job_id, &held.lease_id)?;
+                    let job = dispatch::job_under_lease(tx, &held.job_id, &held.lease_id, &id)?;
                     let action = match job {
                         Some(job) if job.status.is_running() => {
                             dispatch::renew_lease(tx, &held.job_id, &held.lease_id, &id, expires)?;

@@ -173,9 +173,9 @@ impl Services {
         let lease = report.lease_id.clone();
         let job = self
             .db()
-            .call(move |conn| q::job_under_lease(conn, &jid, &lease))
+            .call(move |conn| q::job_under_lease(conn, &jid, &lease, &agent_id))
             .await?;
-        let Some(job) = job.filter(|j| !j.agent_id_is_not(&agent_id)) else {
+        let Some(job) = job else {
             return Ok(reply(ControlAction::LeaseLost, None));
         };
         if !job.status.is_running() {
@@ -304,11 +304,15 @@ impl Services {
         job_id: &str,
         report: CompleteReport,
     ) -> ApiResult<Job> {
-        let (jid, lease) = (job_id.to_owned(), report.lease_id.clone());
+        let (jid, lease, agent_id) = (
+            job_id.to_owned(),
+            report.lease_id.clone(),
+            agent.agent.id.clone(),
+        );
         let found = self
             .db()
             .call(move |conn| {
-                let job = q::job_under_lease(conn, &jid, &lease)?;
+                let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
                 let files = job_q::files_of_job(conn, &jid)?;
                 Ok(job.map(|job| (job, files)))
             })
@@ -316,7 +320,7 @@ impl Services {
         let Some((job, files)) = found else {
             return Err(lease_lost());
         };
-        if job.agent_id_is_not(&agent.agent.id) || !job.status.is_running() {
+        if !job.status.is_running() {
             return Err(lease_lost());
         }
         let mut checked = Vec::with_capacity(report.files.len());
@@ -435,12 +439,9 @@ impl Services {
         let job = self
             .db()
             .transaction(move |tx| {
-                let Some(job) = q::job_under_lease(tx, &jid, &lease)? else {
+                let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
                     return Ok(None);
                 };
-                if job.agent_id_is_not(&agent_id) {
-                    return Ok(None);
-                }
                 if !job.status.is_running() {
                     q::clear_lease(tx, &jid, &lease)?;
                     return job_q::job_by_id(tx, &jid);
@@ -471,12 +472,9 @@ impl Services {
         let job = self
             .db()
             .transaction(move |tx| {
-                let Some(job) = q::job_under_lease(tx, &jid, &lease)? else {
+                let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
                     return Ok(None);
                 };
-                if job.agent_id_is_not(&agent_id) {
-                    return Ok(None);
-                }
                 if job.status.is_running() {
                     q::release_job(tx, &jid, &lease, now)?;
                     job_q::insert_job_event(
@@ -688,12 +686,6 @@ fn defers_to_less_loaded(
     let my_load = f64::from(me.active_jobs) / f64::from(me.capacity.max(1));
     let other = agent_q::least_loaded_free_agent(tx, Some(&me.region), &me.id, fresh_since)?;
     Ok(other.is_some_and(|(_, load)| load < my_load))
-}
-
-impl JobRow {
-    fn agent_id_is_not(&self, agent_id: &str) -> bool {
-        self.agent_id.as_deref() != Some(agent_id)
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! happens.
 
 use super::{ClientError, Shared, Stop};
+use crate::torrent::path_in;
 use crate::{Download, EngineError, Resolved, TorrentSource};
 use base64::Engine as _;
 use std::path::PathBuf;
@@ -44,10 +45,6 @@ pub(crate) async fn run(shared: &Shared, assignment: Assignment, stop: watch::Re
 }
 
 impl Job<'_> {
-    fn stop_now(&self) -> Stop {
-        *self.stop.borrow()
-    }
-
     async fn work(&mut self) -> Outcome {
         let source = match self.source() {
             Ok(source) => source,
@@ -58,7 +55,7 @@ impl Job<'_> {
                 }
             }
         };
-        if let Some(stop) = self.report_simple(AgentJobStatus::Metadata, None).await {
+        if let Some(stop) = self.send(&self.report(AgentJobStatus::Metadata)).await {
             return Outcome::Stopped(stop);
         }
         let engine = self.shared.engine.clone();
@@ -131,17 +128,13 @@ impl Job<'_> {
                 progress.download_speed,
             );
             let report = ProgressReport {
-                lease_id: self.assignment.lease_id.clone(),
-                status: AgentJobStatus::Downloading,
                 downloaded_bytes: progress.downloaded_bytes.min(total),
                 total_bytes: Some(total),
-                uploaded_bytes: 0,
                 download_speed: progress.download_speed,
                 upload_speed: progress.upload_speed,
                 peers: progress.peers,
                 eta_seconds: progress.eta_seconds,
-                files: None,
-                name: None,
+                ..self.report(AgentJobStatus::Downloading)
             };
             if let Some(stop) = self.send(&report).await {
                 return Some(Outcome::Stopped(stop));
@@ -167,11 +160,8 @@ impl Job<'_> {
         let mut manifest = Vec::with_capacity(files.len());
         let mut uploaded_bytes = 0u64;
         for file in files {
-            if let Some(stop) = self
-                .report_upload(total, uploaded_bytes)
-                .await
-                .or_else(|| Some(self.stop_now()).filter(|s| *s != Stop::None))
-            {
+            // A stop signalled between files ends the select below at once.
+            if let Some(stop) = self.report_upload(total, uploaded_bytes).await {
                 return Outcome::Stopped(stop);
             }
             let key = match ObjectKey::job_file(
@@ -187,10 +177,7 @@ impl Job<'_> {
                     }
                 }
             };
-            let path = file
-                .path
-                .split('/')
-                .fold(self.folder.clone(), |path, part| path.join(part));
+            let path = path_in(&self.folder, &file);
             let store = self.shared.store.clone();
             let stored = tokio::select! {
                 stored = store.put_file(&key, &path) => stored,
@@ -228,8 +215,8 @@ impl Job<'_> {
             Ok(()) => Outcome::Completed,
             Err(ClientError::LeaseLost) => Outcome::Stopped(Stop::Server(ControlAction::LeaseLost)),
             Err(ClientError::Refused { message, .. }) => {
+                tracing::warn!(%message, "completion refused");
                 Outcome::Stopped(Stop::Server(ControlAction::Abort))
-                    .tap(|| tracing::warn!(%message, "completion refused"))
             }
             Err(err) => Outcome::Failed {
                 error: format!("could not report completion: {err}"),
@@ -238,12 +225,13 @@ impl Job<'_> {
         }
     }
 
-    async fn report_simple(&self, status: AgentJobStatus, total: Option<u64>) -> Option<Stop> {
-        let report = ProgressReport {
+    /// A report under this job's lease with nothing measured yet.
+    fn report(&self, status: AgentJobStatus) -> ProgressReport {
+        ProgressReport {
             lease_id: self.assignment.lease_id.clone(),
             status,
             downloaded_bytes: 0,
-            total_bytes: total,
+            total_bytes: None,
             uploaded_bytes: 0,
             download_speed: 0,
             upload_speed: 0,
@@ -251,8 +239,7 @@ impl Job<'_> {
             eta_seconds: None,
             files: None,
             name: None,
-        };
-        self.send(&report).await
+        }
     }
 
     async fn report_metadata(&self, resolved: &Resolved, total: u64) -> Option<Stop> {
@@ -269,34 +256,20 @@ impl Job<'_> {
             })
             .collect();
         let report = ProgressReport {
-            lease_id: self.assignment.lease_id.clone(),
-            status: AgentJobStatus::Downloading,
-            downloaded_bytes: 0,
             total_bytes: Some(total),
-            uploaded_bytes: 0,
-            download_speed: 0,
-            upload_speed: 0,
-            peers: 0,
-            eta_seconds: None,
             files: Some(files),
             name: Some(resolved.name.clone()),
+            ..self.report(AgentJobStatus::Downloading)
         };
         self.send(&report).await
     }
 
     async fn report_upload(&self, total: u64, uploaded: u64) -> Option<Stop> {
         let report = ProgressReport {
-            lease_id: self.assignment.lease_id.clone(),
-            status: AgentJobStatus::Uploading,
             downloaded_bytes: total,
             total_bytes: Some(total),
             uploaded_bytes: uploaded,
-            download_speed: 0,
-            upload_speed: 0,
-            peers: 0,
-            eta_seconds: None,
-            files: None,
-            name: None,
+            ..self.report(AgentJobStatus::Uploading)
         };
         self.send(&report).await
     }
@@ -375,15 +348,6 @@ impl Job<'_> {
         }
     }
 }
-
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce()) -> Self {
-        f();
-        self
-    }
-}
-
-impl<T> Tap for T {}
 
 fn engine_failure(err: EngineError) -> Outcome {
     Outcome::Failed {
