@@ -1,0 +1,133 @@
+//! The agent's two data paths, engine download and object-store upload, as one-shot commands,
+//! so `scripts/bench` can time them and read their peak memory beside aria2c, transmission-cli,
+//! aws-cli and rclone doing the same work.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tseeder_engine::{Engine, EngineConfig, TorrentSource};
+use tseeder_storage::{ObjectKey, ObjectStore, S3Config, S3Store};
+
+#[derive(Debug, Parser)]
+#[command(name = "tseeder-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Downloads every file of a magnet into a folder with the agent's engine.
+    Download {
+        #[arg(long)]
+        magnet: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "127.0.0.1")]
+        listen_ip: IpAddr,
+        #[arg(long, default_value_t = 60)]
+        metadata_timeout_seconds: u64,
+    },
+    /// Uploads one file to an S3-compatible store with the agent's multipart uploader.
+    Upload {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        endpoint: String,
+        #[arg(long, default_value = "garage")]
+        region: String,
+        #[arg(long)]
+        bucket: String,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+        secret_access_key: String,
+        /// Part size in MiB; the agent's default.
+        #[arg(long, default_value_t = 16)]
+        part_size_mib: usize,
+        /// Parts in flight; the agent's default.
+        #[arg(long, default_value_t = 4)]
+        parallel_parts: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let bytes = match Cli::parse().command {
+        Command::Download {
+            magnet,
+            out,
+            listen_ip,
+            metadata_timeout_seconds,
+        } => download(magnet, out, listen_ip, metadata_timeout_seconds).await?,
+        Command::Upload {
+            file,
+            key,
+            endpoint,
+            region,
+            bucket,
+            access_key_id,
+            secret_access_key,
+            part_size_mib,
+            parallel_parts,
+        } => {
+            let store = S3Store::new(S3Config {
+                endpoint,
+                region,
+                bucket,
+                access_key_id,
+                secret_access_key,
+                part_size: part_size_mib * 1024 * 1024,
+                parallel_parts,
+                ..S3Config::default()
+            })?;
+            let key = ObjectKey::parse(&key)?;
+            ObjectStore::S3(Box::new(store))
+                .put_file(&key, &file)
+                .await?
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({ "bytes": bytes, "seconds": seconds })
+    );
+    Ok(())
+}
+
+async fn download(
+    magnet: String,
+    out: PathBuf,
+    listen_ip: IpAddr,
+    metadata_timeout_seconds: u64,
+) -> anyhow::Result<u64> {
+    let config = EngineConfig {
+        listen_ip,
+        dht: false,
+        metadata_timeout_seconds,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::start(config, &out.join(".session")).await?;
+    let resolved = engine
+        .resolve(&TorrentSource::Magnet(magnet))
+        .await
+        .context("fetching the magnet's metadata")?;
+    let download = engine.download(&resolved, &out, None).await?;
+    let progress = loop {
+        let progress = download.progress();
+        if let Some(error) = progress.error {
+            bail!("download failed: {error}");
+        }
+        if progress.finished {
+            break progress;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    engine.stop().await;
+    Ok(progress.downloaded_bytes)
+}
