@@ -4,8 +4,8 @@
 Started by `scripts/bench` after it has installed the tools and built the release binaries.
 Everything runs on 127.0.0.1: one aria2c seeder announced by Debian's opentracker, one Garage
 node. Each measurement runs a whole process and reads its wall time and peak resident memory
-(ru_maxrss from wait4, or VmHWM for the long-running agent); every result is checked (bytes
-compared, object sizes read back) before it counts. Medians of --runs runs are printed with ratios.
+(its VmHWM, polled while it runs); every result is checked (bytes compared, object sizes read
+back) before it counts. Medians of --runs runs are printed with ratios.
 """
 
 import argparse
@@ -75,38 +75,36 @@ def measure(name, cmd, logs, env=None, finished=None, timeout=900):
 
     Without `finished` the command's exit marks the end (it must exit 0). With it, the command
     keeps running (a client that goes on seeding) and `finished()` turning true marks the end;
-    the process is then stopped so its peak memory can be read.
+    the process is then stopped. Peak memory is the process's own high-water mark (VmHWM),
+    read every 10 ms while it runs: wait4's ru_maxrss would also count this Python process,
+    whose pages the child shares until it execs.
     """
     out = open(os.path.join(logs, f"{name}.log"), "ab")
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = started + timeout
+    peak = 0.0
+    while True:
+        if finished is not None and finished():
+            break
+        peak = max(peak, vm_hwm_mib(proc.pid, default=peak))
+        if proc.poll() is not None:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"{name} took longer than {timeout} s")
+        time.sleep(0.01)
+    seconds = time.monotonic() - started
     if finished is None:
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"{name} took longer than {timeout} s")
-            time.sleep(0.01)
-        seconds = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             raise RuntimeError(f"{name} exited with {proc.returncode}; see {out.name}")
     else:
-        while not finished():
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} stopped before finishing; see {out.name}")
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"{name} took longer than {timeout} s")
-            time.sleep(0.01)
-        seconds = time.monotonic() - started
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} stopped before finishing; see {out.name}")
+        peak = max(peak, vm_hwm_mib(proc.pid, default=peak))
         proc.terminate()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss / 1024
+        proc.wait(timeout=30)
+    return seconds, peak
 
 
 def same_bytes(a, b):
@@ -542,12 +540,18 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
     }
 
 
-def vm_hwm_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM")
+def vm_hwm_mib(pid, default=None):
+    """A process's peak resident memory so far, in MiB (`default` once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    if default is None:
+        raise RuntimeError(f"no memory figures for process {pid}")
+    return default
 
 
 def verdicts(results):

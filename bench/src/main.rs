@@ -46,12 +46,12 @@ enum Command {
         access_key_id: String,
         #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
         secret_access_key: String,
-        /// Part size in MiB; the agent's default.
-        #[arg(long, default_value_t = 16)]
-        part_size_mib: usize,
-        /// Parts in flight; the agent's default.
-        #[arg(long, default_value_t = 4)]
-        parallel_parts: usize,
+        /// Part size in MiB; the agent's default when absent.
+        #[arg(long)]
+        part_size_mib: Option<usize>,
+        /// Parts in flight; the agent's default when absent.
+        #[arg(long)]
+        parallel_parts: Option<usize>,
     },
 }
 
@@ -76,15 +76,16 @@ async fn main() -> anyhow::Result<()> {
             part_size_mib,
             parallel_parts,
         } => {
+            let defaults = S3Config::default();
             let store = S3Store::new(S3Config {
                 endpoint,
                 region,
                 bucket,
                 access_key_id,
                 secret_access_key,
-                part_size: part_size_mib * 1024 * 1024,
-                parallel_parts,
-                ..S3Config::default()
+                part_size: part_size_mib.map_or(defaults.part_size, |mib| mib * 1024 * 1024),
+                parallel_parts: parallel_parts.unwrap_or(defaults.parallel_parts),
+                ..defaults
             })?;
             let key = ObjectKey::parse(&key)?;
             ObjectStore::S3(Box::new(store))

@@ -41,7 +41,12 @@ impl StorageError {
     pub fn is_transient(&self) -> bool {
         match self {
             StorageError::Network(_) => true,
-            StorageError::Http { status, .. } => *status >= 500 || *status == 429,
+            StorageError::Http { status, code, .. } => {
+                *status >= 500
+                    || *status == 429
+                    // The body's checksum did not match what arrived: damaged on the way.
+                    || (*status == 400 && matches!(code.as_str(), "BadDigest" | "InvalidDigest"))
+            }
             _ => false,
         }
     }

@@ -26,6 +26,7 @@ fn store_at(endpoint: &str, secret: &str) -> S3Store {
         part_size: 5 * 1024 * 1024,
         parallel_parts: 3,
         max_attempts: 4,
+        sign_payload: None,
     })
     .expect("store")
 }
@@ -178,6 +179,8 @@ enum Fault {
     FirstTryOfEachPart,
     /// Part 2 always gets 500.
     PartTwoAlways,
+    /// The first try of part 2 reaches the store with one byte changed.
+    CorruptFirstTryOfPartTwo,
 }
 
 #[derive(Clone)]
@@ -204,6 +207,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         let fail = match proxy.fault {
             Fault::FirstTryOfEachPart => tries == 1,
             Fault::PartTwoAlways => part == "2",
+            Fault::CorruptFirstTryOfPartTwo => false,
         };
         if fail {
             return Response::builder()
@@ -215,7 +219,16 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         }
     }
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+    let mut body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("body")
+        .to_vec();
+    let first_try_of_part_two = part.as_deref() == Some("2")
+        && proxy.tries.lock().expect("lock").get("2") == Some(&1)
+        && parts.method == axum::http::Method::PUT;
+    if matches!(proxy.fault, Fault::CorruptFirstTryOfPartTwo) && first_try_of_part_two {
+        body[1000] ^= 0x01;
+    }
     let url = format!(
         "{}{}",
         proxy.upstream,
@@ -272,6 +285,42 @@ async fn failing_parts_are_retried_until_the_upload_completes() {
     );
     let direct = store_at(&garage.endpoint, SECRET);
     assert_eq!(downloaded_sum(&direct, &key).await, sum);
+}
+
+#[tokio::test]
+async fn a_part_corrupted_on_the_way_is_refused_by_its_checksum_and_sent_again() {
+    let garage = start_garage().await;
+    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::CorruptFirstTryOfPartTwo).await;
+    let store = store_at(&proxy, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, sum) = random_file(scratch.path(), 12 * 1024 * 1024);
+    let key = ObjectKey::job_file("u1", "j5", 0).expect("key");
+    store
+        .put_file(&key, &big)
+        .await
+        .expect("upload survives a corrupted part");
+    assert_eq!(
+        tries.lock().expect("lock")["2"],
+        2,
+        "the store refused the corrupted part and it was sent again"
+    );
+    let direct = store_at(&garage.endpoint, SECRET);
+    assert_eq!(downloaded_sum(&direct, &key).await, sum);
+}
+
+#[tokio::test]
+async fn signed_payloads_upload_byte_exact() {
+    let garage = start_garage().await;
+    let store = S3Store::new(S3Config {
+        sign_payload: Some(true),
+        ..store_at(&garage.endpoint, SECRET).config().clone()
+    })
+    .expect("store");
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, sum) = random_file(scratch.path(), 11 * 1024 * 1024 + 3);
+    let key = ObjectKey::job_file("u1", "j6", 0).expect("key");
+    store.put_file(&key, &big).await.expect("signed multipart");
+    assert_eq!(downloaded_sum(&store, &key).await, sum);
 }
 
 #[tokio::test]

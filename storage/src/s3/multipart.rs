@@ -53,7 +53,7 @@ async fn upload_parts(
     size: u64,
     upload_id: &str,
 ) -> Result<(), StorageError> {
-    let part_size = store.config.part_size;
+    let part_size = store.part_size_for(size);
     let part_count = size.div_ceil(part_size as u64) as usize;
     let budget = Arc::new(Semaphore::new(store.config.parallel_parts));
     let mut file = tokio::fs::File::open(source).await?;
