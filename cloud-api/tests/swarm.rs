@@ -254,6 +254,7 @@ async fn a_magnet_is_downloaded_into_garage_and_served_by_presigned_links() {
             part_size: 5 * 1024 * 1024,
             parallel_parts: 2,
             max_attempts: 3,
+            sign_payload: None,
         };
     })
     .await;
