@@ -250,50 +250,52 @@ class Swarm:
         return b"completei1e" in body
 
 
+TRANSMISSION_SETTINGS = {
+    "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
+    "port-forwarding-enabled": False, "bind-address-ipv4": "127.0.0.1",
+    "blocklist-enabled": False, "speed-limit-down-enabled": False,
+    "speed-limit-up-enabled": False, "ratio-limit-enabled": False,
+}
+
+
+def prepare_download(tool, out, swarm, bin_dir):
+    """An empty `out` folder and the (command, finished) pair that downloads into it."""
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    if tool == "tseeder engine":
+        return [os.path.join(bin_dir, "tseeder-bench"), "download",
+                "--magnet", swarm.magnet, "--out", out], None
+    if tool == "aria2c":
+        return [
+            "aria2c", "--interface=127.0.0.1", f"--listen-port={free_port()}",
+            "--seed-time=0", "--enable-dht=false", "--enable-dht6=false",
+            "--bt-enable-lpd=false", "--enable-peer-exchange=false",
+            "--bt-save-metadata=false", "--file-allocation=falloc",
+            "--summary-interval=0", "--console-log-level=warn", f"--dir={out}",
+            swarm.magnet,
+        ], None
+    config_dir = os.path.join(out, ".transmission")
+    os.makedirs(config_dir)
+    with open(os.path.join(config_dir, "settings.json"), "w") as f:
+        json.dump(TRANSMISSION_SETTINGS, f)
+    marker = os.path.join(out, ".finished")
+    script = os.path.join(out, ".on-finish.sh")
+    with open(script, "w") as f:
+        f.write(f"#!/bin/sh\ntouch '{marker}'\n")
+    os.chmod(script, 0o755)
+    cmd = ["transmission-cli", "-g", config_dir, "-w", out, "-p", str(free_port()),
+           "-f", script, swarm.magnet]
+    return cmd, lambda: os.path.exists(marker)
+
+
 def bench_downloads(args, swarm, bin_dir, logs):
     runs = {"tseeder engine": [], "aria2c": [], "transmission-cli": []}
     restarts = []
-    config_dir = script = marker = None
     for run in range(1, args.runs + 1):
         for tool in runs:
             out = os.path.join(args.work, "downloads", f"{tool.replace(' ', '-')}-{run}")
-            shutil.rmtree(out, ignore_errors=True)
-            os.makedirs(out)
             name = f"download-{tool.replace(' ', '-')}-{run}"
-            finished = None
-            if tool == "tseeder engine":
-                cmd = [os.path.join(bin_dir, "tseeder-bench"), "download",
-                       "--magnet", swarm.magnet, "--out", out]
-            elif tool == "aria2c":
-                cmd = [
-                    "aria2c", "--interface=127.0.0.1", f"--listen-port={free_port()}",
-                    "--seed-time=0", "--enable-dht=false", "--enable-dht6=false",
-                    "--bt-enable-lpd=false", "--enable-peer-exchange=false",
-                    "--bt-save-metadata=false", "--file-allocation=falloc",
-                    "--summary-interval=0", "--console-log-level=warn", f"--dir={out}",
-                    swarm.magnet,
-                ]
-            else:
-                config_dir = os.path.join(out, ".transmission")
-                os.makedirs(config_dir)
-                settings_file = os.path.join(args.work, "transmission-settings.json")
-                with open(settings_file, "w") as f:
-                    json.dump({
-                        "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False,
-                        "utp-enabled": False, "port-forwarding-enabled": False,
-                        "bind-address-ipv4": "127.0.0.1", "blocklist-enabled": False,
-                        "speed-limit-down-enabled": False, "speed-limit-up-enabled": False,
-                        "ratio-limit-enabled": False,
-                    }, f)
-                shutil.copy(settings_file, os.path.join(config_dir, "settings.json"))
-                marker = os.path.join(out, ".finished")
-                script = os.path.join(out, ".on-finish.sh")
-                with open(script, "w") as f:
-                    f.write(f"#!/bin/sh\ntouch '{marker}'\n")
-                os.chmod(script, 0o755)
-                cmd = ["transmission-cli", "-g", config_dir, "-w", out, "-p", str(free_port()),
-                       "-f", script, swarm.magnet]
-                finished = lambda marker=marker: os.path.exists(marker)  # noqa: E731
+            cmd, finished = prepare_download(tool, out, swarm, bin_dir)
             log(f"download run {run}: {tool}")
             try:
                 sample = measure(name, cmd, logs, finished=finished, timeout=args.stall_seconds)
@@ -301,15 +303,7 @@ def bench_downloads(args, swarm, bin_dir, logs):
                 # transmission-cli now and then sits at 0 % with the seeder connected; a user
                 # would restart it, and so does the benchmark (once), saying so.
                 log(f"  no result within {args.stall_seconds} s; starting this run again")
-                shutil.rmtree(out)
-                os.makedirs(out)
-                if tool == "transmission-cli":
-                    os.makedirs(config_dir)
-                    shutil.copy(os.path.join(args.work, "transmission-settings.json"),
-                                os.path.join(config_dir, "settings.json"))
-                    with open(script, "w") as f:
-                        f.write(f"#!/bin/sh\ntouch '{marker}'\n")
-                    os.chmod(script, 0o755)
+                cmd, finished = prepare_download(tool, out, swarm, bin_dir)
                 sample = measure(f"{name}-again", cmd, logs, finished=finished,
                                  timeout=args.stall_seconds)
                 restarts.append(f"{tool} run {run}")
@@ -367,6 +361,17 @@ class Garage:
     def _run(self, *args, check=True):
         return subprocess.run([garage_bin(), "-c", self.config, *args], capture_output=True,
                               text=True, check=check)
+
+    def s3_env(self, prefix):
+        """The store's settings as `<prefix>ENDPOINT`, `<prefix>BUCKET`… environment variables."""
+        return {
+            f"{prefix}ENDPOINT": self.endpoint,
+            f"{prefix}REGION": "garage",
+            f"{prefix}BUCKET": self.bucket,
+            f"{prefix}ACCESS_KEY_ID": self.key_id,
+            f"{prefix}SECRET_ACCESS_KEY": self.secret,
+            f"{prefix}PATH_STYLE": "true",
+        }
 
     def aws_env(self, work):
         config = os.path.join(work, "aws-config")
@@ -479,14 +484,9 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
         TSEEDER_PUBLIC_URL=f"http://127.0.0.1:{port}",
         TSEEDER_EMBEDDED_AGENT__ENABLED="false",
         TSEEDER_STORAGE__BACKEND="s3",
-        TSEEDER_STORAGE__S3__ENDPOINT=garage.endpoint,
-        TSEEDER_STORAGE__S3__REGION="garage",
-        TSEEDER_STORAGE__S3__BUCKET=garage.bucket,
-        TSEEDER_STORAGE__S3__ACCESS_KEY_ID=garage.key_id,
-        TSEEDER_STORAGE__S3__SECRET_ACCESS_KEY=garage.secret,
-        TSEEDER_STORAGE__S3__PATH_STYLE="true",
         TSEEDER_ADMIN_PASSWORD=password,
         TSEEDER_LOG="warn",
+        **garage.s3_env("TSEEDER_STORAGE__S3__"),
     )
     cloud = os.path.join(bin_dir, "tseeder-cloud")
     subprocess.run([cloud, "admin", "create-user", "--email", "bench@tseeder.test",
@@ -525,13 +525,8 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
             TSEEDER_AGENT_ENGINE__LISTEN_IP="127.0.0.1",
             TSEEDER_AGENT_ENGINE__DHT="false",
             TSEEDER_AGENT_STORAGE__BACKEND="s3",
-            TSEEDER_AGENT_STORAGE__ENDPOINT=garage.endpoint,
-            TSEEDER_AGENT_STORAGE__REGION="garage",
-            TSEEDER_AGENT_STORAGE__BUCKET=garage.bucket,
-            TSEEDER_AGENT_STORAGE__ACCESS_KEY_ID=garage.key_id,
-            TSEEDER_AGENT_STORAGE__SECRET_ACCESS_KEY=garage.secret,
-            TSEEDER_AGENT_STORAGE__PATH_STYLE="true",
             TSEEDER_AGENT_LOG="warn",
+            **garage.s3_env("TSEEDER_AGENT_STORAGE__"),
         )
         agent = services.start(f"agent-{run}", [os.path.join(bin_dir, "tseeder-agent")],
                                env=agent_env)
