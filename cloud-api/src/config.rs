@@ -49,6 +49,8 @@ pub struct Settings {
     pub dispatch: DispatchSettings,
     pub storage: StorageSettings,
     pub embedded_agent: EmbeddedAgentSettings,
+    /// The built web console (`ui/dist`); when the folder is missing only the API is served.
+    pub console_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             dispatch: DispatchSettings::default(),
             storage: StorageSettings::default(),
             embedded_agent: EmbeddedAgentSettings::default(),
+            console_dir: PathBuf::from("ui/dist"),
         }
     }
 }
@@ -187,12 +190,28 @@ impl Default for MailSettings {
     }
 }
 
-/// A Turnstile-compatible captcha check; off unless both fields are set.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// A Turnstile-compatible captcha check; off unless `verify_url` and `secret` are set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CaptchaSettings {
     pub verify_url: Option<String>,
     pub secret: Option<Secret>,
+    /// The public key the sign-up page's widget renders with.
+    pub site_key: Option<String>,
+    /// The widget script the sign-up page loads; its origin is added to the console's CSP.
+    pub script_url: String,
+}
+
+impl Default for CaptchaSettings {
+    fn default() -> Self {
+        CaptchaSettings {
+            verify_url: None,
+            secret: None,
+            site_key: None,
+            script_url: "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit"
+                .to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -340,6 +359,16 @@ impl Settings {
             return Err(ConfigError(
                 "dispatch.max_attempts and dispatch.lease_seconds must be at least 1".into(),
             ));
+        }
+        if self.captcha.verify_url.is_some() && self.captcha.site_key.is_none() {
+            return Err(ConfigError(
+                "captcha needs site_key for the sign-up widget".into(),
+            ));
+        }
+        let script = url::Url::parse(&self.captcha.script_url)
+            .map_err(|err| ConfigError(format!("captcha.script_url: {err}")))?;
+        if !matches!(script.scheme(), "http" | "https") {
+            return Err(ConfigError("captcha.script_url must be http or https".into()));
         }
         if self.captcha.verify_url.is_some() != self.captcha.secret.is_some() {
             return Err(ConfigError(

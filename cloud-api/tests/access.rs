@@ -73,12 +73,25 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/admin/agents/{id}/revoke", "admin"),
     ("GET", "/api/v1/admin/dead-letters", "support"),
     ("POST", "/api/v1/admin/dead-letters/{id}/replay", "admin"),
+    ("GET", "/api/v1/config", "public"),
+    ("GET", "/api/v1/status", "public"),
+    ("GET", "/api/v1/blog", "public"),
+    ("GET", "/api/v1/blog/{slug}", "public"),
+    ("PATCH", "/api/v1/auth/me", "user"),
+    ("POST", "/api/v1/auth/password", "user"),
+    ("GET", "/api/v1/admin/overview", "support"),
+    ("GET", "/api/v1/admin/storage", "support"),
+    ("GET", "/api/v1/admin/blog", "admin"),
+    ("POST", "/api/v1/admin/blog", "admin"),
+    ("PUT", "/api/v1/admin/blog/{id}", "admin"),
+    ("DELETE", "/api/v1/admin/blog/{id}", "admin"),
 ];
 
 fn with_random_ids(path: &str) -> String {
     path.replace("{id}", &uuid::Uuid::new_v4().to_string())
         .replace("{index}", "0")
         .replace("{*key}", "users/u/jobs/j/files/0")
+        .replace("{slug}", "no-such-post")
 }
 
 fn method(name: &str) -> Method {

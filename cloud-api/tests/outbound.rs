@@ -148,6 +148,7 @@ async fn captcha_tokens_are_checked_against_the_verify_url() {
 
     let server = TestServer::start_with(|s| {
         s.captcha.verify_url = Some(format!("http://{addr}/siteverify"));
+        s.captcha.site_key = Some("site-key".into());
         s.captcha.secret = Some(Secret::new("turnstile-secret"));
     })
     .await;
@@ -196,6 +197,7 @@ async fn an_unreachable_captcha_service_is_a_clear_upstream_error() {
         .expect("addr");
     let server = TestServer::start_with(|s| {
         s.captcha.verify_url = Some(format!("http://{dead}/siteverify"));
+        s.captcha.site_key = Some("site-key".into());
         s.captcha.secret = Some(Secret::new("x"));
     })
     .await;

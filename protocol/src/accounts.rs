@@ -80,6 +80,10 @@ pub struct User {
     pub email_verified: bool,
     pub suspended: bool,
     pub created_at: DateTime<Utc>,
+    /// How the console greets the person; the email when unset.
+    pub display_name: Option<String>,
+    /// The user's own device new jobs go to by default; the cloud when unset.
+    pub default_device_id: Option<String>,
 }
 
 /// Answer of login and of `GET /auth/me`.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod console;
 pub mod error;
 pub mod jobs;
 pub mod names;
@@ -11,6 +12,7 @@ pub mod names;
 pub use accounts::*;
 pub use admin::*;
 pub use agent::*;
+pub use console::*;
 pub use error::*;
 pub use jobs::*;
 

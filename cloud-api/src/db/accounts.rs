@@ -15,11 +15,13 @@ pub struct UserRow {
     pub suspended_at: Option<i64>,
     pub suspended_reason: Option<String>,
     pub created_at: i64,
+    pub display_name: Option<String>,
+    pub default_device_id: Option<String>,
 }
 
 const USER_COLUMNS: &str =
     "u.id, u.email, u.password_hash, u.role, u.plan_id, u.email_verified_at, \
-     u.suspended_at, u.suspended_reason, u.created_at";
+     u.suspended_at, u.suspended_reason, u.created_at, u.display_name, u.default_device_id";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
     let role: String = row.get("role")?;
@@ -39,6 +41,8 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
         suspended_at: row.get("suspended_at")?,
         suspended_reason: row.get("suspended_reason")?,
         created_at: row.get("created_at")?,
+        display_name: row.get("display_name")?,
+        default_device_id: row.get("default_device_id")?,
     })
 }
 

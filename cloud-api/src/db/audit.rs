@@ -162,3 +162,12 @@ pub fn list_security_events(
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total as u64))
 }
+
+pub fn count_security_events_since(conn: &Connection, kind: &str, since: i64) -> DbResult<u64> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM security_events WHERE kind = ?1 AND created_at >= ?2",
+        params![kind, since],
+        |row| row.get(0),
+    )?;
+    Ok(count as u64)
+}

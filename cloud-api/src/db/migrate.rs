@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_agents.sql",
         sql: include_str!("../../../migrations/0003_agents.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_console.sql",
+        sql: include_str!("../../../migrations/0004_console.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

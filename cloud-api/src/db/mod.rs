@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit;
+pub mod console;
 pub mod dispatch;
 pub mod jobs;
 mod migrate;

@@ -1,6 +1,7 @@
 //! The HTTP face of the control plane: the router built from the route table, the access guard,
 //! extractors and the handlers.
 
+mod console;
 mod cookies;
 pub mod extract;
 pub mod guard;
@@ -38,10 +39,13 @@ pub fn router(services: Services) -> Router {
         let guard = from_fn_with_state((services.clone(), route.access), guard::guard);
         router = router.route(route.path, route.handler.route_layer(guard));
     }
+    let console = Router::new()
+        .fallback(console::fallback)
+        .with_state(console::Console::new(services.settings()));
     router
-        .fallback(handlers::system::not_found)
         .method_not_allowed_fallback(handlers::system::method_not_allowed)
+        .with_state(services)
+        .fallback_service(console)
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(TraceLayer::new_for_http())
-        .with_state(services)
 }

@@ -2,7 +2,7 @@
 //! router, the access guard, the OpenAPI document and the RBAC tests are all built from it.
 
 use super::guard::Access;
-use super::handlers::{accounts, admin, agent, devices, files, jobs, live, system};
+use super::handlers::{accounts, admin, agent, console, devices, files, jobs, live, system};
 use crate::config::Settings;
 use crate::service::Services;
 use axum::extract::DefaultBodyLimit;
@@ -125,6 +125,19 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
             async move { axum::Json(doc) }
         })
         .doc("system", "This OpenAPI document"),
+        ApiRoute::new(Method::GET, "/api/v1/config", Public, console::site_config)
+            .doc("system", "Public settings the sign-up page needs")
+            .returns::<SiteConfig>(200),
+        ApiRoute::new(Method::GET, "/api/v1/status", Public, console::status)
+            .doc("system", "Current state of the API, the queue and the agents")
+            .returns::<StatusReport>(200),
+        ApiRoute::new(Method::GET, "/api/v1/blog", Public, console::blog_posts)
+            .doc("blog", "Published posts, newest first")
+            .query::<console::PageQuery>()
+            .returns::<Page<BlogPostSummary>>(200),
+        ApiRoute::new(Method::GET, "/api/v1/blog/{slug}", Public, console::blog_post)
+            .doc("blog", "One published post")
+            .returns::<BlogPost>(200),
         // Accounts
         ApiRoute::new(
             Method::POST,
@@ -179,6 +192,30 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
             "The signed-in user (and the CSRF token for cookie sessions)",
         )
         .returns::<SessionInfo>(200),
+        ApiRoute::new(
+            Method::PATCH,
+            "/api/v1/auth/me",
+            AtLeast(Member),
+            console::update_profile,
+        )
+        .doc(
+            "accounts",
+            "Change the display name or the default destination of new jobs",
+        )
+        .json::<UpdateProfile>()
+        .returns::<User>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/auth/password",
+            AtLeast(Member),
+            console::change_password,
+        )
+        .doc(
+            "accounts",
+            "Change the password; every other session is signed out",
+        )
+        .json::<ChangePassword>()
+        .returns::<Ack>(200),
         ApiRoute::new(
             Method::POST,
             "/api/v1/auth/password-reset/request",
@@ -602,5 +639,57 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         .doc("admin", "Send a dead-lettered job through the queue again")
         .json::<Justification>()
         .returns::<Job>(200),
+        ApiRoute::new(
+            Method::GET,
+            "/api/v1/admin/overview",
+            AtLeast(Support),
+            console::admin_overview,
+        )
+        .doc("admin", "System health, alerts computed from the data, and totals")
+        .returns::<AdminOverview>(200),
+        ApiRoute::new(
+            Method::GET,
+            "/api/v1/admin/storage",
+            AtLeast(Support),
+            console::admin_storage,
+        )
+        .doc("admin", "Stored bytes in all and by the heaviest users")
+        .returns::<StorageReport>(200),
+        ApiRoute::new(
+            Method::GET,
+            "/api/v1/admin/blog",
+            AtLeast(Admin),
+            console::admin_blog_posts,
+        )
+        .doc("admin", "Every blog post, drafts included")
+        .query::<console::PageQuery>()
+        .returns::<Page<BlogPost>>(200),
+        ApiRoute::new(
+            Method::POST,
+            "/api/v1/admin/blog",
+            AtLeast(Admin),
+            console::create_blog_post,
+        )
+        .doc("admin", "Write a blog post (published or draft)")
+        .json::<SaveBlogPost>()
+        .returns::<BlogPost>(201),
+        ApiRoute::new(
+            Method::PUT,
+            "/api/v1/admin/blog/{id}",
+            AtLeast(Admin),
+            console::update_blog_post,
+        )
+        .doc("admin", "Replace a blog post")
+        .json::<SaveBlogPost>()
+        .returns::<BlogPost>(200),
+        ApiRoute::new(
+            Method::DELETE,
+            "/api/v1/admin/blog/{id}",
+            AtLeast(Admin),
+            console::delete_blog_post,
+        )
+        .doc("admin", "Delete a blog post, with a justification")
+        .json::<Justification>()
+        .no_content(),
     ]
 }

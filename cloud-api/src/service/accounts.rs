@@ -57,7 +57,7 @@ pub(crate) async fn hash_password(password: String) -> ApiResult<String> {
         .map_err(ApiError::internal)
 }
 
-async fn password_matches(password: String, stored: Option<String>) -> ApiResult<bool> {
+pub(super) async fn password_matches(password: String, stored: Option<String>) -> ApiResult<bool> {
     tokio::task::spawn_blocking(move || crypto::verify_password(&password, stored.as_deref()))
         .await
         .map_err(ApiError::internal)

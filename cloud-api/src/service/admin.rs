@@ -66,9 +66,9 @@ fn may_manage(actor: &Principal, target: &users::UserRow) -> ApiResult<()> {
 /// What every audited write records about who did it and where from.
 #[derive(Debug, Clone)]
 pub(super) struct Actor {
-    id: String,
-    email: String,
-    ip: Option<String>,
+    pub(super) id: String,
+    pub(super) email: String,
+    pub(super) ip: Option<String>,
 }
 
 impl Actor {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agents;
+pub mod console;
 pub mod credentials;
 pub mod dispatch;
 pub mod files;
@@ -239,6 +240,8 @@ pub fn user_view(user: &UserRow) -> User {
         email_verified: user.email_verified_at.is_some(),
         suspended: user.suspended_at.is_some(),
         created_at: db::to_datetime(user.created_at),
+        display_name: user.display_name.clone(),
+        default_device_id: user.default_device_id.clone(),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod console;
 pub mod devices;
 pub mod files;
 pub mod jobs;

@@ -1,0 +1,189 @@
+//! What the web console shows beyond jobs and accounts: the public site settings, the status
+//! page, the blog, a user's profile, and the operators' overview and storage report.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Public settings a sign-up page needs before anyone is signed in.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteConfig {
+    pub version: String,
+    pub min_password_chars: u32,
+    /// Present when sign-up asks for a captcha.
+    pub captcha: Option<CaptchaWidget>,
+}
+
+/// A Turnstile-style widget: the page loads `script_url` and renders the site key.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptchaWidget {
+    pub site_key: String,
+    pub script_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ComponentState {
+    Operational,
+    Degraded,
+    Outage,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentStatus {
+    /// `api`, `queue` or `agents`.
+    pub id: String,
+    pub name: String,
+    pub state: ComponentState,
+    /// One sentence a visitor can read, e.g. "3 of 3 agents online".
+    pub detail: String,
+}
+
+/// Answer of `GET /api/v1/status`: the service as a visitor would want to know it now.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    /// The worst state of any component.
+    pub state: ComponentState,
+    pub components: Vec<ComponentStatus>,
+    pub checked_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateProfile {
+    /// Empty clears it.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The device new jobs go to by default; empty means the cloud. Absent leaves it as is.
+    #[serde(default)]
+    pub default_device_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BlogPostSummary {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BlogPost {
+    #[serde(flatten)]
+    pub summary: BlogPostSummary,
+    /// Plain text; blank lines separate paragraphs. Never rendered as HTML.
+    pub body: String,
+    pub author: Option<String>,
+}
+
+/// Creates or replaces a post. `slug` is lowercase letters, digits and dashes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveBlogPost {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub published: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertSeverity {
+    Warning,
+    Critical,
+}
+
+/// Something an operator should look at, computed from the data at the time of asking.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub severity: AlertSeverity,
+    pub code: String,
+    pub message: String,
+    /// The console page that deals with it, e.g. `/admin/agents`.
+    pub link: Option<String>,
+}
+
+/// Jobs created, completed and failed on one UTC day.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCount {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub created: u64,
+    pub completed: u64,
+    pub failed: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCounts {
+    pub total: u64,
+    pub verified: u64,
+    pub suspended: u64,
+    pub new_last_7_days: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentCounts {
+    pub online: u64,
+    pub stale: u64,
+    pub capacity: u64,
+    pub active_jobs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminOverview {
+    pub status: StatusReport,
+    pub alerts: Vec<Alert>,
+    pub users: UserCounts,
+    /// Jobs by status name.
+    pub jobs_by_status: BTreeMap<String, u64>,
+    pub dead_letters: u64,
+    pub agents: AgentCounts,
+    pub storage_bytes: u64,
+    pub object_count: u64,
+    /// The last 14 days, oldest first.
+    pub jobs_per_day: Vec<DayCount>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserStorage {
+    pub user_id: String,
+    pub email: String,
+    pub plan_id: String,
+    pub bytes: u64,
+    pub objects: u64,
+    pub quota_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageReport {
+    /// `local` or `s3`.
+    pub backend: String,
+    pub total_bytes: u64,
+    pub object_count: u64,
+    /// The heaviest users first.
+    pub top_users: Vec<UserStorage>,
+}
