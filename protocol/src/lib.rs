@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 /// One page of a listing, with the total so clients can draw pagers.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "PageOf{T}")]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u32,

@@ -40,6 +40,8 @@ pub struct ApiRoute {
     pub query: Option<SchemaFn>,
     pub status: u16,
     pub response: Option<SchemaFn>,
+    /// The answer is `text/event-stream`; `response` describes each event's data.
+    pub streams: bool,
     pub(super) handler: MethodRouter<Services>,
 }
 
@@ -72,6 +74,7 @@ impl ApiRoute {
             query: None,
             status: 200,
             response: None,
+            streams: false,
             handler: on(filter, handler),
         }
     }
@@ -95,6 +98,13 @@ impl ApiRoute {
     fn returns<T: JsonSchema>(mut self, status: u16) -> Self {
         self.status = status;
         self.response = Some(schema_of::<T>);
+        self
+    }
+
+    /// Server-Sent Events whose `data` is a `T` (snapshots carry a list of them).
+    fn streams<T: JsonSchema>(mut self) -> Self {
+        self.response = Some(schema_of::<T>);
+        self.streams = true;
         self
     }
 
@@ -360,7 +370,8 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
             .doc(
                 "live",
                 "Server-Sent Events: a snapshot of the user's jobs, then every change",
-            ),
+            )
+            .streams::<JobLive>(),
         ApiRoute::new(
             Method::GET,
             "/api/v1/jobs/{id}/live",
@@ -370,7 +381,8 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         .doc(
             "live",
             "Server-Sent Events: one job's snapshot, then its changes and progress",
-        ),
+        )
+        .streams::<JobLive>(),
         // Files
         ApiRoute::new(
             Method::GET,

@@ -1,0 +1,150 @@
+// The one interface every screen talks to. The web console uses the HTTP implementation
+// (http.ts); the desktop app supplies one over Tauri's `invoke`, so the same screens serve both.
+import type {
+  Ack,
+  AdminJob,
+  AdminOverview,
+  AdminUser,
+  AgentView,
+  ApiKeyView,
+  AuditEntry,
+  BlogPost,
+  BlogPostSummary,
+  CreatedApiKey,
+  CreateJob,
+  FileLink,
+  IssuedAgentToken,
+  IssueAgentToken,
+  Job,
+  JobDetail,
+  JobEvent,
+  JobLive,
+  JobStatus,
+  Justification,
+  Page,
+  Plan,
+  RegisterRequest,
+  Role,
+  SaveBlogPost,
+  SecurityEvent,
+  SessionInfo,
+  SessionView,
+  SiteConfig,
+  StatusReport,
+  StorageReport,
+  StoredFile,
+  UpdateProfile,
+  Usage,
+  User,
+} from "./types";
+
+/** An answer the API refused, with its machine code and the message meant for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  get unauthenticated(): boolean {
+    return this.status === 401;
+  }
+}
+
+export interface JobQuery {
+  status?: JobStatus;
+  q?: string;
+  page?: number;
+  perPage?: number;
+}
+
+export interface AdminJobQuery extends JobQuery {
+  userId?: string;
+}
+
+export interface AuditQuery {
+  action?: string;
+  targetId?: string;
+  page?: number;
+}
+
+export interface SecurityQuery {
+  kind?: string;
+  page?: number;
+}
+
+export type JobAction = "pause" | "resume" | "cancel" | "retry";
+export type AccountAction = "suspend" | "unsuspend" | "force-logout";
+
+/** Callbacks of a live job stream; `onSnapshot` also follows a reconnect. */
+export interface LiveHandlers {
+  onSnapshot(jobs: JobLive[]): void;
+  onJob(job: JobLive): void;
+  onRemoved(jobId: string): void;
+  onConnection?(open: boolean): void;
+}
+
+export interface TseederApi {
+  // Public
+  siteConfig(): Promise<SiteConfig>;
+  status(): Promise<StatusReport>;
+  plans(): Promise<Plan[]>;
+  blogPosts(page?: number): Promise<Page<BlogPostSummary>>;
+  blogPost(slug: string): Promise<BlogPost>;
+
+  // Account
+  me(): Promise<SessionInfo | null>;
+  login(email: string, password: string): Promise<SessionInfo>;
+  logout(): Promise<void>;
+  register(req: RegisterRequest): Promise<User>;
+  verifyEmail(token: string): Promise<Ack>;
+  resendVerification(email: string): Promise<Ack>;
+  requestPasswordReset(email: string): Promise<Ack>;
+  confirmPasswordReset(token: string, newPassword: string): Promise<Ack>;
+  updateProfile(change: UpdateProfile): Promise<User>;
+  changePassword(currentPassword: string, newPassword: string): Promise<Ack>;
+  sessions(): Promise<SessionView[]>;
+  revokeSession(id: string): Promise<void>;
+  apiKeys(): Promise<ApiKeyView[]>;
+  createApiKey(name: string): Promise<CreatedApiKey>;
+  revokeApiKey(id: string): Promise<void>;
+  devices(): Promise<AgentView[]>;
+  usage(): Promise<Usage>;
+
+  // Jobs
+  jobs(query: JobQuery): Promise<Page<Job>>;
+  job(id: string): Promise<JobDetail>;
+  createJob(req: CreateJob): Promise<JobDetail>;
+  uploadTorrent(file: Blob, deviceId?: string): Promise<JobDetail>;
+  jobAction(id: string, action: JobAction): Promise<Job>;
+  deleteJob(id: string): Promise<void>;
+  jobEvents(id: string): Promise<JobEvent[]>;
+  jobFiles(id: string): Promise<StoredFile[]>;
+  fileLink(id: string, index: number): Promise<FileLink>;
+  deleteFile(id: string, index: number): Promise<void>;
+  zipUrl(id: string): string;
+  watchJobs(handlers: LiveHandlers): () => void;
+
+  // Operators
+  overview(): Promise<AdminOverview>;
+  adminUsers(q: string, page: number): Promise<Page<User>>;
+  adminUser(id: string): Promise<AdminUser>;
+  changeRole(id: string, role: Role, why: Justification): Promise<AdminUser>;
+  accountAction(id: string, action: AccountAction, why: Justification): Promise<AdminUser>;
+  adminJobs(query: AdminJobQuery): Promise<Page<AdminJob>>;
+  terminateJob(id: string, why: Justification): Promise<Job>;
+  agents(): Promise<AgentView[]>;
+  issueAgent(req: IssueAgentToken): Promise<IssuedAgentToken>;
+  revokeAgent(id: string, why: Justification): Promise<AgentView>;
+  storage(): Promise<StorageReport>;
+  audit(query: AuditQuery): Promise<Page<AuditEntry>>;
+  securityEvents(query: SecurityQuery): Promise<Page<SecurityEvent>>;
+  deadLetters(): Promise<AdminJob[]>;
+  replayDeadLetter(id: string, why: Justification): Promise<Job>;
+  adminBlogPosts(page: number): Promise<Page<BlogPost>>;
+  saveBlogPost(id: string | null, post: SaveBlogPost): Promise<BlogPost>;
+  deleteBlogPost(id: string, why: Justification): Promise<void>;
+}

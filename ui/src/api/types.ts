@@ -1,0 +1,64 @@
+// The wire types the console uses, taken from the types generated out of the server's OpenAPI
+// document (src/api/openapi.json → schema.d.ts), so a renamed field fails the type check here.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+export type Ack = Schemas["Ack"];
+export type AdminJob = Schemas["AdminJob"];
+export type AdminOverview = Schemas["AdminOverview"];
+export type AdminUser = Schemas["AdminUser"];
+export type AgentView = Schemas["AgentView"];
+export type Alert = Schemas["Alert"];
+export type ApiKeyView = Schemas["ApiKeyView"];
+export type AuditEntry = Schemas["AuditEntry"];
+export type BlogPost = Schemas["BlogPost"];
+export type BlogPostSummary = Schemas["BlogPostSummary"];
+export type ComponentState = Schemas["ComponentState"];
+export type CreateJob = Schemas["CreateJob"];
+export type CreatedApiKey = Schemas["CreatedApiKey"];
+export type FileLink = Schemas["FileLink"];
+export type IssuedAgentToken = Schemas["IssuedAgentToken"];
+export type IssueAgentToken = Schemas["IssueAgentToken"];
+export type Job = Schemas["Job"];
+export type JobDetail = Schemas["JobDetail"];
+export type JobEvent = Schemas["JobEvent"];
+export type JobLive = Schemas["JobLive"];
+export type JobStatus = Schemas["JobStatus"];
+export type Justification = Schemas["Justification"];
+export type LiveProgress = Schemas["LiveProgress"];
+export type Plan = Schemas["Plan"];
+export type RegisterRequest = Schemas["RegisterRequest"];
+export type Role = Schemas["Role"];
+export type SaveBlogPost = Schemas["SaveBlogPost"];
+export type SecurityEvent = Schemas["SecurityEvent"];
+export type SessionInfo = Schemas["SessionInfo"];
+export type SessionView = Schemas["SessionView"];
+export type SiteConfig = Schemas["SiteConfig"];
+export type StatusReport = Schemas["StatusReport"];
+export type StorageReport = Schemas["StorageReport"];
+export type StoredFile = Schemas["StoredFile"];
+export type UpdateProfile = Schemas["UpdateProfile"];
+export type Usage = Schemas["Usage"];
+export type User = Schemas["User"];
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  perPage: number;
+  total: number;
+}
+
+export const JOB_STATUSES: JobStatus[] = [
+  "submitted",
+  "queued",
+  "metadata",
+  "downloading",
+  "uploading",
+  "completed",
+  "paused",
+  "cancelled",
+  "failed",
+];
+
+export const ROLES: Role[] = ["user", "support", "admin", "superadmin"];

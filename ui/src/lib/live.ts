@@ -1,0 +1,55 @@
+// Live job state from the server's event stream, shared by the job list and the job page. Only a
+// job the list has not seen, or a change of status, makes the list refetch; progress ticks just
+// repaint.
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { useApi } from "../api/context";
+import type { JobLive } from "../api/types";
+
+export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: boolean } {
+  const api = useApi();
+  const client = useQueryClient();
+  const [live, setLive] = useState<ReadonlyMap<string, JobLive>>(new Map());
+  const [connected, setConnected] = useState(false);
+
+  useEffect(() => {
+    let known = new Map<string, JobLive>();
+    let refetch: ReturnType<typeof setTimeout> | undefined;
+    const refresh = () => {
+      clearTimeout(refetch);
+      refetch = setTimeout(() => {
+        void client.invalidateQueries({ queryKey: ["jobs"] });
+        void client.invalidateQueries({ queryKey: ["usage"] });
+      }, 250);
+    };
+    const stop = api.watchJobs({
+      onSnapshot(jobs) {
+        known = new Map(jobs.map((j) => [j.job.id, j]));
+        setLive(known);
+        refresh();
+      },
+      onJob(update) {
+        const before = known.get(update.job.id);
+        known = new Map(known).set(update.job.id, update);
+        setLive(known);
+        if (!before || before.job.status !== update.job.status) {
+          refresh();
+          void client.invalidateQueries({ queryKey: ["job", update.job.id] });
+        }
+      },
+      onRemoved(id) {
+        known = new Map(known);
+        known.delete(id);
+        setLive(known);
+        refresh();
+      },
+      onConnection: setConnected,
+    });
+    return () => {
+      clearTimeout(refetch);
+      stop();
+    };
+  }, [api, client]);
+
+  return { live, connected };
+}

@@ -1,0 +1,104 @@
+// Every user's jobs, filtered, with termination behind the justification dialog.
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { useApi } from "../../api/context";
+import { JOB_STATUSES, type JobStatus } from "../../api/types";
+import { useConfirm } from "../../components/ConfirmDialog";
+import { Pager, StatusBadge, statusLabel, useTitle } from "../../components/Bits";
+import { Empty, QueryView } from "../../components/State";
+import { formatBytes, formatRelative } from "../../lib/format";
+import { hasRole, useSession } from "../../session";
+
+export function AdminJobs() {
+  useTitle("All jobs");
+  const api = useApi();
+  const client = useQueryClient();
+  const { user } = useSession();
+  const [params] = useSearchParams();
+  const userId = params.get("userId") ?? undefined;
+  const [status, setStatus] = useState<JobStatus | "">("");
+  const [q, setQ] = useState("");
+  const [page, setPage] = useState(1);
+  const filters = { status: status || undefined, q: q.trim() || undefined, userId, page };
+  const query = useQuery({ queryKey: ["admin-jobs", filters], queryFn: () => api.adminJobs(filters), placeholderData: keepPreviousData });
+  const { ask, dialog } = useConfirm(() => void client.invalidateQueries({ queryKey: ["admin-jobs"] }));
+  const canAct = hasRole(user, "admin");
+
+  return (
+    <section aria-labelledby="admin-jobs-title">
+      <h1 id="admin-jobs-title">All jobs</h1>
+      <div className="filters" role="search">
+        <label className="inline">
+          <span className="muted">Status</span>
+          <select value={status} onChange={(e) => setStatus(e.target.value as JobStatus | "")}>
+            <option value="">All</option>
+            {JOB_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input type="search" aria-label="Search by job name or owner" placeholder="Job name or owner email" value={q} onChange={(e) => setQ(e.target.value)} />
+        {userId && <Link to="/admin/jobs">Show every user</Link>}
+      </div>
+      <QueryView query={query} what="jobs" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No job matches" />}>
+        {(data) => (
+          <>
+            <div className="table-scroll">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Job</th>
+                    <th scope="col">Owner</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" className="num">Size</th>
+                    <th scope="col">Updated</th>
+                    <th scope="col"><span className="sr-only">Actions</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map(({ job, userEmail, userId: owner }) => (
+                    <tr key={job.id}>
+                      <td className="wrap">{job.name}</td>
+                      <td>
+                        <Link to={`/admin/users/${owner}`}>{userEmail}</Link>
+                      </td>
+                      <td>
+                        <StatusBadge status={job.status} deadLettered={job.deadLettered} />
+                      </td>
+                      <td className="num">{formatBytes(job.totalBytes)}</td>
+                      <td>{formatRelative(job.updatedAt)}</td>
+                      <td>
+                        {canAct && !["completed", "cancelled", "failed"].includes(job.status) && (
+                          <button
+                            type="button"
+                            className="small danger"
+                            onClick={() =>
+                              ask({
+                                title: `Terminate “${job.name}”`,
+                                description: `The job of ${userEmail} stops and is marked cancelled.`,
+                                word: "TERMINATE",
+                                actionLabel: "Terminate",
+                                run: (why) => api.terminateJob(job.id, why),
+                              })
+                            }
+                          >
+                            Terminate
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryView>
+      {dialog}
+    </section>
+  );
+}

@@ -1,0 +1,65 @@
+// What operators did, who, why and under which ticket.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useSearchParams } from "react-router";
+import { useApi } from "../../api/context";
+import { Pager, useTitle } from "../../components/Bits";
+import { Empty, QueryView } from "../../components/State";
+import { formatDate, formatRelative } from "../../lib/format";
+
+export function Audit() {
+  useTitle("Audit log");
+  const api = useApi();
+  const [params] = useSearchParams();
+  const [action, setAction] = useState("");
+  const [targetId, setTargetId] = useState(params.get("targetId") ?? "");
+  const [page, setPage] = useState(1);
+  const filters = { action: action.trim() || undefined, targetId: targetId.trim() || undefined, page };
+  const query = useQuery({ queryKey: ["admin-audit", filters], queryFn: () => api.audit(filters), placeholderData: keepPreviousData });
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit log</h1>
+      <div className="filters" role="search">
+        <input type="search" aria-label="Action" placeholder="Action, e.g. user.suspend" value={action} onChange={(e) => setAction(e.target.value)} />
+        <input type="search" aria-label="Target id" placeholder="Target id" value={targetId} onChange={(e) => setTargetId(e.target.value)} />
+      </div>
+      <QueryView query={query} what="the audit log" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No entries" />}>
+        {(data) => (
+          <>
+            <div className="table-scroll">
+              <table className="table" aria-label="Audit entries">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Operator</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Target</th>
+                    <th scope="col">Reason</th>
+                    <th scope="col">Ticket</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((e) => (
+                    <tr key={e.id}>
+                      <td title={formatDate(e.createdAt)}>{formatRelative(e.createdAt)}</td>
+                      <td>{e.actorEmail}</td>
+                      <td>
+                        <code>{e.action}</code>
+                      </td>
+                      <td className="mono small-print">
+                        {e.targetType} {e.targetId}
+                      </td>
+                      <td className="wrap">{e.reason ?? "—"}</td>
+                      <td>{e.ticketId ?? "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryView>
+    </section>
+  );
+}

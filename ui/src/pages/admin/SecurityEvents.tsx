@@ -1,0 +1,65 @@
+// What the service refused: failed sign-ins, captcha failures, rate limits, suspended logins.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useApi } from "../../api/context";
+import { Pager, useTitle } from "../../components/Bits";
+import { Empty, QueryView } from "../../components/State";
+import { formatDate, formatRelative } from "../../lib/format";
+
+const KINDS = ["login_failed", "suspended_login", "captcha_failed", "rate_limited", "password_change_failed"];
+
+export function SecurityEvents() {
+  useTitle("Security events");
+  const api = useApi();
+  const [kind, setKind] = useState("");
+  const [page, setPage] = useState(1);
+  const filters = { kind: kind || undefined, page };
+  const query = useQuery({ queryKey: ["admin-security", filters], queryFn: () => api.securityEvents(filters), placeholderData: keepPreviousData });
+  return (
+    <section aria-labelledby="security-title">
+      <h1 id="security-title">Security events</h1>
+      <div className="filters">
+        <label className="inline">
+          <span className="muted">Kind</span>
+          <select value={kind} onChange={(e) => setKind(e.target.value)}>
+            <option value="">All</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k.replace(/_/g, " ")}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <QueryView query={query} what="security events" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No events" />}>
+        {(data) => (
+          <>
+            <div className="table-scroll">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Account</th>
+                    <th scope="col">Address</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((e) => (
+                    <tr key={e.id}>
+                      <td title={formatDate(e.createdAt)}>{formatRelative(e.createdAt)}</td>
+                      <td>{e.kind.replace(/_/g, " ")}</td>
+                      <td>{e.email ?? "—"}</td>
+                      <td className="mono">{e.ip ?? "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryView>
+    </section>
+  );
+}

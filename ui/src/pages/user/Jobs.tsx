@@ -1,0 +1,110 @@
+// The user's jobs: add one, filter, and watch them move live.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { useApi } from "../../api/context";
+import { JOB_STATUSES, type JobStatus } from "../../api/types";
+import { Pager, StatusBadge, statusLabel, useTitle } from "../../components/Bits";
+import { Empty, QueryView } from "../../components/State";
+import { formatBytes, formatRelative } from "../../lib/format";
+import { useLiveJobs } from "../../lib/live";
+import { AddJob } from "./AddJob";
+import { JobActions } from "./JobActions";
+import { JobProgress } from "./Progress";
+
+export function Jobs() {
+  useTitle("Jobs");
+  const api = useApi();
+  const [status, setStatus] = useState<JobStatus | "">("");
+  const [search, setSearch] = useState("");
+  const [page, setPage] = useState(1);
+  const filters = { status: status || undefined, q: search.trim() || undefined, page };
+  const query = useQuery({
+    queryKey: ["jobs", filters],
+    queryFn: () => api.jobs(filters),
+    placeholderData: keepPreviousData,
+  });
+  const { live, connected } = useLiveJobs();
+
+  return (
+    <section className="page" aria-labelledby="jobs-title">
+      <div className="page-head">
+        <h1 id="jobs-title">Jobs</h1>
+        <span className={`live-dot ${connected ? "on" : ""}`} title={connected ? "Live" : "Reconnecting"}>
+          {connected ? "Live" : "Connecting…"}
+        </span>
+      </div>
+      <AddJob />
+      <div className="filters" role="search">
+        <label className="inline">
+          <span className="muted">Status</span>
+          <select
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value as JobStatus | "");
+              setPage(1);
+            }}
+          >
+            <option value="">All</option>
+            {JOB_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input
+          type="search"
+          placeholder="Search by name"
+          aria-label="Search jobs by name"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setPage(1);
+          }}
+        />
+      </div>
+      <QueryView
+        query={query}
+        what="your jobs"
+        isEmpty={(data) => data.items.length === 0}
+        empty={
+          <Empty title={status || search ? "No job matches" : "No jobs yet"}>
+            {status || search ? "Change the filters to see more." : "Paste a magnet link above to start your first download."}
+          </Empty>
+        }
+      >
+        {(data) => (
+          <>
+            <ul className="jobs" aria-label="Jobs">
+              {data.items.map((listed) => {
+                const current = live.get(listed.id);
+                const job = current && current.job.updatedAt >= listed.updatedAt ? current.job : listed;
+                return (
+                  <li key={job.id} className="card job" data-job-id={job.id}>
+                    <div className="job-head">
+                      <Link to={`/jobs/${job.id}`} className="job-name">
+                        {job.name}
+                      </Link>
+                      <StatusBadge status={job.status} deadLettered={job.deadLettered} />
+                    </div>
+                    <JobProgress job={job} progress={current?.progress} />
+                    {job.error && <p className="notice error inline">{job.error}</p>}
+                    <div className="job-foot">
+                      <span className="muted small-print">
+                        {formatBytes(job.totalBytes)} · added {formatRelative(job.createdAt)}
+                        {job.deviceId ? " · to my computer" : ""}
+                      </span>
+                      <JobActions job={job} />
+                    </div>
+                  </li>
+                );
+              })}
+            </ul>
+            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryView>
+    </section>
+  );
+}

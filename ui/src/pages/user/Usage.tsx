@@ -1,0 +1,100 @@
+// What the user's plan allows and how much of it is used, with the plans side by side.
+import { useQuery } from "@tanstack/react-query";
+import { Cell, Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
+import { useApi } from "../../api/context";
+import { ProgressBar, useTitle } from "../../components/Bits";
+import { QueryView } from "../../components/State";
+import { formatBytes, formatPrice, percent } from "../../lib/format";
+
+export function UsagePage() {
+  useTitle("Usage");
+  const api = useApi();
+  const usage = useQuery({ queryKey: ["usage"], queryFn: () => api.usage() });
+  const plans = useQuery({ queryKey: ["plans"], queryFn: () => api.plans(), staleTime: 600_000 });
+  return (
+    <section className="page" aria-labelledby="usage-title">
+      <h1 id="usage-title">Usage and plan</h1>
+      <QueryView query={usage} what="your usage">
+        {(data) => {
+          const used = percent(data.storageBytes, data.plan.maxStorageBytes) ?? 0;
+          const slices = [
+            { name: "Used", value: data.storageBytes },
+            { name: "Free", value: Math.max(0, data.plan.maxStorageBytes - data.storageBytes) },
+          ];
+          return (
+            <div className="grid two">
+              <div className="card">
+                <h2>Storage</h2>
+                <div className="donut" aria-hidden="true">
+                  <ResponsiveContainer width="100%" height={180}>
+                    <PieChart>
+                      <Pie data={slices} dataKey="value" innerRadius={55} outerRadius={80} startAngle={90} endAngle={-270} isAnimationActive={false}>
+                        <Cell fill="var(--accent)" />
+                        <Cell fill="var(--track)" />
+                      </Pie>
+                      <Tooltip formatter={(value) => formatBytes(Number(value))} />
+                    </PieChart>
+                  </ResponsiveContainer>
+                  <span className="donut-label">{used}%</span>
+                </div>
+                <p>
+                  {formatBytes(data.storageBytes)} of {formatBytes(data.plan.maxStorageBytes)} used
+                </p>
+                <ProgressBar value={used} label="Storage used" />
+              </div>
+              <div className="card">
+                <h2>{data.plan.name} plan</h2>
+                <dl className="facts">
+                  <dt>Active jobs</dt>
+                  <dd>
+                    {data.activeJobs} of {data.plan.maxActiveJobs}
+                  </dd>
+                  <dt>Largest job</dt>
+                  <dd>{formatBytes(data.plan.maxJobBytes)}</dd>
+                  <dt>Files kept for</dt>
+                  <dd>{data.plan.retentionDays} days</dd>
+                  <dt>Jobs so far</dt>
+                  <dd>{data.totalJobs}</dd>
+                </dl>
+              </div>
+            </div>
+          );
+        }}
+      </QueryView>
+      <h2>Plans</h2>
+      <QueryView query={plans} what="the plans">
+        {(list) => (
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Plan</th>
+                  <th scope="col">Price</th>
+                  <th scope="col" className="num">Storage</th>
+                  <th scope="col" className="num">Largest job</th>
+                  <th scope="col" className="num">Active jobs</th>
+                  <th scope="col" className="num">Kept for</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((plan) => (
+                  <tr key={plan.id} aria-current={usage.data?.plan.id === plan.id ? "true" : undefined}>
+                    <td>
+                      {plan.name}
+                      {usage.data?.plan.id === plan.id && <span className="badge">Yours</span>}
+                    </td>
+                    <td>{formatPrice(plan.priceCents)}</td>
+                    <td className="num">{formatBytes(plan.maxStorageBytes)}</td>
+                    <td className="num">{formatBytes(plan.maxJobBytes)}</td>
+                    <td className="num">{plan.maxActiveJobs}</td>
+                    <td className="num">{plan.retentionDays} days</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryView>
+    </section>
+  );
+}
