@@ -368,7 +368,9 @@ impl Settings {
         let script = url::Url::parse(&self.captcha.script_url)
             .map_err(|err| ConfigError(format!("captcha.script_url: {err}")))?;
         if !matches!(script.scheme(), "http" | "https") {
-            return Err(ConfigError("captcha.script_url must be http or https".into()));
+            return Err(ConfigError(
+                "captcha.script_url must be http or https".into(),
+            ));
         }
         if self.captcha.verify_url.is_some() != self.captcha.secret.is_some() {
             return Err(ConfigError(

@@ -47,13 +47,19 @@ fn built_console() -> tempfile::TempDir {
 async fn raw_get(base: &str, path: &str) -> (String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("send");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.expect("read");
     let status = answer.lines().next().unwrap_or_default().to_owned();
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    let body = answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
     (status, body)
 }
 
@@ -80,7 +86,10 @@ async fn the_status_page_follows_the_agents_and_the_queue() {
     issue_agent(&server, &admin, "eu-1").await;
     let alice = server.user(Role::User).await;
     let job = alice
-        .post("/api/v1/jobs", json!({ "magnet": random_magnet("waiting") }))
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": random_magnet("waiting") }),
+        )
         .await;
     assert_eq!(job.status, StatusCode::CREATED, "{job:?}");
 
@@ -115,7 +124,9 @@ async fn the_site_config_shows_the_captcha_widget_only_when_configured() {
     let config = server.anon().get("/api/v1/config").await;
     assert_eq!(config.body["captcha"]["siteKey"], "public-site-key");
     let csp = server.anon().get("/").await;
-    let policy = csp.headers["content-security-policy"].to_str().expect("csp");
+    let policy = csp.headers["content-security-policy"]
+        .to_str()
+        .expect("csp");
     assert!(
         policy.contains("script-src 'self' https://challenges.cloudflare.com"),
         "{policy}"
@@ -380,7 +391,10 @@ async fn the_console_is_served_with_hashed_assets_cached_and_page_paths_on_index
         let (status, body) = raw_get(&server.base, escape).await;
         assert!(!body.contains("secret"), "{escape} escaped: {status}");
         let refused = status.contains(" 404 ") || status.contains(" 400 ");
-        assert!(refused || body.contains("app-1a2b.js"), "{escape}: {status} {body}");
+        assert!(
+            refused || body.contains("app-1a2b.js"),
+            "{escape}: {status} {body}"
+        );
     }
     let write = anon.post("/jobs", json!({})).await;
     assert_eq!(write.status, StatusCode::METHOD_NOT_ALLOWED);

@@ -188,10 +188,7 @@ pub fn list_posts(
          LIMIT ?2 OFFSET ?3"
     ))?;
     let rows = stmt
-        .query_map(
-            params![include_drafts, limit, offset as i64],
-            post_from_row,
-        )?
+        .query_map(params![include_drafts, limit, offset as i64], post_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total.max(0) as u64))
 }

@@ -186,6 +186,9 @@ mod tests {
             full.contains("script-src 'self' https://widgets.example;"),
             "{full}"
         );
-        assert!(full.contains("frame-src https://widgets.example;"), "{full}");
+        assert!(
+            full.contains("frame-src https://widgets.example;"),
+            "{full}"
+        );
     }
 }

@@ -73,7 +73,11 @@ pub fn document(routes: &[ApiRoute]) -> Value {
         let mut responses = Map::new();
         let success = match route.response {
             Some(schema) => {
-                let media = if route.streams { "text/event-stream" } else { "application/json" };
+                let media = if route.streams {
+                    "text/event-stream"
+                } else {
+                    "application/json"
+                };
                 json!({ "description": "success", "content": { media: { "schema": schema(&mut generator) } } })
             }
             None if route.status == 204 => json!({ "description": "done" }),

@@ -14,8 +14,8 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{Duration, Utc};
 use tseeder_protocol::{
     Ack, AdminOverview, AgentCounts, AgentKind, Alert, AlertSeverity, BlogPost, BlogPostSummary,
-    CaptchaWidget, ChangePassword, ComponentState, ComponentStatus, DayCount, Justification,
-    Page, SaveBlogPost, SiteConfig, StatusReport, StorageReport, UpdateProfile, User, UserCounts,
+    CaptchaWidget, ChangePassword, ComponentState, ComponentStatus, DayCount, Justification, Page,
+    SaveBlogPost, SiteConfig, StatusReport, StorageReport, UpdateProfile, User, UserCounts,
     UserStorage,
 };
 
@@ -64,7 +64,10 @@ fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
     let api = if snapshot.database_ok {
         (ComponentState::Operational, "Accepting requests".to_owned())
     } else {
-        (ComponentState::Outage, "The database does not answer".to_owned())
+        (
+            ComponentState::Outage,
+            "The database does not answer".to_owned(),
+        )
     };
     let queue = match snapshot.oldest_wait_ms {
         Some(wait) if wait > QUEUE_WAIT_DEGRADED_MS => (
@@ -85,7 +88,10 @@ fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
     };
     let tally = &snapshot.agents;
     let agents = if tally.operator_online == 0 {
-        (ComponentState::Outage, "No download agent is online".to_owned())
+        (
+            ComponentState::Outage,
+            "No download agent is online".to_owned(),
+        )
     } else if tally.operator_online < tally.operator_total {
         (
             ComponentState::Degraded,
@@ -97,7 +103,10 @@ fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
     } else {
         (
             ComponentState::Operational,
-            format!("{} of {} agents online", tally.operator_online, tally.operator_total),
+            format!(
+                "{} of {} agents online",
+                tally.operator_online, tally.operator_total
+            ),
         )
     };
     [
@@ -239,7 +248,9 @@ impl Services {
             active_jobs: 0,
         };
         for agent in list.iter().filter(|a| a.revoked_at.is_none()) {
-            let online = agent.last_seen_at.is_some_and(|seen| now - seen <= stale_ms);
+            let online = agent
+                .last_seen_at
+                .is_some_and(|seen| now - seen <= stale_ms);
             if agent.kind == AgentKind::Operator {
                 tally.operator_total += 1;
                 if online {
@@ -263,7 +274,11 @@ impl Services {
         status_report(&self.snapshot().await)
     }
 
-    pub async fn update_profile(&self, principal: &Principal, req: UpdateProfile) -> ApiResult<User> {
+    pub async fn update_profile(
+        &self,
+        principal: &Principal,
+        req: UpdateProfile,
+    ) -> ApiResult<User> {
         let display_name = req.display_name.map(|name| name.trim().to_owned());
         if display_name
             .as_ref()
@@ -402,7 +417,11 @@ impl Services {
                 let detail = serde_json::json!({ "slug": post.slug, "published": post.published });
                 actor.record(
                     tx,
-                    if creating { "blog.create" } else { "blog.update" },
+                    if creating {
+                        "blog.create"
+                    } else {
+                        "blog.update"
+                    },
                     "blog_post",
                     &id,
                     None,
