@@ -43,8 +43,11 @@ function cloudBinary() {
   return process.env.TSEEDER_CLOUD_BIN ?? join(target, "debug/tseeder-cloud");
 }
 
-/** tseeder-cloud on a free loopback port, serving this folder's dist/, with an operator account. */
-export async function startCloud() {
+/**
+ * tseeder-cloud on a free loopback port, serving this folder's dist/, with an operator account;
+ * `settings` are more TSEEDER_* variables.
+ */
+export async function startCloud(settings = {}) {
   const bin = cloudBinary();
   if (!existsSync(bin)) throw new Error(`no tseeder-cloud at ${bin}: cargo build -p tseeder-cloud, or set TSEEDER_CLOUD_BIN`);
   if (!existsSync(resolve("dist/index.html"))) throw new Error("the console is not built: npm run build");
@@ -64,6 +67,7 @@ export async function startCloud() {
     TSEEDER_EMBEDDED_AGENT__ENGINE__LISTEN_IP: "127.0.0.1",
     TSEEDER_EMBEDDED_AGENT__POLL_INTERVAL_MS: "200",
     TSEEDER_EMBEDDED_AGENT__PROGRESS_INTERVAL_MS: "250",
+    ...settings,
   };
   const admin = { email: "operator@tseeder.test", password: PASSWORD };
   const created = spawnSync(bin, ["admin", "create-user", "--email", admin.email, "--role", "admin"], { env });
