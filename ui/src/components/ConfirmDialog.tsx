@@ -89,7 +89,9 @@ export function ConfirmDialog({
           <input name="ticketId" value={ticketId} onChange={(e) => setTicketId(e.target.value)} required />
         </label>
         <label>
-          Type <code>{request.word}</code> to confirm
+          <span>
+            Type <code>{request.word}</code> to confirm
+          </span>
           <input
             name="confirmWord"
             value={typed}
