@@ -31,7 +31,13 @@ export function AdminJobs() {
       <div className="filters" role="search">
         <label className="inline">
           <span className="muted">Status</span>
-          <select value={status} onChange={(e) => setStatus(e.target.value as JobStatus | "")}>
+          <select
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value as JobStatus | "");
+              setPage(1);
+            }}
+          >
             <option value="">All</option>
             {JOB_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -40,7 +46,12 @@ export function AdminJobs() {
             ))}
           </select>
         </label>
-        <input type="search" aria-label="Search by job name or owner" placeholder="Job name or owner email" value={q} onChange={(e) => setQ(e.target.value)} />
+        <input type="search" aria-label="Search by job name or owner" placeholder="Job name or owner email" value={q}
+          onChange={(e) => {
+            setQ(e.target.value);
+            setPage(1);
+          }}
+        />
         {userId && <Link to="/admin/jobs">Show every user</Link>}
       </div>
       <QueryView query={query} what="jobs" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No job matches" />}>

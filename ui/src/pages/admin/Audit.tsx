@@ -20,8 +20,8 @@ export function Audit() {
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">Audit log</h1>
       <div className="filters" role="search">
-        <input type="search" aria-label="Action" placeholder="Action, e.g. user.suspend" value={action} onChange={(e) => setAction(e.target.value)} />
-        <input type="search" aria-label="Target id" placeholder="Target id" value={targetId} onChange={(e) => setTargetId(e.target.value)} />
+        <input type="search" aria-label="Action" placeholder="Action, e.g. user.suspend" value={action} onChange={(e) => { setAction(e.target.value); setPage(1); }} />
+        <input type="search" aria-label="Target id" placeholder="Target id" value={targetId} onChange={(e) => { setTargetId(e.target.value); setPage(1); }} />
       </div>
       <QueryView query={query} what="the audit log" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No entries" />}>
         {(data) => (

@@ -21,7 +21,7 @@ export function SecurityEvents() {
       <div className="filters">
         <label className="inline">
           <span className="muted">Kind</span>
-          <select value={kind} onChange={(e) => setKind(e.target.value)}>
+          <select value={kind} onChange={(e) => { setKind(e.target.value); setPage(1); }}>
             <option value="">All</option>
             {KINDS.map((k) => (
               <option key={k} value={k}>
