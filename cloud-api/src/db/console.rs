@@ -296,6 +296,23 @@ pub fn storage_totals(conn: &Connection) -> DbResult<(u64, u64)> {
     )?)
 }
 
+/// Users whose stored bytes reach `percent` of their plan's quota.
+pub fn users_near_quota(conn: &Connection, percent: u64) -> DbResult<u64> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM (
+             SELECT 1 FROM objects o
+             JOIN users u ON u.id = o.user_id
+             JOIN plans p ON p.id = u.plan_id
+             WHERE p.max_storage_bytes > 0
+             GROUP BY u.id, p.max_storage_bytes
+             HAVING SUM(o.size) * 100 >= p.max_storage_bytes * ?1
+         )",
+        params![percent as i64],
+        |row| row.get(0),
+    )?;
+    Ok(count as u64)
+}
+
 #[derive(Debug, Clone)]
 pub struct UserStorageRow {
     pub user_id: String,
@@ -329,4 +346,48 @@ pub fn storage_by_user(conn: &Connection, limit: u32) -> DbResult<Vec<UserStorag
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GIB: i64 = 1 << 30;
+
+    /// A user on the free plan (10 GiB) with one job whose files total `sizes`.
+    fn user_with_files(conn: &Connection, id: &str, sizes: &[i64]) {
+        conn.execute(
+            "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+             VALUES (?1, ?1 || '@example.org', 'x', 0, 0)",
+            params![id],
+        )
+        .expect("user");
+        conn.execute(
+            "INSERT INTO jobs (id, user_id, name, source, info_hash, status, created_at, updated_at)
+             VALUES (?1 || '-job', ?1, 'job', 'magnet', ?1, 'completed', 0, 0)",
+            params![id],
+        )
+        .expect("job");
+        for (index, size) in sizes.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO objects (key, user_id, job_id, file_index, path, size, created_at)
+                 VALUES (?1 || ?2, ?1, ?1 || '-job', ?2, 'f', ?3, 0)",
+                params![id, index as i64, size],
+            )
+            .expect("object");
+        }
+    }
+
+    #[test]
+    fn users_near_their_quota_are_counted_by_their_whole_use() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = Connection::open(dir.path().join("t.db")).expect("open");
+        super::super::migrate::apply(&mut conn).expect("migrate");
+        user_with_files(&conn, "light", &[GIB]);
+        user_with_files(&conn, "split", &[5 * GIB, 4 * GIB + GIB / 2]);
+        user_with_files(&conn, "full", &[10 * GIB]);
+        assert_eq!(users_near_quota(&conn, 90).expect("count"), 2);
+        assert_eq!(users_near_quota(&conn, 100).expect("count"), 1);
+        assert_eq!(users_near_quota(&conn, 5).expect("count"), 3);
+    }
 }

@@ -89,6 +89,29 @@ impl Actor {
         why: &Why,
         detail: serde_json::Value,
     ) -> db::DbResult<()> {
+        self.insert(tx, action, (target_type, target_id), Some(why), detail)
+    }
+
+    /// An audit row for a change that needs no justification (publishing is not destructive).
+    pub(super) fn record(
+        &self,
+        tx: &Transaction<'_>,
+        action: &str,
+        target_type: &str,
+        target_id: &str,
+        detail: serde_json::Value,
+    ) -> db::DbResult<()> {
+        self.insert(tx, action, (target_type, target_id), None, detail)
+    }
+
+    fn insert(
+        &self,
+        tx: &Transaction<'_>,
+        action: &str,
+        (target_type, target_id): (&str, &str),
+        why: Option<&Why>,
+        detail: serde_json::Value,
+    ) -> db::DbResult<()> {
         audit::insert_audit(
             tx,
             &NewAudit {
@@ -97,8 +120,8 @@ impl Actor {
                 action,
                 target_type,
                 target_id,
-                reason: Some(&why.reason),
-                ticket_id: Some(&why.ticket_id),
+                reason: why.map(|w| w.reason.as_str()),
+                ticket_id: why.map(|w| w.ticket_id.as_str()),
                 detail: &detail,
                 ip: self.ip.as_deref(),
                 now: db::now_ms(),

@@ -7,7 +7,7 @@ use super::admin::{check_justification, Actor};
 use super::{user_view, Credential, Paging, Principal, RequestMeta, Services};
 use crate::config::StorageBackend;
 use crate::db::accounts as users;
-use crate::db::audit::{self, NewAudit};
+use crate::db::audit;
 use crate::db::console::{self as q, NewPost, PostRow};
 use crate::db::{self, agents, to_datetime, DbError};
 use crate::error::{ApiError, ApiResult};
@@ -28,8 +28,11 @@ const QUEUE_WAIT_DEGRADED_MS: i64 = 5 * 60_000;
 /// Failed sign-ins in the last hour that look like someone guessing passwords.
 const LOGIN_FAILURES_ALERT: u64 = 20;
 const MAX_DISPLAY_NAME_CHARS: usize = 80;
+/// Storage use, in percent of the plan's quota, that raises an alert.
+const NEAR_QUOTA_PERCENT: u64 = 90;
 
 /// Agents as the status page and overview count them.
+#[derive(Default)]
 struct AgentTally {
     operator_total: u64,
     operator_online: u64,
@@ -231,22 +234,10 @@ impl Services {
                 database_ok: false,
                 queued_waiting: 0,
                 oldest_wait_ms: None,
-                agents: AgentTally {
-                    operator_total: 0,
-                    operator_online: 0,
-                    stale: 0,
-                    capacity: 0,
-                    active_jobs: 0,
-                },
+                agents: AgentTally::default(),
             };
         };
-        let mut tally = AgentTally {
-            operator_total: 0,
-            operator_online: 0,
-            stale: 0,
-            capacity: 0,
-            active_jobs: 0,
-        };
+        let mut tally = AgentTally::default();
         for agent in list.iter().filter(|a| a.revoked_at.is_none()) {
             let online = agent
                 .last_seen_at
@@ -424,7 +415,6 @@ impl Services {
                     },
                     "blog_post",
                     &id,
-                    None,
                     detail,
                 )?;
                 q::post_by_id(tx, &id)
@@ -476,7 +466,16 @@ impl Services {
             .and_hms_opt(0, 0, 0)
             .map(|start| start.and_utc().timestamp_millis())
             .unwrap_or(now - CHART_DAYS * DAY_MS);
-        let counts = self
+        let (
+            users,
+            jobs_by_status,
+            dead_letters,
+            (storage_bytes, object_count),
+            per_day,
+            failed_last_hour,
+            login_failures,
+            near_quota,
+        ) = self
             .db()
             .call(move |conn| {
                 Ok((
@@ -487,13 +486,10 @@ impl Services {
                     q::jobs_per_day(conn, since_chart)?,
                     q::failed_since(conn, now - HOUR_MS)?,
                     audit::count_security_events_since(conn, "login_failed", now - HOUR_MS)?,
-                    q::storage_by_user(conn, 100)?,
+                    q::users_near_quota(conn, NEAR_QUOTA_PERCENT)?,
                 ))
             })
             .await?;
-        let (users, jobs_by_status, dead_letters, (storage_bytes, object_count), per_day) =
-            (counts.0, counts.1, counts.2, counts.3, counts.4);
-        let (failed_last_hour, login_failures, heavy_users) = (counts.5, counts.6, counts.7);
 
         let mut alerts = Vec::new();
         let mut alert = |severity, code: &str, message: String, link: &str| {
@@ -568,15 +564,13 @@ impl Services {
                 "/admin/security",
             );
         }
-        let near_quota = heavy_users
-            .iter()
-            .filter(|u| u.quota_bytes > 0 && u.bytes.saturating_mul(10) >= u.quota_bytes * 9)
-            .count();
         if near_quota > 0 {
             alert(
                 AlertSeverity::Warning,
                 "storage_quota",
-                format!("{near_quota} users have used 90% or more of their storage"),
+                format!(
+                    "{near_quota} users have used {NEAR_QUOTA_PERCENT}% or more of their storage"
+                ),
                 "/admin/storage",
             );
         }
@@ -643,35 +637,6 @@ impl Services {
                 })
                 .collect(),
         })
-    }
-}
-
-/// An audit row for a change that needs no justification (publishing is not destructive).
-impl Actor {
-    pub(super) fn record(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        action: &str,
-        target_type: &str,
-        target_id: &str,
-        ticket_id: Option<&str>,
-        detail: serde_json::Value,
-    ) -> db::DbResult<()> {
-        audit::insert_audit(
-            tx,
-            &NewAudit {
-                actor_id: &self.id,
-                actor_email: &self.email,
-                action,
-                target_type,
-                target_id,
-                reason: None,
-                ticket_id,
-                detail: &detail,
-                ip: self.ip.as_deref(),
-                now: db::now_ms(),
-            },
-        )
     }
 }
 
