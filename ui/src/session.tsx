@@ -18,6 +18,12 @@ export function useSession() {
   return { ...query, user: query.data?.user ?? null };
 }
 
+/** The server's public settings; they do not change while the page is open. */
+export function useSiteConfig() {
+  const api = useApi();
+  return useQuery({ queryKey: ["site-config"], queryFn: () => api.siteConfig(), staleTime: Infinity });
+}
+
 export function useSignOut() {
   const api = useApi();
   const client = useQueryClient();

@@ -3,7 +3,7 @@
 // rides on the HttpOnly cookie; the CSRF token is kept in memory only and sent on every write.
 import type { paths } from "./schema";
 import { ApiError, type LiveHandlers, type TseederApi } from "./client";
-import type { JobLive, Page } from "./types";
+import type { JobLive, Justification, Page } from "./types";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Path = keyof paths;
@@ -209,13 +209,11 @@ export class HttpApi implements TseederApi {
   createJob(req: Parameters<TseederApi["createJob"]>[0]) {
     return this.call("post", "/api/v1/jobs", { body: req });
   }
-  async uploadTorrent(file: Blob, deviceId?: string) {
+  uploadTorrent(file: Blob, deviceId?: string) {
     const form = new FormData();
     form.set("torrent", file, file instanceof File ? file.name : "upload.torrent");
     if (deviceId) form.set("deviceId", deviceId);
-    return (await this.call("post", "/api/v1/jobs/torrent", { form })) as Awaited<
-      ReturnType<TseederApi["uploadTorrent"]>
-    >;
+    return this.call("post", "/api/v1/jobs/torrent", { form });
   }
   jobAction(id: string, action: Parameters<TseederApi["jobAction"]>[1]) {
     const params = { params: { id } };
@@ -280,7 +278,7 @@ export class HttpApi implements TseederApi {
   adminUser(id: string) {
     return this.call("get", "/api/v1/admin/users/{id}", { params: { id } });
   }
-  changeRole(id: string, role: Parameters<TseederApi["changeRole"]>[1], why: { reason: string; ticketId: string }) {
+  changeRole(id: string, role: Parameters<TseederApi["changeRole"]>[1], why: Justification) {
     return this.call("post", "/api/v1/admin/users/{id}/role", {
       params: { id },
       body: { role, ...why },
@@ -289,7 +287,7 @@ export class HttpApi implements TseederApi {
   accountAction(
     id: string,
     action: Parameters<TseederApi["accountAction"]>[1],
-    why: { reason: string; ticketId: string },
+    why: Justification,
   ) {
     const options = { params: { id }, body: why };
     switch (action) {
@@ -304,7 +302,7 @@ export class HttpApi implements TseederApi {
   adminJobs(query: Parameters<TseederApi["adminJobs"]>[0]) {
     return this.call("get", "/api/v1/admin/jobs", { query: { ...query } });
   }
-  terminateJob(id: string, why: { reason: string; ticketId: string }) {
+  terminateJob(id: string, why: Justification) {
     return this.call("post", "/api/v1/admin/jobs/{id}/terminate", { params: { id }, body: why });
   }
   agents() {
@@ -313,7 +311,7 @@ export class HttpApi implements TseederApi {
   issueAgent(req: Parameters<TseederApi["issueAgent"]>[0]) {
     return this.call("post", "/api/v1/admin/agents", { body: req });
   }
-  revokeAgent(id: string, why: { reason: string; ticketId: string }) {
+  revokeAgent(id: string, why: Justification) {
     return this.call("post", "/api/v1/admin/agents/{id}/revoke", { params: { id }, body: why });
   }
   storage() {
@@ -328,7 +326,7 @@ export class HttpApi implements TseederApi {
   deadLetters() {
     return this.call("get", "/api/v1/admin/dead-letters");
   }
-  replayDeadLetter(id: string, why: { reason: string; ticketId: string }) {
+  replayDeadLetter(id: string, why: Justification) {
     return this.call("post", "/api/v1/admin/dead-letters/{id}/replay", {
       params: { id },
       body: why,
@@ -342,7 +340,7 @@ export class HttpApi implements TseederApi {
       ? this.call("post", "/api/v1/admin/blog", { body: post })
       : this.call("put", "/api/v1/admin/blog/{id}", { params: { id }, body: post });
   }
-  async deleteBlogPost(id: string, why: { reason: string; ticketId: string }) {
+  async deleteBlogPost(id: string, why: Justification) {
     await this.call("delete", "/api/v1/admin/blog/{id}", { params: { id }, body: why });
   }
 }

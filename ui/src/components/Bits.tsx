@@ -1,6 +1,6 @@
 // Small pieces shared by many pages: status badges, progress bars, pagers, titles.
 import { useEffect } from "react";
-import type { ComponentState, JobStatus } from "../api/types";
+import { JOB_STATUSES, type ComponentState, type JobStatus } from "../api/types";
 
 export function useTitle(title: string) {
   useEffect(() => {
@@ -78,5 +78,22 @@ export function Pager({
         Older →
       </button>
     </nav>
+  );
+}
+
+/** The job-status filter of the job lists; "" means every status. */
+export function StatusFilter({ value, onChange }: { value: JobStatus | ""; onChange: (status: JobStatus | "") => void }) {
+  return (
+    <label className="inline">
+      <span className="muted">Status</span>
+      <select value={value} onChange={(e) => onChange(e.target.value as JobStatus | "")}>
+        <option value="">All</option>
+        {JOB_STATUSES.map((s) => (
+          <option key={s} value={s}>
+            {statusLabel(s)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -4,7 +4,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useApi } from "../api/context";
-import type { JobLive } from "../api/types";
+import type { Job, JobLive } from "../api/types";
 
 export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: boolean } {
   const api = useApi();
@@ -52,4 +52,9 @@ export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: 
   }, [api, client]);
 
   return { live, connected };
+}
+
+/** The newer of a job as listed and as last streamed; progress goes with the streamed one. */
+export function freshest(listed: Job, streamed: JobLive | undefined): Job {
+  return streamed && streamed.job.updatedAt >= listed.updatedAt ? streamed.job : listed;
 }

@@ -3,9 +3,9 @@ import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-quer
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
-import { JOB_STATUSES, type JobStatus } from "../../api/types";
+import type { JobStatus } from "../../api/types";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { Pager, StatusBadge, statusLabel, useTitle } from "../../components/Bits";
+import { Pager, StatusBadge, StatusFilter, useTitle } from "../../components/Bits";
 import { Empty, QueryView } from "../../components/State";
 import { formatBytes, formatRelative } from "../../lib/format";
 import { hasRole, useSession } from "../../session";
@@ -29,23 +29,13 @@ export function AdminJobs() {
     <section aria-labelledby="admin-jobs-title">
       <h1 id="admin-jobs-title">All jobs</h1>
       <div className="filters" role="search">
-        <label className="inline">
-          <span className="muted">Status</span>
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as JobStatus | "");
-              setPage(1);
-            }}
-          >
-            <option value="">All</option>
-            {JOB_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {statusLabel(s)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter
+          value={status}
+          onChange={(next) => {
+            setStatus(next);
+            setPage(1);
+          }}
+        />
         <input type="search" aria-label="Search by job name or owner" placeholder="Job name or owner email" value={q}
           onChange={(e) => {
             setQ(e.target.value);

@@ -1,10 +1,11 @@
 // Forgotten password: ask for a reset mail, then set a new password from its link.
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
 import { useTitle } from "../../components/Bits";
 import { errorMessage, Notice } from "../../components/State";
+import { useSiteConfig } from "../../session";
 
 export function ForgotPassword() {
   useTitle("Forgot password");
@@ -45,7 +46,7 @@ export function ResetPassword() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
-  const config = useQuery({ queryKey: ["site-config"], queryFn: () => api.siteConfig(), staleTime: Infinity });
+  const config = useSiteConfig();
   const minChars = config.data?.minPasswordChars ?? 10;
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");

@@ -1,6 +1,5 @@
 // Create an account: email, password, the acceptable use policy, and a captcha when the server
 // asks for one. The verification mail finishes it.
-import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
@@ -9,6 +8,7 @@ import type { SiteConfig } from "../../api/types";
 type CaptchaWidget = NonNullable<SiteConfig["captcha"]>;
 import { useTitle } from "../../components/Bits";
 import { errorMessage, Notice } from "../../components/State";
+import { useSiteConfig } from "../../session";
 
 interface Turnstile {
   render(element: HTMLElement, options: { sitekey: string; callback: (token: string) => void; "expired-callback"?: () => void }): string;
@@ -61,7 +61,7 @@ function Captcha({ widget, onToken }: { widget: CaptchaWidget; onToken: (token: 
 export function SignUp() {
   useTitle("Sign up");
   const api = useApi();
-  const config = useQuery({ queryKey: ["site-config"], queryFn: () => api.siteConfig(), staleTime: Infinity });
+  const config = useSiteConfig();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [accepted, setAccepted] = useState(false);

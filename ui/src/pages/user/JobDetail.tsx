@@ -8,7 +8,7 @@ import type { StoredFile } from "../../api/types";
 import { StatusBadge, statusLabel, useTitle } from "../../components/Bits";
 import { Empty, errorMessage, Notice, QueryView } from "../../components/State";
 import { formatBytes, formatDate, formatRelative } from "../../lib/format";
-import { useLiveJobs } from "../../lib/live";
+import { freshest, useLiveJobs } from "../../lib/live";
 import { JobActions } from "./JobActions";
 import { JobProgress } from "./Progress";
 
@@ -179,7 +179,7 @@ export function JobDetailPage() {
       <QueryView query={detail} what="the job">
         {(data) => {
           const current = live.get(data.job.id);
-          const job = current && current.job.updatedAt >= data.job.updatedAt ? current.job : data.job;
+          const job = freshest(data.job, current);
           return (
             <>
               <div className="page-head">

@@ -3,11 +3,11 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
-import { JOB_STATUSES, type JobStatus } from "../../api/types";
-import { Pager, StatusBadge, statusLabel, useTitle } from "../../components/Bits";
+import type { JobStatus } from "../../api/types";
+import { Pager, StatusBadge, StatusFilter, useTitle } from "../../components/Bits";
 import { Empty, QueryView } from "../../components/State";
 import { formatBytes, formatRelative } from "../../lib/format";
-import { useLiveJobs } from "../../lib/live";
+import { freshest, useLiveJobs } from "../../lib/live";
 import { AddJob } from "./AddJob";
 import { JobActions } from "./JobActions";
 import { JobProgress } from "./Progress";
@@ -36,23 +36,13 @@ export function Jobs() {
       </div>
       <AddJob />
       <div className="filters" role="search">
-        <label className="inline">
-          <span className="muted">Status</span>
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as JobStatus | "");
-              setPage(1);
-            }}
-          >
-            <option value="">All</option>
-            {JOB_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {statusLabel(s)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter
+          value={status}
+          onChange={(next) => {
+            setStatus(next);
+            setPage(1);
+          }}
+        />
         <input
           type="search"
           placeholder="Search by name"
@@ -79,7 +69,7 @@ export function Jobs() {
             <ul className="jobs" aria-label="Jobs">
               {data.items.map((listed) => {
                 const current = live.get(listed.id);
-                const job = current && current.job.updatedAt >= listed.updatedAt ? current.job : listed;
+                const job = freshest(listed, current);
                 return (
                   <li key={job.id} className="card job" data-job-id={job.id}>
                     <div className="job-head">
