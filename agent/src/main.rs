@@ -10,7 +10,7 @@ use clap::Parser;
 use config::{AgentSettings, StorageChoice};
 use std::path::PathBuf;
 use tokio::sync::watch;
-use tseeder_engine::worker::{AgentClient, Worker, WorkerConfig};
+use tseeder_engine::worker::{AgentClient, Delivery, Worker, WorkerConfig};
 use tseeder_engine::Engine;
 use tseeder_storage::{LocalStore, ObjectStore, S3Store};
 
@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
     let worker = Worker::new(
         client,
         engine.clone(),
-        store,
+        Delivery::Upload(store),
         WorkerConfig {
             name: settings.name.clone(),
             region: settings.region.clone(),

@@ -5,7 +5,7 @@
 use crate::service::Services;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::sync::watch;
-use tseeder_engine::worker::{AgentClient, Worker, WorkerConfig};
+use tseeder_engine::worker::{AgentClient, Delivery, Worker, WorkerConfig};
 use tseeder_engine::Engine;
 
 /// Runs the embedded agent until `stop` turns true; unfinished jobs are handed back.
@@ -44,7 +44,7 @@ pub async fn run(services: Services, server: SocketAddr, stop: watch::Receiver<b
     let worker = Worker::new(
         client,
         engine.clone(),
-        services.store().clone(),
+        Delivery::Upload(services.store().clone()),
         WorkerConfig {
             name: settings.name.clone(),
             region: settings.region.clone(),

@@ -80,6 +80,23 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// The checked metadata as a .torrent file, to keep and resolve again later without asking
+    /// peers (a desktop app's downloads survive a restart this way).
+    pub fn torrent_bytes(&self) -> Bytes {
+        self.torrent_bytes.clone()
+    }
+
+    /// Adds where a magnet said peers are, for a torrent resolved again from saved bytes.
+    pub fn with_hints(mut self, magnet: &str) -> Resolved {
+        let hints = MagnetHints::parse(magnet);
+        self.peers.extend(hints.peers);
+        self.peers.sort();
+        self.peers.dedup();
+        self.trackers.extend(hints.trackers);
+        self.trackers.dedup();
+        self
+    }
+
     /// Bytes of the real (non-padding) files among `selected` (all when `None`).
     pub fn selected_bytes(&self, selected: Option<&[u32]>) -> u64 {
         self.files
@@ -321,6 +338,14 @@ impl Engine {
             handle,
             folder: folder.to_path_buf(),
         })
+    }
+
+    /// Caps the whole session's transfer rates in bytes per second (`None` or 0: no cap); takes
+    /// effect at once for every torrent.
+    pub fn set_speed_limits(&self, download_bps: Option<u32>, upload_bps: Option<u32>) {
+        let cap = |bps: Option<u32>| bps.and_then(std::num::NonZeroU32::new);
+        self.session.ratelimits.set_download_bps(cap(download_bps));
+        self.session.ratelimits.set_upload_bps(cap(upload_bps));
     }
 
     /// Stops every torrent and the listeners.

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod console;
 pub mod error;
 pub mod jobs;
+pub mod magnet;
 pub mod names;
 
 pub use accounts::*;

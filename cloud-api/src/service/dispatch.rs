@@ -297,7 +297,9 @@ impl Services {
         Ok(outcome)
     }
 
-    /// The agent stored every file: the manifest is checked against the job and the store.
+    /// The agent delivered every file: the manifest is checked against the job, and against the
+    /// store for a cloud agent. A user's own device keeps the files on that machine: its manifest
+    /// names no object keys and nothing is stored or counted against the quota.
     pub async fn complete_job(
         &self,
         agent: &AgentPrincipal,
@@ -323,8 +325,27 @@ impl Services {
         if !job.status.is_running() {
             return Err(lease_lost());
         }
+        let kept_on_device = agent.agent.kind == AgentKind::Device;
         let mut checked = Vec::with_capacity(report.files.len());
         for file in &report.files {
+            if kept_on_device {
+                let known = files.iter().find(|f| f.index == file.index && f.selected);
+                match known {
+                    Some(known) if file.object_key.is_empty() && file.size == known.size.max(0) as u64 => {
+                        checked.push((String::new(), file.index, known.path.clone(), file.size));
+                        continue;
+                    }
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            "invalid_manifest",
+                            format!(
+                                "file {} is not a chosen file of this job with that size, or names an object key",
+                                file.index
+                            ),
+                        ))
+                    }
+                }
+            }
             let expected = ObjectKey::job_file(&job.user_id, &job.id, file.index)
                 .map_err(|err| ApiError::bad_request("invalid_manifest", err.to_string()))?;
             if file.object_key != expected.as_str() {
@@ -385,7 +406,7 @@ impl Services {
                 if !q::complete_job(tx, &jid, &lease, now)? {
                     return Ok(None);
                 }
-                for (key, index, path, size) in &checked {
+                for (key, index, path, size) in checked.iter().filter(|c| !c.0.is_empty()) {
                     object_q::insert_object(
                         tx,
                         &NewObject {

@@ -5,6 +5,6 @@ pub mod bencode;
 pub mod fetch;
 #[cfg(test)]
 pub(crate) mod fixtures;
-pub mod magnet;
+pub use tseeder_protocol::magnet;
 pub mod metainfo;
 pub use tseeder_protocol::names;

@@ -1,8 +1,8 @@
-//! One assignment from claim to report: resolve and check the metadata, download, upload every
-//! chosen file under a key made from ids, report the manifest, and clean the disk whatever
-//! happens.
+//! One assignment from claim to report: resolve and check the metadata, download, deliver every
+//! chosen file (uploaded under a key made from ids, or kept in the device owner's folder), report
+//! the manifest, and clean the agent's own disk whatever happens.
 
-use super::{ClientError, Shared, Stop};
+use super::{ClientError, Delivery, Shared, Stop};
 use crate::torrent::path_in;
 use crate::{Download, EngineError, Resolved, TorrentSource};
 use base64::Engine as _;
@@ -13,7 +13,7 @@ use tseeder_protocol::{
     AgentJobStatus, Assignment, CompleteReport, ControlAction, FailReport, ProgressReport,
     ReleaseLease, TorrentFileInfo, UploadedFile,
 };
-use tseeder_storage::ObjectKey;
+use tseeder_storage::{ObjectKey, ObjectStore};
 
 /// How a job ended on this agent.
 enum Outcome {
@@ -31,7 +31,10 @@ struct Job<'a> {
 }
 
 pub(crate) async fn run(shared: &Shared, assignment: Assignment, stop: watch::Receiver<Stop>) {
-    let folder = shared.config.work_dir.join("jobs").join(&assignment.job_id);
+    let folder = match &shared.delivery {
+        Delivery::Upload(_) => shared.config.work_dir.join("jobs").join(&assignment.job_id),
+        Delivery::KeepIn(folder) => folder.clone(),
+    };
     tracing::info!(job = %assignment.job_id, attempt = assignment.attempt, "job claimed");
     let mut job = Job {
         shared,
@@ -88,14 +91,17 @@ impl Job<'_> {
             Err(err) => return engine_failure(err),
         };
         let outcome = self.follow_download(&download, total).await;
-        // Out of the session either way: agents do not seed, and the files stay for upload.
+        // Out of the session either way: agents do not seed, and the files stay for delivery.
         if let Err(err) = download.remove(false).await {
             tracing::warn!(%err, "could not remove the torrent from the session");
         }
         if let Some(outcome) = outcome {
             return outcome;
         }
-        self.upload(&resolved, total).await
+        match self.shared.delivery.clone() {
+            Delivery::Upload(store) => self.upload(&store, &resolved, total).await,
+            Delivery::KeepIn(_) => self.keep(&resolved).await,
+        }
     }
 
     fn source(&self) -> Result<TorrentSource, String> {
@@ -149,14 +155,42 @@ impl Job<'_> {
         }
     }
 
-    async fn upload(&mut self, resolved: &Resolved, total: u64) -> Outcome {
-        let selected = self.assignment.selected_files.clone();
-        let files: Vec<_> = resolved
+    fn chosen_files(&self, resolved: &Resolved) -> Vec<crate::TorrentFile> {
+        let selected = self.assignment.selected_files.as_ref();
+        resolved
             .files
             .iter()
-            .filter(|f| !f.padding && selected.as_ref().is_none_or(|s| s.contains(&f.index)))
+            .filter(|f| !f.padding && selected.is_none_or(|s| s.contains(&f.index)))
             .cloned()
-            .collect();
+            .collect()
+    }
+
+    /// A device keeps the files where the engine wrote them: the manifest names them with no
+    /// object key, and the cloud records the job as done on this device.
+    async fn keep(&mut self, resolved: &Resolved) -> Outcome {
+        let mut manifest = Vec::new();
+        for file in self.chosen_files(resolved) {
+            let size = match tokio::fs::metadata(path_in(&self.folder, &file)).await {
+                Ok(meta) => meta.len(),
+                Err(err) => {
+                    return Outcome::Failed {
+                        error: format!("{} is missing after the download: {err}", file.path),
+                        retryable: true,
+                    }
+                }
+            };
+            manifest.push(UploadedFile {
+                index: file.index,
+                path: file.path.clone(),
+                size,
+                object_key: String::new(),
+            });
+        }
+        self.report_complete(manifest).await
+    }
+
+    async fn upload(&mut self, store: &ObjectStore, resolved: &Resolved, total: u64) -> Outcome {
+        let files = self.chosen_files(resolved);
         let mut manifest = Vec::with_capacity(files.len());
         let mut uploaded_bytes = 0u64;
         for file in files {
@@ -178,7 +212,6 @@ impl Job<'_> {
                 }
             };
             let path = path_in(&self.folder, &file);
-            let store = self.shared.store.clone();
             let stored = tokio::select! {
                 stored = store.put_file(&key, &path) => stored,
                 stop = wait_for_stop(self.stop.clone()) => return Outcome::Stopped(stop),
@@ -202,6 +235,10 @@ impl Job<'_> {
                 }
             }
         }
+        self.report_complete(manifest).await
+    }
+
+    async fn report_complete(&self, manifest: Vec<UploadedFile>) -> Outcome {
         let report = CompleteReport {
             lease_id: self.assignment.lease_id.clone(),
             files: manifest,
@@ -332,17 +369,23 @@ impl Job<'_> {
                 }
             }
         }
-        match tokio::fs::remove_dir_all(&self.folder).await {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                tracing::warn!(%err, folder = %self.folder.display(), "could not clean the job folder");
+        // A device's folder is the owner's: what is in it stays, as in any torrent client.
+        if let Delivery::Upload(_) = self.shared.delivery {
+            match tokio::fs::remove_dir_all(&self.folder).await {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(%err, folder = %self.folder.display(), "could not clean the job folder");
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
 
     async fn delete_uploaded(&self) {
+        let Delivery::Upload(store) = &self.shared.delivery else {
+            return;
+        };
         for key in &self.uploaded {
-            if let Err(err) = self.shared.store.delete(key).await {
+            if let Err(err) = store.delete(key).await {
                 tracing::warn!(%err, %key, "could not delete an uploaded object");
             }
         }

@@ -1,5 +1,5 @@
 //! The agent work loop: register, heartbeat, claim jobs up to capacity, and run each one
-//! (download with the engine, upload with the store, report). A shutdown hands every unfinished
+//! (download with the engine, deliver the files, report). A shutdown hands every unfinished
 //! lease back so another agent can take the job at once.
 
 mod client;
@@ -47,6 +47,16 @@ impl Default for WorkerConfig {
     }
 }
 
+/// Where a finished job's files go.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// Uploaded to the object store under keys made from ids: a cloud agent, which keeps nothing.
+    Upload(ObjectStore),
+    /// Kept in this folder of the owner's machine: a user's own device (the desktop app). The
+    /// files land there as any torrent client would put them and are never uploaded.
+    KeepIn(PathBuf),
+}
+
 /// Why a job must stop before it is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stop {
@@ -80,7 +90,7 @@ pub struct WorkerStatus {
 pub(crate) struct Shared {
     pub client: AgentClient,
     pub engine: Engine,
-    pub store: ObjectStore,
+    pub delivery: Delivery,
     pub config: Arc<WorkerConfig>,
     running: Arc<Mutex<HashMap<String, Running>>>,
     status: Arc<Mutex<WorkerStatus>>,
@@ -113,7 +123,7 @@ impl Shared {
     }
 }
 
-/// One agent: cloud client, engine and store.
+/// One agent: cloud client, engine and where files go.
 #[derive(Debug, Clone)]
 pub struct Worker {
     shared: Shared,
@@ -123,14 +133,14 @@ impl Worker {
     pub fn new(
         client: AgentClient,
         engine: Engine,
-        store: ObjectStore,
+        delivery: Delivery,
         config: WorkerConfig,
     ) -> Worker {
         Worker {
             shared: Shared {
                 client,
                 engine,
-                store,
+                delivery,
                 config: Arc::new(config),
                 running: Arc::default(),
                 status: Arc::default(),

@@ -1,7 +1,7 @@
 //! Magnet links from users and web pages: parsed strictly, reduced to what we trust (info hashes,
 //! a display name, tracker and peer hints) and written back in one canonical form.
 
-use super::names;
+use crate::names;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

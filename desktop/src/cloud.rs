@@ -1,0 +1,504 @@
+//! The tseeder cloud API as the desktop app uses it, with the account's API key: signing in
+//! (email and password become an API key for this device), jobs, files and their signed links,
+//! devices, and the live job stream (Server-Sent Events, reconnecting with a fresh snapshot).
+
+use crate::secrets::Secret;
+use futures_util::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::Duration;
+use tseeder_protocol::{
+    ApiKeyView, CreateApiKey, CreateJob, CreatedApiKey, FileLink, IssuedAgentToken, Job, JobDetail,
+    JobLive, LoginRequest, Page, RegisterDevice, SessionInfo, StoredFile,
+};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CloudError {
+    #[error("the cloud at {0} cannot be reached")]
+    Network(String),
+    #[error("{message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("the cloud sent an answer this app does not understand: {0}")]
+    Protocol(String),
+}
+
+impl CloudError {
+    pub fn status(&self) -> u16 {
+        match self {
+            CloudError::Api { status, .. } => *status,
+            _ => 0,
+        }
+    }
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == 401
+    }
+}
+
+/// One cloud, with or without an account's key.
+#[derive(Clone)]
+pub struct CloudClient {
+    base: String,
+    key: Option<Secret>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for CloudClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudClient")
+            .field("base", &self.base)
+            .field("signed_in", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// An answer passed through as it came (the UI's typed client reads it).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawAnswer {
+    pub status: u16,
+    pub body: String,
+    pub retry_after: Option<String>,
+}
+
+fn http_client(cookies: bool) -> Result<reqwest::Client, CloudError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .cookie_store(cookies)
+        .user_agent(concat!("tseeder-desktop/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|err| CloudError::Protocol(err.to_string()))
+}
+
+impl CloudClient {
+    pub fn new(base: &str, key: Option<Secret>) -> Result<CloudClient, CloudError> {
+        Ok(CloudClient {
+            base: base.trim_end_matches('/').to_owned(),
+            key,
+            http: http_client(false)?,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Email and password open a short session whose only use is to create an API key named
+    /// after this device; the session is closed again and the password is not kept.
+    pub async fn sign_in(
+        base: &str,
+        email: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<(SessionInfo, Secret), CloudError> {
+        let base = base.trim_end_matches('/');
+        let http = http_client(true)?;
+        let login: SessionInfo = decode(
+            base,
+            http.post(format!("{base}/api/v1/auth/login"))
+                .json(&LoginRequest {
+                    email: email.to_owned(),
+                    password: password.to_owned(),
+                })
+                .send()
+                .await,
+        )
+        .await?;
+        let csrf = login.csrf_token.clone().unwrap_or_default();
+        let created: Result<CreatedApiKey, CloudError> = decode(
+            base,
+            http.post(format!("{base}/api/v1/api-keys"))
+                .header("x-csrf-token", &csrf)
+                .json(&CreateApiKey {
+                    name: device_name.chars().take(100).collect(),
+                })
+                .send()
+                .await,
+        )
+        .await;
+        let _ = http
+            .post(format!("{base}/api/v1/auth/logout"))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await;
+        Ok((login, Secret::new(created?.secret)))
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, format!("{}{path}", self.base));
+        match &self.key {
+            Some(key) => builder.bearer_auth(key.expose()),
+            None => builder,
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<T, CloudError> {
+        let mut builder = self.request(method, path).timeout(Duration::from_secs(60));
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        decode(&self.base, builder.send().await).await
+    }
+
+    async fn call_empty(&self, method: Method, path: &str) -> Result<(), CloudError> {
+        let response = self
+            .request(method, path)
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await
+            .map_err(|_| CloudError::Network(self.base.clone()))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(api_error(response).await)
+        }
+    }
+
+    pub async fn me(&self) -> Result<SessionInfo, CloudError> {
+        self.call(Method::GET, "/api/v1/auth/me", None::<&()>).await
+    }
+
+    /// The newest jobs (the app lists at most this many cloud jobs).
+    pub async fn jobs(&self) -> Result<Vec<Job>, CloudError> {
+        let page: Page<Job> = self
+            .call(Method::GET, "/api/v1/jobs?perPage=100", None::<&()>)
+            .await?;
+        Ok(page.items)
+    }
+
+    pub async fn create_job(&self, job: &CreateJob) -> Result<JobDetail, CloudError> {
+        self.call(Method::POST, "/api/v1/jobs", Some(job)).await
+    }
+
+    pub async fn upload_torrent(
+        &self,
+        torrent: Vec<u8>,
+        selected: Option<&[u32]>,
+    ) -> Result<JobDetail, CloudError> {
+        let mut form = reqwest::multipart::Form::new().part(
+            "torrent",
+            reqwest::multipart::Part::bytes(torrent)
+                .file_name("upload.torrent")
+                .mime_str("application/x-bittorrent")
+                .map_err(|err| CloudError::Protocol(err.to_string()))?,
+        );
+        if let Some(selected) = selected {
+            form = form.text(
+                "selectedFiles",
+                serde_json::to_string(selected).unwrap_or_default(),
+            );
+        }
+        decode(
+            &self.base,
+            self.request(Method::POST, "/api/v1/jobs/torrent")
+                .multipart(form)
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    pub async fn job_action(&self, id: &str, action: &str) -> Result<Job, CloudError> {
+        let path = format!("/api/v1/jobs/{}/{action}", segment(id));
+        self.call(Method::POST, &path, Some(&serde_json::json!({})))
+            .await
+    }
+
+    pub async fn delete_job(&self, id: &str) -> Result<(), CloudError> {
+        self.call_empty(Method::DELETE, &format!("/api/v1/jobs/{}", segment(id)))
+            .await
+    }
+
+    pub async fn files(&self, id: &str) -> Result<Vec<StoredFile>, CloudError> {
+        let path = format!("/api/v1/jobs/{}/files", segment(id));
+        self.call(Method::GET, &path, None::<&()>).await
+    }
+
+    pub async fn file_link(&self, id: &str, index: u32) -> Result<FileLink, CloudError> {
+        let path = format!("/api/v1/jobs/{}/files/{index}/link", segment(id));
+        self.call(Method::GET, &path, None::<&()>).await
+    }
+
+    pub async fn delete_file(&self, id: &str, index: u32) -> Result<(), CloudError> {
+        let path = format!("/api/v1/jobs/{}/files/{index}", segment(id));
+        self.call_empty(Method::DELETE, &path).await
+    }
+
+    /// Revokes the key this client signs with, found by its visible prefix; nothing is revoked
+    /// unless exactly one key matches.
+    pub async fn revoke_own_key(&self) -> Result<(), CloudError> {
+        let Some(key) = &self.key else { return Ok(()) };
+        let keys: Vec<ApiKeyView> = self
+            .call(Method::GET, "/api/v1/api-keys", None::<&()>)
+            .await?;
+        let mine: Vec<_> = keys
+            .iter()
+            .filter(|k| !k.prefix.is_empty() && key.expose().starts_with(&k.prefix))
+            .collect();
+        if let [only] = mine.as_slice() {
+            let path = format!("/api/v1/api-keys/{}", segment(&only.id));
+            self.call_empty(Method::DELETE, &path).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn register_device(&self, name: &str) -> Result<IssuedAgentToken, CloudError> {
+        let body = RegisterDevice {
+            name: name.chars().take(100).collect(),
+        };
+        self.call(Method::POST, "/api/v1/devices", Some(&body))
+            .await
+    }
+
+    /// Passes one request of the UI's typed client through, with this account's key. Only the
+    /// public and user API is reachable: never the agent protocol, never another origin.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<RawAnswer, CloudError> {
+        let method = match method {
+            "GET" => Method::GET,
+            "POST" => Method::POST,
+            "PUT" => Method::PUT,
+            "PATCH" => Method::PATCH,
+            "DELETE" => Method::DELETE,
+            _ => return Err(refused("unsupported_method", "that method is not allowed")),
+        };
+        let allowed = path.starts_with("/api/v1/")
+            && !path.starts_with("/api/v1/agent/")
+            && !path.contains("..")
+            && !path.contains("//")
+            && !path.contains('#')
+            && path.len() <= 2048
+            && !path.chars().any(|c| c.is_control() || c.is_whitespace());
+        if !allowed {
+            return Err(refused(
+                "forbidden_path",
+                "that path is not part of the API",
+            ));
+        }
+        let mut builder = self
+            .request(method, path)
+            .timeout(Duration::from_secs(60))
+            .header("accept", "application/json");
+        if let Some(body) = body {
+            builder = builder
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|_| CloudError::Network(self.base.clone()))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .text()
+            .await
+            .map_err(|_| CloudError::Network(self.base.clone()))?;
+        Ok(RawAnswer {
+            status,
+            body,
+            retry_after,
+        })
+    }
+
+    /// Follows the user's live job stream until `on_event` returns false or the stream ends;
+    /// a `snapshot` comes first on every (re)connection.
+    pub async fn follow_live(
+        &self,
+        mut on_event: impl FnMut(LiveMessage) -> bool,
+    ) -> Result<(), CloudError> {
+        let response = self
+            .request(Method::GET, "/api/v1/jobs/live")
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .map_err(|_| CloudError::Network(self.base.clone()))?;
+        if !response.status().is_success() {
+            return Err(api_error(response).await);
+        }
+        let mut stream = response.bytes_stream();
+        let mut parser = SseParser::default();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| CloudError::Network(self.base.clone()))?;
+            for (event, data) in parser.push(&chunk) {
+                let message = match event.as_str() {
+                    "snapshot" => serde_json::from_str(&data).map(LiveMessage::Snapshot),
+                    "job" => serde_json::from_str(&data).map(LiveMessage::Job),
+                    "removed" => serde_json::from_str::<serde_json::Value>(&data).map(|v| {
+                        LiveMessage::Removed(v["id"].as_str().unwrap_or_default().to_owned())
+                    }),
+                    _ => continue,
+                };
+                let message = message.map_err(|err| CloudError::Protocol(err.to_string()))?;
+                if !on_event(message) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One message of the live stream.
+#[derive(Debug, Clone)]
+pub enum LiveMessage {
+    Snapshot(Vec<JobLive>),
+    Job(JobLive),
+    Removed(String),
+}
+
+/// Splits a Server-Sent Events byte stream into (event, data) pairs; comments (keep-alives)
+/// and unknown fields are skipped.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    buffer: Vec<u8>,
+    event: String,
+    data: Vec<String>,
+}
+
+impl SseParser {
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<(String, String)> {
+        self.buffer.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        while let Some(end) = self.buffer.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.buffer.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() {
+                if !self.data.is_empty() {
+                    let event = std::mem::take(&mut self.event);
+                    let event = if event.is_empty() {
+                        "message".into()
+                    } else {
+                        event
+                    };
+                    out.push((event, self.data.join("\n")));
+                    self.data.clear();
+                }
+                self.event.clear();
+                continue;
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            match field {
+                "event" => self.event = value.to_owned(),
+                "data" => self.data.push(value.to_owned()),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn refused(code: &str, message: &str) -> CloudError {
+    CloudError::Api {
+        status: 400,
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+async fn decode<T: DeserializeOwned>(
+    base: &str,
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, CloudError> {
+    let response = sent.map_err(|_| CloudError::Network(base.to_owned()))?;
+    if !response.status().is_success() {
+        return Err(api_error(response).await);
+    }
+    response
+        .json()
+        .await
+        .map_err(|err| CloudError::Protocol(err.to_string()))
+}
+
+async fn api_error(response: reqwest::Response) -> CloudError {
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let code = body["error"]["code"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("http_{}", status.as_u16()));
+    let message = body["error"]["message"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| match status {
+            StatusCode::UNAUTHORIZED => {
+                "The cloud no longer accepts this device's key; sign in again.".into()
+            }
+            _ => format!("The cloud answered {status}"),
+        });
+    CloudError::Api {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_events_split_across_chunks_and_keep_alives_are_skipped() {
+        let mut parser = SseParser::default();
+        assert!(parser.push(b": keep-alive\n\nevent: snap").is_empty());
+        let events = parser.push(b"shot\ndata: [1,\ndata: 2]\n\nevent: job\r\ndata: {}\r\n\r\n");
+        assert_eq!(
+            events,
+            vec![
+                ("snapshot".to_owned(), "[1,\n2]".to_owned()),
+                ("job".to_owned(), "{}".to_owned())
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_pass_through_refuses_the_agent_protocol_and_other_origins() {
+        let client = CloudClient::new("http://127.0.0.1:9", None).expect("client");
+        for path in [
+            "/api/v1/agent/claim",
+            "https://evil.example/api/v1/jobs",
+            "/api/v1/../agent/claim",
+            "//evil.example/api/v1/jobs",
+            "/health",
+            "/api/v1/jobs\n",
+        ] {
+            let err = client.raw("GET", path, None).await.expect_err(path);
+            assert_eq!(err.status(), 400, "{path}");
+        }
+        let err = client
+            .raw("TRACE", "/api/v1/jobs", None)
+            .await
+            .expect_err("method");
+        assert_eq!(err.status(), 400);
+    }
+}

@@ -1,0 +1,335 @@
+//! The Add flow: a link is checked, its metadata fetched (name, size, files) while the dialog
+//! shows, and the torrent goes to the cloud or to this computer with the files the user chose,
+//! at once when a link or a remembered choice settles the destination.
+
+use super::{lock, Desktop, DesktopError, DesktopEvent, DesktopResult, PendingAdd, PendingFile};
+use crate::destination::{decide, Decision, Destination, Remembered};
+use crate::link::{self, IncomingSource, MAX_TORRENT_FILE_BYTES};
+use crate::settings::DesktopSettings;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use std::time::Duration;
+use tseeder_engine::{Resolved, TorrentSource};
+use tseeder_protocol::CreateJob;
+
+/// Where an add's torrent comes from, and its metadata once fetched.
+#[derive(Debug, Clone)]
+pub(super) struct PendingSource {
+    origin: Origin,
+    resolved: Option<Resolved>,
+}
+
+#[derive(Debug, Clone)]
+enum Origin {
+    Magnet(String),
+    TorrentUrl(String),
+    Torrent(Vec<u8>),
+}
+
+/// The user's answer in the Add dialog.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddChoice {
+    pub destination: Destination,
+    /// Indexes of the chosen files; `None` for all.
+    pub selected_files: Option<Vec<u32>>,
+    /// Remember the destination as "always …".
+    #[serde(default)]
+    pub remember: bool,
+}
+
+impl Desktop {
+    /// A link or file from the operating system, a second launch, or the paste box.
+    pub async fn receive_link(&self, raw: &str) -> DesktopResult<PendingAdd> {
+        let incoming = link::parse(raw)?;
+        let decision = decide(
+            incoming.destination,
+            self.settings().default_destination,
+            self.signed_in(),
+        );
+        let (origin, label) = match incoming.source {
+            IncomingSource::Magnet(magnet) => {
+                let label = tseeder_protocol::magnet::parse(&magnet, link::MAX_LINK_CHARS)
+                    .ok()
+                    .and_then(|m| m.display_name)
+                    .unwrap_or_else(|| "Magnet link".into());
+                (Origin::Magnet(magnet), label)
+            }
+            IncomingSource::TorrentUrl(url) => (Origin::TorrentUrl(url.clone()), url),
+            IncomingSource::TorrentFile(path) => {
+                let meta = tokio::fs::metadata(&path).await.map_err(|_| {
+                    DesktopError::Invalid(format!("{} cannot be read.", path.display()))
+                })?;
+                if !meta.is_file() || meta.len() > MAX_TORRENT_FILE_BYTES {
+                    return Err(DesktopError::Invalid(
+                        "A .torrent file must be a file of at most 8 MiB.".into(),
+                    ));
+                }
+                let bytes = tokio::fs::read(&path).await?;
+                let label = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (Origin::Torrent(bytes), label)
+            }
+        };
+        let pending = PendingAdd {
+            id: uuid::Uuid::now_v7().to_string(),
+            label,
+            state: "resolving".into(),
+            name: None,
+            total_bytes: None,
+            files: Vec::new(),
+            decision: decision.clone(),
+            error: None,
+        };
+        lock(&self.inner.pending).insert(pending.id.clone(), pending.clone());
+        lock(&self.inner.pending_sources).insert(
+            pending.id.clone(),
+            PendingSource {
+                origin,
+                resolved: None,
+            },
+        );
+        self.emit(DesktopEvent::Pending {
+            add: pending.clone(),
+        });
+        let desktop = self.clone();
+        let id = pending.id.clone();
+        tokio::spawn(async move { desktop.prepare(&id, decision).await });
+        Ok(pending)
+    }
+
+    async fn prepare(&self, id: &str, decision: Decision) {
+        if let Decision::Submit {
+            destination: Destination::Cloud,
+        } = decision
+        {
+            // The cloud fetches the metadata itself; nothing to wait for here.
+            let choice = AddChoice {
+                destination: Destination::Cloud,
+                selected_files: None,
+                remember: false,
+            };
+            if let Err(err) = self.confirm_add(id, choice).await {
+                self.fail_pending(id, err.to_string());
+            }
+            return;
+        }
+        match self.resolve_pending(id).await {
+            Ok(()) => {
+                if let Decision::Submit { destination } = decision {
+                    let choice = AddChoice {
+                        destination,
+                        selected_files: None,
+                        remember: false,
+                    };
+                    if let Err(err) = self.confirm_add(id, choice).await {
+                        self.fail_pending(id, err.to_string());
+                    }
+                }
+            }
+            Err(err) => self.fail_pending(id, err.to_string()),
+        }
+    }
+
+    async fn resolve_pending(&self, id: &str) -> DesktopResult<()> {
+        let origin = lock(&self.inner.pending_sources)
+            .get(id)
+            .map(|s| s.origin.clone())
+            .ok_or_else(|| DesktopError::NotFound("that add".into()))?;
+        let source = match &origin {
+            Origin::Magnet(magnet) => TorrentSource::Magnet(magnet.clone()),
+            Origin::Torrent(bytes) => TorrentSource::Torrent(bytes.clone().into()),
+            Origin::TorrentUrl(url) => TorrentSource::Torrent(fetch_torrent(url).await?.into()),
+        };
+        let resolved = self.inner.engine.resolve(&source).await?;
+        let files: Vec<PendingFile> = resolved
+            .files
+            .iter()
+            .filter(|f| !f.padding)
+            .map(|f| PendingFile {
+                index: f.index,
+                path: f.path.clone(),
+                size: f.size,
+            })
+            .collect();
+        let updated = {
+            let mut pending = lock(&self.inner.pending);
+            let Some(add) = pending.get_mut(id) else {
+                return Ok(());
+            };
+            add.state = "ready".into();
+            add.name = Some(resolved.name.clone());
+            add.total_bytes = Some(resolved.selected_bytes(None));
+            add.files = files;
+            add.clone()
+        };
+        if let Some(source) = lock(&self.inner.pending_sources).get_mut(id) {
+            source.resolved = Some(resolved);
+        }
+        self.emit(DesktopEvent::Pending { add: updated });
+        Ok(())
+    }
+
+    fn fail_pending(&self, id: &str, error: String) {
+        let updated = {
+            let mut pending = lock(&self.inner.pending);
+            let Some(add) = pending.get_mut(id) else {
+                return;
+            };
+            add.state = "failed".into();
+            add.error = Some(error);
+            add.clone()
+        };
+        self.emit(DesktopEvent::Pending { add: updated });
+    }
+
+    pub fn pending_adds(&self) -> Vec<PendingAdd> {
+        let mut adds: Vec<_> = lock(&self.inner.pending).values().cloned().collect();
+        adds.sort_by(|a, b| a.id.cmp(&b.id));
+        adds
+    }
+
+    pub fn dismiss_add(&self, id: &str) {
+        lock(&self.inner.pending).remove(id);
+        lock(&self.inner.pending_sources).remove(id);
+        self.emit(DesktopEvent::PendingGone { id: id.to_owned() });
+    }
+
+    /// Sends the torrent where the user chose; returns the new job's key.
+    pub async fn confirm_add(&self, id: &str, choice: AddChoice) -> DesktopResult<String> {
+        let source = lock(&self.inner.pending_sources)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DesktopError::NotFound("that add".into()))?;
+        let selected = checked_selection(choice.selected_files, source.resolved.as_ref())?;
+        let key = match choice.destination {
+            Destination::Cloud => {
+                let cloud = self.signed_in_cloud()?;
+                let detail = match source.origin {
+                    Origin::Magnet(magnet) => {
+                        cloud
+                            .create_job(&CreateJob {
+                                magnet: Some(magnet),
+                                selected_files: selected,
+                                ..empty_job()
+                            })
+                            .await?
+                    }
+                    Origin::TorrentUrl(url) => {
+                        cloud
+                            .create_job(&CreateJob {
+                                torrent_url: Some(url),
+                                selected_files: selected,
+                                ..empty_job()
+                            })
+                            .await?
+                    }
+                    Origin::Torrent(bytes) => {
+                        cloud.upload_torrent(bytes, selected.as_deref()).await?
+                    }
+                };
+                let key = format!("cloud:{}", detail.job.id);
+                self.remember_cloud_job(detail.job);
+                key
+            }
+            Destination::Local => {
+                let resolved = source.resolved.ok_or_else(|| {
+                    DesktopError::Invalid("The torrent's files are not known yet.".into())
+                })?;
+                let magnet = match source.origin {
+                    Origin::Magnet(magnet) => Some(magnet),
+                    _ => None,
+                };
+                format!(
+                    "local:{}",
+                    self.add_local(&resolved, selected, magnet).await?
+                )
+            }
+        };
+        if choice.remember {
+            let settings = self.settings();
+            self.save_settings(DesktopSettings {
+                default_destination: Remembered::always(choice.destination),
+                ..settings
+            })
+            .await?;
+        }
+        self.dismiss_add(id);
+        Ok(key)
+    }
+}
+
+fn empty_job() -> CreateJob {
+    CreateJob {
+        magnet: None,
+        torrent_url: None,
+        selected_files: None,
+        region: None,
+        device_id: None,
+    }
+}
+
+/// `None` when every file is chosen (so the job takes files added later too); an empty choice
+/// or an unknown index is refused.
+fn checked_selection(
+    selected: Option<Vec<u32>>,
+    resolved: Option<&Resolved>,
+) -> DesktopResult<Option<Vec<u32>>> {
+    let Some(mut selected) = selected else {
+        return Ok(None);
+    };
+    selected.sort_unstable();
+    selected.dedup();
+    if selected.is_empty() {
+        return Err(DesktopError::Invalid("Choose at least one file.".into()));
+    }
+    let Some(resolved) = resolved else {
+        return Ok(Some(selected));
+    };
+    let real: Vec<u32> = resolved
+        .files
+        .iter()
+        .filter(|f| !f.padding)
+        .map(|f| f.index)
+        .collect();
+    if let Some(bad) = selected.iter().find(|i| !real.contains(i)) {
+        return Err(DesktopError::Invalid(format!(
+            "File {bad} is not in the torrent."
+        )));
+    }
+    Ok((selected.len() < real.len()).then_some(selected))
+}
+
+/// A .torrent from the web: http(s) only, at most 8 MiB, within a minute.
+async fn fetch_torrent(url: &str) -> DesktopResult<Vec<u8>> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .map_err(|err| DesktopError::Invalid(err.to_string()))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|_| DesktopError::Invalid(format!("{url} cannot be reached.")))?;
+    if !response.status().is_success() {
+        return Err(DesktopError::Invalid(format!(
+            "{url} answered {}.",
+            response.status()
+        )));
+    }
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| DesktopError::Invalid(format!("{url} stopped sending.")))?;
+        if body.len() as u64 + chunk.len() as u64 > MAX_TORRENT_FILE_BYTES {
+            return Err(DesktopError::Invalid(
+                "The .torrent file is larger than 8 MiB.".into(),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

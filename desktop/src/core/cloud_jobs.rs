@@ -1,0 +1,422 @@
+//! The signed-in account's cloud jobs: followed live over the cloud's event stream (a snapshot on
+//! every reconnection), announced when they finish or fail, and synced into the sync folder when
+//! they complete, one job at a time, resuming whatever an earlier run left half done.
+
+use super::{lock, read, Desktop, DesktopJob, JobPlace, SyncView};
+use crate::cloud::{CloudClient, LiveMessage};
+use crate::db::{self, SyncRow};
+use crate::sync::{self, SyncError};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tseeder_protocol::{Job, JobLive, JobStatus};
+
+#[derive(Default)]
+pub(super) struct SyncState {
+    views: Mutex<HashMap<String, SyncView>>,
+    opted_out: Mutex<HashSet<String>>,
+    kick: Notify,
+}
+
+/// Sleeps, or returns true at once when asked to stop.
+async fn stop_or_wait(stopped: &mut watch::Receiver<bool>, wait: Duration) -> bool {
+    let asked = tokio::select! {
+        _ = stopped.wait_for(|stop| *stop) => true,
+        _ = tokio::time::sleep(wait) => false,
+    };
+    asked || *stopped.borrow()
+}
+
+impl Desktop {
+    pub(super) fn remember_cloud_job(&self, job: Job) {
+        lock(&self.inner.cloud_jobs).insert(
+            job.id.clone(),
+            JobLive {
+                job,
+                progress: None,
+            },
+        );
+        self.jobs_changed();
+    }
+
+    fn place_of(&self, job: &Job) -> JobPlace {
+        let mine = read(&self.inner.device_id).clone();
+        match (&job.device_id, mine) {
+            (Some(device), Some(mine)) if *device == mine => JobPlace::ThisDevice,
+            _ => JobPlace::Cloud,
+        }
+    }
+
+    pub(super) fn cloud_views(&self) -> Vec<DesktopJob> {
+        let views = lock(&self.inner.sync.views).clone();
+        let opted_out = lock(&self.inner.sync.opted_out).clone();
+        let sync_on = self.settings().sync_enabled;
+        lock(&self.inner.cloud_jobs)
+            .values()
+            .map(|live| {
+                let place = self.place_of(&live.job);
+                let sync = match place {
+                    JobPlace::Cloud if !sync_on || opted_out.contains(&live.job.id) => {
+                        Some(SyncView {
+                            state: "off".into(),
+                            received_bytes: 0,
+                            total_bytes: 0,
+                            error: None,
+                            folder: None,
+                        })
+                    }
+                    JobPlace::Cloud => views.get(&live.job.id).cloned(),
+                    _ => None,
+                };
+                DesktopJob::from_cloud(live, place, sync)
+            })
+            .collect()
+    }
+
+    /// Turns a cloud job's sync on or off (it is on by default).
+    pub async fn set_job_sync(&self, key: &str, enabled: bool) -> super::DesktopResult<()> {
+        let (_, id) = super::parse_key(key)?;
+        let job = id.to_owned();
+        self.inner
+            .db
+            .call(move |conn| db::opt_out_of_sync(conn, &job, !enabled))
+            .await?;
+        if enabled {
+            lock(&self.inner.sync.opted_out).remove(id);
+            self.inner.sync.kick.notify_one();
+        } else {
+            lock(&self.inner.sync.opted_out).insert(id.to_owned());
+        }
+        self.jobs_changed();
+        Ok(())
+    }
+
+    pub(super) fn spawn_live_follower(
+        &self,
+        client: CloudClient,
+        mut stopped: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let desktop = self.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                let followed = tokio::select! {
+                    _ = stopped.wait_for(|stop| *stop) => return,
+                    followed = client.follow_live(|message| {
+                        desktop.apply_live(message);
+                        true
+                    }) => followed,
+                };
+                match followed {
+                    Ok(()) => backoff = Duration::from_secs(1),
+                    Err(err) => {
+                        tracing::warn!(%err, "the live job stream dropped; reconnecting");
+                        backoff = (backoff * 2).min(Duration::from_secs(30));
+                    }
+                }
+                if stop_or_wait(&mut stopped, backoff).await {
+                    return;
+                }
+            }
+        })
+    }
+
+    fn apply_live(&self, message: LiveMessage) {
+        match message {
+            LiveMessage::Snapshot(list) => {
+                let mut jobs = lock(&self.inner.cloud_jobs);
+                jobs.clear();
+                jobs.extend(list.into_iter().map(|live| (live.job.id.clone(), live)));
+                drop(jobs);
+                self.inner.sync.kick.notify_one();
+            }
+            LiveMessage::Job(live) => {
+                let before = lock(&self.inner.cloud_jobs)
+                    .insert(live.job.id.clone(), live.clone())
+                    .map(|old| old.job.status);
+                if before != Some(live.job.status) {
+                    self.announce(&live.job);
+                }
+            }
+            LiveMessage::Removed(id) => {
+                lock(&self.inner.cloud_jobs).remove(&id);
+            }
+        }
+        self.jobs_changed();
+    }
+
+    fn announce(&self, job: &Job) {
+        let place = self.place_of(job);
+        let key = Some(format!("cloud:{}", job.id));
+        match job.status {
+            JobStatus::Completed if place == JobPlace::ThisDevice => self.notify(
+                format!("Downloaded {}", job.name),
+                "Sent to this computer and finished.".into(),
+                Some(self.settings().download_dir),
+                key,
+            ),
+            JobStatus::Completed => {
+                self.notify(
+                    format!("Finished in the cloud: {}", job.name),
+                    if self.settings().sync_enabled {
+                        "Copying it to this computer.".into()
+                    } else {
+                        "Ready to download.".into()
+                    },
+                    None,
+                    key,
+                );
+                self.inner.sync.kick.notify_one();
+            }
+            JobStatus::Failed => self.notify(
+                format!("Download failed: {}", job.name),
+                job.error
+                    .clone()
+                    .unwrap_or_else(|| "The cloud gave up on it.".into()),
+                None,
+                key,
+            ),
+            _ => {}
+        }
+    }
+
+    pub(super) fn spawn_sync_loop(
+        &self,
+        client: CloudClient,
+        mut stopped: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let desktop = self.clone();
+        tokio::spawn(async move {
+            match desktop.inner.db.call(|conn| db::sync_opt_outs(conn)).await {
+                Ok(out) => *lock(&desktop.inner.sync.opted_out) = out.into_iter().collect(),
+                Err(err) => tracing::error!(%err, "could not read the sync choices"),
+            }
+            let http = reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .read_timeout(Duration::from_secs(60))
+                .build()
+                .unwrap_or_default();
+            loop {
+                if desktop.settings().sync_enabled {
+                    tokio::select! {
+                        _ = stopped.wait_for(|stop| *stop) => return,
+                        _ = desktop.sync_pass(&client, &http) => {}
+                    }
+                }
+                tokio::select! {
+                    _ = stopped.wait_for(|stop| *stop) => return,
+                    _ = desktop.inner.sync.kick.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                }
+            }
+        })
+    }
+
+    /// One pass over the finished cloud jobs that still need copying.
+    async fn sync_pass(&self, client: &CloudClient, http: &reqwest::Client) {
+        let opted_out = lock(&self.inner.sync.opted_out).clone();
+        let candidates: Vec<Job> = lock(&self.inner.cloud_jobs)
+            .values()
+            .map(|live| live.job.clone())
+            .filter(|job| job.status == JobStatus::Completed && !opted_out.contains(&job.id))
+            .filter(|job| self.place_of(job) == JobPlace::Cloud)
+            .filter(|job| {
+                lock(&self.inner.sync.views)
+                    .get(&job.id)
+                    .is_none_or(|view| view.state != "done" && view.state != "failed")
+            })
+            .collect();
+        for job in candidates {
+            if let Err(err) = self.sync_job(client, http, &job).await {
+                tracing::warn!(%err, job = %job.id, "sync stopped");
+            }
+        }
+    }
+
+    async fn sync_job(
+        &self,
+        client: &CloudClient,
+        http: &reqwest::Client,
+        job: &Job,
+    ) -> Result<(), SyncError> {
+        let settings = self.settings();
+        let job_id = job.id.clone();
+        let known = {
+            let id = job_id.clone();
+            self.inner
+                .db
+                .call(move |conn| db::syncs_of_job(conn, &id))
+                .await?
+        };
+        if known.is_empty() {
+            let files = match client.files(&job.id).await {
+                Ok(files) => files,
+                Err(err) => return Err(SyncError::Network(err.to_string())),
+            };
+            let rows: Vec<SyncRow> = files
+                .into_iter()
+                .map(|file| SyncRow {
+                    job_id: job_id.clone(),
+                    file_index: file.index,
+                    remote_path: file.path,
+                    size: file.size,
+                    local_path: None,
+                    received: 0,
+                    status: sync::PENDING.into(),
+                    error: None,
+                })
+                .collect();
+            self.inner
+                .db
+                .call(move |conn| {
+                    for row in &rows {
+                        db::insert_sync(conn, row)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        let id = job_id.clone();
+        let rows = self
+            .inner
+            .db
+            .call(move |conn| db::syncs_of_job(conn, &id))
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let total: u64 = rows.iter().map(|r| r.size).sum();
+        let mut done: u64 = rows
+            .iter()
+            .filter(|r| r.status == sync::DONE)
+            .map(|r| r.size)
+            .sum();
+        let folder = first_folder(&settings.sync_dir, &rows);
+        if done == total && rows.iter().all(|r| r.status == sync::DONE) {
+            // Synced in an earlier run: say so quietly.
+            self.set_sync_view(&job_id, "done", total, total, None, folder);
+            return Ok(());
+        }
+        self.set_sync_view(&job_id, "syncing", done, total, None, folder.clone());
+        let limit = u64::from(settings.sync_limit_kib) * 1024;
+        for row in rows.iter().filter(|r| r.status != sync::DONE) {
+            let fetched = async {
+                let link = client
+                    .file_link(&row.job_id, row.file_index)
+                    .await
+                    .map_err(|err| match err.status() {
+                        0 | 429 | 500.. => SyncError::Network(err.to_string()),
+                        status => SyncError::Status(status),
+                    })?;
+                let base = done;
+                let mut last_shown = std::time::Instant::now();
+                sync::fetch_file(
+                    &self.inner.db,
+                    http,
+                    row,
+                    &link.url,
+                    &settings.sync_dir,
+                    limit,
+                    |received| {
+                        if last_shown.elapsed() >= Duration::from_millis(250) {
+                            last_shown = std::time::Instant::now();
+                            self.set_sync_view(
+                                &job_id,
+                                "syncing",
+                                base + received,
+                                total,
+                                None,
+                                folder.clone(),
+                            );
+                        }
+                    },
+                )
+                .await
+            }
+            .await;
+            match fetched {
+                Ok(_) => done += row.size,
+                Err(err) => {
+                    let transient = err.is_transient();
+                    let state = if transient { "waiting" } else { "failed" };
+                    self.set_sync_view(
+                        &job_id,
+                        state,
+                        done,
+                        total,
+                        Some(err.to_string()),
+                        folder.clone(),
+                    );
+                    if !transient {
+                        let mut failed = row.clone();
+                        failed.status = sync::FAILED.into();
+                        failed.error = Some(err.to_string());
+                        self.inner
+                            .db
+                            .call(move |conn| db::update_sync(conn, &failed))
+                            .await?;
+                        self.notify(
+                            format!("Sync failed: {}", job.name),
+                            err.to_string(),
+                            None,
+                            Some(format!("cloud:{job_id}")),
+                        );
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        self.set_sync_view(&job_id, "done", total, total, None, folder.clone());
+        self.notify(
+            format!("Synced {}", job.name),
+            format!("Copied to {}", settings.sync_dir.display()),
+            Some(folder.map_or(settings.sync_dir.clone(), PathBuf::from)),
+            Some(format!("cloud:{job_id}")),
+        );
+        if settings.delete_cloud_after_sync {
+            for row in &rows {
+                if let Err(err) = client.delete_file(&row.job_id, row.file_index).await {
+                    tracing::warn!(%err, "could not delete the cloud copy after the sync");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_sync_view(
+        &self,
+        job_id: &str,
+        state: &str,
+        received: u64,
+        total: u64,
+        error: Option<String>,
+        folder: Option<String>,
+    ) {
+        lock(&self.inner.sync.views).insert(
+            job_id.to_owned(),
+            SyncView {
+                state: state.into(),
+                received_bytes: received,
+                total_bytes: total,
+                error,
+                folder,
+            },
+        );
+        self.jobs_changed();
+    }
+}
+
+/// The folder that holds a synced job: its top folder for a multi-file torrent.
+fn first_folder(sync_dir: &std::path::Path, rows: &[SyncRow]) -> Option<String> {
+    let first = rows.first()?;
+    let top = first.remote_path.split('/').next()?;
+    let path = if first.remote_path.contains('/') {
+        sync_dir.join(top)
+    } else {
+        sync_dir.to_path_buf()
+    };
+    Some(path.to_string_lossy().into_owned())
+}

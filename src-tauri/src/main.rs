@@ -1,0 +1,2 @@
+//! The tseeder desktop app.
+fn main() {}
