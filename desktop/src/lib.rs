@@ -14,6 +14,6 @@ pub mod autostart;
 mod core;
 
 pub use crate::core::{
-    AddChoice, AppState, Desktop, DesktopError, DesktopEvent, DesktopJob, DesktopOptions,
-    DesktopResult, JobPlace, PendingAdd, PendingFile, SyncView,
+    engine_defaults, AddChoice, AppState, Desktop, DesktopError, DesktopEvent, DesktopJob,
+    DesktopOptions, DesktopResult, JobPlace, PendingAdd, PendingFile, SyncView,
 };

@@ -1,2 +1,184 @@
-//! The tseeder desktop app.
-fn main() {}
+//! The tseeder desktop app: a thin Tauri shell over the headless core in `desktop/`. It turns
+//! launch arguments, second launches and deep-link events into links for the core, forwards
+//! the screens' commands, shows the core's notifications, and keeps a tray icon so downloads go
+//! on with the window closed. It opens no local HTTP server.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod notify;
+mod tray;
+
+use std::path::PathBuf;
+use tauri::{Emitter, Manager};
+use tauri_plugin_deep_link::DeepLinkExt;
+use tseeder_desktop::{autostart, Desktop, DesktopEvent, DesktopOptions};
+
+/// Shows the main window and brings it to the front.
+pub(crate) fn show_main(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+/// Hands every argument that is a link or a .torrent file to the core; the rest (flags) are
+/// ignored. A refused link is shown to the user, never acted on.
+fn receive_arguments(app: &tauri::AppHandle, args: Vec<String>) {
+    let links: Vec<String> = args
+        .into_iter()
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    if links.is_empty() {
+        return;
+    }
+    let desktop = app.state::<Desktop>().inner().clone();
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        for link in links {
+            if let Err(err) = desktop.receive_link(&link).await {
+                tracing::warn!(%err, "refused an incoming link");
+                let _ = handle.emit("link-refused", err.to_string());
+            }
+        }
+        show_main(&handle);
+    });
+}
+
+fn options() -> DesktopOptions {
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+    let data_dir = std::env::var_os("TSEEDER_DESKTOP_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("tseeder")))
+        .unwrap_or_else(|| home.join(".local/share/tseeder"));
+    let downloads_dir = std::env::var_os("XDG_DOWNLOAD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join("Downloads"));
+    let mut engine = tseeder_desktop::engine_defaults();
+    if let Ok(ip) = std::env::var("TSEEDER_DESKTOP_LISTEN_IP") {
+        if let Ok(ip) = ip.parse() {
+            engine.listen_ip = ip;
+            // A loopback-only engine (tests) finds peers through hints, not the DHT.
+            engine.dht = false;
+        }
+    }
+    DesktopOptions {
+        data_dir,
+        downloads_dir,
+        keyring_service: "tseeder".into(),
+        engine,
+        device_name: hostname(),
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "this computer".into())
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TSEEDER_LOG")
+                .unwrap_or_else(|_| "info,librqbit=warn".into()),
+        )
+        .init();
+    let start_hidden = std::env::args().any(|a| a == autostart::HIDDEN_FLAG);
+    tauri::Builder::default()
+        // First: a second launch hands its arguments here and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            receive_arguments(app, args.into_iter().skip(1).collect());
+            show_main(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::list_jobs,
+            commands::job_action,
+            commands::delete_job,
+            commands::pause_all,
+            commands::resume_all,
+            commands::receive_link,
+            commands::pending_adds,
+            commands::confirm_add,
+            commands::dismiss_add,
+            commands::sign_in,
+            commands::sign_in_with_key,
+            commands::sign_out,
+            commands::save_settings,
+            commands::set_job_sync,
+            commands::open_job_folder,
+            commands::cloud_request,
+        ])
+        .setup(move |app| {
+            let desktop = tauri::async_runtime::block_on(Desktop::open(options()))?;
+            app.manage(desktop.clone());
+            forward_events(app.handle().clone(), &desktop);
+            tray::create(app.handle())?;
+            #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+            if let Err(err) = app.deep_link().register_all() {
+                // Without xdg-mime the installed .desktop entry still registers the schemes.
+                tracing::warn!(%err, "could not register as the handler for magnet: links");
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                let urls = event.urls().iter().map(ToString::to_string).collect();
+                receive_arguments(&handle, urls);
+            });
+            receive_arguments(app.handle(), std::env::args().skip(1).collect());
+            if start_hidden {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps downloads running; Quit is in the tray menu.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .build(tauri::generate_context!())
+        .expect("the tseeder window could not start")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                let desktop = app.state::<Desktop>().inner().clone();
+                tauri::async_runtime::block_on(desktop.shutdown());
+            }
+        });
+}
+
+/// The core's events: notifications are shown here; everything is also sent to the window.
+fn forward_events(app: tauri::AppHandle, desktop: &Desktop) {
+    let mut events = desktop.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    match &event {
+                        DesktopEvent::Notify {
+                            title,
+                            body,
+                            folder,
+                            job_key,
+                        } => notify::show(&app, title, body, folder.clone(), job_key.clone()),
+                        DesktopEvent::Pending { .. } => show_main(&app),
+                        _ => {}
+                    }
+                    let _ = app.emit("desktop", &event);
+                }
+                // Missed some: the list is re-read by the screens on the next event anyway.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let _ = app.emit("desktop", &DesktopEvent::State);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}

@@ -353,10 +353,29 @@ impl Desktop {
         }
     }
 
+    /// One request of the screens' typed API client, with this account's key.
+    pub async fn cloud_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> DesktopResult<crate::cloud::RawAnswer> {
+        Ok(self.signed_in_cloud()?.raw(method, path, body).await?)
+    }
+
     /// Stops background work and the engine (the app is quitting).
     pub async fn shutdown(&self) {
         self.stop_account_work().await;
         self.inner.engine.stop().await;
+    }
+}
+
+/// The engine settings a desktop starts with: all interfaces, DHT on, a free port, two minutes
+/// to find a magnet's metadata.
+pub fn engine_defaults() -> EngineConfig {
+    EngineConfig {
+        metadata_timeout_seconds: 120,
+        ..EngineConfig::default()
     }
 }
 

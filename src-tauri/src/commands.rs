@@ -1,0 +1,179 @@
+//! The commands the screens call: each checks its input's shape and hands it to the core.
+//! Errors reach the screen as `{ code, message }` with the message meant for people.
+
+use serde::Serialize;
+use tauri::State;
+use tseeder_desktop::settings::DesktopSettings;
+use tseeder_desktop::{AddChoice, AppState, Desktop, DesktopError, DesktopJob, PendingAdd};
+
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    code: &'static str,
+    message: String,
+}
+
+impl From<DesktopError> for CommandError {
+    fn from(err: DesktopError) -> Self {
+        let code = match &err {
+            DesktopError::Invalid(_) | DesktopError::Link(_) => "invalid",
+            DesktopError::NotFound(_) => "not_found",
+            DesktopError::SignedOut => "signed_out",
+            DesktopError::Cloud(cloud) if cloud.is_unauthorized() => "unauthorized",
+            DesktopError::Cloud(_) => "cloud",
+            DesktopError::Engine(_) => "engine",
+            DesktopError::Secret(_) => "keyring",
+            DesktopError::Db(_) | DesktopError::Io(_) => "internal",
+        };
+        if code == "internal" {
+            tracing::error!(%err, "command failed");
+        }
+        CommandError {
+            code,
+            message: err.to_string(),
+        }
+    }
+}
+
+type Answer<T> = Result<T, CommandError>;
+
+const MAX_TEXT: usize = 16_384;
+
+fn bounded(text: &str, what: &str) -> Result<(), CommandError> {
+    if text.len() > MAX_TEXT {
+        return Err(CommandError {
+            code: "invalid",
+            message: format!("the {what} is too long"),
+        });
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub fn app_state(desktop: State<'_, Desktop>) -> AppState {
+    desktop.app_state()
+}
+
+#[tauri::command]
+pub fn list_jobs(desktop: State<'_, Desktop>) -> Vec<DesktopJob> {
+    desktop.jobs()
+}
+
+#[tauri::command]
+pub async fn job_action(desktop: State<'_, Desktop>, key: String, action: String) -> Answer<()> {
+    Ok(desktop.job_action(&key, &action).await?)
+}
+
+#[tauri::command]
+pub async fn delete_job(
+    desktop: State<'_, Desktop>,
+    key: String,
+    delete_files: bool,
+) -> Answer<()> {
+    Ok(desktop.delete_job(&key, delete_files).await?)
+}
+
+#[tauri::command]
+pub async fn pause_all(desktop: State<'_, Desktop>) -> Answer<()> {
+    Ok(desktop.pause_all().await?)
+}
+
+#[tauri::command]
+pub async fn resume_all(desktop: State<'_, Desktop>) -> Answer<()> {
+    Ok(desktop.resume_all().await?)
+}
+
+#[tauri::command]
+pub async fn receive_link(desktop: State<'_, Desktop>, link: String) -> Answer<PendingAdd> {
+    bounded(&link, "link")?;
+    Ok(desktop.receive_link(&link).await?)
+}
+
+#[tauri::command]
+pub fn pending_adds(desktop: State<'_, Desktop>) -> Vec<PendingAdd> {
+    desktop.pending_adds()
+}
+
+#[tauri::command]
+pub async fn confirm_add(
+    desktop: State<'_, Desktop>,
+    id: String,
+    choice: AddChoice,
+) -> Answer<String> {
+    Ok(desktop.confirm_add(&id, choice).await?)
+}
+
+#[tauri::command]
+pub fn dismiss_add(desktop: State<'_, Desktop>, id: String) {
+    desktop.dismiss_add(&id);
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    desktop: State<'_, Desktop>,
+    cloud_url: String,
+    email: String,
+    password: String,
+) -> Answer<AppState> {
+    for (text, what) in [
+        (&cloud_url, "cloud URL"),
+        (&email, "email"),
+        (&password, "password"),
+    ] {
+        bounded(text, what)?;
+    }
+    Ok(desktop.sign_in(&cloud_url, &email, &password).await?)
+}
+
+#[tauri::command]
+pub async fn sign_in_with_key(
+    desktop: State<'_, Desktop>,
+    cloud_url: String,
+    key: String,
+) -> Answer<AppState> {
+    bounded(&cloud_url, "cloud URL")?;
+    Ok(desktop.sign_in_with_key(&cloud_url, &key).await?)
+}
+
+#[tauri::command]
+pub async fn sign_out(desktop: State<'_, Desktop>) -> Answer<AppState> {
+    Ok(desktop.sign_out().await?)
+}
+
+#[tauri::command]
+pub async fn save_settings(
+    desktop: State<'_, Desktop>,
+    settings: DesktopSettings,
+) -> Answer<DesktopSettings> {
+    Ok(desktop.save_settings(settings).await?)
+}
+
+#[tauri::command]
+pub async fn set_job_sync(desktop: State<'_, Desktop>, key: String, enabled: bool) -> Answer<()> {
+    Ok(desktop.set_job_sync(&key, enabled).await?)
+}
+
+#[tauri::command]
+pub async fn open_job_folder(desktop: State<'_, Desktop>, key: String) -> Answer<()> {
+    let folder = desktop.job_folder(&key).await?;
+    crate::notify::open_folder(&folder);
+    Ok(())
+}
+
+/// One request of the screens' typed API client, sent to the signed-in cloud with the key from
+/// the keyring (the key never reaches the web view).
+#[tauri::command]
+pub async fn cloud_request(
+    desktop: State<'_, Desktop>,
+    method: String,
+    path: String,
+    body: Option<String>,
+) -> Answer<tseeder_desktop::cloud::RawAnswer> {
+    bounded(&path, "path")?;
+    if body.as_ref().is_some_and(|b| b.len() > 1024 * 1024) {
+        return Err(CommandError {
+            code: "invalid",
+            message: "the request is too large".into(),
+        });
+    }
+    Ok(desktop.cloud_request(&method, &path, body).await?)
+}

@@ -1,0 +1,125 @@
+// The desktop app's screens: the job list with a paste box, the Add dialog whenever a link
+// arrives, and settings. Live state comes from the app's events; nothing is polled.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type FormEvent } from "react";
+import { Loading, ErrorNote, Notice, errorMessage } from "../components/State";
+import { AddDialog } from "./AddDialog";
+import type { DesktopApi, DesktopJob, PendingAdd } from "./api";
+import { JobList } from "./JobList";
+import { Settings } from "./Settings";
+
+export function DesktopApp({ api }: { api: DesktopApi }) {
+  const queries = useQueryClient();
+  const state = useQuery({ queryKey: ["app-state"], queryFn: () => api.appState() });
+  const [tab, setTab] = useState<"jobs" | "settings">("jobs");
+  const [jobs, setJobs] = useState<DesktopJob[]>([]);
+  const [pending, setPending] = useState<Map<string, PendingAdd>>(new Map());
+  const [link, setLink] = useState("");
+  const [note, setNote] = useState<string | null>(null);
+
+  useEffect(() => {
+    void api.jobs().then(setJobs);
+    void api.pendingAdds().then((adds) => setPending(new Map(adds.map((a) => [a.id, a]))));
+    const stopEvents = api.onEvent((event) => {
+      switch (event.type) {
+        case "jobs":
+          setJobs(event.jobs);
+          break;
+        case "pending":
+          setTab("jobs");
+          setPending((old) => new Map(old).set(event.add.id, event.add));
+          break;
+        case "pendingGone":
+          setPending((old) => {
+            const next = new Map(old);
+            next.delete(event.id);
+            return next;
+          });
+          break;
+        case "state":
+          void queries.invalidateQueries({ queryKey: ["app-state"] });
+          break;
+        default:
+          break;
+      }
+    });
+    const stopRefused = api.onRefusedLink((message) => setNote(message));
+    return () => {
+      stopEvents();
+      stopRefused();
+    };
+  }, [api, queries]);
+
+  if (state.isPending) return <Loading what="tseeder" />;
+  if (state.isError) return <ErrorNote error={state.error} retry={() => void state.refetch()} />;
+  const app = state.data;
+  const refresh = () => void queries.invalidateQueries({ queryKey: ["app-state"] });
+  const current = [...pending.values()][0];
+
+  const paste = async (event: FormEvent) => {
+    event.preventDefault();
+    setNote(null);
+    try {
+      await api.receiveLink(link);
+      setLink("");
+    } catch (err) {
+      setNote(errorMessage(err));
+    }
+  };
+
+  return (
+    <>
+      <header className="topbar">
+        <span className="brand">
+          <img src="/favicon.svg" alt="" width={24} height={24} /> tseeder
+        </span>
+        <nav aria-label="Main">
+          <ul className="tabs">
+            <li>
+              <button type="button" className={tab === "jobs" ? "on" : ""} aria-current={tab === "jobs"} onClick={() => setTab("jobs")}>
+                Downloads
+              </button>
+            </li>
+            <li>
+              <button type="button" className={tab === "settings" ? "on" : ""} aria-current={tab === "settings"} onClick={() => setTab("settings")} id="tab-settings">
+                Settings
+              </button>
+            </li>
+          </ul>
+        </nav>
+        <div className="account">
+          <span className="who" id="account-status">{app.signedIn ? app.user?.email : "Not signed in"}</span>
+          <button type="button" className="small" onClick={() => void api.pauseAll()}>
+            Pause all
+          </button>
+          <button type="button" className="small" onClick={() => void api.resumeAll()}>
+            Resume all
+          </button>
+        </div>
+      </header>
+      <main>
+        {tab === "jobs" ? (
+          <>
+            <form className="add-row" onSubmit={(e) => void paste(e)} aria-label="Add a torrent">
+              <input
+                aria-label="Magnet link or .torrent URL"
+                placeholder="Paste a magnet link or a .torrent URL"
+                value={link}
+                onChange={(e) => setLink(e.target.value)}
+                id="add-link"
+              />
+              <button type="submit" className="primary" disabled={!link.trim()}>
+                Add
+              </button>
+            </form>
+            {note && <Notice kind="error">{note}</Notice>}
+            <JobList api={api} jobs={jobs} />
+          </>
+        ) : (
+          <Settings api={api} state={app} onChange={refresh} />
+        )}
+      </main>
+      {current && <AddDialog key={current.id} api={api} add={current} state={app} />}
+    </>
+  );
+}
