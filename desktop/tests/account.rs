@@ -1,0 +1,141 @@
+//! The desktop core against a real tseeder cloud on 127.0.0.1 and the session's real keyring
+//! (Secret Service, started and unlocked by scripts/with-session-bus): signing in keeps the key
+//! only in the keyring, this computer registers as the user's device and claims the jobs sent to
+//! it, and signing out removes and revokes everything.
+
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tseeder_cloud::{server, Settings};
+use tseeder_desktop::cloud::CloudClient;
+use tseeder_desktop::secrets::{SecretKind, Secrets};
+use tseeder_desktop::{Desktop, DesktopOptions, JobPlace};
+use tseeder_protocol::{CreateJob, Role};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn cloud(dir: &std::path::Path) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let mut settings = Settings {
+        data_dir: dir.join("cloud"),
+        ..Settings::default()
+    };
+    settings.listen = addr;
+    settings.public_url = format!("http://{addr}");
+    settings.embedded_agent.enabled = false;
+    let services = server::start_services(settings).await.expect("services");
+    services
+        .create_user_directly("ann@example.org", PASSWORD.into(), Role::User)
+        .await
+        .expect("user");
+    tokio::spawn(async move {
+        server::serve(services, listener, std::future::pending()).await.expect("serve");
+    });
+    format!("http://{addr}")
+}
+
+fn options(dir: &std::path::Path, service: &str) -> DesktopOptions {
+    let mut engine = tseeder_desktop::engine_defaults();
+    engine.listen_ip = [127, 0, 0, 1].into();
+    engine.dht = false;
+    engine.metadata_timeout_seconds = 20;
+    DesktopOptions {
+        data_dir: dir.join("app"),
+        downloads_dir: dir.join("Downloads"),
+        keyring_service: service.into(),
+        engine,
+        device_name: "test-laptop".into(),
+    }
+}
+
+async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..150 {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Every byte of every file under `dir` (the app's own folder).
+fn files_contain(dir: &std::path::Path, needle: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            files_contain(&path, needle)
+        } else {
+            std::fs::read(&path)
+                .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        }
+    })
+}
+
+#[tokio::test]
+async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out_revokes_it() {
+    let _ = tracing_subscriber::fmt().with_env_filter("info,librqbit=warn").with_test_writer().try_init();
+    let dir = tempfile::tempdir().expect("dir");
+    let base = cloud(dir.path()).await;
+    let service = format!("tseeder-test-{}", uuid::Uuid::new_v4().simple());
+    let desktop = Desktop::open(options(dir.path(), &service)).await.expect("open");
+
+    let wrong = desktop.sign_in(&base, "ann@example.org", "not the password").await;
+    assert!(wrong.is_err(), "a wrong password is refused");
+    assert!(!desktop.signed_in());
+
+    let state = desktop.sign_in(&base, "ann@example.org", PASSWORD).await.expect("sign in");
+    assert!(state.signed_in);
+    assert_eq!(state.user.expect("user").email, "ann@example.org");
+    let secrets = Secrets::new(service.clone());
+    let key = secrets
+        .load_async(SecretKind::ApiKey, &base)
+        .await
+        .expect("keyring")
+        .expect("the key is in the keyring");
+    assert!(!files_contain(&dir.path().join("app"), key.expose()), "never in a file of ours");
+
+    // The personal agent registers this computer as one of the user's devices.
+    let device_id = eventually("the device registration", async || desktop.app_state().device_id).await;
+    assert!(secrets.load_async(SecretKind::AgentToken, &base).await.expect("keyring").is_some());
+    let account = CloudClient::new(&base, Some(key.clone())).expect("client");
+    let sent = account
+        .create_job(&CreateJob {
+            magnet: Some(format!("magnet:?xt=urn:btih:{}&dn=home", "ab".repeat(20))),
+            torrent_url: None,
+            selected_files: None,
+            region: None,
+            device_id: Some(device_id.clone()),
+        })
+        .await
+        .expect("job for this computer");
+    let id = sent.job.id.clone();
+    let claimed = eventually("this computer to claim the job", async || {
+        let jobs = account.jobs().await.ok()?;
+        // Claimed at least once (with no peer on this loopback the try then fails and waits).
+        jobs.into_iter().find(|j| j.id == id && j.attempts >= 1)
+    })
+    .await;
+    assert_eq!(claimed.device_id.as_deref(), Some(device_id.as_str()));
+    let listed = eventually("the job in the app's list", async || {
+        desktop.jobs().into_iter().find(|j| j.key == format!("cloud:{id}"))
+    })
+    .await;
+    assert_eq!(listed.place, JobPlace::ThisDevice);
+
+    // A restart finds the key in the keyring and is signed in again.
+    desktop.shutdown().await;
+    drop(desktop);
+    let desktop = Desktop::open(options(dir.path(), &service)).await.expect("reopen");
+    assert!(desktop.signed_in(), "signed in from the keyring after a restart");
+
+    let state = desktop.sign_out().await.expect("sign out");
+    assert!(!state.signed_in);
+    for kind in [SecretKind::ApiKey, SecretKind::AgentToken] {
+        assert!(secrets.load_async(kind, &base).await.expect("keyring").is_none(), "{kind:?} removed");
+    }
+    let revoked = account.me().await.expect_err("the key is revoked");
+    assert!(revoked.is_unauthorized(), "{revoked}");
+    desktop.shutdown().await;
+}
