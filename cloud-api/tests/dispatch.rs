@@ -398,6 +398,63 @@ async fn device_jobs_go_only_to_their_owners_device() {
 }
 
 #[tokio::test]
+async fn a_device_keeps_its_files_and_completes_without_storing_anything() {
+    let server = TestServer::start().await;
+    let alice = server.user(Role::User).await;
+    let device = alice
+        .post("/api/v1/devices", json!({ "name": "alice desktop" }))
+        .await;
+    let device_id = device.body["agent"]["id"].as_str().expect("id").to_owned();
+    let laptop = SimAgent::with_token(&server, device.body["token"].as_str().expect("token"));
+    laptop.register("alice desktop", "device", 1).await;
+    let id = submit(
+        &alice,
+        json!({ "magnet": random_magnet("kept"), "deviceId": device_id }),
+    )
+    .await;
+    let (_, lease) = laptop.claim().await.expect("claimed by the device");
+    let (status, _) = laptop
+        .call(
+            &format!("/jobs/{id}/progress"),
+            json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": 0,
+                    "totalBytes": 5, "uploadedBytes": 0, "downloadSpeed": 0, "uploadSpeed": 0,
+                    "peers": 1, "name": "kept", "files": [
+                        { "index": 0, "path": "kept.bin", "size": 5, "selected": true }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let complete = |key: &str, size: u64| {
+        json!({ "leaseId": lease, "files": [
+            { "index": 0, "path": "kept.bin", "size": size, "objectKey": key }] })
+    };
+    let (status, reply) = laptop
+        .call(
+            &format!("/jobs/{id}/complete"),
+            complete("users/x/jobs/y/0", 5),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a device names no object key"
+    );
+    assert_eq!(reply["error"]["code"], "invalid_manifest");
+    let (status, _) = laptop
+        .call(&format!("/jobs/{id}/complete"), complete("", 4))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "sizes are still checked");
+    let (status, _) = laptop
+        .call(&format!("/jobs/{id}/complete"), complete("", 5))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(job(&alice, &id).await["status"], "completed");
+    let usage = alice.get("/api/v1/usage").await;
+    assert_eq!(usage.body["storageBytes"], 0, "nothing stored in the cloud");
+    let files = alice.get(&format!("/api/v1/jobs/{id}/files")).await;
+    assert_eq!(files.body.as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
 async fn a_revoked_agent_is_shut_out_and_its_jobs_go_back() {
     let server = TestServer::start().await;
     let admin = server.user(Role::Admin).await;

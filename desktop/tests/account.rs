@@ -29,7 +29,9 @@ async fn cloud(dir: &std::path::Path) -> String {
         .await
         .expect("user");
     tokio::spawn(async move {
-        server::serve(services, listener, std::future::pending()).await.expect("serve");
+        server::serve(services, listener, std::future::pending())
+            .await
+            .expect("serve");
     });
     format!("http://{addr}")
 }
@@ -60,7 +62,9 @@ async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) ->
 
 /// Every byte of every file under `dir` (the app's own folder).
 fn files_contain(dir: &std::path::Path, needle: &str) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
     entries.flatten().any(|entry| {
         let path = entry.path();
         if path.is_dir() {
@@ -75,17 +79,27 @@ fn files_contain(dir: &std::path::Path, needle: &str) -> bool {
 
 #[tokio::test]
 async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out_revokes_it() {
-    let _ = tracing_subscriber::fmt().with_env_filter("info,librqbit=warn").with_test_writer().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("info,librqbit=warn")
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().expect("dir");
     let base = cloud(dir.path()).await;
     let service = format!("tseeder-test-{}", uuid::Uuid::new_v4().simple());
-    let desktop = Desktop::open(options(dir.path(), &service)).await.expect("open");
+    let desktop = Desktop::open(options(dir.path(), &service))
+        .await
+        .expect("open");
 
-    let wrong = desktop.sign_in(&base, "ann@example.org", "not the password").await;
+    let wrong = desktop
+        .sign_in(&base, "ann@example.org", "not the password")
+        .await;
     assert!(wrong.is_err(), "a wrong password is refused");
     assert!(!desktop.signed_in());
 
-    let state = desktop.sign_in(&base, "ann@example.org", PASSWORD).await.expect("sign in");
+    let state = desktop
+        .sign_in(&base, "ann@example.org", PASSWORD)
+        .await
+        .expect("sign in");
     assert!(state.signed_in);
     assert_eq!(state.user.expect("user").email, "ann@example.org");
     let secrets = Secrets::new(service.clone());
@@ -94,11 +108,21 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
         .await
         .expect("keyring")
         .expect("the key is in the keyring");
-    assert!(!files_contain(&dir.path().join("app"), key.expose()), "never in a file of ours");
+    assert!(
+        !files_contain(&dir.path().join("app"), key.expose()),
+        "never in a file of ours"
+    );
 
     // The personal agent registers this computer as one of the user's devices.
-    let device_id = eventually("the device registration", async || desktop.app_state().device_id).await;
-    assert!(secrets.load_async(SecretKind::AgentToken, &base).await.expect("keyring").is_some());
+    let device_id = eventually("the device registration", async || {
+        desktop.app_state().device_id
+    })
+    .await;
+    assert!(secrets
+        .load_async(SecretKind::AgentToken, &base)
+        .await
+        .expect("keyring")
+        .is_some());
     let account = CloudClient::new(&base, Some(key.clone())).expect("client");
     let sent = account
         .create_job(&CreateJob {
@@ -119,7 +143,10 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
     .await;
     assert_eq!(claimed.device_id.as_deref(), Some(device_id.as_str()));
     let listed = eventually("the job in the app's list", async || {
-        desktop.jobs().into_iter().find(|j| j.key == format!("cloud:{id}"))
+        desktop
+            .jobs()
+            .into_iter()
+            .find(|j| j.key == format!("cloud:{id}"))
     })
     .await;
     assert_eq!(listed.place, JobPlace::ThisDevice);
@@ -127,13 +154,25 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
     // A restart finds the key in the keyring and is signed in again.
     desktop.shutdown().await;
     drop(desktop);
-    let desktop = Desktop::open(options(dir.path(), &service)).await.expect("reopen");
-    assert!(desktop.signed_in(), "signed in from the keyring after a restart");
+    let desktop = Desktop::open(options(dir.path(), &service))
+        .await
+        .expect("reopen");
+    assert!(
+        desktop.signed_in(),
+        "signed in from the keyring after a restart"
+    );
 
     let state = desktop.sign_out().await.expect("sign out");
     assert!(!state.signed_in);
     for kind in [SecretKind::ApiKey, SecretKind::AgentToken] {
-        assert!(secrets.load_async(kind, &base).await.expect("keyring").is_none(), "{kind:?} removed");
+        assert!(
+            secrets
+                .load_async(kind, &base)
+                .await
+                .expect("keyring")
+                .is_none(),
+            "{kind:?} removed"
+        );
     }
     let revoked = account.me().await.expect_err("the key is revoked");
     assert!(revoked.is_unauthorized(), "{revoked}");
