@@ -344,7 +344,9 @@ impl CloudClient {
             for (event, data) in parser.push(&chunk) {
                 let message = match event.as_str() {
                     "snapshot" => serde_json::from_str(&data).map(LiveMessage::Snapshot),
-                    "job" => serde_json::from_str(&data).map(LiveMessage::Job),
+                    "job" => {
+                        serde_json::from_str(&data).map(|live| LiveMessage::Job(Box::new(live)))
+                    }
                     "removed" => serde_json::from_str::<serde_json::Value>(&data).map(|v| {
                         LiveMessage::Removed(v["id"].as_str().unwrap_or_default().to_owned())
                     }),
@@ -364,7 +366,7 @@ impl CloudClient {
 #[derive(Debug, Clone)]
 pub enum LiveMessage {
     Snapshot(Vec<JobLive>),
-    Job(JobLive),
+    Job(Box<JobLive>),
     Removed(String),
 }
 

@@ -134,6 +134,7 @@ impl Desktop {
                 self.inner.sync.kick.notify_one();
             }
             LiveMessage::Job(live) => {
+                let live = *live;
                 let before = lock(&self.inner.cloud_jobs)
                     .insert(live.job.id.clone(), live.clone())
                     .map(|old| old.job.status);
