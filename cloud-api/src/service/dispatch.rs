@@ -328,8 +328,8 @@ impl Services {
         let kept_on_device = agent.agent.kind == AgentKind::Device;
         let mut checked = Vec::with_capacity(report.files.len());
         for file in &report.files {
+            let known = files.iter().find(|f| f.index == file.index && f.selected);
             if kept_on_device {
-                let known = files.iter().find(|f| f.index == file.index && f.selected);
                 match known {
                     Some(known) if file.object_key.is_empty() && file.size == known.size.max(0) as u64 => {
                         checked.push((String::new(), file.index, known.path.clone(), file.size));
@@ -354,7 +354,6 @@ impl Services {
                     format!("file {} must be stored at {expected}", file.index),
                 ));
             }
-            let known = files.iter().find(|f| f.index == file.index && f.selected);
             let Some(known) = known else {
                 return Err(ApiError::bad_request(
                     "invalid_manifest",

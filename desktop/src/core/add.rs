@@ -101,35 +101,25 @@ impl Desktop {
     }
 
     async fn prepare(&self, id: &str, decision: Decision) {
-        if let Decision::Submit {
-            destination: Destination::Cloud,
-        } = decision
-        {
-            // The cloud fetches the metadata itself; nothing to wait for here.
-            let choice = AddChoice {
-                destination: Destination::Cloud,
+        let settled = match decision {
+            Decision::Submit { destination } => Some(destination),
+            Decision::Ask { .. } => None,
+        };
+        // The cloud fetches the metadata itself; only this computer needs it first.
+        if settled != Some(Destination::Cloud) {
+            if let Err(err) = self.resolve_pending(id).await {
+                return self.fail_pending(id, err.to_string());
+            }
+        }
+        if let Some(destination) = settled {
+            let everything = AddChoice {
+                destination,
                 selected_files: None,
                 remember: false,
             };
-            if let Err(err) = self.confirm_add(id, choice).await {
+            if let Err(err) = self.confirm_add(id, everything).await {
                 self.fail_pending(id, err.to_string());
             }
-            return;
-        }
-        match self.resolve_pending(id).await {
-            Ok(()) => {
-                if let Decision::Submit { destination } = decision {
-                    let choice = AddChoice {
-                        destination,
-                        selected_files: None,
-                        remember: false,
-                    };
-                    if let Err(err) = self.confirm_add(id, choice).await {
-                        self.fail_pending(id, err.to_string());
-                    }
-                }
-            }
-            Err(err) => self.fail_pending(id, err.to_string()),
         }
     }
 
@@ -213,7 +203,7 @@ impl Desktop {
                             .create_job(&CreateJob {
                                 magnet: Some(magnet),
                                 selected_files: selected,
-                                ..empty_job()
+                                ..CreateJob::default()
                             })
                             .await?
                     }
@@ -222,7 +212,7 @@ impl Desktop {
                             .create_job(&CreateJob {
                                 torrent_url: Some(url),
                                 selected_files: selected,
-                                ..empty_job()
+                                ..CreateJob::default()
                             })
                             .await?
                     }
@@ -258,16 +248,6 @@ impl Desktop {
         }
         self.dismiss_add(id);
         Ok(key)
-    }
-}
-
-fn empty_job() -> CreateJob {
-    CreateJob {
-        magnet: None,
-        torrent_url: None,
-        selected_files: None,
-        region: None,
-        device_id: None,
     }
 }
 
