@@ -229,7 +229,7 @@ impl CloudClient {
 
     pub async fn file_link(&self, id: &str, index: u32) -> Result<FileLink, CloudError> {
         let path = format!("/api/v1/jobs/{}/files/{index}/link", segment(id));
-        self.call(Method::GET, &path, None::<&()>).await
+        self.call(Method::POST, &path, None::<&()>).await
     }
 
     pub async fn delete_file(&self, id: &str, index: u32) -> Result<(), CloudError> {

@@ -19,7 +19,7 @@ pub(super) struct PendingSource {
     resolved: Option<Resolved>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Origin {
     Magnet(String),
     TorrentUrl(String),
@@ -73,6 +73,20 @@ impl Desktop {
                 (Origin::Torrent(bytes), label)
             }
         };
+        // The same link often arrives twice (a second launch is seen both as a deep link and as
+        // arguments; people double-click): one dialog per torrent.
+        let mut sources = lock(&self.inner.pending_sources);
+        let waiting = sources
+            .iter()
+            .find(|(_, source)| source.origin == origin)
+            .and_then(|(id, _)| lock(&self.inner.pending).get(id).cloned());
+        if let Some(waiting) = waiting {
+            drop(sources);
+            self.emit(DesktopEvent::Pending {
+                add: waiting.clone(),
+            });
+            return Ok(waiting);
+        }
         let pending = PendingAdd {
             id: uuid::Uuid::now_v7().to_string(),
             label,
@@ -84,13 +98,14 @@ impl Desktop {
             error: None,
         };
         lock(&self.inner.pending).insert(pending.id.clone(), pending.clone());
-        lock(&self.inner.pending_sources).insert(
+        sources.insert(
             pending.id.clone(),
             PendingSource {
                 origin,
                 resolved: None,
             },
         );
+        drop(sources);
         self.emit(DesktopEvent::Pending {
             add: pending.clone(),
         });

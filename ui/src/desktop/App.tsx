@@ -88,7 +88,9 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
           </ul>
         </nav>
         <div className="account">
-          <span className="who" id="account-status">{app.signedIn ? app.user?.email : "Not signed in"}</span>
+          <span className="who">
+            <span id="account-status">{app.signedIn ? app.user?.email : "Not signed in"}</span>
+          </span>
           <button type="button" className="small" onClick={() => void api.pauseAll()}>
             Pause all
           </button>

@@ -1,0 +1,173 @@
+// The desktop app end to end: the real `tseeder` window under Xvfb, in a D-Bus session with an
+// unlocked gnome-keyring and a notification daemon (scripts/with-session-bus), driven through
+// tauri-driver and Debian's WebKitWebDriver. It signs in to a real tseeder-cloud, takes a magnet
+// from a second launch (the single-instance hand-over), sends it to the cloud, whose agent fetches
+// it from a local aria2c seeder, and syncs the file into the sync folder. Screens are photographed.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { eventually, startCloud, startSeeder } from "../browser/support.mjs";
+import { openApp, startDriver } from "./webdriver.mjs";
+
+function appBinary() {
+  const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? "", ".cache/tseeder-target");
+  return process.env.TSEEDER_APP_BIN ?? join(target, "debug/tseeder");
+}
+
+/** Every file under `dir`, as paths. */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+const sha256 = (path) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+let cloud;
+let seeder;
+let driver;
+let app;
+let monitor;
+let monitorLog = "";
+let home;
+let env;
+const bin = appBinary();
+
+before(async () => {
+  if (!existsSync(bin)) throw new Error(`no tseeder app at ${bin}: cargo build -p tseeder-app, or set TSEEDER_APP_BIN`);
+  if (!process.env.DISPLAY || !process.env.DBUS_SESSION_BUS_ADDRESS) {
+    throw new Error("run under xvfb-run -a dbus-run-session -- scripts/with-session-bus (npm run test:desktop does)");
+  }
+  [cloud, seeder] = await Promise.all([
+    startCloud(),
+    startSeeder({ name: "desktop-sample.bin", size: 6 * 1024 * 1024, uploadLimit: "2M" }),
+  ]);
+  // Every notification the app sends crosses the session bus as a Notify call.
+  monitor = spawn("dbus-monitor", ["--session", "interface='org.freedesktop.Notifications',member='Notify'"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  monitor.stdout.on("data", (chunk) => (monitorLog += chunk));
+  home = mkdtempSync(join(tmpdir(), "tseeder-desktop-home-"));
+  env = {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_DATA_HOME: join(home, ".local/share"),
+    XDG_DOWNLOAD_DIR: join(home, "Downloads"),
+    TSEEDER_DESKTOP_DATA_DIR: join(home, "app-data"),
+    // The app's own engine stays on loopback (no DHT), like everything else here.
+    TSEEDER_DESKTOP_LISTEN_IP: "127.0.0.1",
+    TSEEDER_LOG: process.env.TSEEDER_LOG ?? "warn",
+  };
+  driver = await startDriver(env);
+  app = await openApp(driver, bin);
+});
+
+after(async () => {
+  await app?.close();
+  await driver?.stop();
+  monitor?.kill("SIGTERM");
+  await seeder?.stop();
+  await cloud?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+function keyringLookup(account) {
+  const found = spawnSync("secret-tool", ["lookup", "service", "tseeder", "username", `${account}@${cloud.base}`], {
+    encoding: "utf8",
+  });
+  return found.status === 0 ? found.stdout.trim() : "";
+}
+
+test("signs in from Settings; the API key goes to the keyring, never to a file", async () => {
+  await app.waitText("#account-status", "Not signed in");
+  await app.find("#add-link");
+  await app.screenshot("desktop-downloads-empty");
+
+  await app.click("#tab-settings");
+  await app.find("#sign-in-form");
+  await app.screenshot("desktop-settings-signed-out");
+  await app.type("#sign-in-form input[name=cloudUrl]", cloud.base);
+  await app.type("#sign-in-form input[name=email]", cloud.admin.email);
+  await app.type("#sign-in-form input[name=password]", cloud.admin.password);
+  await app.click("#sign-in-form button[type=submit]");
+  await app.waitText("#signed-in-as", (text) => text.includes(cloud.admin.email), 30_000);
+  await app.waitText("#account-status", cloud.admin.email);
+  await app.screenshot("desktop-settings-signed-in");
+
+  const key = keyringLookup("api-key");
+  assert.ok(key.length > 20, "an API key is in the session's Secret Service");
+  const me = await fetch(`${cloud.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(me.status, 200, "the keyring's key signs in to the cloud");
+  assert.equal((await me.json()).user.email, cloud.admin.email);
+  for (const path of filesUnder(home)) {
+    assert.ok(!readFileSync(path).includes(key), `the API key is written in ${path}`);
+  }
+});
+
+test("a second launch hands its magnet to the running window; the cloud downloads it; the app syncs it", async () => {
+  await app.click("nav button:not(#tab-settings)");
+  const second = spawn(bin, [seeder.magnet], { env, stdio: "ignore" });
+  const exitCode = await new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error("the second launch did not hand over and exit")), 20_000);
+    second.once("exit", (code) => {
+      clearTimeout(timer);
+      done(code);
+    });
+  });
+  assert.equal(exitCode, 0);
+  assert.equal((await app.windowHandles()).length, 1, "still one window");
+
+  await app.find("dialog.add-dialog[open]");
+  // The file list comes from the torrent's metadata, fetched from the seeder first.
+  await eventually("the torrent's file list", async () => (await app.text(".add-dialog .file-list")).includes(seeder.name), 60_000);
+  assert.match(await app.text("#add-title"), new RegExp(seeder.name.replace(".", "\\.")));
+  await app.screenshot("desktop-add-dialog");
+  await app.click(".add-dialog label:has(> input[name=destination][value=cloud])");
+  assert.equal(await app.property(".add-dialog input[name=destination][value=cloud]", "checked"), true);
+  await app.click("#add-confirm");
+
+  const job = "#job-list li.job[data-key^='cloud:']";
+  await app.find(job, 30_000);
+  await eventually("the cloud job to complete", async () => (await app.attribute(job, "data-status")) === "completed", 120_000);
+  await eventually("the sync to finish", async () => (await app.findAll(`${job} .sync-line[data-sync=done]`)).length === 1, 60_000).catch(
+    async (err) => {
+      await app.screenshot("desktop-failed-sync");
+      throw new Error(`${err.message}; the job says: ${await app.text(job)}`);
+    },
+  );
+  await app.screenshot("desktop-downloads-synced");
+
+  const syncDir = join(env.XDG_DOWNLOAD_DIR, "tseeder", "Cloud");
+  const synced = filesUnder(syncDir);
+  assert.deepEqual(
+    synced.map((path) => path.slice(syncDir.length + 1)),
+    [seeder.name],
+    "exactly the torrent's file, no temporary file left",
+  );
+  assert.equal(statSync(synced[0]).size, 6 * 1024 * 1024);
+  assert.equal(sha256(synced[0]), seeder.sha256);
+
+  await eventually("the notifications on the session bus", () =>
+    monitorLog.includes(`string "Finished in the cloud: ${seeder.name}"`) && monitorLog.includes(`string "Synced ${seeder.name}"`),
+  );
+});
+
+test("signing out removes the key from the keyring and revokes it", async () => {
+  const key = keyringLookup("api-key");
+  assert.ok(key, "signed in before");
+  await app.click("#tab-settings");
+  await app.click("#signed-in-as ~ button");
+  await app.find("#sign-in-form");
+  await app.waitText("#account-status", "Not signed in");
+  assert.equal(keyringLookup("api-key"), "");
+  assert.equal(keyringLookup("agent-token"), "");
+  const me = await fetch(`${cloud.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(me.status, 401);
+});
