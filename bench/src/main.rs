@@ -1,6 +1,6 @@
-//! The agent's two data paths, engine download and object-store upload, as one-shot commands,
-//! so `scripts/bench` can time them and read their peak memory beside aria2c, transmission-cli,
-//! aws-cli and rclone doing the same work.
+//! The agent's two data paths, engine download and object-store upload, and the desktop app's
+//! sync of a finished cloud file, as one-shot commands, so `scripts/bench` can time them and read
+//! their peak memory beside aria2c, transmission-cli, aws-cli, rclone and curl doing the same work.
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -53,6 +53,19 @@ enum Command {
         #[arg(long)]
         parallel_parts: Option<usize>,
     },
+    /// Copies one cloud file from its signed link into a folder with the desktop app's sync
+    /// (the same Range request, temporary name, size check and publish), at full speed.
+    Sync {
+        #[arg(long)]
+        url: String,
+        /// The file's size as the cloud lists it.
+        #[arg(long)]
+        size: u64,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -92,6 +105,12 @@ async fn main() -> anyhow::Result<()> {
                 .put_file(&key, &file)
                 .await?
         }
+        Command::Sync {
+            url,
+            size,
+            name,
+            out,
+        } => sync(url, size, name, out).await?,
     };
     let seconds = started.elapsed().as_secs_f64();
     println!(
@@ -131,4 +150,28 @@ async fn download(
     };
     engine.stop().await;
     Ok(progress.downloaded_bytes)
+}
+
+async fn sync(url: String, size: u64, name: String, out: PathBuf) -> anyhow::Result<u64> {
+    use tseeder_desktop::db::{self, Db, SyncRow};
+    let state = out.join(".tseeder-bench-state");
+    std::fs::create_dir_all(&state)?;
+    let db = Db::open(&state.join("tseeder.db"))?;
+    let row = SyncRow {
+        job_id: "bench".into(),
+        file_index: 0,
+        remote_path: name,
+        size,
+        local_path: None,
+        received: 0,
+        status: tseeder_desktop::sync::PENDING.into(),
+        error: None,
+    };
+    let stored = row.clone();
+    db.call(move |conn| db::insert_sync(conn, &stored)).await?;
+    let http = tseeder_desktop::sync::http_client();
+    let landed = tseeder_desktop::sync::fetch_file(&db, &http, &row, &url, &out, 0, |_| {})
+        .await
+        .context("syncing the file")?;
+    Ok(std::fs::metadata(landed)?.len())
 }

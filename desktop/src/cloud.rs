@@ -227,6 +227,12 @@ impl CloudClient {
         self.call(Method::GET, &path, None::<&()>).await
     }
 
+    /// Whether `other` speaks for the same account (same cloud, same key).
+    pub fn same_account(&self, other: &CloudClient) -> bool {
+        self.base == other.base
+            && self.key.as_ref().map(Secret::expose) == other.key.as_ref().map(Secret::expose)
+    }
+
     pub async fn file_link(&self, id: &str, index: u32) -> Result<FileLink, CloudError> {
         let path = format!("/api/v1/jobs/{}/files/{index}/link", segment(id));
         self.call(Method::POST, &path, None::<&()>).await

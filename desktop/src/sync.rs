@@ -50,6 +50,18 @@ impl SyncError {
     }
 }
 
+/// Bytes gathered before each write to the temporary file.
+const WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+
+/// The HTTP client file transfers use: patient with slow links, quick to notice a dead one.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(60))
+        .build()
+        .unwrap_or_default()
+}
+
 /// Where a cloud file lands: its checked path under the sync folder.
 pub fn target_path(sync_dir: &Path, remote_path: &str) -> Result<PathBuf, SyncError> {
     let checked = names::relative_path(remote_path.split('/').map(str::as_bytes))
@@ -190,19 +202,28 @@ pub async fn fetch_file(
         let mut limit = RateLimit::new(limit_bps);
         let mut recorded = received;
         let mut body = response.bytes_stream();
+        // The network hands over small pieces; the disk gets them in large writes.
+        let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, &mut file);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|err| SyncError::Network(err.to_string()))?;
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(err) => {
+                    // What arrived before the break is kept for the resume.
+                    writer.flush().await?;
+                    return Err(SyncError::Network(err.to_string()));
+                }
+            };
             if received + chunk.len() as u64 > row.size {
                 return Err(SyncError::SizeMismatch {
                     got: received + chunk.len() as u64,
                     expected: row.size,
                 });
             }
-            file.write_all(&chunk).await?;
+            writer.write_all(&chunk).await?;
             received += chunk.len() as u64;
             on_progress(received);
             if received - recorded >= RECORD_EVERY_BYTES {
-                file.flush().await?;
+                writer.flush().await?;
                 let (job, index) = (row.job_id.clone(), row.file_index);
                 db.call(move |conn| db::set_sync_received(conn, &job, index, received))
                     .await?;
@@ -210,7 +231,7 @@ pub async fn fetch_file(
             }
             limit.take(chunk.len() as u64).await;
         }
-        file.flush().await?;
+        writer.flush().await?;
     }
     file.sync_all().await?;
     let got = file.metadata().await?.len();

@@ -161,6 +161,14 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
         desktop.signed_in(),
         "signed in from the keyring after a restart"
     );
+    // The cloud confirms the key in the background and names the user.
+    eventually("the restored account's user", async || {
+        desktop
+            .app_state()
+            .user
+            .filter(|u| u.email == "ann@example.org")
+    })
+    .await;
 
     let state = desktop.sign_out().await.expect("sign out");
     assert!(!state.signed_in);

@@ -120,9 +120,15 @@ fn main() {
             forward_events(app.handle().clone(), &desktop);
             tray::create(app.handle())?;
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-            if let Err(err) = app.deep_link().register_all() {
-                // Without xdg-mime the installed .desktop entry still registers the schemes.
-                tracing::warn!(%err, "could not register as the handler for magnet: links");
+            {
+                // xdg-mime runs shell scripts: off the start-up path, so the window paints first.
+                let handle = app.handle().clone();
+                std::thread::spawn(move || {
+                    if let Err(err) = handle.deep_link().register_all() {
+                        // Without xdg-mime the installed .desktop entry still registers them.
+                        tracing::warn!(%err, "could not register as the handler for magnet: links");
+                    }
+                });
             }
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {

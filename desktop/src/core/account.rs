@@ -93,7 +93,8 @@ impl Desktop {
         Ok(self.app_state())
     }
 
-    /// At start: the keyring's key, if the cloud still takes it.
+    /// At start: the keyring's key makes the app signed in at once; whether the cloud still
+    /// takes it is asked in the background, so a slow or absent network never holds the window.
     pub(super) async fn restore_account(&self) {
         let url = self.settings().cloud_url;
         let key = match self
@@ -112,10 +113,25 @@ impl Desktop {
         let Ok(client) = CloudClient::new(&url, Some(key)) else {
             return;
         };
-        match client.me().await {
+        *write(&self.inner.cloud) = Some(client.clone());
+        let desktop = self.clone();
+        tokio::spawn(async move { desktop.confirm_restored_account(client, url).await });
+    }
+
+    async fn confirm_restored_account(&self, client: CloudClient, url: String) {
+        let answer = client.me().await;
+        // The user may have signed out or in meanwhile: then this answer is about nobody.
+        let still_current = self
+            .cloud()
+            .is_some_and(|current| current.same_account(&client));
+        if !still_current {
+            return;
+        }
+        match answer {
             Ok(me) => *write(&self.inner.account) = Some(me.user),
             Err(err) if err.is_unauthorized() => {
                 tracing::info!("the stored key was revoked; signing out");
+                *write(&self.inner.cloud) = None;
                 let _ = self
                     .inner
                     .secrets
@@ -126,13 +142,14 @@ impl Desktop {
                     .secrets
                     .remove_async(SecretKind::AgentToken, &url)
                     .await;
+                self.emit(DesktopEvent::State);
                 return;
             }
             // Offline at start: keep the key, the background work retries.
             Err(err) => tracing::warn!(%err, "the cloud is not reachable; working offline"),
         }
-        *write(&self.inner.cloud) = Some(client);
         self.restart_account_work().await;
+        self.emit(DesktopEvent::State);
     }
 
     /// Removes the key and this device from the cloud (when reachable) and from the keyring.

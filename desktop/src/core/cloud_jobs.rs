@@ -195,11 +195,7 @@ impl Desktop {
                 Ok(out) => *lock(&desktop.inner.sync.opted_out) = out.into_iter().collect(),
                 Err(err) => tracing::error!(%err, "could not read the sync choices"),
             }
-            let http = reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .read_timeout(Duration::from_secs(60))
-                .build()
-                .unwrap_or_default();
+            let http = sync::http_client();
             loop {
                 if desktop.settings().sync_enabled {
                     tokio::select! {

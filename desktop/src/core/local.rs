@@ -107,19 +107,28 @@ impl Desktop {
     }
 
     /// At start: every unfinished download goes back into the engine from its saved metadata.
+    /// Lists every local job at once; unfinished ones restart in the background, because the
+    /// engine checks the pieces already on disk first and the window must not wait for that.
     pub(super) async fn resume_local_jobs(&self) -> DesktopResult<()> {
         let rows = self.inner.db.call(|conn| db::local_jobs(conn)).await?;
+        let mut unfinished = Vec::new();
         for row in rows {
             lock(&self.inner.local.rows).insert(row.id.clone(), row.clone());
-            if row.status != DOWNLOADING && row.status != PAUSED {
-                continue;
-            }
-            if let Err(err) = self.restart_download(&row).await {
-                tracing::warn!(%err, job = %row.id, "could not resume a download");
-                self.settle_local(&row.id, FAILED, Some(err.to_string()))
-                    .await;
+            if row.status == DOWNLOADING || row.status == PAUSED {
+                unfinished.push(row);
             }
         }
+        let desktop = self.clone();
+        tokio::spawn(async move {
+            for row in unfinished {
+                if let Err(err) = desktop.restart_download(&row).await {
+                    tracing::warn!(%err, job = %row.id, "could not resume a download");
+                    desktop
+                        .settle_local(&row.id, FAILED, Some(err.to_string()))
+                        .await;
+                }
+            }
+        });
         Ok(())
     }
 
