@@ -1,0 +1,92 @@
+//! Downloads on this computer with a real swarm on 127.0.0.1 (Debian's aria2c seeding a torrent
+//! made by mktorrent): a `tseeder://add?…&dest=local` link downloads without a dialog, the app
+//! stops mid-download, and the reopened app resumes the job and finishes it with the right bytes.
+
+#[path = "../../engine/tests/support/swarm.rs"]
+mod swarm;
+
+use std::time::Duration;
+use swarm::{sha256_of_file, SeedOptions, Seeder};
+use tseeder_desktop::{Desktop, DesktopJob, DesktopOptions, JobPlace};
+use tseeder_protocol::JobStatus;
+
+fn options(dir: &std::path::Path) -> DesktopOptions {
+    let mut engine = tseeder_desktop::engine_defaults();
+    engine.listen_ip = [127, 0, 0, 1].into();
+    engine.dht = false;
+    engine.metadata_timeout_seconds = 30;
+    DesktopOptions {
+        data_dir: dir.join("app"),
+        downloads_dir: dir.join("Downloads"),
+        keyring_service: format!("tseeder-test-{}", uuid::Uuid::new_v4().simple()),
+        engine,
+        device_name: "test-laptop".into(),
+    }
+}
+
+fn local_job(desktop: &Desktop) -> Option<DesktopJob> {
+    desktop
+        .jobs()
+        .into_iter()
+        .find(|job| job.place == JobPlace::Local)
+}
+
+async fn wait_for(what: &str, mut probe: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if probe() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes() {
+    let seeder = Seeder::start(SeedOptions {
+        name: "local-sample.bin",
+        files: &[("local-sample.bin", 4 * 1024 * 1024)],
+        upload_limit: Some("1M"),
+        ..SeedOptions::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let desktop = Desktop::open(options(dir.path())).await.expect("open");
+    let link = format!(
+        "tseeder://add?uri={}&dest=local",
+        percent_encoding::utf8_percent_encode(&seeder.magnet(), percent_encoding::NON_ALPHANUMERIC)
+    );
+    desktop.receive_link(&link).await.expect("link");
+
+    // The link settles the destination: no dialog waits, the job starts.
+    wait_for("some bytes on this computer", || {
+        local_job(&desktop).is_some_and(|job| job.downloaded_bytes > 0)
+    })
+    .await;
+    assert!(
+        desktop.pending_adds().is_empty(),
+        "no dialog for a link with dest=local"
+    );
+    let before = local_job(&desktop).expect("job");
+    assert_ne!(
+        before.status,
+        JobStatus::Completed,
+        "the seeder is slower than that"
+    );
+    desktop.shutdown().await;
+    drop(desktop);
+
+    let desktop = Desktop::open(options(dir.path())).await.expect("reopen");
+    let listed = local_job(&desktop).expect("the job is listed after the restart");
+    assert_eq!(listed.key, before.key);
+    wait_for("the resumed download to finish", || {
+        local_job(&desktop).is_some_and(|job| job.status == JobStatus::Completed)
+    })
+    .await;
+    let file = dir
+        .path()
+        .join("Downloads")
+        .join("tseeder")
+        .join("local-sample.bin");
+    assert_eq!(sha256_of_file(&file), seeder.files[0].sha256);
+    desktop.shutdown().await;
+}
