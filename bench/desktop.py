@@ -20,24 +20,22 @@ Everything runs on 127.0.0.1. Medians of --runs runs are printed with ratios.
 
 import argparse
 import array
+import hashlib
 import json
 import os
-import secrets
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import MIB, Api, Services, Swarm, bdecode_info_span, free_port, log, same_bytes, wait_until  # noqa: E402
-
-import hashlib  # noqa: E402
-import sqlite3  # noqa: E402
+from run import (  # noqa: E402  (bench/run.py, beside this file)
+    MIB, Services, Swarm, bdecode_info_span, free_port, log, same_bytes, start_cloud, wait_until)
 
 # A blank screen or an empty window shows one or two colours; a drawn window shows dozens
 # (text is anti-aliased).
@@ -209,7 +207,6 @@ class TenTorrents:
         self.magnets = []
         os.makedirs(self.content, exist_ok=True)
         self.port = free_port()
-        listing = []
         for n in range(1, TORRENTS + 1):
             name = f"idle-{n:02}.bin"
             path = os.path.join(self.content, name)
@@ -227,10 +224,9 @@ class TenTorrents:
             self.torrents.append(torrent)
             self.magnets.append(f"magnet:?xt=urn:btih:{info_hash}&dn={name}"
                                 f"&x.pe=127.0.0.1:{self.port}")
-            listing.append(torrent)
         input_file = os.path.join(work, "ten", "aria2-input.txt")
         with open(input_file, "w") as f:
-            f.write("\n".join(listing) + "\n")
+            f.write("\n".join(self.torrents) + "\n")
         services.start("ten-seeder", [
             "aria2c", "--interface=127.0.0.1", f"--listen-port={self.port}", "--seed-ratio=0",
             "-V", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
@@ -251,9 +247,6 @@ def local_jobs_completed(data_dir):
         return 0
 
 
-IDLE_PARTS = {}
-
-
 def parts_mib(root):
     """(process name, RSS MiB) for each process of `root`'s tree."""
     parts = []
@@ -270,7 +263,8 @@ def parts_mib(root):
 
 
 def settle_and_sample(proc, idle_seconds):
-    """Memory of an app left alone: waits, then the median of ten samples a second apart."""
+    """Memory of an app left alone: waits, then the median of ten samples a second apart, and
+    each process's share at the end."""
     time.sleep(idle_seconds)
     samples = []
     for _ in range(10):
@@ -279,7 +273,7 @@ def settle_and_sample(proc, idle_seconds):
         samples.append(memory_mib(proc.pid))
         time.sleep(1)
     return (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples),
-            max(s[2] for s in samples))
+            max(s[2] for s in samples), parts_mib(proc.pid))
 
 
 def bench_idle_memory(args, apps, work, services):
@@ -304,7 +298,6 @@ def bench_idle_memory(args, apps, work, services):
             raise RuntimeError(f"tseeder's copy of torrent {n} differs")
     log("tseeder holds ten complete torrents; idle")
     results["tseeder"] = settle_and_sample(proc, args.idle_seconds)
-    IDLE_PARTS["tseeder"] = parts_mib(proc.pid)
     stop_tree(proc)
     shutil.rmtree(home, ignore_errors=True)
 
@@ -321,7 +314,6 @@ def bench_idle_memory(args, apps, work, services):
     wait_until("qBittorrent to list the ten torrents", listed, timeout=120, interval=0.5)
     log("qBittorrent lists the ten torrents (their data already complete); idle")
     results["qBittorrent"] = settle_and_sample(proc, args.idle_seconds)
-    IDLE_PARTS["qBittorrent"] = parts_mib(proc.pid)
     stop_tree(proc)
     shutil.rmtree(home, ignore_errors=True)
     return results
@@ -329,49 +321,14 @@ def bench_idle_memory(args, apps, work, services):
 
 def bench_sync(args, work, services, logs):
     swarm = Swarm(work, services, args.size_mib)
-    port = free_port()
-    data_dir = os.path.join(work, "cloud")
-    shutil.rmtree(data_dir, ignore_errors=True)
-    password = secrets.token_urlsafe(18)
-    cloud_env = dict(
-        os.environ,
-        TSEEDER_DATA_DIR=data_dir,
-        TSEEDER_LISTEN=f"127.0.0.1:{port}",
-        TSEEDER_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        TSEEDER_ADMIN_PASSWORD=password,
-        TSEEDER_LOG="warn",
-        TSEEDER_EMBEDDED_AGENT__ENGINE__DHT="false",
-        TSEEDER_EMBEDDED_AGENT__ENGINE__LISTEN_IP="127.0.0.1",
-        TSEEDER_EMBEDDED_AGENT__POLL_INTERVAL_MS="200",
-    )
-    cloud = os.path.join(args.bin_dir, "tseeder-cloud")
-    subprocess.run([cloud, "admin", "create-user", "--email", "bench@tseeder.test", "--role",
-                    "admin"], env=cloud_env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    services.start("cloud", [cloud, "serve"], env=cloud_env)
-    api = Api(f"http://127.0.0.1:{port}")
-
-    def up():
-        try:
-            urllib.request.urlopen(api.base + "/health", timeout=1)
-            return True
-        except OSError:
-            return False
-
-    wait_until("the cloud API", up, timeout=60)
-    signed_in = api.call("POST", "/api/v1/auth/login",
-                         {"email": "bench@tseeder.test", "password": password})
-    api.csrf = signed_in["csrfToken"]
+    api = start_cloud(work, services, args.bin_dir, "admin",
+                      TSEEDER_EMBEDDED_AGENT__ENGINE__DHT="false",
+                      TSEEDER_EMBEDDED_AGENT__ENGINE__LISTEN_IP="127.0.0.1",
+                      TSEEDER_EMBEDDED_AGENT__POLL_INTERVAL_MS="200")
     job_id = api.call("POST", "/api/v1/jobs", {"magnet": swarm.magnet})["job"]["id"]
     log(f"the cloud downloads {args.size_mib} MiB from the seeder")
-
-    def done():
-        status = api.call("GET", f"/api/v1/jobs/{job_id}")["job"]["status"]
-        if status in ("failed", "cancelled"):
-            raise RuntimeError(f"the cloud job {status}; see {logs}")
-        return status == "completed"
-
-    wait_until("the cloud job", done, timeout=900, interval=0.2)
+    wait_until("the cloud job", lambda: api.completed(job_id, "the cloud job", logs),
+               timeout=900, interval=0.2)
     files = api.call("GET", f"/api/v1/jobs/{job_id}/files")
     size = files[0]["size"]
     out = os.path.join(work, "sync-out")
@@ -440,12 +397,13 @@ def main():
             print(f"\nIdle memory with {TORRENTS} torrents listed (complete, seeding), "
                   f"after {args.idle_seconds} s alone; median of 10 samples")
             print(f"{'app':<14}{'RSS MiB':>10}{'PSS MiB':>10}{'processes':>11}")
-            for app, (rss, pss, count) in memory.items():
+            for app, (rss, pss, count, _) in memory.items():
                 print(f"{app:<14}{rss:>10.1f}{pss:>10.1f}{count:>11}")
-            for app, processes in IDLE_PARTS.items():
+            for app, (*_, processes) in memory.items():
                 print(f"  {app}: " + ", ".join(f"{name} {rss:.0f}" for name, rss in processes))
-            results["idle_memory"] = {app: {"rss_mib": rss, "pss_mib": pss, "processes": n}
-                                      for app, (rss, pss, n) in memory.items()}
+            results["idle_memory"] = {
+                app: {"rss_mib": rss, "pss_mib": pss, "processes": n, "rss_mib_by_process": parts}
+                for app, (rss, pss, n, parts) in memory.items()}
             ours, theirs = memory["tseeder"][0], memory["qBittorrent"][0]
             verdicts.append(f"idle RSS: tseeder {ours:.0f} MiB vs qBittorrent {theirs:.0f} MiB "
                             "(target ≤) " + ("met" if ours <= theirs else "NOT met"))

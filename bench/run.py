@@ -471,10 +471,19 @@ class Api:
             return json.loads(text) if text else None
 
 
-def bench_agent(args, swarm, garage, bin_dir, logs, services):
-    """The real agent binary on a whole job (download then upload to Garage)."""
+    def completed(self, job_id, what, logs):
+        """Whether the job has completed; a job that failed or was cancelled stops the run."""
+        status = self.call("GET", f"/api/v1/jobs/{job_id}")["job"]["status"]
+        if status in ("failed", "cancelled"):
+            raise RuntimeError(f"{what}: the job {status}; see the logs in {logs}")
+        return status == "completed"
+
+
+def start_cloud(work, services, bin_dir, role, **settings):
+    """The real tseeder-cloud on a free loopback port with a fresh data folder and one account
+    of `role`, signed in; `settings` are more TSEEDER_* variables."""
     port = free_port()
-    data_dir = os.path.join(args.work, "cloud")
+    data_dir = os.path.join(work, "cloud")
     shutil.rmtree(data_dir, ignore_errors=True)
     password = secrets.token_urlsafe(18)
     cloud_env = dict(
@@ -482,15 +491,13 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
         TSEEDER_DATA_DIR=data_dir,
         TSEEDER_LISTEN=f"127.0.0.1:{port}",
         TSEEDER_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        TSEEDER_EMBEDDED_AGENT__ENABLED="false",
-        TSEEDER_STORAGE__BACKEND="s3",
         TSEEDER_ADMIN_PASSWORD=password,
         TSEEDER_LOG="warn",
-        **garage.s3_env("TSEEDER_STORAGE__S3__"),
+        **settings,
     )
     cloud = os.path.join(bin_dir, "tseeder-cloud")
     subprocess.run([cloud, "admin", "create-user", "--email", "bench@tseeder.test",
-                    "--role", "superadmin"], env=cloud_env, check=True,
+                    "--role", role], env=cloud_env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     services.start("cloud", [cloud, "serve"], env=cloud_env)
     api = Api(f"http://127.0.0.1:{port}")
@@ -506,6 +513,15 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
     signed_in = api.call("POST", "/api/v1/auth/login",
                          {"email": "bench@tseeder.test", "password": password})
     api.csrf = signed_in["csrfToken"]
+    return api
+
+
+def bench_agent(args, swarm, garage, bin_dir, logs, services):
+    """The real agent binary on a whole job (download then upload to Garage)."""
+    api = start_cloud(args.work, services, bin_dir, "superadmin",
+                      TSEEDER_EMBEDDED_AGENT__ENABLED="false",
+                      TSEEDER_STORAGE__BACKEND="s3",
+                      **garage.s3_env("TSEEDER_STORAGE__S3__"))
     samples = []
     for run in range(1, args.runs + 1):
         issued = api.call("POST", "/api/v1/admin/agents", {
@@ -535,13 +551,9 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
         created = api.call("POST", "/api/v1/jobs", {"magnet": swarm.magnet, "region": "bench"})
         job_id = created["job"]["id"]
 
-        def done():
-            status = api.call("GET", f"/api/v1/jobs/{job_id}")["job"]["status"]
-            if status in ("failed", "cancelled"):
-                raise RuntimeError(f"agent run {run}: the job {status}; see the logs in {logs}")
-            return status == "completed"
-
-        wait_until("the job to complete", done, timeout=900, interval=0.1)
+        wait_until("the job to complete",
+                   lambda: api.completed(job_id, f"agent run {run}", logs),
+                   timeout=900, interval=0.1)
         seconds = time.monotonic() - started
         peak = vm_hwm_mib(agent.pid)
         files = api.call("GET", f"/api/v1/jobs/{job_id}/files")

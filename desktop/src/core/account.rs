@@ -132,16 +132,7 @@ impl Desktop {
             Err(err) if err.is_unauthorized() => {
                 tracing::info!("the stored key was revoked; signing out");
                 *write(&self.inner.cloud) = None;
-                let _ = self
-                    .inner
-                    .secrets
-                    .remove_async(SecretKind::ApiKey, &url)
-                    .await;
-                let _ = self
-                    .inner
-                    .secrets
-                    .remove_async(SecretKind::AgentToken, &url)
-                    .await;
+                self.forget_secrets(&url).await;
                 self.emit(DesktopEvent::State);
                 return;
             }
@@ -173,17 +164,22 @@ impl Desktop {
                 tracing::warn!(%err, "could not revoke the API key in the cloud");
             }
         }
-        for kind in [SecretKind::ApiKey, SecretKind::AgentToken] {
-            if let Err(err) = self.inner.secrets.remove_async(kind, url).await {
-                tracing::warn!(%err, "could not remove a secret from the keyring");
-            }
-        }
+        self.forget_secrets(url).await;
         *write(&self.inner.cloud) = None;
         *write(&self.inner.account) = None;
         *write(&self.inner.device_id) = None;
         lock(&self.inner.cloud_jobs).clear();
         self.emit(DesktopEvent::State);
         self.jobs_changed();
+    }
+
+    /// Removes this account's key and agent token from the keyring.
+    async fn forget_secrets(&self, url: &str) {
+        for kind in [SecretKind::ApiKey, SecretKind::AgentToken] {
+            if let Err(err) = self.inner.secrets.remove_async(kind, url).await {
+                tracing::warn!(%err, "could not remove a secret from the keyring");
+            }
+        }
     }
 
     /// (Re)starts the signed-in account's background work with the current settings.

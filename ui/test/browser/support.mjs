@@ -38,9 +38,10 @@ export async function eventually(what, check, timeoutMs = 20_000) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
-function cloudBinary() {
+/** A binary cargo built: `$variable` when set, else the debug build in the target folder. */
+export function builtBinary(variable, name) {
   const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? "", ".cache/tseeder-target");
-  return process.env.TSEEDER_CLOUD_BIN ?? join(target, "debug/tseeder-cloud");
+  return process.env[variable] ?? join(target, "debug", name);
 }
 
 /**
@@ -48,7 +49,7 @@ function cloudBinary() {
  * `settings` are more TSEEDER_* variables.
  */
 export async function startCloud(settings = {}) {
-  const bin = cloudBinary();
+  const bin = builtBinary("TSEEDER_CLOUD_BIN", "tseeder-cloud");
   if (!existsSync(bin)) throw new Error(`no tseeder-cloud at ${bin}: cargo build -p tseeder-cloud, or set TSEEDER_CLOUD_BIN`);
   if (!existsSync(resolve("dist/index.html"))) throw new Error("the console is not built: npm run build");
   const dataDir = mkdtempSync(join(tmpdir(), "tseeder-console-"));

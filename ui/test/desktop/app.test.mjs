@@ -10,13 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { eventually, startCloud, startSeeder } from "../browser/support.mjs";
+import { builtBinary, eventually, startCloud, startSeeder } from "../browser/support.mjs";
 import { openApp, startDriver } from "./webdriver.mjs";
-
-function appBinary() {
-  const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? "", ".cache/tseeder-target");
-  return process.env.TSEEDER_APP_BIN ?? join(target, "debug/tseeder");
-}
 
 /** Every file under `dir`, as paths. */
 function filesUnder(dir) {
@@ -37,7 +32,7 @@ let monitor;
 let monitorLog = "";
 let home;
 let env;
-const bin = appBinary();
+const bin = builtBinary("TSEEDER_APP_BIN", "tseeder");
 
 before(async () => {
   if (!existsSync(bin)) throw new Error(`no tseeder app at ${bin}: cargo build -p tseeder-app, or set TSEEDER_APP_BIN`);
