@@ -3,6 +3,7 @@
 
 mod config;
 mod hints;
+mod thread;
 mod torrent;
 pub mod worker;
 

@@ -2,6 +2,7 @@
 //! file path is checked by the shared sanitizer before a single byte is written, so nothing a
 //! torrent or a magnet's fetched metadata says can put a file outside its job's folder.
 
+use crate::thread::{EngineThread, ThreadGone};
 use crate::{EngineConfig, MagnetHints};
 use bytes::Bytes;
 use librqbit::api::TorrentIdOrHash;
@@ -45,6 +46,12 @@ impl EngineError {
 
 fn torrent_error(err: impl std::fmt::Display) -> EngineError {
     EngineError::Torrent(format!("{err:#}"))
+}
+
+impl From<ThreadGone> for EngineError {
+    fn from(_: ThreadGone) -> Self {
+        EngineError::Torrent("the engine has stopped".into())
+    }
 }
 
 /// Where a torrent's metadata comes from.
@@ -123,10 +130,11 @@ pub struct Progress {
     pub eta_seconds: Option<u64>,
 }
 
-/// The engine: one librqbit session.
+/// The engine: one librqbit session, running on its own thread.
 #[derive(Clone)]
 pub struct Engine {
     session: Arc<Session>,
+    thread: Arc<EngineThread>,
     config: Arc<EngineConfig>,
 }
 
@@ -176,11 +184,15 @@ impl Engine {
             ipv4_only: config.listen_ip.is_ipv4(),
             ..Default::default()
         };
-        let session = Session::new_with_opts(work_dir.to_path_buf(), options)
-            .await
+        let thread = EngineThread::start()?;
+        let work_dir = work_dir.to_path_buf();
+        let session = thread
+            .run(Session::new_with_opts(work_dir, options))
+            .await?
             .map_err(|err| EngineError::Start(format!("{err:#}")))?;
         Ok(Engine {
             session,
+            thread: Arc::new(thread),
             config: Arc::new(config),
         })
     }
@@ -205,12 +217,14 @@ impl Engine {
             ..Default::default()
         };
         let timeout = self.config.metadata_timeout_seconds;
+        let session = self.session.clone();
         let response = tokio::time::timeout(
             Duration::from_secs(timeout),
-            self.session.add_torrent(add, Some(options)),
+            self.thread
+                .run(async move { session.add_torrent(add, Some(options)).await }),
         )
         .await
-        .map_err(|_| EngineError::MetadataTimeout(timeout))?
+        .map_err(|_| EngineError::MetadataTimeout(timeout))??
         .map_err(|err| {
             let text = format!("{err:#}");
             // librqbit's own validation refuses traversal and separators; say so plainly.
@@ -322,19 +336,19 @@ impl Engine {
             trackers: Some(resolved.trackers.clone()),
             ..Default::default()
         };
+        let session = self.session.clone();
+        let torrent = AddTorrent::from_bytes(resolved.torrent_bytes.clone());
         let response = self
-            .session
-            .add_torrent(
-                AddTorrent::from_bytes(resolved.torrent_bytes.clone()),
-                Some(options),
-            )
-            .await
+            .thread
+            .run(async move { session.add_torrent(torrent, Some(options)).await })
+            .await?
             .map_err(torrent_error)?;
         let handle = response
             .into_handle()
             .ok_or_else(|| EngineError::Torrent("librqbit returned no torrent".into()))?;
         Ok(Download {
             session: self.session.clone(),
+            thread: self.thread.clone(),
             handle,
             folder: folder.to_path_buf(),
         })
@@ -350,7 +364,9 @@ impl Engine {
 
     /// Stops every torrent and the listeners.
     pub async fn stop(&self) {
-        self.session.stop().await;
+        let session = self.session.clone();
+        // An engine thread that is already gone has nothing left to stop.
+        let _ = self.thread.run(async move { session.stop().await }).await;
     }
 }
 
@@ -364,6 +380,7 @@ pub(crate) fn path_in(folder: &Path, file: &TorrentFile) -> PathBuf {
 /// A running download.
 pub struct Download {
     session: Arc<Session>,
+    thread: Arc<EngineThread>,
     handle: Arc<ManagedTorrent>,
     folder: PathBuf,
 }
@@ -408,24 +425,27 @@ impl Download {
     }
 
     pub async fn pause(&self) -> Result<(), EngineError> {
-        self.session
-            .pause(&self.handle)
-            .await
+        let (session, handle) = (self.session.clone(), self.handle.clone());
+        self.thread
+            .run(async move { session.pause(&handle).await })
+            .await?
             .map_err(torrent_error)
     }
 
     pub async fn resume(&self) -> Result<(), EngineError> {
-        self.session
-            .unpause(&self.handle)
-            .await
+        let (session, handle) = (self.session.clone(), self.handle.clone());
+        self.thread
+            .run(async move { session.unpause(&handle).await })
+            .await?
             .map_err(torrent_error)
     }
 
     /// Takes the torrent out of the session; with `delete_data` its folder goes too.
     pub async fn remove(self, delete_data: bool) -> Result<(), EngineError> {
-        self.session
-            .delete(TorrentIdOrHash::Id(self.handle.id()), false)
-            .await
+        let (session, id) = (self.session.clone(), self.handle.id());
+        self.thread
+            .run(async move { session.delete(TorrentIdOrHash::Id(id), false).await })
+            .await?
             .map_err(torrent_error)?;
         if delete_data {
             match tokio::fs::remove_dir_all(&self.folder).await {
