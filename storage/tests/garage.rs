@@ -1,15 +1,19 @@
 //! The S3 store against Garage, a real S3-compatible server that checks SigV4, started on
 //! 127.0.0.1 by the test (install it with `scripts/setup`). A small proxy in front of it
-//! injects server errors to prove retries and clean aborts.
+//! injects server errors and dropped connections to prove retries and clean aborts.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
+use futures_util::StreamExt;
+use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
+use tower::ServiceExt;
 use tseeder_storage::{ObjectKey, S3Config, S3Store, StorageError};
 
 mod support;
@@ -181,7 +185,16 @@ enum Fault {
     PartTwoAlways,
     /// The first try of part 2 reaches the store with one byte changed.
     CorruptFirstTryOfPartTwo,
+    /// The connection carrying the first try of every part is closed halfway through its body,
+    /// with no answer.
+    HangUpOnFirstTryOfEachPart,
+    /// Every connection carrying part 2 is closed halfway through its body.
+    HangUpOnPartTwoAlways,
 }
+
+/// Closes the connection a request came in on; the proxy puts one in every request.
+#[derive(Clone)]
+struct HangUp(Arc<Notify>);
 
 #[derive(Clone)]
 struct Proxy {
@@ -192,6 +205,19 @@ struct Proxy {
 }
 
 async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
+    if let Some(hang_up) = hang_up_now(&proxy, &request) {
+        // Take some of the part's bytes so the client is mid-send, then go silent.
+        let mut body = request.into_body().into_data_stream();
+        let mut received = 0;
+        while let Some(Ok(chunk)) = body.next().await {
+            received += chunk.len();
+            if received >= 1024 * 1024 {
+                break;
+            }
+        }
+        hang_up.0.notify_one();
+        return std::future::pending().await;
+    }
     let query = request.uri().query().unwrap_or("").to_owned();
     let part = query
         .split('&')
@@ -207,7 +233,9 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         let fail = match proxy.fault {
             Fault::FirstTryOfEachPart => tries == 1,
             Fault::PartTwoAlways => part == "2",
-            Fault::CorruptFirstTryOfPartTwo => false,
+            Fault::CorruptFirstTryOfPartTwo
+            | Fault::HangUpOnFirstTryOfEachPart
+            | Fault::HangUpOnPartTwoAlways => false,
         };
         if fail {
             return Response::builder()
@@ -248,6 +276,29 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         .expect("response")
 }
 
+/// The connection to close when this request is a part upload the fault drops (counted as a try).
+fn hang_up_now(proxy: &Proxy, request: &Request) -> Option<HangUp> {
+    if request.method() != axum::http::Method::PUT {
+        return None;
+    }
+    let part = request
+        .uri()
+        .query()?
+        .split('&')
+        .find_map(|p| p.strip_prefix("partNumber="))?
+        .to_owned();
+    let drop_it = match proxy.fault {
+        Fault::HangUpOnFirstTryOfEachPart => !proxy.tries.lock().expect("lock").contains_key(&part),
+        Fault::HangUpOnPartTwoAlways => part == "2",
+        _ => false,
+    };
+    if !drop_it {
+        return None;
+    }
+    *proxy.tries.lock().expect("lock").entry(part).or_default() += 1;
+    request.extensions().get::<HangUp>().cloned()
+}
+
 async fn start_proxy(upstream: &str, fault: Fault) -> (String, Arc<Mutex<HashMap<String, u32>>>) {
     let tries = Arc::new(Mutex::new(HashMap::new()));
     let proxy = Proxy {
@@ -261,7 +312,31 @@ async fn start_proxy(upstream: &str, fault: Fault) -> (String, Arc<Mutex<HashMap
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("proxy") });
+    // Served connection by connection, so a request can have its own connection closed.
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let app = app.clone();
+            tokio::spawn(async move {
+                let hang_up = Arc::new(Notify::new());
+                let for_requests = HangUp(Arc::clone(&hang_up));
+                let service = hyper::service::service_fn(
+                    move |mut request: hyper::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(for_requests.clone());
+                        app.clone().oneshot(request.map(Body::new))
+                    },
+                );
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::select! {
+                    _ = connection => {}
+                    _ = hang_up.notified() => {}
+                }
+            });
+        }
+    });
     (format!("http://{addr}"), tries)
 }
 
@@ -334,6 +409,61 @@ async fn a_part_that_keeps_failing_aborts_the_upload_cleanly() {
     match store.put_file(&key, &big).await {
         Err(StorageError::Http { status: 500, .. }) => {}
         other => panic!("expected the upload to fail with 500, got {other:?}"),
+    }
+    assert_eq!(
+        tries.lock().expect("lock")["2"],
+        4,
+        "part 2 was tried max_attempts times"
+    );
+    let direct = store_at(&garage.endpoint, SECRET);
+    assert!(
+        direct
+            .unfinished_uploads("")
+            .await
+            .expect("uploads")
+            .is_empty(),
+        "the upload was aborted"
+    );
+    assert_eq!(
+        direct.head(&key).await.expect("head"),
+        None,
+        "no object appeared"
+    );
+}
+
+#[tokio::test]
+async fn parts_whose_connection_drops_are_sent_again_until_the_upload_completes() {
+    let garage = start_garage().await;
+    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::HangUpOnFirstTryOfEachPart).await;
+    let store = store_at(&proxy, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, sum) = random_file(scratch.path(), 12 * 1024 * 1024);
+    let key = ObjectKey::job_file("u1", "j7", 0).expect("key");
+    store
+        .put_file(&key, &big)
+        .await
+        .expect("upload survives dropped connections");
+    let seen = tries.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 3, "three parts");
+    assert!(
+        seen.values().all(|t| *t == 2),
+        "each part lost its connection once and was sent again: {seen:?}"
+    );
+    let direct = store_at(&garage.endpoint, SECRET);
+    assert_eq!(downloaded_sum(&direct, &key).await, sum);
+}
+
+#[tokio::test]
+async fn a_part_that_always_loses_its_connection_aborts_the_upload_cleanly() {
+    let garage = start_garage().await;
+    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::HangUpOnPartTwoAlways).await;
+    let store = store_at(&proxy, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, _) = random_file(scratch.path(), 12 * 1024 * 1024);
+    let key = ObjectKey::job_file("u1", "j8", 0).expect("key");
+    match store.put_file(&key, &big).await {
+        Err(StorageError::Network(_)) => {}
+        other => panic!("expected the upload to fail with a network error, got {other:?}"),
     }
     assert_eq!(
         tries.lock().expect("lock")["2"],
