@@ -477,15 +477,29 @@ fn describe(err: &reqwest::Error) -> String {
 
 async fn http_error(response: reqwest::Response) -> StorageError {
     let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
+    let text = match response.text().await {
+        Ok(text) => text,
+        // The answer broke off: what went wrong is the connection, and trying again may help.
+        Err(err) => {
+            return StorageError::Network(format!(
+                "the store's {status} answer broke off: {}",
+                describe(&err)
+            ))
+        }
+    };
     let doc: xml::ErrorDocument = xml::parse(&text).unwrap_or_default();
+    if doc.code.is_empty() {
+        // Not an S3 error document (a proxy's page, say): keep the start of it for the log.
+        let start: String = text.chars().take(200).collect();
+        return StorageError::Http {
+            status,
+            code: "Unknown".into(),
+            message: start,
+        };
+    }
     StorageError::Http {
         status,
-        code: if doc.code.is_empty() {
-            "Unknown".into()
-        } else {
-            doc.code
-        },
+        code: doc.code,
         message: doc.message,
     }
 }
