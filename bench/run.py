@@ -3,8 +3,9 @@
 
 Started by `scripts/bench` after it has installed the tools and built the release binaries.
 Everything runs on 127.0.0.1: one aria2c seeder announced by Debian's opentracker, one Garage
-node. Each measurement runs a whole process and reads its wall time and peak resident memory
-(its VmHWM, polled while it runs); every result is checked (bytes compared, object sizes read
+node. Each measurement runs a whole process and reads its wall time, peak resident memory
+(its VmHWM, polled while it runs) and CPU time, and the CPU time the other side (the seeder or
+the S3 server) spent meanwhile; every result is checked (bytes compared, object sizes read
 back) before it counts. Medians of --runs runs are printed with ratios.
 """
 
@@ -23,8 +24,14 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections import namedtuple
 
 MIB = 1024 * 1024
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# One measured run: wall seconds, peak RSS in MiB, the tool's CPU seconds (user + system) and
+# the CPU seconds the serving process (seeder or S3 server) spent during the run.
+Sample = namedtuple("Sample", "seconds peak_mib cpu_seconds server_cpu_seconds")
 
 
 def log(message):
@@ -74,24 +81,28 @@ class TookTooLong(RuntimeError):
     pass
 
 
-def measure(name, cmd, logs, env=None, finished=None, timeout=900):
-    """Runs `cmd` and returns (seconds, peak RSS in MiB).
+def measure(name, cmd, logs, env=None, finished=None, timeout=900, server=None):
+    """Runs `cmd` and returns a Sample; `server` is the pid of the process serving it.
 
     Without `finished` the command's exit marks the end (it must exit 0). With it, the command
     keeps running (a client that goes on seeding) and `finished()` turning true marks the end;
     the process is then stopped. Peak memory is the process's own high-water mark (VmHWM),
     read every 10 ms while it runs: wait4's ru_maxrss would also count this Python process,
-    whose pages the child shares until it execs.
+    whose pages the child shares until it execs. CPU time is read the same way (the last reading
+    before the process ends, so at most one poll short).
     """
     out = open(os.path.join(logs, f"{name}.log"), "ab")
+    server_cpu_before = cpu_seconds(server) if server else 0.0
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = started + timeout
     peak = 0.0
+    cpu = 0.0
     while True:
         if finished is not None and finished():
             break
         peak = max(peak, vm_hwm_mib(proc.pid, default=peak))
+        cpu = max(cpu, cpu_seconds(proc.pid, default=cpu))
         if proc.poll() is not None:
             break
         if time.monotonic() > deadline:
@@ -100,6 +111,7 @@ def measure(name, cmd, logs, env=None, finished=None, timeout=900):
             raise TookTooLong(f"{name} took longer than {timeout} s")
         time.sleep(0.01)
     seconds = time.monotonic() - started
+    server_cpu = cpu_seconds(server) - server_cpu_before if server else 0.0
     if finished is None:
         if proc.returncode != 0:
             raise RuntimeError(f"{name} exited with {proc.returncode}; see {out.name}")
@@ -107,9 +119,10 @@ def measure(name, cmd, logs, env=None, finished=None, timeout=900):
         if proc.poll() is not None:
             raise RuntimeError(f"{name} stopped before finishing; see {out.name}")
         peak = max(peak, vm_hwm_mib(proc.pid, default=peak))
+        cpu = max(cpu, cpu_seconds(proc.pid, default=cpu))
         proc.terminate()
         proc.wait(timeout=30)
-    return seconds, peak
+    return Sample(seconds, peak, cpu, server_cpu)
 
 
 def same_bytes(a, b):
@@ -152,25 +165,37 @@ def bdecode_info_span(data):
 
 
 def median_row(samples):
-    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
+    """The median of each field of a list of Samples."""
+    return Sample(*(statistics.median(column) for column in zip(*samples)))
 
 
-def print_table(title, size_mib, rows, ours):
-    """rows: [(tool, [(seconds, peak_mib), ...])]; ratios are our speed over each tool's."""
+def sample_json(sample):
+    return {"seconds": sample.seconds, "peak_rss_mib": sample.peak_mib,
+            "cpu_seconds": sample.cpu_seconds, "server_cpu_seconds": sample.server_cpu_seconds}
+
+
+def print_table(title, size_mib, rows, ours, server):
+    """rows: [(tool, [Sample, ...])]; ratios are our speed over each tool's. `server` names the
+    serving process whose CPU time is shown beside each tool's."""
     print(f"\n{title}")
-    print(f"{'tool':<22}{'median s':>10}{'MiB/s':>10}{'peak RSS MiB':>15}{'tseeder ÷ tool':>17}")
-    ours_seconds = median_row(dict(rows)[ours])[0]
+    print(f"{'tool':<22}{'median s':>10}{'MiB/s':>10}{'peak RSS MiB':>15}{'CPU s':>8}"
+          f"{server + ' CPU s':>18}{'tseeder ÷ tool':>17}")
+    ours_seconds = median_row(dict(rows)[ours]).seconds
     result = {}
     for tool, samples in rows:
-        seconds, peak = median_row(samples)
-        ratio = seconds / ours_seconds
+        median = median_row(samples)
+        ratio = median.seconds / ours_seconds
         shown = "—" if tool == ours else f"{ratio:.2f}×"
-        print(f"{tool:<22}{seconds:>10.2f}{size_mib / seconds:>10.1f}{peak:>15.1f}{shown:>17}")
+        print(f"{tool:<22}{median.seconds:>10.2f}{size_mib / median.seconds:>10.1f}"
+              f"{median.peak_mib:>15.1f}{median.cpu_seconds:>8.2f}"
+              f"{median.server_cpu_seconds:>18.2f}{shown:>17}")
         result[tool] = {
-            "median_seconds": seconds,
-            "mib_per_second": size_mib / seconds,
-            "median_peak_rss_mib": peak,
-            "runs": [{"seconds": s, "peak_rss_mib": p} for s, p in samples],
+            "median_seconds": median.seconds,
+            "mib_per_second": size_mib / median.seconds,
+            "median_peak_rss_mib": median.peak_mib,
+            "median_cpu_seconds": median.cpu_seconds,
+            "median_server_cpu_seconds": median.server_cpu_seconds,
+            "runs": [sample_json(s) for s in samples],
             "speed_ratio_tseeder_over_tool": ratio,
         }
     return result
@@ -206,7 +231,7 @@ class Swarm:
         self.info_hash = hashlib.sha1(data[start:end]).hexdigest()
         self._start_tracker()
         self.seed_port = free_port()
-        services.start(
+        self.seeder = services.start(
             "seeder",
             [
                 "aria2c", "--interface=127.0.0.1", f"--listen-port={self.seed_port}",
@@ -298,25 +323,27 @@ def bench_downloads(args, swarm, bin_dir, logs):
             cmd, finished = prepare_download(tool, out, swarm, bin_dir)
             log(f"download run {run}: {tool}")
             try:
-                sample = measure(name, cmd, logs, finished=finished, timeout=args.stall_seconds)
+                sample = measure(name, cmd, logs, finished=finished, timeout=args.stall_seconds,
+                                 server=swarm.seeder.pid)
             except TookTooLong:
                 # transmission-cli now and then sits at 0 % with the seeder connected; a user
                 # would restart it, and so does the benchmark (once), saying so.
                 log(f"  no result within {args.stall_seconds} s; starting this run again")
                 cmd, finished = prepare_download(tool, out, swarm, bin_dir)
                 sample = measure(f"{name}-again", cmd, logs, finished=finished,
-                                 timeout=args.stall_seconds)
+                                 timeout=args.stall_seconds, server=swarm.seeder.pid)
                 restarts.append(f"{tool} run {run}")
             got = os.path.join(out, "bench-data.bin")
             if not os.path.exists(got) or not same_bytes(got, swarm.source):
                 raise RuntimeError(f"{tool} run {run}: the downloaded file differs from the source")
             runs[tool].append(sample)
             shutil.rmtree(out)
-            log(f"  {sample[0]:.2f} s, peak {sample[1]:.1f} MiB")
+            log(f"  {sample.seconds:.2f} s, peak {sample.peak_mib:.1f} MiB, "
+                f"CPU {sample.cpu_seconds:.2f} s, seeder CPU {sample.server_cpu_seconds:.2f} s")
     result = print_table(
         f"Download of {args.size_mib} MiB (one file, 1 MiB pieces) from one aria2c seeder on "
         f"127.0.0.1, median of {args.runs}",
-        args.size_mib, list(runs.items()), "tseeder engine",
+        args.size_mib, list(runs.items()), "tseeder engine", "seeder",
     )
     if restarts:
         print(f"restarted after no result within {args.stall_seconds} s: {', '.join(restarts)}")
@@ -347,7 +374,8 @@ class Garage:
                 f'[admin]\napi_bind_addr = "127.0.0.1:{admin}"\n'
             )
         env = dict(os.environ, RUST_LOG="warn")
-        services.start("garage", [garage_bin(), "-c", self.config, "server"], env=env)
+        self.pid = services.start("garage", [garage_bin(), "-c", self.config, "server"],
+                                  env=env).pid
         wait_until("garage to start", lambda: self._run("status", check=False).returncode == 0,
                    timeout=60, interval=0.2)
         node = self._run("node", "id", "-q").stdout.strip().split("@")[0]
@@ -437,17 +465,18 @@ def bench_uploads(args, source, garage, bin_dir, logs):
                        f"garage:{garage.bucket}/bench/{slug}-{run}/"]
                 env = rclone_env
             log(f"upload run {run}: {tool}")
-            sample = measure(f"upload-{slug}-{run}", cmd, logs, env=env)
+            sample = measure(f"upload-{slug}-{run}", cmd, logs, env=env, server=garage.pid)
             size = garage.object_size(args.work, key)
             if size != os.path.getsize(source):
                 raise RuntimeError(f"{tool} run {run}: stored {size} bytes")
             garage.remove(args.work, key)
             runs[tool].append(sample)
-            log(f"  {sample[0]:.2f} s, peak {sample[1]:.1f} MiB")
+            log(f"  {sample.seconds:.2f} s, peak {sample.peak_mib:.1f} MiB, "
+                f"CPU {sample.cpu_seconds:.2f} s, Garage CPU {sample.server_cpu_seconds:.2f} s")
     return print_table(
         f"Upload of the same {args.size_mib} MiB file to one Garage node on 127.0.0.1 "
         f"(each tool's default part size and parallelism), median of {args.runs}",
-        args.size_mib, list(runs.items()), "tseeder store",
+        args.size_mib, list(runs.items()), "tseeder store", "Garage",
     )
 
 
@@ -548,6 +577,7 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
                                env=agent_env)
         log(f"agent run {run}: whole job")
         started = time.monotonic()
+        seeder_cpu, garage_cpu = cpu_seconds(swarm.seeder.pid), cpu_seconds(garage.pid)
         created = api.call("POST", "/api/v1/jobs", {"magnet": swarm.magnet, "region": "bench"})
         job_id = created["job"]["id"]
 
@@ -556,6 +586,8 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
                    timeout=900, interval=0.1)
         seconds = time.monotonic() - started
         peak = vm_hwm_mib(agent.pid)
+        cpu = cpu_seconds(agent.pid)
+        served = cpu_seconds(swarm.seeder.pid) - seeder_cpu + cpu_seconds(garage.pid) - garage_cpu
         files = api.call("GET", f"/api/v1/jobs/{job_id}/files")
         stored = sum(f["size"] for f in files)
         if stored != args.size_mib * MIB:
@@ -563,18 +595,35 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
         agent.terminate()
         agent.wait(timeout=30)
         api.call("DELETE", f"/api/v1/jobs/{job_id}")
-        samples.append((seconds, peak))
-        log(f"  {seconds:.2f} s, peak {peak:.1f} MiB")
-    seconds, peak = median_row(samples)
+        samples.append(Sample(seconds, peak, cpu, served))
+        log(f"  {seconds:.2f} s, peak {peak:.1f} MiB, CPU {cpu:.2f} s, "
+            f"seeder + Garage CPU {served:.2f} s")
+    median = median_row(samples)
     print(f"\nThe tseeder-agent binary on a whole {args.size_mib} MiB job (claim, download from the "
           f"seeder, multipart upload to Garage, report), median of {args.runs}")
-    print(f"{'median s':>10}{'MiB/s':>10}{'peak RSS MiB':>15}")
-    print(f"{seconds:>10.2f}{args.size_mib / seconds:>10.1f}{peak:>15.1f}")
+    print(f"{'median s':>10}{'MiB/s':>10}{'peak RSS MiB':>15}{'CPU s':>8}"
+          f"{'seeder + Garage CPU s':>24}")
+    print(f"{median.seconds:>10.2f}{args.size_mib / median.seconds:>10.1f}"
+          f"{median.peak_mib:>15.1f}{median.cpu_seconds:>8.2f}{median.server_cpu_seconds:>24.2f}")
     return {
-        "median_seconds": seconds,
-        "median_peak_rss_mib": peak,
-        "runs": [{"seconds": s, "peak_rss_mib": p} for s, p in samples],
+        "median_seconds": median.seconds,
+        "median_peak_rss_mib": median.peak_mib,
+        "median_cpu_seconds": median.cpu_seconds,
+        "runs": [sample_json(s) for s in samples],
     }
+
+
+def cpu_seconds(pid, default=None):
+    """User + system CPU time a process has used so far (`default` once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            # Fields after the command name, which may hold spaces, start after its ')'.
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        if default is None:
+            raise RuntimeError(f"no CPU figures for process {pid}") from None
+        return default
 
 
 def vm_hwm_mib(pid, default=None):
