@@ -1,5 +1,6 @@
-//! End to end over a real swarm on 127.0.0.1: Debian's aria2c seeds a torrent made by mktorrent,
-//! a user submits its magnet through the public API, the embedded agent downloads it with the
+//! End to end over a real swarm on 127.0.0.1: Debian's aria2c seeds a torrent made by mktorrent
+//! (found through Debian's opentracker, or a peer hint), a user submits its magnet through the
+//! public API, the embedded agent downloads it with the
 //! engine and stores it, the user watches it live and downloads every file through signed links.
 
 mod common;
@@ -160,7 +161,12 @@ async fn check_zip(alice: &common::Client, job_id: &str, seeder: &Seeder) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_magnet_is_downloaded_stored_and_served_from_the_local_store() {
-    let seeder = Seeder::start(SeedOptions::default());
+    // Found through Debian's opentracker only: the magnet names the tracker and no peer.
+    let seeder = Seeder::start(SeedOptions {
+        local_tracker: true,
+        ..Default::default()
+    });
+    assert!(seeder.magnet().contains("&tr=") && !seeder.magnet().contains("x.pe"));
     let server = TestServer::start_with(fast_agent).await;
     let (alice, job_id) = download_through_the_api(&server, &seeder).await;
 

@@ -1,10 +1,12 @@
 //! A real swarm on 127.0.0.1 for tests: generated files, a .torrent made by Debian's mktorrent,
-//! and Debian's aria2c seeding it. Shared by the engine, cloud and agent tests.
+//! Debian's aria2c seeding it and, when asked, Debian's opentracker announcing it. Shared by the
+//! engine, cloud and agent tests.
 
 #![allow(dead_code)]
 
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,6 +21,7 @@ pub struct SeededFile {
 
 pub struct Seeder {
     child: Child,
+    tracker: Option<Tracker>,
     pub dir: tempfile::TempDir,
     pub name: String,
     pub port: u16,
@@ -31,6 +34,100 @@ impl Drop for Seeder {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Debian's opentracker on 127.0.0.1, tracking the one torrent on its whitelist.
+struct Tracker {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+impl Tracker {
+    fn start(port: u16, info_hash: &str) -> Tracker {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("root");
+        std::fs::create_dir(&root).expect("mkdir");
+        std::fs::write(root.join("whitelist"), format!("{info_hash}\n")).expect("whitelist");
+        // As root, opentracker chroots into its folder and becomes `nobody` before it reads the
+        // whitelist; as anyone else it only changes into the folder.
+        let whitelist = if running_as_root() {
+            use std::os::unix::fs::PermissionsExt as _;
+            for folder in [dir.path(), root.as_path()] {
+                std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755))
+                    .expect("chmod");
+            }
+            "/whitelist".to_owned()
+        } else {
+            root.join("whitelist").display().to_string()
+        };
+        let config = dir.path().join("opentracker.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "listen.tcp_udp 127.0.0.1:{port}\ntracker.rootdir {}\ntracker.user nobody\n\
+                 access.whitelist {whitelist}\n",
+                root.display()
+            ),
+        )
+        .expect("config");
+        let mut child = Command::new("opentracker")
+            .arg("-f")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("opentracker (scripts/setup installs it)");
+        wait_for_port(port, &mut child);
+        Tracker {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn announce_url(port: u16) -> String {
+        format!("http://127.0.0.1:{port}/announce")
+    }
+
+    /// How many seeders the tracker knows for the torrent, from its scrape answer.
+    fn has_a_seeder(&self, info_hash: &str) -> bool {
+        let escaped: String = hex::decode(info_hash)
+            .expect("hex")
+            .iter()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let request =
+            format!("GET /scrape?info_hash={escaped} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+        let mut answer = Vec::new();
+        if stream.write_all(request.as_bytes()).is_err() || stream.read_to_end(&mut answer).is_err()
+        {
+            return false;
+        }
+        answer.windows(11).any(|w| w == b"completei1e")
     }
 }
 
@@ -98,6 +195,9 @@ pub struct SeedOptions<'a> {
     pub upload_limit: Option<&'a str>,
     /// Announce URL; a dead one when the swarm is found by peer hints.
     pub tracker: Option<&'a str>,
+    /// Start an opentracker for the torrent (it becomes the announce URL) and wait until the
+    /// seeder has announced itself there; the magnet then names only the tracker.
+    pub local_tracker: bool,
     /// log2 of the piece size.
     pub piece_log2: u32,
 }
@@ -109,6 +209,7 @@ impl Default for SeedOptions<'_> {
             files: &[("a.bin", 300_000), ("sub/b.bin", 1_000_000)],
             upload_limit: None,
             tracker: None,
+            local_tracker: false,
             piece_log2: 16,
         }
     }
@@ -145,10 +246,15 @@ impl Seeder {
             });
         }
         let torrent_path = dir.path().join("swarm.torrent");
-        let announce = options
-            .tracker
-            .unwrap_or("http://127.0.0.1:9/announce")
-            .to_owned();
+        let tracker_port = free_port();
+        let announce = if options.local_tracker {
+            Tracker::announce_url(tracker_port)
+        } else {
+            options
+                .tracker
+                .unwrap_or("http://127.0.0.1:9/announce")
+                .to_owned()
+        };
         let source = if single {
             root.join(options.name)
         } else {
@@ -164,6 +270,9 @@ impl Seeder {
         assert!(status.success(), "mktorrent failed");
         let torrent = std::fs::read(&torrent_path).expect("torrent");
         let info_hash = info_hash_of(&torrent);
+        let tracker = options
+            .local_tracker
+            .then(|| Tracker::start(tracker_port, &info_hash));
         let port = free_port();
         let mut command = Command::new("aria2c");
         command
@@ -189,8 +298,20 @@ impl Seeder {
             .spawn()
             .expect("aria2c (scripts/setup installs it)");
         wait_for_port(port, &mut child);
+        if let Some(tracker) = &tracker {
+            // The tracker tells a newcomer only about peers that announced before it asked.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !tracker.has_a_seeder(&info_hash) {
+                assert!(
+                    Instant::now() < deadline,
+                    "the seeder never announced itself to opentracker"
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
         Seeder {
             child,
+            tracker,
             dir,
             name: options.name.to_owned(),
             port,
@@ -200,11 +321,18 @@ impl Seeder {
         }
     }
 
-    /// A magnet that reaches the seeder through a peer hint (`x.pe`), no tracker or DHT needed.
+    /// A magnet that reaches the seeder: through the local tracker alone when there is one,
+    /// otherwise through a peer hint (`x.pe`), no tracker or DHT needed.
     pub fn magnet(&self) -> String {
-        format!(
-            "magnet:?xt=urn:btih:{}&dn={}&x.pe=127.0.0.1:{}",
-            self.info_hash, self.name, self.port
-        )
+        match &self.tracker {
+            Some(tracker) => format!(
+                "magnet:?xt=urn:btih:{}&dn={}&tr=http%3A%2F%2F127.0.0.1%3A{}%2Fannounce",
+                self.info_hash, self.name, tracker.port
+            ),
+            None => format!(
+                "magnet:?xt=urn:btih:{}&dn={}&x.pe=127.0.0.1:{}",
+                self.info_hash, self.name, self.port
+            ),
+        }
     }
 }
