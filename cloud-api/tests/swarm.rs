@@ -59,6 +59,22 @@ async fn fetch(
     )
 }
 
+/// The Content-Disposition a download of `name` must carry (RFC 5987, every byte but letters
+/// and digits percent-encoded).
+fn saved_as(name: &str) -> String {
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename*=UTF-8''{encoded}")
+}
+
 async fn link(client: &common::Client, job_id: &str, index: u64) -> String {
     let answer = client
         .post(
@@ -100,9 +116,16 @@ async fn download_through_the_api(
         assert_eq!(file["path"], seeded.path.as_str());
         assert_eq!(file["size"], seeded.size as u64);
         let url = link(&alice, &job_id, file["index"].as_u64().expect("index")).await;
-        let (status, _, bytes) = fetch(&url, None).await;
+        let (status, headers, bytes) = fetch(&url, None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(sha256_hex(&bytes), seeded.sha256, "{}", seeded.path);
+        // Saved under the file's own name, not the object key's id.
+        assert_eq!(
+            headers["content-disposition"],
+            saved_as(seeded.path.rsplit('/').next().expect("name")).as_str(),
+            "{}",
+            seeded.path
+        );
     }
     check_zip(&alice, &job_id, seeder).await;
     let usage = alice.get("/api/v1/usage").await;
@@ -278,6 +301,16 @@ async fn a_magnet_is_downloaded_into_garage_and_served_by_presigned_links() {
         status,
         StatusCode::FORBIDDEN,
         "Garage refuses a changed key"
+    );
+    // The file name is signed with the rest: a link cannot be made to save as something else.
+    assert!(url.contains("response-content-disposition="), "{url}");
+    let renamed = url.replace("clip%252Emkv", "clip%252Eexe");
+    assert_ne!(renamed, url);
+    let (status, _, _) = fetch(&renamed, None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "Garage refuses a changed name"
     );
     assert!(
         server.data_dir().join("objects").read_dir().is_err(),

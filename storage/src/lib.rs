@@ -12,6 +12,17 @@ pub use s3::{S3Config, S3Store};
 
 use std::path::Path;
 
+/// `Content-Disposition` that saves a download under `name`. RFC 5987: the name is
+/// percent-encoded, so no quote or newline in a torrent's file name can break the header.
+pub fn attachment_disposition(name: &str) -> Option<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    Some(format!("attachment; filename*=UTF-8''{encoded}"))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("no object at {0}")]

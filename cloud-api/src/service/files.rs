@@ -110,7 +110,7 @@ impl Services {
         let expires = chrono::Utc::now().timestamp() + ttl as i64;
         let url = match self.store() {
             ObjectStore::S3(store) => store
-                .presign_get(&key, Duration::from_secs(ttl))
+                .presign_download(&key, Duration::from_secs(ttl), file_name(&object.path))
                 .map_err(storage_unavailable)?
                 .to_string(),
             ObjectStore::Local(_) => {

@@ -414,7 +414,6 @@ impl S3Store {
             .collect())
     }
 
-    /// A GET URL anyone can use until it expires; it supports HTTP Range.
     /// The object's bytes as they arrive, fetched through a short presigned GET.
     pub async fn read(&self, key: &ObjectKey) -> Result<crate::ByteStream, StorageError> {
         use futures_util::StreamExt as _;
@@ -437,8 +436,29 @@ impl S3Store {
             .boxed())
     }
 
+    /// A GET URL anyone can use until it expires; it supports HTTP Range.
     pub fn presign_get(&self, key: &ObjectKey, expires_in: Duration) -> Result<Url, StorageError> {
-        let url = self.url(Some(key), &[]);
+        self.presign(self.url(Some(key), &[]), expires_in)
+    }
+
+    /// Like [`S3Store::presign_get`], and the store answers with a `Content-Disposition` that
+    /// saves the file as `save_as` (keys are ids, which make poor file names). The header is a
+    /// signed part of the URL, so it cannot be changed.
+    pub fn presign_download(
+        &self,
+        key: &ObjectKey,
+        expires_in: Duration,
+        save_as: &str,
+    ) -> Result<Url, StorageError> {
+        let mut url = self.url(Some(key), &[]);
+        if let Some(disposition) = crate::attachment_disposition(save_as) {
+            url.query_pairs_mut()
+                .append_pair("response-content-disposition", &disposition);
+        }
+        self.presign(url, expires_in)
+    }
+
+    fn presign(&self, url: Url, expires_in: Duration) -> Result<Url, StorageError> {
         let params = self.signing_params(SignatureLocation::QueryParams, Some(expires_in))?;
         let signable = SignableRequest::new(
             "GET",

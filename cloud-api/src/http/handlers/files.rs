@@ -127,14 +127,7 @@ pub fn parse_range(header: Option<&str>, length: u64) -> ByteRange {
 }
 
 fn content_disposition(name: Option<&str>) -> Option<HeaderValue> {
-    let name = name?.trim();
-    if name.is_empty() {
-        return None;
-    }
-    // RFC 5987: the name is percent-encoded, so no quote or newline can break the header.
-    let encoded: String =
-        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
-    HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")).ok()
+    HeaderValue::from_str(&tseeder_storage::attachment_disposition(name?)?).ok()
 }
 
 /// `GET /api/v1/files/{*key}`: the signature is the credential.
