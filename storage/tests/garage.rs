@@ -17,7 +17,7 @@ use tower::ServiceExt;
 use tseeder_storage::{ObjectKey, S3Config, S3Store, StorageError};
 
 mod support;
-use support::garage::{start_garage, BUCKET, KEY_ID, SECRET};
+use support::garage::{start_garage, Garage, BUCKET, KEY_ID, SECRET};
 
 fn store_at(endpoint: &str, secret: &str) -> S3Store {
     S3Store::new(S3Config {
@@ -341,49 +341,6 @@ async fn start_proxy(upstream: &str, fault: Fault) -> (String, Arc<Mutex<HashMap
 }
 
 #[tokio::test]
-async fn failing_parts_are_retried_until_the_upload_completes() {
-    let garage = start_garage().await;
-    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::FirstTryOfEachPart).await;
-    let store = store_at(&proxy, SECRET);
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let (big, sum) = random_file(scratch.path(), 12 * 1024 * 1024);
-    let key = ObjectKey::job_file("u1", "j3", 0).expect("key");
-    store
-        .put_file(&key, &big)
-        .await
-        .expect("upload survives 503s");
-    let seen = tries.lock().expect("lock").clone();
-    assert_eq!(seen.len(), 3, "three parts");
-    assert!(
-        seen.values().all(|t| *t == 2),
-        "each part failed once and was retried: {seen:?}"
-    );
-    let direct = store_at(&garage.endpoint, SECRET);
-    assert_eq!(downloaded_sum(&direct, &key).await, sum);
-}
-
-#[tokio::test]
-async fn a_part_corrupted_on_the_way_is_refused_by_its_checksum_and_sent_again() {
-    let garage = start_garage().await;
-    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::CorruptFirstTryOfPartTwo).await;
-    let store = store_at(&proxy, SECRET);
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let (big, sum) = random_file(scratch.path(), 12 * 1024 * 1024);
-    let key = ObjectKey::job_file("u1", "j5", 0).expect("key");
-    store
-        .put_file(&key, &big)
-        .await
-        .expect("upload survives a corrupted part");
-    assert_eq!(
-        tries.lock().expect("lock")["2"],
-        2,
-        "the store refused the corrupted part and it was sent again"
-    );
-    let direct = store_at(&garage.endpoint, SECRET);
-    assert_eq!(downloaded_sum(&direct, &key).await, sum);
-}
-
-#[tokio::test]
 async fn signed_payloads_upload_byte_exact() {
     let garage = start_garage().await;
     let store = S3Store::new(S3Config {
@@ -398,90 +355,115 @@ async fn signed_payloads_upload_byte_exact() {
     assert_eq!(downloaded_sum(&store, &key).await, sum);
 }
 
-#[tokio::test]
-async fn a_part_that_keeps_failing_aborts_the_upload_cleanly() {
+/// A 12 MiB file (three parts) uploaded through a proxy that misbehaves as `fault` says.
+struct FaultyUpload {
+    garage: Garage,
+    key: ObjectKey,
+    sha256: String,
+    outcome: Result<u64, StorageError>,
+    /// Tries the proxy saw per part number.
+    tries: HashMap<String, u32>,
+}
+
+async fn upload_through(fault: Fault, job: &str) -> FaultyUpload {
     let garage = start_garage().await;
-    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::PartTwoAlways).await;
+    let (proxy, tries) = start_proxy(&garage.endpoint, fault).await;
     let store = store_at(&proxy, SECRET);
     let scratch = tempfile::tempdir().expect("tempdir");
-    let (big, _) = random_file(scratch.path(), 12 * 1024 * 1024);
-    let key = ObjectKey::job_file("u1", "j4", 0).expect("key");
-    match store.put_file(&key, &big).await {
+    let (big, sha256) = random_file(scratch.path(), 12 * 1024 * 1024);
+    let key = ObjectKey::job_file("u1", job, 0).expect("key");
+    let outcome = store.put_file(&key, &big).await;
+    let tries = tries.lock().expect("lock").clone();
+    FaultyUpload {
+        garage,
+        key,
+        sha256,
+        outcome,
+        tries,
+    }
+}
+
+impl FaultyUpload {
+    /// The upload succeeded and Garage holds exactly the file.
+    async fn assert_stored(&self) {
+        if let Err(err) = &self.outcome {
+            panic!("the upload should have survived: {err}");
+        }
+        let direct = store_at(&self.garage.endpoint, SECRET);
+        assert_eq!(downloaded_sum(&direct, &self.key).await, self.sha256);
+    }
+
+    /// Garage holds neither the object nor an unfinished multipart upload.
+    async fn assert_nothing_left(&self) {
+        let direct = store_at(&self.garage.endpoint, SECRET);
+        assert!(
+            direct
+                .unfinished_uploads("")
+                .await
+                .expect("uploads")
+                .is_empty(),
+            "the upload was aborted"
+        );
+        assert_eq!(
+            direct.head(&self.key).await.expect("head"),
+            None,
+            "no object appeared"
+        );
+    }
+}
+
+#[tokio::test]
+async fn failing_parts_are_retried_until_the_upload_completes() {
+    let upload = upload_through(Fault::FirstTryOfEachPart, "j3").await;
+    upload.assert_stored().await;
+    assert_eq!(upload.tries.len(), 3, "three parts");
+    assert!(
+        upload.tries.values().all(|t| *t == 2),
+        "each part failed once and was retried: {:?}",
+        upload.tries
+    );
+}
+
+#[tokio::test]
+async fn a_part_corrupted_on_the_way_is_refused_by_its_checksum_and_sent_again() {
+    let upload = upload_through(Fault::CorruptFirstTryOfPartTwo, "j5").await;
+    upload.assert_stored().await;
+    assert_eq!(
+        upload.tries["2"], 2,
+        "the store refused the corrupted part and it was sent again"
+    );
+}
+
+#[tokio::test]
+async fn a_part_that_keeps_failing_aborts_the_upload_cleanly() {
+    let upload = upload_through(Fault::PartTwoAlways, "j4").await;
+    match &upload.outcome {
         Err(StorageError::Http { status: 500, .. }) => {}
         other => panic!("expected the upload to fail with 500, got {other:?}"),
     }
-    assert_eq!(
-        tries.lock().expect("lock")["2"],
-        4,
-        "part 2 was tried max_attempts times"
-    );
-    let direct = store_at(&garage.endpoint, SECRET);
-    assert!(
-        direct
-            .unfinished_uploads("")
-            .await
-            .expect("uploads")
-            .is_empty(),
-        "the upload was aborted"
-    );
-    assert_eq!(
-        direct.head(&key).await.expect("head"),
-        None,
-        "no object appeared"
-    );
+    assert_eq!(upload.tries["2"], 4, "part 2 was tried max_attempts times");
+    upload.assert_nothing_left().await;
 }
 
 #[tokio::test]
 async fn parts_whose_connection_drops_are_sent_again_until_the_upload_completes() {
-    let garage = start_garage().await;
-    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::HangUpOnFirstTryOfEachPart).await;
-    let store = store_at(&proxy, SECRET);
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let (big, sum) = random_file(scratch.path(), 12 * 1024 * 1024);
-    let key = ObjectKey::job_file("u1", "j7", 0).expect("key");
-    store
-        .put_file(&key, &big)
-        .await
-        .expect("upload survives dropped connections");
-    let seen = tries.lock().expect("lock").clone();
-    assert_eq!(seen.len(), 3, "three parts");
+    let upload = upload_through(Fault::HangUpOnFirstTryOfEachPart, "j7").await;
+    upload.assert_stored().await;
+    assert_eq!(upload.tries.len(), 3, "three parts");
     assert!(
-        seen.values().all(|t| *t == 2),
-        "each part lost its connection once and was sent again: {seen:?}"
+        upload.tries.values().all(|t| *t == 2),
+        "each part lost its connection once and was sent again: {:?}",
+        upload.tries
     );
-    let direct = store_at(&garage.endpoint, SECRET);
-    assert_eq!(downloaded_sum(&direct, &key).await, sum);
 }
 
 #[tokio::test]
 async fn a_part_that_always_loses_its_connection_aborts_the_upload_cleanly() {
-    let garage = start_garage().await;
-    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::HangUpOnPartTwoAlways).await;
-    let store = store_at(&proxy, SECRET);
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let (big, _) = random_file(scratch.path(), 12 * 1024 * 1024);
-    let key = ObjectKey::job_file("u1", "j8", 0).expect("key");
-    match store.put_file(&key, &big).await {
+    let upload = upload_through(Fault::HangUpOnPartTwoAlways, "j8").await;
+    match &upload.outcome {
         Err(StorageError::Network(_)) => {}
         other => panic!("expected the upload to fail with a network error, got {other:?}"),
     }
-    assert_eq!(
-        tries.lock().expect("lock")["2"],
-        4,
-        "part 2 was tried max_attempts times"
-    );
-    let direct = store_at(&garage.endpoint, SECRET);
-    assert!(
-        direct
-            .unfinished_uploads("")
-            .await
-            .expect("uploads")
-            .is_empty(),
-        "the upload was aborted"
-    );
-    assert_eq!(
-        direct.head(&key).await.expect("head"),
-        None,
-        "no object appeared"
-    );
+    assert_eq!(upload.tries["2"], 4, "part 2 was tried max_attempts times");
+    upload.assert_nothing_left().await;
 }
