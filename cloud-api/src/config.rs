@@ -132,6 +132,12 @@ pub struct StorageSettings {
     pub url_signing_secret: Option<Secret>,
     /// Lifetime of a download link.
     pub link_ttl_seconds: u64,
+    /// How often the store is swept of abandoned uploads and of objects whose job is gone;
+    /// 0 turns the sweep off.
+    pub sweep_interval_seconds: u64,
+    /// An upload still unfinished this long after it began is taken as abandoned (its uploader
+    /// crashed) and removed.
+    pub abandoned_upload_hours: u64,
 }
 
 impl Default for StorageSettings {
@@ -142,6 +148,8 @@ impl Default for StorageSettings {
             s3: tseeder_storage::S3Config::default(),
             url_signing_secret: None,
             link_ttl_seconds: 15 * 60,
+            sweep_interval_seconds: 60 * 60,
+            abandoned_upload_hours: 24,
         }
     }
 }

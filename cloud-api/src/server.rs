@@ -43,6 +43,7 @@ pub async fn serve(
     tracing::info!(%address, "tseeder cloud API listening");
     let (stop, stopped) = watch::channel(false);
     let sweeper = tokio::spawn(sweep_leases(services.clone(), stopped.clone()));
+    let upkeep = tokio::spawn(sweep_storage(services.clone(), stopped.clone()));
     let agent = services
         .settings()
         .embedded_agent
@@ -58,6 +59,7 @@ pub async fn serve(
             let _ = agent.await;
         }
         let _ = sweeper.await;
+        let _ = upkeep.await;
     };
     axum::serve(
         listener,
@@ -80,6 +82,30 @@ async fn sweep_leases(services: Services, mut stopped: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "expired leases put back in the queue"),
             Err(err) => tracing::error!(%err, "lease sweep failed"),
+        }
+    }
+}
+
+/// Clears abandoned uploads and ownerless objects from the store, every
+/// `storage.sweep_interval_seconds`.
+async fn sweep_storage(services: Services, mut stopped: watch::Receiver<bool>) {
+    let seconds = services.settings().storage.sweep_interval_seconds;
+    if seconds == 0 {
+        return;
+    }
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(seconds)) => {}
+            _ = stopped.changed() => return,
+        }
+        match services.sweep_storage().await {
+            Ok(swept) if swept == Default::default() => {}
+            Ok(swept) => tracing::info!(
+                abandoned_uploads = swept.abandoned_uploads,
+                orphan_objects = swept.orphan_objects,
+                "storage swept"
+            ),
+            Err(err) => tracing::error!(%err, "storage sweep failed"),
         }
     }
 }

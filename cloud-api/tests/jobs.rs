@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use tseeder_protocol::Role;
+use tseeder_storage::ObjectKey;
 
 fn info_hash(torrent: &[u8]) -> String {
     let start = torrent
@@ -573,4 +574,67 @@ async fn job_submission_is_rate_limited_per_account() {
         .post("/api/v1/jobs", json!({ "magnet": random_magnet("c") }))
         .await;
     assert_eq!(theirs.status, StatusCode::CREATED, "limits are per account");
+}
+
+#[tokio::test]
+async fn the_storage_sweep_removes_what_crashes_leave_and_keeps_what_jobs_own() {
+    let server = TestServer::start().await;
+    let user = server.user(Role::User).await;
+    let created = user
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("kept") }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let live_job = created.body["job"]["id"].as_str().expect("id").to_owned();
+    let deleted = user
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet("gone") }))
+        .await;
+    let deleted_job = deleted.body["job"]["id"].as_str().expect("id").to_owned();
+
+    // An agent uploading for the live job, and an upload that landed after its job was deleted.
+    let store = server.services.store();
+    let owned = ObjectKey::job_file(&user.user_id, &live_job, 0).expect("key");
+    let orphan = ObjectKey::job_file(&user.user_id, &deleted_job, 0).expect("key");
+    store
+        .put_file(&owned, &write_temp(b"owned"))
+        .await
+        .expect("put");
+    store
+        .put_file(&orphan, &write_temp(b"orphan"))
+        .await
+        .expect("put");
+    let gone = user.delete(&format!("/api/v1/jobs/{deleted_job}")).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    store
+        .put_file(&orphan, &write_temp(b"late"))
+        .await
+        .expect("put");
+    // A copy a crashed agent never finished.
+    let partials = server.data_dir().join("objects").join(".partial");
+    std::fs::create_dir_all(&partials).expect("mkdir");
+    std::fs::write(partials.join("crashed"), b"half").expect("partial");
+
+    // Young unfinished uploads may still be running: with the default 24 h they stay.
+    let swept = server.services.sweep_storage().await.expect("sweep");
+    assert_eq!(swept.orphan_objects, 1);
+    assert_eq!(swept.abandoned_uploads, 0);
+    assert!(partials.join("crashed").exists());
+    assert!(store.head(&orphan).await.expect("head").is_none());
+    assert!(store.head(&owned).await.expect("head").is_some());
+
+    let mut settings = server.services.settings().clone();
+    settings.storage.abandoned_upload_hours = 0;
+    let older = tseeder_cloud::server::start_services(settings)
+        .await
+        .expect("services");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let swept = older.sweep_storage().await.expect("sweep");
+    assert_eq!(swept.abandoned_uploads, 1);
+    assert!(!partials.join("crashed").exists());
+    assert!(store.head(&owned).await.expect("head").is_some());
+}
+
+fn write_temp(bytes: &[u8]) -> std::path::PathBuf {
+    let file = tempfile::NamedTempFile::new().expect("temp");
+    std::fs::write(file.path(), bytes).expect("write");
+    file.into_temp_path().keep().expect("keep")
 }

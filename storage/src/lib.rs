@@ -8,7 +8,7 @@ pub mod s3;
 
 pub use key::ObjectKey;
 pub use local::{LocalStore, UrlSigner};
-pub use s3::{S3Config, S3Store};
+pub use s3::{S3Config, S3Store, UnfinishedUpload};
 
 use std::path::Path;
 
@@ -113,6 +113,29 @@ impl ObjectStore {
         match self {
             ObjectStore::Local(store) => store.list(prefix).await,
             ObjectStore::S3(store) => store.list(prefix).await,
+        }
+    }
+
+    /// Removes uploads started before `cutoff` that never finished: the multipart uploads, or
+    /// the local partial copies, of an uploader that crashed. No reader can see them, yet they
+    /// hold space. Returns how many were removed.
+    pub async fn clear_abandoned_uploads(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StorageError> {
+        match self {
+            ObjectStore::Local(store) => store.remove_partials_before(cutoff.into()).await,
+            ObjectStore::S3(store) => {
+                let mut removed = 0;
+                for upload in store.unfinished_uploads("").await? {
+                    // An upload of unknown age is left alone: it may be running right now.
+                    if upload.initiated.is_some_and(|started| started < cutoff) {
+                        store.abort_upload(&upload.key, &upload.upload_id).await?;
+                        removed += 1;
+                    }
+                }
+                Ok(removed)
+            }
         }
     }
 }

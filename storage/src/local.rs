@@ -99,6 +99,31 @@ impl LocalStore {
             .boxed())
     }
 
+    /// Deletes partial copies last written before `cutoff` (left by a writer that crashed).
+    pub async fn remove_partials_before(
+        &self,
+        cutoff: std::time::SystemTime,
+    ) -> Result<usize, StorageError> {
+        let partial_dir = self.root.join(PARTIAL_DIR);
+        let mut entries = match tokio::fs::read_dir(&partial_dir).await {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(err) => return Err(err.into()),
+        };
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await? {
+            let metadata = entry.metadata().await?;
+            if metadata.is_file() && metadata.modified()? < cutoff {
+                match tokio::fs::remove_file(entry.path()).await {
+                    Ok(()) => removed += 1,
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(err) => return Err(err.into()),
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Objects whose key starts with `prefix`, sorted by key.
     pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
         let root = self.root.clone();
@@ -195,6 +220,37 @@ impl UrlSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn partial_copies_left_by_a_crash_are_removed_once_old_enough() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = LocalStore::new(dir.path().join("objects"));
+        let key = ObjectKey::job_file("u1", "j1", 0).expect("key");
+        store.put_bytes(&key, b"kept").await.expect("put");
+        let partials = dir.path().join("objects").join(PARTIAL_DIR);
+        std::fs::write(partials.join("crashed-copy"), b"half a file").expect("partial");
+
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        assert_eq!(
+            store
+                .remove_partials_before(an_hour_ago)
+                .await
+                .expect("sweep"),
+            0
+        );
+        assert!(
+            partials.join("crashed-copy").exists(),
+            "a young copy may be running"
+        );
+
+        let soon = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        assert_eq!(store.remove_partials_before(soon).await.expect("sweep"), 1);
+        assert!(!partials.join("crashed-copy").exists());
+        assert!(
+            store.head(&key).await.expect("head").is_some(),
+            "objects are untouched"
+        );
+    }
 
     #[tokio::test]
     async fn objects_round_trip_and_list_by_prefix() {

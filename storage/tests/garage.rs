@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tower::ServiceExt;
-use tseeder_storage::{ObjectKey, S3Config, S3Store, StorageError};
+use tseeder_storage::{ObjectKey, ObjectStore, S3Config, S3Store, StorageError};
 
 mod support;
 use support::garage::{start_garage, Garage, BUCKET, KEY_ID, SECRET};
@@ -466,4 +466,52 @@ async fn a_part_that_always_loses_its_connection_aborts_the_upload_cleanly() {
     }
     assert_eq!(upload.tries["2"], 4, "part 2 was tried max_attempts times");
     upload.assert_nothing_left().await;
+}
+
+#[tokio::test]
+async fn an_upload_abandoned_midway_is_aborted_once_old_enough() {
+    let garage = start_garage().await;
+    let (proxy, tries) = start_proxy(&garage.endpoint, Fault::PartTwoAlways).await;
+    let store = store_at(&proxy, SECRET);
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (big, _) = random_file(scratch.path(), 12 * 1024 * 1024);
+    let key = ObjectKey::job_file("u1", "j9", 0).expect("key");
+    // The uploader dies while part 2 waits for a retry, so nothing aborts its upload.
+    let uploader = tokio::spawn(async move { store.put_file(&key, &big).await });
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !tries.lock().expect("lock").contains_key("2") {
+        assert!(std::time::Instant::now() < deadline, "part 2 never came");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    uploader.abort();
+    let _ = uploader.await;
+
+    let direct = store_at(&garage.endpoint, SECRET);
+    let left = direct.unfinished_uploads("").await.expect("uploads");
+    assert_eq!(left.len(), 1, "the crash left its upload behind");
+    assert!(left[0].initiated.is_some(), "the store says when it began");
+    let objects = ObjectStore::S3(Box::new(direct.clone()));
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    assert_eq!(
+        objects
+            .clear_abandoned_uploads(an_hour_ago)
+            .await
+            .expect("sweep"),
+        0,
+        "a young upload may still be running"
+    );
+    assert_eq!(
+        direct.unfinished_uploads("").await.expect("uploads").len(),
+        1
+    );
+    let soon = chrono::Utc::now() + chrono::Duration::minutes(1);
+    assert_eq!(
+        objects.clear_abandoned_uploads(soon).await.expect("sweep"),
+        1
+    );
+    assert!(direct
+        .unfinished_uploads("")
+        .await
+        .expect("uploads")
+        .is_empty());
 }

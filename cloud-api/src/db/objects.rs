@@ -61,3 +61,15 @@ pub fn delete_object(conn: &Connection, key: &str) -> DbResult<()> {
     conn.execute("DELETE FROM objects WHERE key = ?1", params![key])?;
     Ok(())
 }
+
+/// Of `job_ids`, those with no job row (deleted jobs): their objects belong to nobody.
+pub fn missing_jobs(conn: &Connection, job_ids: &[String]) -> DbResult<Vec<String>> {
+    let mut exists = conn.prepare("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?1)")?;
+    let mut missing = Vec::new();
+    for id in job_ids {
+        if !exists.query_row(params![id], |row| row.get::<_, bool>(0))? {
+            missing.push(id.clone());
+        }
+    }
+    Ok(missing)
+}

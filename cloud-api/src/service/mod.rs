@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod files;
 pub mod jobs;
 pub mod live;
+pub mod upkeep;
 
 use crate::captcha::CaptchaVerifier;
 use crate::config::{Rate, Settings, StorageBackend};

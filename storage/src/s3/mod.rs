@@ -82,6 +82,15 @@ pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 /// S3 numbers parts 1 to 10 000; larger files get larger parts.
 pub const MAX_PARTS: u64 = 10_000;
 
+/// A multipart upload that was started and neither completed nor aborted: a crashed uploader
+/// leaves one behind, and the store keeps (and bills) its parts until it is aborted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfinishedUpload {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct S3Store {
     config: S3Config,
@@ -400,18 +409,55 @@ impl S3Store {
     pub async fn unfinished_uploads(
         &self,
         prefix: &str,
-    ) -> Result<Vec<(String, String)>, StorageError> {
-        let result: xml::ListMultipartUploadsResult = self
-            .request_xml(
-                Method::GET,
-                self.url(None, &[("uploads", ""), ("prefix", prefix)]),
+    ) -> Result<Vec<UnfinishedUpload>, StorageError> {
+        let mut found = Vec::new();
+        let mut markers: Option<(String, String)> = None;
+        loop {
+            let mut query = vec![("uploads", ""), ("prefix", prefix)];
+            if let Some((key, upload_id)) = &markers {
+                query.push(("key-marker", key));
+                query.push(("upload-id-marker", upload_id));
+            }
+            let page: xml::ListMultipartUploadsResult = self
+                .request_xml(Method::GET, self.url(None, &query))
+                .await?;
+            found.extend(page.upload.into_iter().map(|u| {
+                UnfinishedUpload {
+                    initiated: u
+                        .initiated
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc)),
+                    key: u.key,
+                    upload_id: u.upload_id,
+                }
+            }));
+            match (
+                page.is_truncated,
+                page.next_key_marker,
+                page.next_upload_id_marker,
+            ) {
+                (true, Some(key), Some(upload_id)) => markers = Some((key, upload_id)),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    /// Gives up a multipart upload: the store frees its parts.
+    pub async fn abort_upload(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
+        let key = ObjectKey::parse(key)?;
+        match self
+            .send(
+                Method::DELETE,
+                self.url(Some(&key), &[("uploadId", upload_id)]),
+                Vec::new(),
+                Bytes::new(),
             )
-            .await?;
-        Ok(result
-            .upload
-            .into_iter()
-            .map(|u| (u.key, u.upload_id))
-            .collect())
+            .await
+        {
+            Ok(_) | Err(StorageError::Http { status: 404, .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     /// The object's bytes as they arrive, fetched through a short presigned GET.

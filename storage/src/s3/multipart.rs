@@ -30,15 +30,7 @@ pub(super) async fn upload(
         Ok(()) => Ok(()),
         Err(err) => {
             tracing::warn!(%err, key = %key, "multipart upload failed; aborting it");
-            let aborted = store
-                .send(
-                    Method::DELETE,
-                    store.url(Some(key), &[("uploadId", &upload_id)]),
-                    Vec::new(),
-                    Bytes::new(),
-                )
-                .await;
-            if let Err(abort_err) = aborted {
+            if let Err(abort_err) = store.abort_upload(key.as_str(), &upload_id).await {
                 tracing::error!(%abort_err, key = %key, upload_id, "could not abort multipart upload");
             }
             Err(err)

@@ -30,6 +30,10 @@ pub struct Content {
 pub struct ListMultipartUploadsResult {
     #[serde(default)]
     pub upload: Vec<Upload>,
+    #[serde(default)]
+    pub is_truncated: bool,
+    pub next_key_marker: Option<String>,
+    pub next_upload_id_marker: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +41,8 @@ pub struct ListMultipartUploadsResult {
 pub struct Upload {
     pub key: String,
     pub upload_id: String,
+    /// ISO 8601, e.g. `2026-11-22T03:31:46.000Z`.
+    pub initiated: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
