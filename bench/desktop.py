@@ -35,7 +35,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import (  # noqa: E402  (bench/run.py, beside this file)
-    MIB, Services, Swarm, bdecode_info_span, free_port, log, same_bytes, start_cloud, wait_until)
+    MIB, Services, Swarm, bdecode_info_span, free_port, fresh_logs, log, same_bytes, start_cloud,
+    wait_until)
 
 # A blank screen or an empty window shows one or two colours; a drawn window shows dozens
 # (text is anti-aliased).
@@ -372,10 +373,7 @@ def main():
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     parts = args.only or ["paint", "memory", "sync"]
-    os.makedirs(args.work, exist_ok=True)
-    logs = os.path.join(args.work, "logs")
-    shutil.rmtree(logs, ignore_errors=True)
-    os.makedirs(logs)
+    logs = fresh_logs(args.work)
     services = Services(logs)
     apps = Apps(args, logs)
     results = {"runs": args.runs}

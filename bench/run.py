@@ -660,6 +660,15 @@ def verdicts(results):
     return lines
 
 
+def fresh_logs(work):
+    """Makes the work folder if needed and returns its logs folder, emptied of earlier runs."""
+    os.makedirs(work, exist_ok=True)
+    logs = os.path.join(work, "logs")
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
+    return logs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -673,10 +682,7 @@ def main():
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     parts = args.only or ["download", "upload", "agent"]
-    os.makedirs(args.work, exist_ok=True)
-    logs = os.path.join(args.work, "logs")
-    shutil.rmtree(logs, ignore_errors=True)
-    os.makedirs(logs)
+    logs = fresh_logs(args.work)
     services = Services(logs)
     results = {"size_mib": args.size_mib, "runs": args.runs}
     try:

@@ -70,34 +70,42 @@ pub async fn serve(
     Ok(())
 }
 
-/// Puts the jobs of silent agents back in the queue, every `sweep_interval_ms`.
-async fn sweep_leases(services: Services, mut stopped: watch::Receiver<bool>) {
-    let every = Duration::from_millis(services.settings().dispatch.sweep_interval_ms.max(100));
+/// Runs `work` every `period` until the server stops.
+async fn every<F, Fut>(period: Duration, mut stopped: watch::Receiver<bool>, mut work: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            _ = tokio::time::sleep(period) => {}
             _ = stopped.changed() => return,
         }
+        work().await;
+    }
+}
+
+/// Puts the jobs of silent agents back in the queue, every `sweep_interval_ms`.
+async fn sweep_leases(services: Services, stopped: watch::Receiver<bool>) {
+    let period = Duration::from_millis(services.settings().dispatch.sweep_interval_ms.max(100));
+    every(period, stopped, || async {
         match services.sweep_expired_leases().await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "expired leases put back in the queue"),
             Err(err) => tracing::error!(%err, "lease sweep failed"),
         }
-    }
+    })
+    .await;
 }
 
 /// Clears abandoned uploads and ownerless objects from the store, every
-/// `storage.sweep_interval_seconds`.
-async fn sweep_storage(services: Services, mut stopped: watch::Receiver<bool>) {
+/// `storage.sweep_interval_seconds` (never when it is 0).
+async fn sweep_storage(services: Services, stopped: watch::Receiver<bool>) {
     let seconds = services.settings().storage.sweep_interval_seconds;
     if seconds == 0 {
         return;
     }
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(seconds)) => {}
-            _ = stopped.changed() => return,
-        }
+    every(Duration::from_secs(seconds), stopped, || async {
         match services.sweep_storage().await {
             Ok(swept) if swept == Default::default() => {}
             Ok(swept) => tracing::info!(
@@ -107,5 +115,6 @@ async fn sweep_storage(services: Services, mut stopped: watch::Receiver<bool>) {
             ),
             Err(err) => tracing::error!(%err, "storage sweep failed"),
         }
-    }
+    })
+    .await;
 }

@@ -3,12 +3,14 @@
 //! only in the keyring, this computer registers as the user's device and claims the jobs sent to
 //! it, and signing out removes and revokes everything.
 
+mod support;
+
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tseeder_cloud::{server, Settings};
 use tseeder_desktop::cloud::CloudClient;
 use tseeder_desktop::secrets::{SecretKind, Secrets};
-use tseeder_desktop::{Desktop, DesktopOptions, JobPlace};
+use tseeder_desktop::{Desktop, JobPlace};
 use tseeder_protocol::{CreateJob, Role};
 
 const PASSWORD: &str = "correct horse battery";
@@ -34,20 +36,6 @@ async fn cloud(dir: &std::path::Path) -> String {
             .expect("serve");
     });
     format!("http://{addr}")
-}
-
-fn options(dir: &std::path::Path, service: &str) -> DesktopOptions {
-    let mut engine = tseeder_desktop::engine_defaults();
-    engine.listen_ip = [127, 0, 0, 1].into();
-    engine.dht = false;
-    engine.metadata_timeout_seconds = 20;
-    DesktopOptions {
-        data_dir: dir.join("app"),
-        downloads_dir: dir.join("Downloads"),
-        keyring_service: service.into(),
-        engine,
-        device_name: "test-laptop".into(),
-    }
 }
 
 async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
@@ -86,7 +74,7 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
     let dir = tempfile::tempdir().expect("dir");
     let base = cloud(dir.path()).await;
     let service = format!("tseeder-test-{}", uuid::Uuid::new_v4().simple());
-    let desktop = Desktop::open(options(dir.path(), &service))
+    let desktop = Desktop::open(support::options(dir.path(), &service, 20))
         .await
         .expect("open");
 
@@ -154,7 +142,7 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
     // A restart finds the key in the keyring and is signed in again.
     desktop.shutdown().await;
     drop(desktop);
-    let desktop = Desktop::open(options(dir.path(), &service))
+    let desktop = Desktop::open(support::options(dir.path(), &service, 20))
         .await
         .expect("reopen");
     assert!(

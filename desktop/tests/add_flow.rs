@@ -2,26 +2,20 @@
 //! that arrives twice, as a second launch delivers it, opens one dialog, and a refused link opens
 //! none.
 
-use tseeder_desktop::{Desktop, DesktopOptions};
+mod support;
 
-fn options(dir: &std::path::Path) -> DesktopOptions {
-    let mut engine = tseeder_desktop::engine_defaults();
-    engine.listen_ip = [127, 0, 0, 1].into();
-    engine.dht = false;
-    engine.metadata_timeout_seconds = 2;
-    DesktopOptions {
-        data_dir: dir.join("app"),
-        downloads_dir: dir.join("Downloads"),
-        keyring_service: format!("tseeder-test-{}", uuid::Uuid::new_v4().simple()),
-        engine,
-        device_name: "test-laptop".into(),
-    }
-}
+use tseeder_desktop::Desktop;
 
 #[tokio::test]
 async fn the_same_link_twice_opens_one_dialog() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let desktop = Desktop::open(options(dir.path())).await.expect("open");
+    let desktop = Desktop::open(support::options(
+        dir.path(),
+        &support::fresh_keyring_service(),
+        2,
+    ))
+    .await
+    .expect("open");
     let magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=twice.bin";
 
     let first = desktop.receive_link(magnet).await.expect("first");

@@ -5,24 +5,12 @@
 #[path = "../../engine/tests/support/swarm.rs"]
 mod swarm;
 
+mod support;
+
 use std::time::Duration;
 use swarm::{sha256_of_file, SeedOptions, Seeder};
-use tseeder_desktop::{Desktop, DesktopJob, DesktopOptions, JobPlace};
+use tseeder_desktop::{Desktop, DesktopJob, JobPlace};
 use tseeder_protocol::JobStatus;
-
-fn options(dir: &std::path::Path) -> DesktopOptions {
-    let mut engine = tseeder_desktop::engine_defaults();
-    engine.listen_ip = [127, 0, 0, 1].into();
-    engine.dht = false;
-    engine.metadata_timeout_seconds = 30;
-    DesktopOptions {
-        data_dir: dir.join("app"),
-        downloads_dir: dir.join("Downloads"),
-        keyring_service: format!("tseeder-test-{}", uuid::Uuid::new_v4().simple()),
-        engine,
-        device_name: "test-laptop".into(),
-    }
-}
 
 fn local_job(desktop: &Desktop) -> Option<DesktopJob> {
     desktop
@@ -50,7 +38,13 @@ async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes()
         ..SeedOptions::default()
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let desktop = Desktop::open(options(dir.path())).await.expect("open");
+    let desktop = Desktop::open(support::options(
+        dir.path(),
+        &support::fresh_keyring_service(),
+        30,
+    ))
+    .await
+    .expect("open");
     let link = format!(
         "tseeder://add?uri={}&dest=local",
         percent_encoding::utf8_percent_encode(&seeder.magnet(), percent_encoding::NON_ALPHANUMERIC)
@@ -75,7 +69,13 @@ async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes()
     desktop.shutdown().await;
     drop(desktop);
 
-    let desktop = Desktop::open(options(dir.path())).await.expect("reopen");
+    let desktop = Desktop::open(support::options(
+        dir.path(),
+        &support::fresh_keyring_service(),
+        30,
+    ))
+    .await
+    .expect("reopen");
     let listed = local_job(&desktop).expect("the job is listed after the restart");
     assert_eq!(listed.key, before.key);
     wait_for("the resumed download to finish", || {

@@ -7,14 +7,13 @@
 //! write of the engine.
 
 use std::future::Future;
-use std::sync::Mutex;
 use tokio::sync::oneshot;
 
 /// The running thread; dropping the last reference stops its runtime and every task in it.
 #[derive(Debug)]
 pub(crate) struct EngineThread {
     runtime: tokio::runtime::Handle,
-    stop: Mutex<Option<oneshot::Sender<()>>>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 /// The engine thread is gone (stopped or panicked) before the work finished.
@@ -40,7 +39,7 @@ impl EngineThread {
             })?;
         Ok(EngineThread {
             runtime: handle,
-            stop: Mutex::new(Some(stop)),
+            stop: Some(stop),
         })
     }
 
@@ -67,7 +66,7 @@ impl Drop for AbortOnDrop {
 
 impl Drop for EngineThread {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.lock().ok().and_then(|mut s| s.take()) {
+        if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
     }

@@ -204,57 +204,80 @@ struct Proxy {
     client: reqwest::Client,
 }
 
-async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
-    if let Some(hang_up) = hang_up_now(&proxy, &request) {
-        // Take some of the part's bytes so the client is mid-send, then go silent.
-        let mut body = request.into_body().into_data_stream();
-        let mut received = 0;
-        while let Some(Ok(chunk)) = body.next().await {
-            received += chunk.len();
-            if received >= 1024 * 1024 {
-                break;
-            }
-        }
-        hang_up.0.notify_one();
-        return std::future::pending().await;
+/// What the proxy does with one request.
+enum Action {
+    Forward,
+    /// Forward with one byte of the body changed.
+    Corrupt,
+    /// Answer with this server error instead of forwarding.
+    Fail(u16),
+    /// Close the connection partway through the body, with no answer.
+    HangUp,
+}
+
+/// Counts the try when `request` uploads a part, and picks what the fault does with it.
+fn action_for(proxy: &Proxy, request: &Request) -> Action {
+    let part = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("partNumber=")));
+    let (Some(part), true) = (part, request.method() == axum::http::Method::PUT) else {
+        return Action::Forward;
+    };
+    let tries = {
+        let mut seen = proxy.tries.lock().expect("lock");
+        let count = seen.entry(part.to_owned()).or_default();
+        *count += 1;
+        *count
+    };
+    let (first_try, part_two) = (tries == 1, part == "2");
+    match proxy.fault {
+        Fault::FirstTryOfEachPart if first_try => Action::Fail(503),
+        Fault::PartTwoAlways if part_two => Action::Fail(if first_try { 503 } else { 500 }),
+        Fault::CorruptFirstTryOfPartTwo if part_two && first_try => Action::Corrupt,
+        Fault::HangUpOnFirstTryOfEachPart if first_try => Action::HangUp,
+        Fault::HangUpOnPartTwoAlways if part_two => Action::HangUp,
+        _ => Action::Forward,
     }
-    let query = request.uri().query().unwrap_or("").to_owned();
-    let part = query
-        .split('&')
-        .find_map(|p| p.strip_prefix("partNumber="))
-        .map(str::to_owned);
-    if let (Some(part), true) = (&part, request.method() == axum::http::Method::PUT) {
-        let tries = {
-            let mut seen = proxy.tries.lock().expect("lock");
-            let count = seen.entry(part.clone()).or_default();
-            *count += 1;
-            *count
-        };
-        let fail = match proxy.fault {
-            Fault::FirstTryOfEachPart => tries == 1,
-            Fault::PartTwoAlways => part == "2",
-            Fault::CorruptFirstTryOfPartTwo
-            | Fault::HangUpOnFirstTryOfEachPart
-            | Fault::HangUpOnPartTwoAlways => false,
-        };
-        if fail {
+}
+
+async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
+    let action = action_for(&proxy, &request);
+    match action {
+        Action::HangUp => {
+            let hang_up = request
+                .extensions()
+                .get::<HangUp>()
+                .cloned()
+                .expect("the proxy gives every request its connection");
+            // Take some of the part's bytes so the client is mid-send, then go silent.
+            let mut body = request.into_body().into_data_stream();
+            let mut received = 0;
+            while let Some(Ok(chunk)) = body.next().await {
+                received += chunk.len();
+                if received >= 1024 * 1024 {
+                    break;
+                }
+            }
+            hang_up.0.notify_one();
+            return std::future::pending().await;
+        }
+        Action::Fail(status) => {
             return Response::builder()
-                .status(if tries == 1 { 503 } else { 500 })
+                .status(status)
                 .body(Body::from(
                     "<Error><Code>SlowDown</Code><Message>injected</Message></Error>",
                 ))
                 .expect("response");
         }
+        Action::Forward | Action::Corrupt => {}
     }
     let (parts, body) = request.into_parts();
     let mut body = axum::body::to_bytes(body, usize::MAX)
         .await
         .expect("body")
         .to_vec();
-    let first_try_of_part_two = part.as_deref() == Some("2")
-        && proxy.tries.lock().expect("lock").get("2") == Some(&1)
-        && parts.method == axum::http::Method::PUT;
-    if matches!(proxy.fault, Fault::CorruptFirstTryOfPartTwo) && first_try_of_part_two {
+    if matches!(action, Action::Corrupt) {
         body[1000] ^= 0x01;
     }
     let url = format!(
@@ -274,29 +297,6 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     response
         .body(Body::from(answer.bytes().await.expect("upstream body")))
         .expect("response")
-}
-
-/// The connection to close when this request is a part upload the fault drops (counted as a try).
-fn hang_up_now(proxy: &Proxy, request: &Request) -> Option<HangUp> {
-    if request.method() != axum::http::Method::PUT {
-        return None;
-    }
-    let part = request
-        .uri()
-        .query()?
-        .split('&')
-        .find_map(|p| p.strip_prefix("partNumber="))?
-        .to_owned();
-    let drop_it = match proxy.fault {
-        Fault::HangUpOnFirstTryOfEachPart => !proxy.tries.lock().expect("lock").contains_key(&part),
-        Fault::HangUpOnPartTwoAlways => part == "2",
-        _ => false,
-    };
-    if !drop_it {
-        return None;
-    }
-    *proxy.tries.lock().expect("lock").entry(part).or_default() += 1;
-    request.extensions().get::<HangUp>().cloned()
 }
 
 async fn start_proxy(upstream: &str, fault: Fault) -> (String, Arc<Mutex<HashMap<String, u32>>>) {

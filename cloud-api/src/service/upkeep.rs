@@ -32,9 +32,12 @@ impl Services {
     /// Removes uploads begun more than `storage.abandoned_upload_hours` ago and never finished,
     /// and stored files whose job no longer exists.
     pub async fn sweep_storage(&self) -> ApiResult<StorageSweep> {
-        let hours = self.settings().storage.abandoned_upload_hours;
-        let cutoff =
-            chrono::Utc::now() - chrono::Duration::hours(hours.min(i64::MAX as u64) as i64);
+        let hours =
+            i64::try_from(self.settings().storage.abandoned_upload_hours).unwrap_or(i64::MAX);
+        // An age too large to represent means no upload is ever old enough.
+        let cutoff = chrono::Duration::try_hours(hours)
+            .and_then(|age| chrono::Utc::now().checked_sub_signed(age))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
         let abandoned_uploads = self
             .store()
             .clear_abandoned_uploads(cutoff)

@@ -5,8 +5,8 @@ import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
 import type { JobStatus } from "../../api/types";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { Pager, StatusBadge, StatusFilter, useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { StatusBadge, StatusFilter, useTitle } from "../../components/Bits";
+import { PagedTable } from "../../components/PagedTable";
 import { formatBytes, formatRelative } from "../../lib/format";
 import { hasRole, useSession } from "../../session";
 
@@ -44,61 +44,54 @@ export function AdminJobs() {
         />
         {userId && <Link to="/admin/jobs">Show every user</Link>}
       </div>
-      <QueryView query={query} what="jobs" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No job matches" />}>
-        {(data) => (
+      <PagedTable
+        query={query}
+        what="jobs"
+        emptyTitle="No job matches"
+        onPage={setPage}
+        headings={
           <>
-            <div className="table-scroll">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Job</th>
-                    <th scope="col">Owner</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" className="num">Size</th>
-                    <th scope="col">Updated</th>
-                    <th scope="col"><span className="sr-only">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map(({ job, userEmail, userId: owner }) => (
-                    <tr key={job.id}>
-                      <td className="wrap">{job.name}</td>
-                      <td>
-                        <Link to={`/admin/users/${owner}`}>{userEmail}</Link>
-                      </td>
-                      <td>
-                        <StatusBadge status={job.status} deadLettered={job.deadLettered} />
-                      </td>
-                      <td className="num">{formatBytes(job.totalBytes)}</td>
-                      <td>{formatRelative(job.updatedAt)}</td>
-                      <td>
-                        {canAct && !["completed", "cancelled", "failed"].includes(job.status) && (
-                          <button
-                            type="button"
-                            className="small danger"
-                            onClick={() =>
-                              ask({
-                                title: `Terminate “${job.name}”`,
-                                description: `The job of ${userEmail} stops and is marked cancelled.`,
-                                word: "TERMINATE",
-                                actionLabel: "Terminate",
-                                run: (why) => api.terminateJob(job.id, why),
-                              })
-                            }
-                          >
-                            Terminate
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+            <th scope="col">Job</th>
+            <th scope="col">Owner</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">Size</th>
+            <th scope="col">Updated</th>
+            <th scope="col"><span className="sr-only">Actions</span></th>
           </>
+        }
+        row={({ job, userEmail, userId: owner }) => (
+          <tr key={job.id}>
+            <td className="wrap">{job.name}</td>
+            <td>
+              <Link to={`/admin/users/${owner}`}>{userEmail}</Link>
+            </td>
+            <td>
+              <StatusBadge status={job.status} deadLettered={job.deadLettered} />
+            </td>
+            <td className="num">{formatBytes(job.totalBytes)}</td>
+            <td>{formatRelative(job.updatedAt)}</td>
+            <td>
+              {canAct && !["completed", "cancelled", "failed"].includes(job.status) && (
+                <button
+                  type="button"
+                  className="small danger"
+                  onClick={() =>
+                    ask({
+                      title: `Terminate “${job.name}”`,
+                      description: `The job of ${userEmail} stops and is marked cancelled.`,
+                      word: "TERMINATE",
+                      actionLabel: "Terminate",
+                      run: (why) => api.terminateJob(job.id, why),
+                    })
+                  }
+                >
+                  Terminate
+                </button>
+              )}
+            </td>
+          </tr>
         )}
-      </QueryView>
+      />
       {dialog}
     </section>
   );

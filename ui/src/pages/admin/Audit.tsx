@@ -3,8 +3,8 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
-import { Pager, useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { useTitle } from "../../components/Bits";
+import { PagedTable } from "../../components/PagedTable";
 import { formatDate, formatRelative } from "../../lib/format";
 
 export function Audit() {
@@ -23,43 +23,37 @@ export function Audit() {
         <input type="search" aria-label="Action" placeholder="Action, e.g. user.suspend" value={action} onChange={(e) => { setAction(e.target.value); setPage(1); }} />
         <input type="search" aria-label="Target id" placeholder="Target id" value={targetId} onChange={(e) => { setTargetId(e.target.value); setPage(1); }} />
       </div>
-      <QueryView query={query} what="the audit log" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No entries" />}>
-        {(data) => (
+      <PagedTable
+        query={query}
+        what="the audit log"
+        emptyTitle="No entries"
+        label="Audit entries"
+        onPage={setPage}
+        headings={
           <>
-            <div className="table-scroll">
-              <table className="table" aria-label="Audit entries">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Operator</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Ticket</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((e) => (
-                    <tr key={e.id}>
-                      <td title={formatDate(e.createdAt)}>{formatRelative(e.createdAt)}</td>
-                      <td>{e.actorEmail}</td>
-                      <td>
-                        <code>{e.action}</code>
-                      </td>
-                      <td className="mono small-print">
-                        {e.targetType} {e.targetId}
-                      </td>
-                      <td className="wrap">{e.reason ?? "—"}</td>
-                      <td>{e.ticketId ?? "—"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+            <th scope="col">When</th>
+            <th scope="col">Operator</th>
+            <th scope="col">Action</th>
+            <th scope="col">Target</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Ticket</th>
           </>
+        }
+        row={(e) => (
+          <tr key={e.id}>
+            <td title={formatDate(e.createdAt)}>{formatRelative(e.createdAt)}</td>
+            <td>{e.actorEmail}</td>
+            <td>
+              <code>{e.action}</code>
+            </td>
+            <td className="mono small-print">
+              {e.targetType} {e.targetId}
+            </td>
+            <td className="wrap">{e.reason ?? "—"}</td>
+            <td>{e.ticketId ?? "—"}</td>
+          </tr>
         )}
-      </QueryView>
+      />
     </section>
   );
 }

@@ -2,8 +2,8 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useApi } from "../../api/context";
-import { Pager, useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { useTitle } from "../../components/Bits";
+import { PagedTable } from "../../components/PagedTable";
 import { formatDate, formatRelative } from "../../lib/format";
 
 const KINDS = ["login_failed", "suspended_login", "captcha_failed", "rate_limited", "password_change_failed"];
@@ -31,35 +31,28 @@ export function SecurityEvents() {
           </select>
         </label>
       </div>
-      <QueryView query={query} what="security events" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No events" />}>
-        {(data) => (
+      <PagedTable
+        query={query}
+        what="security events"
+        emptyTitle="No events"
+        onPage={setPage}
+        headings={
           <>
-            <div className="table-scroll">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Account</th>
-                    <th scope="col">Address</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((e) => (
-                    <tr key={e.id}>
-                      <td title={formatDate(e.createdAt)}>{formatRelative(e.createdAt)}</td>
-                      <td>{e.kind.replace(/_/g, " ")}</td>
-                      <td>{e.email ?? "—"}</td>
-                      <td className="mono">{e.ip ?? "—"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+            <th scope="col">When</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Account</th>
+            <th scope="col">Address</th>
           </>
+        }
+        row={(e) => (
+          <tr key={e.id}>
+            <td title={formatDate(e.createdAt)}>{formatRelative(e.createdAt)}</td>
+            <td>{e.kind.replace(/_/g, " ")}</td>
+            <td>{e.email ?? "—"}</td>
+            <td className="mono">{e.ip ?? "—"}</td>
+          </tr>
         )}
-      </QueryView>
+      />
     </section>
   );
 }

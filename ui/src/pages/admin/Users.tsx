@@ -3,8 +3,8 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
-import { Pager, useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { useTitle } from "../../components/Bits";
+import { PagedTable } from "../../components/PagedTable";
 import { formatRelative } from "../../lib/format";
 
 export function Users() {
@@ -32,47 +32,40 @@ export function Users() {
           }}
         />
       </div>
-      <QueryView query={query} what="users" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No user matches" />}>
-        {(data) => (
+      <PagedTable
+        query={query}
+        what="users"
+        emptyTitle="No user matches"
+        onPage={setPage}
+        headings={
           <>
-            <div className="table-scroll">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Email</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Plan</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Joined</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((u) => (
-                    <tr key={u.id}>
-                      <td>
-                        <Link to={`/admin/users/${u.id}`}>{u.email}</Link>
-                      </td>
-                      <td>{u.role}</td>
-                      <td>{u.planId}</td>
-                      <td>
-                        {u.suspended ? (
-                          <span className="badge state-outage">Suspended</span>
-                        ) : u.emailVerified ? (
-                          <span className="badge state-operational">Active</span>
-                        ) : (
-                          <span className="badge">Unverified</span>
-                        )}
-                      </td>
-                      <td>{formatRelative(u.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Plan</th>
+            <th scope="col">State</th>
+            <th scope="col">Joined</th>
           </>
+        }
+        row={(u) => (
+          <tr key={u.id}>
+            <td>
+              <Link to={`/admin/users/${u.id}`}>{u.email}</Link>
+            </td>
+            <td>{u.role}</td>
+            <td>{u.planId}</td>
+            <td>
+              {u.suspended ? (
+                <span className="badge state-outage">Suspended</span>
+              ) : u.emailVerified ? (
+                <span className="badge state-operational">Active</span>
+              ) : (
+                <span className="badge">Unverified</span>
+              )}
+            </td>
+            <td>{formatRelative(u.createdAt)}</td>
+          </tr>
         )}
-      </QueryView>
+      />
     </section>
   );
 }
