@@ -129,6 +129,7 @@ class Apps:
             XDG_DOWNLOAD_DIR=os.path.join(home, "Downloads"),
             TSEEDER_DESKTOP_DATA_DIR=os.path.join(home, "app-data"),
             TSEEDER_DESKTOP_LISTEN_IP="127.0.0.1",
+            TSEEDER_DESKTOP_ALLOW_PRIVATE_ADDRESSES="1",
             TSEEDER_LOG="warn",
         )
 
@@ -325,6 +326,7 @@ def bench_sync(args, work, services, logs):
     api = start_cloud(work, services, args.bin_dir, "admin",
                       TSEEDER_EMBEDDED_AGENT__ENGINE__DHT="false",
                       TSEEDER_EMBEDDED_AGENT__ENGINE__LISTEN_IP="127.0.0.1",
+                      TSEEDER_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES="true",
                       TSEEDER_EMBEDDED_AGENT__POLL_INTERVAL_MS="200")
     job_id = api.call("POST", "/api/v1/jobs", {"magnet": swarm.magnet})["job"]["id"]
     log(f"the cloud downloads {args.size_mib} MiB from the seeder")

@@ -569,6 +569,7 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
             TSEEDER_AGENT_POLL_INTERVAL_MS="200",
             TSEEDER_AGENT_ENGINE__LISTEN_IP="127.0.0.1",
             TSEEDER_AGENT_ENGINE__DHT="false",
+            TSEEDER_AGENT_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES="true",
             TSEEDER_AGENT_STORAGE__BACKEND="s3",
             TSEEDER_AGENT_LOG="warn",
             **garage.s3_env("TSEEDER_AGENT_STORAGE__"),

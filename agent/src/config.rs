@@ -51,6 +51,8 @@ pub struct AgentSettings {
     pub poll_interval_ms: u64,
     pub progress_interval_ms: u64,
     pub engine: tseeder_engine::EngineConfig,
+    /// What trackers and peers may be: public addresses only unless allowed.
+    pub torrent_network: tseeder_engine::TorrentNetwork,
     pub storage: StorageChoice,
 }
 
@@ -67,6 +69,7 @@ impl Default for AgentSettings {
             poll_interval_ms: 2000,
             progress_interval_ms: 1000,
             engine: tseeder_engine::EngineConfig::default(),
+            torrent_network: tseeder_engine::TorrentNetwork::default(),
             storage: StorageChoice::Local {
                 dir: PathBuf::from("data/objects"),
             },

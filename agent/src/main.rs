@@ -27,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TSEEDER_AGENT_LOG")
-                .unwrap_or_else(|_| "info,librqbit=warn".into()),
+                // The DHT warns at every bootstrap retry when offline; the engine says it once.
+                .unwrap_or_else(|_| "info,librqbit=warn,librqbit_dht=error".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -38,7 +39,11 @@ async fn main() -> anyhow::Result<()> {
             S3Store::new(s3.clone()).context("object storage configuration")?,
         )),
     };
-    let engine = Engine::start(settings.engine.clone(), &settings.work_dir.join("session"))
+    let engine_config = settings
+        .engine
+        .clone()
+        .with_network(&settings.torrent_network);
+    let engine = Engine::start(engine_config, &settings.work_dir.join("session"))
         .await
         .context("starting the torrent engine")?;
     let client = AgentClient::new(&settings.cloud_url, settings.token.expose())?;

@@ -51,6 +51,10 @@ fn start_agent(server: &TestServer, token: &str, name: &str, work: &Path) -> Age
         .env("TSEEDER_AGENT_PROGRESS_INTERVAL_MS", "200")
         .env("TSEEDER_AGENT_ENGINE__LISTEN_IP", "127.0.0.1")
         .env("TSEEDER_AGENT_ENGINE__DHT", "false")
+        .env(
+            "TSEEDER_AGENT_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES",
+            "true",
+        )
         .env("TSEEDER_AGENT_STORAGE__BACKEND", "local")
         .env(
             "TSEEDER_AGENT_STORAGE__DIR",

@@ -130,6 +130,8 @@ async fn download(
         listen_ip,
         dht: false,
         metadata_timeout_seconds,
+        // The benchmark's swarm is on loopback.
+        allow_private_addresses: true,
         ..EngineConfig::default()
     };
     let engine = Engine::start(config, &out.join(".session")).await?;

@@ -37,15 +37,19 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Address users reach the service at; links in emails point here and cookies are `Secure`
     /// when it is https.
-    pub public_url: String,
-    /// Honour `X-Forwarded-For` for the client address; only behind a trusted reverse proxy.
-    pub trust_forwarded_for: bool,
+    /// When unset, `http://` and the `listen` address (loopback for an unspecified one).
+    pub public_url: Option<String>,
+    /// Addresses or networks (CIDR) of the operator's reverse proxies. When a request comes from
+    /// one, the client is the right-most `X-Forwarded-For` entry that is not one of them.
+    pub trusted_proxies: Vec<String>,
     pub mail: MailSettings,
     pub captcha: CaptchaSettings,
     pub sessions: SessionSettings,
     pub limits: LimitSettings,
     pub rate_limits: RateLimitSettings,
     pub torrent_fetch: TorrentFetchSettings,
+    /// What trackers, peers and `.torrent` URLs may reach: public addresses only by default.
+    pub torrent_network: tseeder_engine::TorrentNetwork,
     pub dispatch: DispatchSettings,
     pub storage: StorageSettings,
     pub embedded_agent: EmbeddedAgentSettings,
@@ -58,14 +62,15 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            public_url: "http://127.0.0.1:8080".to_owned(),
-            trust_forwarded_for: false,
+            public_url: None,
+            trusted_proxies: Vec::new(),
             mail: MailSettings::default(),
             captcha: CaptchaSettings::default(),
             sessions: SessionSettings::default(),
             limits: LimitSettings::default(),
             rate_limits: RateLimitSettings::default(),
             torrent_fetch: TorrentFetchSettings::default(),
+            torrent_network: tseeder_engine::TorrentNetwork::default(),
             dispatch: DispatchSettings::default(),
             storage: StorageSettings::default(),
             embedded_agent: EmbeddedAgentSettings::default(),
@@ -187,6 +192,9 @@ pub struct MailSettings {
     pub from: String,
     /// `smtp://user:pass@host:port` or `smtps://…`; when absent, mail goes to `<data_dir>/outbox`.
     pub smtp_url: Option<Secret>,
+    /// Wait before the second try of a mail that could not be delivered; doubled for each
+    /// further try, up to an hour, 12 tries in all.
+    pub retry_base_seconds: u64,
 }
 
 impl Default for MailSettings {
@@ -194,6 +202,7 @@ impl Default for MailSettings {
         MailSettings {
             from: "tseeder <no-reply@tseeder.local>".to_owned(),
             smtp_url: None,
+            retry_base_seconds: 30,
         }
     }
 }
@@ -226,6 +235,8 @@ impl Default for CaptchaSettings {
 #[serde(default)]
 pub struct SessionSettings {
     pub ttl_hours: u32,
+    /// A session unused this long ends (0: only `ttl_hours` counts).
+    pub idle_timeout_hours: u32,
     pub email_verification_ttl_hours: u32,
     pub password_reset_ttl_minutes: u32,
 }
@@ -234,6 +245,7 @@ impl Default for SessionSettings {
     fn default() -> Self {
         SessionSettings {
             ttl_hours: 24 * 30,
+            idle_timeout_hours: 24 * 7,
             email_verification_ttl_hours: 48,
             password_reset_ttl_minutes: 60,
         }
@@ -283,6 +295,8 @@ pub struct RateLimitSettings {
     pub reset_per_account: Rate,
     pub jobs_per_ip: Rate,
     pub jobs_per_account: Rate,
+    /// Tries of the current password when changing it (a stolen session must not guess it).
+    pub password_change_per_account: Rate,
 }
 
 impl Default for RateLimitSettings {
@@ -294,6 +308,7 @@ impl Default for RateLimitSettings {
             reset_per_ip: Rate::new(10, 3600),
             reset_per_account: Rate::new(3, 3600),
             jobs_per_ip: Rate::new(120, 3600),
+            password_change_per_account: Rate::new(5, 900),
             jobs_per_account: Rate::new(60, 3600),
         }
     }
@@ -303,16 +318,12 @@ impl Default for RateLimitSettings {
 #[serde(default)]
 pub struct TorrentFetchSettings {
     pub timeout_seconds: u64,
-    /// Lets `.torrent` URLs point at loopback and private networks. Off by default, so users
-    /// cannot make the server probe its own network.
-    pub allow_private_addresses: bool,
 }
 
 impl Default for TorrentFetchSettings {
     fn default() -> Self {
         TorrentFetchSettings {
             timeout_seconds: 20,
-            allow_private_addresses: false,
         }
     }
 }
@@ -347,7 +358,7 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let url = url::Url::parse(&self.public_url)
+        let url = url::Url::parse(&self.public_url_trimmed())
             .map_err(|err| ConfigError(format!("public_url: {err}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(ConfigError("public_url must be http or https".into()));
@@ -363,6 +374,8 @@ impl Settings {
                 "storage.backend = \"s3\" needs storage.s3.endpoint and storage.s3.bucket".into(),
             ));
         }
+        crate::http::client_address::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|err| ConfigError(format!("trusted_proxies: {err}")))?;
         if self.dispatch.max_attempts == 0 || self.dispatch.lease_seconds == 0 {
             return Err(ConfigError(
                 "dispatch.max_attempts and dispatch.lease_seconds must be at least 1".into(),
@@ -408,11 +421,22 @@ impl Settings {
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url_trimmed().starts_with("https://")
     }
 
-    pub fn public_url_trimmed(&self) -> &str {
-        self.public_url.trim_end_matches('/')
+    /// Where users reach the service: `public_url`, or else the address it listens on, so
+    /// links in mails and downloads follow a changed port.
+    pub fn public_url_trimmed(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let host = match self.listen.ip() {
+                    ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+                    ip => ip,
+                };
+                format!("http://{}", SocketAddr::new(host, self.listen.port()))
+            }
+        }
     }
 }
 
@@ -454,6 +478,29 @@ mod tests {
     fn half_configured_captcha_is_refused() {
         let mut settings = Settings::default();
         settings.captcha.verify_url = Some("http://127.0.0.1:1/verify".into());
+        assert!(settings.validate().is_err());
+    }
+
+    #[test]
+    fn links_follow_the_listen_address_unless_a_public_url_is_set() {
+        let mut settings = Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9123)),
+            ..Settings::default()
+        };
+        assert_eq!(settings.public_url_trimmed(), "http://127.0.0.1:9123");
+        settings.listen = SocketAddr::from(([0, 0, 0, 0], 9000));
+        assert_eq!(settings.public_url_trimmed(), "http://127.0.0.1:9000");
+        settings.public_url = Some("https://tseeder.example.org/".into());
+        assert_eq!(settings.public_url_trimmed(), "https://tseeder.example.org");
+        assert!(settings.secure_cookies());
+    }
+
+    #[test]
+    fn trusted_proxies_must_be_addresses_or_networks() {
+        let mut settings = Settings::default();
+        settings.trusted_proxies = vec!["10.0.0.0/8".into(), "::1".into()];
+        assert!(settings.validate().is_ok());
+        settings.trusted_proxies = vec!["my-proxy".into()];
         assert!(settings.validate().is_err());
     }
 }

@@ -15,7 +15,11 @@ pub async fn run(services: Services, server: SocketAddr, stop: watch::Receiver<b
         .embedded_agent_token(&settings.name, &settings.region)
         .await
     {
-        Ok(token) => token,
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            tracing::warn!("the embedded agent was revoked by an operator; it stays off");
+            return;
+        }
         Err(err) => {
             tracing::error!(%err, "the embedded agent could not get a token");
             return;
@@ -34,7 +38,11 @@ pub async fn run(services: Services, server: SocketAddr, stop: watch::Receiver<b
         }
     };
     let work_dir = services.settings().agent_work_dir();
-    let engine = match Engine::start(settings.engine.clone(), &work_dir.join("session")).await {
+    let engine_config = settings
+        .engine
+        .clone()
+        .with_network(&services.settings().torrent_network);
+    let engine = match Engine::start(engine_config, &work_dir.join("session")).await {
         Ok(engine) => engine,
         Err(err) => {
             tracing::error!(%err, "the embedded agent's torrent engine did not start");

@@ -50,7 +50,7 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> Result<Mailer, MailError> {
-        let MailSettings { from, smtp_url } = &settings.mail;
+        let MailSettings { from, smtp_url, .. } = &settings.mail;
         let from: Mailbox = from
             .parse()
             .map_err(|err: lettre::address::AddressError| MailError::Address(err.to_string()))?;

@@ -45,7 +45,8 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TSEEDER_LOG")
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
+                // The DHT warns at every bootstrap retry when offline; the engine says it once.
+                .unwrap_or_else(|_| "info,tower_http=info,librqbit_dht=error".into()),
         )
         .init();
     let cli = Cli::parse();

@@ -44,6 +44,8 @@ pub async fn serve(
     let (stop, stopped) = watch::channel(false);
     let sweeper = tokio::spawn(sweep_leases(services.clone(), stopped.clone()));
     let upkeep = tokio::spawn(sweep_storage(services.clone(), stopped.clone()));
+    let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
+    let mail = tokio::spawn(deliver_mail(services.clone(), stopped.clone()));
     let agent = services
         .settings()
         .embedded_agent
@@ -60,6 +62,8 @@ pub async fn serve(
         }
         let _ = sweeper.await;
         let _ = upkeep.await;
+        let _ = counters.await;
+        let _ = mail.await;
     };
     axum::serve(
         listener,
@@ -94,6 +98,26 @@ async fn sweep_leases(services: Services, stopped: watch::Receiver<bool>) {
             Ok(count) => tracing::info!(count, "expired leases put back in the queue"),
             Err(err) => tracing::error!(%err, "lease sweep failed"),
         }
+    })
+    .await;
+}
+
+/// Delivers queued mail as soon as it is queued, and retries due mail every 5 s.
+async fn deliver_mail(services: Services, mut stopped: watch::Receiver<bool>) {
+    loop {
+        services.deliver_queued_mail().await;
+        tokio::select! {
+            _ = services.mail_wakeup().notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// Drops ended rate-limit windows and writes grown security-event counts, every 15 s.
+async fn sweep_counters(services: Services, stopped: watch::Receiver<bool>) {
+    every(Duration::from_secs(15), stopped, || {
+        services.sweep_counters()
     })
     .await;
 }

@@ -285,7 +285,10 @@ async fn cookie_writes_need_this_sessions_csrf_token() {
 
     // With the right token the same write goes through.
     let created = operator
-        .post("/api/v1/api-keys", json!({ "name": "with token" }))
+        .post(
+            "/api/v1/api-keys",
+            json!({ "name": "with token", "currentPassword": common::PASSWORD }),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
 }

@@ -19,16 +19,20 @@ async fn register_verify_login_me_logout() {
             json!({ "email": " New.User@Example.org ", "password": PASSWORD, "acceptedAup": true }),
         )
         .await;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
-    assert_eq!(registered.body["email"], "new.user@example.org");
-    assert_eq!(registered.body["emailVerified"], false);
-    assert!(registered.body.get("passwordHash").is_none());
+    assert_eq!(registered.status, StatusCode::ACCEPTED, "{registered:?}");
+    assert_eq!(registered.body["ok"], true);
+    assert!(
+        registered.body.get("email").is_none(),
+        "nothing about the account"
+    );
 
     let refused = browser.login("new.user@example.org", PASSWORD).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.code(), "email_not_verified");
 
-    let token = server.mailed_token("new.user@example.org", "/verify-email");
+    let token = server
+        .mailed_token("new.user@example.org", "/verify-email")
+        .await;
     let verified = browser
         .post("/api/v1/auth/verify-email", json!({ "token": token }))
         .await;
@@ -64,7 +68,7 @@ async fn register_verify_login_me_logout() {
 }
 
 #[tokio::test]
-async fn duplicate_and_invalid_registrations_are_refused() {
+async fn registering_a_taken_address_answers_the_same_and_mails_its_owner() {
     let server = TestServer::start().await;
     let anon = server.anon();
     let body = |email: &str, password: &str, aup: bool| json!({ "email": email, "password": password, "acceptedAup": aup });
@@ -74,16 +78,30 @@ async fn duplicate_and_invalid_registrations_are_refused() {
             body("dup@example.org", PASSWORD, true),
         )
         .await;
-    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(first.status, StatusCode::ACCEPTED);
     let dup = anon
         .post(
             "/api/v1/auth/register",
-            body("DUP@example.org", PASSWORD, true),
+            body("DUP@example.org", "another passphrase", true),
         )
         .await;
     assert_eq!(
-        (dup.status, dup.code()),
-        (StatusCode::CONFLICT, "email_taken")
+        (dup.status, &dup.body),
+        (first.status, &first.body),
+        "a taken address is not revealed"
+    );
+    let mut owner = server.anon();
+    let verified = owner
+        .post(
+            "/api/v1/auth/verify-email",
+            json!({ "token": server.mailed_token("dup@example.org", "/verify-email").await }),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK);
+    assert_eq!(
+        owner.login("dup@example.org", PASSWORD).await.status,
+        StatusCode::OK,
+        "the second sign-up changed nothing"
     );
     let no_aup = anon
         .post(
@@ -109,11 +127,14 @@ async fn duplicate_and_invalid_registrations_are_refused() {
         )
         .await;
     assert_eq!(bad_email.code(), "invalid_email");
+    let mails = server.outbox().await;
     assert_eq!(
-        server.outbox().len(),
-        1,
-        "only the one real registration got mail"
+        mails.len(),
+        2,
+        "the sign-up and the owner's notice: {mails:?}"
     );
+    assert!(mails[1].contains("To: dup@example.org"));
+    assert!(mails[1].contains("already has one"));
 }
 
 #[tokio::test]
@@ -125,7 +146,9 @@ async fn resend_verification_mails_a_fresh_link_and_retires_the_old() {
         json!({ "email": "slow@example.org", "password": PASSWORD, "acceptedAup": true }),
     )
     .await;
-    let old = server.mailed_token("slow@example.org", "/verify-email");
+    let old = server
+        .mailed_token("slow@example.org", "/verify-email")
+        .await;
     let resent = anon
         .post(
             "/api/v1/auth/verify-email/resend",
@@ -145,7 +168,9 @@ async fn resend_verification_mails_a_fresh_link_and_retires_the_old() {
         "no account enumeration"
     );
     assert_eq!(unknown.body["message"], resent.body["message"]);
-    let new = server.mailed_token("slow@example.org", "/verify-email");
+    let new = server
+        .mailed_token("slow@example.org", "/verify-email")
+        .await;
     assert_ne!(old, new);
     let stale = anon
         .post("/api/v1/auth/verify-email", json!({ "token": old }))
@@ -182,7 +207,7 @@ async fn password_reset_is_single_use_and_ends_every_session() {
     assert_eq!(nobody.status, StatusCode::ACCEPTED);
     assert_eq!(nobody.body["message"], asked.body["message"]);
 
-    let token = server.mailed_token(&email, "/reset-password");
+    let token = server.mailed_token(&email, "/reset-password").await;
     let weak = anon
         .post(
             "/api/v1/auth/password-reset/confirm",
@@ -314,10 +339,11 @@ async fn suspension_locks_out_sessions_keys_and_logins_at_once() {
         user.get("/api/v1/jobs").await.status,
         StatusCode::UNAUTHORIZED
     );
+    // Suspension revokes the account's API keys too.
     let by_key = script.get("/api/v1/jobs").await;
     assert_eq!(
         (by_key.status, by_key.code()),
-        (StatusCode::FORBIDDEN, "account_suspended")
+        (StatusCode::UNAUTHORIZED, "invalid_api_key")
     );
     let mut again = server.anon();
     let login = again.login(&user.email, PASSWORD).await;
@@ -333,7 +359,11 @@ async fn suspension_locks_out_sessions_keys_and_logins_at_once() {
         )
         .await;
     assert_eq!(lifted.status, StatusCode::OK);
-    assert_eq!(script.get("/api/v1/jobs").await.status, StatusCode::OK);
+    // The key stays revoked: lifting a suspension does not bring back what it ended.
+    assert_eq!(
+        script.get("/api/v1/jobs").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         again.login(&user.email, PASSWORD).await.status,
         StatusCode::OK
@@ -447,7 +477,7 @@ async fn registration_is_rate_limited_per_address() {
                 json!({ "email": format!("r{i}@example.org"), "password": PASSWORD, "acceptedAup": true }),
             )
             .await;
-        assert_eq!(ok.status, StatusCode::CREATED);
+        assert_eq!(ok.status, StatusCode::ACCEPTED);
     }
     let third = anon
         .post(
@@ -475,7 +505,9 @@ async fn expired_links_do_not_work() {
         json!({ "email": "late@example.org", "password": PASSWORD, "acceptedAup": true }),
     )
     .await;
-    let token = server.mailed_token("late@example.org", "/verify-email");
+    let token = server
+        .mailed_token("late@example.org", "/verify-email")
+        .await;
     let verify = anon
         .post("/api/v1/auth/verify-email", json!({ "token": token }))
         .await;
@@ -489,7 +521,9 @@ async fn expired_links_do_not_work() {
         json!({ "email": "late@example.org" }),
     )
     .await;
-    let token = server.mailed_token("late@example.org", "/reset-password");
+    let token = server
+        .mailed_token("late@example.org", "/reset-password")
+        .await;
     let reset = anon
         .post(
             "/api/v1/auth/password-reset/confirm",
@@ -525,13 +559,106 @@ async fn bad_bearer_tokens_and_stale_cookies_are_recorded() {
         .await;
     assert_eq!(stale.status, StatusCode::UNAUTHORIZED);
 
+    // Many more forged keys from the same address: still one row, with their count.
+    for _ in 0..20 {
+        user.with_key("tsk_forged").get("/api/v1/auth/me").await;
+    }
+    server.services.sweep_counters().await;
     let support = server.user(Role::Support).await;
     let keys = support
         .get("/api/v1/admin/security-events?kind=invalid_api_key")
         .await;
-    assert_eq!(keys.body["total"], 2);
+    assert_eq!(keys.body["total"], 1, "{keys:?}");
+    assert_eq!(keys.body["items"][0]["detail"]["count"], 22, "{keys:?}");
     let cookies = support
         .get("/api/v1/admin/security-events?kind=invalid_session")
         .await;
     assert_eq!(cookies.body["total"], 1);
+}
+
+/// A login from behind the operator's proxy on 127.0.0.1, whose `X-Forwarded-For` ends with
+/// the address the proxy saw and may start with anything the client sent.
+async fn login_via_proxy(server: &TestServer, email: &str, forwarded_for: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "email": email, "password": "not the password" }))
+        .send()
+        .await
+        .expect("login")
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_proxy_a_client_cannot_choose_the_address_it_is_limited_by() {
+    let server = TestServer::start_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".into()];
+        s.rate_limits.login_per_ip = tseeder_cloud::config::Rate::new(2, 600);
+    })
+    .await;
+    // A different made-up first entry every time; the proxy appended the real address.
+    for spoofed in ["1.1.1.1", "2.2.2.2"] {
+        let status =
+            login_via_proxy(&server, "x@example.org", &format!("{spoofed}, 203.0.113.5")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let third = login_via_proxy(&server, "x@example.org", "3.3.3.3, 203.0.113.5").await;
+    assert_eq!(third, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy has its own count.
+    let other = login_via_proxy(&server, "x@example.org", "203.0.113.6").await;
+    assert_eq!(other, StatusCode::UNAUTHORIZED);
+    // IPv6 clients count by their /64: rotating the low bits does not help.
+    for (i, status) in [
+        StatusCode::UNAUTHORIZED,
+        StatusCode::UNAUTHORIZED,
+        StatusCode::TOO_MANY_REQUESTS,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let address = format!("2001:db8:7:7::{:x}", i + 1);
+        assert_eq!(
+            login_via_proxy(&server, "x@example.org", &address).await,
+            status
+        );
+    }
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_through_a_stolen_session_is_rate_limited() {
+    let server = TestServer::start_with(|s| {
+        s.rate_limits.password_change_per_account = tseeder_cloud::config::Rate::new(5, 900);
+    })
+    .await;
+    let user = server.user(Role::User).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let answer = user
+            .post(
+                "/api/v1/auth/password",
+                json!({ "currentPassword": "a guess at it", "newPassword": "a new passphrase" }),
+            )
+            .await;
+        statuses.push(answer.status);
+    }
+    assert_eq!(statuses[..5], [StatusCode::FORBIDDEN; 5]);
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_session_left_unused_past_the_idle_timeout_ends() {
+    let server = TestServer::start_with(|s| s.sessions.idle_timeout_hours = 1).await;
+    let user = server.user(Role::User).await;
+    assert_eq!(user.get("/api/v1/auth/me").await.status, StatusCode::OK);
+    // Two hours without a request.
+    let db = rusqlite::Connection::open(server.data_dir().join("tseeder.db")).expect("db");
+    db.execute(
+        "UPDATE sessions SET last_seen_at = last_seen_at - 7200000 WHERE user_id = ?1",
+        [&user.user_id],
+    )
+    .expect("age the session");
+    assert_eq!(
+        user.get("/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -145,12 +145,23 @@ async fn first_operator_serve_stop_and_restart_keep_everything() {
             json!({ "email": "later@example.org", "password": PASSWORD, "acceptedAup": true }),
         )
         .await;
-    assert_eq!(registered.status, StatusCode::CREATED);
-    let mail = std::fs::read_dir(data.join("outbox"))
-        .expect("outbox")
-        .flatten()
-        .next()
-        .expect("mail");
+    assert_eq!(registered.status, StatusCode::ACCEPTED);
+    // Mail is delivered from the queue right after the answer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mail = loop {
+        let found = std::fs::read_dir(data.join("outbox")).ok().and_then(|dir| {
+            dir.flatten()
+                .find(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        });
+        if let Some(mail) = found {
+            break mail;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no mail in the outbox"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(
         std::fs::read_to_string(mail.path())
             .expect("read")

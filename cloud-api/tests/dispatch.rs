@@ -5,103 +5,12 @@
 
 mod common;
 
-use common::{random_magnet, Client, TestServer};
+use common::{random_magnet, Client, SimAgent, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tseeder_cloud::Settings;
 use tseeder_protocol::Role;
-
-/// A pretend agent: it speaks the protocol and does no work.
-struct SimAgent {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl SimAgent {
-    async fn issued(
-        server: &TestServer,
-        admin: &Client,
-        name: &str,
-        region: &str,
-        capacity: u32,
-    ) -> SimAgent {
-        let issued = admin
-            .post(
-                "/api/v1/admin/agents",
-                json!({ "name": name, "region": region, "reason": "simulated fleet", "ticketId": "SIM-1" }),
-            )
-            .await;
-        assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
-        let agent = SimAgent::with_token(server, issued.body["token"].as_str().expect("token"));
-        agent.register(name, region, capacity).await;
-        agent
-    }
-
-    fn with_token(server: &TestServer, token: &str) -> SimAgent {
-        SimAgent {
-            http: reqwest::Client::new(),
-            base: server.base.clone(),
-            token: token.to_owned(),
-        }
-    }
-
-    async fn call(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/api/v1/agent{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("agent call");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn register(&self, name: &str, region: &str, capacity: u32) -> Value {
-        let (status, body) = self
-            .call(
-                "/register",
-                json!({ "name": name, "region": region, "capacity": capacity, "version": "sim" }),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-
-    /// The job id and lease of the claimed job, if any.
-    async fn claim(&self) -> Option<(String, String)> {
-        let (status, body) = self.call("/claim", json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let assignment = &body["assignment"];
-        assignment["jobId"].as_str().map(|id| {
-            (
-                id.to_owned(),
-                assignment["leaseId"].as_str().expect("lease").to_owned(),
-            )
-        })
-    }
-
-    async fn progress(&self, job: &str, lease: &str) -> (StatusCode, Value) {
-        self.call(
-            &format!("/jobs/{job}/progress"),
-            json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": 10,
-                    "totalBytes": 100, "uploadedBytes": 0, "downloadSpeed": 5,
-                    "uploadSpeed": 0, "peers": 1 }),
-        )
-        .await
-    }
-
-    async fn fail(&self, job: &str, lease: &str, retryable: bool) -> (StatusCode, Value) {
-        self.call(
-            &format!("/jobs/{job}/fail"),
-            json!({ "leaseId": lease, "error": "tracker unreachable", "retryable": retryable }),
-        )
-        .await
-    }
-}
 
 async fn submit(user: &Client, body: Value) -> String {
     let created = user.post("/api/v1/jobs", body).await;
@@ -145,8 +54,10 @@ async fn jobs_go_to_their_region_first_and_fail_over_after_the_wait() {
         None,
         "another region's job waits for its own region"
     );
-    let (taken, _) = eu.claim().await.expect("eu takes its job");
+    let (taken, lease) = eu.claim().await.expect("eu takes its job");
     assert_eq!(taken, for_eu);
+    // Downloading, it holds eu's one download slot (fetching metadata it would not).
+    eu.progress(&taken, &lease).await;
     assert_eq!(eu.claim().await, None, "eu is full");
     tokio::time::sleep(Duration::from_millis(2300)).await;
     let (failed_over, _) = us.claim().await.expect("after the wait, any region");
@@ -264,7 +175,12 @@ async fn failures_back_off_then_dead_letter_and_an_operator_replays_with_a_reaso
     let dead = job(&alice, &id).await;
     assert_eq!(dead["status"], "failed");
     assert_eq!(dead["deadLettered"], true);
-    assert_eq!(dead["error"], "tracker unreachable", "the error is kept");
+    // The owner is told what kind of failure it was; the agent's detail (addresses, paths)
+    // stays in the logs.
+    assert_eq!(
+        dead["error"],
+        "no_peers: No peer sent the torrent's details in time; it may have no seeders."
+    );
     let letters = admin.get("/api/v1/admin/dead-letters").await;
     assert!(letters
         .body
@@ -532,4 +448,160 @@ async fn a_restart_of_the_api_loses_and_duplicates_nothing() {
     claimed.sort();
     ids.sort();
     assert_eq!(claimed, ids, "each job handed out exactly once");
+}
+
+/// Reports the torrent's file list (one file of `size` bytes), as an agent does once the
+/// metadata is known; the server's answer decides whether the job may go on.
+async fn report_files(agent: &SimAgent, job: &str, lease: &str, size: u64) -> Value {
+    let (status, body) = agent
+        .call(
+            &format!("/jobs/{job}/progress"),
+            json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": 0,
+                    "totalBytes": size, "uploadedBytes": 0, "downloadSpeed": 0,
+                    "uploadSpeed": 0, "peers": 0, "name": "big",
+                    "files": [{ "index": 0, "path": "big/file.bin", "size": size, "selected": true }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn jobs_running_side_by_side_cannot_each_take_the_whole_quota() {
+    let server = TestServer::start().await;
+    // A plan whose one job may fill the whole 10 GiB of storage, as an operator may set it.
+    let db = rusqlite::Connection::open(server.data_dir().join("tseeder.db")).expect("db");
+    db.execute(
+        "UPDATE plans SET max_job_bytes = max_storage_bytes WHERE id = 'free'",
+        [],
+    )
+    .expect("plan");
+    let admin = server.user(Role::Admin).await;
+    let agent = SimAgent::issued(&server, &admin, "fra-1", "eu", 2).await;
+    let alice = server.user(Role::User).await;
+    let first = submit(&alice, json!({ "magnet": random_magnet("first") })).await;
+    let second = submit(&alice, json!({ "magnet": random_magnet("second") })).await;
+    let (job_a, lease_a) = agent.claim().await.expect("first claim");
+    let (job_b, lease_b) = agent.claim().await.expect("second claim");
+    assert_eq!([&job_a, &job_b], [&first, &second]);
+
+    let six_gib: u64 = 6 << 30;
+    let ok = report_files(&agent, &job_a, &lease_a, six_gib).await;
+    assert_eq!(ok["action"], "continue", "{ok}");
+    // 6 GiB fit in 10 GiB on their own, not beside the first job's 6 GiB.
+    let refused = report_files(&agent, &job_b, &lease_b, six_gib).await;
+    assert_eq!(refused["action"], "abort", "{refused}");
+    assert!(
+        refused["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("unfinished jobs")),
+        "{refused}"
+    );
+    // A job kept on the user's own computer takes no cloud storage.
+    let device = alice
+        .post("/api/v1/devices", json!({ "name": "alice desktop" }))
+        .await;
+    let device_id = device.body["agent"]["id"].as_str().expect("id").to_owned();
+    let laptop = SimAgent::with_token(&server, device.body["token"].as_str().expect("token"));
+    laptop.register("alice desktop", "home", 1).await;
+    let third = submit(
+        &alice,
+        json!({ "magnet": random_magnet("local"), "deviceId": device_id }),
+    )
+    .await;
+    let (job_c, lease_c) = laptop.claim().await.expect("device claim");
+    assert_eq!(job_c, third);
+    let kept = report_files(&laptop, &job_c, &lease_c, six_gib).await;
+    assert_eq!(kept["action"], "continue", "{kept}");
+}
+
+#[tokio::test]
+async fn completing_a_job_its_owner_cancelled_is_answered_so_the_agent_deletes_its_upload() {
+    let server = TestServer::start().await;
+    let admin = server.user(Role::Admin).await;
+    let agent = SimAgent::issued(&server, &admin, "fra-1", "eu", 1).await;
+    let alice = server.user(Role::User).await;
+    let id = submit(&alice, json!({ "magnet": random_magnet("stopped") })).await;
+    let (job, lease) = agent.claim().await.expect("claim");
+    assert_eq!(job, id);
+    report_files(&agent, &job, &lease, 1000).await;
+    let cancelled = alice
+        .post(&format!("/api/v1/jobs/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:?}");
+    let key = format!("users/{}/jobs/{id}/files/0", alice.user_id);
+    let (status, body) = agent
+        .call(
+            &format!("/jobs/{id}/complete"),
+            json!({ "leaseId": lease, "files": [
+                { "index": 0, "path": "big/file.bin", "size": 1000, "objectKey": key }
+            ] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        body["error"]["code"], "job_stopped",
+        "not lease_lost: {body}"
+    );
+    // A lease that is not the agent's at all is still lease_lost (another may own the keys).
+    let (status, body) = agent
+        .call(
+            &format!("/jobs/{id}/complete"),
+            json!({ "leaseId": "not-a-lease", "files": [] }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("lease_lost"))
+    );
+}
+
+#[tokio::test]
+async fn jobs_sent_to_a_removed_device_fail_with_the_reason_instead_of_waiting() {
+    let server = TestServer::start().await;
+    let alice = server.user(Role::User).await;
+    let device = alice
+        .post("/api/v1/devices", json!({ "name": "old laptop" }))
+        .await;
+    let device_id = device.body["agent"]["id"].as_str().expect("id").to_owned();
+    let id = submit(
+        &alice,
+        json!({ "magnet": random_magnet("for-the-laptop"), "deviceId": device_id }),
+    )
+    .await;
+    let removed = alice.delete(&format!("/api/v1/devices/{device_id}")).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    let state = job(&alice, &id).await;
+    assert_eq!(state["status"], "failed", "{state}");
+    assert!(
+        state["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("device_removed:")),
+        "{state}"
+    );
+}
+
+#[tokio::test]
+async fn an_embedded_agent_an_operator_revoked_stays_revoked_after_a_restart() {
+    let server = TestServer::start().await;
+    let first = server
+        .services
+        .embedded_agent_token("embedded", "local")
+        .await
+        .expect("token");
+    assert!(first.is_some());
+    let admin = server.user(Role::Admin).await;
+    let revoked = admin
+        .post(
+            "/api/v1/admin/agents/embedded/revoke",
+            json!({ "reason": "compromised host, moving off", "ticketId": "OPS-3" }),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{revoked:?}");
+    let restarted = server
+        .services
+        .embedded_agent_token("embedded", "local")
+        .await
+        .expect("token");
+    assert!(restarted.is_none(), "a restart must not bring it back");
 }

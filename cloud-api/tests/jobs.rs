@@ -5,7 +5,7 @@ mod common;
 #[path = "../src/torrent/fixtures.rs"]
 mod fixtures;
 
-use common::{random_magnet, upload, Client, TestServer};
+use common::{random_magnet, upload, Client, SimAgent, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
@@ -176,7 +176,8 @@ async fn a_torrent_url_is_fetched_and_checked() {
 
 #[tokio::test]
 async fn torrent_urls_on_private_networks_are_refused_by_default() {
-    let server = TestServer::start_with(|s| s.torrent_fetch.allow_private_addresses = false).await;
+    let server =
+        TestServer::start_with(|s| s.torrent_network.allow_private_addresses = false).await;
     let user = server.user(Role::User).await;
     let site = torrent_site(fixtures::single_file("a.bin", 10)).await;
     for url in [
@@ -585,15 +586,33 @@ async fn the_storage_sweep_removes_what_crashes_leave_and_keeps_what_jobs_own() 
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let live_job = created.body["job"]["id"].as_str().expect("id").to_owned();
+    let admin = server.user(Role::Admin).await;
+    let agent = SimAgent::issued(&server, &admin, "uploader", "eu", 1).await;
+    let (claimed, _) = agent.claim().await.expect("the live job");
+    assert_eq!(claimed, live_job);
+    // (The free plan runs two jobs at once: the cancelled one is stopped before the next.)
+    let cancelled = user
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": random_magnet("stopped") }),
+        )
+        .await;
+    let cancelled_job = cancelled.body["job"]["id"].as_str().expect("id").to_owned();
+    let stopped = user
+        .post(&format!("/api/v1/jobs/{cancelled_job}/cancel"), json!({}))
+        .await;
+    assert_eq!(stopped.status, StatusCode::OK, "{stopped:?}");
     let deleted = user
         .post("/api/v1/jobs", json!({ "magnet": random_magnet("gone") }))
         .await;
     let deleted_job = deleted.body["job"]["id"].as_str().expect("id").to_owned();
 
-    // An agent uploading for the live job, and an upload that landed after its job was deleted.
+    // An agent uploading for the running job, an upload that landed after its job was
+    // deleted, and one for a job its owner cancelled mid-upload.
     let store = server.services.store();
     let owned = ObjectKey::job_file(&user.user_id, &live_job, 0).expect("key");
     let orphan = ObjectKey::job_file(&user.user_id, &deleted_job, 0).expect("key");
+    let abandoned = ObjectKey::job_file(&user.user_id, &cancelled_job, 0).expect("key");
     store
         .put_file(&owned, &write_temp(b"owned"))
         .await
@@ -608,6 +627,10 @@ async fn the_storage_sweep_removes_what_crashes_leave_and_keeps_what_jobs_own() 
         .put_file(&orphan, &write_temp(b"late"))
         .await
         .expect("put");
+    store
+        .put_file(&abandoned, &write_temp(b"cancelled"))
+        .await
+        .expect("put");
     // A copy a crashed agent never finished.
     let partials = server.data_dir().join("objects").join(".partial");
     std::fs::create_dir_all(&partials).expect("mkdir");
@@ -615,10 +638,11 @@ async fn the_storage_sweep_removes_what_crashes_leave_and_keeps_what_jobs_own() 
 
     // Young unfinished uploads may still be running: with the default 24 h they stay.
     let swept = server.services.sweep_storage().await.expect("sweep");
-    assert_eq!(swept.orphan_objects, 1);
+    assert_eq!(swept.orphan_objects, 2);
     assert_eq!(swept.abandoned_uploads, 0);
     assert!(partials.join("crashed").exists());
     assert!(store.head(&orphan).await.expect("head").is_none());
+    assert!(store.head(&abandoned).await.expect("head").is_none());
     assert!(store.head(&owned).await.expect("head").is_some());
 
     let mut settings = server.services.settings().clone();

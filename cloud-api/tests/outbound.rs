@@ -35,6 +35,10 @@ async fn start_smtp_sink(maildir: &Path) -> SmtpSink {
         .local_addr()
         .expect("addr")
         .port();
+    start_smtp_sink_on(maildir, port).await
+}
+
+async fn start_smtp_sink_on(maildir: &Path, port: u16) -> SmtpSink {
     let child = Command::new("python3")
         .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
         .args(["-c", "aiosmtpd.handlers.Mailbox"])
@@ -88,7 +92,7 @@ async fn verification_mail_goes_through_smtp_when_configured() {
             json!({ "email": "smtp.user@example.org", "password": PASSWORD, "acceptedAup": true }),
         )
         .await;
-    assert_eq!(registered.status, StatusCode::CREATED);
+    assert_eq!(registered.status, StatusCode::ACCEPTED);
 
     let mut mails = Vec::new();
     for _ in 0..50 {
@@ -104,7 +108,7 @@ async fn verification_mail_goes_through_smtp_when_configured() {
     assert!(mail.contains("From: tseeder <accounts@tseeder.example>"));
     assert!(mail.contains("Subject: Confirm your tseeder account"));
     assert!(
-        server.outbox().is_empty(),
+        server.outbox().await.is_empty(),
         "with SMTP configured nothing goes to the outbox"
     );
 
@@ -169,7 +173,7 @@ async fn captcha_tokens_are_checked_against_the_verify_url() {
     let human = anon
         .post("/api/v1/auth/register", body(Some("human-token")))
         .await;
-    assert_eq!(human.status, StatusCode::CREATED, "{human:?}");
+    assert_eq!(human.status, StatusCode::ACCEPTED, "{human:?}");
 
     let calls = seen.lock().expect("lock").clone();
     assert_eq!(calls.len(), 2, "no call without a token");
@@ -183,7 +187,7 @@ async fn captcha_tokens_are_checked_against_the_verify_url() {
         .await;
     assert_eq!(events.body["total"], 1);
     assert_eq!(
-        server.outbox().len(),
+        server.outbox().await.len(),
         1,
         "only the human got a verification mail"
     );
@@ -221,4 +225,57 @@ async fn an_unreachable_captcha_service_is_a_clear_upstream_error() {
         0,
         "no account was created"
     );
+}
+
+#[tokio::test]
+async fn mail_the_smtp_server_cannot_take_waits_in_the_queue_across_a_restart() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let maildir = scratch.path().join("maildir");
+    // The mail server is down when the user signs up.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let server = TestServer::start_with(|s| {
+        s.mail.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{port}")));
+        s.mail.retry_base_seconds = 1;
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let registered = server
+        .anon()
+        .post(
+            "/api/v1/auth/register",
+            json!({ "email": "queued@example.org", "password": PASSWORD, "acceptedAup": true }),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::ACCEPTED, "{registered:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the answer did not wait for mail"
+    );
+    assert_eq!(server.services.deliver_queued_mail().await, 0);
+    assert_eq!(server.services.pending_mail().await, 1);
+
+    // The service restarts (the same data folder); the mail server comes back.
+    let settings = server.services.settings().clone();
+    let restarted = tseeder_cloud::server::start_services(settings)
+        .await
+        .expect("services");
+    assert_eq!(restarted.pending_mail().await, 1, "the queue survived");
+    let sink = start_smtp_sink_on(&maildir, port).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while restarted.pending_mail().await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mail was never retried"
+        );
+        restarted.deliver_queued_mail().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mails = delivered(&maildir);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: queued@example.org"));
+    drop(sink);
 }

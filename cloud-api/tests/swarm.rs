@@ -171,15 +171,17 @@ async fn check_zip(alice: &common::Client, job_id: &str, seeder: &Seeder) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let expected: Vec<String> = seeder
+    // In torrent order, which mktorrent makes name order.
+    let mut expected: Vec<String> = seeder
         .files
         .iter()
         .map(|f| format!("{}={}", f.path, f.sha256))
         .collect();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        expected.join(";")
-    );
+    expected.sort();
+    let listed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let mut found: Vec<&str> = listed.split(';').collect();
+    found.sort_unstable();
+    assert_eq!(found, expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -208,6 +210,15 @@ async fn a_magnet_is_downloaded_stored_and_served_from_the_local_store() {
     let (status, _, _) = fetch(&url, Some(&format!("bytes={}-", big.size))).await;
     assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
 
+    // The offered name is signed too: it cannot be turned into a page name the browser renders.
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["content-security-policy"], "sandbox");
+    let renamed = format!(
+        "{}&name=evil.html",
+        url.split("&name=").next().expect("url")
+    );
+    let (status, _, _) = fetch(&renamed, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a changed name is refused");
     // A link opens its own file only: another key under the same signature is refused.
     let other_file = url.replace("/files/1?", "/files/0?");
     let (status, _, body) = fetch(&other_file, None).await;
@@ -325,4 +336,272 @@ async fn a_magnet_is_downloaded_into_garage_and_served_by_presigned_links() {
         StatusCode::NOT_FOUND,
         "the object is gone from Garage"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_torrent_of_two_thousand_files_completes_with_every_file_listed() {
+    // Its file list is far larger than the API's 64 KiB JSON limit: agent reports are sized
+    // from limits.max_torrent_files instead.
+    let paths: Vec<String> = (0..2000)
+        .map(|i| format!("dir-{}/file-{i:04}.txt", i / 100))
+        .collect();
+    let files: Vec<(&str, usize)> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), 40 + i % 7))
+        .collect();
+    let seeder = Seeder::start(SeedOptions {
+        name: "many-files",
+        files: &files,
+        ..Default::default()
+    });
+    let server = TestServer::start_with(fast_agent).await;
+    let alice = server.user(Role::User).await;
+    let mut stream = LiveStream::open(&alice, "/api/v1/jobs/live").await;
+    let created = alice
+        .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+    watch_until_completed(&mut stream, &job_id).await;
+
+    let detail = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(detail.body["job"]["attempts"], 1, "{detail:?}");
+    let listed = alice.get(&format!("/api/v1/jobs/{job_id}/files")).await;
+    let mut listed: Vec<(String, u64)> = listed
+        .body
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_owned(),
+                f["size"].as_u64().expect("size"),
+            )
+        })
+        .collect();
+    let mut seeded: Vec<(String, u64)> = seeder
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.size as u64))
+        .collect();
+    listed.sort();
+    seeded.sort();
+    assert_eq!(listed.len(), 2000);
+    assert_eq!(listed, seeded);
+    // Every stored byte, through the whole-job ZIP.
+    check_zip(&alice, &job_id, &seeder).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_the_cloud_refuses_fails_the_job_with_the_reason_at_once() {
+    // Limits so tight that the file list below cannot be reported: the try fails with the
+    // cloud's answer instead of downloading, uploading and being retried in silence.
+    // 250 names of 232 bytes: about 74 KB of file list against a 67 KB limit.
+    let paths: Vec<String> = (0..250)
+        .map(|i| format!("{}-{i:03}.bin", "a-long-file-name".repeat(14)))
+        .collect();
+    let files: Vec<(&str, usize)> = paths.iter().map(|p| (p.as_str(), 10)).collect();
+    let seeder = Seeder::start(SeedOptions {
+        name: "refused-list",
+        files: &files,
+        ..Default::default()
+    });
+    let server = TestServer::start_with(|settings| {
+        fast_agent(settings);
+        settings.limits.max_json_body_bytes = 1024;
+        settings.limits.max_torrent_bytes = 1024;
+        settings.limits.max_torrent_files = 250;
+    })
+    .await;
+    let alice = server.user(Role::User).await;
+    let created = alice
+        .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let job = loop {
+        let detail = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
+        if detail.body["job"]["status"] == "failed" {
+            break detail.body["job"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "{detail:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(job["attempts"], 1, "{job}");
+    assert_eq!(
+        job["error"],
+        tseeder_protocol::FailureKind::Refused.user_error(),
+        "{job}"
+    );
+    assert_eq!(walk_count(&server.data_dir().join("objects")), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn magnets_nobody_seeds_do_not_keep_another_users_job_waiting() {
+    // The default embedded agent (two download slots, metadata timeout 300 s). Four magnets
+    // whose only peer never answers keep fetching metadata for minutes; a healthy job of
+    // another user still starts at once and completes.
+    let seeder = Seeder::start(SeedOptions::default());
+    let server = TestServer::start_with(|settings| {
+        fast_agent(settings);
+        settings.embedded_agent.engine.metadata_timeout_seconds = 300;
+    })
+    .await;
+    assert_eq!(server.services.settings().embedded_agent.capacity, 2);
+    // A peer that accepts connections and never answers: the metadata never comes.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let nobody = silent.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    for _ in 0..2 {
+        let stuck = server.user(Role::User).await;
+        for _ in 0..2 {
+            let hash = format!("{:040x}", uuid::Uuid::new_v4().as_u128());
+            let dead = format!("magnet:?xt=urn:btih:{hash}&x.pe=127.0.0.1:{nobody}");
+            let created = stuck.post("/api/v1/jobs", json!({ "magnet": dead })).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        }
+    }
+    // The dead magnets are claimed first and are fetching metadata.
+    let admin = server.user(Role::Admin).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let jobs = admin.get("/api/v1/admin/jobs?status=metadata").await;
+        if jobs.body["total"] == 4 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{jobs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let carol = server.user(Role::User).await;
+    let mut stream = LiveStream::open(&carol, "/api/v1/jobs/live").await;
+    let created = carol
+        .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
+        .await;
+    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+    let completed = tokio::time::timeout(
+        Duration::from_secs(60),
+        watch_until_completed(&mut stream, &job_id),
+    )
+    .await;
+    assert!(
+        completed.is_ok(),
+        "the healthy job did not complete within 60 s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_padded_hybrid_torrent_is_numbered_and_selected_as_the_engine_numbers_it() {
+    // libtorrent pads every file to a piece boundary (BEP 47), so the torrent's own numbering
+    // has padding files between the real ones; the server must list and select by it, as the
+    // engine downloads by it (engine/tests/engine.rs checks the engine's side).
+    let sizes = [("a.bin", 100_000), ("b.bin", 50_000), ("c.bin", 70_000)];
+    let padded = swarm::PaddedTorrent::make("padded", &sizes);
+    let chosen = padded
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("c.bin"))
+        .expect("in the torrent")
+        .index;
+    assert!(chosen > 2, "c.bin follows padding: {:?}", padded.files);
+
+    let server = TestServer::start().await;
+    let alice = server.user(Role::User).await;
+    let created =
+        common::upload(&alice, padded.torrent.clone(), Some(&format!("[{chosen}]"))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let listed: Vec<(u64, String, bool)> = created.body["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            (
+                f["index"].as_u64().expect("index"),
+                f["path"].as_str().expect("path").to_owned(),
+                f["selected"].as_bool().expect("selected"),
+            )
+        })
+        .collect();
+    let expected: Vec<(u64, String, bool)> = padded
+        .files
+        .iter()
+        .filter(|f| !f.padding)
+        .map(|f| (u64::from(f.index), f.path.clone(), f.index == chosen))
+        .collect();
+    assert_eq!(listed, expected, "one numbering, padding files left out");
+    assert_eq!(created.body["job"]["totalBytes"], 70_000);
+    // A padding file's number is not a file one can choose.
+    let padding = padded
+        .files
+        .iter()
+        .find(|f| f.padding)
+        .expect("padding")
+        .index;
+    let refused = common::upload(
+        &alice,
+        padded.torrent.clone(),
+        Some(&format!("[{padding}]")),
+    )
+    .await;
+    assert_eq!(refused.code(), "invalid_selection", "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_paused_and_resumed_at_once_on_the_same_agent_completes_intact() {
+    // The resumed attempt starts while the paused one is still leaving: each works in a folder
+    // of its own lease, and the old one's clean-up touches nothing of the new one.
+    let seeder = Seeder::start(SeedOptions {
+        files: &[("big.bin", 3_000_000)],
+        name: "big.bin",
+        upload_limit: Some("1M"),
+        ..Default::default()
+    });
+    let server = TestServer::start_with(|settings| {
+        fast_agent(settings);
+        settings.dispatch.backoff_base_seconds = 1;
+    })
+    .await;
+    let alice = server.user(Role::User).await;
+    let created = alice
+        .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
+        .await;
+    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+    let mut stream = LiveStream::open(&alice, &format!("/api/v1/jobs/{job_id}/live")).await;
+    loop {
+        let (event, data) = stream.next(Duration::from_secs(30)).await;
+        let progress = data
+            .get("progress")
+            .or_else(|| data.get(0).and_then(|d| d.get("progress")));
+        let downloaded = progress.and_then(|p| p["downloadedBytes"].as_u64());
+        if event != "removed" && downloaded.is_some_and(|d| d > 0) {
+            break;
+        }
+    }
+    let paused = alice
+        .post(&format!("/api/v1/jobs/{job_id}/pause"), json!({}))
+        .await;
+    assert_eq!(paused.status, StatusCode::OK, "{paused:?}");
+    let resumed = alice
+        .post(&format!("/api/v1/jobs/{job_id}/resume"), json!({}))
+        .await;
+    assert_eq!(resumed.status, StatusCode::OK, "{resumed:?}");
+    let completed = tokio::time::timeout(
+        Duration::from_secs(60),
+        watch_until_completed(&mut stream, &job_id),
+    )
+    .await;
+    assert!(completed.is_ok(), "the resumed job never completed");
+    let url = link(&alice, &job_id, 0).await;
+    let (status, _, bytes) = fetch(&url, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256_hex(&bytes), seeder.files[0].sha256);
 }

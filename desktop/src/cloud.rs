@@ -119,6 +119,7 @@ impl CloudClient {
                 .header("x-csrf-token", &csrf)
                 .json(&CreateApiKey {
                     name: device_name.chars().take(100).collect(),
+                    current_password: password.to_owned(),
                 })
                 .send()
                 .await,

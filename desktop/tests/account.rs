@@ -23,7 +23,7 @@ async fn cloud(dir: &std::path::Path) -> String {
         ..Settings::default()
     };
     settings.listen = addr;
-    settings.public_url = format!("http://{addr}");
+    settings.public_url = Some(format!("http://{addr}"));
     settings.embedded_agent.enabled = false;
     let services = server::start_services(settings).await.expect("services");
     services

@@ -21,6 +21,29 @@ pub struct EngineConfig {
     pub metadata_timeout_seconds: u64,
     /// Most peers connected per torrent.
     pub peer_limit: Option<usize>,
+    /// Lets trackers and peers be on loopback or private networks (test swarms, LANs). Off, every
+    /// address the engine dials is checked against the network policy. Not read from the
+    /// engine's own section: the programs set it from their `torrent_network` setting.
+    #[serde(skip)]
+    pub allow_private_addresses: bool,
+}
+
+/// The `torrent_network` section of the agent's and the cloud's settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TorrentNetwork {
+    /// Lets trackers, peers and `.torrent` URLs be on loopback, private, link-local or other
+    /// non-public networks. For test swarms and LANs only: off, untrusted torrents cannot make
+    /// the service reach its own network.
+    pub allow_private_addresses: bool,
+}
+
+impl EngineConfig {
+    /// This configuration under the given network policy.
+    pub fn with_network(mut self, network: &TorrentNetwork) -> EngineConfig {
+        self.allow_private_addresses = network.allow_private_addresses;
+        self
+    }
 }
 
 impl Default for EngineConfig {
@@ -33,6 +56,7 @@ impl Default for EngineConfig {
             trackers: Vec::new(),
             metadata_timeout_seconds: 300,
             peer_limit: None,
+            allow_private_addresses: false,
         }
     }
 }

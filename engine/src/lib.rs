@@ -3,10 +3,12 @@
 
 mod config;
 mod hints;
+mod policy;
+mod socks;
 mod thread;
 mod torrent;
 pub mod worker;
 
-pub use config::EngineConfig;
+pub use config::{EngineConfig, TorrentNetwork};
 pub use hints::MagnetHints;
 pub use torrent::{Download, Engine, EngineError, Progress, Resolved, TorrentFile, TorrentSource};

@@ -2,13 +2,15 @@
 //! file path is checked by the shared sanitizer before a single byte is written, so nothing a
 //! torrent or a magnet's fetched metadata says can put a file outside its job's folder.
 
+use crate::policy::NetworkPolicy;
+use crate::socks::{AddressCheck, PolicyProxy};
 use crate::thread::{EngineThread, ThreadGone};
 use crate::{EngineConfig, MagnetHints};
 use bytes::Bytes;
 use librqbit::api::TorrentIdOrHash;
 use librqbit::{
-    AddTorrent, AddTorrentOptions, AddTorrentResponse, ListenerOptions, ManagedTorrent, Session,
-    SessionOptions, TorrentStatsState,
+    AddTorrent, AddTorrentOptions, AddTorrentResponse, ConnectionOptions, ListenerOptions,
+    ManagedTorrent, Session, SessionOptions, TorrentStatsState,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,8 @@ pub enum EngineError {
     UnsafeNames(String),
     #[error("no metadata from any peer within {0} s")]
     MetadataTimeout(u64),
+    #[error("no way to find peers: the DHT is off and no tracker or peer is allowed")]
+    NoPeerSource,
     #[error("file index {0} is not in the torrent")]
     BadSelection(u32),
     #[error("torrent engine: {0}")]
@@ -39,7 +43,10 @@ impl EngineError {
     pub fn is_retryable(&self) -> bool {
         !matches!(
             self,
-            EngineError::BadSource(_) | EngineError::UnsafeNames(_) | EngineError::BadSelection(_)
+            EngineError::BadSource(_)
+                | EngineError::UnsafeNames(_)
+                | EngineError::BadSelection(_)
+                | EngineError::NoPeerSource
         )
     }
 }
@@ -130,12 +137,18 @@ pub struct Progress {
     pub eta_seconds: Option<u64>,
 }
 
+/// How long a download waits for an earlier attempt at the same torrent to leave the session.
+const LEAVING_TORRENT_WAIT: Duration = Duration::from_secs(20);
+
 /// The engine: one librqbit session, running on its own thread.
 #[derive(Clone)]
 pub struct Engine {
     session: Arc<Session>,
     thread: Arc<EngineThread>,
     config: Arc<EngineConfig>,
+    policy: NetworkPolicy,
+    /// Carries every TCP connection the session makes when private addresses are refused.
+    _proxy: Option<Arc<PolicyProxy>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -154,6 +167,16 @@ fn free_port(ip: std::net::IpAddr) -> Result<u16, EngineError> {
 impl Engine {
     /// Starts a session; `work_dir` is its default folder (every download names its own).
     pub async fn start(config: EngineConfig, work_dir: &Path) -> Result<Engine, EngineError> {
+        Engine::start_checked(config, work_dir, tseeder_protocol::netpolicy::is_public).await
+    }
+
+    /// [`Engine::start`] whose proxy lets `allowed` addresses through (tests widen it to reach
+    /// loopback through the proxy).
+    pub(crate) async fn start_checked(
+        config: EngineConfig,
+        work_dir: &Path,
+        allowed: AddressCheck,
+    ) -> Result<Engine, EngineError> {
         tokio::fs::create_dir_all(work_dir).await?;
         let port = match config.listen_port {
             0 => free_port(config.listen_ip)?,
@@ -171,7 +194,27 @@ impl Engine {
             .iter()
             .filter_map(|t| url::Url::parse(t).ok())
             .collect();
+        let policy = NetworkPolicy {
+            allow_private: config.allow_private_addresses,
+        };
+        let (proxy, blocklist) = if policy.allow_private {
+            (None, None)
+        } else {
+            (
+                Some(PolicyProxy::start(allowed).await?),
+                Some(blocklist_file()?),
+            )
+        };
         let options = SessionOptions {
+            // Incoming connections from refused addresses are turned away too.
+            blocklist_url: blocklist
+                .as_ref()
+                .and_then(|file| url::Url::from_file_path(file.path()).ok())
+                .map(String::from),
+            connect: proxy.as_ref().map(|proxy| ConnectionOptions {
+                proxy_url: Some(proxy.url().to_owned()),
+                ..Default::default()
+            }),
             dht: if config.dht {
                 Some(Default::default())
             } else {
@@ -190,25 +233,56 @@ impl Engine {
             .run(Session::new_with_opts(work_dir, options))
             .await?
             .map_err(|err| EngineError::Start(format!("{err:#}")))?;
+        // librqbit has read the blocklist; the file goes with `blocklist`.
+        drop(blocklist);
+        if config.dht {
+            tokio::spawn(report_an_empty_dht(Arc::downgrade(&session)));
+        }
         Ok(Engine {
             session,
             thread: Arc::new(thread),
             config: Arc::new(config),
+            policy,
+            _proxy: proxy.map(Arc::new),
         })
+    }
+
+    async fn allowed(&self, hints: MagnetHints) -> MagnetHints {
+        MagnetHints {
+            trackers: self.policy.trackers(hints.trackers).await,
+            peers: self.policy.peers(hints.peers),
+        }
     }
 
     /// Fetches (for a magnet) and checks the metadata without writing anything.
     pub async fn resolve(&self, source: &TorrentSource) -> Result<Resolved, EngineError> {
+        // librqbit would use whatever trackers the link or file names: it gets a copy that
+        // names only the trackers and peers the network policy let through.
         let (add, hints) = match source {
             TorrentSource::Magnet(link) => {
-                librqbit::Magnet::parse(link)
+                let magnet = librqbit::Magnet::parse(link)
                     .map_err(|err| EngineError::BadSource(format!("{err:#}")))?;
-                (AddTorrent::from_url(link.clone()), MagnetHints::parse(link))
+                let info_hash = magnet.as_id20().ok_or_else(|| {
+                    EngineError::BadSource("the magnet link has no BitTorrent v1 info hash".into())
+                })?;
+                let hints = self.allowed(MagnetHints::parse(link)).await;
+                let mut clean = format!("magnet:?xt=urn:btih:{}", info_hash.as_string());
+                for tracker in &hints.trackers {
+                    clean.push_str("&tr=");
+                    clean.extend(url::form_urlencoded::byte_serialize(tracker.as_bytes()));
+                }
+                (AddTorrent::from_url(clean), hints)
             }
-            TorrentSource::Torrent(bytes) => (
-                AddTorrent::from_bytes(bytes.clone()),
-                MagnetHints::default(),
-            ),
+            TorrentSource::Torrent(bytes) => {
+                let announced = announced_trackers(bytes)?;
+                let hints = self
+                    .allowed(MagnetHints {
+                        trackers: announced,
+                        peers: Vec::new(),
+                    })
+                    .await;
+                (AddTorrent::from_bytes(with_trackers(bytes, &[])?), hints)
+            }
         };
         let options = AddTorrentOptions {
             list_only: true,
@@ -228,7 +302,12 @@ impl Engine {
         .map_err(|err| {
             let text = format!("{err:#}");
             // librqbit's own validation refuses traversal and separators; say so plainly.
-            if text.contains("traversal") || text.contains("separator") || text.contains("name") {
+            if text.contains("no known way to resolve peers") {
+                EngineError::NoPeerSource
+            } else if text.contains("traversal")
+                || text.contains("separator")
+                || text.contains("name")
+            {
                 EngineError::UnsafeNames(text)
             } else if matches!(source, TorrentSource::Torrent(_)) {
                 EngineError::BadSource(text)
@@ -290,16 +369,25 @@ impl Engine {
                 padding,
             });
         }
+        names::distinct_paths(
+            checked
+                .iter()
+                .filter(|f| !f.padding)
+                .map(|f| f.path.as_str()),
+        )
+        .map_err(|err| EngineError::UnsafeNames(err.to_string()))?;
         let mut peers = listed.seen_peers.clone();
         peers.extend(hints.peers.iter().copied());
         peers.sort();
         peers.dedup();
+        let peers = self.policy.peers(peers);
+        let torrent_bytes = with_trackers(&listed.torrent_bytes, &hints.trackers)?;
         Ok(Resolved {
             info_hash: listed.info_hash.as_string(),
             name,
             files: checked,
             multi_file,
-            torrent_bytes: listed.torrent_bytes.clone(),
+            torrent_bytes,
             peers,
             trackers: hints.trackers,
         })
@@ -328,30 +416,72 @@ impl Engine {
         } else {
             folder.to_path_buf()
         };
-        let options = AddTorrentOptions {
+        // A Resolved may come back from the desktop's saved bytes and a magnet: check again.
+        let hints = self
+            .allowed(MagnetHints {
+                trackers: resolved.trackers.clone(),
+                peers: resolved.peers.clone(),
+            })
+            .await;
+        let options = || AddTorrentOptions {
             output_folder: Some(output.to_string_lossy().into_owned()),
             only_files: selected.map(|s| s.iter().map(|i| *i as usize).collect()),
             overwrite: true,
-            initial_peers: Some(resolved.peers.clone()),
-            trackers: Some(resolved.trackers.clone()),
+            initial_peers: Some(hints.peers.clone()),
+            trackers: Some(hints.trackers.clone()),
             ..Default::default()
         };
-        let session = self.session.clone();
-        let torrent = AddTorrent::from_bytes(resolved.torrent_bytes.clone());
-        let response = self
-            .thread
-            .run(async move { session.add_torrent(torrent, Some(options)).await })
-            .await?
-            .map_err(torrent_error)?;
-        let handle = response
-            .into_handle()
-            .ok_or_else(|| EngineError::Torrent("librqbit returned no torrent".into()))?;
+        let bytes = with_trackers(&resolved.torrent_bytes, &[])?;
+        // An earlier attempt at the same torrent (paused, then resumed at once) may still be
+        // leaving the session; its handle writes elsewhere and is about to go, so wait for it.
+        let deadline = tokio::time::Instant::now() + LEAVING_TORRENT_WAIT;
+        let handle = loop {
+            let (session, torrent, options) = (
+                self.session.clone(),
+                AddTorrent::from_bytes(bytes.clone()),
+                options(),
+            );
+            let response = self
+                .thread
+                .run(async move { session.add_torrent(torrent, Some(options)).await })
+                .await?
+                .map_err(torrent_error)?;
+            match response {
+                AddTorrentResponse::Added(_, handle) => break handle,
+                AddTorrentResponse::AlreadyManaged(..)
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                _ => {
+                    return Err(EngineError::Torrent(
+                        "this torrent is already downloading here".into(),
+                    ))
+                }
+            }
+        };
         Ok(Download {
             session: self.session.clone(),
             thread: self.thread.clone(),
             handle,
             folder: folder.to_path_buf(),
         })
+    }
+
+    /// Hands librqbit a torrent exactly as given, skipping the tracker and peer filter, to show
+    /// that what it learns on its own still meets the proxy.
+    #[cfg(test)]
+    pub(crate) async fn add_unfiltered(
+        &self,
+        add: AddTorrent<'static>,
+        options: AddTorrentOptions,
+    ) -> Result<(), EngineError> {
+        let session = self.session.clone();
+        self.thread
+            .run(async move { session.add_torrent(add, Some(options)).await })
+            .await?
+            .map(drop)
+            .map_err(torrent_error)
     }
 
     /// Caps the whole session's transfer rates in bytes per second (`None` or 0: no cap); takes
@@ -368,6 +498,77 @@ impl Engine {
         // An engine thread that is already gone has nothing left to stop.
         let _ = self.thread.run(async move { session.stop().await }).await;
     }
+}
+
+/// Says once, a minute after start, when the DHT has found no node at all (offline, or UDP
+/// blocked); librqbit's own retries are not logged, so this is the one line about it.
+async fn report_an_empty_dht(session: std::sync::Weak<Session>) {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let Some(session) = session.upgrade() else {
+        return;
+    };
+    if let Some(dht) = session.get_dht() {
+        let stats = dht.stats();
+        if stats.routing_table_size + stats.routing_table_size_v6 == 0 {
+            tracing::warn!(
+                "the DHT found no nodes in a minute (offline, or UDP blocked?); magnets rely on \
+                 their trackers and peer hints until it does"
+            );
+        }
+    }
+}
+
+/// The refused ranges as a file librqbit reads at start.
+fn blocklist_file() -> Result<tempfile::NamedTempFile, EngineError> {
+    use std::io::Write;
+    let mut file = tempfile::Builder::new()
+        .prefix("tseeder-blocklist-")
+        .suffix(".txt")
+        .tempfile()?;
+    file.write_all(tseeder_protocol::netpolicy::p2p_blocklist().as_bytes())?;
+    file.flush()?;
+    Ok(file)
+}
+
+/// The trackers a .torrent file announces to, as text.
+fn announced_trackers(torrent: &[u8]) -> Result<Vec<String>, EngineError> {
+    let meta = librqbit::torrent_from_bytes(torrent)
+        .map_err(|err| EngineError::BadSource(format!("{err:#}")))?;
+    Ok(meta
+        .iter_announce()
+        .filter_map(|t| std::str::from_utf8(t.as_ref()).ok())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The .torrent file with only its info dictionary (so its info hash is unchanged) and the
+/// given trackers: nothing else the original said reaches librqbit.
+fn with_trackers(torrent: &[u8], trackers: &[String]) -> Result<Bytes, EngineError> {
+    let meta = librqbit::torrent_from_bytes(torrent)
+        .map_err(|err| EngineError::BadSource(format!("{err:#}")))?;
+    let info: &[u8] = meta.info.raw_bytes.as_ref();
+    let string = |out: &mut Vec<u8>, text: &[u8]| {
+        out.extend_from_slice(format!("{}:", text.len()).as_bytes());
+        out.extend_from_slice(text);
+    };
+    let mut out = Vec::with_capacity(info.len() + 64);
+    out.push(b'd');
+    if let Some(first) = trackers.first() {
+        string(&mut out, b"announce");
+        string(&mut out, first.as_bytes());
+        string(&mut out, b"announce-list");
+        out.push(b'l');
+        for tracker in trackers {
+            out.push(b'l');
+            string(&mut out, tracker.as_bytes());
+            out.push(b'e');
+        }
+        out.push(b'e');
+    }
+    string(&mut out, b"info");
+    out.extend_from_slice(info);
+    out.push(b'e');
+    Ok(Bytes::from(out))
 }
 
 /// Where `file` lies under `folder`: its checked `/`-separated path, component by component.

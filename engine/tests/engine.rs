@@ -13,6 +13,7 @@ fn loopback_config() -> EngineConfig {
         listen_ip: [127, 0, 0, 1].into(),
         dht: false,
         metadata_timeout_seconds: 30,
+        allow_private_addresses: true,
         ..Default::default()
     }
 }
@@ -188,4 +189,36 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn padded_hybrid_torrents_are_numbered_as_the_torrent_numbers_them() {
+    // Every hybrid torrent has padding files between the real ones (BEP 47): a selection
+    // names files by this numbering, so the engine must use it too.
+    let sizes = [("a.bin", 100_000), ("b.bin", 50_000), ("c.bin", 70_000)];
+    let padded = support::swarm::PaddedTorrent::make("padded", &sizes);
+    assert!(padded.files.iter().any(|f| f.padding), "{:?}", padded.files);
+    let work = tempfile::tempdir().expect("tempdir");
+    let engine = engine(work.path()).await;
+    let resolved = engine
+        .resolve(&TorrentSource::Torrent(padded.torrent.clone().into()))
+        .await
+        .expect("resolve");
+    let numbers: Vec<(u32, String, bool)> = resolved
+        .files
+        .iter()
+        .map(|f| (f.index, f.path.clone(), f.padding))
+        .collect();
+    let expected: Vec<(u32, String, bool)> = padded
+        .files
+        .iter()
+        .map(|f| (f.index, f.path.clone(), f.padding))
+        .collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(resolved.info_hash, padded.info_hash);
+    assert_eq!(
+        resolved.selected_bytes(None),
+        220_000,
+        "padding is never counted"
+    );
 }

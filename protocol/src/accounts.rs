@@ -33,7 +33,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     pub email: String,
@@ -44,7 +44,7 @@ pub struct RegisterRequest {
     pub captcha_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginRequest {
     pub email: String,
@@ -57,13 +57,13 @@ pub struct EmailRequest {
     pub email: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
     pub token: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordResetConfirm {
     pub token: String,
@@ -116,10 +116,12 @@ pub struct SessionView {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateApiKey {
     pub name: String,
+    /// A key outlives the session that made it, so making one asks for the password again.
+    pub current_password: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -160,4 +162,45 @@ pub struct Usage {
     pub active_jobs: u32,
     pub storage_bytes: u64,
     pub total_jobs: u64,
+}
+
+crate::debug_redacting!(RegisterRequest { email, accepted_aup } hiding { password, captcha_token });
+crate::debug_redacting!(LoginRequest { email } hiding { password });
+crate::debug_redacting!(TokenRequest {} hiding { token });
+crate::debug_redacting!(PasswordResetConfirm {} hiding { token, new_password });
+crate::debug_redacting!(CreateApiKey { name } hiding { current_password });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_tokens_never_reach_debug_output() {
+        let login = LoginRequest {
+            email: "a@example.org".into(),
+            password: "hunter2 hunter2".into(),
+        };
+        let reset = PasswordResetConfirm {
+            token: "secret-token".into(),
+            new_password: "a new passphrase".into(),
+        };
+        let key = CreateApiKey {
+            name: "laptop".into(),
+            current_password: "hunter2 hunter2".into(),
+        };
+        for text in [
+            format!("{login:?}"),
+            format!("{reset:?}"),
+            format!("{key:?}"),
+        ] {
+            assert!(text.contains("[redacted]"), "{text}");
+            assert!(
+                !text.contains("hunter2")
+                    && !text.contains("secret-token")
+                    && !text.contains("passphrase"),
+                "{text}"
+            );
+        }
+        assert!(format!("{login:?}").contains("a@example.org"));
+    }
 }

@@ -10,6 +10,14 @@ use serde::{Deserialize, Serialize};
 /// Bearer tokens of agents start with this, so they are never mistaken for user API keys.
 pub const AGENT_TOKEN_PREFIX: &str = "tsa_";
 
+/// Jobs an agent of `capacity` download slots may hold while their metadata is still being
+/// fetched (or while they wait for a slot). Fetching metadata costs almost nothing, but a magnet
+/// nobody seeds can take the whole metadata timeout: were it to hold a download slot, a few dead
+/// magnets would keep everyone else's healthy jobs waiting. Server and agent count the same way.
+pub fn metadata_slots(capacity: u32) -> u32 {
+    capacity.saturating_mul(4).max(4)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentKind {
@@ -25,7 +33,7 @@ pub enum AgentKind {
 pub struct RegisterAgent {
     pub name: String,
     pub region: String,
-    /// Jobs it runs at once.
+    /// Jobs it downloads at once; more may be fetching metadata (see [`metadata_slots`]).
     pub capacity: u32,
     pub version: String,
 }
@@ -80,6 +88,9 @@ pub enum ControlAction {
 #[serde(rename_all = "camelCase")]
 pub struct JobControl {
     pub job_id: String,
+    /// The attempt it is meant for; an agent may briefly hold two leases on one job.
+    #[serde(default)]
+    pub lease_id: Option<String>,
     pub action: ControlAction,
 }
 
@@ -181,11 +192,67 @@ pub struct CompleteReport {
     pub files: Vec<UploadedFile>,
 }
 
+/// Why a try failed, as its owner is told. The agent's own error text can name file-system
+/// paths, store endpoints and network error chains: it goes to the logs only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    NoPeers,
+    BadTorrent,
+    UnsafeNames,
+    Quota,
+    Download,
+    Storage,
+    Refused,
+    #[default]
+    Other,
+}
+
+impl FailureKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::NoPeers => "no_peers",
+            FailureKind::BadTorrent => "bad_torrent",
+            FailureKind::UnsafeNames => "unsafe_names",
+            FailureKind::Quota => "quota",
+            FailureKind::Download => "download",
+            FailureKind::Storage => "storage",
+            FailureKind::Refused => "refused",
+            FailureKind::Other => "agent",
+        }
+    }
+
+    pub fn sentence(self) -> &'static str {
+        match self {
+            FailureKind::NoPeers => {
+                "No peer sent the torrent's details in time; it may have no seeders."
+            }
+            FailureKind::BadTorrent => "The torrent is damaged or cannot be used.",
+            FailureKind::UnsafeNames => {
+                "The torrent's file names could write outside its folder, so it was refused."
+            }
+            FailureKind::Quota => "The chosen files do not fit your plan.",
+            FailureKind::Download => "The download failed.",
+            FailureKind::Storage => "The finished files could not be stored.",
+            FailureKind::Refused => "The service could not accept this torrent's report.",
+            FailureKind::Other => "The download agent ran into a problem.",
+        }
+    }
+
+    /// What the job's owner sees: the category, then the sentence.
+    pub fn user_error(self) -> String {
+        format!("{}: {}", self.code(), self.sentence())
+    }
+}
+
 /// Body of `POST /api/v1/agent/jobs/{id}/fail`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FailReport {
     pub lease_id: String,
+    #[serde(default)]
+    pub kind: FailureKind,
+    /// The agent's own account of what happened, for operators' logs.
     pub error: String,
     /// False when another try cannot help (a hostile or broken torrent).
     pub retryable: bool,

@@ -64,11 +64,14 @@ pub struct UpdateProfile {
     pub default_device_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangePassword {
     pub current_password: String,
     pub new_password: String,
+    /// Also revoke every API key and device of the account (other sessions always end).
+    #[serde(default)]
+    pub sign_out_everywhere: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -187,3 +190,5 @@ pub struct StorageReport {
     /// The heaviest users first.
     pub top_users: Vec<UserStorage>,
 }
+
+crate::debug_redacting!(ChangePassword { sign_out_everywhere } hiding { current_password, new_password });

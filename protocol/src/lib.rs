@@ -9,6 +9,7 @@ pub mod error;
 pub mod jobs;
 pub mod magnet;
 pub mod names;
+pub mod netpolicy;
 
 pub use accounts::*;
 pub use admin::*;
@@ -16,6 +17,22 @@ pub use agent::*;
 pub use console::*;
 pub use error::*;
 pub use jobs::*;
+
+/// A `Debug` that names every field but prints the secret ones as `[redacted]`, for types that
+/// carry passwords or tokens: a request logged while debugging must not leak them.
+#[macro_export]
+macro_rules! debug_redacting {
+    ($type:ident { $($shown:ident),* $(,)? } hiding { $($hidden:ident),+ $(,)? }) => {
+        impl ::std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &"[redacted]"))+
+                    .finish()
+            }
+        }
+    };
+}
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -62,6 +62,9 @@ fn options() -> DesktopOptions {
             engine.dht = false;
         }
     }
+    // Trackers and peers on loopback or a LAN are refused unless this is set (test swarms).
+    engine.allow_private_addresses = std::env::var_os("TSEEDER_DESKTOP_ALLOW_PRIVATE_ADDRESSES")
+        .is_some_and(|value| value == "1" || value == "true");
     DesktopOptions {
         data_dir,
         downloads_dir,
@@ -84,7 +87,7 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TSEEDER_LOG")
-                .unwrap_or_else(|_| "info,librqbit=warn".into()),
+                .unwrap_or_else(|_| "info,librqbit=warn,librqbit_dht=error".into()),
         )
         .init();
     let start_hidden = std::env::args().any(|a| a == autostart::HIDDEN_FLAG);

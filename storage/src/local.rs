@@ -169,7 +169,8 @@ fn list_blocking(root: &Path, prefix: &str) -> Result<Vec<ObjectInfo>, StorageEr
     Ok(found)
 }
 
-/// Signs short-lived download URLs for the local store: HMAC-SHA256 over the key and expiry.
+/// Signs short-lived download URLs for the local store: HMAC-SHA256 over the key, the expiry
+/// and the file name the browser is offered, so none of them can be changed.
 #[derive(Clone)]
 pub struct UrlSigner {
     secret: Vec<u8>,
@@ -188,18 +189,23 @@ impl UrlSigner {
         }
     }
 
-    fn mac(&self, key: &ObjectKey, expires_unix: i64) -> Hmac<Sha256> {
+    fn mac(&self, key: &ObjectKey, expires_unix: i64, name: Option<&str>) -> Hmac<Sha256> {
         // HMAC takes keys of any length.
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret)
             .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
         mac.update(key.as_str().as_bytes());
         mac.update(b"\n");
         mac.update(expires_unix.to_string().as_bytes());
+        // A link without a name and one with an empty name differ.
+        if let Some(name) = name {
+            mac.update(b"\nname=");
+            mac.update(name.as_bytes());
+        }
         mac
     }
 
-    pub fn sign(&self, key: &ObjectKey, expires_unix: i64) -> String {
-        hex::encode(self.mac(key, expires_unix).finalize().into_bytes())
+    pub fn sign(&self, key: &ObjectKey, expires_unix: i64, name: Option<&str>) -> String {
+        hex::encode(self.mac(key, expires_unix, name).finalize().into_bytes())
     }
 
     /// True when `signature` was made by this signer for `key` and has not expired at `now`.
@@ -207,13 +213,14 @@ impl UrlSigner {
         &self,
         key: &ObjectKey,
         expires_unix: i64,
+        name: Option<&str>,
         signature: &str,
         now_unix: i64,
     ) -> bool {
         let Ok(raw) = hex::decode(signature) else {
             return false;
         };
-        now_unix <= expires_unix && self.mac(key, expires_unix).verify_slice(&raw).is_ok()
+        now_unix <= expires_unix && self.mac(key, expires_unix, name).verify_slice(&raw).is_ok()
     }
 }
 
@@ -298,12 +305,27 @@ mod tests {
         let signer = UrlSigner::new(b"secret".to_vec());
         let key = ObjectKey::parse("users/u/jobs/j/files/0").expect("key");
         let other = ObjectKey::parse("users/v/jobs/j/files/0").expect("key");
-        let sig = signer.sign(&key, 1_000);
-        assert!(signer.verify(&key, 1_000, &sig, 999));
-        assert!(!signer.verify(&key, 1_000, &sig, 1_001), "expired");
-        assert!(!signer.verify(&other, 1_000, &sig, 999), "another key");
-        assert!(!signer.verify(&key, 2_000, &sig, 999), "another expiry");
-        assert!(!UrlSigner::new(b"other".to_vec()).verify(&key, 1_000, &sig, 999));
-        assert!(!signer.verify(&key, 1_000, "zz", 999));
+        let name = Some("movie.mkv");
+        let sig = signer.sign(&key, 1_000, name);
+        assert!(signer.verify(&key, 1_000, name, &sig, 999));
+        assert!(!signer.verify(&key, 1_000, name, &sig, 1_001), "expired");
+        assert!(
+            !signer.verify(&other, 1_000, name, &sig, 999),
+            "another key"
+        );
+        assert!(
+            !signer.verify(&key, 2_000, name, &sig, 999),
+            "another expiry"
+        );
+        assert!(
+            !signer.verify(&key, 1_000, Some("movie.html"), &sig, 999),
+            "another offered name"
+        );
+        assert!(
+            !signer.verify(&key, 1_000, None, &sig, 999),
+            "the name left out"
+        );
+        assert!(!UrlSigner::new(b"other".to_vec()).verify(&key, 1_000, name, &sig, 999));
+        assert!(!signer.verify(&key, 1_000, name, "zz", 999));
     }
 }

@@ -4,7 +4,7 @@ use super::DbResult;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use tseeder_protocol::Role;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -46,7 +46,11 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-#[derive(Debug)]
+tseeder_protocol::debug_redacting!(UserRow {
+    id, email, role, plan_id, email_verified_at, suspended_at, suspended_reason, created_at,
+    display_name, default_device_id
+} hiding { password_hash });
+
 pub struct NewUser<'a> {
     pub id: &'a str,
     pub email: &'a str,
@@ -55,6 +59,17 @@ pub struct NewUser<'a> {
     pub email_verified_at: Option<i64>,
     pub aup_accepted_at: Option<i64>,
     pub now: i64,
+}
+
+impl std::fmt::Debug for NewUser<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("password_hash", &"[redacted]")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 pub fn insert_user(conn: &Connection, user: &NewUser<'_>) -> DbResult<()> {
@@ -232,19 +247,22 @@ pub fn insert_session(conn: &Connection, session: &NewSession<'_>) -> DbResult<(
 }
 
 /// The live (not revoked, not expired) session with this token hash, and its user.
+/// The session behind a token: not revoked, not expired, and used since `idle_since`.
 pub fn live_session_by_token(
     conn: &Connection,
     token_hash: &[u8],
     now: i64,
+    idle_since: i64,
 ) -> DbResult<Option<(SessionRow, UserRow)>> {
     Ok(conn
         .query_row(
             &format!(
                 "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}
                  FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2"
+                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+                   AND s.last_seen_at > ?3"
             ),
-            params![token_hash, now],
+            params![token_hash, now, idle_since],
             |row| Ok((session_from_row(row)?, user_from_row(row)?)),
         )
         .optional()?)
@@ -397,6 +415,83 @@ pub fn revoke_api_key(conn: &Connection, user_id: &str, key_id: &str, now: i64) 
         params![key_id, user_id, now],
     )?;
     Ok(changed == 1)
+}
+
+/// What ending a user's credentials ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Revoked {
+    pub sessions: usize,
+    pub api_keys: usize,
+    pub devices: usize,
+}
+
+impl Revoked {
+    pub fn detail(&self) -> serde_json::Value {
+        serde_json::json!({
+            "sessionsEnded": self.sessions,
+            "apiKeysRevoked": self.api_keys,
+            "devicesRevoked": self.devices,
+        })
+    }
+}
+
+/// Ends every way the user can act: sessions (but `keep_session`), API keys and the tokens of
+/// the user's own devices, whose running jobs go back to the queue. A reset, a forced logout, a
+/// suspension or "sign out everywhere" must leave no credential an attacker may hold.
+pub fn revoke_credentials(
+    conn: &Connection,
+    user_id: &str,
+    keep_session: Option<&str>,
+    now: i64,
+) -> DbResult<Revoked> {
+    let sessions = conn.execute(
+        "UPDATE sessions SET revoked_at = ?3
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+        params![user_id, keep_session, now],
+    )?;
+    let api_keys = conn.execute(
+        "UPDATE api_keys SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user_id, now],
+    )?;
+    let devices: Vec<String> = conn
+        .prepare(
+            "SELECT id FROM agents
+             WHERE owner_user_id = ?1 AND kind = 'device' AND revoked_at IS NULL",
+        )?
+        .query_map(params![user_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for device in &devices {
+        super::agents::revoke_agent(conn, device, now)?;
+        super::dispatch::release_agent_leases(conn, device, now)?;
+        super::dispatch::fail_jobs_of_device(
+            conn,
+            device,
+            crate::service::agents::DEVICE_REMOVED,
+            now,
+        )?;
+    }
+    Ok(Revoked {
+        sessions,
+        api_keys,
+        devices: devices.len(),
+    })
+}
+
+/// True while the session or API key with this id is neither revoked nor expired.
+pub fn credential_is_live(
+    conn: &Connection,
+    session_id: Option<&str>,
+    api_key_id: Option<&str>,
+    now: i64,
+) -> DbResult<bool> {
+    let live: i64 = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sessions
+                        WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?3)
+             OR EXISTS (SELECT 1 FROM api_keys WHERE id = ?2 AND revoked_at IS NULL)",
+        params![session_id, api_key_id, now],
+        |row| row.get(0),
+    )?;
+    Ok(live == 1)
 }
 
 /// What a one-time account token proves.

@@ -23,12 +23,26 @@ pub struct AgentRow {
     pub bandwidth_bps: Option<i64>,
     /// Jobs it holds a lease on now.
     pub active_jobs: u32,
+    /// Of those, jobs still fetching metadata (or waiting for a download slot).
+    pub resolving_jobs: u32,
+}
+
+impl AgentRow {
+    /// Whether it may take one more job: a download slot of `capacity`, or a metadata slot, is
+    /// free (see `tseeder_protocol::metadata_slots`).
+    pub fn has_room(&self) -> bool {
+        let transferring = self.active_jobs.saturating_sub(self.resolving_jobs);
+        transferring < self.capacity
+            && self.resolving_jobs < tseeder_protocol::metadata_slots(self.capacity)
+    }
 }
 
 const AGENT_COLUMNS: &str = "a.id, a.name, a.kind, a.owner_user_id, u.email AS owner_email, \
      a.region, a.capacity, a.version, a.created_at, a.revoked_at, a.last_seen_at, a.cpu_percent, \
      a.memory_bytes, a.disk_free_bytes, a.bandwidth_bps, \
-     (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL) AS active_jobs";
+     (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL) AS active_jobs, \
+     (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL \
+        AND j.status = 'metadata') AS resolving_jobs";
 
 const AGENT_FROM: &str = "agents a LEFT JOIN users u ON u.id = a.owner_user_id";
 
@@ -62,6 +76,7 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
         disk_free_bytes: row.get("disk_free_bytes")?,
         bandwidth_bps: row.get("bandwidth_bps")?,
         active_jobs: row.get("active_jobs")?,
+        resolving_jobs: row.get("resolving_jobs")?,
     })
 }
 
@@ -185,7 +200,7 @@ pub fn revoke_agent(conn: &Connection, agent_id: &str, now: i64) -> DbResult<boo
 /// Replaces the token of an agent (the embedded agent gets a fresh one at every start).
 pub fn set_agent_token(conn: &Connection, agent_id: &str, token_hash: &str) -> DbResult<()> {
     conn.execute(
-        "UPDATE agents SET token_hash = ?2, revoked_at = NULL WHERE id = ?1",
+        "UPDATE agents SET token_hash = ?2 WHERE id = ?1",
         params![agent_id, token_hash],
     )?;
     Ok(())

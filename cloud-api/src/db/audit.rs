@@ -105,7 +105,8 @@ pub struct NewSecurityEvent<'a> {
     pub now: i64,
 }
 
-pub fn insert_security_event(conn: &Connection, event: &NewSecurityEvent<'_>) -> DbResult<()> {
+/// Returns the new row's id.
+pub fn insert_security_event(conn: &Connection, event: &NewSecurityEvent<'_>) -> DbResult<i64> {
     conn.execute(
         "INSERT INTO security_events (kind, user_id, email, ip, detail, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -117,6 +118,18 @@ pub fn insert_security_event(conn: &Connection, event: &NewSecurityEvent<'_>) ->
             event.detail.to_string(),
             event.now
         ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn set_security_event_detail(
+    conn: &Connection,
+    id: i64,
+    detail: &serde_json::Value,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE security_events SET detail = ?2 WHERE id = ?1",
+        params![id, detail.to_string()],
     )?;
     Ok(())
 }

@@ -14,7 +14,14 @@ pub const RUNNING: [JobStatus; 3] = [
     JobStatus::Uploading,
 ];
 
-/// The oldest queued job a device may take: only its owner's jobs routed to it.
+/// Claims are fair across users: among the jobs an agent may take, those of users with fewer
+/// jobs running come first, then first tries before retries, then the oldest. One user's
+/// backlog or retries never keep another user's fresh job waiting.
+const FAIR_ORDER: &str =
+    "(SELECT COUNT(*) FROM jobs r WHERE r.user_id = j.user_id AND r.lease_id IS NOT NULL),
+                 j.attempts, j.created_at, j.id";
+
+/// The queued job a device may take: only its owner's jobs routed to it.
 pub fn next_job_for_device(
     conn: &Connection,
     device_id: &str,
@@ -25,7 +32,7 @@ pub fn next_job_for_device(
             &format!(
                 "SELECT {JOB_COLUMNS} FROM jobs j
                  WHERE j.status = 'queued' AND j.not_before <= ?2 AND j.device_id = ?1
-                 ORDER BY j.created_at, j.id LIMIT 1"
+                 ORDER BY {FAIR_ORDER} LIMIT 1"
             ),
             params![device_id, now],
             super::jobs::job_from_row,
@@ -35,7 +42,7 @@ pub fn next_job_for_device(
 
 /// The job an operator agent of `region` may take: jobs that prefer its region or none first,
 /// then jobs of other regions that have waited since `failover_before` (their region had no
-/// free agent for that long); oldest first within each.
+/// free agent for that long); in [`FAIR_ORDER`] within each.
 pub fn next_job_for_region(
     conn: &Connection,
     region: &str,
@@ -49,7 +56,7 @@ pub fn next_job_for_region(
                  WHERE j.status = 'queued' AND j.not_before <= ?2 AND j.device_id IS NULL
                    AND (j.region IS NULL OR j.region = ?1
                         OR MAX(j.updated_at, j.not_before) <= ?3)
-                 ORDER BY (j.region IS NULL OR j.region = ?1) DESC, j.created_at, j.id
+                 ORDER BY (j.region IS NULL OR j.region = ?1) DESC, {FAIR_ORDER}
                  LIMIT 1"
             ),
             params![region, now, failover_before],
@@ -93,6 +100,24 @@ pub fn job_under_lease(
             super::jobs::job_from_row,
         )
         .optional()?)
+}
+
+/// Renews a lease from a progress report, but only once half of it has run: a progress tick
+/// every second must not become a write every second.
+pub fn renew_lease_if_half_spent(
+    conn: &Connection,
+    job_id: &str,
+    lease_id: &str,
+    agent_id: &str,
+    expires_at: i64,
+    half_spent_before: i64,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE jobs SET lease_expires_at = ?4
+         WHERE id = ?1 AND lease_id = ?2 AND agent_id = ?3 AND lease_expires_at < ?5",
+        params![job_id, lease_id, agent_id, expires_at, half_spent_before],
+    )?;
+    Ok(())
 }
 
 pub fn renew_lease(
@@ -239,6 +264,28 @@ pub fn leases_of_agent(conn: &Connection, agent_id: &str) -> DbResult<Vec<(Strin
         .query_map(params![agent_id], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// Ends the unfinished jobs routed to a device that no longer exists for its owner: nothing
+/// else may run them, and they must not wait forever.
+pub fn fail_jobs_of_device(
+    conn: &Connection,
+    device_id: &str,
+    reason: &str,
+    now: i64,
+) -> DbResult<usize> {
+    conn.execute(
+        "INSERT INTO job_events (job_id, kind, status, message, created_at)
+         SELECT id, 'failed', 'failed', ?2, ?3 FROM jobs
+         WHERE device_id = ?1 AND status NOT IN ('completed', 'cancelled', 'failed')",
+        params![device_id, reason, now],
+    )?;
+    Ok(conn.execute(
+        "UPDATE jobs SET status = 'failed', error = ?2, updated_at = ?3, agent_id = NULL,
+                         lease_id = NULL, lease_expires_at = NULL
+         WHERE device_id = ?1 AND status NOT IN ('completed', 'cancelled', 'failed')",
+        params![device_id, reason, now],
+    )?)
 }
 
 /// Hands every lease of a revoked agent back: running jobs go back to the queue.

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_console.sql",
         sql: include_str!("../../../migrations/0004_console.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_mail_queue.sql",
+        sql: include_str!("../../../migrations/0005_mail_queue.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod console;
 pub mod dispatch;
 pub mod jobs;
+pub mod mail_queue;
 mod migrate;
 pub mod objects;
 pub mod plans;

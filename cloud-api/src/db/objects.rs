@@ -63,13 +63,20 @@ pub fn delete_object(conn: &Connection, key: &str) -> DbResult<()> {
 }
 
 /// Of `job_ids`, those with no job row (deleted jobs): their objects belong to nobody.
-pub fn missing_jobs(conn: &Connection, job_ids: &[String]) -> DbResult<Vec<String>> {
-    let mut exists = conn.prepare("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?1)")?;
-    let mut missing = Vec::new();
-    for id in job_ids {
-        if !exists.query_row(params![id], |row| row.get::<_, bool>(0))? {
-            missing.push(id.clone());
+/// Of the stored `(key, job)` pairs, the keys no one owns: not recorded for a completed job,
+/// and not being uploaded by a running job (whose objects are recorded when it completes).
+/// The files of deleted, cancelled and failed jobs, and of an attempt that lost its lease.
+pub fn unowned_objects(conn: &Connection, stored: &[(String, String)]) -> DbResult<Vec<String>> {
+    let mut owned = conn.prepare(
+        "SELECT EXISTS (SELECT 1 FROM objects WHERE key = ?1)
+             OR EXISTS (SELECT 1 FROM jobs WHERE id = ?2
+                        AND status IN ('metadata', 'downloading', 'uploading'))",
+    )?;
+    let mut unowned = Vec::new();
+    for (key, job) in stored {
+        if !owned.query_row(params![key, job], |row| row.get::<_, bool>(0))? {
+            unowned.push(key.clone());
         }
     }
-    Ok(missing)
+    Ok(unowned)
 }

@@ -47,6 +47,21 @@ pub struct UsageCounts {
     pub storage_bytes: u64,
 }
 
+/// Bytes the user's unfinished cloud jobs of known size will store: counted against the quota
+/// beside what is stored, so jobs running side by side cannot each take the whole room left.
+/// Jobs kept on the user's own devices store nothing in the cloud.
+pub fn reserved_bytes(conn: &Connection, user_id: &str, except_job: Option<&str>) -> DbResult<u64> {
+    Ok(conn
+        .query_row(
+            "SELECT COALESCE(SUM(total_bytes), 0) FROM jobs
+         WHERE user_id = ?1 AND device_id IS NULL AND total_bytes IS NOT NULL
+           AND status NOT IN ('completed', 'cancelled', 'failed') AND id IS NOT ?2",
+            params![user_id, except_job],
+            |row| row.get::<_, i64>(0),
+        )?
+        .max(0) as u64)
+}
+
 /// Jobs that hold a slot, all jobs, and the bytes of the stored objects the user keeps.
 pub fn usage_of_user(conn: &Connection, user_id: &str) -> DbResult<UsageCounts> {
     Ok(conn.query_row(

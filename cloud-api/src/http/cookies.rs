@@ -1,18 +1,30 @@
-//! The session cookie: HttpOnly, SameSite=Lax, Secure when the service is served over https.
+//! The session cookie: HttpOnly, SameSite=Lax; over https also Secure and named with the
+//! `__Host-` prefix, which browsers accept only from this exact origin over https with no
+//! Domain, so a sibling subdomain or a plain-http page cannot plant or overwrite it.
 
 use crate::config::Settings;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 pub const SESSION_COOKIE: &str = "tseeder_session";
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tseeder_session";
 
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_cookie_name(settings: &Settings) -> &'static str {
+    if settings.secure_cookies() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+pub fn session_token(settings: &Settings, headers: &HeaderMap) -> Option<String> {
+    let wanted = session_cookie_name(settings);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.trim().to_owned())
         .filter(|value| !value.is_empty())
 }
@@ -32,8 +44,9 @@ fn cookie(settings: &Settings, value: &str, max_age: u64) -> HeaderValue {
     } else {
         ""
     };
+    let name = session_cookie_name(settings);
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("tseeder_session=; Path=/; Max-Age=0"))
 }
@@ -49,7 +62,10 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; tseeder_session=abc; b=2"),
         );
-        assert_eq!(session_token(&headers).as_deref(), Some("abc"));
+        assert_eq!(
+            session_token(&Settings::default(), &headers).as_deref(),
+            Some("abc")
+        );
     }
 
     #[test]
@@ -59,10 +75,20 @@ mod tests {
         let text = plain.to_str().expect("ascii");
         assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax"));
         assert!(!text.contains("Secure"));
-        settings.public_url = "https://tseeder.example".into();
-        assert!(set_session(&settings, "t")
-            .to_str()
-            .expect("ascii")
-            .contains("; Secure"));
+        settings.public_url = Some("https://tseeder.example".into());
+        let secure = set_session(&settings, "t");
+        let text = secure.to_str().expect("ascii");
+        assert!(
+            text.starts_with("__Host-tseeder_session=t; Path=/;"),
+            "{text}"
+        );
+        assert!(text.contains("; Secure") && !text.contains("Domain"));
+        // Over https the plain name is not read: it could come from a sibling subdomain.
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("tseeder_session=planted"),
+        );
+        assert_eq!(session_token(&settings, &headers), None);
     }
 }

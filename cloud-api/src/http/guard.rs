@@ -2,6 +2,7 @@
 //! It identifies the caller (API key or session cookie), refuses anonymous, suspended and
 //! under-privileged callers, and demands the CSRF token on writes made with a cookie.
 
+use super::client_address::client_address;
 use super::cookies;
 use crate::crypto::constant_time_eq;
 use crate::error::ApiError;
@@ -84,24 +85,21 @@ pub async fn guard(
 }
 
 fn request_meta(services: &Services, req: &Request) -> RequestMeta {
-    let forwarded = services
-        .settings()
-        .trust_forwarded_for
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|ip| ip.trim().to_owned())
-                .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-        })
-        .flatten();
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .map(|ConnectInfo(addr)| addr.ip());
+    // Each hop is its own header line or a comma in one: join them in order.
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+    let ip = client_address(peer, forwarded.as_deref(), services.trusted_proxies());
     RequestMeta {
-        ip: forwarded.or(peer),
+        ip: ip.map(|ip| ip.to_string()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
@@ -162,7 +160,7 @@ async fn identify(
             }
         };
     }
-    let Some(token) = cookies::session_token(headers) else {
+    let Some(token) = cookies::session_token(services.settings(), headers) else {
         return Ok(None);
     };
     let principal = services.authenticate_session(&token).await?;

@@ -1,6 +1,7 @@
 //! The HTTP face of the control plane: the router built from the route table, the access guard,
 //! extractors and the handlers.
 
+pub mod client_address;
 mod console;
 mod cookies;
 pub mod extract;

@@ -104,7 +104,7 @@ pub fn document(routes: &[ApiRoute]) -> Value {
         "info": {
             "title": "tseeder API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Control plane of tseeder. Errors are {\"error\": {\"code\", \"message\"}}. Cookie-authenticated writes need the X-CSRF-Token header."
+            "description": "Control plane of tseeder. Errors are {\"error\": {\"code\", \"message\"}}. Cookie-authenticated writes need the X-CSRF-Token header. Served over https, the session cookie is named __Host-tseeder_session."
         },
         "paths": paths,
         "components": {

@@ -114,6 +114,12 @@ impl ApiRoute {
         self
     }
 
+    /// Agent reports that may list every file of a torrent.
+    fn file_list_limit(mut self, limit: usize) -> Self {
+        self.handler = self.handler.layer(DefaultBodyLimit::max(limit));
+        self
+    }
+
     fn torrent_upload(mut self, limit: usize) -> Self {
         self.body = BodyDoc::TorrentUpload;
         self.handler = self.handler.layer(DefaultBodyLimit::max(limit));
@@ -126,6 +132,11 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
     use tseeder_protocol::Role::{Admin, Support, User as Member};
     use Access::{Agent, AtLeast, Public};
     let upload_limit = settings.limits.max_torrent_bytes + 64 * 1024;
+    // A file list's paths come from a .torrent no larger than max_torrent_bytes (JSON escaping
+    // may double them), plus each entry's own fields.
+    let report_limit = settings.limits.max_json_body_bytes
+        + settings.limits.max_torrent_bytes * 2
+        + settings.limits.max_torrent_files * 256;
     vec![
         ApiRoute::new(Method::GET, "/health", Public, system::health)
             .doc("system", "Liveness and database check")
@@ -155,9 +166,12 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
             Public,
             accounts::register,
         )
-        .doc("accounts", "Create an account and mail a verification link")
+        .doc(
+            "accounts",
+            "Create an account and mail a verification link (the same answer for an address that has one)",
+        )
         .json::<RegisterRequest>()
-        .returns::<User>(201),
+        .returns::<Ack>(202),
         ApiRoute::new(
             Method::POST,
             "/api/v1/auth/verify-email",
@@ -478,6 +492,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("agent", "Report progress under the lease")
         .json::<ProgressReport>()
+        .file_list_limit(report_limit)
         .returns::<ProgressReply>(200),
         ApiRoute::new(
             Method::POST,
@@ -487,6 +502,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("agent", "Report the stored files of a finished job")
         .json::<CompleteReport>()
+        .file_list_limit(report_limit)
         .returns::<Job>(200),
         ApiRoute::new(
             Method::POST,

@@ -3,11 +3,11 @@
 use super::{user_view, Credential, Principal, RequestMeta, Services};
 use crate::crypto;
 use crate::db::accounts::{self as q, NewSession, NewUser, TokenPurpose};
-use crate::db::{self, DbError};
+use crate::db::{self, mail_queue, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Email;
 use tseeder_protocol::{
-    Ack, LoginRequest, PasswordResetConfirm, RegisterRequest, Role, SessionInfo, User,
+    Ack, LoginRequest, PasswordResetConfirm, RegisterRequest, Role, SessionInfo,
 };
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -50,7 +50,21 @@ pub fn check_password_rules(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Password hashes run at most this many at once: each takes ~19 MiB and a core for a moment,
+/// and a burst of sign-ins must queue rather than take all memory and every blocking thread.
+fn password_work() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        tokio::sync::Semaphore::new(cores.clamp(2, 16))
+    })
+}
+
 pub(crate) async fn hash_password(password: String) -> ApiResult<String> {
+    let _permit = password_work()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || crypto::hash_password(&password))
         .await
         .map_err(ApiError::internal)?
@@ -58,13 +72,21 @@ pub(crate) async fn hash_password(password: String) -> ApiResult<String> {
 }
 
 pub(super) async fn password_matches(password: String, stored: Option<String>) -> ApiResult<bool> {
+    let _permit = password_work()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || crypto::verify_password(&password, stored.as_deref()))
         .await
         .map_err(ApiError::internal)
 }
 
 impl Services {
-    pub async fn register(&self, meta: &RequestMeta, req: RegisterRequest) -> ApiResult<User> {
+    /// Creates an unverified account and mails its confirmation link. The answer is the same
+    /// whether or not the address already has an account, so it does not reveal who does: the
+    /// owner of an existing account is mailed instead, and the same work (password hash, one
+    /// transaction, one queued mail) is done either way.
+    pub async fn register(&self, meta: &RequestMeta, req: RegisterRequest) -> ApiResult<Ack> {
         let limits = &self.settings().rate_limits;
         self.rate_limit("register", &ip_key(meta), limits.register_per_ip, meta)
             .await?;
@@ -85,14 +107,20 @@ impl Services {
         let token_hash = crypto::token_hash(&token);
         let ttl_ms = i64::from(self.settings().sessions.email_verification_ttl_hours) * 3_600_000;
         let now = db::now_ms();
-        let (uid, mail) = (user_id.clone(), email.clone());
-        let created = self
+        let verification = self.verification_mail(&email, &token);
+        let taken_notice = self.taken_address_mail(&email);
+        let mail = email.clone();
+        let outcome = self
             .db()
             .transaction(move |tx| {
+                if q::user_by_email(tx, &mail)?.is_some() {
+                    mail_queue::enqueue(tx, &taken_notice, now)?;
+                    return Ok(());
+                }
                 q::insert_user(
                     tx,
                     &NewUser {
-                        id: &uid,
+                        id: &user_id,
                         email: &mail,
                         password_hash: &password_hash,
                         role: Role::User,
@@ -104,18 +132,24 @@ impl Services {
                 q::insert_account_token(
                     tx,
                     &token_hash,
-                    &uid,
+                    &user_id,
                     TokenPurpose::VerifyEmail,
                     now,
                     now + ttl_ms,
                 )?;
-                q::user_by_id(tx, &uid)
+                mail_queue::enqueue(tx, &verification, now)
             })
-            .await
-            .map_err(ApiError::unique_as(EMAIL_TAKEN.0, EMAIL_TAKEN.1))?
-            .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
-        self.send_verification(&email, &token).await;
-        Ok(user_view(&created))
+            .await;
+        match outcome {
+            Ok(()) => self.mail_queued(),
+            // Registered by a request running at the same moment: the same answer, no mail.
+            Err(err) if err.is_unique_violation() => {}
+            Err(err) => return Err(err.into()),
+        }
+        Ok(Ack {
+            ok: true,
+            message: "check your inbox: we sent a link to confirm the address".into(),
+        })
     }
 
     async fn check_captcha(
@@ -160,20 +194,29 @@ impl Services {
         Ok(())
     }
 
-    async fn send_verification(&self, email: &str, token: &str) {
+    fn verification_mail(&self, email: &str, token: &str) -> Email {
         let link = format!(
             "{}/verify-email?token={token}",
             self.settings().public_url_trimmed()
         );
-        let mail = Email {
+        Email {
             to: email.to_owned(),
             subject: "Confirm your tseeder account".into(),
             text: format!(
                 "Welcome to tseeder.\r\n\r\nConfirm your email address by opening this link:\r\n\r\n{link}\r\n\r\nIf you did not create an account, ignore this message.\r\n"
             ),
-        };
-        if let Err(err) = self.mailer().send(mail).await {
-            tracing::error!(%err, "verification mail not sent");
+        }
+    }
+
+    /// What the owner of an address hears when someone signs up with it again.
+    fn taken_address_mail(&self, email: &str) -> Email {
+        let base = self.settings().public_url_trimmed();
+        Email {
+            to: email.to_owned(),
+            subject: "Someone tried to create a tseeder account with your address".into(),
+            text: format!(
+                "Someone tried to create a tseeder account with this address, which already has one.\r\n\r\nIf it was you, sign in at {base}/login, or choose a new password at {base}/forgot-password.\r\n\r\nIf it was not you, ignore this message; your account is unchanged.\r\n"
+            ),
         }
     }
 
@@ -218,7 +261,8 @@ impl Services {
         let ttl_ms = i64::from(self.settings().sessions.email_verification_ttl_hours) * 3_600_000;
         let now = db::now_ms();
         let lookup = email.clone();
-        let should_send = self
+        let verification = self.verification_mail(&email, &token);
+        let queued = self
             .db()
             .transaction(move |tx| {
                 let Some(user) = q::user_by_email(tx, &lookup)? else {
@@ -236,11 +280,12 @@ impl Services {
                     now,
                     now + ttl_ms,
                 )?;
+                mail_queue::enqueue(tx, &verification, now)?;
                 Ok(true)
             })
             .await?;
-        if should_send {
-            self.send_verification(&email, &token).await;
+        if queued {
+            self.mail_queued();
         }
         Ok(Ack {
             ok: true,
@@ -350,6 +395,7 @@ impl Services {
             self.db()
                 .call(move |conn| q::revoke_session(conn, &uid, &sid, now))
                 .await?;
+            self.live().publish_revoked(&principal.user.id);
         }
         Ok(Ack {
             ok: true,
@@ -384,6 +430,20 @@ impl Services {
         let ttl_ms = i64::from(self.settings().sessions.password_reset_ttl_minutes) * 60_000;
         let now = db::now_ms();
         let lookup = email.clone();
+        let link = format!(
+            "{}/reset-password?token={token}",
+            self.settings().public_url_trimmed()
+        );
+        let minutes = self.settings().sessions.password_reset_ttl_minutes;
+        let mail = Email {
+            to: email,
+            subject: "Reset your tseeder password".into(),
+            text: format!(
+                "Someone asked to reset the password of this tseeder account.\r\n\r\nChoose a new password within {minutes} minutes:\r\n\r\n{link}\r\n\r\nIf it was not you, ignore this message; your password stays as it is.\r\n"
+            ),
+        };
+        // Queued in the same transaction, so the answer takes as long with or without an
+        // account and a slow mail server shows in neither.
         let issued = self
             .db()
             .transaction(move |tx| {
@@ -399,25 +459,12 @@ impl Services {
                     now,
                     now + ttl_ms,
                 )?;
+                mail_queue::enqueue(tx, &mail, now)?;
                 Ok(true)
             })
             .await?;
         if issued {
-            let link = format!(
-                "{}/reset-password?token={token}",
-                self.settings().public_url_trimmed()
-            );
-            let minutes = self.settings().sessions.password_reset_ttl_minutes;
-            let mail = Email {
-                to: email,
-                subject: "Reset your tseeder password".into(),
-                text: format!(
-                    "Someone asked to reset the password of this tseeder account.\r\n\r\nChoose a new password within {minutes} minutes:\r\n\r\n{link}\r\n\r\nIf it was not you, ignore this message; your password stays as it is.\r\n"
-                ),
-            };
-            if let Err(err) = self.mailer().send(mail).await {
-                tracing::error!(%err, "password reset mail not sent");
-            }
+            self.mail_queued();
         }
         Ok(Ack {
             ok: true,
@@ -444,24 +491,25 @@ impl Services {
                 let Some(user_id) =
                     q::consume_account_token(tx, &token_hash, TokenPurpose::PasswordReset, now)?
                 else {
-                    return Ok::<_, DbError>(false);
+                    return Ok::<_, DbError>(None);
                 };
                 q::set_password_hash(tx, &user_id, &password_hash, now)?;
                 q::mark_email_verified(tx, &user_id, now)?;
                 q::retire_account_tokens(tx, &user_id, TokenPurpose::PasswordReset, now)?;
-                q::revoke_all_sessions(tx, &user_id, now)?;
-                Ok(true)
+                q::revoke_credentials(tx, &user_id, None, now)?;
+                Ok(Some(user_id))
             })
             .await?;
-        if !changed {
+        let Some(user_id) = changed else {
             return Err(ApiError::bad_request(
                 "invalid_token",
                 "this reset link is invalid, already used or expired",
             ));
-        }
+        };
+        self.live().publish_revoked(&user_id);
         Ok(Ack {
             ok: true,
-            message: "password changed; every session was signed out".into(),
+            message: "password changed; every session, API key and device was signed out".into(),
         })
     }
 }
@@ -471,7 +519,8 @@ pub(crate) fn suspended_error() -> ApiError {
 }
 
 pub(crate) fn ip_key(meta: &RequestMeta) -> String {
-    format!("ip:{}", meta.ip.as_deref().unwrap_or("unknown"))
+    let ip = meta.ip.as_deref().and_then(|ip| ip.parse().ok());
+    crate::http::client_address::limit_key(ip)
 }
 
 #[cfg(test)]

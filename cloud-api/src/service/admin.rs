@@ -247,28 +247,23 @@ impl Services {
                     }
                     UserChange::Suspend => {
                         users::set_suspension(tx, &uid, Some(&why.reason), now)?;
-                        let ended = users::revoke_all_sessions(tx, &uid, now)?;
-                        (
-                            "user.suspend",
-                            serde_json::json!({ "sessionsEnded": ended }),
-                        )
+                        let revoked = users::revoke_credentials(tx, &uid, None, now)?;
+                        ("user.suspend", revoked.detail())
                     }
                     UserChange::Unsuspend => {
                         users::set_suspension(tx, &uid, None, now)?;
                         ("user.unsuspend", serde_json::json!({}))
                     }
                     UserChange::ForceLogout => {
-                        let ended = users::revoke_all_sessions(tx, &uid, now)?;
-                        (
-                            "user.force_logout",
-                            serde_json::json!({ "sessionsEnded": ended }),
-                        )
+                        let revoked = users::revoke_credentials(tx, &uid, None, now)?;
+                        ("user.force_logout", revoked.detail())
                     }
                 };
                 who.audit(tx, action, "user", &uid, &why, detail)?;
                 Ok(Ok(()))
             })
             .await??;
+        self.live().publish_revoked(user_id);
         self.admin_user(user_id).await
     }
 

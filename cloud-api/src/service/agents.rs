@@ -188,6 +188,7 @@ impl Services {
                 }
                 q::revoke_agent(tx, &id, now)?;
                 dispatch::release_agent_leases(tx, &id, now)?;
+                dispatch::fail_jobs_of_device(tx, &id, DEVICE_REMOVED, now)?;
                 Ok(true)
             })
             .await?;
@@ -306,6 +307,7 @@ impl Services {
                     if action != ControlAction::Continue {
                         controls.push(JobControl {
                             job_id: held.job_id.clone(),
+                            lease_id: Some(held.lease_id.clone()),
                             action,
                         });
                     }
@@ -317,7 +319,12 @@ impl Services {
     }
 
     /// The in-process agent's token: a fresh one at every start, stored hashed like any other.
-    pub async fn embedded_agent_token(&self, name: &str, region: &str) -> ApiResult<String> {
+    /// `None` when an operator revoked the embedded agent: a restart must not bring it back.
+    pub async fn embedded_agent_token(
+        &self,
+        name: &str,
+        region: &str,
+    ) -> ApiResult<Option<String>> {
         let token = new_agent_token();
         let (hash, name, region, now) = (
             token_hash(&token),
@@ -325,10 +332,14 @@ impl Services {
             region.to_owned(),
             db::now_ms(),
         );
-        self.db()
+        let revoked = self
+            .db()
             .transaction(move |tx| {
-                if q::agent_by_id(tx, EMBEDDED_AGENT_ID)?.is_some() {
-                    q::set_agent_token(tx, EMBEDDED_AGENT_ID, &hash)
+                if let Some(agent) = q::agent_by_id(tx, EMBEDDED_AGENT_ID)? {
+                    if agent.revoked_at.is_some() {
+                        return Ok(true);
+                    }
+                    q::set_agent_token(tx, EMBEDDED_AGENT_ID, &hash)?;
                 } else {
                     q::insert_agent(
                         tx,
@@ -341,13 +352,18 @@ impl Services {
                             token_hash: &hash,
                             now,
                         },
-                    )
+                    )?;
                 }
+                Ok(false)
             })
             .await?;
-        Ok(token)
+        Ok((!revoked).then_some(token))
     }
 }
+
+/// Why the jobs routed to a device that was removed (or signed out) end.
+pub(crate) const DEVICE_REMOVED: &str =
+    "device_removed: The computer this job was sent to was removed from your account.";
 
 /// What an agent holding a lease on a job in `status` (not running) must do.
 pub(super) fn stop_action(status: JobStatus) -> ControlAction {

@@ -315,6 +315,10 @@ impl Services {
         req: ChangePassword,
     ) -> ApiResult<Ack> {
         check_password_rules(&req.new_password)?;
+        let limit = self.settings().rate_limits.password_change_per_account;
+        let account = format!("user:{}", principal.user.id);
+        self.rate_limit("password-change", &account, limit, meta)
+            .await?;
         let stored = Some(principal.user.password_hash.clone());
         if !password_matches(req.current_password, stored).await? {
             self.security_event(
@@ -336,17 +340,34 @@ impl Services {
             Credential::ApiKey { .. } => None,
         };
         let (uid, now) = (principal.user.id.clone(), db::now_ms());
-        let ended = self
+        let everywhere = req.sign_out_everywhere;
+        let revoked = self
             .db()
             .transaction(move |tx| {
                 users::set_password_hash(tx, &uid, &hash, now)?;
-                q::revoke_other_sessions(tx, &uid, keep.as_deref(), now)
+                if everywhere {
+                    return users::revoke_credentials(tx, &uid, keep.as_deref(), now);
+                }
+                let sessions = q::revoke_other_sessions(tx, &uid, keep.as_deref(), now)?;
+                Ok(users::Revoked {
+                    sessions,
+                    ..Default::default()
+                })
             })
             .await?;
-        Ok(Ack {
-            ok: true,
-            message: format!("password changed; {ended} other sessions were signed out"),
-        })
+        self.live().publish_revoked(&principal.user.id);
+        let message = if everywhere {
+            format!(
+                "password changed; {} other sessions, {} API keys and {} devices were signed out",
+                revoked.sessions, revoked.api_keys, revoked.devices
+            )
+        } else {
+            format!(
+                "password changed; {} other sessions were signed out",
+                revoked.sessions
+            )
+        };
+        Ok(Ack { ok: true, message })
     }
 
     pub async fn blog_posts(&self, paging: Paging) -> ApiResult<Page<BlogPostSummary>> {

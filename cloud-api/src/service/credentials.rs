@@ -1,6 +1,6 @@
 //! Proving who a caller is (session cookies and API keys), and managing both.
 
-use super::{Credential, Principal, RequestMeta, Services};
+use super::{Credential, Principal, Services};
 use crate::crypto;
 use crate::db::accounts::{self as q, NewApiKey};
 use crate::db::{self, to_datetime};
@@ -16,10 +16,16 @@ impl Services {
     pub async fn authenticate_session(&self, token: &str) -> ApiResult<Option<Principal>> {
         let token_hash = crypto::token_hash(token);
         let now = db::now_ms();
+        let idle_hours = i64::from(self.settings().sessions.idle_timeout_hours);
+        let idle_since = if idle_hours == 0 {
+            i64::MIN
+        } else {
+            now - idle_hours * 3_600_000
+        };
         let found = self
             .db()
             .call(move |conn| {
-                let found = q::live_session_by_token(conn, &token_hash, now)?;
+                let found = q::live_session_by_token(conn, &token_hash, now, idle_since)?;
                 if let Some((session, _)) = &found {
                     if now - session.last_seen_at > ACTIVITY_RESOLUTION_MS {
                         q::touch_session(conn, &session.id, now)?;
@@ -65,11 +71,6 @@ impl Services {
         }))
     }
 
-    pub async fn record_bad_credential(&self, kind: &'static str, meta: &RequestMeta) {
-        self.security_event(kind, None, None, meta, serde_json::json!({}))
-            .await;
-    }
-
     pub async fn list_sessions(&self, principal: &Principal) -> ApiResult<Vec<SessionView>> {
         let (uid, now) = (principal.user.id.clone(), db::now_ms());
         let rows = self
@@ -105,14 +106,45 @@ impl Services {
             .db()
             .call(move |conn| q::revoke_session(conn, &uid, &sid, now))
             .await?;
+        if revoked {
+            self.live().publish_revoked(&principal.user.id);
+        }
         revoked.then_some(()).ok_or(ApiError::NotFound)
     }
 
+    /// True while the credential a stream was opened with is still valid.
+    pub async fn credential_is_live(&self, credential: &Credential) -> ApiResult<bool> {
+        let (session, key) = match credential {
+            Credential::Session { id, .. } => (Some(id.clone()), None),
+            Credential::ApiKey { id } => (None, Some(id.clone())),
+        };
+        let now = db::now_ms();
+        Ok(self
+            .db()
+            .call(move |conn| q::credential_is_live(conn, session.as_deref(), key.as_deref(), now))
+            .await?)
+    }
+
+    /// A new API key, for a signed-in browser session that proves the password again: a key
+    /// cannot make keys, so a leaked one cannot outlive its own revocation.
     pub async fn create_api_key(
         &self,
         principal: &Principal,
         req: CreateApiKey,
     ) -> ApiResult<CreatedApiKey> {
+        if let Credential::ApiKey { .. } = principal.credential {
+            return Err(ApiError::forbidden(
+                "session_required",
+                "API keys are made from a signed-in session, not with another key",
+            ));
+        }
+        let stored = Some(principal.user.password_hash.clone());
+        if !super::accounts::password_matches(req.current_password, stored).await? {
+            return Err(ApiError::forbidden(
+                "wrong_password",
+                "the current password is not right",
+            ));
+        }
         let name = req.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(ApiError::unprocessable(
@@ -181,6 +213,9 @@ impl Services {
             .db()
             .call(move |conn| q::revoke_api_key(conn, &uid, &kid, now))
             .await?;
+        if revoked {
+            self.live().publish_revoked(&principal.user.id);
+        }
         revoked.then_some(()).ok_or(ApiError::NotFound)
     }
 }

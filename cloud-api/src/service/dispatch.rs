@@ -82,7 +82,7 @@ impl Services {
                 let Some(me) = agent_q::agent_by_id(tx, &agent_id)? else {
                     return Ok(None);
                 };
-                if me.revoked_at.is_some() || me.active_jobs >= me.capacity {
+                if me.revoked_at.is_some() || !me.has_room() {
                     return Ok(None);
                 }
                 let failover_before = now - settings.failover_after_seconds as i64 * 1000;
@@ -122,7 +122,13 @@ impl Services {
                 let files = job_q::files_of_job(tx, &job.id)?;
                 let plan = plans::plan_of_user(tx, &job.user_id)?;
                 let usage = plans::usage_of_user(tx, &job.user_id)?;
-                let room = plan.max_storage_bytes.saturating_sub(usage.storage_bytes);
+                let reserved = plans::reserved_bytes(tx, &job.user_id, Some(&job.id))?;
+                let room = if job.device_id.is_some() {
+                    u64::MAX
+                } else {
+                    plan.max_storage_bytes
+                        .saturating_sub(usage.storage_bytes.saturating_add(reserved))
+                };
                 let selected =
                     (!files.is_empty() && files.iter().any(|f| !f.selected)).then(|| {
                         files
@@ -181,6 +187,26 @@ impl Services {
         if !job.status.is_running() {
             return Ok(reply(stop_action(job.status), None));
         }
+        // A progress report renews the lease as a heartbeat does, so a job whose agent's
+        // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
+        let lease_ms = self.settings().dispatch.lease_seconds as i64 * 1000;
+        let (jid, lease, agent_id) = (
+            job.id.clone(),
+            report.lease_id.clone(),
+            agent.agent.id.clone(),
+        );
+        self.db()
+            .call(move |conn| {
+                q::renew_lease_if_half_spent(
+                    conn,
+                    &jid,
+                    &lease,
+                    &agent_id,
+                    now + lease_ms,
+                    now + lease_ms / 2,
+                )
+            })
+            .await?;
         let status = running_status(report.status);
         let needs_write = status != job.status || report.files.is_some();
         let mut current = job;
@@ -236,6 +262,7 @@ impl Services {
         };
         let name = report.name.as_deref().map(names::display_name);
         let (jid, uid, lease) = (job.id.clone(), job.user_id.clone(), report.lease_id.clone());
+        let on_device = job.device_id.is_some();
         let downloaded = report.downloaded_bytes;
         let total = report.total_bytes;
         let outcome = self
@@ -245,16 +272,19 @@ impl Services {
                     let selected_total: u64 = files.iter().filter(|f| f.3).map(|f| f.2).sum();
                     let plan = plans::plan_of_user(tx, &uid)?;
                     let usage = plans::usage_of_user(tx, &uid)?;
+                    let committed = usage
+                        .storage_bytes
+                        .saturating_add(plans::reserved_bytes(tx, &uid, Some(&jid))?);
                     let refusal = if selected_total > plan.max_job_bytes {
                         Some(format!(
                             "the chosen files take {selected_total} bytes; the {} plan allows {} bytes per job",
                             plan.name, plan.max_job_bytes
                         ))
-                    } else if usage.storage_bytes.saturating_add(selected_total)
-                        > plan.max_storage_bytes
+                    } else if !on_device
+                        && committed.saturating_add(selected_total) > plan.max_storage_bytes
                     {
                         Some(format!(
-                            "the chosen files ({selected_total} bytes) would take your storage past the {} plan's {} bytes",
+                            "the chosen files ({selected_total} bytes) with your other unfinished jobs would take your storage past the {} plan's {} bytes",
                             plan.name, plan.max_storage_bytes
                         ))
                     } else {
@@ -323,7 +353,15 @@ impl Services {
             return Err(lease_lost());
         };
         if !job.status.is_running() {
-            return Err(lease_lost());
+            // Still this agent's lease, but its owner cancelled or paused the job: what was
+            // uploaded is nobody's, and the agent must delete it (after a lost lease it must not).
+            return Err(ApiError::conflict(
+                "job_stopped",
+                format!(
+                    "the job was {} while it ran; delete what was uploaded",
+                    job.status.as_str()
+                ),
+            ));
         }
         let kept_on_device = agent.agent.kind == AgentKind::Device;
         let mut checked = Vec::with_capacity(report.files.len());
@@ -449,12 +487,14 @@ impl Services {
             agent.agent.id.clone(),
         );
         let settings = self.settings().dispatch.clone();
-        let error: String = report
+        let detail: String = report
             .error
             .chars()
             .filter(|c| !c.is_control())
             .take(2000)
             .collect();
+        tracing::warn!(job = %job_id, agent = %agent.agent.id, kind = report.kind.code(), %detail, "a try failed");
+        let error = report.kind.user_error();
         let now = db::now_ms();
         let job = self
             .db()

@@ -114,10 +114,10 @@ impl Services {
                 .map_err(storage_unavailable)?
                 .to_string(),
             ObjectStore::Local(_) => {
-                let signature = self.signer().sign(&key, expires);
+                let offered = file_name(&object.path);
+                let signature = self.signer().sign(&key, expires, Some(offered));
                 let name: String =
-                    url::form_urlencoded::byte_serialize(file_name(&object.path).as_bytes())
-                        .collect();
+                    url::form_urlencoded::byte_serialize(offered.as_bytes()).collect();
                 format!(
                     "{}/api/v1/files/{key}?expires={expires}&signature={signature}&name={name}",
                     self.settings().public_url_trimmed()
@@ -131,11 +131,13 @@ impl Services {
     }
 
     /// The file behind a local download link, when the link is genuine and current. The key
-    /// names its owner and job, and the signature covers the key, so a link opens one file only.
+    /// names its owner and job, and the signature covers the key and the offered name, so a
+    /// link opens one file only, under the name it was made with.
     pub fn open_local_link(
         &self,
         key: &str,
         expires: i64,
+        name: Option<&str>,
         signature: &str,
     ) -> Result<PathBuf, LinkRefusal> {
         let ObjectStore::Local(store) = self.store() else {
@@ -143,7 +145,10 @@ impl Services {
         };
         let key = ObjectKey::parse(key).map_err(|_| LinkRefusal::Invalid)?;
         let now = chrono::Utc::now().timestamp();
-        if self.signer().verify(&key, expires, signature, expires) {
+        if self
+            .signer()
+            .verify(&key, expires, name, signature, expires)
+        {
             if now > expires {
                 return Err(LinkRefusal::Expired);
             }

@@ -99,7 +99,8 @@ struct Validated {
     source_url: Option<String>,
     info_hash_v1: Option<String>,
     info_hash_v2: Option<String>,
-    files: Vec<(String, u64, bool)>,
+    /// Index (the engine's numbering), path, size, chosen.
+    files: Vec<(u32, String, u64, bool)>,
     total_bytes: Option<u64>,
 }
 
@@ -172,7 +173,9 @@ impl Services {
                     }
                 }
                 let plan = plans::plan_of_user(tx, &user_id)?;
-                if let Some(refusal) = plan_refusal(tx, &user_id, &plan, validated.total_bytes)? {
+                let size = validated.total_bytes;
+                let on_device = routing.device_id.is_some();
+                if let Some(refusal) = plan_refusal(tx, &user_id, &plan, size, None, on_device)? {
                     return Ok(Err(refusal));
                 }
                 q::insert_job(
@@ -194,8 +197,8 @@ impl Services {
                         now,
                     },
                 )?;
-                for (index, (path, size, selected)) in validated.files.iter().enumerate() {
-                    q::insert_job_file(tx, &id, index as u32, path, *size, *selected)?;
+                for (index, path, size, selected) in &validated.files {
+                    q::insert_job_file(tx, &id, *index, path, *size, *selected)?;
                 }
                 q::insert_job_event(tx, &id, "submitted", Some(JobStatus::Submitted), None, now)?;
                 q::insert_job_event(tx, &id, "queued", Some(JobStatus::Queued), None, now)?;
@@ -278,14 +281,15 @@ impl Services {
                 .await
                 .map_err(ApiError::internal)?;
         let parsed = parsed.map_err(bad_torrent)?;
-        let selected = selection(parsed.files.len(), selected_files)?;
-        let files: Vec<(String, u64, bool)> = parsed
+        let indexes: Vec<u32> = parsed.files.iter().map(|f| f.index).collect();
+        let selected = selection(&indexes, selected_files)?;
+        let files: Vec<(u32, String, u64, bool)> = parsed
             .files
             .into_iter()
             .zip(selected)
-            .map(|(file, chosen)| (file.path, file.size, chosen))
+            .map(|(file, chosen)| (file.index, file.path, file.size, chosen))
             .collect();
-        let total = files.iter().filter(|f| f.2).map(|f| f.1).sum();
+        let total = files.iter().filter(|f| f.3).map(|f| f.2).sum();
         let magnet = magnet::Magnet {
             info_hash_v1: parsed.info_hash_v1.clone(),
             info_hash_v2: parsed.info_hash_v2.clone(),
@@ -405,7 +409,10 @@ impl Services {
                 if action.takes_slot() {
                     let plan = plans::plan_of_user(tx, &uid)?;
                     let size = job.total_bytes.map(|b| b.max(0) as u64);
-                    if let Some(refusal) = plan_refusal(tx, &uid, &plan, size)? {
+                    let on_device = job.device_id.is_some();
+                    if let Some(refusal) =
+                        plan_refusal(tx, &uid, &plan, size, Some(&jid), on_device)?
+                    {
                         return Ok(Err(refusal));
                     }
                 }
@@ -499,21 +506,21 @@ impl Services {
     }
 }
 
-/// Which files to fetch: all when no selection is given; otherwise the listed indexes, which
-/// must exist and name at least one file.
-fn selection(file_count: usize, selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>> {
-    let Some(indexes) = selected else {
-        return Ok(vec![true; file_count]);
+/// Which of the files (by their indexes) to fetch: all when no selection is given; otherwise
+/// the listed indexes, which must name files (not padding) and at least one.
+fn selection(indexes: &[u32], selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>> {
+    let Some(wanted) = selected else {
+        return Ok(vec![true; indexes.len()]);
     };
-    let mut chosen = vec![false; file_count];
-    for index in indexes {
-        let slot = chosen.get_mut(index as usize).ok_or_else(|| {
+    let mut chosen = vec![false; indexes.len()];
+    for index in wanted {
+        let position = indexes.iter().position(|i| *i == index).ok_or_else(|| {
             ApiError::unprocessable(
                 "invalid_selection",
-                format!("file {index} does not exist; the torrent has {file_count} files"),
+                format!("the torrent has no file {index}"),
             )
         })?;
-        *slot = true;
+        chosen[position] = true;
     }
     if !chosen.contains(&true) {
         return Err(ApiError::unprocessable(
@@ -524,12 +531,16 @@ fn selection(file_count: usize, selected: Option<Vec<u32>>) -> ApiResult<Vec<boo
     Ok(chosen)
 }
 
-/// Why the plan does not allow one more active job of `size` bytes, if it does not.
+/// Why the plan does not allow one more active job of `size` bytes (besides `except_job`,
+/// when the job itself is counted already), if it does not. A job kept on one of the user's
+/// devices takes no cloud storage.
 fn plan_refusal(
     conn: &Connection,
     user_id: &str,
     plan: &Plan,
     size: Option<u64>,
+    except_job: Option<&str>,
+    on_device: bool,
 ) -> Result<Option<ApiError>, DbError> {
     let usage = plans::usage_of_user(conn, user_id)?;
     let quota = |message: String| Some(ApiError::forbidden("quota_exceeded", message));
@@ -546,9 +557,12 @@ fn plan_refusal(
                 plan.name, plan.max_job_bytes
             )));
         }
-        if usage.storage_bytes.saturating_add(size) > plan.max_storage_bytes {
+        let committed = usage
+            .storage_bytes
+            .saturating_add(plans::reserved_bytes(conn, user_id, except_job)?);
+        if !on_device && committed.saturating_add(size) > plan.max_storage_bytes {
             return Ok(quota(format!(
-                "this torrent would take your storage past the {} plan's {} bytes",
+                "this torrent would take your storage past the {} plan's {} bytes (counting your unfinished jobs)",
                 plan.name, plan.max_storage_bytes
             )));
         }
@@ -562,12 +576,21 @@ mod tests {
 
     #[test]
     fn selection_defaults_to_all_and_checks_indexes() {
-        assert_eq!(selection(3, None).expect("all"), vec![true, true, true]);
         assert_eq!(
-            selection(3, Some(vec![2, 0])).expect("some"),
+            selection(&[0, 1, 2], None).expect("all"),
+            vec![true, true, true]
+        );
+        assert_eq!(
+            selection(&[0, 1, 2], Some(vec![2, 0])).expect("some"),
             vec![true, false, true]
         );
-        assert!(selection(3, Some(vec![3])).is_err());
-        assert!(selection(3, Some(vec![])).is_err());
+        assert!(selection(&[0, 1, 2], Some(vec![3])).is_err());
+        assert!(selection(&[0, 1, 2], Some(vec![])).is_err());
+        // A padding file's number (1 here) is not a file one can choose.
+        assert_eq!(
+            selection(&[0, 2], Some(vec![2])).expect("after padding"),
+            vec![false, true]
+        );
+        assert!(selection(&[0, 2], Some(vec![1])).is_err());
     }
 }

@@ -22,6 +22,9 @@ pub struct LiveHub {
     progress: Mutex<HashMap<String, LiveProgress>>,
 }
 
+/// The kind of the hub's internal revocation notice.
+pub const REVOKED: &str = "revoked";
+
 /// Events buffered per subscriber before it lags and gets a fresh snapshot instead.
 const CHANNEL_CAPACITY: usize = 1024;
 
@@ -77,6 +80,12 @@ impl LiveHub {
             Ok(data) => self.send(user_id, job_id, "job", data),
             Err(err) => tracing::error!(%err, "could not serialize a job update"),
         }
+    }
+
+    /// Tells the user's open streams that some of the user's credentials were revoked: each
+    /// checks its own and ends when it is gone. Never sent to clients.
+    pub fn publish_revoked(&self, user_id: &str) {
+        self.send(user_id, Arc::from(""), REVOKED, String::new());
     }
 
     pub fn publish_removed(&self, user_id: &str, job_id: &str) {

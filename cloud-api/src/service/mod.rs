@@ -10,6 +10,8 @@ pub mod dispatch;
 pub mod files;
 pub mod jobs;
 pub mod live;
+pub mod mail_delivery;
+pub mod security_events;
 pub mod upkeep;
 
 use crate::captcha::CaptchaVerifier;
@@ -17,6 +19,7 @@ use crate::config::{Rate, Settings, StorageBackend};
 use crate::db::accounts::UserRow;
 use crate::db::{self, audit, Db};
 use crate::error::{ApiError, ApiResult};
+use crate::http::client_address::TrustedProxies;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimiter;
 use crate::torrent::fetch::TorrentFetcher;
@@ -38,6 +41,9 @@ struct Inner {
     mailer: Mailer,
     captcha: Option<CaptchaVerifier>,
     limiter: RateLimiter,
+    failure_tally: security_events::FailureTally,
+    mail_wakeup: tokio::sync::Notify,
+    trusted_proxies: TrustedProxies,
     fetcher: TorrentFetcher,
     store: ObjectStore,
     signer: UrlSigner,
@@ -56,6 +62,8 @@ pub enum StartError {
     Fetch(#[from] crate::torrent::fetch::FetchError),
     #[error("object storage: {0}")]
     Storage(#[from] StorageError),
+    #[error("invalid configuration: {0}")]
+    Config(String),
     #[error("cannot read or write the link signing key {0}: {1}")]
     SigningKey(String, std::io::Error),
 }
@@ -68,14 +76,40 @@ fn signing_key(settings: &Settings) -> Result<Vec<u8>, StartError> {
     }
     let path = settings.data_dir.join("link-signing.key");
     let fail = |err| StartError::SigningKey(path.display().to_string(), err);
+    // Only a key that does not exist yet is made: a key that cannot be read (permissions, a
+    // disk error) stops the start instead of silently replacing the one links were signed with.
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().len() >= 32 => Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) | Err(_) => {
+        Ok(_) => Err(fail(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the key file is shorter than 32 characters; remove it to make a new one",
+        ))),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             let key = crate::crypto::random_token(32);
             write_private(&path, &key).map_err(fail)?;
             Ok(key.into_bytes())
         }
+        Err(err) => Err(fail(err)),
     }
+}
+
+/// Makes the database and the mail outbox private to this user, whatever the process umask
+/// says. SQLite gives its WAL and shared-memory files the database file's permissions.
+fn private_files(dir: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let database = dir.join("tseeder.db");
+        if !database.exists() {
+            // An empty file is a new SQLite database.
+            write_private(&database, "")?;
+        }
+        std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600))?;
+        let outbox = dir.join("outbox");
+        std::fs::create_dir_all(&outbox)?;
+        std::fs::set_permissions(&outbox, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
@@ -95,11 +129,17 @@ impl Services {
     pub fn start(settings: Settings) -> Result<Services, StartError> {
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|err| StartError::DataDir(settings.data_dir.display().to_string(), err))?;
+        // Accounts, tokens and queued mail live here: readable by this service's user only.
+        private_files(&settings.data_dir)
+            .map_err(|err| StartError::DataDir(settings.data_dir.display().to_string(), err))?;
         let db = Db::open(&settings.database_path())?;
         let mailer = Mailer::from_settings(&settings)?;
         let captcha = CaptchaVerifier::from_settings(&settings.captcha);
-        let fetcher =
-            TorrentFetcher::new(&settings.torrent_fetch, settings.limits.max_torrent_bytes)?;
+        let fetcher = TorrentFetcher::new(
+            &settings.torrent_fetch,
+            &settings.torrent_network,
+            settings.limits.max_torrent_bytes,
+        )?;
         let store = match settings.storage.backend {
             StorageBackend::Local => ObjectStore::Local(LocalStore::new(settings.objects_dir())),
             StorageBackend::S3 => {
@@ -107,6 +147,8 @@ impl Services {
             }
         };
         let signer = UrlSigner::new(signing_key(&settings)?);
+        let trusted_proxies =
+            TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Config)?;
         Ok(Services {
             inner: Arc::new(Inner {
                 settings,
@@ -114,12 +156,34 @@ impl Services {
                 mailer,
                 captcha,
                 limiter: RateLimiter::default(),
+                failure_tally: security_events::FailureTally::default(),
+                mail_wakeup: tokio::sync::Notify::new(),
+                trusted_proxies,
                 fetcher,
                 store,
                 signer,
                 live: LiveHub::default(),
             }),
         })
+    }
+
+    pub(crate) fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.inner.trusted_proxies
+    }
+
+    pub(crate) fn mail_wakeup(&self) -> &tokio::sync::Notify {
+        &self.inner.mail_wakeup
+    }
+
+    pub(crate) fn failure_tally(&self) -> &security_events::FailureTally {
+        &self.inner.failure_tally
+    }
+
+    /// Periodic upkeep of in-memory counters: ended rate-limit windows are dropped, and grown
+    /// security-event counts written.
+    pub async fn sweep_counters(&self) {
+        self.inner.limiter.sweep();
+        self.flush_failure_tally().await;
     }
 
     pub fn store(&self) -> &ObjectStore {

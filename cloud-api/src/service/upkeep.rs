@@ -1,6 +1,7 @@
 //! Storage upkeep: what crashes and races leave in the object store. An agent killed mid-upload
 //! leaves an unfinished multipart upload (or a partial local copy) that no one will finish, and
-//! an upload that lands after its job was deleted leaves an object no one owns. Both hold space
+//! an upload for a job that was deleted, cancelled or failed meanwhile leaves an object no one
+//! owns. Both hold space
 //! and, on S3, cost money; the sweep removes them.
 
 use super::Services;
@@ -30,7 +31,7 @@ fn storage_error(err: tseeder_storage::StorageError) -> ApiError {
 
 impl Services {
     /// Removes uploads begun more than `storage.abandoned_upload_hours` ago and never finished,
-    /// and stored files whose job no longer exists.
+    /// and stored files no job owns (see `objects::unowned_objects`).
     pub async fn sweep_storage(&self) -> ApiResult<StorageSweep> {
         let hours =
             i64::try_from(self.settings().storage.abandoned_upload_hours).unwrap_or(i64::MAX);
@@ -45,23 +46,18 @@ impl Services {
             .map_err(storage_error)?;
 
         let stored = self.store().list("users/").await.map_err(storage_error)?;
-        let jobs: BTreeSet<String> = stored
+        let pairs: Vec<(String, String)> = stored
             .iter()
-            .filter_map(|o| job_of(&o.key))
-            .map(str::to_owned)
+            .filter_map(|o| job_of(&o.key).map(|job| (o.key.clone(), job.to_owned())))
             .collect();
-        let jobs: Vec<String> = jobs.into_iter().collect();
-        let missing: BTreeSet<String> = self
+        let unowned: BTreeSet<String> = self
             .db()
-            .call(move |conn| q::missing_jobs(conn, &jobs))
+            .call(move |conn| q::unowned_objects(conn, &pairs))
             .await?
             .into_iter()
             .collect();
         let mut orphan_objects = 0;
-        for object in stored
-            .iter()
-            .filter(|o| job_of(&o.key).is_some_and(|job| missing.contains(job)))
-        {
+        for object in stored.iter().filter(|o| unowned.contains(&o.key)) {
             let key = ObjectKey::parse(&object.key).map_err(storage_error)?;
             self.store().delete(&key).await.map_err(storage_error)?;
             orphan_objects += 1;

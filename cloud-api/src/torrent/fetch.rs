@@ -7,6 +7,8 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+use tseeder_engine::TorrentNetwork;
+use tseeder_protocol::netpolicy::is_public;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -30,8 +32,12 @@ pub struct TorrentFetcher {
 }
 
 impl TorrentFetcher {
-    pub fn new(settings: &TorrentFetchSettings, max_bytes: usize) -> Result<Self, FetchError> {
-        let allow_private = settings.allow_private_addresses;
+    pub fn new(
+        settings: &TorrentFetchSettings,
+        network: &TorrentNetwork,
+        max_bytes: usize,
+    ) -> Result<Self, FetchError> {
+        let allow_private = network.allow_private_addresses;
         let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.timeout_seconds))
             .connect_timeout(Duration::from_secs(settings.timeout_seconds.min(10)))
@@ -150,38 +156,6 @@ fn check_url(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
     Ok(())
 }
 
-/// True for addresses on the public internet.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 198 && (18..20).contains(&b))
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
-        }
-    }
-}
-
 #[derive(Debug)]
 struct PublicOnlyResolver;
 
@@ -204,41 +178,24 @@ impl Resolve for PublicOnlyResolver {
 mod tests {
     use super::*;
 
-    #[test]
-    fn private_and_special_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(
-                !is_public(ip.parse().expect("ip")),
-                "{ip} counted as public"
-            );
-        }
-        for ip in ["1.1.1.1", "93.184.216.34", "2606:4700::1111"] {
-            assert!(
-                is_public(ip.parse().expect("ip")),
-                "{ip} counted as private"
-            );
-        }
-    }
-
     #[tokio::test]
     async fn loopback_urls_are_refused_by_default() {
-        let fetcher = TorrentFetcher::new(&TorrentFetchSettings::default(), 1024).expect("client");
+        let fetcher = TorrentFetcher::new(
+            &TorrentFetchSettings::default(),
+            &TorrentNetwork::default(),
+            1024,
+        )
+        .expect("client");
         for url in [
             "http://127.0.0.1:9/x.torrent",
             "http://[::1]/x.torrent",
             "http://localhost:9/x.torrent",
+            "http://[::ffff:7f00:1]:9/x.torrent",
+            "http://[64:ff9b::7f00:1]:9/x.torrent",
+            "http://[2002:7f00:1::]:9/x.torrent",
+            "http://[::127.0.0.1]:9/x.torrent",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://100.100.100.200/latest/meta-data/",
         ] {
             assert!(
                 matches!(fetcher.fetch(url).await, Err(FetchError::Blocked)),

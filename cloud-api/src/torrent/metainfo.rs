@@ -5,10 +5,12 @@ use super::bencode::{self, BencodeError, Value};
 use super::names::{self, NameError};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TorrentFile {
+    /// The file's place in the torrent's own list, padding files counted: the number the
+    /// engine (librqbit) selects files by, so a selection means the same files on both sides.
+    pub index: u32,
     pub path: String,
     pub size: u64,
 }
@@ -19,7 +21,7 @@ pub struct Metainfo {
     pub info_hash_v1: Option<String>,
     pub info_hash_v2: Option<String>,
     pub piece_length: u64,
-    /// Files in torrent order, padding files left out.
+    /// Files in torrent order, padding files left out (their numbers are skipped).
     pub files: Vec<TorrentFile>,
     pub total_bytes: u64,
     pub trackers: Vec<String>,
@@ -105,7 +107,7 @@ pub fn parse(data: &[u8], max_files: usize) -> Result<Metainfo, TorrentError> {
         if !single_file {
             prefix.push(name.as_bytes());
         }
-        v2_files(tree, &mut prefix, max_files, &mut files)?;
+        v2_files(tree, &mut prefix, max_files, &mut files, &mut 0)?;
     }
 
     let total_bytes = files
@@ -162,6 +164,7 @@ fn v1_files(
             let size = length(info)?;
             *padded_total = size;
             files.push(TorrentFile {
+                index: 0,
                 path: name.to_owned(),
                 size,
             });
@@ -171,7 +174,7 @@ fn v1_files(
             if list.len() > max_files {
                 return Err(TorrentError::TooManyFiles(max_files));
             }
-            for entry in list {
+            for (index, entry) in list.iter().enumerate() {
                 let size = length(entry)?;
                 *padded_total = padded_total
                     .checked_add(size)
@@ -193,7 +196,11 @@ fn v1_files(
                 let path = names::relative_path(
                     std::iter::once(name.as_bytes()).chain(parts.iter().copied()),
                 )?;
-                files.push(TorrentFile { path, size });
+                files.push(TorrentFile {
+                    index: index as u32,
+                    path,
+                    size,
+                });
             }
         }
         _ => return Err(TorrentError::Field("files")),
@@ -206,6 +213,7 @@ fn v2_files<'a>(
     prefix: &mut Vec<&'a [u8]>,
     max_files: usize,
     files: &mut Vec<TorrentFile>,
+    leaves: &mut u32,
 ) -> Result<(), TorrentError> {
     let entries = node.as_dict().ok_or(TorrentError::Field("file tree"))?;
     for (key, child) in entries {
@@ -218,40 +226,34 @@ fn v2_files<'a>(
                 if child.as_dict().map(<[_]>::len) != Some(1) {
                     return Err(TorrentError::Field("file tree"));
                 }
-                if files.len() >= max_files {
+                if *leaves as usize >= max_files {
                     return Err(TorrentError::TooManyFiles(max_files));
                 }
                 let size = length(leaf)?;
                 if !is_padding(leaf, prefix) {
                     let path = names::relative_path(prefix.iter().copied())?;
-                    files.push(TorrentFile { path, size });
+                    files.push(TorrentFile {
+                        index: *leaves,
+                        path,
+                        size,
+                    });
                 }
+                *leaves += 1;
             }
-            None => v2_files(child, prefix, max_files, files)?,
+            None => v2_files(child, prefix, max_files, files, leaves)?,
         }
         prefix.pop();
     }
     Ok(())
 }
 
-/// No two files may share a path, and no file may sit where another needs a folder.
+/// No two files may share a path (even on a case-insensitive, normalising file system), and no
+/// file may sit where another needs a folder.
 fn check_paths_distinct(files: &[TorrentFile]) -> Result<(), TorrentError> {
-    let mut paths = HashSet::with_capacity(files.len());
-    for file in files {
-        if !paths.insert(file.path.as_str()) {
-            return Err(TorrentError::DuplicatePath(file.path.clone()));
-        }
-    }
-    for file in files {
-        let mut rest = file.path.as_str();
-        while let Some((parent, _)) = rest.rsplit_once('/') {
-            if paths.contains(parent) {
-                return Err(TorrentError::DuplicatePath(parent.to_owned()));
-            }
-            rest = parent;
-        }
-    }
-    Ok(())
+    names::distinct_paths(files.iter().map(|f| f.path.as_str())).map_err(|err| match err {
+        NameError::Collision(path) => TorrentError::DuplicatePath(path),
+        other => TorrentError::Name(other),
+    })
 }
 
 const MAX_TRACKERS: usize = 64;
@@ -299,10 +301,12 @@ mod tests {
             meta.files,
             vec![
                 TorrentFile {
+                    index: 0,
                     path: "Album/CD1/01.flac".into(),
                     size: 40_000
                 },
                 TorrentFile {
+                    index: 1,
                     path: "Album/cover.jpg".into(),
                     size: 100
                 },

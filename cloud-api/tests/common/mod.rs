@@ -38,6 +38,7 @@ pub fn loopback_engine() -> tseeder_engine::EngineConfig {
         listen_ip: [127, 0, 0, 1].into(),
         dht: false,
         metadata_timeout_seconds: 30,
+        allow_private_addresses: true,
         ..Default::default()
     }
 }
@@ -54,6 +55,7 @@ pub fn roomy_rate_limits(settings: &mut Settings) {
         &mut limits.reset_per_account,
         &mut limits.jobs_per_ip,
         &mut limits.jobs_per_account,
+        &mut limits.password_change_per_account,
     ] {
         *rate = roomy;
     }
@@ -71,7 +73,7 @@ impl TestServer {
             data_dir: dir.path().join("data"),
             ..Settings::default()
         };
-        settings.torrent_fetch.allow_private_addresses = true;
+        settings.torrent_network.allow_private_addresses = true;
         // Tests that want the in-process agent turn it on; it never leaves loopback.
         settings.embedded_agent.enabled = false;
         settings.embedded_agent.engine = loopback_engine();
@@ -85,7 +87,7 @@ impl TestServer {
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
         settings.listen = addr;
-        settings.public_url = base.clone();
+        settings.public_url = Some(base.clone());
         let services = server::start_services(settings.clone())
             .await
             .expect("services");
@@ -151,8 +153,14 @@ impl TestServer {
         client
     }
 
-    /// Every mail in the outbox, decoded, oldest first.
-    pub fn outbox(&self) -> Vec<String> {
+    /// Every mail in the outbox, decoded, oldest first, once the queue has been delivered
+    /// (by this call or by the server's own delivery loop).
+    pub async fn outbox(&self) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.services.pending_mail().await > 0 && tokio::time::Instant::now() < deadline {
+            self.services.deliver_queued_mail().await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let dir = self.data_dir().join("outbox");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return Vec::new();
@@ -169,9 +177,10 @@ impl TestServer {
     }
 
     /// The token in the newest mail to `email` whose link contains `path`.
-    pub fn mailed_token(&self, email: &str, path: &str) -> String {
+    pub async fn mailed_token(&self, email: &str, path: &str) -> String {
         let mail = self
             .outbox()
+            .await
             .into_iter()
             .rev()
             .find(|m| m.contains(&format!("To: {email}")) && m.contains(path))
@@ -352,7 +361,10 @@ impl Client {
 
     pub async fn create_key(&self, name: &str) -> (String, String) {
         let answer = self
-            .post("/api/v1/api-keys", serde_json::json!({ "name": name }))
+            .post(
+                "/api/v1/api-keys",
+                serde_json::json!({ "name": name, "currentPassword": PASSWORD }),
+            )
             .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
         (
@@ -406,6 +418,19 @@ impl LiveStream {
         }
     }
 
+    /// True when the server ends the stream within `within` (events before the end are
+    /// skipped); false when it is still open then.
+    pub async fn ends_within(&mut self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None) | Err(_)) => return true,
+            }
+        }
+    }
+
     /// The next event's name and JSON data; keep-alive comments are skipped.
     pub async fn next(&mut self, within: std::time::Duration) -> (String, Value) {
         let deadline = tokio::time::Instant::now() + within;
@@ -433,5 +458,97 @@ impl LiveStream {
                 .expect("stream ended");
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+}
+
+/// A pretend agent: it speaks the protocol and does no work.
+pub struct SimAgent {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl SimAgent {
+    pub async fn issued(
+        server: &TestServer,
+        admin: &Client,
+        name: &str,
+        region: &str,
+        capacity: u32,
+    ) -> SimAgent {
+        let issued = admin
+            .post(
+                "/api/v1/admin/agents",
+                serde_json::json!({ "name": name, "region": region, "reason": "simulated fleet", "ticketId": "SIM-1" }),
+            )
+            .await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
+        let agent = SimAgent::with_token(server, issued.body["token"].as_str().expect("token"));
+        agent.register(name, region, capacity).await;
+        agent
+    }
+
+    pub fn with_token(server: &TestServer, token: &str) -> SimAgent {
+        SimAgent {
+            http: reqwest::Client::new(),
+            base: server.base.clone(),
+            token: token.to_owned(),
+        }
+    }
+
+    pub async fn call(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/agent{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("agent call");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn register(&self, name: &str, region: &str, capacity: u32) -> Value {
+        let (status, body) = self
+            .call(
+                "/register",
+                serde_json::json!({ "name": name, "region": region, "capacity": capacity, "version": "sim" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// The job id and lease of the claimed job, if any.
+    pub async fn claim(&self) -> Option<(String, String)> {
+        let (status, body) = self.call("/claim", serde_json::json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let assignment = &body["assignment"];
+        assignment["jobId"].as_str().map(|id| {
+            (
+                id.to_owned(),
+                assignment["leaseId"].as_str().expect("lease").to_owned(),
+            )
+        })
+    }
+
+    pub async fn progress(&self, job: &str, lease: &str) -> (StatusCode, Value) {
+        self.call(
+            &format!("/jobs/{job}/progress"),
+            serde_json::json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": 10,
+                    "totalBytes": 100, "uploadedBytes": 0, "downloadSpeed": 5,
+                    "uploadSpeed": 0, "peers": 1 }),
+        )
+        .await
+    }
+
+    pub async fn fail(&self, job: &str, lease: &str, retryable: bool) -> (StatusCode, Value) {
+        self.call(
+            &format!("/jobs/{job}/fail"),
+            serde_json::json!({ "leaseId": lease, "kind": "no_peers", "retryable": retryable,
+                                "error": "tracker unreachable: connect 10.0.0.7:6969 from /var/lib/agent/jobs/x" }),
+        )
+        .await
     }
 }

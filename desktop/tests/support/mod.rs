@@ -16,6 +16,7 @@ pub fn options(dir: &Path, keyring_service: &str, metadata_timeout_seconds: u64)
     let mut engine = tseeder_desktop::engine_defaults();
     engine.listen_ip = [127, 0, 0, 1].into();
     engine.dht = false;
+    engine.allow_private_addresses = true;
     engine.metadata_timeout_seconds = metadata_timeout_seconds;
     DesktopOptions {
         data_dir: dir.join("app"),

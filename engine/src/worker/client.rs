@@ -16,6 +16,10 @@ pub enum ClientError {
     /// The lease is no longer ours: the job moved on or was removed.
     #[error("the lease is no longer held")]
     LeaseLost,
+    /// Still our lease, but the job was cancelled or paused meanwhile: what we stored for it
+    /// must go.
+    #[error("the job was stopped by its owner")]
+    JobStopped,
     #[error("the cloud API answered {status} {code}: {message}")]
     Refused {
         status: u16,
@@ -29,7 +33,7 @@ impl ClientError {
         match self {
             ClientError::Network(_) => true,
             ClientError::Refused { status, .. } => *status >= 500 || *status == 429,
-            ClientError::LeaseLost => false,
+            ClientError::LeaseLost | ClientError::JobStopped => false,
         }
     }
 }
@@ -91,6 +95,9 @@ impl AgentClient {
             .to_owned();
         if status == StatusCode::CONFLICT && code == "lease_lost" {
             return Err(ClientError::LeaseLost);
+        }
+        if status == StatusCode::CONFLICT && code == "job_stopped" {
+            return Err(ClientError::JobStopped);
         }
         Err(ClientError::Refused {
             status: status.as_u16(),

@@ -10,15 +10,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::watch;
 use tseeder_protocol::{
-    AgentJobStatus, Assignment, CompleteReport, ControlAction, FailReport, ProgressReport,
-    ReleaseLease, TorrentFileInfo, UploadedFile,
+    AgentJobStatus, Assignment, CompleteReport, ControlAction, FailReport, FailureKind,
+    ProgressReport, ReleaseLease, TorrentFileInfo, UploadedFile,
 };
 use tseeder_storage::{ObjectKey, ObjectStore};
 
 /// How a job ended on this agent.
 enum Outcome {
     Completed,
-    Failed { error: String, retryable: bool },
+    /// `error` is the detail for the agent's and the cloud's logs; users see `kind`.
+    Failed {
+        kind: FailureKind,
+        error: String,
+        retryable: bool,
+    },
     Stopped(Stop),
 }
 
@@ -31,8 +36,13 @@ struct Job<'a> {
 }
 
 pub(crate) async fn run(shared: &Shared, assignment: Assignment, stop: watch::Receiver<Stop>) {
+    // Under the lease, so an earlier attempt still cleaning up never removes this one's files.
     let folder = match &shared.delivery {
-        Delivery::Upload(_) => shared.config.work_dir.join("jobs").join(&assignment.job_id),
+        Delivery::Upload(_) => shared
+            .config
+            .work_dir
+            .join("jobs")
+            .join(&assignment.lease_id),
         Delivery::KeepIn(folder) => folder.clone(),
     };
     tracing::info!(job = %assignment.job_id, attempt = assignment.attempt, "job claimed");
@@ -53,13 +63,14 @@ impl Job<'_> {
             Ok(source) => source,
             Err(error) => {
                 return Outcome::Failed {
+                    kind: FailureKind::BadTorrent,
                     error,
                     retryable: false,
                 }
             }
         };
-        if let Some(stop) = self.send(&self.report(AgentJobStatus::Metadata)).await {
-            return Outcome::Stopped(stop);
+        if let Some(outcome) = self.send(&self.report(AgentJobStatus::Metadata)).await {
+            return outcome;
         }
         let engine = self.shared.engine.clone();
         let resolved = tokio::select! {
@@ -75,13 +86,25 @@ impl Job<'_> {
         if let Some(max) = self.assignment.max_bytes {
             if total > max {
                 return Outcome::Failed {
+                    kind: FailureKind::Quota,
                     error: format!("the chosen files take {total} bytes; the plan allows {max}"),
                     retryable: false,
                 };
             }
         }
-        if let Some(stop) = self.report_metadata(&resolved, total).await {
-            return Outcome::Stopped(stop);
+        // A download slot, before the server hears the job is downloading: both count a job as
+        // fetching metadata until then.
+        let slots = self.shared.download_slots.clone();
+        let _slot = tokio::select! {
+            slot = slots.acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return Outcome::Stopped(Stop::Shutdown),
+            },
+            stop = wait_for_stop(self.stop.clone()) => return Outcome::Stopped(stop),
+        };
+        self.shared.mark_transferring(&self.assignment.lease_id);
+        if let Some(outcome) = self.report_metadata(&resolved, total).await {
+            return outcome;
         }
         let download = match engine
             .download(&resolved, &self.folder, selected.as_deref())
@@ -124,12 +147,13 @@ impl Job<'_> {
             let progress = download.progress();
             if let Some(error) = progress.error {
                 return Some(Outcome::Failed {
+                    kind: FailureKind::Download,
                     error: format!("download failed: {error}"),
                     retryable: true,
                 });
             }
             self.shared.record_speed(
-                &self.assignment.job_id,
+                &self.assignment.lease_id,
                 progress.downloaded_bytes,
                 progress.download_speed,
             );
@@ -142,8 +166,8 @@ impl Job<'_> {
                 eta_seconds: progress.eta_seconds,
                 ..self.report(AgentJobStatus::Downloading)
             };
-            if let Some(stop) = self.send(&report).await {
-                return Some(Outcome::Stopped(stop));
+            if let Some(outcome) = self.send(&report).await {
+                return Some(outcome);
             }
             if progress.finished {
                 return None;
@@ -174,6 +198,7 @@ impl Job<'_> {
                 Ok(meta) => meta.len(),
                 Err(err) => {
                     return Outcome::Failed {
+                        kind: FailureKind::Download,
                         error: format!("{} is missing after the download: {err}", file.path),
                         retryable: true,
                     }
@@ -195,8 +220,8 @@ impl Job<'_> {
         let mut uploaded_bytes = 0u64;
         for file in files {
             // A stop signalled between files ends the select below at once.
-            if let Some(stop) = self.report_upload(total, uploaded_bytes).await {
-                return Outcome::Stopped(stop);
+            if let Some(outcome) = self.report_upload(total, uploaded_bytes).await {
+                return outcome;
             }
             let key = match ObjectKey::job_file(
                 &self.assignment.user_id,
@@ -206,6 +231,7 @@ impl Job<'_> {
                 Ok(key) => key,
                 Err(err) => {
                     return Outcome::Failed {
+                        kind: FailureKind::Storage,
                         error: err.to_string(),
                         retryable: false,
                     }
@@ -229,6 +255,7 @@ impl Job<'_> {
                 }
                 Err(err) => {
                     return Outcome::Failed {
+                        kind: FailureKind::Storage,
                         error: format!("upload of {} failed: {err}", file.path),
                         retryable: true,
                     }
@@ -251,11 +278,14 @@ impl Job<'_> {
         {
             Ok(()) => Outcome::Completed,
             Err(ClientError::LeaseLost) => Outcome::Stopped(Stop::Server(ControlAction::LeaseLost)),
-            Err(ClientError::Refused { message, .. }) => {
-                tracing::warn!(%message, "completion refused");
-                Outcome::Stopped(Stop::Server(ControlAction::Abort))
-            }
+            Err(ClientError::JobStopped) => Outcome::Stopped(Stop::Server(ControlAction::Cancel)),
+            Err(err @ ClientError::Refused { .. }) if !err.is_transient() => Outcome::Failed {
+                kind: FailureKind::Refused,
+                error: format!("the cloud refused the completion report: {err}"),
+                retryable: false,
+            },
             Err(err) => Outcome::Failed {
+                kind: FailureKind::Other,
                 error: format!("could not report completion: {err}"),
                 retryable: true,
             },
@@ -279,7 +309,7 @@ impl Job<'_> {
         }
     }
 
-    async fn report_metadata(&self, resolved: &Resolved, total: u64) -> Option<Stop> {
+    async fn report_metadata(&self, resolved: &Resolved, total: u64) -> Option<Outcome> {
         let selected = self.assignment.selected_files.as_deref();
         let files = resolved
             .files
@@ -301,7 +331,7 @@ impl Job<'_> {
         self.send(&report).await
     }
 
-    async fn report_upload(&self, total: u64, uploaded: u64) -> Option<Stop> {
+    async fn report_upload(&self, total: u64, uploaded: u64) -> Option<Outcome> {
         let report = ProgressReport {
             downloaded_bytes: total,
             total_bytes: Some(total),
@@ -311,9 +341,10 @@ impl Job<'_> {
         self.send(&report).await
     }
 
-    /// Sends a report; `Some` when the job must stop. A passing network problem is logged and
-    /// the work goes on: the lease outlives a few missed reports.
-    async fn send(&self, report: &ProgressReport) -> Option<Stop> {
+    /// Sends a report; `Some` when the job must end. A passing network problem is logged and
+    /// the work goes on: the lease outlives a few missed reports. A refusal (4xx) would refuse
+    /// every later report too, so the try fails with the cloud's reason.
+    async fn send(&self, report: &ProgressReport) -> Option<Outcome> {
         match self
             .shared
             .client
@@ -325,9 +356,18 @@ impl Job<'_> {
                 if let Some(reason) = reply.reason {
                     tracing::info!(job = %self.assignment.job_id, %reason, "job stopped by the server");
                 }
-                Some(Stop::Server(reply.action))
+                Some(Outcome::Stopped(Stop::Server(reply.action)))
             }
-            Err(ClientError::LeaseLost) => Some(Stop::Server(ControlAction::LeaseLost)),
+            Err(ClientError::LeaseLost) => {
+                Some(Outcome::Stopped(Stop::Server(ControlAction::LeaseLost)))
+            }
+            Err(err @ ClientError::Refused { .. }) if !err.is_transient() => {
+                Some(Outcome::Failed {
+                    kind: FailureKind::Refused,
+                    error: format!("the cloud refused a progress report: {err}"),
+                    retryable: false,
+                })
+            }
             Err(err) => {
                 tracing::warn!(%err, job = %self.assignment.job_id, "progress report failed");
                 None
@@ -341,11 +381,16 @@ impl Job<'_> {
         let lease_id = self.assignment.lease_id.clone();
         match outcome {
             Outcome::Completed => tracing::info!(job = %job_id, "job completed"),
-            Outcome::Failed { error, retryable } => {
+            Outcome::Failed {
+                kind,
+                error,
+                retryable,
+            } => {
                 tracing::warn!(job = %job_id, %error, retryable, "job failed");
                 self.delete_uploaded().await;
                 let report = FailReport {
                     lease_id,
+                    kind,
                     error,
                     retryable,
                 };
@@ -393,7 +438,15 @@ impl Job<'_> {
 }
 
 fn engine_failure(err: EngineError) -> Outcome {
+    let kind = match &err {
+        EngineError::MetadataTimeout(_) | EngineError::NoPeerSource => FailureKind::NoPeers,
+        EngineError::BadSource(_) | EngineError::BadSelection(_) => FailureKind::BadTorrent,
+        EngineError::UnsafeNames(_) => FailureKind::UnsafeNames,
+        EngineError::Torrent(_) | EngineError::Io(_) => FailureKind::Download,
+        EngineError::Start(_) => FailureKind::Other,
+    };
     Outcome::Failed {
+        kind,
         retryable: err.is_retryable(),
         error: err.to_string(),
     }

@@ -24,7 +24,8 @@ use tseeder_storage::ObjectStore;
 pub struct WorkerConfig {
     pub name: String,
     pub region: String,
-    /// Jobs run at once.
+    /// Jobs downloaded at once. More jobs may be fetching their metadata meanwhile
+    /// (`tseeder_protocol::metadata_slots`), so magnets nobody seeds do not hold these slots.
     pub capacity: u32,
     /// Downloads live here until they are uploaded; each job has its own folder.
     pub work_dir: PathBuf,
@@ -68,9 +69,13 @@ pub(crate) enum Stop {
     Shutdown,
 }
 
+/// One attempt at a job, kept under its lease id: a job paused and resumed on this agent has
+/// two attempts for a moment (the old one still cleaning up), which must never touch each other.
 #[derive(Debug)]
 struct Running {
-    lease_id: String,
+    job_id: String,
+    /// Still fetching metadata (or waiting for a download slot): holds no download slot.
+    resolving: bool,
     stop: watch::Sender<Stop>,
     downloaded: u64,
     speed: u64,
@@ -92,6 +97,9 @@ pub(crate) struct Shared {
     pub engine: Engine,
     pub delivery: Delivery,
     pub config: Arc<WorkerConfig>,
+    /// One permit per download slot, taken once a job's metadata is known.
+    pub download_slots: Arc<tokio::sync::Semaphore>,
+    /// Attempts by lease id.
     running: Arc<Mutex<HashMap<String, Running>>>,
     status: Arc<Mutex<WorkerStatus>>,
 }
@@ -109,16 +117,40 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub(crate) fn record_speed(&self, job_id: &str, downloaded: u64, speed: u64) {
-        if let Some(running) = self.running().get_mut(job_id) {
+    pub(crate) fn record_speed(&self, lease_id: &str, downloaded: u64, speed: u64) {
+        if let Some(running) = self.running().get_mut(lease_id) {
             running.downloaded = downloaded;
             running.speed = speed;
         }
     }
 
-    fn signal(&self, job_id: &str, stop: Stop) {
-        if let Some(running) = self.running().get(job_id) {
-            let _ = running.stop.send(stop);
+    /// The job's metadata is known and it holds a download slot now.
+    pub(crate) fn mark_transferring(&self, lease_id: &str) {
+        if let Some(running) = self.running().get_mut(lease_id) {
+            running.resolving = false;
+        }
+    }
+
+    /// Whether one more job may be claimed: counted as the server counts.
+    fn has_room(&self) -> bool {
+        let running = self.running();
+        let resolving = running.values().filter(|r| r.resolving).count() as u32;
+        let transferring = running.len() as u32 - resolving;
+        transferring < self.config.capacity
+            && resolving < tseeder_protocol::metadata_slots(self.config.capacity)
+    }
+
+    /// Stops the attempt under `lease_id`, or every attempt at `job_id` when the server named
+    /// no lease.
+    fn signal(&self, job_id: &str, lease_id: Option<&str>, stop: Stop) {
+        for (lease, running) in self.running().iter() {
+            let addressed = match lease_id {
+                Some(lease_id) => lease == lease_id,
+                None => running.job_id == job_id,
+            };
+            if addressed {
+                let _ = running.stop.send(stop);
+            }
         }
     }
 }
@@ -141,6 +173,7 @@ impl Worker {
                 client,
                 engine,
                 delivery,
+                download_slots: Arc::new(tokio::sync::Semaphore::new(config.capacity as usize)),
                 config: Arc::new(config),
                 running: Arc::default(),
                 status: Arc::default(),
@@ -150,7 +183,12 @@ impl Worker {
 
     pub fn status(&self) -> WorkerStatus {
         let mut status = self.shared.status().clone();
-        status.active_jobs = self.shared.running().keys().cloned().collect();
+        status.active_jobs = self
+            .shared
+            .running()
+            .values()
+            .map(|r| r.job_id.clone())
+            .collect();
         status
     }
 
@@ -200,18 +238,18 @@ impl Worker {
                 self.heartbeat(&mut vitals).await;
                 next_heartbeat = tokio::time::Instant::now() + heartbeat_every;
             }
-            let free = shared.running().len() < shared.config.capacity as usize;
             let mut claimed = false;
-            if free {
+            if shared.has_room() {
                 match shared.client.claim().await {
                     Ok(reply) => {
                         if let Some(assignment) = reply.assignment {
                             claimed = true;
                             let (stop, stop_rx) = watch::channel(Stop::None);
                             shared.running().insert(
-                                assignment.job_id.clone(),
+                                assignment.lease_id.clone(),
                                 Running {
-                                    lease_id: assignment.lease_id.clone(),
+                                    job_id: assignment.job_id.clone(),
+                                    resolving: true,
                                     stop,
                                     downloaded: 0,
                                     speed: 0,
@@ -219,9 +257,9 @@ impl Worker {
                             );
                             let job_shared = shared.clone();
                             jobs.spawn(async move {
-                                let job_id = assignment.job_id.clone();
+                                let lease_id = assignment.lease_id.clone();
                                 job::run(&job_shared, assignment, stop_rx).await;
-                                job_shared.running().remove(&job_id);
+                                job_shared.running().remove(&lease_id);
                             });
                         }
                     }
@@ -239,9 +277,8 @@ impl Worker {
             }
         }
         tracing::info!("shutting down: handing unfinished jobs back");
-        let ids: Vec<String> = shared.running().keys().cloned().collect();
-        for id in ids {
-            shared.signal(&id, Stop::Shutdown);
+        for running in shared.running().values() {
+            let _ = running.stop.send(Stop::Shutdown);
         }
         while jobs.join_next().await.is_some() {}
     }
@@ -253,9 +290,9 @@ impl Worker {
             (
                 running
                     .iter()
-                    .map(|(job_id, r)| HeldLease {
-                        job_id: job_id.clone(),
-                        lease_id: r.lease_id.clone(),
+                    .map(|(lease_id, r)| HeldLease {
+                        job_id: r.job_id.clone(),
+                        lease_id: lease_id.clone(),
                     })
                     .collect::<Vec<_>>(),
                 running.values().map(|r| r.speed).sum::<u64>(),
@@ -272,7 +309,8 @@ impl Worker {
         match shared.client.heartbeat(&beat).await {
             Ok(reply) => {
                 for control in reply.controls {
-                    shared.signal(&control.job_id, Stop::Server(control.action));
+                    let lease = control.lease_id.as_deref();
+                    shared.signal(&control.job_id, lease, Stop::Server(control.action));
                 }
             }
             Err(err) => {

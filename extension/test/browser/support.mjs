@@ -181,7 +181,7 @@ export async function createApiKey(cloud) {
   const key = await fetch(`${cloud.base}/api/v1/api-keys`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Cookie: cookie, "X-CSRF-Token": csrfToken },
-    body: JSON.stringify({ name: "browser extension" }),
+    body: JSON.stringify({ name: "browser extension", currentPassword: cloud.password }),
   });
   if (!key.ok) {
     throw new Error(`api key: ${key.status} ${await key.text()}`);

@@ -175,8 +175,8 @@ export class HttpApi implements TseederApi {
   updateProfile(change: Parameters<TseederApi["updateProfile"]>[0]) {
     return this.call("patch", "/api/v1/auth/me", { body: change });
   }
-  changePassword(currentPassword: string, newPassword: string) {
-    return this.call("post", "/api/v1/auth/password", { body: { currentPassword, newPassword } });
+  changePassword(currentPassword: string, newPassword: string, signOutEverywhere: boolean) {
+    return this.call("post", "/api/v1/auth/password", { body: { currentPassword, newPassword, signOutEverywhere } });
   }
   sessions() {
     return this.call("get", "/api/v1/auth/sessions");
@@ -187,8 +187,8 @@ export class HttpApi implements TseederApi {
   apiKeys() {
     return this.call("get", "/api/v1/api-keys");
   }
-  createApiKey(name: string) {
-    return this.call("post", "/api/v1/api-keys", { body: { name } });
+  createApiKey(name: string, currentPassword: string) {
+    return this.call("post", "/api/v1/api-keys", { body: { name, currentPassword } });
   }
   async revokeApiKey(id: string) {
     await this.call("delete", "/api/v1/api-keys/{id}", { params: { id } });

@@ -108,6 +108,7 @@ test("sign up, confirm, add a magnet, watch it download, download the file", asy
   await page.goto(`${cloud.base}/settings`);
   await page.getByRole("heading", { name: "API keys" }).waitFor();
   await page.getByLabel("Key name").fill("Browser extension");
+  await page.getByLabel("Your password").fill(member.password);
   await page.getByRole("button", { name: "Create key" }).click();
   const secret = await page.getByTestId("new-api-key").textContent();
   assert.match(secret, /^tsk_/);

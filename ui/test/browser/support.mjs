@@ -66,6 +66,8 @@ export async function startCloud(settings = {}) {
     // The embedded agent stays on loopback and finds the seeder through the magnet's peer hint.
     TSEEDER_EMBEDDED_AGENT__ENGINE__DHT: "false",
     TSEEDER_EMBEDDED_AGENT__ENGINE__LISTEN_IP: "127.0.0.1",
+    // The swarm is on loopback, which the network policy refuses unless allowed.
+    TSEEDER_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES: "true",
     TSEEDER_EMBEDDED_AGENT__POLL_INTERVAL_MS: "200",
     TSEEDER_EMBEDDED_AGENT__PROGRESS_INTERVAL_MS: "250",
     ...settings,

@@ -58,6 +58,7 @@ before(async () => {
     TSEEDER_DESKTOP_DATA_DIR: join(home, "app-data"),
     // The app's own engine stays on loopback (no DHT), like everything else here.
     TSEEDER_DESKTOP_LISTEN_IP: "127.0.0.1",
+    TSEEDER_DESKTOP_ALLOW_PRIVATE_ADDRESSES: "1",
     TSEEDER_LOG: process.env.TSEEDER_LOG ?? "warn",
   };
   driver = await startDriver(env);

@@ -9,16 +9,16 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tseeder_protocol::{
     Ack, ApiKeyView, CreateApiKey, CreatedApiKey, EmailRequest, LoginRequest, PasswordResetConfirm,
-    RegisterRequest, SessionInfo, SessionView, TokenRequest, User,
+    RegisterRequest, SessionInfo, SessionView, TokenRequest,
 };
 
 pub async fn register(
     State(services): State<Services>,
     Meta(meta): Meta,
     Json(req): Json<RegisterRequest>,
-) -> ApiResult<(StatusCode, axum::Json<User>)> {
-    let user = services.register(&meta, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(user)))
+) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+    let ack = services.register(&meta, req).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
 }
 
 pub async fn verify_email(

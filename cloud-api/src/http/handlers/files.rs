@@ -44,10 +44,25 @@ pub async fn zip(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
+    untrusted_content(headers);
     if let Some(value) = content_disposition(Some(&archive.file_name)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// A torrent's bytes are a stranger's: the browser must not guess a type for them, and if it
+/// ever renders one (an HTML file opened in a tab) it runs in a sandbox with no access to this
+/// origin.
+fn untrusted_content(headers: &mut HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
 }
 
 pub async fn link(
@@ -138,7 +153,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let path = services
-        .open_local_link(&key, query.expires, &query.signature)
+        .open_local_link(&key, query.expires, query.name.as_deref(), &query.signature)
         .map_err(|refusal| match refusal {
             LinkRefusal::Expired => ApiError::forbidden(
                 "link_expired",
@@ -206,6 +221,7 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
+    untrusted_content(headers);
     if let Some(value) = content_disposition(query.name.as_deref()) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

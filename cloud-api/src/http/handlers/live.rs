@@ -1,10 +1,11 @@
 //! Server-Sent Events: the user's jobs (or one job) live. A stream opens with a snapshot, then
 //! sends each change as the hub serialized it once; a stream that falls behind gets a fresh
-//! snapshot instead of the missed events. Keep-alive comments hold idle connections open.
+//! snapshot instead of the missed events. Keep-alive comments hold idle connections open, and a
+//! stream ends when the session or key it was opened with is revoked.
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Auth;
-use crate::service::live::LiveEvent;
+use crate::service::live::{LiveEvent, REVOKED};
 use crate::service::{Principal, Services};
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -71,12 +72,30 @@ async fn open(
         }
         loop {
             match state.receiver.recv().await {
+                Ok(event)
+                    if event.kind == REVOKED && *event.user_id == *state.principal.user.id =>
+                {
+                    // A stream lives no longer than the credential it was opened with.
+                    let credential = &state.principal.credential;
+                    match state.services.credential_is_live(credential).await {
+                        Ok(true) => continue,
+                        _ => return None,
+                    }
+                }
                 Ok(event) if matches(&event, &state.principal, &state.scope) => {
                     let sse = Event::default().event(event.kind).data(&*event.data);
                     return Some((Ok(sse), state));
                 }
                 Ok(_) => continue,
                 Err(RecvError::Lagged(_)) => {
+                    // The missed events may have held a revocation.
+                    let credential = &state.principal.credential;
+                    if !matches!(
+                        state.services.credential_is_live(credential).await,
+                        Ok(true)
+                    ) {
+                        return None;
+                    }
                     match snapshot(&state.services, &state.principal, &state.scope).await {
                         Ok(event) => return Some((Ok(event), state)),
                         // The job is gone (deleted): the stream ends.

@@ -69,11 +69,13 @@ function Password() {
   const client = useQueryClient();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
+  const [everywhere, setEverywhere] = useState(false);
   const change = useMutation({
-    mutationFn: () => api.changePassword(current, next),
+    mutationFn: () => api.changePassword(current, next, everywhere),
     onSuccess: () => {
       setCurrent("");
       setNext("");
+      void client.invalidateQueries({ queryKey: ["api-keys"] });
       void client.invalidateQueries({ queryKey: ["sessions"] });
     },
   });
@@ -94,6 +96,10 @@ function Password() {
       <label>
         New password
         <input type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} required />
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={everywhere} onChange={(e) => setEverywhere(e.target.checked)} />
+        Also revoke every API key and device (other browsers are always signed out)
       </label>
       {change.isSuccess && <Notice kind="ok">{change.data.message}</Notice>}
       {change.isError && <Notice kind="error">{errorMessage(change.error)}</Notice>}
@@ -147,15 +153,17 @@ function ApiKeys() {
   const client = useQueryClient();
   const keys = useQuery({ queryKey: ["api-keys"], queryFn: () => api.apiKeys() });
   const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [copied, setCopied] = useState(false);
   const refresh = () => void client.invalidateQueries({ queryKey: ["api-keys"] });
   const create = useMutation({
-    mutationFn: () => api.createApiKey(name.trim()),
+    mutationFn: () => api.createApiKey(name.trim(), password),
     onSuccess: (key) => {
       setCreated(key);
       setCopied(false);
       setName("");
+      setPassword("");
       refresh();
     },
   });
@@ -173,6 +181,16 @@ function ApiKeys() {
         }}
       >
         <input name="keyName" aria-label="Key name" placeholder="Name, e.g. Browser extension" value={name} onChange={(e) => setName(e.target.value)} required />
+        <input
+          name="keyPassword"
+          type="password"
+          autoComplete="current-password"
+          aria-label="Your password"
+          placeholder="Your password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
         <button type="submit" disabled={create.isPending}>
           Create key
         </button>
