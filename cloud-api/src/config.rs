@@ -497,8 +497,10 @@ mod tests {
 
     #[test]
     fn trusted_proxies_must_be_addresses_or_networks() {
-        let mut settings = Settings::default();
-        settings.trusted_proxies = vec!["10.0.0.0/8".into(), "::1".into()];
+        let mut settings = Settings {
+            trusted_proxies: vec!["10.0.0.0/8".into(), "::1".into()],
+            ..Settings::default()
+        };
         assert!(settings.validate().is_ok());
         settings.trusted_proxies = vec!["my-proxy".into()];
         assert!(settings.validate().is_err());

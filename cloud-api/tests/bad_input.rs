@@ -286,3 +286,46 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
         "the same route still takes a good torrent"
     );
 }
+
+#[tokio::test]
+async fn a_body_must_be_a_json_object_even_where_its_fields_would_fit_an_array() {
+    let server = TestServer::start().await;
+    let user = server.user(Role::User).await;
+    // serde would read ["Name", null] as {displayName, defaultDeviceId}.
+    let answer = user
+        .send(
+            user.request(reqwest::Method::PATCH, "/api/v1/auth/me")
+                .json(&json!(["Name", null])),
+        )
+        .await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        "{answer:?}"
+    );
+    let me = user.get("/api/v1/auth/me").await;
+    assert!(
+        me.body["user"]["displayName"].is_null(),
+        "nothing changed: {me:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_states_the_limits_the_server_enforces() {
+    let server = TestServer::start().await;
+    let doc = server.anon().get("/api/v1/openapi.json").await.body;
+    let schemas = &doc["components"]["schemas"];
+    let register = &schemas["RegisterRequest"]["properties"];
+    assert_eq!(register["email"]["format"], "email");
+    assert_eq!(register["password"]["minLength"], 10);
+    assert_eq!(register["password"]["maxLength"], 256);
+    assert_eq!(register["acceptedAup"]["const"], true);
+    assert_eq!(
+        schemas["CreateApiKey"]["properties"]["name"]["maxLength"],
+        100
+    );
+    assert_eq!(
+        schemas["ChangePassword"]["properties"]["newPassword"]["minLength"],
+        10
+    );
+}

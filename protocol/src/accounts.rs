@@ -36,8 +36,12 @@ impl Role {
 #[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
+    #[schemars(email, length(max = 254))]
     pub email: String,
+    #[schemars(length(min = 10, max = 256))]
     pub password: String,
+    /// Must be `true`: the acceptable use policy was accepted.
+    #[schemars(extend("const" = true))]
     pub accepted_aup: bool,
     /// Token from the captcha widget; required only when the server has captcha switched on.
     #[serde(default)]
@@ -66,7 +70,9 @@ pub struct TokenRequest {
 #[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordResetConfirm {
+    #[schemars(length(min = 1))]
     pub token: String,
+    #[schemars(length(min = 10, max = 256))]
     pub new_password: String,
 }
 
@@ -119,6 +125,7 @@ pub struct SessionView {
 #[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateApiKey {
+    #[schemars(length(min = 1, max = 100))]
     pub name: String,
     /// A key outlives the session that made it, so making one asks for the password again.
     pub current_password: String,

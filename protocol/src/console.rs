@@ -68,6 +68,7 @@ pub struct UpdateProfile {
 #[serde(rename_all = "camelCase")]
 pub struct ChangePassword {
     pub current_password: String,
+    #[schemars(length(min = 10, max = 256))]
     pub new_password: String,
     /// Also revoke every API key and device of the account (other sessions always end).
     #[serde(default)]

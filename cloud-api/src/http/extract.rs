@@ -22,10 +22,21 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        // Every body of this API is an object; serde would also read a struct from an array
+        // of its fields in order, which the documented contract does not allow.
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        if !value.is_object() {
+            return Err(ApiError::unprocessable(
+                "invalid_body",
+                "the body must be a JSON object",
+            ));
         }
+        serde_json::from_value(value)
+            .map(Json)
+            .map_err(|err| ApiError::unprocessable("invalid_body", err.to_string()))
     }
 }
 
