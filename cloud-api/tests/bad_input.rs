@@ -328,4 +328,26 @@ async fn the_openapi_document_states_the_limits_the_server_enforces() {
         schemas["ChangePassword"]["properties"]["newPassword"]["minLength"],
         10
     );
+    assert_eq!(
+        schemas["EmailRequest"]["properties"]["email"]["format"],
+        "email"
+    );
+    assert_eq!(
+        schemas["RegisterDevice"]["properties"]["name"]["minLength"],
+        1
+    );
+    // Query parameters are listed, the ones the server cannot do without as required.
+    let parameters = doc["paths"]["/api/v1/files/{key}"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .clone();
+    let required = |name: &str| {
+        parameters
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["required"].clone())
+    };
+    assert_eq!(required("expires"), Some(json!(true)));
+    assert_eq!(required("signature"), Some(json!(true)));
+    assert_eq!(required("name"), Some(json!(false)));
 }

@@ -58,6 +58,7 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailRequest {
+    #[schemars(email, length(max = 254))]
     pub email: String,
 }
 

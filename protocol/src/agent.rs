@@ -302,6 +302,7 @@ pub struct IssueAgentToken {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterDevice {
+    #[schemars(length(min = 1, max = 100))]
     pub name: String,
 }
 

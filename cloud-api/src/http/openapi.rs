@@ -36,11 +36,27 @@ pub fn document(routes: &[ApiRoute]) -> Value {
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
         if let Some(query) = route.query {
-            let schema = query(&mut generator);
+            let mut schema: Value = query(&mut generator).to_value();
+            // A named type comes back as a reference to its definition: the fields are there.
+            if let Some(name) = schema
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+            {
+                if let Some(definition) = generator.definitions().get(name) {
+                    schema = definition.clone();
+                }
+            }
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|names| names.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                 for (name, prop) in props {
+                    let needed = required.contains(&name.as_str());
                     parameters.push(
-                        json!({ "name": name, "in": "query", "required": false, "schema": prop }),
+                        json!({ "name": name, "in": "query", "required": needed, "schema": prop }),
                     );
                 }
             }
