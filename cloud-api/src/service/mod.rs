@@ -245,6 +245,19 @@ impl Services {
         meta: &RequestMeta,
         detail: serde_json::Value,
     ) {
+        self.insert_security_event(kind, user_id, email, meta, detail)
+            .await;
+    }
+
+    /// The new event's row id, or `None` when it could not be written (logged).
+    pub(crate) async fn insert_security_event(
+        &self,
+        kind: &'static str,
+        user_id: Option<String>,
+        email: Option<String>,
+        meta: &RequestMeta,
+        detail: serde_json::Value,
+    ) -> Option<i64> {
         let ip = meta.ip.clone();
         let now = db::now_ms();
         let result = self
@@ -263,9 +276,9 @@ impl Services {
                 )
             })
             .await;
-        if let Err(err) = result {
-            tracing::error!(%err, kind, "could not record security event");
-        }
+        result
+            .inspect_err(|err| tracing::error!(%err, kind, "could not record security event"))
+            .ok()
     }
 }
 

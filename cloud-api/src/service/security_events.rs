@@ -5,7 +5,7 @@
 
 use super::accounts::ip_key;
 use super::{RequestMeta, Services};
-use crate::db::{self, audit};
+use crate::db::audit;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -66,37 +66,19 @@ impl Services {
                 return;
             }
         }
-        let ip = meta.ip.clone();
-        let created = db::now_ms();
         let inserted = self
-            .db()
-            .call(move |conn| {
-                audit::insert_security_event(
-                    conn,
-                    &audit::NewSecurityEvent {
-                        kind,
-                        user_id: None,
-                        email: None,
-                        ip: ip.as_deref(),
-                        detail: &detail(1),
-                        now: created,
-                    },
-                )
-            })
+            .insert_security_event(kind, None, None, meta, detail(1))
             .await;
-        match inserted {
-            Ok(row_id) => {
-                tally.rows().insert(
-                    (kind, source),
-                    Tally {
-                        started: now,
-                        row_id,
-                        count: 1,
-                        written: 1,
-                    },
-                );
-            }
-            Err(err) => tracing::error!(%err, kind, "could not record a security event"),
+        if let Some(row_id) = inserted {
+            tally.rows().insert(
+                (kind, source),
+                Tally {
+                    started: now,
+                    row_id,
+                    count: 1,
+                    written: 1,
+                },
+            );
         }
     }
 
