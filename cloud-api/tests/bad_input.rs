@@ -351,3 +351,30 @@ async fn the_openapi_document_states_the_limits_the_server_enforces() {
     assert_eq!(required("signature"), Some(json!(true)));
     assert_eq!(required("name"), Some(json!(false)));
 }
+
+#[tokio::test]
+async fn every_event_a_live_stream_sends_is_in_its_documented_schema() {
+    let server = TestServer::start().await;
+    let doc = server.anon().get("/api/v1/openapi.json").await.body;
+    let data = &doc["paths"]["/api/v1/jobs/live"]["get"]["responses"]["200"]["content"]
+        ["text/event-stream"]["schema"]["oneOf"];
+    let forms: Vec<&str> = data
+        .as_array()
+        .expect("oneOf")
+        .iter()
+        .map(|form| {
+            if form["type"] == "array" {
+                "snapshot"
+            } else if form["required"] == json!(["id"]) {
+                "removed"
+            } else {
+                "job"
+            }
+        })
+        .collect();
+    assert_eq!(forms, ["snapshot", "job", "removed"]);
+    assert_eq!(
+        data[0]["items"], data[1],
+        "a snapshot is a list of what job sends"
+    );
+}

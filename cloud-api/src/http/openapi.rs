@@ -88,13 +88,21 @@ pub fn document(routes: &[ApiRoute]) -> Value {
         }
         let mut responses = Map::new();
         let success = match route.response {
+            Some(schema) if route.streams => {
+                // Each event's data: `snapshot` a list, `job` one item, `removed` the id.
+                let item = schema(&mut generator);
+                let data = json!({
+                    "description": "data of one event: `snapshot` (a list), `job` (one), `removed` ({id})",
+                    "oneOf": [
+                        { "type": "array", "items": item },
+                        item,
+                        { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } }
+                    ]
+                });
+                json!({ "description": "Server-Sent Events", "content": { "text/event-stream": { "schema": data } } })
+            }
             Some(schema) => {
-                let media = if route.streams {
-                    "text/event-stream"
-                } else {
-                    "application/json"
-                };
-                json!({ "description": "success", "content": { media: { "schema": schema(&mut generator) } } })
+                json!({ "description": "success", "content": { "application/json": { "schema": schema(&mut generator) } } })
             }
             None if route.status == 204 => json!({ "description": "done" }),
             None => json!({ "description": "success", "content": { "application/json": {} } }),
