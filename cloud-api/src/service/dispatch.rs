@@ -177,9 +177,25 @@ impl Services {
     ) -> ApiResult<ProgressReply> {
         let (agent_id, jid, now) = (agent.agent.id.clone(), job_id.to_owned(), db::now_ms());
         let lease = report.lease_id.clone();
+        // A progress report renews the lease as a heartbeat does, so a job whose agent's
+        // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
+        let lease_ms = self.settings().dispatch.lease_seconds as i64 * 1000;
         let job = self
             .db()
-            .call(move |conn| q::job_under_lease(conn, &jid, &lease, &agent_id))
+            .call(move |conn| {
+                let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
+                if job.as_ref().is_some_and(|job| job.status.is_running()) {
+                    q::renew_lease_if_half_spent(
+                        conn,
+                        &jid,
+                        &lease,
+                        &agent_id,
+                        now + lease_ms,
+                        now + lease_ms / 2,
+                    )?;
+                }
+                Ok(job)
+            })
             .await?;
         let Some(job) = job else {
             return Ok(reply(ControlAction::LeaseLost, None));
@@ -187,26 +203,6 @@ impl Services {
         if !job.status.is_running() {
             return Ok(reply(stop_action(job.status), None));
         }
-        // A progress report renews the lease as a heartbeat does, so a job whose agent's
-        // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
-        let lease_ms = self.settings().dispatch.lease_seconds as i64 * 1000;
-        let (jid, lease, agent_id) = (
-            job.id.clone(),
-            report.lease_id.clone(),
-            agent.agent.id.clone(),
-        );
-        self.db()
-            .call(move |conn| {
-                q::renew_lease_if_half_spent(
-                    conn,
-                    &jid,
-                    &lease,
-                    &agent_id,
-                    now + lease_ms,
-                    now + lease_ms / 2,
-                )
-            })
-            .await?;
         let status = running_status(report.status);
         let needs_write = status != job.status || report.files.is_some();
         let mut current = job;

@@ -236,21 +236,9 @@ impl Services {
         Ok(())
     }
 
-    /// Records a security event; a failure to record is logged, never shown to the caller.
+    /// Records a security event and returns its row id; a failure to record is logged, never
+    /// shown to the caller (`None`).
     pub(crate) async fn security_event(
-        &self,
-        kind: &'static str,
-        user_id: Option<String>,
-        email: Option<String>,
-        meta: &RequestMeta,
-        detail: serde_json::Value,
-    ) {
-        self.insert_security_event(kind, user_id, email, meta, detail)
-            .await;
-    }
-
-    /// The new event's row id, or `None` when it could not be written (logged).
-    pub(crate) async fn insert_security_event(
         &self,
         kind: &'static str,
         user_id: Option<String>,

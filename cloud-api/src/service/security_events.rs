@@ -66,9 +66,7 @@ impl Services {
                 return;
             }
         }
-        let inserted = self
-            .insert_security_event(kind, None, None, meta, detail(1))
-            .await;
+        let inserted = self.security_event(kind, None, None, meta, detail(1)).await;
         if let Some(row_id) = inserted {
             tally.rows().insert(
                 (kind, source),

@@ -35,26 +35,23 @@ pub async fn zip(
     let archive = services.job_archive(&principal, &id).await?;
     let mut response = (StatusCode::OK, Body::from_stream(archive.body)).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(archive.length));
+    served_file(headers, "application/zip", Some(&archive.file_name));
+    Ok(response)
+}
+
+/// Headers of every served file. A torrent's bytes are a stranger's: the browser must not
+/// guess a type for them, and if it ever renders one (an HTML file opened in a tab) it runs in
+/// a sandbox with no access to this origin.
+fn served_file(headers: &mut HeaderMap, content_type: &'static str, name: Option<&str>) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    untrusted_content(headers);
-    if let Some(value) = content_disposition(Some(&archive.file_name)) {
+    if let Some(value) = content_disposition(name) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(response)
-}
-
-/// A torrent's bytes are a stranger's: the browser must not guess a type for them, and if it
-/// ever renders one (an HTML file opened in a tab) it runs in a sandbox with no access to this
-/// origin.
-fn untrusted_content(headers: &mut HeaderMap) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -213,18 +210,7 @@ pub async fn download(
     };
     let headers = response.headers_mut();
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    untrusted_content(headers);
-    if let Some(value) = content_disposition(query.name.as_deref()) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
+    served_file(headers, "application/octet-stream", query.name.as_deref());
     Ok(response)
 }
 
