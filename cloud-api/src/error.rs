@@ -22,7 +22,8 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
-    #[error("request body is larger than {limit} bytes")]
+    /// `limit` is 0 where the layer that refused the body did not say its limit.
+    #[error("request body is too large{}", limit_in_words(*.limit))]
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
     UnsupportedMediaType { message: String },
@@ -154,5 +155,13 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+fn limit_in_words(limit: usize) -> String {
+    if limit == 0 {
+        String::new()
+    } else {
+        format!(" (at most {limit} bytes)")
     }
 }

@@ -576,6 +576,48 @@ async fn bad_bearer_tokens_and_stale_cookies_are_recorded() {
     assert_eq!(cookies.body["total"], 1);
 }
 
+/// The session cookie a fresh login sets, as a `Cookie` header value.
+async fn session_cookie(server: &TestServer, email: &str) -> String {
+    let mut client = server.anon();
+    let login = client.login(email, PASSWORD).await;
+    let set = login.headers["set-cookie"].to_str().expect("cookie");
+    set.split(';').next().expect("pair").to_owned()
+}
+
+#[tokio::test]
+async fn a_key_and_a_cookie_in_one_request_must_both_hold_for_the_same_user() {
+    let server = TestServer::start().await;
+    let alice = server.user(Role::User).await;
+    let bob = server.user(Role::User).await;
+    let (_, alice_key) = alice.create_key("both").await;
+    let alice_cookie = session_cookie(&server, &alice.email).await;
+    let bob_cookie = session_cookie(&server, &bob.email).await;
+    let me = |key: &str, cookie: &str| {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/auth/me", server.base))
+            .bearer_auth(key)
+            .header("cookie", cookie)
+    };
+
+    let own = alice.send(me(&alice_key, &alice_cookie)).await;
+    assert_eq!(own.status, StatusCode::OK, "{own:?}");
+    assert_eq!(own.body["user"]["email"], alice.email.as_str());
+
+    // A dead cookie next to a good key, a good cookie next to a dead key, and two live
+    // credentials of different people are all refused.
+    let dead_cookie = alice.send(me(&alice_key, "tseeder_session=made-up")).await;
+    assert_eq!(dead_cookie.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(dead_cookie.code(), "invalid_session");
+    let empty_cookie = alice.send(me(&alice_key, "tseeder_session=")).await;
+    assert_eq!(empty_cookie.status, StatusCode::UNAUTHORIZED);
+    let dead_key = alice.send(me("tsk_made-up", &alice_cookie)).await;
+    assert_eq!(dead_key.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(dead_key.code(), "invalid_api_key");
+    let mixed = alice.send(me(&alice_key, &bob_cookie)).await;
+    assert_eq!(mixed.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(mixed.code(), "invalid_session");
+}
+
 /// A login from behind the operator's proxy on 127.0.0.1, whose `X-Forwarded-For` ends with
 /// the address the proxy saw and may start with anything the client sent.
 async fn login_via_proxy(server: &TestServer, email: &str, forwarded_for: &str) -> StatusCode {

@@ -5,7 +5,7 @@ mod common;
 #[path = "../src/torrent/fixtures.rs"]
 mod fixtures;
 
-use common::TestServer;
+use common::{LiveStream, TestServer};
 use fixtures::B;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -288,6 +288,43 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
 }
 
 #[tokio::test]
+async fn unknown_form_parts_and_unparsable_paths_are_refused_in_the_error_format() {
+    let server = TestServer::start().await;
+    let user = server.user(Role::User).await;
+    let torrent = fixtures::single_file("ok.bin", 1024);
+
+    // A misspelt part is named back, not dropped: the upload would have run on every file.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "torrent",
+            reqwest::multipart::Part::bytes(torrent).file_name("x.torrent"),
+        )
+        .text("selectedfiles", "[0]");
+    let answer = user
+        .send(
+            user.request(reqwest::Method::POST, "/api/v1/jobs/torrent")
+                .multipart(form),
+        )
+        .await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "unknown_part"),
+        "{answer:?}"
+    );
+    assert_eq!(stored_rows(&server).await, (0, 0, 0));
+
+    // A file index that is not a number answers JSON like every other error.
+    let answer = user
+        .post("/api/v1/jobs/some-job/files/first/link", json!({}))
+        .await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::BAD_REQUEST, "invalid_path"),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_body_must_be_a_json_object_even_where_its_fields_would_fit_an_array() {
     let server = TestServer::start().await;
     let user = server.user(Role::User).await;
@@ -320,9 +357,10 @@ async fn the_openapi_document_states_the_limits_the_server_enforces() {
     assert_eq!(register["password"]["minLength"], 10);
     assert_eq!(register["password"]["maxLength"], 256);
     assert_eq!(register["acceptedAup"]["const"], true);
+    // Typed-in names publish the server's own rule as a pattern (tseeder_protocol::fields).
     assert_eq!(
-        schemas["CreateApiKey"]["properties"]["name"]["maxLength"],
-        100
+        schemas["CreateApiKey"]["properties"]["name"]["pattern"],
+        tseeder_protocol::fields::LABEL_PATTERN
     );
     assert_eq!(
         schemas["ChangePassword"]["properties"]["newPassword"]["minLength"],
@@ -333,8 +371,26 @@ async fn the_openapi_document_states_the_limits_the_server_enforces() {
         "email"
     );
     assert_eq!(
-        schemas["RegisterDevice"]["properties"]["name"]["minLength"],
-        1
+        schemas["RegisterDevice"]["properties"]["name"]["pattern"],
+        tseeder_protocol::fields::LABEL_PATTERN
+    );
+    assert_eq!(
+        schemas["Justification"]["properties"]["reason"]["pattern"],
+        tseeder_protocol::fields::REASON_PATTERN
+    );
+    // Sized integers carry their range, and a file index in a path is a number.
+    let page = doc["paths"]["/api/v1/jobs"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "page")
+        .expect("page")
+        .clone();
+    assert_eq!(page["schema"]["maximum"], u64::from(u32::MAX));
+    let index = &doc["paths"]["/api/v1/jobs/{id}/files/{index}"]["delete"]["parameters"][1];
+    assert_eq!(
+        (index["name"].as_str(), index["schema"]["type"].as_str()),
+        (Some("index"), Some("integer"))
     );
     // Query parameters are listed, the ones the server cannot do without as required.
     let parameters = doc["paths"]["/api/v1/files/{key}"]["get"]["parameters"]
@@ -356,25 +412,44 @@ async fn the_openapi_document_states_the_limits_the_server_enforces() {
 async fn every_event_a_live_stream_sends_is_in_its_documented_schema() {
     let server = TestServer::start().await;
     let doc = server.anon().get("/api/v1/openapi.json").await.body;
-    let data = &doc["paths"]["/api/v1/jobs/live"]["get"]["responses"]["200"]["content"]
-        ["text/event-stream"]["schema"]["oneOf"];
-    let forms: Vec<&str> = data
+    // The document describes one event as a client parses it: its name and its JSON data.
+    let forms = doc["paths"]["/api/v1/jobs/live"]["get"]["responses"]["200"]["content"]
+        ["text/event-stream"]["schema"]["oneOf"]
         .as_array()
         .expect("oneOf")
+        .clone();
+    let names: Vec<&str> = forms
         .iter()
-        .map(|form| {
-            if form["type"] == "array" {
-                "snapshot"
-            } else if form["required"] == json!(["id"]) {
-                "removed"
-            } else {
-                "job"
-            }
-        })
+        .map(|form| form["properties"]["event"]["const"].as_str().expect("name"))
         .collect();
-    assert_eq!(forms, ["snapshot", "job", "removed"]);
+    assert_eq!(names, ["snapshot", "job", "removed"]);
+    let data = |i: usize| forms[i]["properties"]["data"]["contentSchema"].clone();
     assert_eq!(
-        data[0]["items"], data[1],
+        data(0)["items"],
+        data(1),
         "a snapshot is a list of what job sends"
     );
+    assert_eq!(data(2)["required"], json!(["id"]));
+
+    // And the stream sends exactly those names.
+    let user = server.user(Role::User).await;
+    let job = user
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": common::random_magnet("live-doc") }),
+        )
+        .await;
+    let id = job.body["job"]["id"].as_str().expect("id").to_owned();
+    let mut stream = LiveStream::open(&user, "/api/v1/jobs/live").await;
+    let within = std::time::Duration::from_secs(10);
+    let (name, data) = stream.next(within).await;
+    assert_eq!(name, "snapshot");
+    assert!(data.is_array(), "{data}");
+    user.delete(&format!("/api/v1/jobs/{id}")).await;
+    let mut seen: Vec<String> = Vec::new();
+    while seen.last().map(String::as_str) != Some("removed") {
+        let (name, _) = stream.next(within).await;
+        assert!(names.contains(&name.as_str()), "undocumented event {name}");
+        seen.push(name);
+    }
 }

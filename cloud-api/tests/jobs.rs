@@ -160,7 +160,7 @@ async fn a_torrent_url_is_fetched_and_checked() {
         .await;
     assert_eq!(
         (missing.status, missing.code()),
-        (StatusCode::BAD_GATEWAY, "fetch_failed")
+        (StatusCode::UNPROCESSABLE_ENTITY, "fetch_failed")
     );
     let not_http = user
         .post(

@@ -126,7 +126,7 @@ pub struct SessionView {
 #[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateApiKey {
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(pattern(crate::fields::LABEL_PATTERN))]
     pub name: String,
     /// A key outlives the session that made it, so making one asks for the password again.
     pub current_password: String,

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Justification {
+    #[schemars(pattern(crate::fields::REASON_PATTERN))]
     pub reason: String,
+    #[schemars(pattern(crate::fields::TICKET_PATTERN))]
     pub ticket_id: String,
 }
 
@@ -17,7 +19,9 @@ pub struct Justification {
 #[serde(rename_all = "camelCase")]
 pub struct ChangeRole {
     pub role: Role,
+    #[schemars(pattern(crate::fields::REASON_PATTERN))]
     pub reason: String,
+    #[schemars(pattern(crate::fields::TICKET_PATTERN))]
     pub ticket_id: String,
 }
 

@@ -31,7 +31,10 @@ pub enum AgentKind {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterAgent {
+    #[schemars(pattern(crate::fields::LABEL_PATTERN))]
     pub name: String,
+    /// An operator agent's region; a device's is fixed and this is not read.
+    #[schemars(pattern(crate::fields::LABEL_PATTERN))]
     pub region: String,
     /// Jobs it downloads at once; more may be fetching metadata (see [`metadata_slots`]).
     pub capacity: u32,
@@ -292,9 +295,13 @@ pub struct AgentView {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueAgentToken {
+    #[schemars(pattern(crate::fields::LABEL_PATTERN))]
     pub name: String,
+    #[schemars(pattern(crate::fields::LABEL_PATTERN))]
     pub region: String,
+    #[schemars(pattern(crate::fields::REASON_PATTERN))]
     pub reason: String,
+    #[schemars(pattern(crate::fields::TICKET_PATTERN))]
     pub ticket_id: String,
 }
 
@@ -302,7 +309,7 @@ pub struct IssueAgentToken {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterDevice {
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(pattern(crate::fields::LABEL_PATTERN))]
     pub name: String,
 }
 

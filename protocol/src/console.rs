@@ -100,9 +100,13 @@ pub struct BlogPost {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SaveBlogPost {
+    #[schemars(pattern(crate::fields::SLUG_PATTERN))]
     pub slug: String,
+    #[schemars(pattern(crate::fields::TITLE_PATTERN))]
     pub title: String,
+    #[schemars(pattern(crate::fields::SUMMARY_PATTERN))]
     pub summary: String,
+    #[schemars(pattern(crate::fields::BODY_PATTERN), length(max = crate::fields::MAX_BODY_CHARS))]
     pub body: String,
     pub published: bool,
 }

@@ -74,9 +74,21 @@ pub enum JobSource {
     TorrentUrl,
 }
 
-/// Body of `POST /jobs`: exactly one of `magnet` or `torrentUrl`.
+/// Body of `POST /jobs`: exactly one of `magnet` or `torrentUrl`. A magnet needs a BitTorrent
+/// info hash (`xt=urn:btih:` 40 hex or 32 base32 characters, or `urn:btmh:1220` and 64 hex); a
+/// torrent URL is http(s) without credentials, and is fetched by the server.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("oneOf" = [
+    { "required": ["magnet"], "properties": {
+        "magnet": { "type": "string", "pattern": "^\\s*[mM][aA][gG][nN][eE][tT]:\\?" },
+        "torrentUrl": { "type": "null" }
+    } },
+    { "required": ["torrentUrl"], "properties": {
+        "torrentUrl": { "type": "string", "format": "uri", "pattern": "^\\s*[hH][tT][tT][pP][sS]?://" },
+        "magnet": { "type": "null" }
+    } }
+]))]
 pub struct CreateJob {
     #[serde(default)]
     pub magnet: Option<String>,
@@ -87,6 +99,7 @@ pub struct CreateJob {
     pub selected_files: Option<Vec<u32>>,
     /// Preferred region of the agent; any region when absent.
     #[serde(default)]
+    #[schemars(pattern(crate::fields::REGION_PATTERN))]
     pub region: Option<String>,
     /// Run on one of the user's own devices instead of a cloud agent.
     #[serde(default)]

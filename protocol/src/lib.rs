@@ -6,6 +6,7 @@ pub mod admin;
 pub mod agent;
 pub mod console;
 pub mod error;
+pub mod fields;
 pub mod jobs;
 pub mod magnet;
 pub mod names;

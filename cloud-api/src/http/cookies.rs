@@ -16,7 +16,14 @@ pub fn session_cookie_name(settings: &Settings) -> &'static str {
     }
 }
 
+/// The session cookie's value when one with a value was sent.
 pub fn session_token(settings: &Settings, headers: &HeaderMap) -> Option<String> {
+    session_cookie(settings, headers).filter(|value| !value.is_empty())
+}
+
+/// The session cookie's value as sent, even empty: next to an API key, any session cookie is a
+/// second credential that has to hold.
+pub fn session_cookie(settings: &Settings, headers: &HeaderMap) -> Option<String> {
     let wanted = session_cookie_name(settings);
     headers
         .get_all(header::COOKIE)
@@ -26,7 +33,6 @@ pub fn session_token(settings: &Settings, headers: &HeaderMap) -> Option<String>
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.trim().to_owned())
-        .filter(|value| !value.is_empty())
 }
 
 pub fn set_session(settings: &Settings, token: &str) -> HeaderValue {

@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use crate::service::agents::AgentPrincipal;
 use crate::service::{Principal, RequestMeta};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -34,9 +34,35 @@ where
                 "the body must be a JSON object",
             ));
         }
+        let mut value = value;
+        integral_floats_as_integers(&mut value);
         serde_json::from_value(value)
             .map(Json)
             .map_err(|err| ApiError::unprocessable("invalid_body", err.to_string()))
+    }
+}
+
+/// JSON has one number type: `64.0` is the integer 64 to JSON Schema and to every JavaScript
+/// client, but serde refuses it for an integer field. Whole numbers written with a fraction are
+/// read as the integers they are; other numbers stay as sent.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::{Number, Value};
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            // Whole floats inside the i64/u64 ranges convert exactly; others stay floats.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            if float.fract() == 0.0 {
+                if (0.0..18_446_744_073_709_551_616.0).contains(&float) {
+                    *number = Number::from(float as u64);
+                } else if (-9_223_372_036_854_775_808.0..0.0).contains(&float) {
+                    *number = Number::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -56,6 +82,25 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             ApiError::PayloadTooLarge { limit: 0 }
         }
         other => ApiError::bad_request("bad_body", other.body_text()),
+    }
+}
+
+/// Path segments; one that does not parse (a file index that is not a number) is 400.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|err: PathRejection| ApiError::bad_request("invalid_path", err.body_text()))
     }
 }
 
@@ -127,5 +172,34 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
                 .cloned()
                 .unwrap_or_default(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::integral_floats_as_integers;
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_read_as_integers() {
+        let mut body = json!({
+            "capacity": 4.0,
+            "files": [{ "index": 2.0, "size": 1.5e3 }],
+            "cpu": 12.5,
+            "offset": -3.0,
+            "huge": 1e30
+        });
+        integral_floats_as_integers(&mut body);
+        assert_eq!(
+            body,
+            json!({
+                "capacity": 4,
+                "files": [{ "index": 2, "size": 1500 }],
+                "cpu": 12.5,
+                "offset": -3,
+                "huge": 1e30
+            })
+        );
+        assert!(body["capacity"].is_u64() && body["offset"].is_i64());
     }
 }

@@ -138,8 +138,9 @@ async fn identify_agent(
     }
 }
 
-/// An `Authorization` header must hold a valid key; a stale cookie only makes the caller
-/// anonymous.
+/// An `Authorization` header must hold a valid key; a stale cookie alone only makes the caller
+/// anonymous. A request carrying both must have both hold, for the same user: one is never
+/// silently judged by the other.
 async fn identify(
     services: &Services,
     headers: &HeaderMap,
@@ -147,18 +148,29 @@ async fn identify(
 ) -> Result<Option<Principal>, ApiError> {
     if headers.contains_key(header::AUTHORIZATION) {
         let secret = bearer(headers).unwrap_or_default();
-        return match services.authenticate_api_key(secret).await? {
-            Some(principal) => Ok(Some(principal)),
-            None => {
-                services
-                    .record_bad_credential("invalid_api_key", meta)
-                    .await;
-                Err(ApiError::Unauthorized {
-                    code: "invalid_api_key",
-                    message: "the API key is not valid or was revoked".into(),
-                })
-            }
+        let Some(principal) = services.authenticate_api_key(secret).await? else {
+            services
+                .record_bad_credential("invalid_api_key", meta)
+                .await;
+            return Err(ApiError::Unauthorized {
+                code: "invalid_api_key",
+                message: "the API key is not valid or was revoked".into(),
+            });
         };
+        if let Some(token) = cookies::session_cookie(services.settings(), headers) {
+            let session = services.authenticate_session(&token).await?;
+            if session.is_none_or(|session| session.user.id != principal.user.id) {
+                services
+                    .record_bad_credential("invalid_session", meta)
+                    .await;
+                return Err(ApiError::Unauthorized {
+                    code: "invalid_session",
+                    message: "the session cookie sent with this API key is not valid for its user"
+                        .into(),
+                });
+            }
+        }
+        return Ok(Some(principal));
     }
     let Some(token) = cookies::session_token(services.settings(), headers) else {
         return Ok(None);

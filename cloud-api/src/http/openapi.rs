@@ -3,11 +3,14 @@
 use super::guard::Access;
 use super::routes::{ApiRoute, BodyDoc};
 use schemars::generate::SchemaSettings;
+use schemars::transform::{RecursiveTransform, Transform};
+use schemars::Schema;
 use serde_json::{json, Map, Value};
 
 pub fn document(routes: &[ApiRoute]) -> Value {
     let mut generator = SchemaSettings::draft2020_12()
         .with(|s| s.definitions_path = "/components/schemas".into())
+        .with_transform(RecursiveTransform(integer_bounds))
         .into_generator();
     let error = generator.subschema_for::<tseeder_protocol::ErrorBody>();
     let mut paths = Map::new();
@@ -33,7 +36,7 @@ pub fn document(routes: &[ApiRoute]) -> Value {
             }
         }
         let mut parameters: Vec<Value> = path_parameters(route.path)
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": path_parameter_schema(name) }))
             .collect();
         if let Some(query) = route.query {
             let mut schema: Value = query(&mut generator).to_value();
@@ -44,7 +47,11 @@ pub fn document(routes: &[ApiRoute]) -> Value {
                 .and_then(|r| r.rsplit('/').next())
             {
                 if let Some(definition) = generator.definitions().get(name) {
-                    schema = definition.clone();
+                    // Definitions get the generator's transforms only when taken at the end.
+                    if let Ok(mut definition) = Schema::try_from(definition.clone()) {
+                        RecursiveTransform(integer_bounds).transform(&mut definition);
+                        schema = definition.to_value();
+                    }
                 }
             }
             let required: Vec<&str> = schema
@@ -78,9 +85,12 @@ pub fn document(routes: &[ApiRoute]) -> Value {
                     json!({ "required": true, "content": { "multipart/form-data": { "schema": {
                         "type": "object",
                         "required": ["torrent"],
+                        "additionalProperties": false,
                         "properties": {
                             "torrent": { "type": "string", "contentMediaType": "application/x-bittorrent" },
-                            "selectedFiles": { "type": "string", "description": "JSON array of file indexes" }
+                            "selectedFiles": { "type": "string", "description": "JSON array of file indexes" },
+                            "region": { "type": "string", "pattern": tseeder_protocol::fields::REGION_PATTERN, "description": "Preferred region of the agent" },
+                            "deviceId": { "type": "string", "description": "Run on one of the user's own devices" }
                         }
                     } } } }),
                 );
@@ -89,17 +99,27 @@ pub fn document(routes: &[ApiRoute]) -> Value {
         let mut responses = Map::new();
         let success = match route.response {
             Some(schema) if route.streams => {
-                // Each event's data: `snapshot` a list, `job` one item, `removed` the id.
-                let item = schema(&mut generator);
-                let data = json!({
-                    "description": "data of one event: `snapshot` (a list), `job` (one), `removed` ({id})",
+                // For an event stream, `schema` describes one event as a client parses it
+                // (`event`, `data`, ...); `data` is JSON whose shape depends on the event's name.
+                let item: Value = schema(&mut generator).into();
+                let event = |name: &str, data: Value| {
+                    json!({ "properties": {
+                        "event": { "const": name },
+                        "data": { "type": "string", "contentMediaType": "application/json", "contentSchema": data }
+                    } })
+                };
+                let per_event = json!({
+                    "type": "object",
+                    "required": ["event", "data"],
+                    "properties": { "event": { "type": "string" }, "data": { "type": "string" } },
+                    "description": "`snapshot`: the whole list, sent first and after a lag; `job`: one job changed; `removed`: a job was deleted",
                     "oneOf": [
-                        { "type": "array", "items": item },
-                        item,
-                        { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } }
+                        event("snapshot", json!({ "type": "array", "items": item })),
+                        event("job", item.clone()),
+                        event("removed", json!({ "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } })),
                     ]
                 });
-                json!({ "description": "Server-Sent Events", "content": { "text/event-stream": { "schema": data } } })
+                json!({ "description": "Server-Sent Events", "content": { "text/event-stream": { "schema": per_event } } })
             }
             Some(schema) => {
                 json!({ "description": "success", "content": { "application/json": { "schema": schema(&mut generator) } } })
@@ -140,6 +160,34 @@ pub fn document(routes: &[ApiRoute]) -> Value {
             }
         }
     })
+}
+
+/// Path segments are ids (strings) except a file's position in its torrent.
+fn path_parameter_schema(name: &str) -> Value {
+    match name {
+        "index" => json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX }),
+        _ => json!({ "type": "string" }),
+    }
+}
+
+/// Sized integers say their range: a page number past `u32::MAX` is not a valid request, and the
+/// document says so instead of letting a client find out.
+fn integer_bounds(schema: &mut Schema) {
+    let range = match schema.get("format").and_then(Value::as_str) {
+        Some("uint8") => (0, i128::from(u8::MAX)),
+        Some("uint16") => (0, i128::from(u16::MAX)),
+        Some("uint32") => (0, i128::from(u32::MAX)),
+        Some("uint64") => (0, i128::from(u64::MAX)),
+        Some("int32") => (i128::from(i32::MIN), i128::from(i32::MAX)),
+        Some("int64") => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        _ => return,
+    };
+    if schema.get("minimum").is_none() {
+        schema.insert("minimum".into(), json!(range.0));
+    }
+    if schema.get("maximum").is_none() {
+        schema.insert("maximum".into(), json!(range.1));
+    }
 }
 
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {

@@ -15,6 +15,9 @@ use tseeder_protocol::*;
 
 pub const API: &str = "/api/v1";
 
+/// A post of `fields::MAX_BODY_CHARS` characters, each as a JSON escape of up to 12 bytes.
+const BLOG_POST_BODY_BYTES: usize = tseeder_protocol::fields::MAX_BODY_CHARS * 12 + 64 * 1024;
+
 /// Produces the JSON Schema of a type, registering it under `components/schemas`.
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 
@@ -114,8 +117,9 @@ impl ApiRoute {
         self
     }
 
-    /// Agent reports that may list every file of a torrent.
-    fn file_list_limit(mut self, limit: usize) -> Self {
+    /// A body larger than the JSON default: agent reports that may list every file of a
+    /// torrent, blog posts.
+    fn body_limit(mut self, limit: usize) -> Self {
         self.handler = self.handler.layer(DefaultBodyLimit::max(limit));
         self
     }
@@ -492,7 +496,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("agent", "Report progress under the lease")
         .json::<ProgressReport>()
-        .file_list_limit(report_limit)
+        .body_limit(report_limit)
         .returns::<ProgressReply>(200),
         ApiRoute::new(
             Method::POST,
@@ -502,7 +506,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("agent", "Report the stored files of a finished job")
         .json::<CompleteReport>()
-        .file_list_limit(report_limit)
+        .body_limit(report_limit)
         .returns::<Job>(200),
         ApiRoute::new(
             Method::POST,
@@ -700,6 +704,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("admin", "Write a blog post (published or draft)")
         .json::<SaveBlogPost>()
+        .body_limit(BLOG_POST_BODY_BYTES)
         .returns::<BlogPost>(201),
         ApiRoute::new(
             Method::PUT,
@@ -709,6 +714,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         )
         .doc("admin", "Replace a blog post")
         .json::<SaveBlogPost>()
+        .body_limit(BLOG_POST_BODY_BYTES)
         .returns::<BlogPost>(200),
         ApiRoute::new(
             Method::DELETE,

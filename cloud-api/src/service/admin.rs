@@ -11,12 +11,13 @@ use crate::db::jobs::{self as jobs, JobFilter};
 use crate::db::{self, plans, to_datetime};
 use crate::error::{ApiError, ApiResult};
 use rusqlite::Transaction;
+use tseeder_protocol::fields;
 use tseeder_protocol::{
     AdminJob, AdminUser, AuditEntry, ChangeRole, Job, JobStatus, Justification, Page, Role,
     SecurityEvent, User,
 };
 
-pub const MIN_REASON_CHARS: usize = 10;
+pub use tseeder_protocol::fields::MIN_REASON_CHARS;
 
 /// A checked justification: trimmed, reason long enough, ticket present.
 #[derive(Debug, Clone)]
@@ -26,20 +27,18 @@ pub(super) struct Why {
 }
 
 pub(super) fn check_justification(reason: &str, ticket_id: &str) -> ApiResult<Why> {
-    let reason = reason.trim();
-    let ticket_id = ticket_id.trim();
-    if reason.chars().count() < MIN_REASON_CHARS || reason.chars().count() > 2000 {
+    let Some(reason) = fields::reason(reason) else {
         return Err(ApiError::bad_request(
             "reason_required",
-            format!("give a reason of at least {MIN_REASON_CHARS} characters"),
+            format!("give a reason of {MIN_REASON_CHARS} to 2000 characters"),
         ));
-    }
-    if ticket_id.is_empty() || ticket_id.chars().count() > 100 {
+    };
+    let Some(ticket_id) = fields::ticket(ticket_id) else {
         return Err(ApiError::bad_request(
             "ticket_required",
-            "give the ticket id this action belongs to",
+            "give the ticket id this action belongs to (up to 100 characters)",
         ));
-    }
+    };
     Ok(Why {
         reason: reason.to_owned(),
         ticket_id: ticket_id.to_owned(),

@@ -33,17 +33,14 @@ fn token_hash(token: &str) -> String {
 }
 
 fn checked_label(value: &str, what: &'static str) -> ApiResult<String> {
-    let value = value.trim();
-    let valid = !value.is_empty()
-        && value.chars().count() <= MAX_NAME_CHARS
-        && !value.chars().any(char::is_control);
-    if !valid {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            format!("{what} must be 1 to {MAX_NAME_CHARS} printable characters"),
-        ));
-    }
-    Ok(value.to_owned())
+    tseeder_protocol::fields::label(value)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_field",
+                format!("{what} must be 1 to {MAX_NAME_CHARS} printable characters"),
+            )
+        })
 }
 
 impl Services {

@@ -12,6 +12,7 @@ use crate::db::console::{self as q, NewPost, PostRow};
 use crate::db::{self, agents, to_datetime, DbError};
 use crate::error::{ApiError, ApiResult};
 use chrono::{Duration, Utc};
+use tseeder_protocol::fields;
 use tseeder_protocol::{
     Ack, AdminOverview, AgentCounts, AgentKind, Alert, AlertSeverity, BlogPost, BlogPostSummary,
     CaptchaWidget, ChangePassword, ComponentState, ComponentStatus, DayCount, Justification, Page,
@@ -157,43 +158,34 @@ fn post_view(row: &PostRow) -> BlogPost {
 
 /// Trims and checks a post before it is stored.
 fn checked_post(post: SaveBlogPost) -> ApiResult<SaveBlogPost> {
-    let slug = post.slug.trim().to_owned();
-    let slug_ok = (1..=80).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-');
-    if !slug_ok {
-        return Err(ApiError::unprocessable(
+    let slug = fields::slug(&post.slug).ok_or_else(|| {
+        ApiError::unprocessable(
             "invalid_slug",
             "the slug needs 1 to 80 lowercase letters, digits and inner dashes",
-        ));
-    }
-    let title = post.title.trim().to_owned();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(ApiError::unprocessable(
-            "invalid_title",
-            "the title needs 1 to 200 characters",
-        ));
-    }
-    let summary = post.summary.trim().to_owned();
-    if summary.chars().count() > 500 {
-        return Err(ApiError::unprocessable(
+        )
+    })?;
+    let title = fields::title(&post.title).ok_or_else(|| {
+        ApiError::unprocessable("invalid_title", "the title needs 1 to 200 characters")
+    })?;
+    let summary = fields::summary(&post.summary).ok_or_else(|| {
+        ApiError::unprocessable(
             "invalid_summary",
             "the summary is limited to 500 characters",
-        ));
-    }
-    if post.body.trim().is_empty() || post.body.len() > 200_000 {
+        )
+    })?;
+    if !fields::body(&post.body) {
         return Err(ApiError::unprocessable(
             "invalid_body",
-            "the body needs some text and at most 200 000 bytes",
+            format!(
+                "the body needs some text and at most {} characters",
+                fields::MAX_BODY_CHARS
+            ),
         ));
     }
     Ok(SaveBlogPost {
-        slug,
-        title,
-        summary,
+        slug: slug.to_owned(),
+        title: title.to_owned(),
+        summary: summary.to_owned(),
         body: post.body,
         published: post.published,
     })

@@ -145,13 +145,12 @@ impl Services {
                 "the current password is not right",
             ));
         }
-        let name = req.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        let Some(name) = tseeder_protocol::fields::label(&req.name).map(str::to_owned) else {
             return Err(ApiError::unprocessable(
                 "invalid_name",
                 "give the key a name of 1 to 100 printable characters",
             ));
-        }
+        };
         let (secret, prefix) = crypto::new_api_key();
         let key_hash = crypto::token_hash(&secret);
         let id = uuid::Uuid::new_v4().to_string();

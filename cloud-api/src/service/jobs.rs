@@ -32,16 +32,10 @@ pub struct Routing {
 
 impl Routing {
     fn checked(self) -> ApiResult<Routing> {
-        let region = self
-            .region
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty());
+        // A region is an identifier, not free text: taken as sent.
+        let region = self.region.filter(|r| !r.is_empty());
         if let Some(region) = &region {
-            let valid = region.len() <= 64
-                && region
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-            if !valid {
+            if !tseeder_protocol::fields::region(region) {
                 return Err(ApiError::bad_request(
                     "invalid_region",
                     "a region is up to 64 letters, digits, '-', '_' or '.'",
@@ -262,10 +256,11 @@ impl Services {
                         FetchError::InvalidUrl(_) | FetchError::Blocked => {
                             ApiError::unprocessable("invalid_url", err.to_string())
                         }
-                        FetchError::Status(_) | FetchError::Network(_) => ApiError::Upstream {
-                            code: "fetch_failed",
-                            message: err.to_string(),
-                        },
+                        // The user's URL did not give a file: their input is unusable, and a
+                        // dead link is no server failure on the operator's error rate.
+                        FetchError::Status(_) | FetchError::Network(_) => {
+                            ApiError::unprocessable("fetch_failed", err.to_string())
+                        }
                     })?;
                 (bytes, JobSource::TorrentUrl, Some(url.trim().to_owned()))
             }

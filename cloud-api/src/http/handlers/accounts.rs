@@ -2,9 +2,9 @@
 
 use crate::error::ApiResult;
 use crate::http::cookies;
-use crate::http::extract::{Auth, Json, Meta};
+use crate::http::extract::{Auth, Json, Meta, Path};
 use crate::service::Services;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tseeder_protocol::{

@@ -1,10 +1,10 @@
 //! Operator endpoints.
 
 use crate::error::ApiResult;
-use crate::http::extract::{Auth, Json, Meta, Query};
+use crate::http::extract::{Auth, Json, Meta, Path, Query};
 use crate::service::admin::AccountAction;
 use crate::service::{Paging, Services};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tseeder_protocol::{

@@ -1,9 +1,9 @@
 //! The agent protocol's endpoints under `/api/v1/agent`.
 
 use crate::error::ApiResult;
-use crate::http::extract::{AgentAuth, Json};
+use crate::http::extract::{AgentAuth, Json, Path};
 use crate::service::Services;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use tseeder_protocol::{
     AgentRegistered, ClaimReply, CompleteReport, FailReport, Heartbeat, HeartbeatReply, Job,
     ProgressReply, ProgressReport, RegisterAgent, ReleaseLease,

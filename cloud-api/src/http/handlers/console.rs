@@ -2,9 +2,9 @@
 //! the operators' overview and storage report.
 
 use crate::error::ApiResult;
-use crate::http::extract::{Auth, Json, Meta, Query};
+use crate::http::extract::{Auth, Json, Meta, Path, Query};
 use crate::service::{Paging, Services};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -1,9 +1,9 @@
 //! A user's own machines registered as agents (the desktop app's engine).
 
 use crate::error::ApiResult;
-use crate::http::extract::{Auth, Json};
+use crate::http::extract::{Auth, Json, Path};
 use crate::service::Services;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use tseeder_protocol::{AgentView, IssuedAgentToken, RegisterDevice};
 

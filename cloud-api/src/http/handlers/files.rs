@@ -2,11 +2,11 @@
 //! HTTP Range support (so a video player can seek).
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{Auth, Query};
+use crate::http::extract::{Auth, Path, Query};
 use crate::service::files::LinkRefusal;
 use crate::service::Services;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;

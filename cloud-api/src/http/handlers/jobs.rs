@@ -1,11 +1,11 @@
 //! Job, plan and usage endpoints.
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{Auth, Json, Meta, Query};
+use crate::http::extract::{Auth, Json, Meta, Path, Query};
 use crate::service::jobs::{JobAction, JobInput, Routing};
 use crate::service::{Paging, Services};
 use axum::extract::multipart::{Multipart, MultipartError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -82,7 +82,16 @@ pub async fn upload(
             Some("deviceId") => {
                 routing.device_id = Some(field.text().await.map_err(multipart_error)?);
             }
-            _ => {}
+            // A misspelt part would otherwise be dropped without a word.
+            other => {
+                return Err(ApiError::unprocessable(
+                    "unknown_part",
+                    format!(
+                        "unknown form part {:?}: send torrent, selectedFiles, region or deviceId",
+                        other.unwrap_or_default()
+                    ),
+                ));
+            }
         }
     }
     let torrent = torrent.ok_or_else(|| {

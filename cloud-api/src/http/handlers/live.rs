@@ -4,10 +4,10 @@
 //! stream ends when the session or key it was opened with is revoked.
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::Auth;
+use crate::http::extract::{Auth, Path};
 use crate::service::live::{LiveEvent, REVOKED};
 use crate::service::{Principal, Services};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use std::convert::Infallible;
