@@ -39,7 +39,7 @@ pub enum LinkDestination {
 }
 
 impl LinkDestination {
-    /// The destination the link settles, if it settles one.
+    /// The destination the link preselects in the Add dialog, if it names one.
     pub fn chosen(self) -> Option<Destination> {
         match self {
             LinkDestination::Cloud => Some(Destination::Cloud),

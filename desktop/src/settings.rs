@@ -15,6 +15,9 @@ pub struct DesktopSettings {
     /// Where finished cloud jobs are copied.
     pub sync_dir: PathBuf,
     pub default_destination: Remembered,
+    /// Add links and files to `default_destination` without showing the Add dialog. Off by
+    /// default: any web page can open a link, and only the user may let that start a download.
+    pub add_without_asking: bool,
     /// Copy finished cloud jobs into `sync_dir` (each job can opt out).
     pub sync_enabled: bool,
     /// Delete the cloud copy once a job's files are synced and verified.
@@ -38,6 +41,7 @@ impl DesktopSettings {
             download_dir: downloads.join("tseeder"),
             sync_dir: downloads.join("tseeder").join("Cloud"),
             default_destination: Remembered::Ask,
+            add_without_asking: false,
             sync_enabled: true,
             delete_cloud_after_sync: false,
             download_limit_kib: 0,
@@ -61,11 +65,28 @@ impl DesktopSettings {
         {
             return Err("The cloud URL must be a plain http:// or https:// address.".into());
         }
+        // The API key crosses this connection: plain http only to this computer itself.
+        let loopback = match url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        if url.scheme() == "http" && !loopback {
+            return Err(
+                "The cloud URL must be https:// (plain http:// only to this computer).".into(),
+            );
+        }
         self.cloud_url = url.as_str().trim_end_matches('/').to_owned();
         for (label, dir) in [("download", &self.download_dir), ("sync", &self.sync_dir)] {
             if !dir.is_absolute() {
                 return Err(format!("The {label} folder must be an absolute path."));
             }
+        }
+        // The sync folder may sit inside the download folder (each download makes a fresh folder
+        // of its own, which can never be it), but downloads must never land inside synced files.
+        if self.download_dir.starts_with(&self.sync_dir) {
+            return Err("The download folder cannot be the sync folder or inside it.".into());
         }
         const MAX_KIB: u32 = 4 * 1024 * 1024;
         for limit in [
@@ -107,6 +128,8 @@ mod tests {
             "https://u:p@x.org",
             "nothing",
             "http://x.org/?a=1",
+            "http://cloud.example.org",
+            "http://10.0.0.5:8080",
         ] {
             let bad = DesktopSettings {
                 cloud_url: url.into(),
@@ -121,6 +144,25 @@ mod tests {
         assert!(relative
             .checked()
             .expect_err("relative")
+            .contains("sync folder"));
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            let ok = DesktopSettings {
+                cloud_url: local.into(),
+                ..base.clone()
+            };
+            assert!(ok.checked().is_ok(), "{local}");
+        }
+        let inside_sync = DesktopSettings {
+            download_dir: base.sync_dir.join("more"),
+            ..base.clone()
+        };
+        assert!(inside_sync
+            .checked()
+            .expect_err("inside")
             .contains("sync folder"));
         let fast = DesktopSettings {
             sync_limit_kib: u32::MAX,

@@ -1,9 +1,12 @@
 //! The Add flow's bookkeeping with a real core (its SQLite file, its engine on loopback): a link
-//! that arrives twice, as a second launch delivers it, opens one dialog, and a refused link opens
-//! none.
+//! that arrives twice, as a second launch delivers it, opens one dialog, a refused link opens
+//! none, and no link starts anything on its own.
 
 mod support;
 
+use std::time::Duration;
+use tseeder_desktop::destination::{Decision, Destination, Remembered};
+use tseeder_desktop::settings::DesktopSettings;
 use tseeder_desktop::Desktop;
 
 #[tokio::test]
@@ -37,4 +40,118 @@ async fn the_same_link_twice_opens_one_dialog() {
     assert!(desktop.receive_link("javascript:alert(1)").await.is_err());
     assert_eq!(desktop.pending_adds().len(), 2);
     desktop.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_link_starts_anything_whatever_its_dest_says() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let desktop = Desktop::open(support::options(
+        dir.path(),
+        &support::fresh_keyring_service(),
+        2,
+    ))
+    .await
+    .expect("open");
+    // Even a user who chose "always this computer" gets the dialog: only their own "add without
+    // asking" setting skips it.
+    desktop
+        .save_settings(DesktopSettings {
+            default_destination: Remembered::AlwaysLocal,
+            ..desktop.settings()
+        })
+        .await
+        .expect("settings");
+    let magnet = |n: u8| {
+        format!(
+            "magnet:?xt=urn:btih:{}&dn=link-{n}.bin",
+            format!("{n:02x}").repeat(20)
+        )
+    };
+    let link = |n: u8, dest: &str| {
+        format!(
+            "tseeder://add?uri={}&dest={dest}",
+            percent_encoding::utf8_percent_encode(&magnet(n), percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    for (n, dest, suggested) in [
+        (1, "local", Destination::Local),
+        // Signed out, the cloud cannot be preselected; the dialog says why.
+        (2, "cloud", Destination::Local),
+        (3, "ask", Destination::Local),
+    ] {
+        let add = desktop.receive_link(&link(n, dest)).await.expect("link");
+        match &add.decision {
+            Decision::Ask { suggested: s, .. } => assert_eq!(*s, suggested, "dest={dest}"),
+            other => panic!("dest={dest} decided {other:?}"),
+        }
+    }
+    let bare = desktop.receive_link(&magnet(4)).await.expect("magnet");
+    assert!(matches!(bare.decision, Decision::Ask { .. }));
+    // Longer than the metadata timeout: whatever the dialogs did meanwhile, nothing was added.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(desktop.jobs().is_empty(), "{:?}", desktop.jobs());
+    assert_eq!(desktop.pending_adds().len(), 4);
+
+    // The user's own setting, and only it, adds at once, to the user's destination.
+    desktop
+        .save_settings(DesktopSettings {
+            add_without_asking: true,
+            ..desktop.settings()
+        })
+        .await
+        .expect("settings");
+    let added = desktop.receive_link(&link(5, "cloud")).await.expect("link");
+    assert_eq!(
+        added.decision,
+        Decision::Submit {
+            destination: Destination::Local
+        }
+    );
+    desktop.shutdown().await;
+}
+
+#[tokio::test]
+async fn quitting_with_dialogs_open_does_not_wait_for_their_metadata() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Two minutes to find metadata, as the app has: nothing here has any to find.
+    let desktop = Desktop::open(support::options(
+        dir.path(),
+        &support::fresh_keyring_service(),
+        120,
+    ))
+    .await
+    .expect("open");
+    // A peer that takes the connection and never says a word: the fetch waits on it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let peer = silent.local_addr().expect("addr");
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let link = |hash: char, name: &str| {
+        format!(
+            "magnet:?xt=urn:btih:{}&dn={name}&x.pe={peer}",
+            hash.to_string().repeat(40)
+        )
+    };
+    let dismissed = desktop
+        .receive_link(&link('a', "cancelled.bin"))
+        .await
+        .expect("link");
+    desktop
+        .receive_link(&link('b', "open.bin"))
+        .await
+        .expect("link");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.dismiss_add(&dismissed.id);
+    assert_eq!(desktop.pending_adds().len(), 1);
+    // Neither fetch holds the app open until its two minutes are up.
+    tokio::time::timeout(Duration::from_secs(20), desktop.shutdown())
+        .await
+        .expect("the app quits without waiting for metadata");
+    held.abort();
 }

@@ -1,6 +1,7 @@
 //! Downloads on this computer with a real swarm on 127.0.0.1 (Debian's aria2c seeding a torrent
-//! made by mktorrent): a `tseeder://add?…&dest=local` link downloads without a dialog, the app
-//! stops mid-download, and the reopened app resumes the job and finishes it with the right bytes.
+//! made by mktorrent): a `tseeder://add?…&dest=local` link opens the Add dialog with this
+//! computer preselected and downloads nothing until the user confirms; then the app stops
+//! mid-download, and the reopened app resumes the job and finishes it with the right bytes.
 
 #[path = "../../engine/tests/support/swarm.rs"]
 mod swarm;
@@ -9,7 +10,8 @@ mod support;
 
 use std::time::Duration;
 use swarm::{sha256_of_file, SeedOptions, Seeder};
-use tseeder_desktop::{Desktop, DesktopJob, JobPlace};
+use tseeder_desktop::destination::{Decision, Destination};
+use tseeder_desktop::{AddChoice, Desktop, DesktopJob, JobPlace};
 use tseeder_protocol::JobStatus;
 
 fn local_job(desktop: &Desktop) -> Option<DesktopJob> {
@@ -49,17 +51,44 @@ async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes()
         "tseeder://add?uri={}&dest=local",
         percent_encoding::utf8_percent_encode(&seeder.magnet(), percent_encoding::NON_ALPHANUMERIC)
     );
-    desktop.receive_link(&link).await.expect("link");
+    let add = desktop.receive_link(&link).await.expect("link");
 
-    // The link settles the destination: no dialog waits, the job starts.
+    // The link only preselects: the dialog shows the files (metadata comes from the swarm) and
+    // nothing downloads until the user says so.
+    assert_eq!(
+        add.decision,
+        Decision::Ask {
+            suggested: Destination::Local,
+            note: None
+        }
+    );
+    wait_for("the torrent's file list", || {
+        desktop
+            .pending_adds()
+            .iter()
+            .any(|pending| pending.id == add.id && pending.state == "ready")
+    })
+    .await;
+    assert!(
+        local_job(&desktop).is_none(),
+        "nothing starts before the user confirms"
+    );
+    desktop
+        .confirm_add(
+            &add.id,
+            AddChoice {
+                destination: Destination::Local,
+                selected_files: None,
+                remember: false,
+            },
+        )
+        .await
+        .expect("confirm");
     wait_for("some bytes on this computer", || {
         local_job(&desktop).is_some_and(|job| job.downloaded_bytes > 0)
     })
     .await;
-    assert!(
-        desktop.pending_adds().is_empty(),
-        "no dialog for a link with dest=local"
-    );
+    assert!(desktop.pending_adds().is_empty(), "the dialog is done");
     let before = local_job(&desktop).expect("job");
     assert_ne!(
         before.status,
@@ -86,6 +115,8 @@ async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes()
         .path()
         .join("Downloads")
         .join("tseeder")
+        // The download's own folder, then its file.
+        .join("local-sample.bin")
         .join("local-sample.bin");
     assert_eq!(sha256_of_file(&file), seeder.files[0].sha256);
     desktop.shutdown().await;

@@ -2,6 +2,7 @@
 //! loop (claim, download, upload, report) that speaks the cloud's agent protocol.
 
 mod config;
+pub mod fetch;
 mod hints;
 mod policy;
 mod socks;

@@ -100,6 +100,28 @@ impl Resolved {
         self.torrent_bytes.clone()
     }
 
+    /// The same torrent with its top folder stored under `folder_name`, for a download whose own
+    /// folder had to take another name ("Name (2)" beside an existing "Name"). A single-file
+    /// torrent has no top folder: its file goes in whatever folder it is downloaded to.
+    pub fn stored_as(mut self, folder_name: &str) -> Resolved {
+        if !self.multi_file || folder_name == self.name {
+            return self;
+        }
+        let prefix = format!("{}/", self.name);
+        for file in &mut self.files {
+            if let Some(rest) = file.path.strip_prefix(&prefix) {
+                file.path = format!("{folder_name}/{rest}");
+            }
+        }
+        folder_name.clone_into(&mut self.name);
+        self
+    }
+
+    /// Whether the files sit under a folder named after the torrent.
+    pub fn is_multi_file(&self) -> bool {
+        self.multi_file
+    }
+
     /// Adds where a magnet said peers are, for a torrent resolved again from saved bytes.
     pub fn with_hints(mut self, magnet: &str) -> Resolved {
         let hints = MagnetHints::parse(magnet);

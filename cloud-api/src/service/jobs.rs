@@ -6,9 +6,9 @@ use super::{Paging, Principal, RequestMeta, Services};
 use crate::db::jobs::{self as q, JobFilter, JobRow, NewJob};
 use crate::db::{self, plans, to_datetime, DbError};
 use crate::error::{ApiError, ApiResult};
-use crate::torrent::fetch::FetchError;
 use crate::torrent::{magnet, metainfo};
 use rusqlite::Connection;
+use tseeder_engine::fetch::FetchError;
 use tseeder_protocol::{
     Job, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page, Plan, Usage,
 };

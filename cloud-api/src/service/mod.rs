@@ -22,9 +22,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::client_address::TrustedProxies;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimiter;
-use crate::torrent::fetch::TorrentFetcher;
 use live::LiveHub;
 use std::sync::Arc;
+use tseeder_engine::fetch::TorrentFetcher;
 use tseeder_protocol::{Role, User};
 use tseeder_storage::{LocalStore, ObjectStore, S3Store, StorageError, UrlSigner};
 
@@ -59,7 +59,7 @@ pub enum StartError {
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
     #[error(transparent)]
-    Fetch(#[from] crate::torrent::fetch::FetchError),
+    Fetch(#[from] tseeder_engine::fetch::FetchError),
     #[error("object storage: {0}")]
     Storage(#[from] StorageError),
     #[error("invalid configuration: {0}")]
@@ -136,9 +136,9 @@ impl Services {
         let mailer = Mailer::from_settings(&settings)?;
         let captcha = CaptchaVerifier::from_settings(&settings.captcha);
         let fetcher = TorrentFetcher::new(
-            &settings.torrent_fetch,
-            &settings.torrent_network,
+            std::time::Duration::from_secs(settings.torrent_fetch.timeout_seconds),
             settings.limits.max_torrent_bytes,
+            settings.torrent_network.allow_private_addresses,
         )?;
         let store = match settings.storage.backend {
             StorageBackend::Local => ObjectStore::Local(LocalStore::new(settings.objects_dir())),

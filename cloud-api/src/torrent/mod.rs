@@ -2,7 +2,6 @@
 //! strict bencode, .torrent metadata, magnet links, safe names, and fetching .torrent URLs.
 
 pub mod bencode;
-pub mod fetch;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub use tseeder_protocol::magnet;

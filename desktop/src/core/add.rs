@@ -1,14 +1,13 @@
-//! The Add flow: a link is checked, its metadata fetched (name, size, files) while the dialog
-//! shows, and the torrent goes to the cloud or to this computer with the files the user chose,
-//! at once when a link or a remembered choice settles the destination.
+//! The Add flow: a link is checked, its metadata fetched (name, size, files, through the engine's
+//! network policy) while the dialog shows, and the torrent goes to the cloud or to this computer
+//! with the files the user chose once the user confirms; at once only when the user's own
+//! "add without asking" setting says so, never because a link asked.
 
 use super::{lock, Desktop, DesktopError, DesktopEvent, DesktopResult, PendingAdd, PendingFile};
-use crate::destination::{decide, Decision, Destination, Remembered};
+use crate::destination::{decide, Decision, Destination, Preferences, Remembered};
 use crate::link::{self, IncomingSource, MAX_TORRENT_FILE_BYTES};
 use crate::settings::DesktopSettings;
-use futures_util::StreamExt;
 use serde::Deserialize;
-use std::time::Duration;
 use tseeder_engine::{Resolved, TorrentSource};
 use tseeder_protocol::CreateJob;
 
@@ -17,6 +16,8 @@ use tseeder_protocol::CreateJob;
 pub(super) struct PendingSource {
     origin: Origin,
     resolved: Option<Resolved>,
+    /// The metadata fetch (and, with "add without asking", the add) running for the dialog.
+    work: Option<tokio::task::AbortHandle>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +43,14 @@ impl Desktop {
     /// A link or file from the operating system, a second launch, or the paste box.
     pub async fn receive_link(&self, raw: &str) -> DesktopResult<PendingAdd> {
         let incoming = link::parse(raw)?;
+        let settings = self.settings();
         let decision = decide(
             incoming.destination,
-            self.settings().default_destination,
-            self.signed_in(),
+            Preferences {
+                remembered: settings.default_destination,
+                add_without_asking: settings.add_without_asking,
+                signed_in: self.signed_in(),
+            },
         );
         let (origin, label) = match incoming.source {
             IncomingSource::Magnet(magnet) => {
@@ -103,15 +108,19 @@ impl Desktop {
             PendingSource {
                 origin,
                 resolved: None,
+                work: None,
             },
         );
+        let desktop = self.clone();
+        let id = pending.id.clone();
+        let work = tokio::spawn(async move { desktop.prepare(&id, decision).await });
+        if let Some(source) = sources.get_mut(&pending.id) {
+            source.work = Some(work.abort_handle());
+        }
         drop(sources);
         self.emit(DesktopEvent::Pending {
             add: pending.clone(),
         });
-        let desktop = self.clone();
-        let id = pending.id.clone();
-        tokio::spawn(async move { desktop.prepare(&id, decision).await });
         Ok(pending)
     }
 
@@ -146,7 +155,12 @@ impl Desktop {
         let source = match &origin {
             Origin::Magnet(magnet) => TorrentSource::Magnet(magnet.clone()),
             Origin::Torrent(bytes) => TorrentSource::Torrent(bytes.clone().into()),
-            Origin::TorrentUrl(url) => TorrentSource::Torrent(fetch_torrent(url).await?.into()),
+            Origin::TorrentUrl(url) => {
+                let bytes = self.inner.fetcher.fetch(url).await.map_err(|err| {
+                    DesktopError::Invalid(format!("{url} cannot be used: {err}."))
+                })?;
+                TorrentSource::Torrent(bytes.into())
+            }
         };
         let resolved = self.inner.engine.resolve(&source).await?;
         let files: Vec<PendingFile> = resolved
@@ -196,7 +210,25 @@ impl Desktop {
         adds
     }
 
+    /// Cancel in the dialog: the metadata fetch stops too, so a dismissed link contacts no one.
     pub fn dismiss_add(&self, id: &str) {
+        let source = lock(&self.inner.pending_sources).get(id).cloned();
+        if let Some(work) = source.and_then(|s| s.work) {
+            work.abort();
+        }
+        self.forget_add(id);
+    }
+
+    /// Every open dialog's work stops (the app is quitting).
+    pub(super) fn abort_pending_work(&self) {
+        for source in lock(&self.inner.pending_sources).values() {
+            if let Some(work) = &source.work {
+                work.abort();
+            }
+        }
+    }
+
+    fn forget_add(&self, id: &str) {
         lock(&self.inner.pending).remove(id);
         lock(&self.inner.pending_sources).remove(id);
         self.emit(DesktopEvent::PendingGone { id: id.to_owned() });
@@ -253,15 +285,17 @@ impl Desktop {
                 )
             }
         };
+        // "Always do this without asking", ticked by the user in the dialog.
         if choice.remember {
             let settings = self.settings();
             self.save_settings(DesktopSettings {
                 default_destination: Remembered::always(choice.destination),
+                add_without_asking: true,
                 ..settings
             })
             .await?;
         }
-        self.dismiss_add(id);
+        self.forget_add(id);
         Ok(key)
     }
 }
@@ -295,36 +329,4 @@ fn checked_selection(
         )));
     }
     Ok((selected.len() < real.len()).then_some(selected))
-}
-
-/// A .torrent from the web: http(s) only, at most 8 MiB, within a minute.
-async fn fetch_torrent(url: &str) -> DesktopResult<Vec<u8>> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-        .map_err(|err| DesktopError::Invalid(err.to_string()))?;
-    let response = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|_| DesktopError::Invalid(format!("{url} cannot be reached.")))?;
-    if !response.status().is_success() {
-        return Err(DesktopError::Invalid(format!(
-            "{url} answered {}.",
-            response.status()
-        )));
-    }
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| DesktopError::Invalid(format!("{url} stopped sending.")))?;
-        if body.len() as u64 + chunk.len() as u64 > MAX_TORRENT_FILE_BYTES {
-            return Err(DesktopError::Invalid(
-                "The .torrent file is larger than 8 MiB.".into(),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }

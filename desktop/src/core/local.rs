@@ -35,12 +35,42 @@ fn status_of(text: &str) -> JobStatus {
 }
 
 /// The torrent's own file or folder inside `folder`.
-fn content_path(folder: &Path, resolved: &Resolved) -> PathBuf {
-    match resolved.files.iter().find(|f| !f.padding) {
-        Some(file) if resolved.files.len() == 1 && !file.path.contains('/') => {
-            folder.join(&file.path)
+/// Makes the download's own folder in `downloads`: `<name>`, or `<name> (2)`, `(3)`… when that
+/// is taken by anything (a file, a folder, the sync folder, another download). `create_dir`
+/// either makes the folder or fails, so two downloads can never be handed the same one and an
+/// existing file or folder is never reused.
+fn reserve_own_folder(downloads: &Path, name: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(downloads)?;
+    for n in 1..=1000u32 {
+        let candidate = if n == 1 {
+            downloads.join(name)
+        } else {
+            downloads.join(format!("{name} ({n})"))
+        };
+        match std::fs::create_dir(&candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err),
         }
-        _ => folder.join(&resolved.name),
+    }
+    Err(std::io::Error::other(format!(
+        "no free folder name for {name} in {}",
+        downloads.display()
+    )))
+}
+
+/// Where the engine is pointed for a download whose own folder is `own`: a single file goes
+/// into it; a multi-file torrent's top folder *is* it (renamed to it when it had to differ).
+fn engine_target(own: &Path, resolved: &Resolved) -> (PathBuf, Resolved) {
+    let folder_name = own
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if resolved.is_multi_file() {
+        let parent = own.parent().map(Path::to_path_buf).unwrap_or_default();
+        (parent, resolved.clone().stored_as(&folder_name))
+    } else {
+        (own.to_path_buf(), resolved.clone())
     }
 }
 
@@ -52,7 +82,12 @@ impl Desktop {
         selected: Option<Vec<u32>>,
         magnet: Option<String>,
     ) -> DesktopResult<String> {
-        let folder = self.settings().download_dir;
+        let settings = self.settings();
+        let (downloads, name) = (settings.download_dir.clone(), resolved.name.clone());
+        let own = tokio::task::spawn_blocking(move || reserve_own_folder(&downloads, &name))
+            .await
+            .map_err(|err| DesktopError::Invalid(err.to_string()))??;
+        let (folder, _) = engine_target(&own, resolved);
         let row = LocalJobRow {
             id: uuid::Uuid::now_v7().to_string(),
             name: resolved.name.clone(),
@@ -60,9 +95,7 @@ impl Desktop {
             magnet,
             torrent: resolved.torrent_bytes().to_vec(),
             folder: folder.to_string_lossy().into_owned(),
-            content_path: content_path(&folder, resolved)
-                .to_string_lossy()
-                .into_owned(),
+            content_path: own.to_string_lossy().into_owned(),
             selected_files: selected.clone(),
             total_bytes: resolved.selected_bytes(selected.as_deref()),
             status: DOWNLOADING.into(),
@@ -71,17 +104,20 @@ impl Desktop {
             completed_at: None,
         };
         let stored = row.clone();
-        self.inner
+        let inserted = self
+            .inner
             .db
             .call(move |conn| db::insert_local_job(conn, &stored))
-            .await
-            .map_err(|err| {
-                if err.is_unique_violation() {
-                    DesktopError::Invalid(format!("{} is already downloading here.", row.name))
-                } else {
-                    err.into()
-                }
-            })?;
+            .await;
+        if let Err(err) = inserted {
+            // The folder was made for this job a moment ago and is still empty.
+            let _ = tokio::fs::remove_dir(&own).await;
+            return Err(if err.is_unique_violation() {
+                DesktopError::Invalid(format!("{} is already downloading here.", row.name))
+            } else {
+                err.into()
+            });
+        }
         lock(&self.inner.local.rows).insert(row.id.clone(), row.clone());
         if let Err(err) = self.start_download(&row, resolved).await {
             self.settle_local(&row.id, FAILED, Some(err.to_string()))
@@ -93,11 +129,18 @@ impl Desktop {
     }
 
     async fn start_download(&self, row: &LocalJobRow, resolved: &Resolved) -> DesktopResult<()> {
+        // A multi-file torrent whose own folder took another name keeps that name on resume.
+        let resolved = match Path::new(&row.content_path).file_name() {
+            Some(own) if resolved.is_multi_file() => {
+                resolved.clone().stored_as(&own.to_string_lossy())
+            }
+            _ => resolved.clone(),
+        };
         let download = self
             .inner
             .engine
             .download(
-                resolved,
+                &resolved,
                 Path::new(&row.folder),
                 row.selected_files.as_deref(),
             )
@@ -146,10 +189,18 @@ impl Desktop {
     }
 
     pub(super) async fn local_folder(&self, id: &str) -> DesktopResult<PathBuf> {
-        lock(&self.inner.local.rows)
+        // The download's own folder; a download from before every one had its own shows the
+        // folder its file is in.
+        let row = lock(&self.inner.local.rows)
             .get(id)
-            .map(|row| PathBuf::from(&row.folder))
-            .ok_or_else(|| DesktopError::NotFound("that download".into()))
+            .cloned()
+            .ok_or_else(|| DesktopError::NotFound("that download".into()))?;
+        let own = PathBuf::from(&row.content_path);
+        Ok(if own.is_dir() {
+            own
+        } else {
+            PathBuf::from(&row.folder)
+        })
     }
 
     pub(super) async fn local_action(&self, id: &str, action: &str) -> DesktopResult<()> {
@@ -202,11 +253,11 @@ impl Desktop {
         lock(&self.inner.local.rows).remove(id);
         lock(&self.inner.local.progress).remove(id);
         if delete_files {
-            // Only the torrent's own file or folder, and only if it lies in the download folder.
+            // Only what the job created: its own folder (or, for downloads made before every
+            // download had one, the torrent's own file or folder inside the download folder).
             let content = PathBuf::from(&row.content_path);
-            if content != Path::new(&row.folder)
-                && super::is_inside(&content, Path::new(&row.folder))
-            {
+            let folder = Path::new(&row.folder);
+            if super::is_inside(&content, folder) {
                 let removed = if content.is_dir() {
                     tokio::fs::remove_dir_all(&content).await
                 } else {

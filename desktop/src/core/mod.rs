@@ -74,6 +74,8 @@ struct Inner {
     db: Db,
     secrets: Secrets,
     engine: Engine,
+    /// `.torrent` URLs, under the same network policy as the engine.
+    fetcher: tseeder_engine::fetch::TorrentFetcher,
     options: DesktopOptions,
     settings: RwLock<DesktopSettings>,
     cloud: RwLock<Option<CloudClient>>,
@@ -122,6 +124,12 @@ impl Desktop {
             kib(settings.download_limit_kib),
             kib(settings.upload_limit_kib),
         );
+        let fetcher = tseeder_engine::fetch::TorrentFetcher::new(
+            std::time::Duration::from_secs(60),
+            crate::link::MAX_TORRENT_FILE_BYTES as usize,
+            options.engine.allow_private_addresses,
+        )
+        .map_err(|err| DesktopError::Invalid(err.to_string()))?;
         let (events, _) = broadcast::channel(256);
         let (list_dirty, _) = watch::channel(0);
         let desktop = Desktop {
@@ -129,6 +137,7 @@ impl Desktop {
                 db,
                 secrets: Secrets::new(options.keyring_service.clone()),
                 engine,
+                fetcher,
                 options,
                 settings: RwLock::new(settings),
                 cloud: RwLock::new(None),
@@ -365,6 +374,7 @@ impl Desktop {
 
     /// Stops background work and the engine (the app is quitting).
     pub async fn shutdown(&self) {
+        self.abort_pending_work();
         self.stop_account_work().await;
         self.inner.engine.stop().await;
     }

@@ -112,7 +112,7 @@ export function AddDialog({ api, add, state }: { api: DesktopApi; add: PendingAd
       </fieldset>
       {error && <Notice kind="error">{error}</Notice>}
       <div className="actions">
-        <button type="button" onClick={() => void api.dismissAdd(add.id)}>
+        <button type="button" id="add-cancel" onClick={() => void api.dismissAdd(add.id)}>
           Cancel
         </button>
         <button type="button" className="primary" id="add-confirm" disabled={!canAdd} onClick={() => void confirm()}>

@@ -141,10 +141,20 @@ function Preferences({ api, settings, onChange }: { api: DesktopApi; settings: D
       <label>
         New torrents go
         <select value={draft.defaultDestination} onChange={(e) => set("defaultDestination", e.target.value as Remembered)}>
-          <option value="ask">Ask every time</option>
-          <option value="alwaysCloud">Always to the cloud</option>
-          <option value="alwaysLocal">Always to this computer</option>
+          <option value="ask">Where I choose each time</option>
+          <option value="alwaysCloud">To the cloud</option>
+          <option value="alwaysLocal">To this computer</option>
         </select>
+      </label>
+      <label className="inline">
+        <input
+          id="add-without-asking"
+          type="checkbox"
+          checked={draft.addWithoutAsking}
+          disabled={draft.defaultDestination === "ask"}
+          onChange={(e) => set("addWithoutAsking", e.target.checked)}
+        />
+        Add without showing the Add dialog (links from web pages then start at once)
       </label>
       <label>
         Download folder

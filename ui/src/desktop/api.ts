@@ -16,6 +16,7 @@ export interface DesktopSettings {
   downloadDir: string;
   syncDir: string;
   defaultDestination: Remembered;
+  addWithoutAsking: boolean;
   syncEnabled: boolean;
   deleteCloudAfterSync: boolean;
   downloadLimitKib: number;

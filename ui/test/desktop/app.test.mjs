@@ -155,6 +155,50 @@ test("a second launch hands its magnet to the running window; the cloud download
   );
 });
 
+/** A second launch of the app with `arg`, as a browser or file manager starts it; resolves on its exit. */
+async function secondLaunch(arg) {
+  const second = spawn(bin, [arg], { env, stdio: "ignore" });
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error("the second launch did not hand over and exit")), 20_000);
+    second.once("exit", (code) => {
+      clearTimeout(timer);
+      done(code);
+    });
+  });
+}
+
+test("a link from a web page opens the dialog and starts nothing until the user confirms, whatever its dest", async () => {
+  const key = keyringLookup("api-key");
+  const cloudJobs = async () =>
+    (await (await fetch(`${cloud.base}/api/v1/jobs`, { headers: { authorization: `Bearer ${key}` } })).json()).total;
+  const jobsBefore = (await app.findAll("#job-list li.job")).length;
+  const cloudBefore = await cloudJobs();
+  // Signed in with no remembered choice, the dialog suggests the cloud when the link does not say.
+  for (const [dest, preselected] of [
+    ["cloud", "cloud"],
+    ["local", "local"],
+    ["ask", "cloud"],
+  ]) {
+    const hash = createHash("sha1").update(`link-${dest}-${Date.now()}`).digest("hex");
+    const magnet = `magnet:?xt=urn:btih:${hash}&dn=from-a-page-${dest}.bin`;
+    assert.equal(await secondLaunch(`tseeder://add?uri=${encodeURIComponent(magnet)}&dest=${dest}`), 0);
+    await app.find("dialog.add-dialog[open]");
+    await app.waitText("#add-title", (text) => text.includes(`from-a-page-${dest}.bin`));
+    assert.equal(
+      await app.property(`.add-dialog input[name=destination][value=${preselected}]`, "checked"),
+      true,
+      `dest=${dest} preselects ${preselected}`,
+    );
+    if (dest === "cloud") await app.screenshot("desktop-link-dialog");
+    // Time enough for an add that did not wait for the user to show up in either list.
+    await new Promise((done) => setTimeout(done, 3_000));
+    assert.equal((await app.findAll("#job-list li.job")).length, jobsBefore, `dest=${dest} added nothing here`);
+    assert.equal(await cloudJobs(), cloudBefore, `dest=${dest} made no cloud job`);
+    await app.click("#add-cancel");
+    await eventually("the dialog to close", async () => (await app.findAll("dialog.add-dialog[open]")).length === 0);
+  }
+});
+
 test("signing out removes the key from the keyring and revokes it", async () => {
   const key = keyringLookup("api-key");
   assert.ok(key, "signed in before");

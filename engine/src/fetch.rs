@@ -1,13 +1,12 @@
-//! Downloads a .torrent file a user pointed us at. The URL is untrusted: only http(s), bounded
-//! in size and time, and by default never to loopback, private or link-local addresses (checked
-//! on the resolved addresses the connection actually uses, and on every redirect).
+//! Downloads a .torrent file a user pointed at, for the cloud and the desktop app alike. The URL
+//! is untrusted: only http(s), bounded in size and time, and under the engine's network policy
+//! never to loopback, private or link-local addresses (checked on the resolved addresses the
+//! connection actually uses, and on every redirect).
 
-use crate::config::TorrentFetchSettings;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tseeder_engine::TorrentNetwork;
 use tseeder_protocol::netpolicy::is_public;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,15 +31,16 @@ pub struct TorrentFetcher {
 }
 
 impl TorrentFetcher {
+    /// `allow_private` is the network policy's switch (`TorrentNetwork`), on only for swarms
+    /// on a private network and for tests.
     pub fn new(
-        settings: &TorrentFetchSettings,
-        network: &TorrentNetwork,
+        timeout: Duration,
         max_bytes: usize,
+        allow_private: bool,
     ) -> Result<Self, FetchError> {
-        let allow_private = network.allow_private_addresses;
         let mut builder = reqwest::Client::builder()
-            .timeout(Duration::from_secs(settings.timeout_seconds))
-            .connect_timeout(Duration::from_secs(settings.timeout_seconds.min(10)))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("tseeder/", env!("CARGO_PKG_VERSION")))
             .no_proxy()
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
@@ -180,12 +180,7 @@ mod tests {
 
     #[tokio::test]
     async fn loopback_urls_are_refused_by_default() {
-        let fetcher = TorrentFetcher::new(
-            &TorrentFetchSettings::default(),
-            &TorrentNetwork::default(),
-            1024,
-        )
-        .expect("client");
+        let fetcher = TorrentFetcher::new(Duration::from_secs(20), 1024, false).expect("client");
         for url in [
             "http://127.0.0.1:9/x.torrent",
             "http://[::1]/x.torrent",
