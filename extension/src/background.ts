@@ -2,9 +2,9 @@
 // sent from. It is a thin adapter from browser events to core/send.ts.
 
 import type { Destination } from "./core/deeplink";
-import type { RecentSend } from "./core/history";
+import { loadRecent, type RecentSend } from "./core/history";
 import { parseContentMessage, parsePopupMessage } from "./core/messages";
-import { sendLink, type SendDeps } from "./core/send";
+import { sendLink, type SendDeps, undoSend } from "./core/send";
 import { loadSettings, originPattern } from "./core/settings";
 
 const MENU_ROOT = "send";
@@ -72,6 +72,13 @@ chrome.runtime.onMessage.addListener((raw, sender, reply) => {
       void tabLinks(message.tabId).then(reply);
       return true;
     }
+    if (message?.type === "undo") {
+      void undoSend(deps, message.at).then(
+        (entry) => reply(entry),
+        (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
+      );
+      return true;
+    }
     return false;
   }
   const tabId = sender.tab?.id;
@@ -112,15 +119,45 @@ async function sendFromPage(link: string, dest: Destination | "default", tabId: 
 }
 
 async function notify(result: RecentSend) {
+  const undoable = result.ok && result.mode === "cloud" && result.jobId !== undefined;
   const id = await chrome.notifications.create({
     type: "basic",
     iconUrl: chrome.runtime.getURL("icons/icon-128.png"),
     title: result.ok ? result.message : "tseeder could not take the link",
     message: result.ok ? result.name : result.message,
+    ...(undoable ? { buttons: [{ title: "Undo" }], requireInteraction: true } : {}),
   });
   if (result.jobUrl) {
     await chrome.storage.session.set({ [notificationKey(id)]: result.jobUrl });
   }
+  if (undoable) {
+    await chrome.storage.session.set({ [undoKey(id)]: result.at });
+  }
+}
+
+chrome.notifications.onButtonClicked.addListener((id) => {
+  void chrome.storage.session.get(undoKey(id)).then(async (items) => {
+    const at = items[undoKey(id)];
+    if (typeof at === "number") {
+      const outcome = await undoSend(deps, at).catch((error: unknown) => error);
+      await chrome.notifications.clear(id);
+      if (outcome instanceof Error) {
+        await notify({ ...(await sentAt(at)), ok: false, message: outcome.message });
+      }
+    }
+  });
+});
+
+async function sentAt(at: number): Promise<RecentSend> {
+  const found = (await loadRecent(deps.store)).find((entry) => entry.at === at);
+  if (!found) {
+    throw new Error("no such send");
+  }
+  return found;
+}
+
+function undoKey(id: string): string {
+  return `undo:${id}`;
 }
 
 /**

@@ -34,7 +34,9 @@ new MutationObserver(() => {
 document.addEventListener(
   "click",
   (event) => {
-    if (!intercept || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+    // Only the user's own click: a page can fire `click()` on a link as often as it likes, and
+    // that must never send anything (the browser then handles the magnet itself, as it would).
+    if (!event.isTrusted || !intercept || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
       return;
     }
     const anchor = (event.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;

@@ -117,6 +117,26 @@ async function renderRecent() {
         outcome.append(" ", jobLink(entry.jobUrl));
       }
       item.append(name, when, outcome);
+      if (entry.ok && entry.mode === "cloud" && entry.jobId && !entry.undone) {
+        const undo = document.createElement("button");
+        undo.type = "button";
+        undo.className = "undo";
+        undo.textContent = "Undo";
+        undo.title = "Remove this job from the cloud";
+        undo.addEventListener("click", () => {
+          undo.disabled = true;
+          void chrome.runtime.sendMessage({ type: "undo", at: entry.at }).then((answer: unknown) => {
+            const error = (answer as { error?: unknown } | null)?.error;
+            if (typeof error === "string") {
+              outcome.textContent = error;
+              undo.disabled = false;
+              return;
+            }
+            return renderRecent();
+          });
+        });
+        item.append(undo);
+      }
       return item;
     }),
   );

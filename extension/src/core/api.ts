@@ -83,6 +83,11 @@ export async function submitJob(
   };
 }
 
+/** Takes a job back: it is removed from the cloud with anything it fetched so far. */
+export async function deleteJob(account: CloudAccount, jobId: string, fetchImpl: Fetch = fetch): Promise<void> {
+  await call(account, "DELETE", `/api/v1/jobs/${encodeURIComponent(jobId)}`, undefined, fetchImpl);
+}
+
 /** The user's desktop app registered as their device: the one heard from most recently. */
 async function personalDevice(account: CloudAccount, fetchImpl: Fetch): Promise<string> {
   const devices = (await call(account, "GET", "/api/v1/devices", undefined, fetchImpl)) as Array<{

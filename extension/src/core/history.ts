@@ -18,6 +18,16 @@ export interface RecentSend {
   message: string;
   /** The job in the web console, for cloud sends that worked. */
   jobUrl?: string;
+  /** The cloud job's id, so the send can be undone. */
+  jobId?: string;
+  /** The job was taken back by the user. */
+  undone?: boolean;
+}
+
+/** Replaces the entry sent at `at` (sends are told apart by their time). */
+export async function updateRecent(store: KeyValueStore, at: number, change: (entry: RecentSend) => RecentSend) {
+  const recent = (await loadRecent(store)).map((entry) => (entry.at === at ? change(entry) : entry));
+  await store.set({ [KEY]: recent });
 }
 
 const KEY = "recent";

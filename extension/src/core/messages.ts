@@ -30,7 +30,13 @@ export interface TabLinksQuery {
 }
 
 export type ContentMessage = PageLinks | InterceptedClick;
-export type PopupMessage = SendLink | TabLinksQuery;
+export interface UndoSend {
+  type: "undo";
+  /** The send's time, which tells it apart. */
+  at: number;
+}
+
+export type PopupMessage = SendLink | TabLinksQuery | UndoSend;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -64,6 +70,9 @@ export function parsePopupMessage(raw: unknown): PopupMessage | null {
   }
   if (raw.type === "tab-links" && Number.isSafeInteger(raw.tabId) && (raw.tabId as number) >= 0) {
     return { type: "tab-links", tabId: raw.tabId as number };
+  }
+  if (raw.type === "undo" && Number.isSafeInteger(raw.at) && (raw.at as number) > 0) {
+    return { type: "undo", at: raw.at as number };
   }
   return null;
 }

@@ -105,6 +105,25 @@ describe("desktop mode", () => {
     await page.close();
   });
 
+  it("ignores clicks a page makes itself: only the user's own click is intercepted", async () => {
+    await setSettings(browser.worker, { mode: "desktop", dest: "cloud", intercept: true });
+    const page = await browser.context.newPage();
+    const navigations = await watchNavigations(browser.context, page);
+    await page.goto(site.url);
+    await page.bringToFront();
+    await eventually("the content script", async () => (await activeTabBadge(browser.worker)) === "3");
+    const sendsBefore = (await recentSends(browser.worker)).length;
+    // The page's own script clicks the link, as a hostile page would to send it unasked.
+    await page.evaluate(() => {
+      document.getElementById("a").click();
+      document.getElementById("a").dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, button: 0 }));
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(navigations.filter((url) => url.startsWith("tseeder:")).length, 0, "no deep link");
+    assert.equal((await recentSends(browser.worker)).length, sendsBefore, "nothing was sent");
+    await page.close();
+  });
+
   it("leaves magnet clicks to the browser while interception is off", async () => {
     await setSettings(browser.worker, { mode: "desktop", dest: "ask", intercept: false });
     const page = await browser.context.newPage();
@@ -202,6 +221,15 @@ describe("cloud mode", () => {
     assert.equal(job.infoHashV1, "ab".repeat(20));
     assert.equal(href, `${cloud.base}/jobs/${job.id}`);
     await screenshot(popup, "popup-cloud");
+
+    // A send is easy to make by mistake (an intercepted click): it can be taken back.
+    await popup.locator("#recent li", { hasText: "Queued in the cloud" }).first().locator("button.undo").click();
+    await popup.getByText("Undone: the job was removed").waitFor();
+    const after = await (
+      await fetch(`${cloud.base}/api/v1/jobs`, { headers: { Authorization: `Bearer ${apiKey}` } })
+    ).json();
+    assert.equal(after.items.length, 0, "the job is gone from the cloud");
+    assert.equal(await popup.locator("#recent button.undo").count(), 0, "an undone send offers no second undo");
     await popup.close();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadRecent, MAX_RECENT, timeAgo } from "../../src/core/history";
-import { sendLink, type SendDeps } from "../../src/core/send";
+import { sendLink, type SendDeps, undoSend } from "../../src/core/send";
 import { type KeyValueStore, normalizeCloudUrl, parseSettings, saveSettings, type Settings } from "../../src/core/settings";
 
 const MAGNET = "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=Debian";
@@ -104,5 +104,36 @@ describe("timeAgo", () => {
     expect(timeAgo(now - 5 * 60_000, now)).toBe("5 min ago");
     expect(timeAgo(now - 3 * 3_600_000, now)).toBe("3 h ago");
     expect(timeAgo(now - 2 * 86_400_000, now)).toBe("2 d ago");
+  });
+});
+
+describe("undoSend", () => {
+  it("deletes the cloud job of a send and marks it undone, once", async () => {
+    const store = await withSettings({ mode: "cloud", cloudUrl: "https://cloud.example.org", apiKey: "tsk_k" });
+    const calls: string[] = [];
+    const fetchImpl = (async (url: string, init?: RequestInit) => {
+      calls.push(`${init?.method ?? "GET"} ${url}`);
+      if (init?.method === "POST") {
+        return new Response(JSON.stringify({ job: { id: "job-1", name: "Debian", status: "queued" } }), { status: 201 });
+      }
+      return new Response(null, { status: 204 });
+    }) as typeof fetch;
+    const d = deps(store, { fetch: fetchImpl });
+    const sent = await sendLink(d, MAGNET, "cloud");
+    expect(sent).toMatchObject({ ok: true, jobId: "job-1" });
+
+    const undone = await undoSend(d, sent.at);
+    expect(calls).toContain("DELETE https://cloud.example.org/api/v1/jobs/job-1");
+    expect(undone).toMatchObject({ undone: true, message: "Undone: the job was removed" });
+    expect((await loadRecent(store))[0]).toMatchObject({ undone: true });
+    await expect(undoSend(d, sent.at)).rejects.toThrow(/cannot be undone/);
+  });
+
+  it("refuses to undo a desktop hand-over or an unknown send", async () => {
+    const store = await withSettings({ mode: "desktop", dest: "local" });
+    const d = deps(store);
+    const sent = await sendLink(d, MAGNET, "default");
+    await expect(undoSend(d, sent.at)).rejects.toThrow(/cannot be undone/);
+    await expect(undoSend(d, 42)).rejects.toThrow(/cannot be undone/);
   });
 });
