@@ -270,6 +270,39 @@ impl CloudClient {
             .await
     }
 
+    /// The URL a pass-through path really requests, if it is one of the user API's. The check is
+    /// made on the URL as it will be sent (dot segments resolved, `%2e` and `\\` read the way the
+    /// URL parser reads them) and on its percent-decoded path, never on the text the screens
+    /// sent: `/api/v1/./agent/claim` and `/api/v1/%61gent/claim` are the agent protocol too.
+    fn api_url(&self, path: &str) -> Option<url::Url> {
+        if !path.starts_with('/')
+            || path.starts_with("//")
+            || path.len() > 2048
+            || path.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return None;
+        }
+        let base = url::Url::parse(&self.base).ok()?;
+        let url = url::Url::parse(&format!("{}{path}", self.base)).ok()?;
+        if url.origin() != base.origin() || url.fragment().is_some() {
+            return None;
+        }
+        let decoded = percent_encoding::percent_decode_str(url.path())
+            .decode_utf8()
+            .ok()?;
+        let root = base.path().trim_end_matches('/');
+        let api = format!("{root}/api/v1/");
+        let agent = format!("{root}/api/v1/agent/");
+        let plain = decoded.starts_with(&api)
+            && !decoded
+                .to_ascii_lowercase()
+                .starts_with(&agent.to_ascii_lowercase())
+            && !decoded.contains("..")
+            && !decoded.contains("//")
+            && !decoded.contains('\\');
+        plain.then_some(url)
+    }
+
     /// Passes one request of the UI's typed client through, with this account's key. Only the
     /// public and user API is reachable: never the agent protocol, never another origin.
     pub async fn raw(
@@ -286,21 +319,14 @@ impl CloudClient {
             "DELETE" => Method::DELETE,
             _ => return Err(refused("unsupported_method", "that method is not allowed")),
         };
-        let allowed = path.starts_with("/api/v1/")
-            && !path.starts_with("/api/v1/agent/")
-            && !path.contains("..")
-            && !path.contains("//")
-            && !path.contains('#')
-            && path.len() <= 2048
-            && !path.chars().any(|c| c.is_control() || c.is_whitespace());
-        if !allowed {
-            return Err(refused(
-                "forbidden_path",
-                "that path is not part of the API",
-            ));
+        let url = self
+            .api_url(path)
+            .ok_or_else(|| refused("forbidden_path", "that path is not part of the API"))?;
+        let mut builder = self.http.request(method, url);
+        if let Some(key) = &self.key {
+            builder = builder.bearer_auth(key.expose());
         }
-        let mut builder = self
-            .request(method, path)
+        let mut builder = builder
             .timeout(Duration::from_secs(60))
             .header("accept", "application/json");
         if let Some(body) = body {
@@ -500,9 +526,33 @@ mod tests {
             "//evil.example/api/v1/jobs",
             "/health",
             "/api/v1/jobs\n",
+            // The same protocol spelt so a text check misses it but the URL parser does not.
+            "/api/v1/./agent/claim",
+            "/api/v1/%2e/agent/claim",
+            "/api/v1/%2E%2E/v1/agent/claim",
+            "/api/v1\\agent/claim",
+            "/api/v1/%61gent/claim",
+            "/api/v1/AGENT/claim",
+            "/api/v1/jobs%2f..%2f..%2fhealth",
+            "/api/v1/jobs#x",
+            "@evil.example/api/v1/jobs",
         ] {
             let err = client.raw("GET", path, None).await.expect_err(path);
             assert_eq!(err.status(), 400, "{path}");
+        }
+        // What the screens really send still goes through, to the same origin.
+        for path in [
+            "/api/v1/jobs?page=2&q=a%20b",
+            "/api/v1/jobs/0190-ab/files",
+            "/api/v1/auth/me",
+        ] {
+            let url = client.api_url(path).expect(path);
+            assert_eq!(
+                url.origin(),
+                url::Url::parse("http://127.0.0.1:9")
+                    .expect("base")
+                    .origin()
+            );
         }
         let err = client
             .raw("TRACE", "/api/v1/jobs", None)

@@ -1,6 +1,8 @@
 //! Secrets kept in the operating system's keyring (Secret Service on Linux, Keychain on macOS,
 //! Credential Manager on Windows), never in a file of ours: the account's API key and the
-//! personal agent's token, each filed under the cloud it belongs to.
+//! personal agent's token. The key is filed under the cloud it was made for; the agent token,
+//! which makes this computer one account's device, under the cloud *and* that account, so an
+//! account signed in later on the same cloud can never act as the earlier one's device.
 
 use std::fmt;
 
@@ -49,6 +51,11 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct Secrets {
     service: String,
+}
+
+/// Where the personal agent's token of `user_id` on `cloud_url` is filed.
+pub fn agent_token_slot(cloud_url: &str, user_id: &str) -> String {
+    format!("{cloud_url}#{user_id}")
 }
 
 impl Secrets {

@@ -106,11 +106,19 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
         desktop.app_state().device_id
     })
     .await;
+    // Its token is filed under this account, not under the cloud alone.
+    let user_id = desktop.app_state().user.expect("user").id;
+    let slot = tseeder_desktop::secrets::agent_token_slot(&base, &user_id);
+    assert!(secrets
+        .load_async(SecretKind::AgentToken, &slot)
+        .await
+        .expect("keyring")
+        .is_some());
     assert!(secrets
         .load_async(SecretKind::AgentToken, &base)
         .await
         .expect("keyring")
-        .is_some());
+        .is_none());
     let account = CloudClient::new(&base, Some(key.clone())).expect("client");
     let sent = account
         .create_job(&CreateJob {
@@ -160,10 +168,10 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
 
     let state = desktop.sign_out().await.expect("sign out");
     assert!(!state.signed_in);
-    for kind in [SecretKind::ApiKey, SecretKind::AgentToken] {
+    for (kind, name) in [(SecretKind::ApiKey, &base), (SecretKind::AgentToken, &slot)] {
         assert!(
             secrets
-                .load_async(kind, &base)
+                .load_async(kind, name)
                 .await
                 .expect("keyring")
                 .is_none(),

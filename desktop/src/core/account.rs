@@ -173,10 +173,22 @@ impl Desktop {
         self.jobs_changed();
     }
 
-    /// Removes this account's key and agent token from the keyring.
+    /// Removes this account's key and agent token from the keyring (and an agent token filed
+    /// under the cloud alone, as earlier versions did).
     async fn forget_secrets(&self, url: &str) {
-        for kind in [SecretKind::ApiKey, SecretKind::AgentToken] {
-            if let Err(err) = self.inner.secrets.remove_async(kind, url).await {
+        let user = read(&self.inner.account)
+            .as_ref()
+            .map(|user| user.id.clone());
+        let mut slots = vec![(SecretKind::ApiKey, url.to_owned())];
+        slots.push((SecretKind::AgentToken, url.to_owned()));
+        if let Some(user) = user {
+            slots.push((
+                SecretKind::AgentToken,
+                crate::secrets::agent_token_slot(url, &user),
+            ));
+        }
+        for (kind, slot) in slots {
+            if let Err(err) = self.inner.secrets.remove_async(kind, &slot).await {
                 tracing::warn!(%err, "could not remove a secret from the keyring");
             }
         }

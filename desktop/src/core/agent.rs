@@ -2,7 +2,7 @@
 //! engine is registered with the cloud as one of the user's devices and takes the jobs the user
 //! sends to "my computer", keeping the files in the download folder.
 
-use super::{write, Desktop, DesktopEvent};
+use super::{read, write, Desktop, DesktopEvent};
 use crate::cloud::CloudClient;
 use crate::secrets::{Secret, SecretKind};
 use std::time::Duration;
@@ -65,9 +65,14 @@ impl Desktop {
     /// replaced by registering this computer as a new device.
     async fn agent_client(&self, client: &CloudClient) -> Result<AgentClient, String> {
         let url = client.base().to_owned();
+        let user = read(&self.inner.account)
+            .as_ref()
+            .map(|user| user.id.clone())
+            .ok_or_else(|| "the account is not known yet".to_owned())?;
+        let slot = crate::secrets::agent_token_slot(&url, &user);
         let secrets = &self.inner.secrets;
         let stored = secrets
-            .load_async(SecretKind::AgentToken, &url)
+            .load_async(SecretKind::AgentToken, &slot)
             .await
             .map_err(|err| err.to_string())?;
         if let Some(token) = stored {
@@ -92,7 +97,7 @@ impl Desktop {
         secrets
             .store_async(
                 SecretKind::AgentToken,
-                &url,
+                &slot,
                 Secret::new(issued.token.clone()),
             )
             .await

@@ -74,8 +74,10 @@ after(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-function keyringLookup(account) {
-  const found = spawnSync("secret-tool", ["lookup", "service", "tseeder", "username", `${account}@${cloud.base}`], {
+/** A secret of the app's from the session keyring; the agent token is filed per account (`#<user id>`). */
+function keyringLookup(account, userId) {
+  const name = userId ? `${account}@${cloud.base}#${userId}` : `${account}@${cloud.base}`;
+  const found = spawnSync("secret-tool", ["lookup", "service", "tseeder", "username", name], {
     encoding: "utf8",
   });
   return found.status === 0 ? found.stdout.trim() : "";
@@ -202,12 +204,14 @@ test("a link from a web page opens the dialog and starts nothing until the user 
 test("signing out removes the key from the keyring and revokes it", async () => {
   const key = keyringLookup("api-key");
   assert.ok(key, "signed in before");
+  const userId = (await (await fetch(`${cloud.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } })).json()).user.id;
+  await eventually("the device token, filed under this account", () => keyringLookup("agent-token", userId) !== "");
   await app.click("#tab-settings");
   await app.click("#signed-in-as ~ button");
   await app.find("#sign-in-form");
   await app.waitText("#account-status", "Not signed in");
   assert.equal(keyringLookup("api-key"), "");
-  assert.equal(keyringLookup("agent-token"), "");
+  assert.equal(keyringLookup("agent-token", userId), "");
   const me = await fetch(`${cloud.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
   assert.equal(me.status, 401);
 });
