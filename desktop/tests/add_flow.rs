@@ -7,18 +7,11 @@ mod support;
 use std::time::Duration;
 use tseeder_desktop::destination::{Decision, Destination, Remembered};
 use tseeder_desktop::settings::DesktopSettings;
-use tseeder_desktop::Desktop;
 
 #[tokio::test]
 async fn the_same_link_twice_opens_one_dialog() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let desktop = Desktop::open(support::options(
-        dir.path(),
-        &support::fresh_keyring_service(),
-        2,
-    ))
-    .await
-    .expect("open");
+    let desktop = support::open_desktop(dir.path(), 2).await;
     let magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=twice.bin";
 
     let first = desktop.receive_link(magnet).await.expect("first");
@@ -45,13 +38,7 @@ async fn the_same_link_twice_opens_one_dialog() {
 #[tokio::test]
 async fn no_link_starts_anything_whatever_its_dest_says() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let desktop = Desktop::open(support::options(
-        dir.path(),
-        &support::fresh_keyring_service(),
-        2,
-    ))
-    .await
-    .expect("open");
+    let desktop = support::open_desktop(dir.path(), 2).await;
     // Even a user who chose "always this computer" gets the dialog: only their own "add without
     // asking" setting skips it.
     desktop
@@ -114,13 +101,7 @@ async fn no_link_starts_anything_whatever_its_dest_says() {
 async fn quitting_with_dialogs_open_does_not_wait_for_their_metadata() {
     let dir = tempfile::tempdir().expect("tempdir");
     // Two minutes to find metadata, as the app has: nothing here has any to find.
-    let desktop = Desktop::open(support::options(
-        dir.path(),
-        &support::fresh_keyring_service(),
-        120,
-    ))
-    .await
-    .expect("open");
+    let desktop = support::open_desktop(dir.path(), 120).await;
     // A peer that takes the connection and never says a word: the fetch waits on it.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -11,7 +11,7 @@ mod support;
 use std::time::Duration;
 use swarm::{sha256_of_file, SeedOptions, Seeder};
 use tseeder_desktop::destination::{Decision, Destination};
-use tseeder_desktop::{AddChoice, Desktop, DesktopJob, JobPlace};
+use tseeder_desktop::{Desktop, DesktopJob, JobPlace};
 use tseeder_protocol::JobStatus;
 
 fn local_job(desktop: &Desktop) -> Option<DesktopJob> {
@@ -40,13 +40,7 @@ async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes()
         ..SeedOptions::default()
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let desktop = Desktop::open(support::options(
-        dir.path(),
-        &support::fresh_keyring_service(),
-        30,
-    ))
-    .await
-    .expect("open");
+    let desktop = support::open_desktop(dir.path(), 30).await;
     let link = format!(
         "tseeder://add?uri={}&dest=local",
         percent_encoding::utf8_percent_encode(&seeder.magnet(), percent_encoding::NON_ALPHANUMERIC)
@@ -62,28 +56,11 @@ async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes()
             note: None
         }
     );
-    wait_for("the torrent's file list", || {
-        desktop
-            .pending_adds()
-            .iter()
-            .any(|pending| pending.id == add.id && pending.state == "ready")
-    })
-    .await;
     assert!(
         local_job(&desktop).is_none(),
         "nothing starts before the user confirms"
     );
-    desktop
-        .confirm_add(
-            &add.id,
-            AddChoice {
-                destination: Destination::Local,
-                selected_files: None,
-                remember: false,
-            },
-        )
-        .await
-        .expect("confirm");
+    support::add_here_when_ready(&desktop, &add.id).await;
     wait_for("some bytes on this computer", || {
         local_job(&desktop).is_some_and(|job| job.downloaded_bytes > 0)
     })
@@ -98,13 +75,7 @@ async fn a_local_download_survives_a_restart_and_finishes_with_the_right_bytes()
     desktop.shutdown().await;
     drop(desktop);
 
-    let desktop = Desktop::open(support::options(
-        dir.path(),
-        &support::fresh_keyring_service(),
-        30,
-    ))
-    .await
-    .expect("reopen");
+    let desktop = support::open_desktop(dir.path(), 30).await;
     let listed = local_job(&desktop).expect("the job is listed after the restart");
     assert_eq!(listed.key, before.key);
     wait_for("the resumed download to finish", || {

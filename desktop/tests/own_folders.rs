@@ -5,9 +5,7 @@
 mod support;
 
 use std::path::Path;
-use std::time::Duration;
-use tseeder_desktop::destination::Destination;
-use tseeder_desktop::{AddChoice, Desktop, JobPlace};
+use tseeder_desktop::{Desktop, JobPlace};
 
 /// A minimal .torrent: one file (`files` empty) or several under `name`. `salt` makes the piece
 /// hash, and so the info hash, differ between torrents that are otherwise alike.
@@ -42,27 +40,7 @@ async fn add_here(desktop: &Desktop, dir: &Path, file: &str, bytes: Vec<u8>) -> 
         .receive_link(path.to_str().expect("utf-8"))
         .await
         .expect("link");
-    for _ in 0..100 {
-        if desktop
-            .pending_adds()
-            .iter()
-            .any(|p| p.id == add.id && p.state == "ready")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    desktop
-        .confirm_add(
-            &add.id,
-            AddChoice {
-                destination: Destination::Local,
-                selected_files: None,
-                remember: false,
-            },
-        )
-        .await
-        .expect("confirm")
+    support::add_here_when_ready(desktop, &add.id).await
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -77,13 +55,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 #[tokio::test]
 async fn every_local_download_gets_a_fresh_folder_and_deleting_one_touches_nothing_else() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let desktop = Desktop::open(support::options(
-        dir.path(),
-        &support::fresh_keyring_service(),
-        5,
-    ))
-    .await
-    .expect("open");
+    let desktop = support::open_desktop(dir.path(), 5).await;
     let settings = desktop.settings();
     let downloads = settings.download_dir.clone();
     std::fs::create_dir_all(&settings.sync_dir).expect("sync folder");

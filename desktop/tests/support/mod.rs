@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use tseeder_desktop::DesktopOptions;
+use std::time::Duration;
+use tseeder_desktop::destination::Destination;
+use tseeder_desktop::{AddChoice, Desktop, DesktopOptions};
 
 /// A keyring service name no other test uses.
 pub fn fresh_keyring_service() -> String {
@@ -25,4 +27,41 @@ pub fn options(dir: &Path, keyring_service: &str, metadata_timeout_seconds: u64)
         engine,
         device_name: "test-laptop".into(),
     }
+}
+
+/// A core under `dir` with a keyring entry of its own.
+pub async fn open_desktop(dir: &Path, metadata_timeout_seconds: u64) -> Desktop {
+    Desktop::open(options(
+        dir,
+        &fresh_keyring_service(),
+        metadata_timeout_seconds,
+    ))
+    .await
+    .expect("open")
+}
+
+/// Waits for the dialog `id` to have the torrent's files, then confirms it for this computer
+/// with every file, as a user pressing Add does; returns the job's key.
+pub async fn add_here_when_ready(desktop: &Desktop, id: &str) -> String {
+    for _ in 0..600 {
+        if desktop
+            .pending_adds()
+            .iter()
+            .any(|pending| pending.id == id && pending.state == "ready")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    desktop
+        .confirm_add(
+            id,
+            AddChoice {
+                destination: Destination::Local,
+                selected_files: None,
+                remember: false,
+            },
+        )
+        .await
+        .expect("confirm")
 }
