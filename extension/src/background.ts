@@ -6,6 +6,9 @@ import { loadRecent, type RecentSend } from "./core/history";
 import { parseContentMessage, parsePopupMessage } from "./core/messages";
 import { sendLink, type SendDeps, undoSend } from "./core/send";
 import { loadSettings, originPattern } from "./core/settings";
+import { extensionStore } from "./core/secretstore";
+
+const settingsStore = extensionStore();
 
 const MENU_ROOT = "send";
 const MENU_DESTINATIONS: Record<string, Destination> = {
@@ -17,7 +20,7 @@ const MENU_DESTINATIONS: Record<string, Destination> = {
 const LINK_PATTERNS = ["magnet:*", "*://*/*.torrent", "*://*/*.torrent?*"];
 
 const deps: SendDeps = {
-  store: chrome.storage.local,
+  store: settingsStore,
   openDeepLink: (url) => openDeepLink(url, undefined),
   hasOriginPermission: (origin) => chrome.permissions.contains({ origins: [originPattern(origin)] }),
   fetch: (input, init) => fetch(input, init),

@@ -4,6 +4,9 @@
 import { CloudError, whoAmI } from "./core/api";
 import { isDestination } from "./core/deeplink";
 import { loadSettings, normalizeCloudUrl, originPattern, saveSettings, type Settings } from "./core/settings";
+import { extensionStore } from "./core/secretstore";
+
+const settingsStore = extensionStore();
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -42,8 +45,8 @@ form.addEventListener("submit", (event) => {
     apiKey: keyInput.value.trim(),
   };
   if (mode === "desktop") {
-    void loadSettings(chrome.storage.local).then((current) =>
-      saveSettings(chrome.storage.local, { ...next, cloudUrl: current.cloudUrl, apiKey: current.apiKey }).then(() =>
+    void loadSettings(settingsStore).then((current) =>
+      saveSettings(settingsStore, { ...next, cloudUrl: current.cloudUrl, apiKey: current.apiKey }).then(() =>
         say("Saved. Links go to the tseeder desktop app.", true),
       ),
     );
@@ -70,8 +73,8 @@ form.addEventListener("submit", (event) => {
     say("Checking the key…", true);
     try {
       const email = await whoAmI({ origin: url.origin, apiKey: next.apiKey });
-      const previous = await loadSettings(chrome.storage.local);
-      await saveSettings(chrome.storage.local, next);
+      const previous = await loadSettings(settingsStore);
+      await saveSettings(settingsStore, next);
       if (previous.cloudUrl && previous.cloudUrl !== url.origin) {
         await chrome.permissions.remove({ origins: [originPattern(previous.cloudUrl)] }).catch(() => false);
       }
@@ -83,7 +86,7 @@ form.addEventListener("submit", (event) => {
 });
 
 async function init() {
-  const settings = await loadSettings(chrome.storage.local);
+  const settings = await loadSettings(settingsStore);
   const radio = form.querySelector<HTMLInputElement>(`input[name=mode][value=${settings.mode}]`);
   if (radio) {
     radio.checked = true;

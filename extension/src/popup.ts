@@ -4,6 +4,9 @@ import { type Destination, isDestination } from "./core/deeplink";
 import { loadRecent, type RecentSend, timeAgo } from "./core/history";
 import { classifyLink, displayName } from "./core/links";
 import { loadSettings } from "./core/settings";
+import { extensionStore } from "./core/secretstore";
+
+const settingsStore = extensionStore();
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -97,7 +100,7 @@ async function renderPageLinks() {
 }
 
 async function renderRecent() {
-  const recent = await loadRecent(chrome.storage.local);
+  const recent = await loadRecent(settingsStore);
   const list = byId<HTMLUListElement>("recent");
   list.replaceChildren(
     ...recent.map((entry) => {
@@ -144,7 +147,7 @@ async function renderRecent() {
 }
 
 async function init() {
-  const settings = await loadSettings(chrome.storage.local);
+  const settings = await loadSettings(settingsStore);
   destSelect.value = settings.dest;
   byId("mode").textContent =
     settings.mode === "cloud" ? `→ cloud ${settings.cloudUrl ? new URL(settings.cloudUrl).host : "(not set up)"}` : "→ desktop app";

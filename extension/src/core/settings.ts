@@ -1,5 +1,6 @@
-// What the user chose in the options page. Everything, the API key included, lives in the
-// extension's local storage: never in sync storage, which would copy the key to other machines.
+// What the user chose in the options page. It lives on this machine only, never in sync storage
+// (which would copy the key to other machines); the API key itself is kept where content
+// scripts cannot read it (core/secretstore.ts).
 
 import { type Destination, isDestination } from "./deeplink";
 

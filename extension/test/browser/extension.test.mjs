@@ -204,6 +204,9 @@ describe("cloud mode", () => {
     await options.getByText(`Saved. Signed in as ${cloud.email}.`).waitFor();
     await screenshot(options, "options-cloud");
     await options.close();
+    // Content scripts can read chrome.storage.local; the key is not there.
+    const local = await browser.worker.evaluate(() => chrome.storage.local.get(null));
+    assert.ok(!JSON.stringify(local).includes(apiKey), "the API key is not in local storage");
 
     const popup = await browser.context.newPage();
     await popup.goto(browser.page("popup.html"));

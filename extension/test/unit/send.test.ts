@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadRecent, MAX_RECENT, timeAgo } from "../../src/core/history";
+import { splitSecretStore } from "../../src/core/secretstore";
 import { sendLink, type SendDeps, undoSend } from "../../src/core/send";
-import { type KeyValueStore, normalizeCloudUrl, parseSettings, saveSettings, type Settings } from "../../src/core/settings";
+import { type KeyValueStore, loadSettings, normalizeCloudUrl, parseSettings, saveSettings, type Settings } from "../../src/core/settings";
 
 const MAGNET = "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=Debian";
 
@@ -135,5 +136,29 @@ describe("undoSend", () => {
     const sent = await sendLink(d, MAGNET, "default");
     await expect(undoSend(d, sent.at)).rejects.toThrow(/cannot be undone/);
     await expect(undoSend(d, 42)).rejects.toThrow(/cannot be undone/);
+  });
+});
+
+describe("splitSecretStore", () => {
+  it("keeps the API key out of local storage and gives it back with the settings", async () => {
+    const local = memoryStore();
+    const secrets = memoryStore();
+    const store = splitSecretStore(local, secrets);
+    await saveSettings(store, { ...parseSettings({}), mode: "cloud", cloudUrl: "https://c.example", apiKey: "tsk_secret" });
+    expect(JSON.stringify(local.items)).not.toContain("tsk_secret");
+    expect(secrets.items).toEqual({ apiKey: "tsk_secret" });
+    expect(await loadSettings(store)).toMatchObject({ mode: "cloud", cloudUrl: "https://c.example", apiKey: "tsk_secret" });
+    await store.set({ recent: [1] });
+    expect(local.items.recent).toEqual([1]);
+  });
+
+  it("moves a key an earlier version left in local storage", async () => {
+    const local = memoryStore();
+    await local.set({ settings: { mode: "cloud", cloudUrl: "https://c.example", apiKey: "tsk_old" } });
+    const secrets = memoryStore();
+    const settings = await loadSettings(splitSecretStore(local, secrets));
+    expect(settings.apiKey).toBe("tsk_old");
+    expect(JSON.stringify(local.items)).not.toContain("tsk_old");
+    expect(secrets.items).toEqual({ apiKey: "tsk_old" });
   });
 });
