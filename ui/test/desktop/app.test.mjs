@@ -65,9 +65,44 @@ before(async () => {
   app = await openApp(driver, bin);
 });
 
+/**
+ * The app processes this test started (found by the data folder in their environment): closing
+ * the window leaves the app in the tray, and once the driver is gone nothing else would end it,
+ * leaving it holding the test runner's output open.
+ */
+function appProcesses() {
+  const marker = `TSEEDER_DESKTOP_DATA_DIR=${join(home, "app-data")}`;
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function endApp() {
+  const signal = (pids, name) =>
+    pids.forEach((pid) => {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // Already gone.
+      }
+    });
+  signal(appProcesses(), "SIGTERM");
+  const deadline = Date.now() + 10_000;
+  while (appProcesses().length && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
+  signal(appProcesses(), "SIGKILL");
+}
+
 after(async () => {
   await app?.close();
   await driver?.stop();
+  if (home) await endApp();
   monitor?.kill("SIGTERM");
   await seeder?.stop();
   await cloud?.stop();
