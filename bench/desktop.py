@@ -278,12 +278,40 @@ def settle_and_sample(proc, idle_seconds):
             max(s[2] for s in samples), parts_mib(proc.pid))
 
 
+def add_without_asking(apps, env):
+    """Turns on the user's own "Add without showing the Add dialog", for this computer, as
+    qBittorrent gets --skip-dialog=true: a link alone never adds anything. The app makes its
+    database on a first start; the setting is written there before the measured start."""
+    first = apps.start("tseeder-setup", apps.tseeder_cmd(), env)
+    wait_for_paint(first, time.monotonic())
+    stop_tree(first)
+    downloads = os.path.join(env["XDG_DOWNLOAD_DIR"], "tseeder")
+    settings = {
+        "cloudUrl": "http://127.0.0.1:8080",
+        "downloadDir": downloads,
+        "syncDir": os.path.join(downloads, "Cloud"),
+        "defaultDestination": "alwaysLocal",
+        "addWithoutAsking": True,
+        "syncEnabled": True,
+        "personalAgent": False,
+        "notifications": False,
+    }
+    database = os.path.join(env["TSEEDER_DESKTOP_DATA_DIR"], "tseeder.db")
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('settings', ?1) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (json.dumps(settings),),
+        )
+
+
 def bench_idle_memory(args, apps, work, services):
     ten = TenTorrents(work, services, args.idle_torrent_mib)
     results = {}
 
     home = tempfile.mkdtemp(prefix="idle-tseeder-", dir=work)
     env = apps.tseeder_env(home)
+    add_without_asking(apps, env)
     proc = apps.start("tseeder-idle", apps.tseeder_cmd(), env)
     wait_for_paint(proc, time.monotonic())
     for magnet in ten.magnets:
@@ -295,7 +323,8 @@ def bench_idle_memory(args, apps, work, services):
                lambda: local_jobs_completed(env["TSEEDER_DESKTOP_DATA_DIR"]) == TORRENTS,
                timeout=300, interval=0.5)
     for n, path in enumerate(sorted(os.listdir(ten.content)), start=1):
-        got = os.path.join(env["XDG_DOWNLOAD_DIR"], "tseeder", path)
+        # Each download has a folder of its own, named after the torrent.
+        got = os.path.join(env["XDG_DOWNLOAD_DIR"], "tseeder", path, path)
         if not same_bytes(os.path.join(ten.content, path), got):
             raise RuntimeError(f"tseeder's copy of torrent {n} differs")
     log("tseeder holds ten complete torrents; idle")
