@@ -141,23 +141,20 @@ async function notify(result: RecentSend) {
 chrome.notifications.onButtonClicked.addListener((id) => {
   void chrome.storage.session.get(undoKey(id)).then(async (items) => {
     const at = items[undoKey(id)];
-    if (typeof at === "number") {
-      const outcome = await undoSend(deps, at).catch((error: unknown) => error);
-      await chrome.notifications.clear(id);
-      if (outcome instanceof Error) {
-        await notify({ ...(await sentAt(at)), ok: false, message: outcome.message });
-      }
+    if (typeof at !== "number") {
+      return;
+    }
+    const failure = await undoSend(deps, at).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    await chrome.notifications.clear(id);
+    const sent = (await loadRecent(deps.store)).find((entry) => entry.at === at);
+    if (failure && sent) {
+      await notify({ ...sent, ok: false, message: failure });
     }
   });
 });
-
-async function sentAt(at: number): Promise<RecentSend> {
-  const found = (await loadRecent(deps.store)).find((entry) => entry.at === at);
-  if (!found) {
-    throw new Error("no such send");
-  }
-  return found;
-}
 
 function undoKey(id: string): string {
   return `undo:${id}`;

@@ -179,8 +179,10 @@ impl Desktop {
         let user = read(&self.inner.account)
             .as_ref()
             .map(|user| user.id.clone());
-        let mut slots = vec![(SecretKind::ApiKey, url.to_owned())];
-        slots.push((SecretKind::AgentToken, url.to_owned()));
+        let mut slots = vec![
+            (SecretKind::ApiKey, url.to_owned()),
+            (SecretKind::AgentToken, url.to_owned()),
+        ];
         if let Some(user) = user {
             slots.push((
                 SecretKind::AgentToken,

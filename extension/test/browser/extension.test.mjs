@@ -83,13 +83,19 @@ describe("desktop mode", () => {
     await page.close();
   });
 
-  it("hands a clicked magnet to the app as exactly one tseeder:// navigation and leaves the page alone", async () => {
-    await setSettings(browser.worker, { mode: "desktop", dest: "local", intercept: true });
+  /** The test site in a new front tab, its navigations watched, once the content script has reported. */
+  async function openTestPage() {
     const page = await browser.context.newPage();
     const navigations = await watchNavigations(browser.context, page);
     await page.goto(site.url);
     await page.bringToFront();
     await eventually("the content script", async () => (await activeTabBadge(browser.worker)) === "3");
+    return { page, navigations };
+  }
+
+  it("hands a clicked magnet to the app as exactly one tseeder:// navigation and leaves the page alone", async () => {
+    await setSettings(browser.worker, { mode: "desktop", dest: "local", intercept: true });
+    const { page, navigations } = await openTestPage();
     const tabsBefore = browser.context.pages().length;
     await page.click("#b");
     const expected = deepLink(MAGNET_B, "local");
@@ -107,11 +113,7 @@ describe("desktop mode", () => {
 
   it("ignores clicks a page makes itself: only the user's own click is intercepted", async () => {
     await setSettings(browser.worker, { mode: "desktop", dest: "cloud", intercept: true });
-    const page = await browser.context.newPage();
-    const navigations = await watchNavigations(browser.context, page);
-    await page.goto(site.url);
-    await page.bringToFront();
-    await eventually("the content script", async () => (await activeTabBadge(browser.worker)) === "3");
+    const { page, navigations } = await openTestPage();
     const sendsBefore = (await recentSends(browser.worker)).length;
     // The page's own script clicks the link, as a hostile page would to send it unasked.
     await page.evaluate(() => {
@@ -126,11 +128,7 @@ describe("desktop mode", () => {
 
   it("leaves magnet clicks to the browser while interception is off", async () => {
     await setSettings(browser.worker, { mode: "desktop", dest: "ask", intercept: false });
-    const page = await browser.context.newPage();
-    const navigations = await watchNavigations(browser.context, page);
-    await page.goto(site.url);
-    await page.bringToFront();
-    await eventually("the content script", async () => (await activeTabBadge(browser.worker)) === "3");
+    const { page, navigations } = await openTestPage();
     const sendsBefore = (await recentSends(browser.worker)).length;
     await page.click("#a");
     await new Promise((r) => setTimeout(r, 1500));
