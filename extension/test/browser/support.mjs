@@ -1,15 +1,14 @@
-// What the browser tests stand on: Debian's Chromium with the unpacked extension, a local page
-// with links, and a real tseeder-cloud started from the binary the Rust build made.
+// What the browser tests stand on besides the browsers (browsers/): a local page with links, and
+// a real tseeder-cloud started from the binary the Rust build made.
 
-import { chromium } from "playwright-core";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { eventually } from "./browsers/tab.mjs";
 
-export const EXTENSION_DIR = resolve("dist/chromium");
-export const SCREENSHOTS = resolve("test-results/screenshots");
+export { eventually };
 
 export const MAGNET_A = "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=Debian%2013%20netinst";
 export const MAGNET_B = `magnet:?xt=urn:btih:${"ab".repeat(20)}&dn=Big%20Buck%20Bunny`;
@@ -43,74 +42,6 @@ export async function startPageServer() {
   });
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
   return { server, url: `http://127.0.0.1:${server.address().port}/` };
-}
-
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-default-apps",
-];
-
-/**
- * Chromium with the extension loaded; resolves once its service worker runs. `profile` reuses a
- * profile folder; `keepProfile` leaves it in place on close.
- */
-export async function launchWithExtension({ profile: given, keepProfile = false } = {}) {
-  if (!existsSync(join(EXTENSION_DIR, "manifest.json"))) {
-    throw new Error("build the extension first: npm run build");
-  }
-  const profile = given ?? mkdtempSync(join(tmpdir(), "tseeder-ext-profile-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      ...CHROMIUM_FLAGS,
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-    ],
-  });
-  let [worker] = context.serviceWorkers();
-  if (!worker) {
-    worker = await context.waitForEvent("serviceworker", { timeout: 30_000 });
-  }
-  const extensionId = new URL(worker.url()).host;
-  return {
-    context,
-    worker,
-    extensionId,
-    profile,
-    page: (path) => `chrome-extension://${extensionId}/${path}`,
-    async close() {
-      await context.close();
-      if (!keepProfile) {
-        rmSync(profile, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
-export async function screenshot(page, name) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Polls `check` until it returns something truthy. */
-export async function eventually(what, check, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) {
-      return last;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
 function cloudBinary() {
