@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "set_job_sync",
     "open_job_folder",
     "cloud_request",
+    "take_refused_links",
 ];
 
 fn main() {

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tseeder_protocol::names;
 
 pub const PENDING: &str = "pending";
@@ -156,13 +156,7 @@ pub async fn fetch_file(
         tokio::fs::create_dir_all(parent).await?;
     }
     let part = part_path(&final_path);
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&part)
-        .await?;
+    let mut file = tokio::fs::File::from_std(open_locked(part.clone()).await?);
     // What is on disk is the truth: the database may lag by one record interval.
     let mut received = file.metadata().await?.len();
     if received > row.size {
@@ -202,38 +196,47 @@ pub async fn fetch_file(
         let mut limit = RateLimit::new(limit_bps);
         let mut recorded = received;
         let mut body = response.bytes_stream();
-        // The network hands over small pieces; the disk gets them in large writes.
-        let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, &mut file);
+        // The disk works on its own thread while the next bytes arrive, and finishes with the
+        // flush to the device, so that waiting on the disk never stalls the transfer.
+        let writer = DiskWriter::start(file.into_std().await);
+        let mut broken = None;
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(err) => {
                     // What arrived before the break is kept for the resume.
-                    writer.flush().await?;
-                    return Err(SyncError::Network(err.to_string()));
+                    broken = Some(SyncError::Network(err.to_string()));
+                    break;
                 }
             };
             if received + chunk.len() as u64 > row.size {
-                return Err(SyncError::SizeMismatch {
+                broken = Some(SyncError::SizeMismatch {
                     got: received + chunk.len() as u64,
                     expected: row.size,
                 });
+                break;
             }
-            writer.write_all(&chunk).await?;
-            received += chunk.len() as u64;
+            let len = chunk.len() as u64;
+            received += len;
+            if !writer.write(chunk).await {
+                break;
+            }
             on_progress(received);
             if received - recorded >= RECORD_EVERY_BYTES {
-                writer.flush().await?;
                 let (job, index) = (row.job_id.clone(), row.file_index);
                 db.call(move |conn| db::set_sync_received(conn, &job, index, received))
                     .await?;
                 recorded = received;
             }
-            limit.take(chunk.len() as u64).await;
+            limit.take(len).await;
         }
-        writer.flush().await?;
+        file = tokio::fs::File::from_std(writer.finish().await?);
+        if let Some(err) = broken {
+            return Err(err);
+        }
+    } else {
+        file.sync_all().await?;
     }
-    file.sync_all().await?;
     let got = file.metadata().await?.len();
     if got != row.size {
         let (job, index) = (row.job_id.clone(), row.file_index);
@@ -260,6 +263,95 @@ pub async fn fetch_file(
     let stored = row.clone();
     db.call(move |conn| db::update_sync(conn, &stored)).await?;
     Ok(landed)
+}
+
+/// Opens (or creates) a temporary file and takes its exclusive lock, waiting for any writer of
+/// an abandoned transfer of the same file to let go first, so two never write it at once and
+/// the length read next is final.
+async fn open_locked(part: PathBuf) -> Result<std::fs::File, SyncError> {
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&part)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|err| SyncError::Io(std::io::Error::other(err)))?
+}
+
+/// Writes a transfer's bytes on a blocking thread, in large writes, and flushes them to the device
+/// at the end. Queued bytes are bounded, so a slow disk slows the transfer instead of filling
+/// memory. Dropped without `finish` (the transfer was cancelled), it stops at the next piece and
+/// keeps what it wrote for the resume.
+struct DiskWriter {
+    bytes: Option<tokio::sync::mpsc::Sender<bytes::Bytes>>,
+    done: Option<tokio::task::JoinHandle<std::io::Result<std::fs::File>>>,
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl DiskWriter {
+    /// Pieces in flight between the network and the disk (each at most what one read gave).
+    const QUEUED: usize = 256;
+
+    /// `file` is locked (`open_locked`) and positioned where the bytes go.
+    fn start(file: std::fs::File) -> DiskWriter {
+        use std::sync::atomic::Ordering;
+        let (bytes, mut queued) = tokio::sync::mpsc::channel::<bytes::Bytes>(Self::QUEUED);
+        let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = abandoned.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+            while let Some(piece) = queued.blocking_recv() {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                out.write_all(&piece)?;
+            }
+            let file = out.into_inner().map_err(|err| err.into_error())?;
+            file.sync_all()?;
+            Ok(file)
+        });
+        DiskWriter {
+            bytes: Some(bytes),
+            done: Some(done),
+            abandoned,
+        }
+    }
+
+    /// Queues bytes; false when the writer has stopped (its error comes from `finish`).
+    async fn write(&self, piece: bytes::Bytes) -> bool {
+        match &self.bytes {
+            Some(bytes) => bytes.send(piece).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Waits until everything queued is written and on the device.
+    async fn finish(mut self) -> Result<std::fs::File, SyncError> {
+        self.bytes = None;
+        let Some(done) = self.done.take() else {
+            return Err(SyncError::Io(std::io::Error::other(
+                "the writer was already finished",
+            )));
+        };
+        done.await
+            .map_err(|err| SyncError::Io(std::io::Error::other(err)))?
+            .map_err(SyncError::Io)
+    }
+}
+
+impl Drop for DiskWriter {
+    fn drop(&mut self) {
+        if self.done.is_some() {
+            self.abandoned
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
 
 /// Gives the verified temporary file its final name without ever replacing a file that appeared

@@ -86,6 +86,11 @@ async fn a_killed_sync_resumes_where_the_disk_stopped_and_lands_verified() {
         "the final name never shows a partial file"
     );
     let part = part_path(&final_path);
+    // The cancelled run's disk writer lets go of the file at its next piece; the lock it held
+    // is what the next run waits for too.
+    let locked = std::fs::File::open(&part).expect("the temporary file");
+    locked.lock().expect("lock");
+    drop(locked);
     let on_disk = std::fs::metadata(&part).expect("the temporary file").len();
     assert!(on_disk > 0 && on_disk < data.len() as u64, "{on_disk}");
     assert_eq!(

@@ -88,6 +88,12 @@ pub async fn receive_link(desktop: State<'_, Desktop>, link: String) -> Answer<P
     Ok(desktop.receive_link(&link).await?)
 }
 
+/// Why links that arrived were refused, each reason once (see `window::RefusedLinks`).
+#[tauri::command]
+pub fn take_refused_links(refused: State<'_, crate::window::RefusedLinks>) -> Vec<String> {
+    refused.take()
+}
+
 #[tauri::command]
 pub fn pending_adds(desktop: State<'_, Desktop>) -> Vec<PendingAdd> {
     desktop.pending_adds()

@@ -7,20 +7,12 @@
 mod commands;
 mod notify;
 mod tray;
+mod window;
 
 use std::path::PathBuf;
 use tauri::{Emitter, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
 use tseeder_desktop::{autostart, Desktop, DesktopEvent, DesktopOptions};
-
-/// Shows the main window and brings it to the front.
-pub(crate) fn show_main(app: &tauri::AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
-    }
-}
 
 /// Hands every argument that is a link or a .torrent file to the core; the rest (flags) are
 /// ignored. A refused link is shown to the user, never acted on.
@@ -38,10 +30,10 @@ fn receive_arguments(app: &tauri::AppHandle, args: Vec<String>) {
         for link in links {
             if let Err(err) = desktop.receive_link(&link).await {
                 tracing::warn!(%err, "refused an incoming link");
-                let _ = handle.emit("link-refused", err.to_string());
+                window::RefusedLinks::report(&handle, err.to_string());
             }
         }
-        show_main(&handle);
+        window::show(&handle);
     });
 }
 
@@ -95,7 +87,7 @@ fn main() {
         // First: a second launch hands its arguments here and exits.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             receive_arguments(app, args.into_iter().skip(1).collect());
-            show_main(app);
+            window::show(app);
         }))
         .plugin(tauri_plugin_deep_link::init())
         .invoke_handler(tauri::generate_handler![
@@ -116,10 +108,12 @@ fn main() {
             commands::set_job_sync,
             commands::open_job_folder,
             commands::cloud_request,
+            commands::take_refused_links,
         ])
         .setup(move |app| {
             let desktop = tauri::async_runtime::block_on(Desktop::open(options()))?;
             app.manage(desktop.clone());
+            app.manage(window::RefusedLinks::default());
             forward_events(app.handle().clone(), &desktop);
             tray::create(app.handle())?;
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
@@ -138,28 +132,30 @@ fn main() {
                 let urls = event.urls().iter().map(ToString::to_string).collect();
                 receive_arguments(&handle, urls);
             });
-            receive_arguments(app.handle(), std::env::args().skip(1).collect());
-            if start_hidden {
-                if let Some(window) = app.get_webview_window("main") {
-                    let _ = window.hide();
-                }
+            // A start at log-in goes straight to the tray: no web view until the window is asked for.
+            if !start_hidden {
+                window::show(app.handle());
             }
+            receive_arguments(app.handle(), std::env::args().skip(1).collect());
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing the window keeps downloads running; Quit is in the tray menu.
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                api.prevent_close();
-                let _ = window.hide();
+            if let tauri::WindowEvent::Destroyed = event {
+                window::closed(window.app_handle());
             }
         })
         .build(tauri::generate_context!())
         .expect("the tseeder window could not start")
-        .run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
+        .run(|app, event| match event {
+            // The last window closed: downloads keep running in the tray; Quit is in its menu.
+            tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } => api.prevent_exit(),
+            tauri::RunEvent::Exit => {
                 let desktop = app.state::<Desktop>().inner().clone();
                 tauri::async_runtime::block_on(desktop.shutdown());
             }
+            _ => {}
         });
 }
 
@@ -175,9 +171,9 @@ fn forward_events(app: tauri::AppHandle, desktop: &Desktop) {
                             title,
                             body,
                             folder,
-                            job_key,
-                        } => notify::show(&app, title, body, folder.clone(), job_key.clone()),
-                        DesktopEvent::Pending { .. } => show_main(&app),
+                            ..
+                        } => notify::show(&app, title, body, folder.clone()),
+                        DesktopEvent::Pending { .. } => window::show(&app),
                         _ => {}
                     }
                     let _ = app.emit("desktop", &event);

@@ -1,16 +1,9 @@
 //! Desktop notifications for the core's announcements (a job finished, failed, or was synced).
-//! Clicking one opens the job's folder, or brings the window up on the job.
+//! Clicking one opens the job's folder, or brings the window up.
 
 use std::path::{Path, PathBuf};
-use tauri::Emitter;
 
-pub fn show(
-    app: &tauri::AppHandle,
-    title: &str,
-    body: &str,
-    folder: Option<String>,
-    job_key: Option<String>,
-) {
+pub fn show(app: &tauri::AppHandle, title: &str, body: &str, folder: Option<String>) {
     let mut notification = notify_rust::Notification::new();
     notification
         .appname("tseeder")
@@ -26,18 +19,13 @@ pub fn show(
             if action == "default" {
                 match &folder {
                     Some(folder) => open_folder(Path::new(folder)),
-                    None => {
-                        crate::show_main(&app);
-                        if let Some(key) = &job_key {
-                            let _ = app.emit("show-job", key);
-                        }
-                    }
+                    None => crate::window::show(&app),
                 }
             }
         }),
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         Ok(_) => {
-            let _ = (&app, &folder, &job_key);
+            let _ = (&app, &folder);
         }
         Err(err) => tracing::warn!(%err, "could not show a notification"),
     });

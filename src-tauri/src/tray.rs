@@ -1,4 +1,4 @@
-//! The tray icon: show or hide the window, pause or resume everything, quit. Downloads keep
+//! The tray icon: open or close the window, pause or resume everything, quit. Downloads keep
 //! running while the window is closed.
 
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -17,7 +17,7 @@ pub fn create(app: &tauri::AppHandle) -> tauri::Result<()> {
         .tooltip("tseeder")
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "show" => toggle_window(app),
+            "show" => crate::window::toggle(app),
             "pause-all" | "resume-all" => {
                 let desktop = app.state::<Desktop>().inner().clone();
                 let pause = event.id().as_ref() == "pause-all";
@@ -40,14 +40,4 @@ pub fn create(app: &tauri::AppHandle) -> tauri::Result<()> {
     }
     tray.build(app)?;
     Ok(())
-}
-
-fn toggle_window(app: &tauri::AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
-        if window.is_visible().unwrap_or(false) {
-            let _ = window.hide();
-        } else {
-            crate::show_main(app);
-        }
-    }
 }

@@ -43,7 +43,7 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
           break;
       }
     });
-    const stopRefused = api.onRefusedLink((message) => setNote(message));
+    const stopRefused = api.onRefusedLinks((reasons) => setNote(reasons.join("\n")));
     return () => {
       stopEvents();
       stopRefused();

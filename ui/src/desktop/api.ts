@@ -106,7 +106,8 @@ export interface DesktopApi {
   setJobSync(key: string, enabled: boolean): Promise<void>;
   openJobFolder(key: string): Promise<void>;
   onEvent(handler: (event: DesktopEvent) => void): () => void;
-  onRefusedLink(handler: (message: string) => void): () => void;
+  /** Why incoming links were refused, including those refused while the window was closed. */
+  onRefusedLinks(handler: (reasons: string[]) => void): () => void;
   /** The cloud's API for the signed-in account. */
   cloud: TseederApi;
 }
@@ -147,12 +148,15 @@ export const invokeFetch: typeof fetch = async (input, init) => {
   return new Response(empty ? null : answer.body, { status: answer.status, headers });
 };
 
-function subscribe<T>(name: string, handler: (payload: T) => void): () => void {
+function subscribe<T>(name: string, handler: (payload: T) => void, onListening?: () => void): () => void {
   let unlisten: UnlistenFn | null = null;
   let stopped = false;
   void listen<T>(name, (event) => handler(event.payload)).then((fn) => {
     if (stopped) fn();
-    else unlisten = fn;
+    else {
+      unlisten = fn;
+      onListening?.();
+    }
   });
   return () => {
     stopped = true;
@@ -181,5 +185,13 @@ export class TauriDesktop implements DesktopApi {
   setJobSync = (key: string, enabled: boolean) => call<void>("set_job_sync", { key, enabled });
   openJobFolder = (key: string) => call<void>("open_job_folder", { key });
   onEvent = (handler: (event: DesktopEvent) => void) => subscribe<DesktopEvent>("desktop", handler);
-  onRefusedLink = (handler: (message: string) => void) => subscribe<string>("link-refused", handler);
+  /** Reasons are kept by the app until taken: a link refused while the window was closed is
+   * shown when it opens. */
+  onRefusedLinks = (handler: (reasons: string[]) => void) => {
+    const take = () =>
+      void call<string[]>("take_refused_links").then((reasons) => {
+        if (reasons.length) handler(reasons);
+      });
+    return subscribe<null>("link-refused", take, take);
+  };
 }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { builtBinary, eventually, startCloud, startSeeder } from "../browser/support.mjs";
+import { endApp } from "./processes.mjs";
 import { openApp, startDriver } from "./webdriver.mjs";
 
 /** Every file under `dir`, as paths. */
@@ -65,44 +66,10 @@ before(async () => {
   app = await openApp(driver, bin);
 });
 
-/**
- * The app processes this test started (found by the data folder in their environment): closing
- * the window leaves the app in the tray, and once the driver is gone nothing else would end it,
- * leaving it holding the test runner's output open.
- */
-function appProcesses() {
-  const marker = `TSEEDER_DESKTOP_DATA_DIR=${join(home, "app-data")}`;
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function endApp() {
-  const signal = (pids, name) =>
-    pids.forEach((pid) => {
-      try {
-        process.kill(pid, name);
-      } catch {
-        // Already gone.
-      }
-    });
-  signal(appProcesses(), "SIGTERM");
-  const deadline = Date.now() + 10_000;
-  while (appProcesses().length && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
-  signal(appProcesses(), "SIGKILL");
-}
-
 after(async () => {
   await app?.close();
   await driver?.stop();
-  if (home) await endApp();
+  if (home) await endApp(join(home, "app-data"));
   monitor?.kill("SIGTERM");
   await seeder?.stop();
   await cloud?.stop();

@@ -1,0 +1,95 @@
+// The app's processes as the system sees them: the tests find the app they started by its data
+// folder, WebKit's helpers by their parent, and end whatever is left (closing the window only
+// sends the app to the tray).
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const pids = () => readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+
+function read(pid, file) {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "latin1");
+  } catch {
+    return null;
+  }
+}
+
+/** Processes whose environment holds `TSEEDER_DESKTOP_DATA_DIR=<dataDir>`. */
+export function appProcesses(dataDir) {
+  const marker = `TSEEDER_DESKTOP_DATA_DIR=${dataDir}`;
+  return pids().filter((pid) => read(pid, "environ")?.split("\0").includes(marker));
+}
+
+/** Ends the app using `dataDir`: politely, then by force after ten seconds. */
+export async function endApp(dataDir) {
+  const signal = (list, name) =>
+    list.forEach((pid) => {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // Already gone.
+      }
+    });
+  signal(appProcesses(dataDir), "SIGTERM");
+  const deadline = Date.now() + 10_000;
+  while (appProcesses(dataDir).length && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
+  signal(appProcesses(dataDir), "SIGKILL");
+}
+
+/** `root` and every process under it, with each one's short name (`comm`). */
+export function processTree(root) {
+  const parentOf = new Map();
+  const names = new Map();
+  for (const pid of pids()) {
+    const stat = read(pid, "stat");
+    if (!stat) continue;
+    // The name is in parentheses and may hold spaces; the parent's pid is two fields after it.
+    const close = stat.lastIndexOf(")");
+    names.set(pid, stat.slice(stat.indexOf("(") + 1, close));
+    parentOf.set(pid, Number(stat.slice(close + 2).split(" ")[1]));
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, parent] of parentOf) if (parent === tree[i]) tree.push(pid);
+  }
+  return tree.filter((pid) => names.has(pid)).map((pid) => ({ pid, name: names.get(pid) }));
+}
+
+/** WebKit's web processes (which hold the page) under `root`. */
+export const webProcesses = (root) => processTree(root).filter((p) => p.name.startsWith("WebKitWebProces"));
+
+/** All of WebKit's helper processes (web, network) under `root`. */
+export const webkitProcesses = (root) => processTree(root).filter((p) => p.name.startsWith("WebKit"));
+
+/** Resident memory summed over `root`'s tree, in MiB. */
+export function treeRssMiB(root) {
+  let kib = 0;
+  for (const { pid } of processTree(root)) {
+    const line = read(pid, "status")?.split("\n").find((l) => l.startsWith("VmRSS:"));
+    if (line) kib += Number(line.split(/\s+/)[1]);
+  }
+  return kib / 1024;
+}
+
+const x11 = fileURLToPath(new URL("./x11.py", import.meta.url));
+
+function x11Call(...args) {
+  // Debian's python3, which has python3-xlib.
+  const done = spawnSync("/usr/bin/python3", [x11, ...args], { encoding: "utf8" });
+  if (done.status !== 0) throw new Error(`x11.py ${args.join(" ")}: ${done.stderr}`);
+  return done.stdout;
+}
+
+/** Ids of the shown top-level windows titled `title`. */
+export const shownWindows = (title) => x11Call("shown", title).split("\n").filter(Boolean).map(Number);
+
+/** Asks a window to close, as its title bar's close button does. */
+export const closeWindow = (id) => x11Call("close", String(id));
+
+/** How many distinct colours window `id` shows: a blank window has one or two. */
+export function windowColours(id) {
+  const done = spawnSync("sh", ["-c", `import -window ${id} png:- | identify -format %k -`], { encoding: "utf8" });
+  if (done.status !== 0) throw new Error(`could not capture window ${id}: ${done.stderr}`);
+  return Number(done.stdout.trim());
+}
