@@ -198,7 +198,7 @@ pub async fn fetch_file(
         let mut body = response.bytes_stream();
         // The disk works on its own thread while the next bytes arrive, and finishes with the
         // flush to the device, so that waiting on the disk never stalls the transfer.
-        let writer = DiskWriter::start(file.into_std().await);
+        let mut writer = DiskWriter::start(file.into_std().await);
         let mut broken = None;
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
@@ -218,7 +218,7 @@ pub async fn fetch_file(
             }
             let len = chunk.len() as u64;
             received += len;
-            if !writer.write(chunk).await {
+            if !writer.write(&chunk).await {
                 break;
             }
             on_progress(received);
@@ -284,56 +284,93 @@ async fn open_locked(part: PathBuf) -> Result<std::fs::File, SyncError> {
 }
 
 /// Writes a transfer's bytes on a blocking thread, in large writes, and flushes them to the device
-/// at the end. Queued bytes are bounded, so a slow disk slows the transfer instead of filling
-/// memory. Dropped without `finish` (the transfer was cancelled), it stops at the next piece and
-/// keeps what it wrote for the resume.
+/// at the end. Queued writes are bounded, so a slow disk slows the transfer instead of filling
+/// memory, and their buffers come back for reuse. Dropped without `finish` (the transfer was
+/// cancelled), it stops at the next write and keeps what it wrote for the resume.
 struct DiskWriter {
-    bytes: Option<tokio::sync::mpsc::Sender<bytes::Bytes>>,
+    /// The network's small pieces gathered into one large write.
+    gathered: Vec<u8>,
+    full: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    emptied: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
     done: Option<tokio::task::JoinHandle<std::io::Result<std::fs::File>>>,
     abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl DiskWriter {
-    /// Pieces in flight between the network and the disk (each at most what one read gave).
-    const QUEUED: usize = 256;
+    /// Writes in flight between the network and the disk, each `WRITE_BUFFER_BYTES`.
+    const QUEUED: usize = 4;
 
     /// `file` is locked (`open_locked`) and positioned where the bytes go.
     fn start(file: std::fs::File) -> DiskWriter {
         use std::sync::atomic::Ordering;
-        let (bytes, mut queued) = tokio::sync::mpsc::channel::<bytes::Bytes>(Self::QUEUED);
+        let (full, mut queued) = tokio::sync::mpsc::channel::<Vec<u8>>(Self::QUEUED);
+        let (give_back, emptied) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
         let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stop = abandoned.clone();
         let done = tokio::task::spawn_blocking(move || {
             use std::io::Write;
-            let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-            while let Some(piece) = queued.blocking_recv() {
+            let mut file = file;
+            let flusher = Flusher::start(&file);
+            let mut unflushed = 0;
+            while let Some(mut buffer) = queued.blocking_recv() {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                out.write_all(&piece)?;
+                file.write_all(&buffer)?;
+                unflushed += buffer.len();
+                if unflushed >= FLUSH_EVERY_BYTES {
+                    flusher.flush();
+                    unflushed = 0;
+                }
+                buffer.clear();
+                let _ = give_back.send(buffer);
             }
-            let file = out.into_inner().map_err(|err| err.into_error())?;
+            flusher.stop();
             file.sync_all()?;
             Ok(file)
         });
         DiskWriter {
-            bytes: Some(bytes),
+            gathered: Vec::with_capacity(WRITE_BUFFER_BYTES),
+            full: Some(full),
+            emptied,
             done: Some(done),
             abandoned,
         }
     }
 
-    /// Queues bytes; false when the writer has stopped (its error comes from `finish`).
-    async fn write(&self, piece: bytes::Bytes) -> bool {
-        match &self.bytes {
-            Some(bytes) => bytes.send(piece).await.is_ok(),
+    /// Gathers bytes and queues each full write; false when the writer has stopped (its error
+    /// comes from `finish`).
+    async fn write(&mut self, mut piece: &[u8]) -> bool {
+        while !piece.is_empty() {
+            let take = piece.len().min(WRITE_BUFFER_BYTES - self.gathered.len());
+            self.gathered.extend_from_slice(&piece[..take]);
+            piece = &piece[take..];
+            if self.gathered.len() == WRITE_BUFFER_BYTES && !self.send_gathered().await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn send_gathered(&mut self) -> bool {
+        let next = self
+            .emptied
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(WRITE_BUFFER_BYTES));
+        let full = std::mem::replace(&mut self.gathered, next);
+        match &self.full {
+            Some(queue) => queue.send(full).await.is_ok(),
             None => false,
         }
     }
 
-    /// Waits until everything queued is written and on the device.
+    /// Writes what is gathered and waits until everything is written and on the device. Also
+    /// called after a broken transfer: what arrived is kept for the resume.
     async fn finish(mut self) -> Result<std::fs::File, SyncError> {
-        self.bytes = None;
+        if !self.gathered.is_empty() {
+            self.send_gathered().await;
+        }
+        self.full = None;
         let Some(done) = self.done.take() else {
             return Err(SyncError::Io(std::io::Error::other(
                 "the writer was already finished",
@@ -342,6 +379,58 @@ impl DiskWriter {
         done.await
             .map_err(|err| SyncError::Io(std::io::Error::other(err)))?
             .map_err(SyncError::Io)
+    }
+}
+
+/// Bytes written between two flushes of the transfer's data to the device while it goes on.
+const FLUSH_EVERY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Flushes a file's written data to the device on its own thread while writing goes on, so the
+/// flush a finished transfer must wait for is only the last few megabytes, not the whole file.
+/// Best effort: the final `sync_all` is what makes a file count as on the disk.
+struct Flusher {
+    wake: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flusher {
+    fn start(file: &std::fs::File) -> Flusher {
+        let Ok(file) = file.try_clone() else {
+            return Flusher {
+                wake: None,
+                thread: None,
+            };
+        };
+        let (wake, woken) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sync-flush".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    // Wake-ups that came during the last flush are covered by the next one.
+                    while woken.try_recv().is_ok() {}
+                    if let Err(err) = file.sync_data() {
+                        tracing::debug!(%err, "an early flush failed; the final one decides");
+                    }
+                }
+            })
+            .ok();
+        Flusher {
+            wake: Some(wake),
+            thread,
+        }
+    }
+
+    fn flush(&self) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.send(());
+        }
+    }
+
+    fn stop(mut self) {
+        self.wake = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

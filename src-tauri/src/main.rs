@@ -76,12 +76,16 @@ fn hostname() -> String {
 }
 
 fn main() {
+    // Start-up phases are logged at debug level (TSEEDER_LOG=tseeder=debug) to see where the
+    // time before the first frame goes.
+    let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TSEEDER_LOG")
                 .unwrap_or_else(|_| "info,librqbit=warn,librqbit_dht=error".into()),
         )
         .init();
+    // A start at log-in goes straight to the tray: no web view until the window is asked for.
     let start_hidden = std::env::args().any(|a| a == autostart::HIDDEN_FLAG);
     tauri::Builder::default()
         // First: a second launch hands its arguments here and exits.
@@ -110,8 +114,21 @@ fn main() {
             commands::cloud_request,
             commands::take_refused_links,
         ])
+        .on_page_load(move |_, payload| {
+            if let tauri::webview::PageLoadEvent::Finished = payload.event() {
+                tracing::debug!(since_start = ?started.elapsed(), "start-up: the window's page loaded");
+            }
+        })
         .setup(move |app| {
+            tracing::debug!(since_start = ?started.elapsed(), "start-up: GTK and WebKit are up");
+            // The window first: WebKit starts its processes while the core opens. The page's
+            // requests wait for this thread, so they find the core in place.
+            if !start_hidden {
+                window::show_here(app.handle());
+            }
+            tracing::debug!(since_start = ?started.elapsed(), "start-up: the window is made");
             let desktop = tauri::async_runtime::block_on(Desktop::open(options()))?;
+            tracing::debug!(since_start = ?started.elapsed(), "start-up: the core is open");
             app.manage(desktop.clone());
             app.manage(window::RefusedLinks::default());
             forward_events(app.handle().clone(), &desktop);
@@ -132,10 +149,6 @@ fn main() {
                 let urls = event.urls().iter().map(ToString::to_string).collect();
                 receive_arguments(&handle, urls);
             });
-            // A start at log-in goes straight to the tray: no web view until the window is asked for.
-            if !start_hidden {
-                window::show(app.handle());
-            }
             receive_arguments(app.handle(), std::env::args().skip(1).collect());
             Ok(())
         })

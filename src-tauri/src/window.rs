@@ -14,16 +14,20 @@ const MAIN: &str = "main";
 /// Callable from any thread: the window is made on the main thread, one at a time.
 pub fn show(app: &AppHandle) {
     let handle = app.clone();
-    let shown = app.run_on_main_thread(move || match main_or_new(&handle) {
+    if let Err(err) = app.run_on_main_thread(move || show_here(&handle)) {
+        tracing::warn!(%err, "could not reach the window thread");
+    }
+}
+
+/// `show`, on the main thread (start-up).
+pub fn show_here(app: &AppHandle) {
+    match main_or_new(app) {
         Ok(window) => {
             let _ = window.show();
             let _ = window.unminimize();
             let _ = window.set_focus();
         }
         Err(err) => tracing::warn!(%err, "could not open the tseeder window"),
-    });
-    if let Err(err) = shown {
-        tracing::warn!(%err, "could not reach the window thread");
     }
 }
 
