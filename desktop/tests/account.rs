@@ -15,7 +15,8 @@ use tseeder_protocol::{CreateJob, Role};
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn cloud(dir: &std::path::Path) -> String {
+/// A cloud on 127.0.0.1 serving until the returned sender is dropped.
+async fn cloud(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let mut settings = Settings {
@@ -30,12 +31,15 @@ async fn cloud(dir: &std::path::Path) -> String {
         .create_user_directly("ann@example.org", PASSWORD.into(), Role::User)
         .await
         .expect("user");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        server::serve(services, listener, std::future::pending())
-            .await
-            .expect("serve");
+        server::serve(services, listener, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("serve");
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), stop)
 }
 
 async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
@@ -72,7 +76,7 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
         .with_test_writer()
         .try_init();
     let dir = tempfile::tempdir().expect("dir");
-    let base = cloud(dir.path()).await;
+    let (base, _serving) = cloud(dir.path()).await;
     let service = format!("tseeder-test-{}", uuid::Uuid::new_v4().simple());
     let desktop = Desktop::open(support::options(dir.path(), &service, 20))
         .await
@@ -180,5 +184,60 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
     }
     let revoked = account.me().await.expect_err("the key is revoked");
     assert!(revoked.is_unauthorized(), "{revoked}");
+    desktop.shutdown().await;
+}
+
+#[tokio::test]
+async fn signing_out_while_the_cloud_is_unreachable_still_forgets_this_accounts_secrets() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (base, serving) = cloud(dir.path()).await;
+    let service = format!("tseeder-test-{}", uuid::Uuid::new_v4().simple());
+    let desktop = Desktop::open(support::options(dir.path(), &service, 20))
+        .await
+        .expect("open");
+    desktop
+        .sign_in(&base, "ann@example.org", PASSWORD)
+        .await
+        .expect("sign in");
+    eventually("the device registration", async || {
+        desktop.app_state().device_id
+    })
+    .await;
+    let user_id = desktop.app_state().user.expect("user").id;
+    let slot = tseeder_desktop::secrets::agent_token_slot(&base, &user_id);
+    let secrets = Secrets::new(service.clone());
+    assert!(secrets
+        .load_async(SecretKind::AgentToken, &slot)
+        .await
+        .expect("keyring")
+        .is_some());
+    desktop.shutdown().await;
+    drop(desktop);
+
+    // The cloud goes away; the app starts offline, signed in from the keyring, without the
+    // cloud having said whose key it is.
+    drop(serving);
+    let addr = base.trim_start_matches("http://").to_owned();
+    eventually("the cloud to stop answering", async || {
+        tokio::net::TcpStream::connect(&addr).await.err()
+    })
+    .await;
+    let desktop = Desktop::open(support::options(dir.path(), &service, 20))
+        .await
+        .expect("reopen");
+    assert!(desktop.signed_in());
+
+    let state = desktop.sign_out().await.expect("sign out");
+    assert!(!state.signed_in);
+    for (kind, name) in [(SecretKind::ApiKey, &base), (SecretKind::AgentToken, &slot)] {
+        assert!(
+            secrets
+                .load_async(kind, name)
+                .await
+                .expect("keyring")
+                .is_none(),
+            "{kind:?} left in the keyring"
+        );
+    }
     desktop.shutdown().await;
 }

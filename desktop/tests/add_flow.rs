@@ -136,3 +136,76 @@ async fn quitting_with_dialogs_open_does_not_wait_for_their_metadata() {
         .expect("the app quits without waiting for metadata");
     held.abort();
 }
+
+/// A peer on 127.0.0.1 that accepts connections and never answers; each accepted connection is
+/// handed to the test.
+async fn silent_peer() -> (
+    std::net::SocketAddr,
+    tokio::sync::mpsc::UnboundedReceiver<tokio::net::TcpStream>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (accepted, connections) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            if accepted.send(socket).is_err() {
+                return;
+            }
+        }
+    });
+    (addr, connections)
+}
+
+/// Reads until the other side closes the connection.
+async fn until_closed(socket: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 1024];
+    while matches!(socket.read(&mut buffer).await, Ok(n) if n > 0) {}
+}
+
+#[tokio::test]
+async fn dismissing_a_dialog_stops_its_metadata_fetch_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let desktop = support::open_desktop(dir.path(), 120).await;
+    let (peer_a, mut to_a) = silent_peer().await;
+    let (peer_b, mut to_b) = silent_peer().await;
+    let link = |hash: char, peer: std::net::SocketAddr| {
+        format!(
+            "magnet:?xt=urn:btih:{}&dn={hash}.bin&x.pe={peer}",
+            hash.to_string().repeat(40)
+        )
+    };
+    let dismissed = desktop
+        .receive_link(&link('a', peer_a))
+        .await
+        .expect("link");
+    desktop
+        .receive_link(&link('b', peer_b))
+        .await
+        .expect("link");
+    let wait = Duration::from_secs(20);
+    let mut at_a = tokio::time::timeout(wait, to_a.recv())
+        .await
+        .expect("the first fetch reaches its peer")
+        .expect("connection");
+    let mut at_b = tokio::time::timeout(wait, to_b.recv())
+        .await
+        .expect("the second fetch reaches its peer")
+        .expect("connection");
+
+    desktop.dismiss_add(&dismissed.id);
+    tokio::time::timeout(Duration::from_secs(5), until_closed(&mut at_a))
+        .await
+        .expect("the dismissed dialog's fetch lets go of its peer at once");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(2), until_closed(&mut at_b))
+            .await
+            .is_err(),
+        "the open dialog's fetch goes on"
+    );
+    tokio::time::timeout(Duration::from_secs(20), desktop.shutdown())
+        .await
+        .expect("quit");
+}

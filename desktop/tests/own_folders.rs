@@ -140,5 +140,16 @@ async fn every_local_download_gets_a_fresh_folder_and_deleting_one_touches_nothi
         ["Cloud", "Cloud (2)", "notes.txt", "same"]
     );
     assert_eq!(names_in(&settings.sync_dir), ["synced.bin"]);
+
+    // A download's folder goes with it when deleted with its files: the sync folder may not
+    // move into one.
+    let mut moved = desktop.settings();
+    moved.sync_dir = downloads.join("same").join("Cloud");
+    let refused = desktop
+        .save_settings(moved)
+        .await
+        .expect_err("a sync folder inside a download's folder");
+    assert!(refused.to_string().contains("\"same\""), "{refused}");
+    assert_eq!(desktop.settings().sync_dir, settings.sync_dir);
     desktop.shutdown().await;
 }

@@ -4,11 +4,15 @@
 
 use super::{lock, read, write, Desktop, DesktopError, DesktopEvent, DesktopResult};
 use crate::cloud::CloudClient;
+use crate::db;
 use crate::secrets::{Secret, SecretKind};
 use crate::settings::DesktopSettings;
 use serde::Serialize;
 use tokio::sync::watch;
 use tseeder_protocol::User;
+
+/// The settings row naming the account last signed in: `<cloud URL>\n<user id>`.
+const ACCOUNT_KEY: &str = "account";
 
 /// What the screens need to draw the shell: account, settings, version.
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +90,7 @@ impl Desktop {
             .secrets
             .store_async(SecretKind::ApiKey, url, key)
             .await?;
+        self.remember_account(url, &me.user.id).await;
         *write(&self.inner.account) = Some(me.user);
         *write(&self.inner.cloud) = Some(client);
         self.restart_account_work().await;
@@ -128,7 +133,10 @@ impl Desktop {
             return;
         }
         match answer {
-            Ok(me) => *write(&self.inner.account) = Some(me.user),
+            Ok(me) => {
+                self.remember_account(&url, &me.user.id).await;
+                *write(&self.inner.account) = Some(me.user);
+            }
             Err(err) if err.is_unauthorized() => {
                 tracing::info!("the stored key was revoked; signing out");
                 *write(&self.inner.cloud) = None;
@@ -173,12 +181,40 @@ impl Desktop {
         self.jobs_changed();
     }
 
+    /// Notes which account is signed in at `url`, so its secrets can be found to forget even
+    /// when a sign-out happens offline, before the cloud has said who the key belongs to.
+    async fn remember_account(&self, url: &str, user_id: &str) {
+        let value = format!("{url}\n{user_id}");
+        let stored = self
+            .inner
+            .db
+            .call(move |conn| db::put_setting(conn, ACCOUNT_KEY, &value))
+            .await;
+        if let Err(err) = stored {
+            tracing::warn!(%err, "could not note the signed-in account");
+        }
+    }
+
+    /// The account last signed in at `url`, from memory or, offline, from the app's database.
+    async fn known_account(&self, url: &str) -> Option<String> {
+        if let Some(user) = read(&self.inner.account).as_ref() {
+            return Some(user.id.clone());
+        }
+        let stored = self
+            .inner
+            .db
+            .call(|conn| db::setting(conn, ACCOUNT_KEY))
+            .await
+            .ok()
+            .flatten()?;
+        let (stored_url, user) = stored.split_once('\n')?;
+        (stored_url == url).then(|| user.to_owned())
+    }
+
     /// Removes this account's key and agent token from the keyring (and an agent token filed
     /// under the cloud alone, as earlier versions did).
     async fn forget_secrets(&self, url: &str) {
-        let user = read(&self.inner.account)
-            .as_ref()
-            .map(|user| user.id.clone());
+        let user = self.known_account(url).await;
         let mut slots = vec![
             (SecretKind::ApiKey, url.to_owned()),
             (SecretKind::AgentToken, url.to_owned()),

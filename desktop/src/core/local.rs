@@ -239,6 +239,17 @@ impl Desktop {
         Ok(())
     }
 
+    /// The name of the local download whose own folder holds `path`, if any.
+    pub(super) fn local_job_holding(&self, path: &Path) -> Option<String> {
+        lock(&self.inner.local.rows)
+            .values()
+            .find(|row| {
+                let content = Path::new(&row.content_path);
+                super::is_inside(path, content)
+            })
+            .map(|row| row.name.clone())
+    }
+
     pub(super) async fn delete_local(&self, id: &str, delete_files: bool) -> DesktopResult<()> {
         let row = lock(&self.inner.local.rows)
             .get(id)
@@ -257,6 +268,14 @@ impl Desktop {
             // download had one, the torrent's own file or folder inside the download folder).
             let content = PathBuf::from(&row.content_path);
             let folder = Path::new(&row.folder);
+            let sync_dir = self.settings().sync_dir;
+            if super::is_inside(&sync_dir, &content) {
+                return Err(DesktopError::Invalid(format!(
+                    "The sync folder {} is inside this download's folder: move it before \
+                     deleting the download with its files.",
+                    sync_dir.display()
+                )));
+            }
             if super::is_inside(&content, folder) {
                 let removed = if content.is_dir() {
                     tokio::fs::remove_dir_all(&content).await

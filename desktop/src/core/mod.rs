@@ -172,6 +172,13 @@ impl Desktop {
     /// Checks and stores new settings; speed limits apply at once, a new cloud URL signs out.
     pub async fn save_settings(&self, new: DesktopSettings) -> DesktopResult<DesktopSettings> {
         let new = new.checked().map_err(DesktopError::Invalid)?;
+        // A download's own folder goes with it on "Delete with files": synced files must never
+        // be in one.
+        if let Some(name) = self.local_job_holding(&new.sync_dir) {
+            return Err(DesktopError::Invalid(format!(
+                "The sync folder cannot be inside the folder of the download \"{name}\"."
+            )));
+        }
         let old = self.settings();
         let json =
             serde_json::to_string(&new).map_err(|err| DesktopError::Invalid(err.to_string()))?;
