@@ -4,7 +4,9 @@
 use serde::Serialize;
 use tauri::State;
 use tseeder_desktop::settings::DesktopSettings;
-use tseeder_desktop::{AddChoice, AppState, Desktop, DesktopError, DesktopJob, PendingAdd};
+use tseeder_desktop::{AddChoice, AppState, DesktopError, DesktopJob, PendingAdd};
+
+use crate::core::Core;
 
 #[derive(Debug, Serialize)]
 pub struct CommandError {
@@ -49,41 +51,42 @@ fn bounded(text: &str, what: &str) -> Result<(), CommandError> {
 }
 
 #[tauri::command]
-pub fn app_state(desktop: State<'_, Desktop>) -> AppState {
-    desktop.app_state()
+pub async fn app_state(core: State<'_, Core>) -> Answer<AppState> {
+    Ok(core.ready().await.app_state())
 }
 
 #[tauri::command]
-pub fn list_jobs(desktop: State<'_, Desktop>) -> Vec<DesktopJob> {
-    desktop.jobs()
+pub async fn list_jobs(core: State<'_, Core>) -> Answer<Vec<DesktopJob>> {
+    Ok(core.ready().await.jobs())
 }
 
 #[tauri::command]
-pub async fn job_action(desktop: State<'_, Desktop>, key: String, action: String) -> Answer<()> {
+pub async fn job_action(core: State<'_, Core>, key: String, action: String) -> Answer<()> {
+    let desktop = core.ready().await;
     Ok(desktop.job_action(&key, &action).await?)
 }
 
 #[tauri::command]
-pub async fn delete_job(
-    desktop: State<'_, Desktop>,
-    key: String,
-    delete_files: bool,
-) -> Answer<()> {
+pub async fn delete_job(core: State<'_, Core>, key: String, delete_files: bool) -> Answer<()> {
+    let desktop = core.ready().await;
     Ok(desktop.delete_job(&key, delete_files).await?)
 }
 
 #[tauri::command]
-pub async fn pause_all(desktop: State<'_, Desktop>) -> Answer<()> {
+pub async fn pause_all(core: State<'_, Core>) -> Answer<()> {
+    let desktop = core.ready().await;
     Ok(desktop.pause_all().await?)
 }
 
 #[tauri::command]
-pub async fn resume_all(desktop: State<'_, Desktop>) -> Answer<()> {
+pub async fn resume_all(core: State<'_, Core>) -> Answer<()> {
+    let desktop = core.ready().await;
     Ok(desktop.resume_all().await?)
 }
 
 #[tauri::command]
-pub async fn receive_link(desktop: State<'_, Desktop>, link: String) -> Answer<PendingAdd> {
+pub async fn receive_link(core: State<'_, Core>, link: String) -> Answer<PendingAdd> {
+    let desktop = core.ready().await;
     bounded(&link, "link")?;
     Ok(desktop.receive_link(&link).await?)
 }
@@ -95,31 +98,30 @@ pub fn take_refused_links(refused: State<'_, crate::window::RefusedLinks>) -> Ve
 }
 
 #[tauri::command]
-pub fn pending_adds(desktop: State<'_, Desktop>) -> Vec<PendingAdd> {
-    desktop.pending_adds()
+pub async fn pending_adds(core: State<'_, Core>) -> Answer<Vec<PendingAdd>> {
+    Ok(core.ready().await.pending_adds())
 }
 
 #[tauri::command]
-pub async fn confirm_add(
-    desktop: State<'_, Desktop>,
-    id: String,
-    choice: AddChoice,
-) -> Answer<String> {
+pub async fn confirm_add(core: State<'_, Core>, id: String, choice: AddChoice) -> Answer<String> {
+    let desktop = core.ready().await;
     Ok(desktop.confirm_add(&id, choice).await?)
 }
 
 #[tauri::command]
-pub fn dismiss_add(desktop: State<'_, Desktop>, id: String) {
-    desktop.dismiss_add(&id);
+pub async fn dismiss_add(core: State<'_, Core>, id: String) -> Answer<()> {
+    core.ready().await.dismiss_add(&id);
+    Ok(())
 }
 
 #[tauri::command]
 pub async fn sign_in(
-    desktop: State<'_, Desktop>,
+    core: State<'_, Core>,
     cloud_url: String,
     email: String,
     password: String,
 ) -> Answer<AppState> {
+    let desktop = core.ready().await;
     for (text, what) in [
         (&cloud_url, "cloud URL"),
         (&email, "email"),
@@ -132,34 +134,39 @@ pub async fn sign_in(
 
 #[tauri::command]
 pub async fn sign_in_with_key(
-    desktop: State<'_, Desktop>,
+    core: State<'_, Core>,
     cloud_url: String,
     key: String,
 ) -> Answer<AppState> {
+    let desktop = core.ready().await;
     bounded(&cloud_url, "cloud URL")?;
     Ok(desktop.sign_in_with_key(&cloud_url, &key).await?)
 }
 
 #[tauri::command]
-pub async fn sign_out(desktop: State<'_, Desktop>) -> Answer<AppState> {
+pub async fn sign_out(core: State<'_, Core>) -> Answer<AppState> {
+    let desktop = core.ready().await;
     Ok(desktop.sign_out().await?)
 }
 
 #[tauri::command]
 pub async fn save_settings(
-    desktop: State<'_, Desktop>,
+    core: State<'_, Core>,
     settings: DesktopSettings,
 ) -> Answer<DesktopSettings> {
+    let desktop = core.ready().await;
     Ok(desktop.save_settings(settings).await?)
 }
 
 #[tauri::command]
-pub async fn set_job_sync(desktop: State<'_, Desktop>, key: String, enabled: bool) -> Answer<()> {
+pub async fn set_job_sync(core: State<'_, Core>, key: String, enabled: bool) -> Answer<()> {
+    let desktop = core.ready().await;
     Ok(desktop.set_job_sync(&key, enabled).await?)
 }
 
 #[tauri::command]
-pub async fn open_job_folder(desktop: State<'_, Desktop>, key: String) -> Answer<()> {
+pub async fn open_job_folder(core: State<'_, Core>, key: String) -> Answer<()> {
+    let desktop = core.ready().await;
     let folder = desktop.job_folder(&key).await?;
     crate::notify::open_folder(&folder);
     Ok(())
@@ -169,11 +176,12 @@ pub async fn open_job_folder(desktop: State<'_, Desktop>, key: String) -> Answer
 /// the keyring (the key never reaches the web view).
 #[tauri::command]
 pub async fn cloud_request(
-    desktop: State<'_, Desktop>,
+    core: State<'_, Core>,
     method: String,
     path: String,
     body: Option<String>,
 ) -> Answer<tseeder_desktop::cloud::RawAnswer> {
+    let desktop = core.ready().await;
     bounded(&path, "path")?;
     if body.as_ref().is_some_and(|b| b.len() > 1024 * 1024) {
         return Err(CommandError {

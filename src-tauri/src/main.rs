@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod core;
 mod notify;
 mod tray;
 mod window;
@@ -24,9 +25,9 @@ fn receive_arguments(app: &tauri::AppHandle, args: Vec<String>) {
     if links.is_empty() {
         return;
     }
-    let desktop = app.state::<Desktop>().inner().clone();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
+        let desktop = handle.state::<core::Core>().ready().await;
         for link in links {
             if let Err(err) = desktop.receive_link(&link).await {
                 tracing::warn!(%err, "refused an incoming link");
@@ -121,17 +122,28 @@ fn main() {
         })
         .setup(move |app| {
             tracing::debug!(since_start = ?started.elapsed(), "start-up: GTK and WebKit are up");
-            // The window first: WebKit starts its processes while the core opens. The page's
-            // requests wait for this thread, so they find the core in place.
+            app.manage(core::Core::default());
+            app.manage(window::RefusedLinks::default());
+            // The window first, then the core beside it: WebKit starts its processes and loads
+            // the page while the core opens; the page's commands wait for the core.
             if !start_hidden {
                 window::show_here(app.handle());
             }
             tracing::debug!(since_start = ?started.elapsed(), "start-up: the window is made");
-            let desktop = tauri::async_runtime::block_on(Desktop::open(options()))?;
-            tracing::debug!(since_start = ?started.elapsed(), "start-up: the core is open");
-            app.manage(desktop.clone());
-            app.manage(window::RefusedLinks::default());
-            forward_events(app.handle().clone(), &desktop);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                match Desktop::open(options()).await {
+                    Ok(desktop) => {
+                        tracing::debug!(since_start = ?started.elapsed(), "start-up: the core is open");
+                        handle.state::<core::Core>().set(desktop.clone());
+                        forward_events(handle.clone(), &desktop);
+                    }
+                    Err(err) => {
+                        tracing::error!(%err, "tseeder could not start");
+                        handle.exit(1);
+                    }
+                }
+            });
             tray::create(app.handle())?;
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
             {
@@ -165,8 +177,9 @@ fn main() {
                 code: None, api, ..
             } => api.prevent_exit(),
             tauri::RunEvent::Exit => {
-                let desktop = app.state::<Desktop>().inner().clone();
-                tauri::async_runtime::block_on(desktop.shutdown());
+                if let Some(desktop) = app.state::<core::Core>().now() {
+                    tauri::async_runtime::block_on(desktop.shutdown());
+                }
             }
             _ => {}
         });

@@ -4,7 +4,6 @@
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::Manager;
-use tseeder_desktop::Desktop;
 
 pub fn create(app: &tauri::AppHandle) -> tauri::Result<()> {
     let show = MenuItem::with_id(app, "show", "Show / hide tseeder", true, None::<&str>)?;
@@ -19,9 +18,10 @@ pub fn create(app: &tauri::AppHandle) -> tauri::Result<()> {
         .on_menu_event(|app, event| match event.id().as_ref() {
             "show" => crate::window::toggle(app),
             "pause-all" | "resume-all" => {
-                let desktop = app.state::<Desktop>().inner().clone();
+                let app = app.clone();
                 let pause = event.id().as_ref() == "pause-all";
                 tauri::async_runtime::spawn(async move {
+                    let desktop = app.state::<crate::core::Core>().ready().await;
                     let done = if pause {
                         desktop.pause_all().await
                     } else {
