@@ -52,6 +52,21 @@ async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) ->
     panic!("timed out waiting for {what}");
 }
 
+/// Neither the account's API key (filed under the cloud) nor its agent token (under `slot`) is
+/// left in the keyring.
+async fn assert_forgotten(secrets: &Secrets, base: &str, slot: &str) {
+    for (kind, name) in [(SecretKind::ApiKey, base), (SecretKind::AgentToken, slot)] {
+        assert!(
+            secrets
+                .load_async(kind, name)
+                .await
+                .expect("keyring")
+                .is_none(),
+            "{kind:?} left in the keyring"
+        );
+    }
+}
+
 /// Every byte of every file under `dir` (the app's own folder).
 fn files_contain(dir: &std::path::Path, needle: &str) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -172,16 +187,7 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
 
     let state = desktop.sign_out().await.expect("sign out");
     assert!(!state.signed_in);
-    for (kind, name) in [(SecretKind::ApiKey, &base), (SecretKind::AgentToken, &slot)] {
-        assert!(
-            secrets
-                .load_async(kind, name)
-                .await
-                .expect("keyring")
-                .is_none(),
-            "{kind:?} removed"
-        );
-    }
+    assert_forgotten(&secrets, &base, &slot).await;
     let revoked = account.me().await.expect_err("the key is revoked");
     assert!(revoked.is_unauthorized(), "{revoked}");
     desktop.shutdown().await;
@@ -229,15 +235,6 @@ async fn signing_out_while_the_cloud_is_unreachable_still_forgets_this_accounts_
 
     let state = desktop.sign_out().await.expect("sign out");
     assert!(!state.signed_in);
-    for (kind, name) in [(SecretKind::ApiKey, &base), (SecretKind::AgentToken, &slot)] {
-        assert!(
-            secrets
-                .load_async(kind, name)
-                .await
-                .expect("keyring")
-                .is_none(),
-            "{kind:?} left in the keyring"
-        );
-    }
+    assert_forgotten(&secrets, &base, &slot).await;
     desktop.shutdown().await;
 }

@@ -121,7 +121,7 @@ export async function createApiKey(cloud) {
   return body.secret;
 }
 
-async function freePort() {
+export async function freePort() {
   const server = createServer();
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
   const { port } = server.address();

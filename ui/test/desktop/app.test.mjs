@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { builtBinary, eventually, startCloud, startSeeder } from "../browser/support.mjs";
-import { endApp } from "./processes.mjs";
+import { appEnv, endApp } from "./processes.mjs";
 import { openApp, startDriver } from "./webdriver.mjs";
 
 /** Every file under `dir`, as paths. */
@@ -50,18 +50,8 @@ before(async () => {
   });
   monitor.stdout.on("data", (chunk) => (monitorLog += chunk));
   home = mkdtempSync(join(tmpdir(), "tseeder-desktop-home-"));
-  env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local/share"),
-    XDG_DOWNLOAD_DIR: join(home, "Downloads"),
-    TSEEDER_DESKTOP_DATA_DIR: join(home, "app-data"),
-    // The app's own engine stays on loopback (no DHT), like everything else here.
-    TSEEDER_DESKTOP_LISTEN_IP: "127.0.0.1",
-    TSEEDER_DESKTOP_ALLOW_PRIVATE_ADDRESSES: "1",
-    TSEEDER_LOG: process.env.TSEEDER_LOG ?? "warn",
-  };
+  // The seeder and the cloud are on loopback too.
+  env = appEnv(home, { TSEEDER_DESKTOP_ALLOW_PRIVATE_ADDRESSES: "1" });
   driver = await startDriver(env);
   app = await openApp(driver, bin);
 });

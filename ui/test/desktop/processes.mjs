@@ -3,6 +3,7 @@
 // sends the app to the tray).
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const pids = () => readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
@@ -13,6 +14,24 @@ function read(pid, file) {
   } catch {
     return null;
   }
+}
+
+/**
+ * The app's environment for a test: a temporary home with its own data, download and XDG
+ * folders, the engine on loopback (no DHT); `more` adds or overrides variables.
+ */
+export function appEnv(home, more = {}) {
+  return {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_DATA_HOME: join(home, ".local/share"),
+    XDG_DOWNLOAD_DIR: join(home, "Downloads"),
+    TSEEDER_DESKTOP_DATA_DIR: join(home, "app-data"),
+    TSEEDER_DESKTOP_LISTEN_IP: "127.0.0.1",
+    TSEEDER_LOG: process.env.TSEEDER_LOG ?? "warn",
+    ...more,
+  };
 }
 
 /** Processes whose environment holds `TSEEDER_DESKTOP_DATA_DIR=<dataDir>`. */

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { builtBinary, eventually } from "../browser/support.mjs";
-import { closeWindow, endApp, shownWindows, treeRssMiB, webkitProcesses, webProcesses, windowColours } from "./processes.mjs";
+import { appEnv, closeWindow, endApp, shownWindows, treeRssMiB, webkitProcesses, webProcesses, windowColours } from "./processes.mjs";
 
 const bin = builtBinary("TSEEDER_APP_BIN", "tseeder");
 let home;
@@ -22,16 +22,7 @@ before(() => {
     throw new Error("run under xvfb-run -a dbus-run-session -- scripts/with-session-bus (npm run test:desktop does)");
   }
   home = mkdtempSync(join(tmpdir(), "tseeder-tray-home-"));
-  env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local/share"),
-    XDG_DOWNLOAD_DIR: join(home, "Downloads"),
-    TSEEDER_DESKTOP_DATA_DIR: join(home, "app-data"),
-    TSEEDER_DESKTOP_LISTEN_IP: "127.0.0.1",
-    TSEEDER_LOG: process.env.TSEEDER_LOG ?? "warn",
-  };
+  env = appEnv(home);
 });
 
 after(async () => {

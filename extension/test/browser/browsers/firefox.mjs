@@ -4,10 +4,10 @@
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import WebSocket from "ws";
+import { freePort } from "../support.mjs";
 import { clickTarget, Tab } from "./tab.mjs";
 
 const EXTENSION_DIR = resolve("dist/firefox");
@@ -135,14 +135,6 @@ class FirefoxTab extends Tab {
   close() {
     return this.bidi.send("browsingContext.close", { context: this.context });
   }
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address();
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 /** Firefox ESR with the extension; host permissions the options page asks for are granted. */
