@@ -86,8 +86,8 @@ pub async fn resume_all(core: State<'_, Core>) -> Answer<()> {
 
 #[tauri::command]
 pub async fn receive_link(core: State<'_, Core>, link: String) -> Answer<PendingAdd> {
-    let desktop = core.ready().await;
     bounded(&link, "link")?;
+    let desktop = core.ready().await;
     Ok(desktop.receive_link(&link).await?)
 }
 
@@ -121,7 +121,6 @@ pub async fn sign_in(
     email: String,
     password: String,
 ) -> Answer<AppState> {
-    let desktop = core.ready().await;
     for (text, what) in [
         (&cloud_url, "cloud URL"),
         (&email, "email"),
@@ -129,6 +128,7 @@ pub async fn sign_in(
     ] {
         bounded(text, what)?;
     }
+    let desktop = core.ready().await;
     Ok(desktop.sign_in(&cloud_url, &email, &password).await?)
 }
 
@@ -138,8 +138,8 @@ pub async fn sign_in_with_key(
     cloud_url: String,
     key: String,
 ) -> Answer<AppState> {
-    let desktop = core.ready().await;
     bounded(&cloud_url, "cloud URL")?;
+    let desktop = core.ready().await;
     Ok(desktop.sign_in_with_key(&cloud_url, &key).await?)
 }
 
@@ -181,7 +181,6 @@ pub async fn cloud_request(
     path: String,
     body: Option<String>,
 ) -> Answer<tseeder_desktop::cloud::RawAnswer> {
-    let desktop = core.ready().await;
     bounded(&path, "path")?;
     if body.as_ref().is_some_and(|b| b.len() > 1024 * 1024) {
         return Err(CommandError {
@@ -189,5 +188,6 @@ pub async fn cloud_request(
             message: "the request is too large".into(),
         });
     }
+    let desktop = core.ready().await;
     Ok(desktop.cloud_request(&method, &path, body).await?)
 }

@@ -243,10 +243,7 @@ impl Desktop {
     pub(super) fn local_job_holding(&self, path: &Path) -> Option<String> {
         lock(&self.inner.local.rows)
             .values()
-            .find(|row| {
-                let content = Path::new(&row.content_path);
-                super::is_inside(path, content)
-            })
+            .find(|row| super::is_inside(path, Path::new(&row.content_path)))
             .map(|row| row.name.clone())
     }
 

@@ -75,11 +75,11 @@ export function processTree(root) {
   return tree.filter((pid) => names.has(pid)).map((pid) => ({ pid, name: names.get(pid) }));
 }
 
-/** WebKit's web processes (which hold the page) under `root`. */
-export const webProcesses = (root) => processTree(root).filter((p) => p.name.startsWith("WebKitWebProces"));
-
 /** All of WebKit's helper processes (web, network) under `root`. */
 export const webkitProcesses = (root) => processTree(root).filter((p) => p.name.startsWith("WebKit"));
+
+/** WebKit's web processes (which hold the page) under `root`; the kernel keeps 15 characters. */
+export const webProcesses = (root) => webkitProcesses(root).filter((p) => p.name === "WebKitWebProces");
 
 /** Resident memory summed over `root`'s tree, in MiB. */
 export function treeRssMiB(root) {

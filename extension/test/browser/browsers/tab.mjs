@@ -25,25 +25,21 @@ export class Tab {
   }
 
   /** Types `text` into a field, replacing what it held, with the events typing fires. */
-  async fill(css, text) {
-    await this.waitFor(css);
-    await this.evaluate(
-      ({ css, text }) => {
-        const field = document.querySelector(css);
-        field.focus();
-        field.value = text;
-        field.dispatchEvent(new Event("input", { bubbles: true }));
-        field.dispatchEvent(new Event("change", { bubbles: true }));
-      },
-      { css, text },
-    );
+  fill(css, text) {
+    return this.setValue(css, text);
   }
 
-  async select(css, value) {
+  /** Picks `value` in a select, with the events picking fires. */
+  select(css, value) {
+    return this.setValue(css, value);
+  }
+
+  async setValue(css, value) {
     await this.waitFor(css);
     await this.evaluate(
       ({ css, value }) => {
         const field = document.querySelector(css);
+        field.focus();
         field.value = value;
         field.dispatchEvent(new Event("input", { bubbles: true }));
         field.dispatchEvent(new Event("change", { bubbles: true }));
