@@ -4,35 +4,35 @@
 use crate::db::DbError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tseeder_protocol::{ErrorBody, ErrorDetail};
+use tseeder_protocol::{ErrorBody, ErrorCode, ErrorDetail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     #[error("authentication required")]
     Unauthenticated,
     #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
+    Unauthorized { code: ErrorCode, message: String },
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: ErrorCode, message: String },
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     /// `limit` is 0 where the layer that refused the body did not say its limit.
     #[error("request body is too large{}", limit_in_words(*.limit))]
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
     UnsupportedMediaType { message: String },
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable { code: ErrorCode, message: String },
     #[error("too many requests; try again in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
     #[error("{message}")]
-    Upstream { code: &'static str, message: String },
+    Upstream { code: ErrorCode, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -40,28 +40,28 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::BadRequest {
             code,
             message: message.into(),
         }
     }
 
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Forbidden {
             code,
             message: message.into(),
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Conflict {
             code,
             message: message.into(),
         }
     }
 
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Unprocessable {
             code,
             message: message.into(),
@@ -69,7 +69,7 @@ impl ApiError {
     }
 
     /// Maps a database error, turning a unique violation into this specific conflict.
-    pub fn unique_as(code: &'static str, message: &'static str) -> impl FnOnce(DbError) -> Self {
+    pub fn unique_as(code: ErrorCode, message: &'static str) -> impl FnOnce(DbError) -> Self {
         move |err| {
             if err.is_unique_violation() {
                 ApiError::conflict(code, message)
@@ -100,21 +100,21 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Unauthorized { code, .. }
             | ApiError::Forbidden { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
-            | ApiError::Upstream { code, .. } => code,
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::NotFound => "not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Internal(_) => "internal",
+            | ApiError::Upstream { code, .. } => *code,
+            ApiError::Unauthenticated => ErrorCode::Unauthenticated,
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -122,7 +122,7 @@ impl ApiError {
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         if err.is_unique_violation() {
-            ApiError::conflict("conflict", "that already exists")
+            ApiError::conflict(ErrorCode::Conflict, "that already exists")
         } else {
             ApiError::Internal(err.to_string())
         }
@@ -140,7 +140,7 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code().to_owned(),
+                code: self.code(),
                 message,
             },
         };

@@ -10,6 +10,32 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// What a limit counts; its name prefixes the limiter's keys and the security event's detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitedAction {
+    Register,
+    VerifyResend,
+    Login,
+    Reset,
+    ResetConfirm,
+    PasswordChange,
+    Jobs,
+}
+
+impl LimitedAction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LimitedAction::Register => "register",
+            LimitedAction::VerifyResend => "verify-resend",
+            LimitedAction::Login => "login",
+            LimitedAction::Reset => "reset",
+            LimitedAction::ResetConfirm => "reset-confirm",
+            LimitedAction::PasswordChange => "password-change",
+            LimitedAction::Jobs => "jobs",
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct RateLimiter {
     windows: Mutex<HashMap<String, Window>>,

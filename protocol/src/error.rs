@@ -1,5 +1,6 @@
 //! The single error envelope every failing API call answers with.
 
+use crate::ErrorCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +13,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code such as `invalid_credentials` or `rate_limited`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Human-readable explanation, safe to show to the user.
     pub message: String,
 }

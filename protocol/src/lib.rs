@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod codes;
 pub mod console;
 pub mod error;
 pub mod fields;
@@ -15,6 +16,7 @@ pub mod netpolicy;
 pub use accounts::*;
 pub use admin::*;
 pub use agent::*;
+pub use codes::*;
 pub use console::*;
 pub use error::*;
 pub use jobs::*;

@@ -2,13 +2,13 @@
 
 use super::DbResult;
 use rusqlite::{params, Connection, Row};
+use tseeder_protocol::{AuditAction, SecurityEventKind};
 
 #[derive(Debug)]
 pub struct NewAudit<'a> {
     pub actor_id: &'a str,
     pub actor_email: &'a str,
-    pub action: &'a str,
-    pub target_type: &'a str,
+    pub action: AuditAction,
     pub target_id: &'a str,
     pub reason: Option<&'a str>,
     pub ticket_id: Option<&'a str>,
@@ -25,8 +25,8 @@ pub fn insert_audit(conn: &Connection, entry: &NewAudit<'_>) -> DbResult<()> {
         params![
             entry.actor_id,
             entry.actor_email,
-            entry.action,
-            entry.target_type,
+            entry.action.as_str(),
+            entry.action.target_type(),
             entry.target_id,
             entry.reason,
             entry.ticket_id,
@@ -97,7 +97,7 @@ pub fn list_audit(
 
 #[derive(Debug)]
 pub struct NewSecurityEvent<'a> {
-    pub kind: &'a str,
+    pub kind: SecurityEventKind,
     pub user_id: Option<&'a str>,
     pub email: Option<&'a str>,
     pub ip: Option<&'a str>,
@@ -111,7 +111,7 @@ pub fn insert_security_event(conn: &Connection, event: &NewSecurityEvent<'_>) ->
         "INSERT INTO security_events (kind, user_id, email, ip, detail, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
-            event.kind,
+            event.kind.as_str(),
             event.user_id,
             event.email,
             event.ip,

@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
+use tseeder_protocol::ErrorCode;
 
 /// A JSON body. Malformed JSON is 400, a well-formed body of the wrong shape 422, a missing
 /// `Content-Type: application/json` 415 and an oversized body 413.
@@ -30,7 +31,7 @@ where
         };
         if !value.is_object() {
             return Err(ApiError::unprocessable(
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 "the body must be a JSON object",
             ));
         }
@@ -38,7 +39,7 @@ where
         integral_floats_as_integers(&mut value);
         serde_json::from_value(value)
             .map(Json)
-            .map_err(|err| ApiError::unprocessable("invalid_body", err.to_string()))
+            .map_err(|err| ApiError::unprocessable(ErrorCode::InvalidBody, err.to_string()))
     }
 }
 
@@ -69,11 +70,11 @@ fn integral_floats_as_integers(value: &mut serde_json::Value) {
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonSyntaxError(err) => ApiError::bad_request(
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!("the body is not valid JSON: {}", err.body_text()),
         ),
         JsonRejection::JsonDataError(err) => {
-            ApiError::unprocessable("invalid_body", err.body_text())
+            ApiError::unprocessable(ErrorCode::InvalidBody, err.body_text())
         }
         JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType {
             message: "send the body as application/json".into(),
@@ -81,7 +82,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::PayloadTooLarge { limit: 0 }
         }
-        other => ApiError::bad_request("bad_body", other.body_text()),
+        other => ApiError::bad_request(ErrorCode::BadBody, other.body_text()),
     }
 }
 
@@ -100,7 +101,9 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| Path(value))
-            .map_err(|err: PathRejection| ApiError::bad_request("invalid_path", err.body_text()))
+            .map_err(|err: PathRejection| {
+                ApiError::bad_request(ErrorCode::InvalidPath, err.body_text())
+            })
     }
 }
 
@@ -119,7 +122,9 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| Query(value))
-            .map_err(|err: QueryRejection| ApiError::bad_request("invalid_query", err.body_text()))
+            .map_err(|err: QueryRejection| {
+                ApiError::bad_request(ErrorCode::InvalidQuery, err.body_text())
+            })
     }
 }
 

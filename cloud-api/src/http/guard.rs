@@ -13,7 +13,9 @@ use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::Role;
+use tseeder_protocol::SecurityEventKind;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -67,7 +69,7 @@ pub async fn guard(
         }
         if principal.role() < least {
             return ApiError::forbidden(
-                "insufficient_role",
+                ErrorCode::InsufficientRole,
                 format!("this needs the {} role or higher", least.as_str()),
             )
             .into_response();
@@ -128,10 +130,10 @@ async fn identify_agent(
         Some(agent) => Ok(agent),
         None => {
             services
-                .record_bad_credential("invalid_agent_token", meta)
+                .record_bad_credential(SecurityEventKind::InvalidAgentToken, meta)
                 .await;
             Err(ApiError::Unauthorized {
-                code: "invalid_agent_token",
+                code: ErrorCode::InvalidAgentToken,
                 message: "the agent token is not valid or was revoked".into(),
             })
         }
@@ -150,10 +152,10 @@ async fn identify(
         let secret = bearer(headers).unwrap_or_default();
         let Some(principal) = services.authenticate_api_key(secret).await? else {
             services
-                .record_bad_credential("invalid_api_key", meta)
+                .record_bad_credential(SecurityEventKind::InvalidApiKey, meta)
                 .await;
             return Err(ApiError::Unauthorized {
-                code: "invalid_api_key",
+                code: ErrorCode::InvalidApiKey,
                 message: "the API key is not valid or was revoked".into(),
             });
         };
@@ -161,10 +163,10 @@ async fn identify(
             let session = services.authenticate_session(&token).await?;
             if session.is_none_or(|session| session.user.id != principal.user.id) {
                 services
-                    .record_bad_credential("invalid_session", meta)
+                    .record_bad_credential(SecurityEventKind::InvalidSession, meta)
                     .await;
                 return Err(ApiError::Unauthorized {
-                    code: "invalid_session",
+                    code: ErrorCode::InvalidSession,
                     message: "the session cookie sent with this API key is not valid for its user"
                         .into(),
                 });
@@ -178,7 +180,7 @@ async fn identify(
     let principal = services.authenticate_session(&token).await?;
     if principal.is_none() {
         services
-            .record_bad_credential("invalid_session", meta)
+            .record_bad_credential(SecurityEventKind::InvalidSession, meta)
             .await;
     }
     Ok(principal)
@@ -206,7 +208,7 @@ async fn check_csrf(
     }
     services
         .security_event(
-            "csrf_rejected",
+            SecurityEventKind::CsrfRejected,
             Some(principal.user.id.clone()),
             Some(principal.user.email.clone()),
             meta,
@@ -214,7 +216,7 @@ async fn check_csrf(
         )
         .await;
     Err(ApiError::forbidden(
-        "csrf_failed",
+        ErrorCode::CsrfFailed,
         "missing or wrong X-CSRF-Token header for a signed-in write",
     ))
 }

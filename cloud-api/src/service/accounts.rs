@@ -6,13 +6,18 @@ use crate::db::accounts::{self as q, NewSession, NewUser, TokenPurpose};
 use crate::db::{self, mail_queue, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Email;
+use crate::ratelimit::LimitedAction;
+use tseeder_protocol::ErrorCode;
+use tseeder_protocol::SecurityEventKind;
 use tseeder_protocol::{
     Ack, LoginRequest, PasswordResetConfirm, RegisterRequest, Role, SessionInfo,
 };
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
-pub(crate) const EMAIL_TAKEN: (&str, &str) =
-    ("email_taken", "an account with this email already exists");
+pub(crate) const EMAIL_TAKEN: (ErrorCode, &str) = (
+    ErrorCode::EmailTaken,
+    "an account with this email already exists",
+);
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// A freshly opened session: what to show the client, and the secret for its cookie.
@@ -32,7 +37,7 @@ pub fn normalize_email(raw: &str) -> ApiResult<String> {
             .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
     if !valid {
         return Err(ApiError::unprocessable(
-            "invalid_email",
+            ErrorCode::InvalidEmail,
             "enter a valid email address",
         ));
     }
@@ -43,7 +48,7 @@ pub fn check_password_rules(password: &str) -> ApiResult<()> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
         return Err(ApiError::unprocessable(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("passwords need {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
         ));
     }
@@ -88,13 +93,18 @@ impl Services {
     /// transaction, one queued mail) is done either way.
     pub async fn register(&self, meta: &RequestMeta, req: RegisterRequest) -> ApiResult<Ack> {
         let limits = &self.settings().rate_limits;
-        self.rate_limit("register", &ip_key(meta), limits.register_per_ip, meta)
-            .await?;
+        self.rate_limit(
+            LimitedAction::Register,
+            &ip_key(meta),
+            limits.register_per_ip,
+            meta,
+        )
+        .await?;
         let email = normalize_email(&req.email)?;
         check_password_rules(&req.password)?;
         if !req.accepted_aup {
             return Err(ApiError::unprocessable(
-                "aup_not_accepted",
+                ErrorCode::AupNotAccepted,
                 "you must accept the acceptable use policy",
             ));
         }
@@ -165,7 +175,10 @@ impl Services {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
-                ApiError::unprocessable("captcha_required", "complete the captcha to continue")
+                ApiError::unprocessable(
+                    ErrorCode::CaptchaRequired,
+                    "complete the captcha to continue",
+                )
             })?;
         let passed = verifier
             .verify(token, meta.ip.as_deref())
@@ -173,13 +186,13 @@ impl Services {
             .map_err(|err| {
                 tracing::warn!(%err, "captcha verification unavailable");
                 ApiError::Upstream {
-                    code: "captcha_unavailable",
+                    code: ErrorCode::CaptchaUnavailable,
                     message: "the captcha check is unavailable; try again shortly".into(),
                 }
             })?;
         if !passed {
             self.security_event(
-                "captcha_failed",
+                SecurityEventKind::CaptchaFailed,
                 None,
                 Some(email.to_owned()),
                 meta,
@@ -187,7 +200,7 @@ impl Services {
             )
             .await;
             return Err(ApiError::forbidden(
-                "captcha_failed",
+                ErrorCode::CaptchaFailed,
                 "the captcha was not accepted; try again",
             ));
         }
@@ -237,7 +250,7 @@ impl Services {
             .await?;
         if !verified {
             return Err(ApiError::bad_request(
-                "invalid_token",
+                ErrorCode::InvalidToken,
                 "this link is invalid, already used or expired",
             ));
         }
@@ -252,10 +265,20 @@ impl Services {
     pub async fn resend_verification(&self, meta: &RequestMeta, raw_email: &str) -> ApiResult<Ack> {
         let email = normalize_email(raw_email)?;
         let limits = &self.settings().rate_limits;
-        self.rate_limit("verify-resend", &ip_key(meta), limits.reset_per_ip, meta)
-            .await?;
-        self.rate_limit("verify-resend", &email, limits.reset_per_account, meta)
-            .await?;
+        self.rate_limit(
+            LimitedAction::VerifyResend,
+            &ip_key(meta),
+            limits.reset_per_ip,
+            meta,
+        )
+        .await?;
+        self.rate_limit(
+            LimitedAction::VerifyResend,
+            &email,
+            limits.reset_per_account,
+            meta,
+        )
+        .await?;
         let token = crypto::random_token(32);
         let token_hash = crypto::token_hash(&token);
         let ttl_ms = i64::from(self.settings().sessions.email_verification_ttl_hours) * 3_600_000;
@@ -295,10 +318,15 @@ impl Services {
 
     pub async fn login(&self, meta: &RequestMeta, req: LoginRequest) -> ApiResult<NewLogin> {
         let limits = &self.settings().rate_limits;
-        self.rate_limit("login", &ip_key(meta), limits.login_per_ip, meta)
-            .await?;
+        self.rate_limit(
+            LimitedAction::Login,
+            &ip_key(meta),
+            limits.login_per_ip,
+            meta,
+        )
+        .await?;
         let email = req.email.trim().to_lowercase();
-        self.rate_limit("login", &email, limits.login_per_account, meta)
+        self.rate_limit(LimitedAction::Login, &email, limits.login_per_account, meta)
             .await?;
 
         let lookup = email.clone();
@@ -315,7 +343,7 @@ impl Services {
                     let _ = password_matches(String::new(), None).await;
                 }
                 self.security_event(
-                    "login_failed",
+                    SecurityEventKind::LoginFailed,
                     other.map(|u| u.id),
                     Some(email),
                     meta,
@@ -323,14 +351,14 @@ impl Services {
                 )
                 .await;
                 return Err(ApiError::Unauthorized {
-                    code: "invalid_credentials",
+                    code: ErrorCode::InvalidCredentials,
                     message: "wrong email or password".into(),
                 });
             }
         };
         if user.suspended_at.is_some() {
             self.security_event(
-                "suspended_login",
+                SecurityEventKind::SuspendedLogin,
                 Some(user.id.clone()),
                 Some(user.email.clone()),
                 meta,
@@ -341,7 +369,7 @@ impl Services {
         }
         if user.email_verified_at.is_none() {
             return Err(ApiError::forbidden(
-                "email_not_verified",
+                ErrorCode::EmailNotVerified,
                 "confirm your email address first; we can send the link again",
             ));
         }
@@ -421,9 +449,14 @@ impl Services {
     ) -> ApiResult<Ack> {
         let email = normalize_email(raw_email)?;
         let limits = &self.settings().rate_limits;
-        self.rate_limit("reset", &ip_key(meta), limits.reset_per_ip, meta)
-            .await?;
-        self.rate_limit("reset", &email, limits.reset_per_account, meta)
+        self.rate_limit(
+            LimitedAction::Reset,
+            &ip_key(meta),
+            limits.reset_per_ip,
+            meta,
+        )
+        .await?;
+        self.rate_limit(LimitedAction::Reset, &email, limits.reset_per_account, meta)
             .await?;
         let token = crypto::random_token(32);
         let token_hash = crypto::token_hash(&token);
@@ -480,8 +513,13 @@ impl Services {
     ) -> ApiResult<Ack> {
         check_password_rules(&req.new_password)?;
         let limits = &self.settings().rate_limits;
-        self.rate_limit("reset-confirm", &ip_key(meta), limits.reset_per_ip, meta)
-            .await?;
+        self.rate_limit(
+            LimitedAction::ResetConfirm,
+            &ip_key(meta),
+            limits.reset_per_ip,
+            meta,
+        )
+        .await?;
         let password_hash = hash_password(req.new_password).await?;
         let token_hash = crypto::token_hash(req.token.trim());
         let now = db::now_ms();
@@ -502,7 +540,7 @@ impl Services {
             .await?;
         let Some(user_id) = changed else {
             return Err(ApiError::bad_request(
-                "invalid_token",
+                ErrorCode::InvalidToken,
                 "this reset link is invalid, already used or expired",
             ));
         };
@@ -515,7 +553,7 @@ impl Services {
 }
 
 pub(crate) fn suspended_error() -> ApiError {
-    ApiError::forbidden("account_suspended", "this account is suspended")
+    ApiError::forbidden(ErrorCode::AccountSuspended, "this account is suspended")
 }
 
 pub(crate) fn ip_key(meta: &RequestMeta) -> String {

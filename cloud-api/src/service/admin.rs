@@ -12,6 +12,8 @@ use crate::db::{self, plans, to_datetime};
 use crate::error::{ApiError, ApiResult};
 use rusqlite::Transaction;
 use tseeder_protocol::fields;
+use tseeder_protocol::AuditAction;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{
     AdminJob, AdminUser, AuditEntry, ChangeRole, Job, JobStatus, Justification, Page, Role,
     SecurityEvent, User,
@@ -29,13 +31,13 @@ pub(super) struct Why {
 pub(super) fn check_justification(reason: &str, ticket_id: &str) -> ApiResult<Why> {
     let Some(reason) = fields::reason(reason) else {
         return Err(ApiError::bad_request(
-            "reason_required",
+            ErrorCode::ReasonRequired,
             format!("give a reason of {MIN_REASON_CHARS} to 2000 characters"),
         ));
     };
     let Some(ticket_id) = fields::ticket(ticket_id) else {
         return Err(ApiError::bad_request(
-            "ticket_required",
+            ErrorCode::TicketRequired,
             "give the ticket id this action belongs to (up to 100 characters)",
         ));
     };
@@ -49,13 +51,13 @@ pub(super) fn check_justification(reason: &str, ticket_id: &str) -> ApiResult<Wh
 fn may_manage(actor: &Principal, target: &users::UserRow) -> ApiResult<()> {
     if actor.user.id == target.id {
         return Err(ApiError::forbidden(
-            "self_action",
+            ErrorCode::SelfAction,
             "operators cannot use this on their own account",
         ));
     }
     if actor.role() != Role::Superadmin && target.role >= actor.role() {
         return Err(ApiError::forbidden(
-            "insufficient_role",
+            ErrorCode::InsufficientRole,
             "only a higher role can change this account",
         ));
     }
@@ -82,32 +84,30 @@ impl Actor {
     pub(super) fn audit(
         &self,
         tx: &Transaction<'_>,
-        action: &str,
-        target_type: &str,
+        action: AuditAction,
         target_id: &str,
         why: &Why,
         detail: serde_json::Value,
     ) -> db::DbResult<()> {
-        self.insert(tx, action, (target_type, target_id), Some(why), detail)
+        self.insert(tx, action, target_id, Some(why), detail)
     }
 
     /// An audit row for a change that needs no justification (publishing is not destructive).
     pub(super) fn record(
         &self,
         tx: &Transaction<'_>,
-        action: &str,
-        target_type: &str,
+        action: AuditAction,
         target_id: &str,
         detail: serde_json::Value,
     ) -> db::DbResult<()> {
-        self.insert(tx, action, (target_type, target_id), None, detail)
+        self.insert(tx, action, target_id, None, detail)
     }
 
     fn insert(
         &self,
         tx: &Transaction<'_>,
-        action: &str,
-        (target_type, target_id): (&str, &str),
+        action: AuditAction,
+        target_id: &str,
         why: Option<&Why>,
         detail: serde_json::Value,
     ) -> db::DbResult<()> {
@@ -117,7 +117,6 @@ impl Actor {
                 actor_id: &self.id,
                 actor_email: &self.email,
                 action,
-                target_type,
                 target_id,
                 reason: why.map(|w| w.reason.as_str()),
                 ticket_id: why.map(|w| w.ticket_id.as_str()),
@@ -191,7 +190,7 @@ impl Services {
         let why = check_justification(&req.reason, &req.ticket_id)?;
         if actor.role() != Role::Superadmin && req.role >= actor.role() {
             return Err(ApiError::forbidden(
-                "insufficient_role",
+                ErrorCode::InsufficientRole,
                 "only a superadmin can grant the admin or superadmin role",
             ));
         }
@@ -240,25 +239,25 @@ impl Services {
                     UserChange::Role(role) => {
                         users::set_role(tx, &uid, role, now)?;
                         (
-                            "user.role_change",
+                            AuditAction::UserRoleChange,
                             serde_json::json!({ "from": target.role, "to": role }),
                         )
                     }
                     UserChange::Suspend => {
                         users::set_suspension(tx, &uid, Some(&why.reason), now)?;
                         let revoked = users::revoke_credentials(tx, &uid, None, now)?;
-                        ("user.suspend", revoked.detail())
+                        (AuditAction::UserSuspend, revoked.detail())
                     }
                     UserChange::Unsuspend => {
                         users::set_suspension(tx, &uid, None, now)?;
-                        ("user.unsuspend", serde_json::json!({}))
+                        (AuditAction::UserUnsuspend, serde_json::json!({}))
                     }
                     UserChange::ForceLogout => {
                         let revoked = users::revoke_credentials(tx, &uid, None, now)?;
-                        ("user.force_logout", revoked.detail())
+                        (AuditAction::UserForceLogout, revoked.detail())
                     }
                 };
-                who.audit(tx, action, "user", &uid, &why, detail)?;
+                who.audit(tx, action, &uid, &why, detail)?;
                 Ok(Ok(()))
             })
             .await??;
@@ -315,7 +314,7 @@ impl Services {
                 };
                 if job.status.is_terminal() {
                     return Ok(Err(ApiError::conflict(
-                        "invalid_state",
+                        ErrorCode::InvalidState,
                         format!("the job is already {}", job.status.as_str()),
                     )));
                 }
@@ -333,7 +332,7 @@ impl Services {
                     now,
                 )? {
                     return Ok(Err(ApiError::conflict(
-                        "invalid_state",
+                        ErrorCode::InvalidState,
                         "the job changed state meanwhile",
                     )));
                 }
@@ -347,8 +346,7 @@ impl Services {
                 )?;
                 who.audit(
                     tx,
-                    "job.terminate",
-                    "job",
+                    AuditAction::JobTerminate,
                     &jid,
                     &why,
                     serde_json::json!({ "owner": job.user_id, "previousStatus": job.status }),

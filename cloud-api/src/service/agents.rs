@@ -7,6 +7,8 @@ use crate::crypto;
 use crate::db::agents::{self as q, AgentRow, NewAgent, Vitals};
 use crate::db::{self, dispatch, to_datetime};
 use crate::error::{ApiError, ApiResult};
+use tseeder_protocol::AuditAction;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{
     AgentKind, AgentRegistered, AgentView, ControlAction, Heartbeat, HeartbeatReply,
     IssueAgentToken, IssuedAgentToken, JobControl, JobStatus, Justification, RegisterAgent,
@@ -37,7 +39,7 @@ fn checked_label(value: &str, what: &'static str) -> ApiResult<String> {
         .map(str::to_owned)
         .ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 format!("{what} must be 1 to {MAX_NAME_CHARS} printable characters"),
             )
         })
@@ -129,8 +131,7 @@ impl Services {
                 if let Some((who, why)) = &audit {
                     who.audit(
                         tx,
-                        "agent.issue",
-                        "agent",
+                        AuditAction::AgentIssue,
                         &id,
                         why,
                         serde_json::json!({ "name": name, "region": region }),
@@ -216,15 +217,14 @@ impl Services {
                 }
                 if !q::revoke_agent(tx, &id, now)? {
                     return Ok(Err(ApiError::conflict(
-                        "already_revoked",
+                        ErrorCode::AlreadyRevoked,
                         "this agent's token is already revoked",
                     )));
                 }
                 let requeued = dispatch::release_agent_leases(tx, &id, now)?;
                 who.audit(
                     tx,
-                    "agent.revoke",
-                    "agent",
+                    AuditAction::AgentRevoke,
                     &id,
                     &why,
                     serde_json::json!({ "requeuedJobs": requeued }),

@@ -11,8 +11,12 @@ use crate::db::audit;
 use crate::db::console::{self as q, NewPost, PostRow};
 use crate::db::{self, agents, to_datetime, DbError};
 use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::LimitedAction;
 use chrono::{Duration, Utc};
 use tseeder_protocol::fields;
+use tseeder_protocol::AuditAction;
+use tseeder_protocol::ErrorCode;
+use tseeder_protocol::SecurityEventKind;
 use tseeder_protocol::{
     Ack, AdminOverview, AgentCounts, AgentKind, Alert, AlertSeverity, BlogPost, BlogPostSummary,
     CaptchaWidget, ChangePassword, ComponentState, ComponentStatus, DayCount, Justification, Page,
@@ -160,22 +164,25 @@ fn post_view(row: &PostRow) -> BlogPost {
 fn checked_post(post: SaveBlogPost) -> ApiResult<SaveBlogPost> {
     let slug = fields::slug(&post.slug).ok_or_else(|| {
         ApiError::unprocessable(
-            "invalid_slug",
+            ErrorCode::InvalidSlug,
             "the slug needs 1 to 80 lowercase letters, digits and inner dashes",
         )
     })?;
     let title = fields::title(&post.title).ok_or_else(|| {
-        ApiError::unprocessable("invalid_title", "the title needs 1 to 200 characters")
+        ApiError::unprocessable(
+            ErrorCode::InvalidTitle,
+            "the title needs 1 to 200 characters",
+        )
     })?;
     let summary = fields::summary(&post.summary).ok_or_else(|| {
         ApiError::unprocessable(
-            "invalid_summary",
+            ErrorCode::InvalidSummary,
             "the summary is limited to 500 characters",
         )
     })?;
     if !fields::body(&post.body) {
         return Err(ApiError::unprocessable(
-            "invalid_body",
+            ErrorCode::InvalidBody,
             format!(
                 "the body needs some text and at most {} characters",
                 fields::MAX_BODY_CHARS
@@ -268,7 +275,7 @@ impl Services {
             .is_some_and(|name| name.chars().count() > MAX_DISPLAY_NAME_CHARS)
         {
             return Err(ApiError::unprocessable(
-                "invalid_display_name",
+                ErrorCode::InvalidDisplayName,
                 format!("a display name is limited to {MAX_DISPLAY_NAME_CHARS} characters"),
             ));
         }
@@ -293,7 +300,7 @@ impl Services {
             .await?;
         updated.map(|row| user_view(&row)).ok_or_else(|| {
             ApiError::unprocessable(
-                "unknown_device",
+                ErrorCode::UnknownDevice,
                 "that device is not one of your registered computers",
             )
         })
@@ -309,12 +316,12 @@ impl Services {
         check_password_rules(&req.new_password)?;
         let limit = self.settings().rate_limits.password_change_per_account;
         let account = format!("user:{}", principal.user.id);
-        self.rate_limit("password-change", &account, limit, meta)
+        self.rate_limit(LimitedAction::PasswordChange, &account, limit, meta)
             .await?;
         let stored = Some(principal.user.password_hash.clone());
         if !password_matches(req.current_password, stored).await? {
             self.security_event(
-                "password_change_failed",
+                SecurityEventKind::PasswordChangeFailed,
                 Some(principal.user.id.clone()),
                 Some(principal.user.email.clone()),
                 meta,
@@ -322,7 +329,7 @@ impl Services {
             )
             .await;
             return Err(ApiError::forbidden(
-                "wrong_password",
+                ErrorCode::WrongPassword,
                 "the current password is not right",
             ));
         }
@@ -422,11 +429,10 @@ impl Services {
                 actor.record(
                     tx,
                     if creating {
-                        "blog.create"
+                        AuditAction::BlogCreate
                     } else {
-                        "blog.update"
+                        AuditAction::BlogUpdate
                     },
-                    "blog_post",
                     &id,
                     detail,
                 )?;
@@ -434,7 +440,7 @@ impl Services {
             })
             .await
             .map_err(ApiError::unique_as(
-                "slug_taken",
+                ErrorCode::SlugTaken,
                 "another post already uses this slug",
             ))?;
         saved.map(|row| post_view(&row)).ok_or(ApiError::NotFound)
@@ -459,8 +465,7 @@ impl Services {
                 q::delete_post(tx, &id)?;
                 actor.audit(
                     tx,
-                    "blog.delete",
-                    "blog_post",
+                    AuditAction::BlogDelete,
                     &id,
                     &why,
                     serde_json::json!({ "slug": post.slug, "title": post.title }),

@@ -5,6 +5,7 @@ use crate::crypto;
 use crate::db::accounts::{self as q, NewApiKey};
 use crate::db::{self, to_datetime};
 use crate::error::{ApiError, ApiResult};
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, SessionView};
 
 /// Last-seen times are kept to the minute, so most requests read without writing.
@@ -134,20 +135,20 @@ impl Services {
     ) -> ApiResult<CreatedApiKey> {
         if let Credential::ApiKey { .. } = principal.credential {
             return Err(ApiError::forbidden(
-                "session_required",
+                ErrorCode::SessionRequired,
                 "API keys are made from a signed-in session, not with another key",
             ));
         }
         let stored = Some(principal.user.password_hash.clone());
         if !super::accounts::password_matches(req.current_password, stored).await? {
             return Err(ApiError::forbidden(
-                "wrong_password",
+                ErrorCode::WrongPassword,
                 "the current password is not right",
             ));
         }
         let Some(name) = tseeder_protocol::fields::label(&req.name).map(str::to_owned) else {
             return Err(ApiError::unprocessable(
-                "invalid_name",
+                ErrorCode::InvalidName,
                 "give the key a name of 1 to 100 printable characters",
             ));
         };

@@ -14,6 +14,8 @@ use crate::db::{self, plans, to_datetime, DbResult};
 use crate::error::{ApiError, ApiResult};
 use base64::Engine as _;
 use rusqlite::Transaction;
+use tseeder_protocol::AuditAction;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{
     names, AdminJob, AgentJobStatus, AgentKind, Assignment, ClaimReply, CompleteReport,
     ControlAction, FailReport, Job, JobStatus, Justification, LiveProgress, ProgressReply,
@@ -23,7 +25,7 @@ use tseeder_storage::ObjectKey;
 
 fn lease_lost() -> ApiError {
     ApiError::conflict(
-        "lease_lost",
+        ErrorCode::LeaseLost,
         "this lease is no longer yours: the job moved on or was removed",
     )
 }
@@ -248,7 +250,7 @@ impl Services {
                     .map(|f| {
                         let path = names::relative_path(f.path.split('/').map(str::as_bytes))
                             .map_err(|err| {
-                                ApiError::bad_request("invalid_file", err.to_string())
+                                ApiError::bad_request(ErrorCode::InvalidFile, err.to_string())
                             })?;
                         Ok((f.index, path, f.size, f.selected))
                     })
@@ -352,7 +354,7 @@ impl Services {
             // Still this agent's lease, but its owner cancelled or paused the job: what was
             // uploaded is nobody's, and the agent must delete it (after a lost lease it must not).
             return Err(ApiError::conflict(
-                "job_stopped",
+                ErrorCode::JobStopped,
                 format!(
                     "the job was {} while it ran; delete what was uploaded",
                     job.status.as_str()
@@ -371,7 +373,7 @@ impl Services {
                     }
                     _ => {
                         return Err(ApiError::bad_request(
-                            "invalid_manifest",
+                            ErrorCode::InvalidManifest,
                             format!(
                                 "file {} is not a chosen file of this job with that size, or names an object key",
                                 file.index
@@ -380,31 +382,33 @@ impl Services {
                     }
                 }
             }
-            let expected = ObjectKey::job_file(&job.user_id, &job.id, file.index)
-                .map_err(|err| ApiError::bad_request("invalid_manifest", err.to_string()))?;
+            let expected =
+                ObjectKey::job_file(&job.user_id, &job.id, file.index).map_err(|err| {
+                    ApiError::bad_request(ErrorCode::InvalidManifest, err.to_string())
+                })?;
             if file.object_key != expected.as_str() {
                 return Err(ApiError::bad_request(
-                    "invalid_manifest",
+                    ErrorCode::InvalidManifest,
                     format!("file {} must be stored at {expected}", file.index),
                 ));
             }
             let Some(known) = known else {
                 return Err(ApiError::bad_request(
-                    "invalid_manifest",
+                    ErrorCode::InvalidManifest,
                     format!("file {} is not a chosen file of this job", file.index),
                 ));
             };
             let stored = self.store().head(&expected).await.map_err(|err| {
                 tracing::error!(%err, key = %expected, "could not check a stored object");
                 ApiError::Upstream {
-                    code: "storage_unavailable",
+                    code: ErrorCode::StorageUnavailable,
                     message: "the object store did not answer; report again".into(),
                 }
             })?;
             let size = stored.map(|s| s.size);
             if size != Some(file.size) || file.size != known.size.max(0) as u64 {
                 return Err(ApiError::bad_request(
-                    "invalid_manifest",
+                    ErrorCode::InvalidManifest,
                     format!(
                         "file {} is {:?} bytes in storage; the torrent says {}",
                         file.index, size, known.size
@@ -423,7 +427,7 @@ impl Services {
             .any(|f| f.selected && !checked.iter().any(|c| c.1 == f.index))
         {
             return Err(ApiError::bad_request(
-                "invalid_manifest",
+                ErrorCode::InvalidManifest,
                 "the manifest leaves out chosen files",
             ));
         }
@@ -619,7 +623,7 @@ impl Services {
                 };
                 if !(job.dead_lettered && job.status == JobStatus::Failed) {
                     return Ok(Err(ApiError::conflict(
-                        "not_dead_lettered",
+                        ErrorCode::NotDeadLettered,
                         "only dead-lettered jobs can be replayed",
                     )));
                 }
@@ -632,7 +636,7 @@ impl Services {
                     now,
                 )? {
                     return Ok(Err(ApiError::conflict(
-                        "invalid_state",
+                        ErrorCode::InvalidState,
                         "the job changed state meanwhile",
                     )));
                 }
@@ -647,8 +651,7 @@ impl Services {
                 )?;
                 who.audit(
                     tx,
-                    "job.replay",
-                    "job",
+                    AuditAction::JobReplay,
                     &jid,
                     &why,
                     serde_json::json!({ "owner": job.user_id, "lastError": job.error }),
@@ -657,7 +660,7 @@ impl Services {
             })
             .await
             .map_err(ApiError::unique_as(
-                "job_exists",
+                ErrorCode::JobExists,
                 "the owner already has an active job for this torrent",
             ))??
             .ok_or(ApiError::NotFound)?;

@@ -9,6 +9,7 @@ use crate::db::to_datetime;
 use crate::error::{ApiError, ApiResult};
 use std::path::PathBuf;
 use std::time::Duration;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{FileLink, StoredFile};
 use tseeder_storage::{ObjectKey, ObjectStore};
 
@@ -38,7 +39,7 @@ pub enum LinkRefusal {
 fn storage_unavailable(err: tseeder_storage::StorageError) -> ApiError {
     tracing::error!(%err, "object store call failed");
     ApiError::Upstream {
-        code: "storage_unavailable",
+        code: ErrorCode::StorageUnavailable,
         message: "the file store did not answer; try again".into(),
     }
 }
@@ -169,7 +170,7 @@ impl Services {
         let objects = self.objects_of_users_job(principal, job_id).await?;
         if objects.is_empty() {
             return Err(ApiError::conflict(
-                "no_files",
+                ErrorCode::NoFiles,
                 "this job has no stored files yet",
             ));
         }

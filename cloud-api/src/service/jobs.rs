@@ -6,9 +6,11 @@ use super::{Paging, Principal, RequestMeta, Services};
 use crate::db::jobs::{self as q, JobFilter, JobRow, NewJob};
 use crate::db::{self, plans, to_datetime, DbError};
 use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::LimitedAction;
 use crate::torrent::{magnet, metainfo};
 use rusqlite::Connection;
 use tseeder_engine::fetch::FetchError;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{
     Job, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page, Plan, Usage,
 };
@@ -37,7 +39,7 @@ impl Routing {
         if let Some(region) = &region {
             if !tseeder_protocol::fields::region(region) {
                 return Err(ApiError::bad_request(
-                    "invalid_region",
+                    ErrorCode::InvalidRegion,
                     "a region is up to 64 letters, digits, '-', '_' or '.'",
                 ));
             }
@@ -122,7 +124,7 @@ pub fn job_view(row: &JobRow) -> Job {
 
 fn bad_torrent(err: impl std::fmt::Display) -> ApiError {
     ApiError::unprocessable(
-        "invalid_torrent",
+        ErrorCode::InvalidTorrent,
         format!("this .torrent file is not usable: {err}"),
     )
 }
@@ -138,10 +140,10 @@ impl Services {
     ) -> ApiResult<JobDetail> {
         let routing = routing.checked()?;
         let limits = &self.settings().rate_limits;
-        self.rate_limit("jobs", &ip_key(meta), limits.jobs_per_ip, meta)
+        self.rate_limit(LimitedAction::Jobs, &ip_key(meta), limits.jobs_per_ip, meta)
             .await?;
         self.rate_limit(
-            "jobs",
+            LimitedAction::Jobs,
             &format!("user:{}", principal.user.id),
             limits.jobs_per_account,
             meta,
@@ -161,7 +163,7 @@ impl Services {
                     });
                     if !owned {
                         return Ok(Err(ApiError::unprocessable(
-                            "unknown_device",
+                            ErrorCode::UnknownDevice,
                             "deviceId is not one of your registered devices",
                         )));
                     }
@@ -200,7 +202,7 @@ impl Services {
             })
             .await
             .map_err(ApiError::unique_as(
-                "job_exists",
+                ErrorCode::JobExists,
                 "you already have an active job for this torrent",
             ))??;
         let detail = self.job_detail(principal, &job_id).await?;
@@ -219,12 +221,13 @@ impl Services {
             JobInput::Magnet(text) => {
                 if selected_files.is_some() {
                     return Err(ApiError::unprocessable(
-                        "selection_needs_metadata",
+                        ErrorCode::SelectionNeedsMetadata,
                         "files of a magnet link can be chosen once its metadata is known",
                     ));
                 }
-                let parsed = magnet::parse(&text, limits.max_magnet_length)
-                    .map_err(|err| ApiError::unprocessable("invalid_magnet", err.to_string()))?;
+                let parsed = magnet::parse(&text, limits.max_magnet_length).map_err(|err| {
+                    ApiError::unprocessable(ErrorCode::InvalidMagnet, err.to_string())
+                })?;
                 let name = parsed.display_name.clone().unwrap_or_else(|| {
                     parsed
                         .info_hash_v1
@@ -254,12 +257,12 @@ impl Services {
                     .map_err(|err| match err {
                         FetchError::TooLarge(limit) => ApiError::PayloadTooLarge { limit },
                         FetchError::InvalidUrl(_) | FetchError::Blocked => {
-                            ApiError::unprocessable("invalid_url", err.to_string())
+                            ApiError::unprocessable(ErrorCode::InvalidUrl, err.to_string())
                         }
                         // The user's URL did not give a file: their input is unusable, and a
                         // dead link is no server failure on the operator's error rate.
                         FetchError::Status(_) | FetchError::Network(_) => {
-                            ApiError::unprocessable("fetch_failed", err.to_string())
+                            ApiError::unprocessable(ErrorCode::FetchFailed, err.to_string())
                         }
                     })?;
                 (bytes, JobSource::TorrentUrl, Some(url.trim().to_owned()))
@@ -397,7 +400,7 @@ impl Services {
                 };
                 if !from.contains(&job.status) {
                     return Ok(Err(ApiError::conflict(
-                        "invalid_state",
+                        ErrorCode::InvalidState,
                         format!("a {} job cannot be {kind}", job.status.as_str()),
                     )));
                 }
@@ -413,7 +416,7 @@ impl Services {
                 }
                 if !q::transition_job(tx, &jid, from, to, None, now)? {
                     return Ok(Err(ApiError::conflict(
-                        "invalid_state",
+                        ErrorCode::InvalidState,
                         "the job changed state meanwhile; reload and try again",
                     )));
                 }
@@ -422,7 +425,7 @@ impl Services {
             })
             .await
             .map_err(ApiError::unique_as(
-                "job_exists",
+                ErrorCode::JobExists,
                 "another active job already fetches this torrent",
             ))??;
         let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;
@@ -511,7 +514,7 @@ fn selection(indexes: &[u32], selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>
     for index in wanted {
         let position = indexes.iter().position(|i| *i == index).ok_or_else(|| {
             ApiError::unprocessable(
-                "invalid_selection",
+                ErrorCode::InvalidSelection,
                 format!("the torrent has no file {index}"),
             )
         })?;
@@ -519,7 +522,7 @@ fn selection(indexes: &[u32], selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>
     }
     if !chosen.contains(&true) {
         return Err(ApiError::unprocessable(
-            "invalid_selection",
+            ErrorCode::InvalidSelection,
             "choose at least one file",
         ));
     }
@@ -538,7 +541,7 @@ fn plan_refusal(
     on_device: bool,
 ) -> Result<Option<ApiError>, DbError> {
     let usage = plans::usage_of_user(conn, user_id)?;
-    let quota = |message: String| Some(ApiError::forbidden("quota_exceeded", message));
+    let quota = |message: String| Some(ApiError::forbidden(ErrorCode::QuotaExceeded, message));
     if usage.active_jobs >= plan.max_active_jobs {
         return Ok(quota(format!(
             "the {} plan allows {} active jobs at a time; wait for one to finish or cancel one",

@@ -21,10 +21,11 @@ use crate::db::{self, audit, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address::TrustedProxies;
 use crate::mail::Mailer;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{LimitedAction, RateLimiter};
 use live::LiveHub;
 use std::sync::Arc;
 use tseeder_engine::fetch::TorrentFetcher;
+use tseeder_protocol::SecurityEventKind;
 use tseeder_protocol::{Role, User};
 use tseeder_storage::{LocalStore, ObjectStore, S3Store, StorageError, UrlSigner};
 
@@ -214,19 +215,19 @@ impl Services {
     /// and answers 429 with the wait.
     pub(crate) async fn rate_limit(
         &self,
-        action: &str,
+        action: LimitedAction,
         subject: &str,
         rate: Rate,
         meta: &RequestMeta,
     ) -> ApiResult<()> {
-        let key = format!("{action}:{subject}");
+        let key = format!("{}:{subject}", action.as_str());
         if let Err(retry_after_seconds) = self.inner.limiter.check(&key, rate) {
             self.security_event(
-                "rate_limited",
+                SecurityEventKind::RateLimited,
                 None,
                 None,
                 meta,
-                serde_json::json!({ "action": action, "subject": subject }),
+                serde_json::json!({ "action": action.as_str(), "subject": subject }),
             )
             .await;
             return Err(ApiError::RateLimited {
@@ -240,7 +241,7 @@ impl Services {
     /// shown to the caller (`None`).
     pub(crate) async fn security_event(
         &self,
-        kind: &'static str,
+        kind: SecurityEventKind,
         user_id: Option<String>,
         email: Option<String>,
         meta: &RequestMeta,
@@ -265,7 +266,7 @@ impl Services {
             })
             .await;
         result
-            .inspect_err(|err| tracing::error!(%err, kind, "could not record security event"))
+            .inspect_err(|err| tracing::error!(%err, %kind, "could not record security event"))
             .ok()
     }
 }

@@ -9,6 +9,7 @@ use crate::db::audit;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tseeder_protocol::SecurityEventKind;
 
 /// How long one row keeps counting the same failure from the same source.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -18,7 +19,7 @@ const OVERFLOW_SOURCE: &str = "many sources";
 
 #[derive(Debug, Default)]
 pub struct FailureTally {
-    rows: Mutex<HashMap<(&'static str, String), Tally>>,
+    rows: Mutex<HashMap<(SecurityEventKind, String), Tally>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -30,14 +31,14 @@ struct Tally {
 }
 
 impl FailureTally {
-    fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<(&'static str, String), Tally>> {
+    fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<(SecurityEventKind, String), Tally>> {
         self.rows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Counts a failure into the source's open row; false when it needs a new row.
-    fn count(&self, key: &(&'static str, String), now: Instant) -> bool {
+    fn count(&self, key: &(SecurityEventKind, String), now: Instant) -> bool {
         match self.rows().get_mut(key) {
             Some(tally) if now.duration_since(tally.started) < WINDOW => {
                 tally.count += 1;
@@ -53,7 +54,7 @@ fn detail(count: u64) -> serde_json::Value {
 }
 
 impl Services {
-    pub async fn record_bad_credential(&self, kind: &'static str, meta: &RequestMeta) {
+    pub async fn record_bad_credential(&self, kind: SecurityEventKind, meta: &RequestMeta) {
         let tally = self.failure_tally();
         let mut source = ip_key(meta);
         let now = Instant::now();

@@ -12,6 +12,7 @@ import type {
   BlogPostSummary,
   CreatedApiKey,
   CreateJob,
+  ErrorCode,
   FileLink,
   IssuedAgentToken,
   IssueAgentToken,
@@ -38,11 +39,27 @@ import type {
   User,
 } from "./types";
 
+/**
+ * Codes made on this side: the server could not be reached or did not answer with its error
+ * body, or the desktop app's own commands refused (see src-tauri/src/commands.rs).
+ */
+export type LocalErrorCode =
+  | "network"
+  | `http_${number}`
+  | "unsupported_body"
+  | "invalid"
+  | "signed_out"
+  | "unauthorized"
+  | "cloud"
+  | "engine"
+  | "keyring"
+  | "error";
+
 /** An answer the API refused, with its machine code and the message meant for people. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode | LocalErrorCode,
     message: string,
   ) {
     super(message);

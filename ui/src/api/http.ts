@@ -3,7 +3,7 @@
 // rides on the HttpOnly cookie; the CSRF token is kept in memory only and sent on every write.
 import type { paths } from "./schema";
 import { ApiError, type LiveHandlers, type TseederApi } from "./client";
-import type { JobLive, Justification, Page } from "./types";
+import type { ErrorCode, JobLive, Justification, Page } from "./types";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Path = keyof paths;
@@ -57,10 +57,10 @@ export function queryString(query: Record<string, string | number | undefined> =
 
 /** Reads the API's `{"error":{"code","message"}}`; anything else becomes a plain message. */
 export async function errorFrom(response: Response): Promise<ApiError> {
-  let code = "http_" + response.status;
+  let code: ApiError["code"] = `http_${response.status}`;
   let message = `The server answered ${response.status} ${response.statusText}`.trim();
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string } };
+    const body = (await response.json()) as { error?: { code?: ErrorCode; message?: string } };
     if (body.error?.code) code = body.error.code;
     if (body.error?.message) message = body.error.message;
   } catch {

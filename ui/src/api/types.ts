@@ -17,6 +17,7 @@ export type BlogPostSummary = Schemas["BlogPostSummary"];
 export type ComponentState = Schemas["ComponentState"];
 export type CreateJob = Schemas["CreateJob"];
 export type CreatedApiKey = Schemas["CreatedApiKey"];
+export type ErrorCode = Schemas["ErrorCode"];
 export type FileLink = Schemas["FileLink"];
 export type IssuedAgentToken = Schemas["IssuedAgentToken"];
 export type IssueAgentToken = Schemas["IssueAgentToken"];

@@ -113,7 +113,7 @@ export interface DesktopApi {
 }
 
 interface CommandError {
-  code: string;
+  code: ApiError["code"];
   message: string;
 }
 

@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio_util::io::ReaderStream;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{FileLink, StoredFile};
 
 /// Bytes read from disk per body chunk: large enough that per-chunk work does not bound a
@@ -153,11 +154,11 @@ pub async fn download(
         .open_local_link(&key, query.expires, query.name.as_deref(), &query.signature)
         .map_err(|refusal| match refusal {
             LinkRefusal::Expired => ApiError::forbidden(
-                "link_expired",
+                ErrorCode::LinkExpired,
                 "this download link has expired; ask for a new one",
             ),
             LinkRefusal::Invalid => {
-                ApiError::forbidden("link_invalid", "this download link is not valid")
+                ApiError::forbidden(ErrorCode::LinkInvalid, "this download link is not valid")
             }
         })?;
     let mut file = match tokio::fs::File::open(&path).await {

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use tseeder_protocol::ErrorCode;
 use tseeder_protocol::{CreateJob, Job, JobDetail, JobEvent, JobStatus, Page, Plan, Usage};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -32,7 +33,7 @@ pub async fn create(
         (None, Some(url)) => JobInput::TorrentUrl(url),
         _ => {
             return Err(ApiError::unprocessable(
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 "give exactly one of `magnet` or `torrentUrl`",
             ))
         }
@@ -73,7 +74,7 @@ pub async fn upload(
                 let text = field.text().await.map_err(multipart_error)?;
                 selected = Some(serde_json::from_str::<Vec<u32>>(&text).map_err(|_| {
                     ApiError::unprocessable(
-                        "invalid_selection",
+                        ErrorCode::InvalidSelection,
                         "selectedFiles must be a JSON array of file indexes",
                     )
                 })?);
@@ -85,7 +86,7 @@ pub async fn upload(
             // A misspelt part would otherwise be dropped without a word.
             other => {
                 return Err(ApiError::unprocessable(
-                    "unknown_part",
+                    ErrorCode::UnknownPart,
                     format!(
                         "unknown form part {:?}: send torrent, selectedFiles, region or deviceId",
                         other.unwrap_or_default()
@@ -96,7 +97,7 @@ pub async fn upload(
     }
     let torrent = torrent.ok_or_else(|| {
         ApiError::unprocessable(
-            "invalid_body",
+            ErrorCode::InvalidBody,
             "attach the .torrent file as the `torrent` part",
         )
     })?;
@@ -116,7 +117,7 @@ fn multipart_error(err: MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge { limit: 0 }
     } else {
-        ApiError::bad_request("malformed_multipart", err.body_text())
+        ApiError::bad_request(ErrorCode::MalformedMultipart, err.body_text())
     }
 }
 
