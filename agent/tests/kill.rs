@@ -2,12 +2,7 @@
 //! 127.0.0.1: an agent killed with SIGKILL mid-download loses its lease, a second agent finishes
 //! the job, and the stored bytes are right. A SIGTERM hands the job back at once.
 
-#[path = "../../cloud-api/tests/common/mod.rs"]
-mod common;
-#[path = "../../engine/tests/support/swarm.rs"]
-mod swarm;
-
-use common::{Client, LiveStream, TestServer};
+use cloud::{Client, LiveStream, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::Path;
@@ -15,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use swarm::{sha256_hex, SeedOptions, Seeder};
 use tseeder_protocol::Role;
+use tseeder_testkit::{cloud, free_port, swarm};
 
 struct Agent(Child);
 
@@ -45,7 +41,7 @@ fn start_agent(server: &TestServer, token: &str, name: &str, work: &Path) -> Age
         .env("TSEEDER_AGENT_WORK_DIR", work.join(name))
         .env(
             "TSEEDER_AGENT_HEALTH_LISTEN",
-            format!("127.0.0.1:{}", swarm::free_port()),
+            format!("127.0.0.1:{}", free_port()),
         )
         .env("TSEEDER_AGENT_POLL_INTERVAL_MS", "200")
         .env("TSEEDER_AGENT_PROGRESS_INTERVAL_MS", "200")

@@ -1,15 +1,14 @@
 //! Access control, generated from the router's own route table: the RBAC matrix, IDOR checks
 //! on every route that takes an id, and CSRF on every cookie-authenticated write.
 
-mod common;
-
-use common::{random_magnet, Client, TestServer};
+use cloud::{random_magnet, Client, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::collections::BTreeSet;
 use tseeder_cloud::http::{route_table, Access};
 use tseeder_cloud::Settings;
 use tseeder_protocol::Role;
+use tseeder_testkit::cloud;
 
 /// The least role each route needs. A route added to the router without a line here fails
 /// `route_table_matches_the_expected_matrix`, so every new route gets a conscious decision.
@@ -287,7 +286,7 @@ async fn cookie_writes_need_this_sessions_csrf_token() {
     let created = operator
         .post(
             "/api/v1/api-keys",
-            json!({ "name": "with token", "currentPassword": common::PASSWORD }),
+            json!({ "name": "with token", "currentPassword": cloud::PASSWORD }),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);

@@ -1,12 +1,11 @@
 //! End to end over HTTP: registration with the mailed verification link, sign in and out,
 //! password reset, API keys, suspension, session revocation and force-logout.
 
-mod common;
-
-use common::{Client, TestServer, PASSWORD};
+use cloud::{Client, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use tseeder_protocol::Role;
+use tseeder_testkit::cloud;
 
 #[tokio::test]
 async fn register_verify_login_me_logout() {
@@ -281,7 +280,7 @@ async fn api_keys_are_shown_once_work_everywhere_and_die_when_revoked() {
     let created = script
         .post(
             "/api/v1/jobs",
-            json!({ "magnet": common::random_magnet("via-key") }),
+            json!({ "magnet": cloud::random_magnet("via-key") }),
         )
         .await;
     assert_eq!(

@@ -1,16 +1,13 @@
 //! Hostile and malformed input gets the documented error and writes nothing: no job row, no
 //! file row, no file on disk.
 
-mod common;
-#[path = "../src/torrent/fixtures.rs"]
-mod fixtures;
-
-use common::{LiveStream, TestServer};
-use fixtures::B;
+use cloud::{LiveStream, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::Path;
+use torrents::B;
 use tseeder_protocol::Role;
+use tseeder_testkit::{cloud, torrents};
 
 /// Rows in the job tables, counted straight from the database.
 async fn stored_rows(server: &TestServer) -> (i64, i64, i64) {
@@ -74,7 +71,7 @@ async fn malformed_and_oversized_bodies_get_clear_errors() {
         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
     );
     let both = user
-        .post("/api/v1/jobs", json!({ "magnet": common::random_magnet("x"), "torrentUrl": "http://example.org/a.torrent" }))
+        .post("/api/v1/jobs", json!({ "magnet": cloud::random_magnet("x"), "torrentUrl": "http://example.org/a.torrent" }))
         .await;
     assert_eq!(
         (both.status, both.code()),
@@ -138,7 +135,7 @@ async fn invalid_magnets_are_refused() {
     let selection = user
         .post(
             "/api/v1/jobs",
-            json!({ "magnet": common::random_magnet("m"), "selectedFiles": [0] }),
+            json!({ "magnet": cloud::random_magnet("m"), "selectedFiles": [0] }),
         )
         .await;
     assert_eq!(selection.code(), "selection_needs_metadata");
@@ -165,40 +162,40 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
             "parent directory",
-            fixtures::multi_file("ok", &[(&["..", "..", "etc", "cron.d", "evil"], 10)]),
+            torrents::multi_file("ok", &[(&["..", "..", "etc", "cron.d", "evil"], 10)]),
         ),
-        ("dot-dot only", fixtures::multi_file("ok", &[(&[".."], 10)])),
+        ("dot-dot only", torrents::multi_file("ok", &[(&[".."], 10)])),
         (
             "absolute path",
-            fixtures::multi_file("ok", &[(&["/etc/passwd"], 10)]),
+            torrents::multi_file("ok", &[(&["/etc/passwd"], 10)]),
         ),
         (
             "backslash",
-            fixtures::multi_file("ok", &[(&["..\\..\\windows\\system32"], 10)]),
+            torrents::multi_file("ok", &[(&["..\\..\\windows\\system32"], 10)]),
         ),
         (
             "drive letter",
-            fixtures::multi_file("ok", &[(&["C:", "boot.ini"], 10)]),
+            torrents::multi_file("ok", &[(&["C:", "boot.ini"], 10)]),
         ),
         (
             "empty component",
-            fixtures::multi_file("ok", &[(&["a", "", "b"], 10)]),
+            torrents::multi_file("ok", &[(&["a", "", "b"], 10)]),
         ),
-        ("empty name", fixtures::single_file("", 10)),
-        ("dot-dot name", fixtures::single_file("..", 10)),
-        ("slash in name", fixtures::single_file("../escape", 10)),
-        ("nul in name", fixtures::single_file("a\0b", 10)),
+        ("empty name", torrents::single_file("", 10)),
+        ("dot-dot name", torrents::single_file("..", 10)),
+        ("slash in name", torrents::single_file("../escape", 10)),
+        ("nul in name", torrents::single_file("a\0b", 10)),
         (
             "duplicate paths",
-            fixtures::multi_file("ok", &[(&["x"], 1), (&["x"], 1)]),
+            torrents::multi_file("ok", &[(&["x"], 1), (&["x"], 1)]),
         ),
-        ("too many files", fixtures::multi_file("many", &many)),
+        ("too many files", torrents::multi_file("many", &many)),
         ("nesting bomb", deep),
         ("value bomb", wide),
         ("not bencode", b"<html>not a torrent</html>".to_vec()),
         (
             "trailing garbage",
-            [fixtures::single_file("a", 10), b"junk".to_vec()].concat(),
+            [torrents::single_file("a", 10), b"junk".to_vec()].concat(),
         ),
         ("no info", B::d([("announce", B::s("http://t"))]).encode()),
         (
@@ -229,7 +226,7 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
         ),
     ];
     for (what, torrent) in cases {
-        let refused = common::upload(&user, torrent, None).await;
+        let refused = cloud::upload(&user, torrent, None).await;
         assert_eq!(
             (refused.status, refused.code()),
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid_torrent"),
@@ -237,18 +234,18 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
         );
     }
 
-    let oversized = common::upload(&user, vec![b'd'; 400 * 1024], None).await;
+    let oversized = cloud::upload(&user, vec![b'd'; 400 * 1024], None).await;
     assert_eq!(
         (oversized.status, oversized.code()),
         (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
     );
-    let just_over = common::upload(&user, vec![b'd'; 256 * 1024 + 1], None).await;
+    let just_over = cloud::upload(&user, vec![b'd'; 256 * 1024 + 1], None).await;
     assert_eq!(just_over.status, StatusCode::PAYLOAD_TOO_LARGE);
     let out_of_range = {
         let form = reqwest::multipart::Form::new()
             .part(
                 "torrent",
-                reqwest::multipart::Part::bytes(fixtures::single_file("a", 10))
+                reqwest::multipart::Part::bytes(torrents::single_file("a", 10))
                     .file_name("a.torrent"),
             )
             .text("selectedFiles", "[5]");
@@ -279,7 +276,7 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
     );
     assert!(!server.dir.path().join("etc").exists());
 
-    let fine = common::upload(&user, fixtures::single_file("fine.bin", 10), None).await;
+    let fine = cloud::upload(&user, torrents::single_file("fine.bin", 10), None).await;
     assert_eq!(
         fine.status,
         StatusCode::CREATED,
@@ -291,7 +288,7 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
 async fn unknown_form_parts_and_unparsable_paths_are_refused_in_the_error_format() {
     let server = TestServer::start().await;
     let user = server.user(Role::User).await;
-    let torrent = fixtures::single_file("ok.bin", 1024);
+    let torrent = torrents::single_file("ok.bin", 1024);
 
     // A misspelt part is named back, not dropped: the upload would have run on every file.
     let form = reqwest::multipart::Form::new()
@@ -436,7 +433,7 @@ async fn every_event_a_live_stream_sends_is_in_its_documented_schema() {
     let job = user
         .post(
             "/api/v1/jobs",
-            json!({ "magnet": common::random_magnet("live-doc") }),
+            json!({ "magnet": cloud::random_magnet("live-doc") }),
         )
         .await;
     let id = job.body["job"]["id"].as_str().expect("id").to_owned();

@@ -2,25 +2,16 @@
 //! with settings from a file and the environment, stopping gracefully, and keeping everything
 //! across a restart.
 
-mod common;
-
-use common::{Client, PASSWORD};
+use cloud::{Client, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
+use tseeder_testkit::{cloud, free_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tseeder-cloud");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 fn command(data: &Path) -> Command {
     let mut cmd = Command::new(BIN);
@@ -134,7 +125,7 @@ async fn first_operator_serve_stop_and_restart_keep_everything() {
     let job = root
         .post(
             "/api/v1/jobs",
-            json!({ "magnet": common::random_magnet("survives-restart") }),
+            json!({ "magnet": cloud::random_magnet("survives-restart") }),
         )
         .await;
     assert_eq!(job.status, StatusCode::CREATED);

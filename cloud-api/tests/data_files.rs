@@ -1,11 +1,10 @@
 //! What the service keeps on disk is its own: the database (with its WAL), the mail outbox and
 //! the link-signing key are private to its user, and a key it cannot read is never replaced.
 
-mod common;
-
-use common::TestServer;
+use cloud::TestServer;
 use std::os::unix::fs::PermissionsExt;
 use tseeder_cloud::Settings;
+use tseeder_testkit::cloud;
 
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path)

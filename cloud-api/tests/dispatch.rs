@@ -3,14 +3,13 @@
 //! dead-letter queue, control messages, devices, revocation, and a restart of the API with
 //! jobs queued and running.
 
-mod common;
-
-use common::{random_magnet, Client, SimAgent, TestServer};
+use cloud::{random_magnet, Client, SimAgent, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tseeder_cloud::Settings;
 use tseeder_protocol::Role;
+use tseeder_testkit::cloud;
 
 async fn submit(user: &Client, body: Value) -> String {
     let created = user.post("/api/v1/jobs", body).await;

@@ -1,16 +1,13 @@
 //! End to end over HTTP: submitting jobs by magnet, upload and URL, listing them, moving them
 //! through their states, plan limits, and operator actions on jobs and accounts.
 
-mod common;
-#[path = "../src/torrent/fixtures.rs"]
-mod fixtures;
-
-use common::{random_magnet, upload, Client, SimAgent, TestServer};
+use cloud::{random_magnet, upload, Client, SimAgent, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use tseeder_protocol::Role;
 use tseeder_storage::ObjectKey;
+use tseeder_testkit::{cloud, torrents};
 
 fn info_hash(torrent: &[u8]) -> String {
     let start = torrent
@@ -92,7 +89,7 @@ async fn a_magnet_becomes_a_queued_job_once() {
 async fn an_uploaded_torrent_lists_its_files_and_honours_the_selection() {
     let server = TestServer::start().await;
     let user = server.user(Role::User).await;
-    let torrent = fixtures::multi_file(
+    let torrent = torrents::multi_file(
         "Holiday Photos",
         &[
             (&["day1", "beach.jpg"], 300_000),
@@ -136,7 +133,7 @@ async fn an_uploaded_torrent_lists_its_files_and_honours_the_selection() {
 async fn a_torrent_url_is_fetched_and_checked() {
     let server = TestServer::start().await;
     let user = server.user(Role::User).await;
-    let torrent = fixtures::single_file("ubuntu.iso", 5_000_000);
+    let torrent = torrents::single_file("ubuntu.iso", 5_000_000);
     let site = torrent_site(torrent.clone()).await;
     let created = user
         .post(
@@ -179,7 +176,7 @@ async fn torrent_urls_on_private_networks_are_refused_by_default() {
     let server =
         TestServer::start_with(|s| s.torrent_network.allow_private_addresses = false).await;
     let user = server.user(Role::User).await;
-    let site = torrent_site(fixtures::single_file("a.bin", 10)).await;
+    let site = torrent_site(torrents::single_file("a.bin", 10)).await;
     for url in [
         format!("{site}/file.torrent"),
         "http://169.254.169.254/latest/meta-data".into(),
@@ -262,7 +259,7 @@ async fn listing_pages_filters_and_searches() {
     let server = TestServer::start_with(|s| s.limits.max_torrent_files = 10).await;
     let user = server
         .services
-        .create_user_directly("pro@example.org", common::PASSWORD.into(), Role::User)
+        .create_user_directly("pro@example.org", cloud::PASSWORD.into(), Role::User)
         .await
         .expect("user");
     server
@@ -275,7 +272,7 @@ async fn listing_pages_filters_and_searches() {
         .await
         .expect("upgrade");
     let mut client = server.anon();
-    client.login("pro@example.org", common::PASSWORD).await;
+    client.login("pro@example.org", cloud::PASSWORD).await;
     let mut ids = Vec::new();
     for name in ["Alpha", "Beta", "Gamma", "Alphabet"] {
         let created = client
@@ -378,7 +375,7 @@ async fn the_plan_limits_active_jobs_and_job_size() {
 
     user.post(&format!("/api/v1/jobs/{}/cancel", ids[1]), json!({}))
         .await;
-    let three_gib = fixtures::single_file_sized("big.iso", 3 << 30, 4 << 20);
+    let three_gib = torrents::single_file_sized("big.iso", 3 << 30, 4 << 20);
     let too_big = upload(&user, three_gib, None).await;
     assert_eq!(
         (too_big.status, too_big.code()),

@@ -2,11 +2,9 @@
 //! installed by `scripts/setup`) receiving the verification mail, and a Turnstile-compatible
 //! verify endpoint that checks what the API sends it.
 
-mod common;
-
 use axum::extract::State;
 use axum::Form;
-use common::{TestServer, PASSWORD};
+use cloud::{TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::HashMap;
@@ -16,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tseeder_cloud::config::Secret;
 use tseeder_protocol::Role;
+use tseeder_testkit::cloud;
 
 struct SmtpSink {
     child: Child,
@@ -66,7 +65,7 @@ fn delivered(maildir: &Path) -> Vec<String> {
             entries
                 .flatten()
                 .map(|e| {
-                    common::decode_quoted_printable(
+                    cloud::decode_quoted_printable(
                         &std::fs::read_to_string(e.path()).expect("mail"),
                     )
                 })
@@ -112,7 +111,7 @@ async fn verification_mail_goes_through_smtp_when_configured() {
         "with SMTP configured nothing goes to the outbox"
     );
 
-    let token = common::token_after(mail, &format!("{}/verify-email?token=", server.base));
+    let token = cloud::token_after(mail, &format!("{}/verify-email?token=", server.base));
     let verified = browser
         .post("/api/v1/auth/verify-email", json!({ "token": token }))
         .await;

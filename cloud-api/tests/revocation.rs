@@ -3,13 +3,12 @@
 //! streams; a password change offers the same; keys are made only by a session that proves the
 //! password again.
 
-mod common;
-
-use common::{Client, LiveStream, TestServer, PASSWORD};
+use cloud::{Client, LiveStream, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 use tseeder_protocol::Role;
+use tseeder_testkit::cloud;
 
 /// Everything a signed-in user may hold besides the browser session: an API key, a client
 /// using it, a device token, and a live stream opened with the key.

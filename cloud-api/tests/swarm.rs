@@ -3,17 +3,14 @@
 //! public API, the embedded agent downloads it with the
 //! engine and stores it, the user watches it live and downloads every file through signed links.
 
-mod common;
-#[path = "../../engine/tests/support/swarm.rs"]
-mod swarm;
-
-use common::{LiveStream, TestServer};
+use cloud::{LiveStream, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 use swarm::{sha256_hex, SeedOptions, Seeder};
 use tseeder_cloud::Settings;
 use tseeder_protocol::Role;
+use tseeder_testkit::{cloud, garage, swarm};
 
 fn fast_agent(settings: &mut Settings) {
     settings.embedded_agent.enabled = true;
@@ -75,7 +72,7 @@ fn saved_as(name: &str) -> String {
     format!("attachment; filename*=UTF-8''{encoded}")
 }
 
-async fn link(client: &common::Client, job_id: &str, index: u64) -> String {
+async fn link(client: &cloud::Client, job_id: &str, index: u64) -> String {
     let answer = client
         .post(
             &format!("/api/v1/jobs/{job_id}/files/{index}/link"),
@@ -87,10 +84,7 @@ async fn link(client: &common::Client, job_id: &str, index: u64) -> String {
 }
 
 /// Submits the seeder's magnet, waits for completion, and checks every stored file's bytes.
-async fn download_through_the_api(
-    server: &TestServer,
-    seeder: &Seeder,
-) -> (common::Client, String) {
+async fn download_through_the_api(server: &TestServer, seeder: &Seeder) -> (cloud::Client, String) {
     let alice = server.user(Role::User).await;
     let mut stream = LiveStream::open(&alice, "/api/v1/jobs/live").await;
     let (first, _) = stream.next(Duration::from_secs(5)).await;
@@ -138,7 +132,7 @@ async fn download_through_the_api(
 }
 
 /// The whole job as one ZIP: Python's zipfile checks every CRC and each member's bytes.
-async fn check_zip(alice: &common::Client, job_id: &str, seeder: &Seeder) {
+async fn check_zip(alice: &cloud::Client, job_id: &str, seeder: &Seeder) {
     let response = alice
         .http
         .get(format!("{}/api/v1/jobs/{job_id}/zip", alice.base))
@@ -267,9 +261,6 @@ fn walk_count(dir: &std::path::Path) -> usize {
         })
         .sum()
 }
-
-#[path = "../../storage/tests/support/garage.rs"]
-mod garage;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_magnet_is_downloaded_into_garage_and_served_by_presigned_links() {
@@ -516,8 +507,7 @@ async fn a_padded_hybrid_torrent_is_numbered_and_selected_as_the_engine_numbers_
 
     let server = TestServer::start().await;
     let alice = server.user(Role::User).await;
-    let created =
-        common::upload(&alice, padded.torrent.clone(), Some(&format!("[{chosen}]"))).await;
+    let created = cloud::upload(&alice, padded.torrent.clone(), Some(&format!("[{chosen}]"))).await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let listed: Vec<(u64, String, bool)> = created.body["files"]
         .as_array()
@@ -546,7 +536,7 @@ async fn a_padded_hybrid_torrent_is_numbered_and_selected_as_the_engine_numbers_
         .find(|f| f.padding)
         .expect("padding")
         .index;
-    let refused = common::upload(
+    let refused = cloud::upload(
         &alice,
         padded.torrent.clone(),
         Some(&format!("[{padding}]")),

@@ -3,9 +3,6 @@
 //! computer preselected and downloads nothing until the user confirms; then the app stops
 //! mid-download, and the reopened app resumes the job and finishes it with the right bytes.
 
-#[path = "../../engine/tests/support/swarm.rs"]
-mod swarm;
-
 mod support;
 
 use std::time::Duration;
@@ -13,6 +10,7 @@ use swarm::{sha256_of_file, SeedOptions, Seeder};
 use tseeder_desktop::destination::{Decision, Destination};
 use tseeder_desktop::{Desktop, DesktopJob, JobPlace};
 use tseeder_protocol::JobStatus;
+use tseeder_testkit::swarm;
 
 fn local_job(desktop: &Desktop) -> Option<DesktopJob> {
     desktop

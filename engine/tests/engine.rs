@@ -1,25 +1,15 @@
 //! The engine against a real swarm: Debian's aria2c seeds on 127.0.0.1, the engine finds it
 //! through the magnet's peer hint, and every byte is checked. Hostile torrents write nothing.
 
-mod support;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::swarm::{sha256_of_file, SeedOptions, Seeder};
-use tseeder_engine::{Engine, EngineConfig, EngineError, TorrentSource};
-
-fn loopback_config() -> EngineConfig {
-    EngineConfig {
-        listen_ip: [127, 0, 0, 1].into(),
-        dht: false,
-        metadata_timeout_seconds: 30,
-        allow_private_addresses: true,
-        ..Default::default()
-    }
-}
+use swarm::{sha256_of_file, SeedOptions, Seeder};
+use tseeder_engine::{Engine, EngineError, TorrentSource};
+use tseeder_testkit::engine::loopback_engine;
+use tseeder_testkit::swarm;
 
 async fn engine(dir: &Path) -> Engine {
-    Engine::start(loopback_config(), &dir.join("session"))
+    Engine::start(loopback_engine(), &dir.join("session"))
         .await
         .expect("engine")
 }
@@ -196,7 +186,7 @@ async fn padded_hybrid_torrents_are_numbered_as_the_torrent_numbers_them() {
     // Every hybrid torrent has padding files between the real ones (BEP 47): a selection
     // names files by this numbering, so the engine must use it too.
     let sizes = [("a.bin", 100_000), ("b.bin", 50_000), ("c.bin", 70_000)];
-    let padded = support::swarm::PaddedTorrent::make("padded", &sizes);
+    let padded = swarm::PaddedTorrent::make("padded", &sizes);
     assert!(padded.files.iter().any(|f| f.padding), "{:?}", padded.files);
     let work = tempfile::tempdir().expect("tempdir");
     let engine = engine(work.path()).await;

@@ -30,13 +30,13 @@ async fn internal_service() -> (SocketAddr, Arc<AtomicUsize>) {
 }
 
 async fn engine(dir: &Path, allow_private_addresses: bool) -> Engine {
-    let config = EngineConfig {
-        listen_ip: Ipv4Addr::LOCALHOST.into(),
-        dht: false,
+    let mut config = EngineConfig {
         metadata_timeout_seconds: 5,
-        allow_private_addresses,
-        ..Default::default()
+        ..EngineConfig::default()
     };
+    tseeder_testkit::engine::on_loopback(&mut config);
+    // This test is about the policy itself: the loopback helper's exemption is overridden.
+    config.allow_private_addresses = allow_private_addresses;
     Engine::start(config, &dir.join("session"))
         .await
         .expect("engine")

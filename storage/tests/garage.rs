@@ -15,9 +15,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 use tseeder_storage::{ObjectKey, ObjectStore, S3Config, S3Store, StorageError};
+use tseeder_testkit::garage;
 
-mod support;
-use support::garage::{start_garage, Garage, BUCKET, KEY_ID, SECRET};
+use garage::{start_garage, Garage, BUCKET, KEY_ID, SECRET};
 
 fn store_at(endpoint: &str, secret: &str) -> S3Store {
     S3Store::new(S3Config {

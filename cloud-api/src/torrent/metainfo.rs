@@ -287,7 +287,7 @@ fn trackers(root: &Value<'_>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::torrent::fixtures::{multi_file, single_file, B};
+    use tseeder_testkit::torrents::{multi_file, single_file, B};
 
     #[test]
     fn multi_file_torrents_list_their_files_under_the_name() {

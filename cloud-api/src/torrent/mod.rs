@@ -2,8 +2,6 @@
 //! strict bencode, .torrent metadata, magnet links, safe names, and fetching .torrent URLs.
 
 pub mod bencode;
-#[cfg(test)]
-pub(crate) mod fixtures;
 pub use tseeder_protocol::magnet;
 pub mod metainfo;
 pub use tseeder_protocol::names;

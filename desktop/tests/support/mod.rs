@@ -16,9 +16,7 @@ pub fn fresh_keyring_service() -> String {
 /// Options for a core under `dir`, its engine on 127.0.0.1 without DHT.
 pub fn options(dir: &Path, keyring_service: &str, metadata_timeout_seconds: u64) -> DesktopOptions {
     let mut engine = tseeder_desktop::engine_defaults();
-    engine.listen_ip = [127, 0, 0, 1].into();
-    engine.dht = false;
-    engine.allow_private_addresses = true;
+    tseeder_testkit::engine::on_loopback(&mut engine);
     engine.metadata_timeout_seconds = metadata_timeout_seconds;
     DesktopOptions {
         data_dir: dir.join("app"),

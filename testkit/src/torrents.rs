@@ -1,6 +1,6 @@
-//! Builders of .torrent files for tests, well-formed and hostile alike. Shared by the unit tests
-//! and, through `#[path]`, by the integration tests, so it depends on nothing in the crate.
-#![allow(dead_code)]
+//! Builders of .torrent files for tests, well-formed and hostile alike, written by hand in
+//! bencode so a test can make exactly the malformed file it needs.
+
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]

@@ -1,6 +1,5 @@
 //! Test harness: a real server on 127.0.0.1:0 over a temporary SQLite file, and HTTP clients
 //! that sign in the way a browser or a script would.
-#![allow(dead_code)]
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -13,8 +12,11 @@ use tseeder_cloud::service::Services;
 use tseeder_cloud::{server, Settings};
 use tseeder_protocol::Role;
 
+use crate::engine::loopback_engine;
+
 pub const PASSWORD: &str = "correct horse battery";
 
+#[derive(Debug)]
 pub struct TestServer {
     pub base: String,
     pub services: Services,
@@ -29,17 +31,6 @@ impl Drop for TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-    }
-}
-
-/// A torrent engine that never leaves 127.0.0.1: no DHT, loopback listener.
-pub fn loopback_engine() -> tseeder_engine::EngineConfig {
-    tseeder_engine::EngineConfig {
-        listen_ip: [127, 0, 0, 1].into(),
-        dht: false,
-        metadata_timeout_seconds: 30,
-        allow_private_addresses: true,
-        ..Default::default()
     }
 }
 
@@ -219,6 +210,7 @@ pub fn decode_quoted_printable(text: &str) -> String {
 
 /// An API caller: a cookie jar (with its CSRF token) or a bearer API key.
 #[derive(Clone)]
+#[derive(Debug)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
@@ -399,6 +391,7 @@ pub async fn upload(client: &Client, torrent: Vec<u8>, selected: Option<&str>) -
 }
 
 /// A Server-Sent Events stream read event by event.
+#[derive(Debug)]
 pub struct LiveStream {
     response: reqwest::Response,
     buffer: String,
@@ -462,6 +455,7 @@ impl LiveStream {
 }
 
 /// A pretend agent: it speaks the protocol and does no work.
+#[derive(Debug)]
 pub struct SimAgent {
     pub http: reqwest::Client,
     pub base: String,

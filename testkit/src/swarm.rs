@@ -1,8 +1,6 @@
 //! A real swarm on 127.0.0.1 for tests: generated files, a .torrent made by Debian's mktorrent,
-//! Debian's aria2c seeding it and, when asked, Debian's opentracker announcing it. Shared by the
-//! engine, cloud and agent tests.
-
-#![allow(dead_code)]
+//! Debian's aria2c seeding it and, when asked, Debian's opentracker announcing it. Used by the engine,
+//! cloud, agent and desktop tests.
 
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
@@ -12,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::free_port;
+
+#[derive(Debug)]
 pub struct SeededFile {
     /// Path inside the job's folder, starting with the torrent's name.
     pub path: String,
@@ -19,6 +20,7 @@ pub struct SeededFile {
     pub sha256: String,
 }
 
+#[derive(Debug)]
 pub struct Seeder {
     child: Child,
     tracker: Option<Tracker>,
@@ -38,6 +40,7 @@ impl Drop for Seeder {
 }
 
 /// Debian's opentracker on 127.0.0.1, tracking the one torrent on its whitelist.
+#[derive(Debug)]
 struct Tracker {
     child: Child,
     port: u16,
@@ -153,14 +156,6 @@ pub fn sha256_of_file(path: &Path) -> String {
     sha256_hex(&std::fs::read(path).expect("read downloaded file"))
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 fn wait_for_port(port: u16, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -187,6 +182,7 @@ fn info_hash_of(torrent: &[u8]) -> String {
     hex::encode(Sha1::digest(&torrent[start..torrent.len() - 1]))
 }
 
+#[derive(Debug)]
 pub struct SeedOptions<'a> {
     pub name: &'a str,
     /// Paths inside the torrent and sizes; one entry without `/` makes a single-file torrent.
@@ -348,6 +344,7 @@ pub struct NumberedFile {
 
 /// A hybrid v1+v2 torrent whose files are aligned by padding files (BEP 47), made by Debian's
 /// python3-libtorrent, with the file numbers libtorrent gives them.
+#[derive(Debug)]
 pub struct PaddedTorrent {
     pub info_hash: String,
     pub torrent: Vec<u8>,

@@ -1,16 +1,17 @@
 //! Garage, a real S3-compatible server that checks SigV4, started on 127.0.0.1 for a test
 //! (install it with `scripts/setup`). Shared by the storage, cloud and agent tests.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use crate::free_port;
 
 pub const KEY_ID: &str = "GK0123456789abcdef01234567";
 pub const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 pub const BUCKET: &str = "tseeder-test";
 
+#[derive(Debug)]
 pub struct Garage {
     child: Child,
     pub endpoint: String,
@@ -34,14 +35,6 @@ pub fn garage_bin() -> PathBuf {
         return home_bin;
     }
     PathBuf::from("garage")
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 pub fn garage(config: &Path, args: &[&str]) -> String {
