@@ -1,14 +1,13 @@
 //! The API behind the web console's own pages (status, blog, profile, password, the operators'
 //! overview and storage report) and the serving of the built console itself.
 
-mod common;
-
-use common::{random_magnet, TestServer, PASSWORD};
+use cloud::{random_magnet, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tseeder_protocol::Role;
+use tseeder_testkit::cloud;
 
-async fn issue_agent(server: &TestServer, admin: &common::Client, name: &str) -> String {
+async fn issue_agent(server: &TestServer, admin: &cloud::Client, name: &str) -> String {
     let issued = admin
         .post(
             "/api/v1/admin/agents",
@@ -111,6 +110,7 @@ async fn the_site_config_shows_the_captcha_widget_only_when_configured() {
     assert_eq!(config.status, StatusCode::OK);
     assert_eq!(config.body["captcha"], Value::Null);
     assert_eq!(config.body["minPasswordChars"], 10);
+    assert_eq!(config.body["minReasonChars"], 10);
 
     let console = built_console();
     let dir = console.path().to_owned();
@@ -143,7 +143,7 @@ async fn a_user_names_themself_and_picks_only_their_own_device_as_default() {
     let server = TestServer::start().await;
     let alice = server.user(Role::User).await;
     let bob = server.user(Role::User).await;
-    let device = |client: &common::Client| {
+    let device = |client: &cloud::Client| {
         let client = client.clone();
         async move {
             let answer = client
@@ -158,7 +158,7 @@ async fn a_user_names_themself_and_picks_only_their_own_device_as_default() {
     };
     let alices = device(&alice).await;
     let bobs = device(&bob).await;
-    let patch = |client: &common::Client, body: Value| {
+    let patch = |client: &cloud::Client, body: Value| {
         let req = client
             .request(reqwest::Method::PATCH, "/api/v1/auth/me")
             .json(&body);

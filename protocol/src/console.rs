@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 pub struct SiteConfig {
     pub version: String,
     pub min_password_chars: u32,
+    /// The shortest reason an operator may give for a destructive action (once trimmed).
+    pub min_reason_chars: u32,
     /// Present when sign-up asks for a captcha.
     pub captcha: Option<CaptchaWidget>,
 }

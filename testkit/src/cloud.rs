@@ -209,8 +209,7 @@ pub fn decode_quoted_printable(text: &str) -> String {
 }
 
 /// An API caller: a cookie jar (with its CSRF token) or a bearer API key.
-#[derive(Clone)]
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,

@@ -1,7 +1,7 @@
 // Every page of the console and who may open it.
 import { Navigate, Route, Routes } from "react-router";
 import { AdminLayout, Layout } from "./components/Layout";
-import { Loading } from "./components/State";
+import { Loading } from "./components/Feedback";
 import { AdminBlog } from "./pages/admin/AdminBlog";
 import { AdminJobs } from "./pages/admin/AdminJobs";
 import { Agents } from "./pages/admin/Agents";
@@ -44,11 +44,46 @@ export function App() {
         <Route path="status" element={<Status />} />
         <Route path="blog" element={<Blog />} />
         <Route path="blog/:slug" element={<BlogArticle />} />
-        <Route path="jobs" element={<RequireRole least="user"><Jobs /></RequireRole>} />
-        <Route path="jobs/:id" element={<RequireRole least="user"><JobDetailPage /></RequireRole>} />
-        <Route path="usage" element={<RequireRole least="user"><UsagePage /></RequireRole>} />
-        <Route path="settings" element={<RequireRole least="user"><SettingsPage /></RequireRole>} />
-        <Route path="admin" element={<RequireRole least="support"><AdminLayout /></RequireRole>}>
+        <Route
+          path="jobs"
+          element={
+            <RequireRole least="user">
+              <Jobs />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="jobs/:id"
+          element={
+            <RequireRole least="user">
+              <JobDetailPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="usage"
+          element={
+            <RequireRole least="user">
+              <UsagePage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="settings"
+          element={
+            <RequireRole least="user">
+              <SettingsPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="admin"
+          element={
+            <RequireRole least="support">
+              <AdminLayout />
+            </RequireRole>
+          }
+        >
           <Route index element={<Overview />} />
           <Route path="users" element={<Users />} />
           <Route path="users/:id" element={<UserDetail />} />
@@ -58,7 +93,14 @@ export function App() {
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="audit" element={<Audit />} />
           <Route path="security" element={<SecurityEvents />} />
-          <Route path="blog" element={<RequireRole least="admin"><AdminBlog /></RequireRole>} />
+          <Route
+            path="blog"
+            element={
+              <RequireRole least="admin">
+                <AdminBlog />
+              </RequireRole>
+            }
+          />
         </Route>
         <Route path="*" element={<NotFound />} />
       </Route>

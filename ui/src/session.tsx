@@ -4,7 +4,8 @@ import type { ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
 import { useApi } from "./api/context";
 import type { Role, User } from "./api/types";
-import { ErrorNote, Loading } from "./components/State";
+import { ErrorNote, Loading } from "./components/Feedback";
+import { queries, keys } from "./api/queries";
 
 const RANK: Record<Role, number> = { user: 0, support: 1, admin: 2, superadmin: 3 };
 
@@ -14,14 +15,13 @@ export function hasRole(user: User | null | undefined, least: Role): boolean {
 
 export function useSession() {
   const api = useApi();
-  const query = useQuery({ queryKey: ["me"], queryFn: () => api.me(), staleTime: 60_000 });
-  return { ...query, user: query.data?.user ?? null };
+  const { data, isPending, error } = useQuery(queries.me(api));
+  return { user: data?.user ?? null, isPending, error };
 }
 
-/** The server's public settings; they do not change while the page is open. */
 export function useSiteConfig() {
   const api = useApi();
-  return useQuery({ queryKey: ["site-config"], queryFn: () => api.siteConfig(), staleTime: Infinity });
+  return useQuery(queries.siteConfig(api));
 }
 
 export function useSignOut() {
@@ -32,7 +32,7 @@ export function useSignOut() {
       await api.logout();
     } finally {
       client.clear();
-      client.setQueryData(["me"], null);
+      client.setQueryData(keys.me, null);
     }
   };
 }
@@ -52,8 +52,7 @@ export function RequireRole({ least, children }: { least: Role; children: ReactN
       <section className="page narrow" aria-labelledby="forbidden-title">
         <h1 id="forbidden-title">Not available to your account</h1>
         <p className="muted">
-          This page is for the tseeder {least} team. If you think you should see it, ask an
-          administrator.
+          This page is for the tseeder {least} team. If you think you should see it, ask an administrator.
         </p>
       </section>
     );

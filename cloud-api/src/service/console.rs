@@ -204,6 +204,7 @@ impl Services {
         SiteConfig {
             version: env!("CARGO_PKG_VERSION").into(),
             min_password_chars: MIN_PASSWORD_CHARS as u32,
+            min_reason_chars: tseeder_protocol::fields::MIN_REASON_CHARS as u32,
             captcha: match (&captcha.verify_url, &captcha.site_key) {
                 (Some(_), Some(site_key)) => Some(CaptchaWidget {
                     site_key: site_key.clone(),

@@ -251,18 +251,16 @@ export class HttpApi implements TseederApi {
 
   watchJobs(handlers: LiveHandlers): () => void {
     const source = new EventSource(this.base + "/api/v1/jobs/live", { withCredentials: true });
-    const parse = <T>(event: MessageEvent<string>, use: (value: T) => void) => {
+    const parse = <T>(event: MessageEvent<string>, deliver: (value: T) => void) => {
       try {
-        use(JSON.parse(event.data) as T);
+        deliver(JSON.parse(event.data) as T);
       } catch {
         // A malformed event is skipped; the next snapshot repairs the view.
       }
     };
     source.addEventListener("snapshot", (e) => parse<JobLive[]>(e, handlers.onSnapshot));
     source.addEventListener("job", (e) => parse<JobLive>(e, handlers.onJob));
-    source.addEventListener("removed", (e) =>
-      parse<{ id: string }>(e, (v) => handlers.onRemoved(v.id)),
-    );
+    source.addEventListener("removed", (e) => parse<{ id: string }>(e, (v) => handlers.onRemoved(v.id)));
     source.onopen = () => handlers.onConnection?.(true);
     // EventSource reconnects by itself; the server opens every stream with a fresh snapshot.
     source.onerror = () => handlers.onConnection?.(false);
@@ -284,11 +282,7 @@ export class HttpApi implements TseederApi {
       body: { role, ...why },
     });
   }
-  accountAction(
-    id: string,
-    action: Parameters<TseederApi["accountAction"]>[1],
-    why: Justification,
-  ) {
+  accountAction(id: string, action: Parameters<TseederApi["accountAction"]>[1], why: Justification) {
     const options = { params: { id }, body: why };
     switch (action) {
       case "suspend":

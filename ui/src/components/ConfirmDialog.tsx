@@ -1,11 +1,11 @@
-// The one confirmation every destructive operator action goes through: a reason of at least ten
-// characters, the ticket it belongs to, and the confirmation word typed out. The API checks the
-// reason and ticket again and its refusal is shown here.
+// The one confirmation every destructive operator action goes through: a reason of the length
+// the server asks for (its site config says how long), the ticket it belongs to, and the
+// confirmation word typed out. The API checks the reason and ticket again and its refusal is
+// shown here.
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Justification } from "../api/types";
-import { errorMessage } from "./State";
-
-export const MIN_REASON_CHARS = 10;
+import { useSiteConfig } from "../session";
+import { errorMessage } from "./Feedback";
 
 export interface ConfirmRequest {
   title: string;
@@ -17,10 +17,19 @@ export interface ConfirmRequest {
   run: (why: Justification) => Promise<unknown>;
 }
 
-/** Checks the fields as the API will; returns the first problem or null. */
-export function checkJustification(reason: string, ticketId: string, typed: string, word: string): string | null {
-  if (reason.trim().length < MIN_REASON_CHARS) {
-    return `Give a reason of at least ${MIN_REASON_CHARS} characters.`;
+/**
+ * Checks the fields as the API will; returns the first problem or null. Without the server's
+ * minimum (its config not loaded yet) the length is left to the API to refuse.
+ */
+export function checkJustification(
+  reason: string,
+  ticketId: string,
+  typed: string,
+  word: string,
+  minReasonChars: number | undefined,
+): string | null {
+  if (!reason.trim() || (minReasonChars !== undefined && [...reason.trim()].length < minReasonChars)) {
+    return `Give a reason of at least ${minReasonChars ?? "a few"} characters.`;
   }
   if (!ticketId.trim()) return "Give the ticket id this action belongs to.";
   if (typed.trim() !== word) return `Type ${word} to confirm.`;
@@ -42,6 +51,7 @@ export function ConfirmDialog({
   const [typed, setTyped] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const minReasonChars = useSiteConfig().data?.minReasonChars;
 
   useEffect(() => {
     const element = dialog.current;
@@ -51,7 +61,7 @@ export function ConfirmDialog({
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const found = checkJustification(reason, ticketId, typed, request.word);
+    const found = checkJustification(reason, ticketId, typed, request.word, minReasonChars);
     setProblem(found);
     if (found) return;
     setBusy(true);
@@ -79,7 +89,7 @@ export function ConfirmDialog({
             onChange={(e) => setReason(e.target.value)}
             rows={3}
             required
-            minLength={MIN_REASON_CHARS}
+            minLength={minReasonChars}
             placeholder="Why, in a sentence another operator will understand"
             autoFocus
           />
@@ -121,8 +131,6 @@ export function ConfirmDialog({
 /** State for a page that opens the dialog: `ask(request)` opens it, `dialog` renders it. */
 export function useConfirm(onDone?: () => void) {
   const [request, setRequest] = useState<ConfirmRequest | null>(null);
-  const dialog = request ? (
-    <ConfirmDialog request={request} onClose={() => setRequest(null)} onDone={onDone} />
-  ) : null;
+  const dialog = request ? <ConfirmDialog request={request} onClose={() => setRequest(null)} onDone={onDone} /> : null;
   return { ask: setRequest, dialog };
 }

@@ -3,8 +3,8 @@
 import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import type { Page } from "../api/types";
-import { Pager } from "./Bits";
-import { Empty, QueryView } from "./State";
+import { Pager } from "./Pager";
+import { Empty, QueryView } from "./Feedback";
 
 export function PagedTable<T>({
   query,

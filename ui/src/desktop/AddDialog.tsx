@@ -1,7 +1,7 @@
 // The Add dialog: what arrived, its metadata (fetched first), the files to take, and where it
 // goes, with the option to remember that choice.
 import { useEffect, useRef, useState } from "react";
-import { Notice, errorMessage } from "../components/State";
+import { Notice, errorMessage } from "../components/Feedback";
 import { formatBytes } from "../lib/format";
 import type { AppState, DesktopApi, Destination, PendingAdd } from "./api";
 
@@ -50,7 +50,12 @@ export function AddDialog({ api, add, state }: { api: DesktopApi; add: PendingAd
   };
 
   return (
-    <dialog ref={dialog} className="confirm add-dialog" aria-labelledby="add-title" onCancel={() => void api.dismissAdd(add.id)}>
+    <dialog
+      ref={dialog}
+      className="confirm add-dialog"
+      aria-labelledby="add-title"
+      onCancel={() => void api.dismissAdd(add.id)}
+    >
       <h2 id="add-title">Add {add.name ?? add.label}</h2>
       {waitingForFiles && (
         <p role="status" className="muted">
@@ -100,7 +105,13 @@ export function AddDialog({ api, add, state }: { api: DesktopApi; add: PendingAd
             In the cloud
           </label>
           <label className={destination === "local" ? "on" : ""}>
-            <input type="radio" name="destination" value="local" checked={destination === "local"} onChange={() => setDestination("local")} />
+            <input
+              type="radio"
+              name="destination"
+              value="local"
+              checked={destination === "local"}
+              onChange={() => setDestination("local")}
+            />
             On this computer
           </label>
         </div>

@@ -2,15 +2,16 @@
 // arrives, and settings. Live state comes from the app's events; nothing is polled.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { Loading, ErrorNote, Notice, errorMessage } from "../components/State";
+import { Loading, ErrorNote, Notice, errorMessage } from "../components/Feedback";
 import { AddDialog } from "./AddDialog";
 import type { DesktopApi, DesktopJob, PendingAdd } from "./api";
 import { JobList } from "./JobList";
 import { Settings } from "./Settings";
+import { keys, queries } from "../api/queries";
 
 export function DesktopApp({ api }: { api: DesktopApi }) {
-  const queries = useQueryClient();
-  const state = useQuery({ queryKey: ["app-state"], queryFn: () => api.appState() });
+  const client = useQueryClient();
+  const state = useQuery(queries.appState(api));
   const [tab, setTab] = useState<"jobs" | "settings">("jobs");
   const [jobs, setJobs] = useState<DesktopJob[]>([]);
   const [pending, setPending] = useState<Map<string, PendingAdd>>(new Map());
@@ -37,7 +38,7 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
           });
           break;
         case "state":
-          void queries.invalidateQueries({ queryKey: ["app-state"] });
+          void client.invalidateQueries({ queryKey: keys.appState });
           break;
         default:
           break;
@@ -48,12 +49,12 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
       stopEvents();
       stopRefused();
     };
-  }, [api, queries]);
+  }, [api, client]);
 
   if (state.isPending) return <Loading what="tseeder" />;
   if (state.isError) return <ErrorNote error={state.error} retry={() => void state.refetch()} />;
   const app = state.data;
-  const refresh = () => void queries.invalidateQueries({ queryKey: ["app-state"] });
+  const refresh = () => void client.invalidateQueries({ queryKey: keys.appState });
   const current = [...pending.values()][0];
 
   const paste = async (event: FormEvent) => {
@@ -76,12 +77,23 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
         <nav aria-label="Main">
           <ul className="tabs">
             <li>
-              <button type="button" className={tab === "jobs" ? "on" : ""} aria-current={tab === "jobs"} onClick={() => setTab("jobs")}>
+              <button
+                type="button"
+                className={tab === "jobs" ? "on" : ""}
+                aria-current={tab === "jobs"}
+                onClick={() => setTab("jobs")}
+              >
                 Downloads
               </button>
             </li>
             <li>
-              <button type="button" className={tab === "settings" ? "on" : ""} aria-current={tab === "settings"} onClick={() => setTab("settings")} id="tab-settings">
+              <button
+                type="button"
+                className={tab === "settings" ? "on" : ""}
+                aria-current={tab === "settings"}
+                onClick={() => setTab("settings")}
+                id="tab-settings"
+              >
                 Settings
               </button>
             </li>

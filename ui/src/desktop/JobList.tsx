@@ -1,8 +1,9 @@
 // The desktop's one list of cloud and local jobs, live from the app's events, with the actions
 // each job allows and where its sync stands.
 import { useState } from "react";
-import { ProgressBar, StatusBadge } from "../components/Bits";
-import { Empty, Notice, errorMessage } from "../components/State";
+import { ProgressBar } from "../components/ProgressBar";
+import { StatusBadge } from "../components/StatusBadges";
+import { Empty, Notice, errorMessage } from "../components/Feedback";
 import { formatBytes, formatEta, formatSpeed, percent } from "../lib/format";
 import type { DesktopApi, DesktopJob, JobPlace } from "./api";
 
@@ -83,7 +84,8 @@ export function JobList({ api, jobs }: { api: DesktopApi; jobs: DesktopJob[] }) 
       {error && <Notice kind="error">{error}</Notice>}
       {shown.length === 0 ? (
         <Empty title="Nothing here yet">
-          Open a magnet link in your browser, or paste one above. Downloads in the cloud and on this computer show up here.
+          Open a magnet link in your browser, or paste one above. Downloads in the cloud and on this computer show up
+          here.
         </Empty>
       ) : (
         <ul className="plain rows" id="job-list">
@@ -106,7 +108,12 @@ export function JobList({ api, jobs }: { api: DesktopApi; jobs: DesktopJob[] }) 
               <SyncLine job={job} />
               <div className="job-actions">
                 {actionsFor(job).map((action) => (
-                  <button key={action} type="button" className="small" onClick={() => run(() => api.jobAction(job.key, action))}>
+                  <button
+                    key={action}
+                    type="button"
+                    className="small"
+                    onClick={() => run(() => api.jobAction(job.key, action))}
+                  >
                     {ACTION_LABEL[action]}
                   </button>
                 ))}
@@ -140,11 +147,19 @@ export function JobList({ api, jobs }: { api: DesktopApi; jobs: DesktopJob[] }) 
                       Keep
                     </button>
                     {job.place === "local" && (
-                      <button type="button" className="danger" onClick={() => run(() => api.deleteJob(job.key, true).then(() => setDeleting(null)))}>
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => run(() => api.deleteJob(job.key, true).then(() => setDeleting(null)))}
+                      >
                         Delete with files
                       </button>
                     )}
-                    <button type="button" className="primary" onClick={() => run(() => api.deleteJob(job.key, false).then(() => setDeleting(null)))}>
+                    <button
+                      type="button"
+                      className="primary"
+                      onClick={() => run(() => api.deleteJob(job.key, false).then(() => setDeleting(null)))}
+                    >
                       {job.place === "local" ? "Remove from list" : "Delete"}
                     </button>
                   </div>

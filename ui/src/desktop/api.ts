@@ -61,8 +61,7 @@ export interface DesktopJob {
 }
 
 export type Decision =
-  | { kind: "submit"; destination: Destination }
-  | { kind: "ask"; suggested: Destination; note: string | null };
+  { kind: "submit"; destination: Destination } | { kind: "ask"; suggested: Destination; note: string | null };
 
 export interface PendingAdd {
   id: string;

@@ -5,6 +5,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useApi } from "../api/context";
 import type { Job, JobLive } from "../api/types";
+import { keys } from "../api/queries";
 
 export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: boolean } {
   const api = useApi();
@@ -18,8 +19,8 @@ export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: 
     const refresh = () => {
       clearTimeout(refetch);
       refetch = setTimeout(() => {
-        void client.invalidateQueries({ queryKey: ["jobs"] });
-        void client.invalidateQueries({ queryKey: ["usage"] });
+        void client.invalidateQueries({ queryKey: keys.jobs });
+        void client.invalidateQueries({ queryKey: keys.usage });
       }, 250);
     };
     const stop = api.watchJobs({
@@ -34,7 +35,7 @@ export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: 
         setLive(known);
         if (!before || before.job.status !== update.job.status) {
           refresh();
-          void client.invalidateQueries({ queryKey: ["job", update.job.id] });
+          void client.invalidateQueries({ queryKey: keys.job(update.job.id) });
         }
       },
       onRemoved(id) {

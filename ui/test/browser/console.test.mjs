@@ -6,16 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import {
-  PASSWORD,
-  eventually,
-  launchBrowser,
-  newPage,
-  screenshot,
-  signIn,
-  startCloud,
-  startSeeder,
-} from "./support.mjs";
+import { eventually, launchBrowser, newPage, screenshot, signIn, startCloud, startSeeder } from "./support.mjs";
 
 let cloud;
 let seeder;

@@ -50,7 +50,8 @@ export function builtBinary(variable, name) {
  */
 export async function startCloud(settings = {}) {
   const bin = builtBinary("TSEEDER_CLOUD_BIN", "tseeder-cloud");
-  if (!existsSync(bin)) throw new Error(`no tseeder-cloud at ${bin}: cargo build -p tseeder-cloud, or set TSEEDER_CLOUD_BIN`);
+  if (!existsSync(bin))
+    throw new Error(`no tseeder-cloud at ${bin}: cargo build -p tseeder-cloud, or set TSEEDER_CLOUD_BIN`);
   if (!existsSync(resolve("dist/index.html"))) throw new Error("the console is not built: npm run build");
   const dataDir = mkdtempSync(join(tmpdir(), "tseeder-console-"));
   const port = await freePort();
@@ -105,7 +106,9 @@ export async function startCloud(settings = {}) {
 function infoHash(torrent) {
   const marker = Buffer.from("4:info");
   const start = torrent.lastIndexOf(marker) + marker.length;
-  return createHash("sha1").update(torrent.subarray(start, torrent.length - 1)).digest("hex");
+  return createHash("sha1")
+    .update(torrent.subarray(start, torrent.length - 1))
+    .digest("hex");
 }
 
 /**
@@ -119,7 +122,15 @@ export async function startSeeder({ name = "console-sample.bin", size = 3 * 1024
   const bytes = randomBytes(size);
   writeFileSync(join(content, name), bytes);
   const torrentPath = join(dir, "sample.torrent");
-  const made = spawnSync("mktorrent", ["-a", "http://127.0.0.1:9/announce", "-l", "16", "-o", torrentPath, join(content, name)]);
+  const made = spawnSync("mktorrent", [
+    "-a",
+    "http://127.0.0.1:9/announce",
+    "-l",
+    "16",
+    "-o",
+    torrentPath,
+    join(content, name),
+  ]);
   if (made.status !== 0) throw new Error(`mktorrent failed: ${made.stderr}`);
   const hash = infoHash(readFileSync(torrentPath));
   const port = await freePort();
@@ -142,15 +153,17 @@ export async function startSeeder({ name = "console-sample.bin", size = 3 * 1024
     ],
     { stdio: "ignore" },
   );
-  await eventually("aria2c to listen", () =>
-    new Promise((done) => {
-      const socket = createConnection(port);
-      socket.once("connect", () => {
-        socket.destroy();
-        done(true);
-      });
-      socket.once("error", () => done(false));
-    }),
+  await eventually(
+    "aria2c to listen",
+    () =>
+      new Promise((done) => {
+        const socket = createConnection(port);
+        socket.once("connect", () => {
+          socket.destroy();
+          done(true);
+        });
+        socket.once("error", () => done(false));
+      }),
   );
   return {
     name,

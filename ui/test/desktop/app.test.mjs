@@ -116,7 +116,11 @@ test("a second launch hands its magnet to the running window; the cloud download
 
   await app.find("dialog.add-dialog[open]");
   // The file list comes from the torrent's metadata, fetched from the seeder first.
-  await eventually("the torrent's file list", async () => (await app.text(".add-dialog .file-list")).includes(seeder.name), 60_000);
+  await eventually(
+    "the torrent's file list",
+    async () => (await app.text(".add-dialog .file-list")).includes(seeder.name),
+    60_000,
+  );
   assert.match(await app.text("#add-title"), new RegExp(seeder.name.replace(".", "\\.")));
   await app.screenshot("desktop-add-dialog");
   await app.click(".add-dialog label:has(> input[name=destination][value=cloud])");
@@ -125,13 +129,19 @@ test("a second launch hands its magnet to the running window; the cloud download
 
   const job = "#job-list li.job[data-key^='cloud:']";
   await app.find(job, 30_000);
-  await eventually("the cloud job to complete", async () => (await app.attribute(job, "data-status")) === "completed", 120_000);
-  await eventually("the sync to finish", async () => (await app.findAll(`${job} .sync-line[data-sync=done]`)).length === 1, 60_000).catch(
-    async (err) => {
-      await app.screenshot("desktop-failed-sync");
-      throw new Error(`${err.message}; the job says: ${await app.text(job)}`);
-    },
+  await eventually(
+    "the cloud job to complete",
+    async () => (await app.attribute(job, "data-status")) === "completed",
+    120_000,
   );
+  await eventually(
+    "the sync to finish",
+    async () => (await app.findAll(`${job} .sync-line[data-sync=done]`)).length === 1,
+    60_000,
+  ).catch(async (err) => {
+    await app.screenshot("desktop-failed-sync");
+    throw new Error(`${err.message}; the job says: ${await app.text(job)}`);
+  });
   await app.screenshot("desktop-downloads-synced");
 
   const syncDir = join(env.XDG_DOWNLOAD_DIR, "tseeder", "Cloud");
@@ -144,8 +154,11 @@ test("a second launch hands its magnet to the running window; the cloud download
   assert.equal(statSync(synced[0]).size, 6 * 1024 * 1024);
   assert.equal(sha256(synced[0]), seeder.sha256);
 
-  await eventually("the notifications on the session bus", () =>
-    monitorLog.includes(`string "Finished in the cloud: ${seeder.name}"`) && monitorLog.includes(`string "Synced ${seeder.name}"`),
+  await eventually(
+    "the notifications on the session bus",
+    () =>
+      monitorLog.includes(`string "Finished in the cloud: ${seeder.name}"`) &&
+      monitorLog.includes(`string "Synced ${seeder.name}"`),
   );
 });
 
@@ -196,7 +209,9 @@ test("a link from a web page opens the dialog and starts nothing until the user 
 test("signing out removes the key from the keyring and revokes it", async () => {
   const key = keyringLookup("api-key");
   assert.ok(key, "signed in before");
-  const userId = (await (await fetch(`${cloud.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } })).json()).user.id;
+  const userId = (
+    await (await fetch(`${cloud.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } })).json()
+  ).user.id;
   await eventually("the device token, filed under this account", () => keyringLookup("agent-token", userId) !== "");
   await app.click("#tab-settings");
   await app.click("#signed-in-as ~ button");

@@ -6,7 +6,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const pids = () => readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+const pids = () =>
+  readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 
 function read(pid, file) {
   try {
@@ -85,7 +88,9 @@ export const webProcesses = (root) => webkitProcesses(root).filter((p) => p.name
 export function treeRssMiB(root) {
   let kib = 0;
   for (const { pid } of processTree(root)) {
-    const line = read(pid, "status")?.split("\n").find((l) => l.startsWith("VmRSS:"));
+    const line = read(pid, "status")
+      ?.split("\n")
+      .find((l) => l.startsWith("VmRSS:"));
     if (line) kib += Number(line.split(/\s+/)[1]);
   }
   return kib / 1024;

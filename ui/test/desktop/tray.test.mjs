@@ -9,7 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { builtBinary, eventually } from "../browser/support.mjs";
-import { appEnv, closeWindow, endApp, shownWindows, treeRssMiB, webkitProcesses, webProcesses, windowColours } from "./processes.mjs";
+import {
+  appEnv,
+  closeWindow,
+  endApp,
+  shownWindows,
+  treeRssMiB,
+  webkitProcesses,
+  webProcesses,
+  windowColours,
+} from "./processes.mjs";
 
 const bin = builtBinary("TSEEDER_APP_BIN", "tseeder");
 let home;
@@ -34,10 +43,14 @@ after(async () => {
 
 /** The app's one shown window, once it has drawn its screen (dozens of colours, not a blank). */
 async function drawnWindow(what) {
-  return eventually(what, () => {
-    const [id] = shownWindows("tseeder");
-    return id && webProcesses(app.pid).length > 0 && windowColours(id) >= 16 ? id : null;
-  }, 30_000);
+  return eventually(
+    what,
+    () => {
+      const [id] = shownWindows("tseeder");
+      return id && webProcesses(app.pid).length > 0 && windowColours(id) >= 16 ? id : null;
+    },
+    30_000,
+  );
 }
 
 test("closing the window ends WebKit's processes and leaves the app in the tray; it opens again", async (t) => {
@@ -46,15 +59,20 @@ test("closing the window ends WebKit's processes and leaves the app in the tray;
   const open = treeRssMiB(app.pid);
 
   closeWindow(first);
-  await eventually("the window to close and WebKit's processes to exit", () =>
-    shownWindows("tseeder").length === 0 && webkitProcesses(app.pid).length === 0);
+  await eventually(
+    "the window to close and WebKit's processes to exit",
+    () => shownWindows("tseeder").length === 0 && webkitProcesses(app.pid).length === 0,
+  );
   // Still running, and it stays so: the tray holds it, not the window.
   await new Promise((done) => setTimeout(done, 2_000));
   assert.equal(app.exitCode, null, "the app exited when its window closed");
   assert.deepEqual(webkitProcesses(app.pid), []);
   const closed = treeRssMiB(app.pid);
   t.diagnostic(`resident memory of the app's processes: ${open.toFixed(0)} MiB open, ${closed.toFixed(0)} MiB closed`);
-  assert.ok(closed < open - 50, `closing the window freed too little: ${open.toFixed(0)} MiB open, ${closed.toFixed(0)} MiB closed`);
+  assert.ok(
+    closed < open - 50,
+    `closing the window freed too little: ${open.toFixed(0)} MiB open, ${closed.toFixed(0)} MiB closed`,
+  );
 
   // Launching the app again (the desktop menu, a link) hands over to this one, which opens a
   // fresh window with a fresh web view.

@@ -109,10 +109,14 @@ export class Session {
   /** Waits until the text of `css` satisfies `check` (a string to equal or a predicate). */
   async waitText(css, check, timeoutMs = 20_000) {
     const ok = typeof check === "function" ? check : (text) => text === check;
-    return eventually(`the text of ${css}`, async () => {
-      const text = await this.text(css);
-      return ok(text) ? text || true : false;
-    }, timeoutMs);
+    return eventually(
+      `the text of ${css}`,
+      async () => {
+        const text = await this.text(css);
+        return ok(text) ? text || true : false;
+      },
+      timeoutMs,
+    );
   }
 
   async attribute(css, name) {

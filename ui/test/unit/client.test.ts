@@ -44,11 +44,21 @@ describe("HttpApi", () => {
     const api = new HttpApi("", fetcher);
     await api.login("a@example.org", "secret words");
     await api.jobs({ status: "queued", q: "" });
-    await api.createJob({ magnet: "magnet:?xt=urn:btih:" + "a".repeat(40), torrentUrl: null, selectedFiles: null, region: null, deviceId: null });
+    await api.createJob({
+      magnet: "magnet:?xt=urn:btih:" + "a".repeat(40),
+      torrentUrl: null,
+      selectedFiles: null,
+      region: null,
+      deviceId: null,
+    });
     await api.logout();
     await api.createJob({ magnet: "m", torrentUrl: null, selectedFiles: null, region: null, deviceId: null });
 
-    expect(seen[0]).toMatchObject({ url: "/api/v1/auth/login", method: "POST", body: { email: "a@example.org", password: "secret words" } });
+    expect(seen[0]).toMatchObject({
+      url: "/api/v1/auth/login",
+      method: "POST",
+      body: { email: "a@example.org", password: "secret words" },
+    });
     expect(seen[1]!.url).toBe("/api/v1/jobs?status=queued");
     expect(seen[1]!.headers["x-csrf-token"]).toBeUndefined();
     expect(seen[2]!.headers["x-csrf-token"]).toBe("csrf-1");
@@ -77,9 +87,17 @@ describe("HttpApi", () => {
       new TypeError("Failed to fetch"),
     ]);
     const api = new HttpApi("", fetcher);
-    const create = () => api.createJob({ magnet: "m", torrentUrl: null, selectedFiles: null, region: null, deviceId: null });
-    await expect(create()).rejects.toMatchObject({ status: 409, code: "duplicate_job", message: "this torrent is already in your jobs" });
-    await expect(create()).rejects.toMatchObject({ code: "rate_limited", message: "too many requests (try again in 30 s)" });
+    const create = () =>
+      api.createJob({ magnet: "m", torrentUrl: null, selectedFiles: null, region: null, deviceId: null });
+    await expect(create()).rejects.toMatchObject({
+      status: 409,
+      code: "duplicate_job",
+      message: "this torrent is already in your jobs",
+    });
+    await expect(create()).rejects.toMatchObject({
+      code: "rate_limited",
+      message: "too many requests (try again in 30 s)",
+    });
     await expect(create()).rejects.toMatchObject({ status: 502, code: "http_502" });
     const offline = await create().catch((e: unknown) => e);
     expect(offline).toBeInstanceOf(ApiError);

@@ -32,11 +32,17 @@ describe("what users type", () => {
 
 describe("the justification dialog", () => {
   it("asks for a reason of ten characters, a ticket and the typed word", () => {
-    expect(checkJustification("spam", "T-1", "SUSPEND", "SUSPEND")).toMatch(/at least 10/);
-    expect(checkJustification("          x", "T-1", "SUSPEND", "SUSPEND")).toMatch(/at least 10/);
-    expect(checkJustification("Sends spam links", " ", "SUSPEND", "SUSPEND")).toMatch(/ticket/);
-    expect(checkJustification("Sends spam links", "T-1", "suspend", "SUSPEND")).toMatch(/Type SUSPEND/);
-    expect(checkJustification("Sends spam links", "T-1", "SUSPEND", "SUSPEND")).toBeNull();
+    expect(checkJustification("spam", "T-1", "SUSPEND", "SUSPEND", 10)).toMatch(/at least 10/);
+    expect(checkJustification("          x", "T-1", "SUSPEND", "SUSPEND", 10)).toMatch(/at least 10/);
+    expect(checkJustification("Sends spam links", " ", "SUSPEND", "SUSPEND", 10)).toMatch(/ticket/);
+    expect(checkJustification("Sends spam links", "T-1", "suspend", "SUSPEND", 10)).toMatch(/Type SUSPEND/);
+    expect(checkJustification("Sends spam links", "T-1", "SUSPEND", "SUSPEND", 10)).toBeNull();
+  });
+
+  it("takes the minimum from the server, and leaves it to the server before its config arrives", () => {
+    expect(checkJustification("Sends spam links", "T-1", "SUSPEND", "SUSPEND", 20)).toMatch(/at least 20/);
+    expect(checkJustification("spam", "T-1", "SUSPEND", "SUSPEND", undefined)).toBeNull();
+    expect(checkJustification("   ", "T-1", "SUSPEND", "SUSPEND", undefined)).toMatch(/reason/);
   });
 });
 

@@ -4,9 +4,11 @@ import { useState, type FormEvent } from "react";
 import { useApi } from "../../api/context";
 import type { BlogPost } from "../../api/types";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { Pager, useTitle } from "../../components/Bits";
-import { Empty, errorMessage, Notice, QueryView } from "../../components/State";
+import { Pager } from "../../components/Pager";
+import { useTitle } from "../../components/useTitle";
+import { Empty, errorMessage, Notice, QueryView } from "../../components/Feedback";
 import { formatDate } from "../../lib/format";
+import { queries, keys } from "../../api/queries";
 
 export function slugify(title: string): string {
   return title
@@ -26,7 +28,8 @@ function Editor({ post, onDone }: { post: BlogPost | null; onDone: () => void })
   const [body, setBody] = useState(post?.body ?? "");
   const [published, setPublished] = useState(!!post?.publishedAt);
   const save = useMutation({
-    mutationFn: () => api.saveBlogPost(post?.id ?? null, { title, slug: slug || slugify(title), summary, body, published }),
+    mutationFn: () =>
+      api.saveBlogPost(post?.id ?? null, { title, slug: slug || slugify(title), summary, body, published }),
     onSuccess: onDone,
   });
   function submit(event: FormEvent) {
@@ -42,7 +45,11 @@ function Editor({ post, onDone }: { post: BlogPost | null; onDone: () => void })
       </label>
       <label>
         Slug
-        <input value={slug} onChange={(e) => setSlug(e.target.value)} placeholder={slugify(title) || "lowercase-with-dashes"} />
+        <input
+          value={slug}
+          onChange={(e) => setSlug(e.target.value)}
+          placeholder={slugify(title) || "lowercase-with-dashes"}
+        />
       </label>
       <label>
         Summary
@@ -53,7 +60,8 @@ function Editor({ post, onDone }: { post: BlogPost | null; onDone: () => void })
         <textarea value={body} onChange={(e) => setBody(e.target.value)} rows={10} required />
       </label>
       <label className="check">
-        <input type="checkbox" checked={published} onChange={(e) => setPublished(e.target.checked)} /> <span>Published</span>
+        <input type="checkbox" checked={published} onChange={(e) => setPublished(e.target.checked)} />{" "}
+        <span>Published</span>
       </label>
       {save.isError && <Notice kind="error">{errorMessage(save.error)}</Notice>}
       <div className="actions">
@@ -74,10 +82,10 @@ export function AdminBlog() {
   const client = useQueryClient();
   const [page, setPage] = useState(1);
   const [editing, setEditing] = useState<BlogPost | "new" | null>(null);
-  const query = useQuery({ queryKey: ["admin-blog", page], queryFn: () => api.adminBlogPosts(page) });
+  const query = useQuery(queries.adminBlogPosts(api, page));
   const refresh = () => {
-    void client.invalidateQueries({ queryKey: ["admin-blog"] });
-    void client.invalidateQueries({ queryKey: ["blog"] });
+    void client.invalidateQueries({ queryKey: keys.adminBlog });
+    void client.invalidateQueries({ queryKey: keys.blog });
   };
   const { ask, dialog } = useConfirm(refresh);
   return (
@@ -98,7 +106,12 @@ export function AdminBlog() {
           }}
         />
       )}
-      <QueryView query={query} what="posts" isEmpty={(d) => d.items.length === 0} empty={<Empty title="No posts yet" />}>
+      <QueryView
+        query={query}
+        what="posts"
+        isEmpty={(d) => d.items.length === 0}
+        empty={<Empty title="No posts yet" />}
+      >
         {(data) => (
           <>
             <ul className="plain rows">
@@ -106,7 +119,11 @@ export function AdminBlog() {
                 <li key={post.id} className="row card">
                   <div>
                     <strong>{post.title}</strong>{" "}
-                    {post.publishedAt ? <span className="badge state-operational">Published</span> : <span className="badge">Draft</span>}
+                    {post.publishedAt ? (
+                      <span className="badge state-operational">Published</span>
+                    ) : (
+                      <span className="badge">Draft</span>
+                    )}
                     <div className="muted small-print">
                       /{post.slug} · updated {formatDate(post.updatedAt)}
                     </div>

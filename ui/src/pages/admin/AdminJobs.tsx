@@ -5,10 +5,12 @@ import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
 import type { JobStatus } from "../../api/types";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { StatusBadge, StatusFilter, useTitle } from "../../components/Bits";
+import { StatusBadge, StatusFilter } from "../../components/StatusBadges";
+import { useTitle } from "../../components/useTitle";
 import { PagedTable } from "../../components/PagedTable";
 import { formatBytes, formatRelative } from "../../lib/format";
 import { hasRole, useSession } from "../../session";
+import { queries, keys } from "../../api/queries";
 
 export function AdminJobs() {
   useTitle("All jobs");
@@ -21,8 +23,8 @@ export function AdminJobs() {
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
   const filters = { status: status || undefined, q: q.trim() || undefined, userId, page };
-  const query = useQuery({ queryKey: ["admin-jobs", filters], queryFn: () => api.adminJobs(filters), placeholderData: keepPreviousData });
-  const { ask, dialog } = useConfirm(() => void client.invalidateQueries({ queryKey: ["admin-jobs"] }));
+  const query = useQuery({ ...queries.adminJobs(api, filters), placeholderData: keepPreviousData });
+  const { ask, dialog } = useConfirm(() => void client.invalidateQueries({ queryKey: keys.adminJobs }));
   const canAct = hasRole(user, "admin");
 
   return (
@@ -36,7 +38,11 @@ export function AdminJobs() {
             setPage(1);
           }}
         />
-        <input type="search" aria-label="Search by job name or owner" placeholder="Job name or owner email" value={q}
+        <input
+          type="search"
+          aria-label="Search by job name or owner"
+          placeholder="Job name or owner email"
+          value={q}
           onChange={(e) => {
             setQ(e.target.value);
             setPage(1);
@@ -54,9 +60,13 @@ export function AdminJobs() {
             <th scope="col">Job</th>
             <th scope="col">Owner</th>
             <th scope="col">Status</th>
-            <th scope="col" className="num">Size</th>
+            <th scope="col" className="num">
+              Size
+            </th>
             <th scope="col">Updated</th>
-            <th scope="col"><span className="sr-only">Actions</span></th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
           </>
         }
         row={({ job, userEmail, userId: owner }) => (

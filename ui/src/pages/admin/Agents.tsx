@@ -5,10 +5,12 @@ import { useState, type FormEvent } from "react";
 import { useApi } from "../../api/context";
 import type { IssuedAgentToken } from "../../api/types";
 import { checkJustification, useConfirm } from "../../components/ConfirmDialog";
-import { ProgressBar, useTitle } from "../../components/Bits";
-import { Empty, errorMessage, Notice, QueryView } from "../../components/State";
+import { ProgressBar } from "../../components/ProgressBar";
+import { useTitle } from "../../components/useTitle";
+import { Empty, errorMessage, Notice, QueryView } from "../../components/Feedback";
 import { formatBytes, formatRelative, formatSpeed, percent } from "../../lib/format";
-import { hasRole, useSession } from "../../session";
+import { hasRole, useSession, useSiteConfig } from "../../session";
+import { queries, keys } from "../../api/queries";
 
 function IssueToken({ onIssued }: { onIssued: () => void }) {
   const api = useApi();
@@ -18,8 +20,10 @@ function IssueToken({ onIssued }: { onIssued: () => void }) {
   const [ticketId, setTicketId] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [issued, setIssued] = useState<IssuedAgentToken | null>(null);
+  const minReasonChars = useSiteConfig().data?.minReasonChars;
   const issue = useMutation({
-    mutationFn: () => api.issueAgent({ name: name.trim(), region: region.trim(), reason: reason.trim(), ticketId: ticketId.trim() }),
+    mutationFn: () =>
+      api.issueAgent({ name: name.trim(), region: region.trim(), reason: reason.trim(), ticketId: ticketId.trim() }),
     onSuccess: (token) => {
       setIssued(token);
       setName("");
@@ -30,7 +34,10 @@ function IssueToken({ onIssued }: { onIssued: () => void }) {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const found = !name.trim() || !region.trim() ? "Give the agent a name and a region." : checkJustification(reason, ticketId, "x", "x");
+    const found =
+      !name.trim() || !region.trim()
+        ? "Give the agent a name and a region."
+        : checkJustification(reason, ticketId, "x", "x", minReasonChars);
     setProblem(found);
     if (!found) issue.mutate();
   }
@@ -49,7 +56,11 @@ function IssueToken({ onIssued }: { onIssued: () => void }) {
         </label>
         <label>
           Reason
-          <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why this agent joins the fleet" />
+          <input
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="Why this agent joins the fleet"
+          />
         </label>
         <label>
           Ticket id
@@ -77,15 +88,20 @@ export function Agents() {
   const api = useApi();
   const client = useQueryClient();
   const { user } = useSession();
-  const query = useQuery({ queryKey: ["admin-agents"], queryFn: () => api.agents(), refetchInterval: 15_000 });
-  const refresh = () => void client.invalidateQueries({ queryKey: ["admin-agents"] });
+  const query = useQuery(queries.agents(api));
+  const refresh = () => void client.invalidateQueries({ queryKey: keys.agents });
   const { ask, dialog } = useConfirm(refresh);
   const canAct = hasRole(user, "admin");
 
   return (
     <section aria-labelledby="agents-title">
       <h1 id="agents-title">Agents</h1>
-      <QueryView query={query} what="agents" isEmpty={(d) => d.length === 0} empty={<Empty title="No agents yet">Issue a token below and start tseeder-agent with it.</Empty>}>
+      <QueryView
+        query={query}
+        what="agents"
+        isEmpty={(d) => d.length === 0}
+        empty={<Empty title="No agents yet">Issue a token below and start tseeder-agent with it.</Empty>}
+      >
         {(agents) => (
           <div className="table-scroll">
             <table className="table">
@@ -96,7 +112,9 @@ export function Agents() {
                   <th scope="col">Load</th>
                   <th scope="col">Heartbeat</th>
                   <th scope="col">Machine</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -105,7 +123,8 @@ export function Agents() {
                     <td>
                       <strong>{a.name}</strong>
                       <div className="muted small-print">
-                        {a.kind === "device" ? `device of ${a.ownerEmail ?? "?"}` : "operator"} · {a.version ?? "version unknown"}
+                        {a.kind === "device" ? `device of ${a.ownerEmail ?? "?"}` : "operator"} ·{" "}
+                        {a.version ?? "version unknown"}
                       </div>
                     </td>
                     <td>{a.region}</td>

@@ -3,9 +3,10 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
-import { useTitle } from "../../components/Bits";
+import { useTitle } from "../../components/useTitle";
 import { PagedTable } from "../../components/PagedTable";
 import { formatDate, formatRelative } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 export function Audit() {
   useTitle("Audit log");
@@ -15,13 +16,31 @@ export function Audit() {
   const [targetId, setTargetId] = useState(params.get("targetId") ?? "");
   const [page, setPage] = useState(1);
   const filters = { action: action.trim() || undefined, targetId: targetId.trim() || undefined, page };
-  const query = useQuery({ queryKey: ["admin-audit", filters], queryFn: () => api.audit(filters), placeholderData: keepPreviousData });
+  const query = useQuery({ ...queries.audit(api, filters), placeholderData: keepPreviousData });
   return (
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">Audit log</h1>
       <div className="filters" role="search">
-        <input type="search" aria-label="Action" placeholder="Action, e.g. user.suspend" value={action} onChange={(e) => { setAction(e.target.value); setPage(1); }} />
-        <input type="search" aria-label="Target id" placeholder="Target id" value={targetId} onChange={(e) => { setTargetId(e.target.value); setPage(1); }} />
+        <input
+          type="search"
+          aria-label="Action"
+          placeholder="Action, e.g. user.suspend"
+          value={action}
+          onChange={(e) => {
+            setAction(e.target.value);
+            setPage(1);
+          }}
+        />
+        <input
+          type="search"
+          aria-label="Target id"
+          placeholder="Target id"
+          value={targetId}
+          onChange={(e) => {
+            setTargetId(e.target.value);
+            setPage(1);
+          }}
+        />
       </div>
       <PagedTable
         query={query}

@@ -3,22 +3,28 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { useTitle } from "../../components/useTitle";
+import { Empty, QueryView } from "../../components/Feedback";
 import { formatRelative } from "../../lib/format";
 import { hasRole, useSession } from "../../session";
+import { queries, keys } from "../../api/queries";
 
 export function DeadLetters() {
   useTitle("Dead letters");
   const api = useApi();
   const client = useQueryClient();
   const { user } = useSession();
-  const query = useQuery({ queryKey: ["admin-dead-letters"], queryFn: () => api.deadLetters() });
-  const { ask, dialog } = useConfirm(() => void client.invalidateQueries({ queryKey: ["admin-dead-letters"] }));
+  const query = useQuery(queries.deadLetters(api));
+  const { ask, dialog } = useConfirm(() => void client.invalidateQueries({ queryKey: keys.deadLetters }));
   return (
     <section aria-labelledby="dead-title">
       <h1 id="dead-title">Dead letters</h1>
-      <QueryView query={query} what="dead letters" isEmpty={(d) => d.length === 0} empty={<Empty title="No dead letters">Every failed job still has attempts left.</Empty>}>
+      <QueryView
+        query={query}
+        what="dead letters"
+        isEmpty={(d) => d.length === 0}
+        empty={<Empty title="No dead letters">Every failed job still has attempts left.</Empty>}
+      >
         {(items) => (
           <div className="table-scroll">
             <table className="table">
@@ -29,7 +35,9 @@ export function DeadLetters() {
                   <th scope="col">Last error</th>
                   <th scope="col">Attempts</th>
                   <th scope="col">Failed</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>

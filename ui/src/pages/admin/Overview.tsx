@@ -4,9 +4,11 @@ import { useQuery } from "@tanstack/react-query";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
-import { StateBadge, useTitle } from "../../components/Bits";
-import { QueryView } from "../../components/State";
+import { StateBadge } from "../../components/StatusBadges";
+import { useTitle } from "../../components/useTitle";
+import { QueryView } from "../../components/Feedback";
 import { formatBytes, formatCount } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 function Tile({ label, value, detail }: { label: string; value: string; detail?: string }) {
   return (
@@ -21,7 +23,7 @@ function Tile({ label, value, detail }: { label: string; value: string; detail?:
 export function Overview() {
   useTitle("Admin overview");
   const api = useApi();
-  const query = useQuery({ queryKey: ["admin-overview"], queryFn: () => api.overview(), refetchInterval: 30_000 });
+  const query = useQuery(queries.overview(api));
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
@@ -65,10 +67,26 @@ export function Overview() {
                 )}
               </div>
               <div className="tiles">
-                <Tile label="Users" value={formatCount(data.users.total)} detail={`${data.users.newLast7Days} new this week · ${data.users.suspended} suspended`} />
-                <Tile label="Active jobs" value={formatCount(active)} detail={`${jobs.queued ?? 0} queued · ${data.deadLetters} dead letters`} />
-                <Tile label="Agents online" value={formatCount(data.agents.online)} detail={`${data.agents.stale} stale · capacity ${data.agents.capacity}`} />
-                <Tile label="Stored" value={formatBytes(data.storageBytes)} detail={`${formatCount(data.objectCount)} files`} />
+                <Tile
+                  label="Users"
+                  value={formatCount(data.users.total)}
+                  detail={`${data.users.newLast7Days} new this week · ${data.users.suspended} suspended`}
+                />
+                <Tile
+                  label="Active jobs"
+                  value={formatCount(active)}
+                  detail={`${jobs.queued ?? 0} queued · ${data.deadLetters} dead letters`}
+                />
+                <Tile
+                  label="Agents online"
+                  value={formatCount(data.agents.online)}
+                  detail={`${data.agents.stale} stale · capacity ${data.agents.capacity}`}
+                />
+                <Tile
+                  label="Stored"
+                  value={formatBytes(data.storageBytes)}
+                  detail={`${formatCount(data.objectCount)} files`}
+                />
               </div>
               <div className="card">
                 <h2>Jobs, last 14 days</h2>

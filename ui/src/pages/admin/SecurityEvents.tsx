@@ -2,9 +2,10 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useApi } from "../../api/context";
-import { useTitle } from "../../components/Bits";
+import { useTitle } from "../../components/useTitle";
 import { PagedTable } from "../../components/PagedTable";
 import { formatDate, formatRelative } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 const KINDS = ["login_failed", "suspended_login", "captcha_failed", "rate_limited", "password_change_failed"];
 
@@ -14,14 +15,20 @@ export function SecurityEvents() {
   const [kind, setKind] = useState("");
   const [page, setPage] = useState(1);
   const filters = { kind: kind || undefined, page };
-  const query = useQuery({ queryKey: ["admin-security", filters], queryFn: () => api.securityEvents(filters), placeholderData: keepPreviousData });
+  const query = useQuery({ ...queries.securityEvents(api, filters), placeholderData: keepPreviousData });
   return (
     <section aria-labelledby="security-title">
       <h1 id="security-title">Security events</h1>
       <div className="filters">
         <label className="inline">
           <span className="muted">Kind</span>
-          <select value={kind} onChange={(e) => { setKind(e.target.value); setPage(1); }}>
+          <select
+            value={kind}
+            onChange={(e) => {
+              setKind(e.target.value);
+              setPage(1);
+            }}
+          >
             <option value="">All</option>
             {KINDS.map((k) => (
               <option key={k} value={k}>

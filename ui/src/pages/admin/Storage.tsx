@@ -3,14 +3,16 @@ import { useQuery } from "@tanstack/react-query";
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
-import { ProgressBar, useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { ProgressBar } from "../../components/ProgressBar";
+import { useTitle } from "../../components/useTitle";
+import { Empty, QueryView } from "../../components/Feedback";
 import { formatBytes, formatCount, percent } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 export function Storage() {
   useTitle("Storage");
   const api = useApi();
-  const query = useQuery({ queryKey: ["admin-storage"], queryFn: () => api.storage() });
+  const query = useQuery(queries.storage(api));
   return (
     <section aria-labelledby="storage-title">
       <h1 id="storage-title">Storage</h1>
@@ -21,7 +23,9 @@ export function Storage() {
               <div className="card tile">
                 <div className="muted">Stored</div>
                 <div className="tile-value">{formatBytes(report.totalBytes)}</div>
-                <div className="muted small-print">{report.backend === "s3" ? "S3-compatible store" : "local folder"}</div>
+                <div className="muted small-print">
+                  {report.backend === "s3" ? "S3-compatible store" : "local folder"}
+                </div>
               </div>
               <div className="card tile">
                 <div className="muted">Files</div>
@@ -35,7 +39,12 @@ export function Storage() {
                 <div className="card chart" aria-hidden="true">
                   <ResponsiveContainer width="100%" height={Math.max(120, report.topUsers.slice(0, 10).length * 32)}>
                     <BarChart data={report.topUsers.slice(0, 10)} layout="vertical" margin={{ left: 20 }}>
-                      <XAxis type="number" tickFormatter={(v) => formatBytes(Number(v))} stroke="var(--muted)" fontSize={12} />
+                      <XAxis
+                        type="number"
+                        tickFormatter={(v) => formatBytes(Number(v))}
+                        stroke="var(--muted)"
+                        fontSize={12}
+                      />
                       <YAxis type="category" dataKey="email" width={180} stroke="var(--muted)" fontSize={12} />
                       <Tooltip formatter={(v) => formatBytes(Number(v))} />
                       <Bar dataKey="bytes" name="Stored" fill="var(--accent)" isAnimationActive={false} />
@@ -48,8 +57,12 @@ export function Storage() {
                       <tr>
                         <th scope="col">User</th>
                         <th scope="col">Plan</th>
-                        <th scope="col" className="num">Files</th>
-                        <th scope="col" className="num">Stored</th>
+                        <th scope="col" className="num">
+                          Files
+                        </th>
+                        <th scope="col" className="num">
+                          Stored
+                        </th>
                         <th scope="col">Of quota</th>
                       </tr>
                     </thead>
@@ -63,7 +76,10 @@ export function Storage() {
                           <td className="num">{u.objects}</td>
                           <td className="num">{formatBytes(u.bytes)}</td>
                           <td className="load">
-                            <ProgressBar value={percent(u.bytes, u.quotaBytes) ?? 0} label={`Quota used by ${u.email}`} />
+                            <ProgressBar
+                              value={percent(u.bytes, u.quotaBytes) ?? 0}
+                              label={`Quota used by ${u.email}`}
+                            />
                             <span className="small-print">of {formatBytes(u.quotaBytes)}</span>
                           </td>
                         </tr>

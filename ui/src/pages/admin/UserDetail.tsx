@@ -5,20 +5,21 @@ import { Link, useParams } from "react-router";
 import { useApi } from "../../api/context";
 import { ROLES, type Role } from "../../api/types";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { useTitle } from "../../components/Bits";
-import { QueryView } from "../../components/State";
+import { useTitle } from "../../components/useTitle";
+import { QueryView } from "../../components/Feedback";
 import { formatDate } from "../../lib/format";
 import { hasRole, useSession } from "../../session";
+import { queries, keys } from "../../api/queries";
 
 export function UserDetail() {
   const { id = "" } = useParams();
   const api = useApi();
   const client = useQueryClient();
   const { user: me } = useSession();
-  const query = useQuery({ queryKey: ["admin-user", id], queryFn: () => api.adminUser(id) });
+  const query = useQuery(queries.adminUser(api, id));
   const { ask, dialog } = useConfirm(() => {
-    void client.invalidateQueries({ queryKey: ["admin-user", id] });
-    void client.invalidateQueries({ queryKey: ["admin-users"] });
+    void client.invalidateQueries({ queryKey: keys.adminUser(id) });
+    void client.invalidateQueries({ queryKey: keys.adminUsers });
   });
   const [role, setRole] = useState<Role | "">("");
   useTitle(query.data?.user.email ?? "User");
@@ -46,7 +47,9 @@ export function UserDetail() {
                 <dt>Email</dt>
                 <dd>{data.user.emailVerified ? "verified" : "not verified"}</dd>
                 <dt>State</dt>
-                <dd data-testid="user-state">{data.user.suspended ? `suspended: ${data.suspendedReason ?? ""}` : "active"}</dd>
+                <dd data-testid="user-state">
+                  {data.user.suspended ? `suspended: ${data.suspendedReason ?? ""}` : "active"}
+                </dd>
                 <dt>Live sessions</dt>
                 <dd>{data.activeSessions}</dd>
                 <dt>Active jobs</dt>
@@ -85,7 +88,8 @@ export function UserDetail() {
                       onClick={() =>
                         ask({
                           title: `Suspend ${data.user.email}`,
-                          description: "Every session and API key of this account stops working until the suspension is lifted.",
+                          description:
+                            "Every session and API key of this account stops working until the suspension is lifted.",
                           word: "SUSPEND",
                           actionLabel: "Suspend",
                           run: (why) => api.accountAction(id, "suspend", why),

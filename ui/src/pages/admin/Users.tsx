@@ -3,20 +3,17 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
-import { useTitle } from "../../components/Bits";
+import { useTitle } from "../../components/useTitle";
 import { PagedTable } from "../../components/PagedTable";
 import { formatRelative } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 export function Users() {
   useTitle("Users");
   const api = useApi();
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
-  const query = useQuery({
-    queryKey: ["admin-users", q, page],
-    queryFn: () => api.adminUsers(q.trim(), page),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery({ ...queries.adminUsers(api, q.trim(), page), placeholderData: keepPreviousData });
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>

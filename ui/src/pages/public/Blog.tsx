@@ -4,9 +4,11 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { useApi } from "../../api/context";
-import { Pager, useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { Pager } from "../../components/Pager";
+import { useTitle } from "../../components/useTitle";
+import { Empty, QueryView } from "../../components/Feedback";
 import { formatDate } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 export function paragraphs(body: string): string[] {
   return body
@@ -19,7 +21,7 @@ export function Blog() {
   useTitle("Blog");
   const api = useApi();
   const [page, setPage] = useState(1);
-  const query = useQuery({ queryKey: ["blog", page], queryFn: () => api.blogPosts(page) });
+  const query = useQuery(queries.blogPosts(api, page));
   return (
     <section className="page" aria-labelledby="blog-title">
       <h1 id="blog-title">Blog</h1>
@@ -53,7 +55,7 @@ export function Blog() {
 export function BlogArticle() {
   const { slug = "" } = useParams();
   const api = useApi();
-  const query = useQuery({ queryKey: ["blog-post", slug], queryFn: () => api.blogPost(slug) });
+  const query = useQuery(queries.blogPost(api, slug));
   useTitle(query.data?.title ?? "Blog");
   return (
     <article className="page narrow">

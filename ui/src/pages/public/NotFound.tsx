@@ -1,6 +1,6 @@
 // A path the console does not know.
 import { Link } from "react-router";
-import { useTitle } from "../../components/Bits";
+import { useTitle } from "../../components/useTitle";
 
 export function NotFound() {
   useTitle("Not found");

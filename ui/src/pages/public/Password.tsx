@@ -3,8 +3,8 @@ import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
-import { useTitle } from "../../components/Bits";
-import { errorMessage, Notice } from "../../components/State";
+import { useTitle } from "../../components/useTitle";
+import { errorMessage, Notice } from "../../components/Feedback";
 import { useSiteConfig } from "../../session";
 
 export function ForgotPassword() {
@@ -25,7 +25,14 @@ export function ForgotPassword() {
       <form onSubmit={submit} className="stack">
         <label>
           Email
-          <input type="email" name="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+          <input
+            type="email"
+            name="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+          />
         </label>
         {request.isSuccess && <Notice kind="ok">{request.data.message}</Notice>}
         {request.isError && <Notice kind="error">{errorMessage(request.error)}</Notice>}
@@ -72,11 +79,23 @@ export function ResetPassword() {
       <form onSubmit={submit} className="stack">
         <label>
           New password
-          <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </label>
         <label>
           Repeat it
-          <input type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} required />
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+            required
+          />
         </label>
         {problem && <Notice kind="error">{problem}</Notice>}
         <button type="submit" className="primary" disabled={!token || confirm.isPending}>

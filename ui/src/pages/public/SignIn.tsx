@@ -3,8 +3,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
-import { useTitle } from "../../components/Bits";
-import { errorMessage, Notice } from "../../components/State";
+import { useTitle } from "../../components/useTitle";
+import { errorMessage, Notice } from "../../components/Feedback";
+import { keys } from "../../api/queries";
 
 /** Only same-site paths are followed after sign-in, never another origin. */
 export function safeNext(next: string | null): string {
@@ -29,7 +30,7 @@ export function SignIn() {
     setProblem(null);
     try {
       const info = await api.login(email.trim(), password);
-      client.setQueryData(["me"], info);
+      client.setQueryData(keys.me, info);
       navigate(safeNext(params.get("next")), { replace: true });
     } catch (err) {
       setProblem(errorMessage(err));
@@ -46,7 +47,14 @@ export function SignIn() {
       <form onSubmit={submit} className="stack">
         <label>
           Email
-          <input type="email" name="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+          <input
+            type="email"
+            name="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+          />
         </label>
         <label>
           Password

@@ -6,12 +6,15 @@ import { useApi } from "../../api/context";
 import type { SiteConfig } from "../../api/types";
 
 type CaptchaWidget = NonNullable<SiteConfig["captcha"]>;
-import { useTitle } from "../../components/Bits";
-import { errorMessage, Notice } from "../../components/State";
+import { useTitle } from "../../components/useTitle";
+import { errorMessage, Notice } from "../../components/Feedback";
 import { useSiteConfig } from "../../session";
 
 interface Turnstile {
-  render(element: HTMLElement, options: { sitekey: string; callback: (token: string) => void; "expired-callback"?: () => void }): string;
+  render(
+    element: HTMLElement,
+    options: { sitekey: string; callback: (token: string) => void; "expired-callback"?: () => void },
+  ): string;
   remove?(id: string): void;
 }
 
@@ -106,7 +109,14 @@ export function SignUp() {
       <form onSubmit={submit} className="stack">
         <label>
           Email
-          <input type="email" name="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+          <input
+            type="email"
+            name="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+          />
         </label>
         <label>
           Password
@@ -125,10 +135,13 @@ export function SignUp() {
           </small>
         </label>
         <label className="check">
-          <input type="checkbox" name="acceptedAup" checked={accepted} onChange={(e) => setAccepted(e.target.checked)} />
-          <span>
-            I will only fetch content I have the right to, as the acceptable use policy asks.
-          </span>
+          <input
+            type="checkbox"
+            name="acceptedAup"
+            checked={accepted}
+            onChange={(e) => setAccepted(e.target.checked)}
+          />
+          <span>I will only fetch content I have the right to, as the acceptable use policy asks.</span>
         </label>
         {config.data?.captcha && <Captcha widget={config.data.captcha} onToken={setCaptchaToken} />}
         {problem && <Notice kind="error">{problem}</Notice>}

@@ -2,9 +2,11 @@
 // half minute.
 import { useQuery } from "@tanstack/react-query";
 import { useApi } from "../../api/context";
-import { StateBadge, useTitle } from "../../components/Bits";
-import { QueryView } from "../../components/State";
+import { StateBadge } from "../../components/StatusBadges";
+import { useTitle } from "../../components/useTitle";
+import { QueryView } from "../../components/Feedback";
 import { formatRelative } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 const HEADLINE = {
   operational: "All systems operational",
@@ -15,7 +17,7 @@ const HEADLINE = {
 export function Status() {
   useTitle("Status");
   const api = useApi();
-  const query = useQuery({ queryKey: ["status"], queryFn: () => api.status(), refetchInterval: 30_000 });
+  const query = useQuery(queries.status(api));
   return (
     <section className="page" aria-labelledby="status-title">
       <h1 id="status-title">Service status</h1>

@@ -3,8 +3,8 @@ import { useMutation } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
-import { useTitle } from "../../components/Bits";
-import { errorMessage, Loading, Notice } from "../../components/State";
+import { useTitle } from "../../components/useTitle";
+import { errorMessage, Loading, Notice } from "../../components/Feedback";
 
 export function VerifyEmail() {
   useTitle("Confirm your email");

@@ -5,8 +5,9 @@ import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
 import type { JobDetail } from "../../api/types";
-import { errorMessage, Notice } from "../../components/State";
+import { errorMessage, Notice } from "../../components/Feedback";
 import { useSession } from "../../session";
+import { queries, keys } from "../../api/queries";
 
 type Source = "magnet" | "file" | "url";
 
@@ -32,7 +33,7 @@ export function AddJob() {
   const api = useApi();
   const client = useQueryClient();
   const { user } = useSession();
-  const devices = useQuery({ queryKey: ["devices"], queryFn: () => api.devices() });
+  const devices = useQuery(queries.devices(api));
   const [source, setSource] = useState<Source>("magnet");
   const [text, setText] = useState("");
   const [file, setFile] = useState<File | null>(null);
@@ -54,8 +55,8 @@ export function AddJob() {
       setAdded(detail);
       setText("");
       setFile(null);
-      void client.invalidateQueries({ queryKey: ["jobs"] });
-      void client.invalidateQueries({ queryKey: ["usage"] });
+      void client.invalidateQueries({ queryKey: keys.jobs });
+      void client.invalidateQueries({ queryKey: keys.usage });
     },
     onError: (err) => setProblem(errorMessage(err)),
   });
@@ -64,7 +65,13 @@ export function AddJob() {
     event.preventDefault();
     setAdded(null);
     const found =
-      source === "magnet" ? magnetProblem(text) : source === "url" ? urlProblem(text) : file ? null : "Choose a .torrent file.";
+      source === "magnet"
+        ? magnetProblem(text)
+        : source === "url"
+          ? urlProblem(text)
+          : file
+            ? null
+            : "Choose a .torrent file.";
     setProblem(found);
     if (!found) add.mutate();
   }

@@ -4,7 +4,8 @@ import { useState } from "react";
 import type { JobAction } from "../../api/client";
 import { useApi } from "../../api/context";
 import type { Job } from "../../api/types";
-import { errorMessage } from "../../components/State";
+import { errorMessage } from "../../components/Feedback";
+import { keys } from "../../api/queries";
 
 export function actionsFor(job: Pick<Job, "status">): JobAction[] {
   switch (job.status) {
@@ -32,15 +33,15 @@ export function JobActions({ job, onDeleted }: { job: Job; onDeleted?: () => voi
   const client = useQueryClient();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const refresh = () => {
-    void client.invalidateQueries({ queryKey: ["jobs"] });
-    void client.invalidateQueries({ queryKey: ["job", job.id] });
+    void client.invalidateQueries({ queryKey: keys.jobs });
+    void client.invalidateQueries({ queryKey: keys.job(job.id) });
   };
   const act = useMutation({ mutationFn: (action: JobAction) => api.jobAction(job.id, action), onSuccess: refresh });
   const remove = useMutation({
     mutationFn: () => api.deleteJob(job.id),
     onSuccess: () => {
       refresh();
-      void client.invalidateQueries({ queryKey: ["usage"] });
+      void client.invalidateQueries({ queryKey: keys.usage });
       onDeleted?.();
     },
   });
@@ -69,7 +70,12 @@ export function JobActions({ job, onDeleted }: { job: Job; onDeleted?: () => voi
           </button>
         </>
       ) : (
-        <button type="button" className="small" onClick={() => setConfirmDelete(true)} aria-label={`Delete ${job.name}`}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => setConfirmDelete(true)}
+          aria-label={`Delete ${job.name}`}
+        >
           Delete
         </button>
       )}

@@ -5,12 +5,14 @@ import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useApi } from "../../api/context";
 import type { StoredFile } from "../../api/types";
-import { StatusBadge, statusLabel, useTitle } from "../../components/Bits";
-import { Empty, errorMessage, Notice, QueryView } from "../../components/State";
+import { StatusBadge, statusLabel } from "../../components/StatusBadges";
+import { useTitle } from "../../components/useTitle";
+import { Empty, errorMessage, Notice, QueryView } from "../../components/Feedback";
 import { formatBytes, formatDate, formatRelative } from "../../lib/format";
 import { freshest, useLiveJobs } from "../../lib/live";
 import { JobActions } from "./JobActions";
 import { JobProgress } from "./Progress";
+import { queries, keys } from "../../api/queries";
 
 const VIDEO = /\.(mp4|m4v|webm|mkv|mov|ogv)$/i;
 const AUDIO = /\.(mp3|m4a|aac|flac|ogg|oga|opus|wav)$/i;
@@ -24,15 +26,15 @@ export function playable(path: string): "video" | "audio" | null {
 function Files({ jobId }: { jobId: string }) {
   const api = useApi();
   const client = useQueryClient();
-  const files = useQuery({ queryKey: ["job-files", jobId], queryFn: () => api.jobFiles(jobId) });
+  const files = useQuery(queries.jobFiles(api, jobId));
   const [player, setPlayer] = useState<{ file: StoredFile; url: string; kind: "video" | "audio" } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const link = useMutation({ mutationFn: (index: number) => api.fileLink(jobId, index) });
   const remove = useMutation({
     mutationFn: (index: number) => api.deleteFile(jobId, index),
     onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["job-files", jobId] });
-      void client.invalidateQueries({ queryKey: ["usage"] });
+      void client.invalidateQueries({ queryKey: keys.jobFiles(jobId) });
+      void client.invalidateQueries({ queryKey: keys.usage });
     },
     onError: (err) => setProblem(errorMessage(err)),
   });
@@ -110,11 +112,21 @@ function Files({ jobId }: { jobId: string }) {
                     <td className="wrap">{file.path}</td>
                     <td className="num">{formatBytes(file.size)}</td>
                     <td className="row-actions">
-                      <button type="button" className="small" onClick={() => download(file)} aria-label={`Download ${file.path}`}>
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => download(file)}
+                        aria-label={`Download ${file.path}`}
+                      >
                         Download
                       </button>
                       {kind && (
-                        <button type="button" className="small" onClick={() => play(file, kind)} aria-label={`Play ${file.path}`}>
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => play(file, kind)}
+                          aria-label={`Play ${file.path}`}
+                        >
                           Play
                         </button>
                       )}
@@ -140,11 +152,16 @@ function Files({ jobId }: { jobId: string }) {
 
 function History({ jobId }: { jobId: string }) {
   const api = useApi();
-  const events = useQuery({ queryKey: ["job-events", jobId], queryFn: () => api.jobEvents(jobId) });
+  const events = useQuery(queries.jobEvents(api, jobId));
   return (
     <section aria-labelledby="history-title">
       <h2 id="history-title">History</h2>
-      <QueryView query={events} what="the history" isEmpty={(d) => d.length === 0} empty={<Empty title="Nothing happened yet" />}>
+      <QueryView
+        query={events}
+        what="the history"
+        isEmpty={(d) => d.length === 0}
+        empty={<Empty title="Nothing happened yet" />}
+      >
         {(data) => (
           <ol className="timeline">
             {data.map((event) => (
@@ -167,7 +184,7 @@ export function JobDetailPage() {
   const { id = "" } = useParams();
   const api = useApi();
   const navigate = useNavigate();
-  const detail = useQuery({ queryKey: ["job", id], queryFn: () => api.job(id) });
+  const detail = useQuery(queries.job(api, id));
   const { live } = useLiveJobs();
   useTitle(detail.data?.job.name ?? "Job");
 

@@ -4,13 +4,16 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
 import type { JobStatus } from "../../api/types";
-import { Pager, StatusBadge, StatusFilter, useTitle } from "../../components/Bits";
-import { Empty, QueryView } from "../../components/State";
+import { Pager } from "../../components/Pager";
+import { StatusBadge, StatusFilter } from "../../components/StatusBadges";
+import { useTitle } from "../../components/useTitle";
+import { Empty, QueryView } from "../../components/Feedback";
 import { formatBytes, formatRelative } from "../../lib/format";
 import { freshest, useLiveJobs } from "../../lib/live";
 import { AddJob } from "./AddJob";
 import { JobActions } from "./JobActions";
 import { JobProgress } from "./Progress";
+import { queries } from "../../api/queries";
 
 export function Jobs() {
   useTitle("Jobs");
@@ -19,11 +22,7 @@ export function Jobs() {
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(1);
   const filters = { status: status || undefined, q: search.trim() || undefined, page };
-  const query = useQuery({
-    queryKey: ["jobs", filters],
-    queryFn: () => api.jobs(filters),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery({ ...queries.jobs(api, filters), placeholderData: keepPreviousData });
   const { live, connected } = useLiveJobs();
 
   return (
@@ -60,7 +59,9 @@ export function Jobs() {
         isEmpty={(data) => data.items.length === 0}
         empty={
           <Empty title={status || search ? "No job matches" : "No jobs yet"}>
-            {status || search ? "Change the filters to see more." : "Paste a magnet link above to start your first download."}
+            {status || search
+              ? "Change the filters to see more."
+              : "Paste a magnet link above to start your first download."}
           </Empty>
         }
       >

@@ -1,6 +1,6 @@
 // One job's progress line: bar, bytes, speed, peers and time left.
 import type { Job, LiveProgress } from "../../api/types";
-import { ProgressBar } from "../../components/Bits";
+import { ProgressBar } from "../../components/ProgressBar";
 import { formatBytes, formatEta, formatSpeed, percent } from "../../lib/format";
 
 export function JobProgress({ job, progress }: { job: Job; progress?: LiveProgress | null }) {
@@ -17,7 +17,8 @@ export function JobProgress({ job, progress }: { job: Job; progress?: LiveProgre
         {total ? ` of ${formatBytes(total)}` : ""}
         {running && progress && (
           <>
-            {" · "}↓ {formatSpeed(progress.downloadSpeed)} · {progress.peers} peers · {formatEta(progress.etaSeconds)} left
+            {" · "}↓ {formatSpeed(progress.downloadSpeed)} · {progress.peers} peers · {formatEta(progress.etaSeconds)}{" "}
+            left
           </>
         )}
       </div>

@@ -2,15 +2,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { Cell, Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
 import { useApi } from "../../api/context";
-import { ProgressBar, useTitle } from "../../components/Bits";
-import { QueryView } from "../../components/State";
+import { ProgressBar } from "../../components/ProgressBar";
+import { useTitle } from "../../components/useTitle";
+import { QueryView } from "../../components/Feedback";
 import { formatBytes, formatPrice, percent } from "../../lib/format";
+import { queries } from "../../api/queries";
 
 export function UsagePage() {
   useTitle("Usage");
   const api = useApi();
-  const usage = useQuery({ queryKey: ["usage"], queryFn: () => api.usage() });
-  const plans = useQuery({ queryKey: ["plans"], queryFn: () => api.plans(), staleTime: 600_000 });
+  const usage = useQuery(queries.usage(api));
+  const plans = useQuery(queries.plans(api));
   return (
     <section className="page" aria-labelledby="usage-title">
       <h1 id="usage-title">Usage and plan</h1>
@@ -28,7 +30,15 @@ export function UsagePage() {
                 <div className="donut" aria-hidden="true">
                   <ResponsiveContainer width="100%" height={180}>
                     <PieChart>
-                      <Pie data={slices} dataKey="value" innerRadius={55} outerRadius={80} startAngle={90} endAngle={-270} isAnimationActive={false}>
+                      <Pie
+                        data={slices}
+                        dataKey="value"
+                        innerRadius={55}
+                        outerRadius={80}
+                        startAngle={90}
+                        endAngle={-270}
+                        isAnimationActive={false}
+                      >
                         <Cell fill="var(--accent)" />
                         <Cell fill="var(--track)" />
                       </Pie>
@@ -70,10 +80,18 @@ export function UsagePage() {
                 <tr>
                   <th scope="col">Plan</th>
                   <th scope="col">Price</th>
-                  <th scope="col" className="num">Storage</th>
-                  <th scope="col" className="num">Largest job</th>
-                  <th scope="col" className="num">Active jobs</th>
-                  <th scope="col" className="num">Kept for</th>
+                  <th scope="col" className="num">
+                    Storage
+                  </th>
+                  <th scope="col" className="num">
+                    Largest job
+                  </th>
+                  <th scope="col" className="num">
+                    Active jobs
+                  </th>
+                  <th scope="col" className="num">
+                    Kept for
+                  </th>
                 </tr>
               </thead>
               <tbody>

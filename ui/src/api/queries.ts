@@ -1,0 +1,85 @@
+// Every read the screens make, as TanStack Query options: each API call has one function here
+// that owns its query key, so the key a page caches under is the key every invalidation uses.
+// `keys` are the prefixes to invalidate (a prefix covers every page and filter below it).
+import { queryOptions } from "@tanstack/react-query";
+import type { DesktopApi } from "../desktop/api";
+import type { AdminJobQuery, AuditQuery, JobQuery, SecurityQuery, TseederApi } from "./client";
+
+export const keys = {
+  me: ["me"] as const,
+  siteConfig: ["site-config"] as const,
+  status: ["status"] as const,
+  plans: ["plans"] as const,
+  blog: ["blog"] as const,
+  blogPost: (slug: string) => ["blog-post", slug] as const,
+  usage: ["usage"] as const,
+  devices: ["devices"] as const,
+  sessions: ["sessions"] as const,
+  apiKeys: ["api-keys"] as const,
+  jobs: ["jobs"] as const,
+  job: (id: string) => ["job", id] as const,
+  jobEvents: (id: string) => ["job-events", id] as const,
+  jobFiles: (id: string) => ["job-files", id] as const,
+  overview: ["admin-overview"] as const,
+  adminUsers: ["admin-users"] as const,
+  adminUser: (id: string) => ["admin-user", id] as const,
+  adminJobs: ["admin-jobs"] as const,
+  agents: ["admin-agents"] as const,
+  storage: ["admin-storage"] as const,
+  audit: ["admin-audit"] as const,
+  securityEvents: ["admin-security"] as const,
+  deadLetters: ["admin-dead-letters"] as const,
+  adminBlog: ["admin-blog"] as const,
+  appState: ["app-state"] as const,
+};
+
+export const queries = {
+  me: (api: TseederApi) => queryOptions({ queryKey: keys.me, queryFn: () => api.me(), staleTime: 60_000 }),
+  /** The server's public settings; they do not change while the page is open. */
+  siteConfig: (api: TseederApi) =>
+    queryOptions({ queryKey: keys.siteConfig, queryFn: () => api.siteConfig(), staleTime: Infinity }),
+  status: (api: TseederApi) =>
+    queryOptions({ queryKey: keys.status, queryFn: () => api.status(), refetchInterval: 30_000 }),
+  plans: (api: TseederApi) => queryOptions({ queryKey: keys.plans, queryFn: () => api.plans(), staleTime: 600_000 }),
+  blogPosts: (api: TseederApi, page: number) =>
+    queryOptions({ queryKey: [...keys.blog, page], queryFn: () => api.blogPosts(page) }),
+  blogPost: (api: TseederApi, slug: string) =>
+    queryOptions({ queryKey: keys.blogPost(slug), queryFn: () => api.blogPost(slug) }),
+
+  /** `userId` keeps one account's numbers from showing for the next one signed in. */
+  usage: (api: TseederApi, userId?: string) =>
+    queryOptions({ queryKey: [...keys.usage, userId], queryFn: () => api.usage() }),
+  devices: (api: TseederApi) => queryOptions({ queryKey: keys.devices, queryFn: () => api.devices() }),
+  sessions: (api: TseederApi) => queryOptions({ queryKey: keys.sessions, queryFn: () => api.sessions() }),
+  apiKeys: (api: TseederApi) => queryOptions({ queryKey: keys.apiKeys, queryFn: () => api.apiKeys() }),
+
+  jobs: (api: TseederApi, query: JobQuery) =>
+    queryOptions({ queryKey: [...keys.jobs, query], queryFn: () => api.jobs(query) }),
+  job: (api: TseederApi, id: string) => queryOptions({ queryKey: keys.job(id), queryFn: () => api.job(id) }),
+  jobEvents: (api: TseederApi, id: string) =>
+    queryOptions({ queryKey: keys.jobEvents(id), queryFn: () => api.jobEvents(id) }),
+  jobFiles: (api: TseederApi, id: string) =>
+    queryOptions({ queryKey: keys.jobFiles(id), queryFn: () => api.jobFiles(id) }),
+
+  overview: (api: TseederApi) =>
+    queryOptions({ queryKey: keys.overview, queryFn: () => api.overview(), refetchInterval: 30_000 }),
+  adminUsers: (api: TseederApi, q: string, page: number) =>
+    queryOptions({ queryKey: [...keys.adminUsers, q, page], queryFn: () => api.adminUsers(q, page) }),
+  adminUser: (api: TseederApi, id: string) =>
+    queryOptions({ queryKey: keys.adminUser(id), queryFn: () => api.adminUser(id) }),
+  adminJobs: (api: TseederApi, query: AdminJobQuery) =>
+    queryOptions({ queryKey: [...keys.adminJobs, query], queryFn: () => api.adminJobs(query) }),
+  agents: (api: TseederApi) =>
+    queryOptions({ queryKey: keys.agents, queryFn: () => api.agents(), refetchInterval: 15_000 }),
+  storage: (api: TseederApi) => queryOptions({ queryKey: keys.storage, queryFn: () => api.storage() }),
+  audit: (api: TseederApi, query: AuditQuery) =>
+    queryOptions({ queryKey: [...keys.audit, query], queryFn: () => api.audit(query) }),
+  securityEvents: (api: TseederApi, query: SecurityQuery) =>
+    queryOptions({ queryKey: [...keys.securityEvents, query], queryFn: () => api.securityEvents(query) }),
+  deadLetters: (api: TseederApi) => queryOptions({ queryKey: keys.deadLetters, queryFn: () => api.deadLetters() }),
+  adminBlogPosts: (api: TseederApi, page: number) =>
+    queryOptions({ queryKey: [...keys.adminBlog, page], queryFn: () => api.adminBlogPosts(page) }),
+
+  /** The desktop app's own state: account, settings and pending links. */
+  appState: (desktop: DesktopApi) => queryOptions({ queryKey: keys.appState, queryFn: () => desktop.appState() }),
+};
