@@ -2,7 +2,7 @@
 //! agent, talking to this server over loopback with a token minted at start, storing into the
 //! server's own object store.
 
-use crate::service::Services;
+use crate::services::Services;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::sync::watch;
 use tseeder_engine::worker::{AgentClient, Delivery, Worker, WorkerConfig};

@@ -1,7 +1,7 @@
 //! The one error type of the control plane's service and HTTP boundary. Each kind carries its
 //! status and a stable code; details of server faults are logged, never sent to the client.
 
-use crate::db::DbError;
+use crate::store::DbError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tseeder_protocol::{ErrorBody, ErrorCode, ErrorDetail};

@@ -1,18 +1,28 @@
 //! tseeder's control plane: accounts, sessions, RBAC, jobs, plans, the agent dispatcher, files
 //! and live progress behind a JSON API, on SQLite. The `tseeder-cloud` binary is a thin command line over [`server::launch`].
 
-pub mod archive;
+pub mod accounts;
+pub mod admin;
+pub mod agents;
+pub mod audit;
+pub mod blog;
 pub mod captcha;
 pub mod config;
+pub mod credentials;
 pub mod crypto;
-pub mod db;
+pub mod dispatch;
 mod embedded;
 pub mod error;
+pub mod files;
 pub mod http;
+pub mod jobs;
 pub mod mail;
+pub mod plans;
 pub mod ratelimit;
 pub mod server;
-pub mod service;
+pub mod services;
+pub mod status;
+pub mod store;
 pub mod torrent;
 
 pub use config::Settings;

@@ -1,7 +1,7 @@
 //! Starting and stopping the service: tests call [`launch`] with a listener on 127.0.0.1:0.
 
 use crate::config::Settings;
-use crate::service::{Services, StartError};
+use crate::services::{Services, StartError};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -179,7 +179,7 @@ async fn first_operator_serve_stop_and_restart_keep_everything() {
         .expect("count");
     assert_eq!(
         applied as usize,
-        tseeder_cloud::db::MIGRATIONS.len(),
+        tseeder_cloud::store::MIGRATIONS.len(),
         "each migration applied once"
     );
     let journal: String = conn

@@ -8,7 +8,7 @@ use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tseeder_cloud::config::Rate;
-use tseeder_cloud::service::Services;
+use tseeder_cloud::services::Services;
 use tseeder_cloud::{server, Settings};
 use tseeder_protocol::Role;
 

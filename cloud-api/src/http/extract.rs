@@ -1,8 +1,8 @@
 //! Request extractors that answer in the API's error format instead of axum's plain text.
 
+use crate::agents::service::AgentPrincipal;
 use crate::error::ApiError;
-use crate::service::agents::AgentPrincipal;
-use crate::service::{Principal, RequestMeta};
+use crate::services::{Principal, RequestMeta};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;

@@ -4,10 +4,10 @@
 
 use super::client_address::client_address;
 use super::cookies;
+use crate::accounts::service::suspended_error;
 use crate::crypto::constant_time_eq;
 use crate::error::ApiError;
-use crate::service::accounts::suspended_error;
-use crate::service::{Credential, Principal, RequestMeta, Services};
+use crate::services::{Credential, Principal, RequestMeta, Services};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
@@ -122,7 +122,7 @@ async fn identify_agent(
     services: &Services,
     headers: &HeaderMap,
     meta: &RequestMeta,
-) -> Result<crate::service::agents::AgentPrincipal, ApiError> {
+) -> Result<crate::agents::service::AgentPrincipal, ApiError> {
     let Some(token) = bearer(headers) else {
         return Err(ApiError::Unauthenticated);
     };

@@ -1,19 +1,19 @@
 //! The HTTP face of the control plane: the router built from the route table, the access guard,
-//! extractors and the handlers.
+//! extractors and fallbacks. Each domain's handlers live in its own folder.
 
 pub mod client_address;
-mod console;
-mod cookies;
+mod console_assets;
+pub(crate) mod cookies;
 pub mod extract;
+mod fallback;
 pub mod guard;
-pub mod handlers;
 mod openapi;
 pub mod routes;
 
 pub use cookies::SESSION_COOKIE;
 pub use guard::{Access, CSRF_HEADER};
 
-use crate::service::Services;
+use crate::services::Services;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -41,10 +41,10 @@ pub fn router(services: Services) -> Router {
         router = router.route(route.path, route.handler.route_layer(guard));
     }
     let console = Router::new()
-        .fallback(console::fallback)
-        .with_state(console::Console::new(services.settings()));
+        .fallback(console_assets::fallback)
+        .with_state(console_assets::Console::new(services.settings()));
     router
-        .method_not_allowed_fallback(handlers::system::method_not_allowed)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
         .with_state(services)
         .fallback_service(console)
         .layer(DefaultBodyLimit::max(json_limit))

@@ -1,0 +1,107 @@
+//! Account endpoints: sign-up, verification, sign-in and out, password reset, profile.
+
+use crate::error::ApiResult;
+use crate::http::cookies;
+use crate::http::extract::{Auth, Json, Meta};
+use crate::services::Services;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tseeder_protocol::{
+    Ack, ChangePassword, EmailRequest, LoginRequest, PasswordResetConfirm, RegisterRequest,
+    SessionInfo, TokenRequest, UpdateProfile, User,
+};
+
+pub async fn register(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+    let ack = services.register(&meta, req).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+}
+
+pub async fn verify_email(
+    State(services): State<Services>,
+    Json(req): Json<TokenRequest>,
+) -> ApiResult<axum::Json<Ack>> {
+    services.verify_email(&req.token).await.map(axum::Json)
+}
+
+pub async fn resend_verification(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<EmailRequest>,
+) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+    let ack = services.resend_verification(&meta, &req.email).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+}
+
+pub async fn login(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let login = services.login(&meta, req).await?;
+    let cookie = cookies::set_session(services.settings(), &login.session_token);
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(login.info)).into_response())
+}
+
+pub async fn logout(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<Response> {
+    let ack = services.logout(&principal).await?;
+    let cookie = cookies::clear_session(services.settings());
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(ack)).into_response())
+}
+
+pub async fn me(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> axum::Json<SessionInfo> {
+    axum::Json(services.me(&principal))
+}
+
+pub async fn request_password_reset(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<EmailRequest>,
+) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+    let ack = services.request_password_reset(&meta, &req.email).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+}
+
+pub async fn confirm_password_reset(
+    State(services): State<Services>,
+    Meta(meta): Meta,
+    Json(req): Json<PasswordResetConfirm>,
+) -> ApiResult<axum::Json<Ack>> {
+    services
+        .confirm_password_reset(&meta, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn update_profile(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Json(req): Json<UpdateProfile>,
+) -> ApiResult<axum::Json<User>> {
+    services
+        .update_profile(&principal, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn change_password(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<ChangePassword>,
+) -> ApiResult<axum::Json<Ack>> {
+    services
+        .change_password(&principal, &meta, req)
+        .await
+        .map(axum::Json)
+}

@@ -1,0 +1,188 @@
+//! Operator endpoints: users, all jobs, the audit log, security events, overview and storage.
+
+use crate::admin::service::AccountAction;
+use crate::error::ApiResult;
+use crate::http::extract::{Auth, Json, Meta, Path, Query};
+use crate::services::{Paging, Services};
+use axum::extract::State;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tseeder_protocol::{
+    AdminJob, AdminOverview, AdminUser, AuditEntry, ChangeRole, Job, JobStatus, Justification,
+    Page, SecurityEvent, StorageReport, User,
+};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserQuery {
+    /// Part of an email address, or a whole user id.
+    pub q: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminJobQuery {
+    pub status: Option<JobStatus>,
+    /// Part of a job name or owner email.
+    pub q: Option<String>,
+    pub user_id: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub target_id: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityQuery {
+    pub kind: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+pub async fn users(
+    State(services): State<Services>,
+    Query(query): Query<UserQuery>,
+) -> ApiResult<axum::Json<Page<User>>> {
+    services
+        .admin_search_users(query.q, Paging::new(query.page, query.per_page))
+        .await
+        .map(axum::Json)
+}
+
+pub async fn user(
+    State(services): State<Services>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<AdminUser>> {
+    services.admin_user(&id).await.map(axum::Json)
+}
+
+pub async fn change_role(
+    State(services): State<Services>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<ChangeRole>,
+) -> ApiResult<axum::Json<AdminUser>> {
+    services
+        .admin_change_role(&actor, &meta, &id, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn suspend(
+    State(s): State<Services>,
+    actor: Auth,
+    meta: Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<AdminUser>> {
+    account_action(s, actor, meta, id, AccountAction::Suspend, req).await
+}
+
+pub async fn unsuspend(
+    State(s): State<Services>,
+    actor: Auth,
+    meta: Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<AdminUser>> {
+    account_action(s, actor, meta, id, AccountAction::Unsuspend, req).await
+}
+
+pub async fn force_logout(
+    State(s): State<Services>,
+    actor: Auth,
+    meta: Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<AdminUser>> {
+    account_action(s, actor, meta, id, AccountAction::ForceLogout, req).await
+}
+
+pub async fn jobs(
+    State(services): State<Services>,
+    Query(query): Query<AdminJobQuery>,
+) -> ApiResult<axum::Json<Page<AdminJob>>> {
+    services
+        .admin_list_jobs(
+            query.status,
+            query.q,
+            query.user_id,
+            Paging::new(query.page, query.per_page),
+        )
+        .await
+        .map(axum::Json)
+}
+
+pub async fn terminate_job(
+    State(services): State<Services>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<Job>> {
+    services
+        .admin_terminate_job(&actor, &meta, &id, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn audit(
+    State(services): State<Services>,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<axum::Json<Page<AuditEntry>>> {
+    services
+        .admin_audit_log(
+            query.action,
+            query.target_id,
+            Paging::new(query.page, query.per_page),
+        )
+        .await
+        .map(axum::Json)
+}
+
+pub async fn security_events(
+    State(services): State<Services>,
+    Query(query): Query<SecurityQuery>,
+) -> ApiResult<axum::Json<Page<SecurityEvent>>> {
+    services
+        .admin_security_events(query.kind, Paging::new(query.page, query.per_page))
+        .await
+        .map(axum::Json)
+}
+
+pub async fn admin_overview(
+    State(services): State<Services>,
+) -> ApiResult<axum::Json<AdminOverview>> {
+    services.admin_overview().await.map(axum::Json)
+}
+
+pub async fn admin_storage(
+    State(services): State<Services>,
+) -> ApiResult<axum::Json<StorageReport>> {
+    services.admin_storage().await.map(axum::Json)
+}
+
+async fn account_action(
+    services: Services,
+    actor: Auth,
+    meta: Meta,
+    id: String,
+    action: AccountAction,
+    req: Justification,
+) -> ApiResult<axum::Json<AdminUser>> {
+    services
+        .admin_account_action(&actor.0, &meta.0, &id, action, req)
+        .await
+        .map(axum::Json)
+}

@@ -1,0 +1,372 @@
+//! Operator actions. Each write needs a justification, is allowed only against accounts of a
+//! lower role (a superadmin may act on anyone but themself), and leaves an audit row in the same
+//! transaction as the change.
+
+use crate::accounts::service::EMAIL_TAKEN;
+use crate::accounts::store as users;
+use crate::audit::actor::{check_justification, Actor, Why};
+use crate::audit::store as audit;
+use crate::credentials::store as credentials;
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::service::job_view;
+use crate::jobs::store as jobs;
+use crate::jobs::store::JobFilter;
+use crate::plans::store as plans;
+use crate::services::{user_view, Paging, Principal, RequestMeta, Services};
+use crate::store as db;
+use crate::store::to_datetime;
+pub use tseeder_protocol::fields::MIN_REASON_CHARS;
+use tseeder_protocol::{
+    AdminJob, AdminUser, AuditAction, AuditEntry, ChangeRole, ErrorCode, Job, JobStatus,
+    Justification, Page, Role, SecurityEvent, User,
+};
+
+/// Whether `actor` may change `target`'s account at all.
+fn may_manage(actor: &Principal, target: &users::UserRow) -> ApiResult<()> {
+    if actor.user.id == target.id {
+        return Err(ApiError::forbidden(
+            ErrorCode::SelfAction,
+            "operators cannot use this on their own account",
+        ));
+    }
+    if actor.role() != Role::Superadmin && target.role >= actor.role() {
+        return Err(ApiError::forbidden(
+            ErrorCode::InsufficientRole,
+            "only a higher role can change this account",
+        ));
+    }
+    Ok(())
+}
+
+/// Operator actions on an account that need nothing but a justification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Suspend,
+    Unsuspend,
+    ForceLogout,
+}
+
+/// A change to one user's account, applied after the permission checks.
+enum UserChange {
+    Role(Role),
+    Suspend,
+    Unsuspend,
+    ForceLogout,
+}
+
+impl Services {
+    pub async fn admin_search_users(
+        &self,
+        query: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<User>> {
+        let query = query.unwrap_or_default().trim().to_lowercase();
+        let (rows, total) = self
+            .db()
+            .call(move |conn| users::search_users(conn, &query, paging.per_page, paging.offset()))
+            .await?;
+        Ok(paging.wrap(rows.iter().map(user_view).collect(), total))
+    }
+
+    pub async fn admin_user(&self, user_id: &str) -> ApiResult<AdminUser> {
+        let (uid, now) = (user_id.to_owned(), db::now_ms());
+        let found = self
+            .db()
+            .call(move |conn| {
+                let Some(user) = users::user_by_id(conn, &uid)? else {
+                    return Ok(None);
+                };
+                let sessions = credentials::count_live_sessions(conn, &uid, now)?;
+                let usage = plans::usage_of_user(conn, &uid)?;
+                Ok(Some((user, sessions, usage.active_jobs)))
+            })
+            .await?;
+        let (user, active_sessions, active_jobs) = found.ok_or(ApiError::NotFound)?;
+        Ok(AdminUser {
+            user: user_view(&user),
+            suspended_reason: user.suspended_reason.clone(),
+            active_sessions,
+            active_jobs,
+        })
+    }
+
+    pub async fn admin_change_role(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        req: ChangeRole,
+    ) -> ApiResult<AdminUser> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        if actor.role() != Role::Superadmin && req.role >= actor.role() {
+            return Err(ApiError::forbidden(
+                ErrorCode::InsufficientRole,
+                "only a superadmin can grant the admin or superadmin role",
+            ));
+        }
+        self.change_user(actor, meta, user_id, UserChange::Role(req.role), why)
+            .await
+    }
+
+    /// Suspends, unsuspends or signs out every session of a user.
+    pub async fn admin_account_action(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        action: AccountAction,
+        req: Justification,
+    ) -> ApiResult<AdminUser> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        let change = match action {
+            AccountAction::Suspend => UserChange::Suspend,
+            AccountAction::Unsuspend => UserChange::Unsuspend,
+            AccountAction::ForceLogout => UserChange::ForceLogout,
+        };
+        self.change_user(actor, meta, user_id, change, why).await
+    }
+
+    async fn change_user(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        change: UserChange,
+        why: Why,
+    ) -> ApiResult<AdminUser> {
+        let principal = actor.clone();
+        let who = Actor::of(actor, meta);
+        let (uid, now) = (user_id.to_owned(), db::now_ms());
+        self.db()
+            .transaction(move |tx| {
+                let Some(target) = users::user_by_id(tx, &uid)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                if let Err(refusal) = may_manage(&principal, &target) {
+                    return Ok(Err(refusal));
+                }
+                let (action, detail) = match change {
+                    UserChange::Role(role) => {
+                        users::set_role(tx, &uid, role, now)?;
+                        (
+                            AuditAction::UserRoleChange,
+                            serde_json::json!({ "from": target.role, "to": role }),
+                        )
+                    }
+                    UserChange::Suspend => {
+                        users::set_suspension(tx, &uid, Some(&why.reason), now)?;
+                        let revoked = credentials::revoke_credentials(tx, &uid, None, now)?;
+                        (AuditAction::UserSuspend, revoked.detail())
+                    }
+                    UserChange::Unsuspend => {
+                        users::set_suspension(tx, &uid, None, now)?;
+                        (AuditAction::UserUnsuspend, serde_json::json!({}))
+                    }
+                    UserChange::ForceLogout => {
+                        let revoked = credentials::revoke_credentials(tx, &uid, None, now)?;
+                        (AuditAction::UserForceLogout, revoked.detail())
+                    }
+                };
+                who.audit(tx, action, &uid, &why, detail)?;
+                Ok(Ok(()))
+            })
+            .await??;
+        self.live().publish_revoked(user_id);
+        self.admin_user(user_id).await
+    }
+
+    pub async fn admin_list_jobs(
+        &self,
+        status: Option<JobStatus>,
+        search: Option<String>,
+        user_id: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<AdminJob>> {
+        let filter = JobFilter {
+            user_id,
+            status,
+            search: search.filter(|s| !s.trim().is_empty()),
+            limit: paging.per_page,
+            offset: paging.offset(),
+        };
+        let (rows, total) = self
+            .db()
+            .call(move |conn| jobs::list_jobs(conn, &filter))
+            .await?;
+        Ok(paging.wrap(
+            rows.into_iter()
+                .map(|(row, email)| AdminJob {
+                    job: job_view(&row),
+                    user_id: row.user_id.clone(),
+                    user_email: email,
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Stops a job that is still live, whoever owns it.
+    pub async fn admin_terminate_job(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        job_id: &str,
+        req: Justification,
+    ) -> ApiResult<Job> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        let who = Actor::of(actor, meta);
+        let (jid, now) = (job_id.to_owned(), db::now_ms());
+        let job = self
+            .db()
+            .transaction(move |tx| {
+                let Some(job) = jobs::job_by_id(tx, &jid)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                if job.status.is_terminal() {
+                    return Ok(Err(ApiError::conflict(
+                        ErrorCode::InvalidState,
+                        format!("the job is already {}", job.status.as_str()),
+                    )));
+                }
+                let message = format!("terminated by an operator: {}", why.reason);
+                let live: Vec<JobStatus> = JobStatus::ALL
+                    .into_iter()
+                    .filter(|s| !s.is_terminal())
+                    .collect();
+                if !jobs::transition_job(
+                    tx,
+                    &jid,
+                    &live,
+                    JobStatus::Cancelled,
+                    Some(&message),
+                    now,
+                )? {
+                    return Ok(Err(ApiError::conflict(
+                        ErrorCode::InvalidState,
+                        "the job changed state meanwhile",
+                    )));
+                }
+                jobs::insert_job_event(
+                    tx,
+                    &jid,
+                    "terminated",
+                    Some(JobStatus::Cancelled),
+                    Some(&message),
+                    now,
+                )?;
+                who.audit(
+                    tx,
+                    AuditAction::JobTerminate,
+                    &jid,
+                    &why,
+                    serde_json::json!({ "owner": job.user_id, "previousStatus": job.status }),
+                )?;
+                Ok(Ok(jobs::job_by_id(tx, &jid)?))
+            })
+            .await??;
+        let row = job.ok_or(ApiError::NotFound)?;
+        self.live().publish_job(&row.user_id, job_view(&row));
+        Ok(job_view(&row))
+    }
+
+    pub async fn admin_audit_log(
+        &self,
+        action: Option<String>,
+        target_id: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<AuditEntry>> {
+        let (rows, total) = self
+            .db()
+            .call(move |conn| {
+                audit::list_audit(
+                    conn,
+                    action.as_deref(),
+                    target_id.as_deref(),
+                    paging.per_page,
+                    paging.offset(),
+                )
+            })
+            .await?;
+        Ok(paging.wrap(
+            rows.into_iter()
+                .map(|r| AuditEntry {
+                    id: r.id,
+                    actor_id: r.actor_id,
+                    actor_email: r.actor_email,
+                    action: r.action,
+                    target_type: r.target_type,
+                    target_id: r.target_id,
+                    reason: r.reason,
+                    ticket_id: r.ticket_id,
+                    detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+                    ip: r.ip,
+                    created_at: to_datetime(r.created_at),
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    pub async fn admin_security_events(
+        &self,
+        kind: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<SecurityEvent>> {
+        let (rows, total) = self
+            .db()
+            .call(move |conn| {
+                audit::list_security_events(conn, kind.as_deref(), paging.per_page, paging.offset())
+            })
+            .await?;
+        Ok(paging.wrap(
+            rows.into_iter()
+                .map(|r| SecurityEvent {
+                    id: r.id,
+                    kind: r.kind,
+                    user_id: r.user_id,
+                    email: r.email,
+                    ip: r.ip,
+                    detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+                    created_at: to_datetime(r.created_at),
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Creates a verified account from the command line, e.g. the first superadmin.
+    pub async fn create_user_directly(
+        &self,
+        email: &str,
+        password: String,
+        role: Role,
+    ) -> ApiResult<User> {
+        let email = crate::accounts::service::normalize_email(email)?;
+        crate::accounts::service::check_password_rules(&password)?;
+        let hash = crate::accounts::service::hash_password(password).await?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = db::now_ms();
+        let (uid, mail) = (id.clone(), email.clone());
+        let user = self
+            .db()
+            .transaction(move |tx| {
+                users::insert_user(
+                    tx,
+                    &users::NewUser {
+                        id: &uid,
+                        email: &mail,
+                        password_hash: &hash,
+                        role,
+                        email_verified_at: Some(now),
+                        aup_accepted_at: None,
+                        now,
+                    },
+                )?;
+                users::user_by_id(tx, &uid)
+            })
+            .await
+            .map_err(ApiError::unique_as(EMAIL_TAKEN.0, EMAIL_TAKEN.1))?
+            .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
+        Ok(user_view(&user))
+    }
+}

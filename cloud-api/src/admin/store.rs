@@ -1,0 +1,203 @@
+//! Queries behind the operators' overview and the status page: totals, counts by status, queue
+//! age, storage use.
+
+use crate::store::DbResult;
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct UserTotals {
+    pub total: u64,
+    pub verified: u64,
+    pub suspended: u64,
+    pub created_since: u64,
+}
+
+pub fn user_totals(conn: &Connection, since: i64) -> DbResult<UserTotals> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*),
+                COUNT(email_verified_at),
+                COUNT(suspended_at),
+                COALESCE(SUM(created_at >= ?1), 0)
+         FROM users",
+        params![since],
+        |row| {
+            Ok(UserTotals {
+                total: row.get::<_, i64>(0)? as u64,
+                verified: row.get::<_, i64>(1)? as u64,
+                suspended: row.get::<_, i64>(2)? as u64,
+                created_since: row.get::<_, i64>(3)? as u64,
+            })
+        },
+    )?)
+}
+
+pub fn jobs_by_status(conn: &Connection) -> DbResult<BTreeMap<String, u64>> {
+    let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status")?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
+    Ok(rows)
+}
+
+pub fn dead_letter_count(conn: &Connection) -> DbResult<u64> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM jobs WHERE dead_lettered = 1 AND status = 'failed'",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(count as u64)
+}
+
+/// When the job that has waited longest for an agent became claimable, if any waits.
+pub fn oldest_claimable_since(conn: &Connection, now: i64) -> DbResult<Option<i64>> {
+    Ok(conn.query_row(
+        "SELECT MIN(MAX(updated_at, not_before)) FROM jobs
+         WHERE status = 'queued' AND not_before <= ?1",
+        params![now],
+        |row| row.get(0),
+    )?)
+}
+
+pub fn failed_since(conn: &Connection, since: i64) -> DbResult<u64> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM jobs WHERE status = 'failed' AND updated_at >= ?1",
+        params![since],
+        |row| row.get(0),
+    )?;
+    Ok(count as u64)
+}
+
+/// Per UTC day since `since`: jobs created, completed and failed.
+pub fn jobs_per_day(conn: &Connection, since: i64) -> DbResult<Vec<(String, u64, u64, u64)>> {
+    let mut stmt = conn.prepare(
+        "WITH marks(day, created, completed, failed) AS (
+             SELECT date(created_at / 1000, 'unixepoch'), 1, 0, 0 FROM jobs WHERE created_at >= ?1
+             UNION ALL
+             SELECT date(completed_at / 1000, 'unixepoch'), 0, 1, 0 FROM jobs
+              WHERE status = 'completed' AND completed_at >= ?1
+             UNION ALL
+             SELECT date(updated_at / 1000, 'unixepoch'), 0, 0, 1 FROM jobs
+              WHERE status = 'failed' AND updated_at >= ?1
+         )
+         SELECT day, SUM(created), SUM(completed), SUM(failed) FROM marks
+         GROUP BY day ORDER BY day",
+    )?;
+    let rows = stmt
+        .query_map(params![since], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)? as u64,
+                row.get::<_, i64>(2)? as u64,
+                row.get::<_, i64>(3)? as u64,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn storage_totals(conn: &Connection) -> DbResult<(u64, u64)> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(SUM(size), 0), COUNT(*) FROM objects",
+        [],
+        |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+    )?)
+}
+
+/// Users whose stored bytes reach `percent` of their plan's quota.
+pub fn users_near_quota(conn: &Connection, percent: u64) -> DbResult<u64> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM (
+             SELECT 1 FROM objects o
+             JOIN users u ON u.id = o.user_id
+             JOIN plans p ON p.id = u.plan_id
+             WHERE p.max_storage_bytes > 0
+             GROUP BY u.id, p.max_storage_bytes
+             HAVING SUM(o.size) * 100 >= p.max_storage_bytes * ?1
+         )",
+        params![percent as i64],
+        |row| row.get(0),
+    )?;
+    Ok(count as u64)
+}
+
+#[derive(Debug, Clone)]
+pub struct UserStorageRow {
+    pub user_id: String,
+    pub email: String,
+    pub plan_id: String,
+    pub bytes: u64,
+    pub objects: u64,
+    pub quota_bytes: u64,
+}
+
+pub fn storage_by_user(conn: &Connection, limit: u32) -> DbResult<Vec<UserStorageRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT u.id, u.email, u.plan_id, SUM(o.size), COUNT(*), p.max_storage_bytes
+         FROM objects o
+         JOIN users u ON u.id = o.user_id
+         JOIN plans p ON p.id = u.plan_id
+         GROUP BY u.id
+         ORDER BY SUM(o.size) DESC, u.email
+         LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map(params![limit], |row| {
+            Ok(UserStorageRow {
+                user_id: row.get(0)?,
+                email: row.get(1)?,
+                plan_id: row.get(2)?,
+                bytes: row.get::<_, i64>(3)? as u64,
+                objects: row.get::<_, i64>(4)? as u64,
+                quota_bytes: row.get::<_, i64>(5)? as u64,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GIB: i64 = 1 << 30;
+
+    /// A user on the free plan (10 GiB) with one job whose files total `sizes`.
+    fn user_with_files(conn: &Connection, id: &str, sizes: &[i64]) {
+        conn.execute(
+            "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+             VALUES (?1, ?1 || '@example.org', 'x', 0, 0)",
+            params![id],
+        )
+        .expect("user");
+        conn.execute(
+            "INSERT INTO jobs (id, user_id, name, source, info_hash, status, created_at, updated_at)
+             VALUES (?1 || '-job', ?1, 'job', 'magnet', ?1, 'completed', 0, 0)",
+            params![id],
+        )
+        .expect("job");
+        for (index, size) in sizes.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO objects (key, user_id, job_id, file_index, path, size, created_at)
+                 VALUES (?1 || ?2, ?1, ?1 || '-job', ?2, 'f', ?3, 0)",
+                params![id, index as i64, size],
+            )
+            .expect("object");
+        }
+    }
+
+    #[test]
+    fn users_near_their_quota_are_counted_by_their_whole_use() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = Connection::open(dir.path().join("t.db")).expect("open");
+        crate::store::migrate::apply(&mut conn).expect("migrate");
+        user_with_files(&conn, "light", &[GIB]);
+        user_with_files(&conn, "split", &[5 * GIB, 4 * GIB + GIB / 2]);
+        user_with_files(&conn, "full", &[10 * GIB]);
+        assert_eq!(users_near_quota(&conn, 90).expect("count"), 2);
+        assert_eq!(users_near_quota(&conn, 100).expect("count"), 1);
+        assert_eq!(users_near_quota(&conn, 5).expect("count"), 3);
+    }
+}

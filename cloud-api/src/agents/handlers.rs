@@ -1,0 +1,64 @@
+//! Agent endpoints for people: a user's own devices, and the operators' fleet.
+
+use crate::error::ApiResult;
+use crate::http::extract::{Auth, Json, Meta, Path};
+use crate::services::Services;
+use axum::extract::State;
+use axum::http::StatusCode;
+use tseeder_protocol::{AgentView, IssuedAgentToken, Justification, RegisterDevice};
+
+pub async fn list(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Vec<AgentView>>> {
+    Ok(axum::Json(services.list_devices(&principal).await?))
+}
+
+pub async fn register(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Json(req): Json<RegisterDevice>,
+) -> ApiResult<(StatusCode, axum::Json<IssuedAgentToken>)> {
+    let issued = services.register_device(&principal, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(issued)))
+}
+
+pub async fn revoke(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.revoke_device(&principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn agents(
+    State(services): State<Services>,
+) -> ApiResult<axum::Json<Vec<tseeder_protocol::AgentView>>> {
+    Ok(axum::Json(services.fleet().await?))
+}
+
+pub async fn issue_agent(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<tseeder_protocol::IssueAgentToken>,
+) -> ApiResult<(
+    axum::http::StatusCode,
+    axum::Json<tseeder_protocol::IssuedAgentToken>,
+)> {
+    let issued = services.issue_agent_token(&principal, &meta, req).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(issued)))
+}
+
+pub async fn revoke_agent(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<tseeder_protocol::AgentView>> {
+    Ok(axum::Json(
+        services.revoke_agent(&principal, &meta, &id, req).await?,
+    ))
+}

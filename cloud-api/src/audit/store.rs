@@ -1,0 +1,186 @@
+//! Queries on the audit log (what operators did) and security events (what attackers tried).
+
+use crate::store::DbResult;
+use rusqlite::{params, Connection, Row};
+use tseeder_protocol::{AuditAction, SecurityEventKind};
+
+#[derive(Debug)]
+pub struct NewAudit<'a> {
+    pub actor_id: &'a str,
+    pub actor_email: &'a str,
+    pub action: AuditAction,
+    pub target_id: &'a str,
+    pub reason: Option<&'a str>,
+    pub ticket_id: Option<&'a str>,
+    pub detail: &'a serde_json::Value,
+    pub ip: Option<&'a str>,
+    pub now: i64,
+}
+
+pub fn insert_audit(conn: &Connection, entry: &NewAudit<'_>) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO audit_log (actor_id, actor_email, action, target_type, target_id, reason,
+                                ticket_id, detail, ip, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            entry.actor_id,
+            entry.actor_email,
+            entry.action.as_str(),
+            entry.action.target_type(),
+            entry.target_id,
+            entry.reason,
+            entry.ticket_id,
+            entry.detail.to_string(),
+            entry.ip,
+            entry.now
+        ],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_id: Option<String>,
+    pub actor_email: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub reason: Option<String>,
+    pub ticket_id: Option<String>,
+    pub detail: String,
+    pub ip: Option<String>,
+    pub created_at: i64,
+}
+
+fn audit_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: row.get("id")?,
+        actor_id: row.get("actor_id")?,
+        actor_email: row.get("actor_email")?,
+        action: row.get("action")?,
+        target_type: row.get("target_type")?,
+        target_id: row.get("target_id")?,
+        reason: row.get("reason")?,
+        ticket_id: row.get("ticket_id")?,
+        detail: row.get("detail")?,
+        ip: row.get("ip")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+/// Newest first; `action` and `target_id` narrow the list when given.
+pub fn list_audit(
+    conn: &Connection,
+    action: Option<&str>,
+    target_id: Option<&str>,
+    limit: u32,
+    offset: u64,
+) -> DbResult<(Vec<AuditRow>, u64)> {
+    let filter = "(?1 IS NULL OR action = ?1) AND (?2 IS NULL OR target_id = ?2)";
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM audit_log WHERE {filter}"),
+        params![action, target_id],
+        |row| row.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT * FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![action, target_id, limit, offset as i64],
+            audit_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total as u64))
+}
+
+#[derive(Debug)]
+pub struct NewSecurityEvent<'a> {
+    pub kind: SecurityEventKind,
+    pub user_id: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub detail: &'a serde_json::Value,
+    pub now: i64,
+}
+
+/// Returns the new row's id.
+pub fn insert_security_event(conn: &Connection, event: &NewSecurityEvent<'_>) -> DbResult<i64> {
+    conn.execute(
+        "INSERT INTO security_events (kind, user_id, email, ip, detail, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            event.kind.as_str(),
+            event.user_id,
+            event.email,
+            event.ip,
+            event.detail.to_string(),
+            event.now
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn set_security_event_detail(
+    conn: &Connection,
+    id: i64,
+    detail: &serde_json::Value,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE security_events SET detail = ?2 WHERE id = ?1",
+        params![id, detail.to_string()],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityEventRow {
+    pub id: i64,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+    pub detail: String,
+    pub created_at: i64,
+}
+
+pub fn list_security_events(
+    conn: &Connection,
+    kind: Option<&str>,
+    limit: u32,
+    offset: u64,
+) -> DbResult<(Vec<SecurityEventRow>, u64)> {
+    let total: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM security_events WHERE ?1 IS NULL OR kind = ?1",
+        params![kind],
+        |row| row.get(0),
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, user_id, email, ip, detail, created_at FROM security_events
+         WHERE ?1 IS NULL OR kind = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![kind, limit, offset as i64], |row| {
+            Ok(SecurityEventRow {
+                id: row.get(0)?,
+                kind: row.get(1)?,
+                user_id: row.get(2)?,
+                email: row.get(3)?,
+                ip: row.get(4)?,
+                detail: row.get(5)?,
+                created_at: row.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total as u64))
+}
+
+pub fn count_security_events_since(conn: &Connection, kind: &str, since: i64) -> DbResult<u64> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM security_events WHERE kind = ?1 AND created_at >= ?2",
+        params![kind, since],
+        |row| row.get(0),
+    )?;
+    Ok(count as u64)
+}

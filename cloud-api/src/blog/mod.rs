@@ -1,0 +1,6 @@
+//! The blog: public posts, written by operators.
+
+pub mod handlers;
+pub mod routes;
+pub mod service;
+pub mod store;

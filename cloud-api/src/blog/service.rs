@@ -1,0 +1,198 @@
+//! The blog: published posts for everyone, drafts and edits for operators (audited).
+
+use crate::audit::actor::{check_justification, Actor};
+use crate::blog::store as blog;
+use crate::blog::store::{NewPost, PostRow};
+use crate::error::{ApiError, ApiResult};
+use crate::services::{Paging, Principal, RequestMeta, Services};
+use crate::store as db;
+use crate::store::{to_datetime, DbError};
+use tseeder_protocol::{
+    fields, AuditAction, BlogPost, BlogPostSummary, ErrorCode, Justification, Page, SaveBlogPost,
+};
+
+fn post_summary(row: &PostRow) -> BlogPostSummary {
+    BlogPostSummary {
+        id: row.id.clone(),
+        slug: row.slug.clone(),
+        title: row.title.clone(),
+        summary: row.summary.clone(),
+        published_at: row.published_at.map(to_datetime),
+        updated_at: to_datetime(row.updated_at),
+    }
+}
+
+fn post_view(row: &PostRow) -> BlogPost {
+    BlogPost {
+        summary: post_summary(row),
+        body: row.body.clone(),
+        author: row.author_email.clone(),
+    }
+}
+
+/// Trims and checks a post before it is stored.
+fn checked_post(post: SaveBlogPost) -> ApiResult<SaveBlogPost> {
+    let slug = fields::slug(&post.slug).ok_or_else(|| {
+        ApiError::unprocessable(
+            ErrorCode::InvalidSlug,
+            "the slug needs 1 to 80 lowercase letters, digits and inner dashes",
+        )
+    })?;
+    let title = fields::title(&post.title).ok_or_else(|| {
+        ApiError::unprocessable(
+            ErrorCode::InvalidTitle,
+            "the title needs 1 to 200 characters",
+        )
+    })?;
+    let summary = fields::summary(&post.summary).ok_or_else(|| {
+        ApiError::unprocessable(
+            ErrorCode::InvalidSummary,
+            "the summary is limited to 500 characters",
+        )
+    })?;
+    if !fields::body(&post.body) {
+        return Err(ApiError::unprocessable(
+            ErrorCode::InvalidBody,
+            format!(
+                "the body needs some text and at most {} characters",
+                fields::MAX_BODY_CHARS
+            ),
+        ));
+    }
+    Ok(SaveBlogPost {
+        slug: slug.to_owned(),
+        title: title.to_owned(),
+        summary: summary.to_owned(),
+        body: post.body,
+        published: post.published,
+    })
+}
+
+impl Services {
+    pub async fn blog_posts(&self, paging: Paging) -> ApiResult<Page<BlogPostSummary>> {
+        let (rows, total) = self
+            .db()
+            .call(move |conn| blog::list_posts(conn, false, paging.per_page, paging.offset()))
+            .await?;
+        Ok(paging.wrap(rows.iter().map(post_summary).collect(), total))
+    }
+
+    pub async fn blog_post(&self, slug: &str) -> ApiResult<BlogPost> {
+        let slug = slug.to_owned();
+        self.db()
+            .call(move |conn| blog::published_post_by_slug(conn, &slug))
+            .await?
+            .map(|row| post_view(&row))
+            .ok_or(ApiError::NotFound)
+    }
+
+    pub async fn admin_blog_posts(&self, paging: Paging) -> ApiResult<Page<BlogPost>> {
+        let (rows, total) = self
+            .db()
+            .call(move |conn| blog::list_posts(conn, true, paging.per_page, paging.offset()))
+            .await?;
+        Ok(paging.wrap(rows.iter().map(post_view).collect(), total))
+    }
+
+    /// Creates a post (`id` None) or replaces one; leaves an audit row either way.
+    pub async fn save_blog_post(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+        id: Option<String>,
+        post: SaveBlogPost,
+    ) -> ApiResult<BlogPost> {
+        let post = checked_post(post)?;
+        let actor = Actor::of(principal, meta);
+        let creating = id.is_none();
+        let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let now = db::now_ms();
+        let saved = self
+            .db()
+            .transaction(move |tx| {
+                let row = NewPost {
+                    id: &id,
+                    slug: &post.slug,
+                    title: &post.title,
+                    summary: &post.summary,
+                    body: &post.body,
+                    author_id: &actor.id,
+                    published_at: post.published.then_some(now),
+                    now,
+                };
+                if creating {
+                    blog::insert_post(tx, &row)?;
+                } else if !blog::update_post(tx, &row)? {
+                    return Ok(None);
+                }
+                let detail = serde_json::json!({ "slug": post.slug, "published": post.published });
+                actor.record(
+                    tx,
+                    if creating {
+                        AuditAction::BlogCreate
+                    } else {
+                        AuditAction::BlogUpdate
+                    },
+                    &id,
+                    detail,
+                )?;
+                blog::post_by_id(tx, &id)
+            })
+            .await
+            .map_err(ApiError::unique_as(
+                ErrorCode::SlugTaken,
+                "another post already uses this slug",
+            ))?;
+        saved.map(|row| post_view(&row)).ok_or(ApiError::NotFound)
+    }
+
+    pub async fn delete_blog_post(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+        id: &str,
+        why: Justification,
+    ) -> ApiResult<()> {
+        let why = check_justification(&why.reason, &why.ticket_id)?;
+        let actor = Actor::of(principal, meta);
+        let id = id.to_owned();
+        let deleted = self
+            .db()
+            .transaction(move |tx| {
+                let Some(post) = blog::post_by_id(tx, &id)? else {
+                    return Ok::<_, DbError>(false);
+                };
+                blog::delete_post(tx, &id)?;
+                actor.audit(
+                    tx,
+                    AuditAction::BlogDelete,
+                    &id,
+                    &why,
+                    serde_json::json!({ "slug": post.slug, "title": post.title }),
+                )?;
+                Ok(true)
+            })
+            .await?;
+        deleted.then_some(()).ok_or(ApiError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_slugs_are_checked() {
+        let post = |slug: &str| SaveBlogPost {
+            slug: slug.into(),
+            title: "Title".into(),
+            summary: String::new(),
+            body: "Body".into(),
+            published: true,
+        };
+        assert!(checked_post(post("release-1-0")).is_ok());
+        for bad in ["", "Caps", "-lead", "trail-", "a/b", "../x", "sp ace"] {
+            assert!(checked_post(post(bad)).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Session and API key endpoints.
+
+use crate::error::ApiResult;
+use crate::http::extract::{Auth, Json, Path};
+use crate::services::Services;
+use axum::extract::State;
+use axum::http::StatusCode;
+use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, SessionView};
+
+pub async fn list_sessions(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Vec<SessionView>>> {
+    services.list_sessions(&principal).await.map(axum::Json)
+}
+
+pub async fn revoke_session(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.revoke_session(&principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_api_keys(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Vec<ApiKeyView>>> {
+    services.list_api_keys(&principal).await.map(axum::Json)
+}
+
+pub async fn create_api_key(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Json(req): Json<CreateApiKey>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedApiKey>)> {
+    let created = services.create_api_key(&principal, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+pub async fn revoke_api_key(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.revoke_api_key(&principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,223 @@
+//! Proving who a caller is (session cookies and API keys), and managing both.
+
+use crate::credentials::store as credentials;
+use crate::credentials::store::NewApiKey;
+use crate::error::{ApiError, ApiResult};
+use crate::services::{Credential, Principal, Services};
+use crate::store::to_datetime;
+use crate::{crypto, store as db};
+use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, ErrorCode, SessionView};
+
+/// Last-seen times are kept to the minute, so most requests read without writing.
+const ACTIVITY_RESOLUTION_MS: i64 = 60_000;
+
+impl Services {
+    /// The caller behind a session cookie, or `None` when the session is unknown, expired or
+    /// revoked.
+    pub async fn authenticate_session(&self, token: &str) -> ApiResult<Option<Principal>> {
+        let token_hash = crypto::token_hash(token);
+        let now = db::now_ms();
+        let idle_hours = i64::from(self.settings().sessions.idle_timeout_hours);
+        let idle_since = if idle_hours == 0 {
+            i64::MIN
+        } else {
+            now - idle_hours * 3_600_000
+        };
+        let found = self
+            .db()
+            .call(move |conn| {
+                let found = credentials::live_session_by_token(conn, &token_hash, now, idle_since)?;
+                if let Some((session, _)) = &found {
+                    if now - session.last_seen_at > ACTIVITY_RESOLUTION_MS {
+                        credentials::touch_session(conn, &session.id, now)?;
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        Ok(found.map(|(session, user)| Principal {
+            user,
+            credential: Credential::Session {
+                id: session.id,
+                csrf_token: session.csrf_token,
+            },
+        }))
+    }
+
+    /// The caller behind an API key, or `None` when the key is unknown or revoked.
+    pub async fn authenticate_api_key(&self, secret: &str) -> ApiResult<Option<Principal>> {
+        if !secret.starts_with(crypto::API_KEY_PREFIX) {
+            return Ok(None);
+        }
+        let key_hash = crypto::token_hash(secret);
+        let now = db::now_ms();
+        let found = self
+            .db()
+            .call(move |conn| {
+                let found = credentials::live_api_key_by_hash(conn, &key_hash)?;
+                if let Some((key, _)) = &found {
+                    if key
+                        .last_used_at
+                        .is_none_or(|at| now - at > ACTIVITY_RESOLUTION_MS)
+                    {
+                        credentials::touch_api_key(conn, &key.id, now)?;
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        Ok(found.map(|(key, user)| Principal {
+            user,
+            credential: Credential::ApiKey { id: key.id },
+        }))
+    }
+
+    pub async fn list_sessions(&self, principal: &Principal) -> ApiResult<Vec<SessionView>> {
+        let (uid, now) = (principal.user.id.clone(), db::now_ms());
+        let rows = self
+            .db()
+            .call(move |conn| credentials::live_sessions_of_user(conn, &uid, now))
+            .await?;
+        let current = match &principal.credential {
+            Credential::Session { id, .. } => Some(id.as_str()),
+            Credential::ApiKey { .. } => None,
+        };
+        Ok(rows
+            .into_iter()
+            .map(|s| SessionView {
+                current: current == Some(s.id.as_str()),
+                id: s.id,
+                ip: s.ip,
+                user_agent: s.user_agent,
+                created_at: to_datetime(s.created_at),
+                last_seen_at: to_datetime(s.last_seen_at),
+                expires_at: to_datetime(s.expires_at),
+            })
+            .collect())
+    }
+
+    /// Ends one of the caller's own sessions; another user's session id is simply not found.
+    pub async fn revoke_session(&self, principal: &Principal, session_id: &str) -> ApiResult<()> {
+        let (uid, sid, now) = (
+            principal.user.id.clone(),
+            session_id.to_owned(),
+            db::now_ms(),
+        );
+        let revoked = self
+            .db()
+            .call(move |conn| credentials::revoke_session(conn, &uid, &sid, now))
+            .await?;
+        if revoked {
+            self.live().publish_revoked(&principal.user.id);
+        }
+        revoked.then_some(()).ok_or(ApiError::NotFound)
+    }
+
+    /// True while the credential a stream was opened with is still valid.
+    pub async fn credential_is_live(&self, credential: &Credential) -> ApiResult<bool> {
+        let (session, key) = match credential {
+            Credential::Session { id, .. } => (Some(id.clone()), None),
+            Credential::ApiKey { id } => (None, Some(id.clone())),
+        };
+        let now = db::now_ms();
+        Ok(self
+            .db()
+            .call(move |conn| {
+                credentials::credential_is_live(conn, session.as_deref(), key.as_deref(), now)
+            })
+            .await?)
+    }
+
+    /// A new API key, for a signed-in browser session that proves the password again: a key
+    /// cannot make keys, so a leaked one cannot outlive its own revocation.
+    pub async fn create_api_key(
+        &self,
+        principal: &Principal,
+        req: CreateApiKey,
+    ) -> ApiResult<CreatedApiKey> {
+        if let Credential::ApiKey { .. } = principal.credential {
+            return Err(ApiError::forbidden(
+                ErrorCode::SessionRequired,
+                "API keys are made from a signed-in session, not with another key",
+            ));
+        }
+        let stored = Some(principal.user.password_hash.clone());
+        if !crate::accounts::service::password_matches(req.current_password, stored).await? {
+            return Err(ApiError::forbidden(
+                ErrorCode::WrongPassword,
+                "the current password is not right",
+            ));
+        }
+        let Some(name) = tseeder_protocol::fields::label(&req.name).map(str::to_owned) else {
+            return Err(ApiError::unprocessable(
+                ErrorCode::InvalidName,
+                "give the key a name of 1 to 100 printable characters",
+            ));
+        };
+        let (secret, prefix) = crypto::new_api_key();
+        let key_hash = crypto::token_hash(&secret);
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = db::now_ms();
+        let (kid, uid, kname, kprefix) = (
+            id.clone(),
+            principal.user.id.clone(),
+            name.clone(),
+            prefix.clone(),
+        );
+        self.db()
+            .call(move |conn| {
+                credentials::insert_api_key(
+                    conn,
+                    &NewApiKey {
+                        id: &kid,
+                        user_id: &uid,
+                        name: &kname,
+                        prefix: &kprefix,
+                        key_hash: &key_hash,
+                        now,
+                    },
+                )
+            })
+            .await?;
+        Ok(CreatedApiKey {
+            key: ApiKeyView {
+                id,
+                name,
+                prefix,
+                created_at: to_datetime(now),
+                last_used_at: None,
+            },
+            secret,
+        })
+    }
+
+    pub async fn list_api_keys(&self, principal: &Principal) -> ApiResult<Vec<ApiKeyView>> {
+        let uid = principal.user.id.clone();
+        let rows = self
+            .db()
+            .call(move |conn| credentials::live_api_keys_of_user(conn, &uid))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|k| ApiKeyView {
+                id: k.id,
+                name: k.name,
+                prefix: k.prefix,
+                created_at: to_datetime(k.created_at),
+                last_used_at: k.last_used_at.map(to_datetime),
+            })
+            .collect())
+    }
+
+    pub async fn revoke_api_key(&self, principal: &Principal, key_id: &str) -> ApiResult<()> {
+        let (uid, kid, now) = (principal.user.id.clone(), key_id.to_owned(), db::now_ms());
+        let revoked = self
+            .db()
+            .call(move |conn| credentials::revoke_api_key(conn, &uid, &kid, now))
+            .await?;
+        if revoked {
+            self.live().publish_revoked(&principal.user.id);
+        }
+        revoked.then_some(()).ok_or(ApiError::NotFound)
+    }
+}

@@ -1,0 +1,325 @@
+//! Queries on sessions and API keys: issuing, finding a live one, touching and revoking.
+
+use crate::accounts::store::{user_from_row, UserRow, USER_COLUMNS};
+use crate::store::DbResult;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        id: row.get("sid")?,
+        user_id: row.get("user_id")?,
+        csrf_token: row.get("csrf_token")?,
+        ip: row.get("ip")?,
+        user_agent: row.get("user_agent")?,
+        created_at: row.get("s_created_at")?,
+        last_seen_at: row.get("last_seen_at")?,
+        expires_at: row.get("expires_at")?,
+    })
+}
+
+const SESSION_COLUMNS: &str = "s.id AS sid, s.user_id, s.csrf_token, s.ip, s.user_agent, \
+     s.created_at AS s_created_at, s.last_seen_at, s.expires_at";
+
+#[derive(Debug)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub token_hash: &'a [u8],
+    pub csrf_token: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub fn insert_session(conn: &Connection, session: &NewSession<'_>) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, token_hash, csrf_token, ip, user_agent, created_at,
+                               last_seen_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+        params![
+            session.id,
+            session.user_id,
+            session.token_hash,
+            session.csrf_token,
+            session.ip,
+            session.user_agent,
+            session.now,
+            session.expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// The live (not revoked, not expired) session with this token hash, and its user.
+/// The session behind a token: not revoked, not expired, and used since `idle_since`.
+pub fn live_session_by_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: i64,
+    idle_since: i64,
+) -> DbResult<Option<(SessionRow, UserRow)>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+                   AND s.last_seen_at > ?3"
+            ),
+            params![token_hash, now, idle_since],
+            |row| Ok((session_from_row(row)?, user_from_row(row)?)),
+        )
+        .optional()?)
+}
+
+pub fn touch_session(conn: &Connection, session_id: &str, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
+        params![session_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn live_sessions_of_user(
+    conn: &Connection,
+    user_id: &str,
+    now: i64,
+) -> DbResult<Vec<SessionRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions s
+         WHERE s.user_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+         ORDER BY s.last_seen_at DESC"
+    ))?;
+    let rows = stmt
+        .query_map(params![user_id, now], session_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn count_live_sessions(conn: &Connection, user_id: &str, now: i64) -> DbResult<u32> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+        params![user_id, now],
+        |row| row.get(0),
+    )?)
+}
+
+/// Revokes one of the user's sessions; false when the user has no such live session.
+pub fn revoke_session(
+    conn: &Connection,
+    user_id: &str,
+    session_id: &str,
+    now: i64,
+) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE sessions SET revoked_at = ?3
+         WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+        params![session_id, user_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn revoke_all_sessions(conn: &Connection, user_id: &str, now: i64) -> DbResult<usize> {
+    Ok(conn.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user_id, now],
+    )?)
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+fn api_key_from_row(row: &Row<'_>) -> rusqlite::Result<ApiKeyRow> {
+    Ok(ApiKeyRow {
+        id: row.get("kid")?,
+        user_id: row.get("user_id")?,
+        name: row.get("name")?,
+        prefix: row.get("prefix")?,
+        created_at: row.get("k_created_at")?,
+        last_used_at: row.get("last_used_at")?,
+    })
+}
+
+const API_KEY_COLUMNS: &str =
+    "k.id AS kid, k.user_id, k.name, k.prefix, k.created_at AS k_created_at, k.last_used_at";
+
+#[derive(Debug)]
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub key_hash: &'a [u8],
+    pub now: i64,
+}
+
+pub fn insert_api_key(conn: &Connection, key: &NewApiKey<'_>) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            key.id,
+            key.user_id,
+            key.name,
+            key.prefix,
+            key.key_hash,
+            key.now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn live_api_key_by_hash(
+    conn: &Connection,
+    key_hash: &[u8],
+) -> DbResult<Option<(ApiKeyRow, UserRow)>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {API_KEY_COLUMNS}, {USER_COLUMNS}
+                 FROM api_keys k JOIN users u ON u.id = k.user_id
+                 WHERE k.key_hash = ?1 AND k.revoked_at IS NULL"
+            ),
+            params![key_hash],
+            |row| Ok((api_key_from_row(row)?, user_from_row(row)?)),
+        )
+        .optional()?)
+}
+
+pub fn touch_api_key(conn: &Connection, key_id: &str, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE api_keys SET last_used_at = ?2
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
+        params![key_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn live_api_keys_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<ApiKeyRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {API_KEY_COLUMNS} FROM api_keys k
+         WHERE k.user_id = ?1 AND k.revoked_at IS NULL ORDER BY k.created_at DESC"
+    ))?;
+    let rows = stmt
+        .query_map(params![user_id], api_key_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn revoke_api_key(conn: &Connection, user_id: &str, key_id: &str, now: i64) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+        params![key_id, user_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// What ending a user's credentials ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Revoked {
+    pub sessions: usize,
+    pub api_keys: usize,
+    pub devices: usize,
+}
+
+impl Revoked {
+    pub fn detail(&self) -> serde_json::Value {
+        serde_json::json!({
+            "sessionsEnded": self.sessions,
+            "apiKeysRevoked": self.api_keys,
+            "devicesRevoked": self.devices,
+        })
+    }
+}
+
+/// Ends every way the user can act: sessions (but `keep_session`), API keys and the tokens of
+/// the user's own devices, whose running jobs go back to the queue. A reset, a forced logout, a
+/// suspension or "sign out everywhere" must leave no credential an attacker may hold.
+pub fn revoke_credentials(
+    conn: &Connection,
+    user_id: &str,
+    keep_session: Option<&str>,
+    now: i64,
+) -> DbResult<Revoked> {
+    let sessions = conn.execute(
+        "UPDATE sessions SET revoked_at = ?3
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+        params![user_id, keep_session, now],
+    )?;
+    let api_keys = conn.execute(
+        "UPDATE api_keys SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user_id, now],
+    )?;
+    let devices: Vec<String> = conn
+        .prepare(
+            "SELECT id FROM agents
+             WHERE owner_user_id = ?1 AND kind = 'device' AND revoked_at IS NULL",
+        )?
+        .query_map(params![user_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for device in &devices {
+        crate::agents::store::revoke_agent(conn, device, now)?;
+        crate::dispatch::store::release_agent_leases(conn, device, now)?;
+        crate::dispatch::store::fail_jobs_of_device(
+            conn,
+            device,
+            crate::agents::service::DEVICE_REMOVED,
+            now,
+        )?;
+    }
+    Ok(Revoked {
+        sessions,
+        api_keys,
+        devices: devices.len(),
+    })
+}
+
+/// True while the session or API key with this id is neither revoked nor expired.
+pub fn credential_is_live(
+    conn: &Connection,
+    session_id: Option<&str>,
+    api_key_id: Option<&str>,
+    now: i64,
+) -> DbResult<bool> {
+    let live: i64 = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sessions
+                        WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?3)
+             OR EXISTS (SELECT 1 FROM api_keys WHERE id = ?2 AND revoked_at IS NULL)",
+        params![session_id, api_key_id, now],
+        |row| row.get(0),
+    )?;
+    Ok(live == 1)
+}
+
+pub fn revoke_other_sessions(
+    conn: &Connection,
+    user_id: &str,
+    keep_session_id: Option<&str>,
+    now: i64,
+) -> DbResult<usize> {
+    Ok(conn.execute(
+        "UPDATE sessions SET revoked_at = ?3
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+        params![user_id, keep_session_id, now],
+    )?)
+}

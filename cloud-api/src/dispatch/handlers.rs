@@ -1,0 +1,91 @@
+//! The agent protocol's endpoints under `/api/v1/agent`, and the operators' dead-letter queue.
+
+use crate::error::ApiResult;
+use crate::http::extract::{AgentAuth, Auth, Json, Meta, Path};
+use crate::services::Services;
+use axum::extract::State;
+use tseeder_protocol::{
+    AdminJob, AgentRegistered, ClaimReply, CompleteReport, FailReport, Heartbeat, HeartbeatReply,
+    Job, Justification, ProgressReply, ProgressReport, RegisterAgent, ReleaseLease,
+};
+
+pub async fn register(
+    State(services): State<Services>,
+    AgentAuth(agent): AgentAuth,
+    Json(req): Json<RegisterAgent>,
+) -> ApiResult<axum::Json<AgentRegistered>> {
+    Ok(axum::Json(services.register_agent(&agent, req).await?))
+}
+
+pub async fn heartbeat(
+    State(services): State<Services>,
+    AgentAuth(agent): AgentAuth,
+    Json(req): Json<Heartbeat>,
+) -> ApiResult<axum::Json<HeartbeatReply>> {
+    Ok(axum::Json(services.agent_heartbeat(&agent, req).await?))
+}
+
+pub async fn claim(
+    State(services): State<Services>,
+    AgentAuth(agent): AgentAuth,
+) -> ApiResult<axum::Json<ClaimReply>> {
+    Ok(axum::Json(services.claim(&agent).await?))
+}
+
+pub async fn progress(
+    State(services): State<Services>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<String>,
+    Json(req): Json<ProgressReport>,
+) -> ApiResult<axum::Json<ProgressReply>> {
+    Ok(axum::Json(
+        services.report_progress(&agent, &id, req).await?,
+    ))
+}
+
+pub async fn complete(
+    State(services): State<Services>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<String>,
+    Json(req): Json<CompleteReport>,
+) -> ApiResult<axum::Json<Job>> {
+    Ok(axum::Json(services.complete_job(&agent, &id, req).await?))
+}
+
+pub async fn fail(
+    State(services): State<Services>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<String>,
+    Json(req): Json<FailReport>,
+) -> ApiResult<axum::Json<Job>> {
+    Ok(axum::Json(services.fail_job(&agent, &id, req).await?))
+}
+
+pub async fn release(
+    State(services): State<Services>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<String>,
+    Json(req): Json<ReleaseLease>,
+) -> ApiResult<axum::Json<Job>> {
+    Ok(axum::Json(services.release_lease(&agent, &id, req).await?))
+}
+
+pub async fn dead_letters(
+    State(services): State<Services>,
+) -> ApiResult<axum::Json<Vec<AdminJob>>> {
+    Ok(axum::Json(services.dead_letters().await?))
+}
+
+pub async fn replay_dead_letter(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<Justification>,
+) -> ApiResult<axum::Json<Job>> {
+    Ok(axum::Json(
+        services
+            .replay_dead_letter(&principal, &meta, &id, req)
+            .await?,
+    ))
+}

@@ -1,0 +1,765 @@
+//! The dispatcher: jobs wait in the SQLite queue; agents claim them under leases chosen by
+//! region preference, load and heartbeat freshness; reports are accepted only under the current
+//! lease; failures back off and end in the dead-letter queue; expired leases put jobs back.
+
+use crate::agents::service::{stop_action, AgentPrincipal};
+use crate::agents::store as agent_q;
+use crate::audit::actor::{check_justification, Actor};
+use crate::dispatch::store as q;
+use crate::error::{ApiError, ApiResult};
+use crate::files::store as object_q;
+use crate::files::store::NewObject;
+use crate::jobs::service::job_view;
+use crate::jobs::store as job_q;
+use crate::jobs::store::JobRow;
+use crate::plans::store as plans;
+use crate::services::{Principal, RequestMeta, Services};
+use crate::store as db;
+use crate::store::{to_datetime, DbResult};
+use base64::Engine as _;
+use rusqlite::Transaction;
+use tseeder_protocol::{
+    names, AdminJob, AgentJobStatus, AgentKind, Assignment, AuditAction, ClaimReply,
+    CompleteReport, ControlAction, ErrorCode, FailReport, Job, JobStatus, Justification,
+    LiveProgress, ProgressReply, ProgressReport, ReleaseLease,
+};
+use tseeder_storage::ObjectKey;
+
+fn lease_lost() -> ApiError {
+    ApiError::conflict(
+        ErrorCode::LeaseLost,
+        "this lease is no longer yours: the job moved on or was removed",
+    )
+}
+
+/// Seconds to wait before try `attempt + 1`: base × 2^(attempt−1), capped.
+pub fn backoff_seconds(base: u64, max: u64, attempt: u32) -> u64 {
+    let factor = 1u64
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u64::MAX);
+    base.saturating_mul(factor).min(max)
+}
+
+fn running_status(status: AgentJobStatus) -> JobStatus {
+    match status {
+        AgentJobStatus::Metadata => JobStatus::Metadata,
+        AgentJobStatus::Downloading => JobStatus::Downloading,
+        AgentJobStatus::Uploading => JobStatus::Uploading,
+    }
+}
+
+/// What changed, for the live streams.
+struct Changed {
+    user_id: String,
+    job: Option<JobRow>,
+}
+
+enum Recorded {
+    Updated(Box<JobRow>),
+    Refused(String),
+    LeaseLost,
+}
+
+fn reply(action: ControlAction, reason: Option<String>) -> ProgressReply {
+    ProgressReply { action, reason }
+}
+
+/// Requeues a failed try with back-off, or fails the job (dead-lettered when retries ran out).
+fn settle_failure(
+    tx: &Transaction<'_>,
+    job: &JobRow,
+    error: &str,
+    retryable: bool,
+    settings: &crate::config::DispatchSettings,
+    now: i64,
+) -> DbResult<()> {
+    if retryable && job.attempts < settings.max_attempts {
+        let wait = backoff_seconds(
+            settings.backoff_base_seconds,
+            settings.backoff_max_seconds,
+            job.attempts,
+        );
+        let not_before = now + wait as i64 * 1000;
+        if q::requeue_job(tx, &job.id, error, not_before, now)? {
+            let message = format!("{error}; next try in {wait} s");
+            job_q::insert_job_event(
+                tx,
+                &job.id,
+                "retry",
+                Some(JobStatus::Queued),
+                Some(&message),
+                now,
+            )?;
+        }
+    } else {
+        let dead = retryable;
+        if q::fail_job(tx, &job.id, error, dead, now)? {
+            let kind = if dead { "dead_lettered" } else { "failed" };
+            let message = if dead {
+                format!("{error}; gave up after {} tries", job.attempts)
+            } else {
+                error.to_owned()
+            };
+            job_q::insert_job_event(
+                tx,
+                &job.id,
+                kind,
+                Some(JobStatus::Failed),
+                Some(&message),
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a busier agent should leave this fresh job to a less loaded, fresh agent of the
+/// same region for a moment.
+fn defers_to_less_loaded(
+    tx: &Transaction<'_>,
+    me: &agent_q::AgentRow,
+    job: &JobRow,
+    now: i64,
+    settings: &crate::config::DispatchSettings,
+) -> DbResult<bool> {
+    let waited_ms = now - job.updated_at;
+    if waited_ms >= settings.load_balance_wait_seconds as i64 * 1000 {
+        return Ok(false);
+    }
+    let fresh_since = now - settings.stale_after_seconds as i64 * 1000;
+    let my_load = f64::from(me.active_jobs) / f64::from(me.capacity.max(1));
+    let other = agent_q::least_loaded_free_agent(tx, Some(&me.region), &me.id, fresh_since)?;
+    Ok(other.is_some_and(|(_, load)| load < my_load))
+}
+
+impl Services {
+    fn publish(&self, changed: &Changed) {
+        if let Some(job) = &changed.job {
+            self.live().publish_job(&changed.user_id, job_view(job));
+        }
+    }
+
+    pub(crate) async fn publish_job_id(&self, job_id: &str) {
+        let id = job_id.to_owned();
+        match self
+            .db()
+            .call(move |conn| job_q::job_by_id(conn, &id))
+            .await
+        {
+            Ok(Some(job)) => self.live().publish_job(&job.user_id, job_view(&job)),
+            Ok(None) => {}
+            Err(err) => tracing::error!(%err, "could not read a job to publish"),
+        }
+    }
+
+    /// Gives the agent the best queued job it may run, or nothing.
+    pub async fn claim(&self, agent: &AgentPrincipal) -> ApiResult<ClaimReply> {
+        let settings = self.settings().dispatch.clone();
+        let agent_id = agent.agent.id.clone();
+        let now = db::now_ms();
+        let granted = self
+            .db()
+            .transaction(move |tx| {
+                agent_q::touch_agent(tx, &agent_id, now)?;
+                let Some(me) = agent_q::agent_by_id(tx, &agent_id)? else {
+                    return Ok(None);
+                };
+                if me.revoked_at.is_some() || !me.has_room() {
+                    return Ok(None);
+                }
+                let failover_before = now - settings.failover_after_seconds as i64 * 1000;
+                let job = match me.kind {
+                    AgentKind::Device => q::next_job_for_device(tx, &me.id, now)?,
+                    AgentKind::Operator => {
+                        q::next_job_for_region(tx, &me.region, now, failover_before)?
+                    }
+                };
+                let Some(job) = job else {
+                    return Ok(None);
+                };
+                if me.kind == AgentKind::Operator
+                    && defers_to_less_loaded(tx, &me, &job, now, &settings)?
+                {
+                    return Ok(None);
+                }
+                let lease_id = uuid::Uuid::new_v4().to_string();
+                let expires = now + settings.lease_seconds as i64 * 1000;
+                if !q::grant_lease(tx, &job.id, &me.id, &lease_id, expires, now)? {
+                    return Ok(None);
+                }
+                let attempt = job.attempts + 1;
+                let message = format!(
+                    "agent {} ({}) took it, try {attempt} of {}",
+                    me.name, me.region, settings.max_attempts
+                );
+                job_q::insert_job_event(
+                    tx,
+                    &job.id,
+                    "claimed",
+                    Some(JobStatus::Metadata),
+                    Some(&message),
+                    now,
+                )?;
+                let torrent = job_q::torrent_of_job(tx, &job.id)?;
+                let files = job_q::files_of_job(tx, &job.id)?;
+                let plan = plans::plan_of_user(tx, &job.user_id)?;
+                let usage = plans::usage_of_user(tx, &job.user_id)?;
+                let reserved = plans::reserved_bytes(tx, &job.user_id, Some(&job.id))?;
+                let room = if job.device_id.is_some() {
+                    u64::MAX
+                } else {
+                    plan.max_storage_bytes
+                        .saturating_sub(usage.storage_bytes.saturating_add(reserved))
+                };
+                let selected =
+                    (!files.is_empty() && files.iter().any(|f| !f.selected)).then(|| {
+                        files
+                            .iter()
+                            .filter(|f| f.selected)
+                            .map(|f| f.index)
+                            .collect()
+                    });
+                let assignment = Assignment {
+                    job_id: job.id.clone(),
+                    user_id: job.user_id.clone(),
+                    lease_id,
+                    lease_expires_at: to_datetime(expires),
+                    name: job.name.clone(),
+                    magnet: job.magnet_uri.clone(),
+                    torrent_base64: torrent
+                        .map(|t| base64::engine::general_purpose::STANDARD.encode(t)),
+                    selected_files: selected,
+                    attempt,
+                    max_bytes: Some(plan.max_job_bytes.min(room)),
+                };
+                let updated = job_q::job_by_id(tx, &job.id)?;
+                Ok(Some((assignment, updated)))
+            })
+            .await?;
+        let Some((assignment, job)) = granted else {
+            return Ok(ClaimReply::default());
+        };
+        self.live().clear_progress(&assignment.job_id);
+        self.publish(&Changed {
+            user_id: assignment.user_id.clone(),
+            job,
+        });
+        Ok(ClaimReply {
+            assignment: Some(assignment),
+        })
+    }
+
+    /// A progress tick: kept in memory and fanned out; only a change of state, the file list or
+    /// a quota refusal touches the database.
+    pub async fn report_progress(
+        &self,
+        agent: &AgentPrincipal,
+        job_id: &str,
+        report: ProgressReport,
+    ) -> ApiResult<ProgressReply> {
+        let (agent_id, jid, now) = (agent.agent.id.clone(), job_id.to_owned(), db::now_ms());
+        let lease = report.lease_id.clone();
+        // A progress report renews the lease as a heartbeat does, so a job whose agent's
+        // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
+        let lease_ms = self.settings().dispatch.lease_seconds as i64 * 1000;
+        let job = self
+            .db()
+            .call(move |conn| {
+                let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
+                if job.as_ref().is_some_and(|job| job.status.is_running()) {
+                    q::renew_lease_if_half_spent(
+                        conn,
+                        &jid,
+                        &lease,
+                        &agent_id,
+                        now + lease_ms,
+                        now + lease_ms / 2,
+                    )?;
+                }
+                Ok(job)
+            })
+            .await?;
+        let Some(job) = job else {
+            return Ok(reply(ControlAction::LeaseLost, None));
+        };
+        if !job.status.is_running() {
+            return Ok(reply(stop_action(job.status), None));
+        }
+        let status = running_status(report.status);
+        let needs_write = status != job.status || report.files.is_some();
+        let mut current = job;
+        if needs_write {
+            let outcome = self.record_state(&current, &report, status, now).await?;
+            match outcome {
+                Recorded::Refused(reason) => {
+                    self.publish_job_id(&current.id).await;
+                    return Ok(reply(ControlAction::Abort, Some(reason)));
+                }
+                Recorded::LeaseLost => return Ok(reply(ControlAction::LeaseLost, None)),
+                Recorded::Updated(job) => current = *job,
+            }
+        }
+        self.live().set_progress(
+            &current.id,
+            LiveProgress {
+                downloaded_bytes: report.downloaded_bytes,
+                total_bytes: report.total_bytes.or(current.total_bytes.map(|b| b as u64)),
+                uploaded_bytes: report.uploaded_bytes,
+                download_speed: report.download_speed,
+                upload_speed: report.upload_speed,
+                peers: report.peers,
+                eta_seconds: report.eta_seconds,
+            },
+        );
+        self.live()
+            .publish_job(&current.user_id, job_view(&current));
+        Ok(reply(ControlAction::Continue, None))
+    }
+
+    async fn record_state(
+        &self,
+        job: &JobRow,
+        report: &ProgressReport,
+        status: JobStatus,
+        now: i64,
+    ) -> ApiResult<Recorded> {
+        let files = match &report.files {
+            Some(files) => Some(
+                files
+                    .iter()
+                    .map(|f| {
+                        let path = names::relative_path(f.path.split('/').map(str::as_bytes))
+                            .map_err(|err| {
+                                ApiError::bad_request(ErrorCode::InvalidFile, err.to_string())
+                            })?;
+                        Ok((f.index, path, f.size, f.selected))
+                    })
+                    .collect::<ApiResult<Vec<_>>>()?,
+            ),
+            None => None,
+        };
+        let name = report.name.as_deref().map(names::display_name);
+        let (jid, uid, lease) = (job.id.clone(), job.user_id.clone(), report.lease_id.clone());
+        let on_device = job.device_id.is_some();
+        let downloaded = report.downloaded_bytes;
+        let total = report.total_bytes;
+        let outcome = self
+            .db()
+            .transaction(move |tx| {
+                if let Some(files) = &files {
+                    let selected_total: u64 = files.iter().filter(|f| f.3).map(|f| f.2).sum();
+                    let plan = plans::plan_of_user(tx, &uid)?;
+                    let usage = plans::usage_of_user(tx, &uid)?;
+                    let committed = usage
+                        .storage_bytes
+                        .saturating_add(plans::reserved_bytes(tx, &uid, Some(&jid))?);
+                    let refusal = if selected_total > plan.max_job_bytes {
+                        Some(format!(
+                            "the chosen files take {selected_total} bytes; the {} plan allows {} bytes per job",
+                            plan.name, plan.max_job_bytes
+                        ))
+                    } else if !on_device
+                        && committed.saturating_add(selected_total) > plan.max_storage_bytes
+                    {
+                        Some(format!(
+                            "the chosen files ({selected_total} bytes) with your other unfinished jobs would take your storage past the {} plan's {} bytes",
+                            plan.name, plan.max_storage_bytes
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = refusal {
+                        let error = format!("quota exceeded: {reason}");
+                        if q::fail_job(tx, &jid, &error, false, now)? {
+                            job_q::insert_job_event(
+                                tx,
+                                &jid,
+                                "failed",
+                                Some(JobStatus::Failed),
+                                Some(&error),
+                                now,
+                            )?;
+                        }
+                        return Ok(Recorded::Refused(error));
+                    }
+                    q::delete_job_files(tx, &jid)?;
+                    for (index, path, size, selected) in files {
+                        job_q::insert_job_file(tx, &jid, *index, path, *size, *selected)?;
+                    }
+                    if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
+                        q::set_job_name(tx, &jid, name)?;
+                    }
+                }
+                if !q::record_running_state(tx, &jid, &lease, status, downloaded, total, now)? {
+                    return Ok(Recorded::LeaseLost);
+                }
+                if files.is_some() || status != JobStatus::Metadata {
+                    job_q::insert_job_event(tx, &jid, status.as_str(), Some(status), None, now)?;
+                }
+                Ok(match job_q::job_by_id(tx, &jid)? {
+                    Some(job) => Recorded::Updated(Box::new(job)),
+                    None => Recorded::LeaseLost,
+                })
+            })
+            .await?;
+        Ok(outcome)
+    }
+
+    /// The agent delivered every file: the manifest is checked against the job, and against the
+    /// store for a cloud agent. A user's own device keeps the files on that machine: its manifest
+    /// names no object keys and nothing is stored or counted against the quota.
+    pub async fn complete_job(
+        &self,
+        agent: &AgentPrincipal,
+        job_id: &str,
+        report: CompleteReport,
+    ) -> ApiResult<Job> {
+        let (jid, lease, agent_id) = (
+            job_id.to_owned(),
+            report.lease_id.clone(),
+            agent.agent.id.clone(),
+        );
+        let found = self
+            .db()
+            .call(move |conn| {
+                let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
+                let files = job_q::files_of_job(conn, &jid)?;
+                Ok(job.map(|job| (job, files)))
+            })
+            .await?;
+        let Some((job, files)) = found else {
+            return Err(lease_lost());
+        };
+        if !job.status.is_running() {
+            // Still this agent's lease, but its owner cancelled or paused the job: what was
+            // uploaded is nobody's, and the agent must delete it (after a lost lease it must not).
+            return Err(ApiError::conflict(
+                ErrorCode::JobStopped,
+                format!(
+                    "the job was {} while it ran; delete what was uploaded",
+                    job.status.as_str()
+                ),
+            ));
+        }
+        let kept_on_device = agent.agent.kind == AgentKind::Device;
+        let mut checked = Vec::with_capacity(report.files.len());
+        for file in &report.files {
+            let known = files.iter().find(|f| f.index == file.index && f.selected);
+            if kept_on_device {
+                match known {
+                    Some(known) if file.object_key.is_empty() && file.size == known.size.max(0) as u64 => {
+                        checked.push((String::new(), file.index, known.path.clone(), file.size));
+                        continue;
+                    }
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            ErrorCode::InvalidManifest,
+                            format!(
+                                "file {} is not a chosen file of this job with that size, or names an object key",
+                                file.index
+                            ),
+                        ))
+                    }
+                }
+            }
+            let expected =
+                ObjectKey::job_file(&job.user_id, &job.id, file.index).map_err(|err| {
+                    ApiError::bad_request(ErrorCode::InvalidManifest, err.to_string())
+                })?;
+            if file.object_key != expected.as_str() {
+                return Err(ApiError::bad_request(
+                    ErrorCode::InvalidManifest,
+                    format!("file {} must be stored at {expected}", file.index),
+                ));
+            }
+            let Some(known) = known else {
+                return Err(ApiError::bad_request(
+                    ErrorCode::InvalidManifest,
+                    format!("file {} is not a chosen file of this job", file.index),
+                ));
+            };
+            let stored = self.store().head(&expected).await.map_err(|err| {
+                tracing::error!(%err, key = %expected, "could not check a stored object");
+                ApiError::Upstream {
+                    code: ErrorCode::StorageUnavailable,
+                    message: "the object store did not answer; report again".into(),
+                }
+            })?;
+            let size = stored.map(|s| s.size);
+            if size != Some(file.size) || file.size != known.size.max(0) as u64 {
+                return Err(ApiError::bad_request(
+                    ErrorCode::InvalidManifest,
+                    format!(
+                        "file {} is {:?} bytes in storage; the torrent says {}",
+                        file.index, size, known.size
+                    ),
+                ));
+            }
+            checked.push((
+                expected.to_string(),
+                file.index,
+                known.path.clone(),
+                file.size,
+            ));
+        }
+        if files
+            .iter()
+            .any(|f| f.selected && !checked.iter().any(|c| c.1 == f.index))
+        {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidManifest,
+                "the manifest leaves out chosen files",
+            ));
+        }
+        let (jid, uid, lease, now) = (
+            job.id.clone(),
+            job.user_id.clone(),
+            report.lease_id.clone(),
+            db::now_ms(),
+        );
+        let done = self
+            .db()
+            .transaction(move |tx| {
+                if !q::complete_job(tx, &jid, &lease, now)? {
+                    return Ok(None);
+                }
+                for (key, index, path, size) in checked.iter().filter(|c| !c.0.is_empty()) {
+                    object_q::insert_object(
+                        tx,
+                        &NewObject {
+                            key,
+                            user_id: &uid,
+                            job_id: &jid,
+                            file_index: *index,
+                            path,
+                            size: *size,
+                            now,
+                        },
+                    )?;
+                }
+                job_q::insert_job_event(
+                    tx,
+                    &jid,
+                    "completed",
+                    Some(JobStatus::Completed),
+                    None,
+                    now,
+                )?;
+                job_q::job_by_id(tx, &jid)
+            })
+            .await?
+            .ok_or_else(lease_lost)?;
+        self.live().clear_progress(&done.id);
+        self.live().publish_job(&done.user_id, job_view(&done));
+        Ok(job_view(&done))
+    }
+
+    /// A failed try: retried after a back-off, or dead-lettered after the last one.
+    pub async fn fail_job(
+        &self,
+        agent: &AgentPrincipal,
+        job_id: &str,
+        report: FailReport,
+    ) -> ApiResult<Job> {
+        let (jid, lease, agent_id) = (
+            job_id.to_owned(),
+            report.lease_id.clone(),
+            agent.agent.id.clone(),
+        );
+        let settings = self.settings().dispatch.clone();
+        let detail: String = report
+            .error
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(2000)
+            .collect();
+        tracing::warn!(job = %job_id, agent = %agent.agent.id, kind = report.kind.code(), %detail, "a try failed");
+        let error = report.kind.user_error();
+        let now = db::now_ms();
+        let job = self
+            .db()
+            .transaction(move |tx| {
+                let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
+                    return Ok(None);
+                };
+                if !job.status.is_running() {
+                    q::clear_lease(tx, &jid, &lease)?;
+                    return job_q::job_by_id(tx, &jid);
+                }
+                settle_failure(tx, &job, &error, report.retryable, &settings, now)?;
+                job_q::job_by_id(tx, &jid)
+            })
+            .await?
+            .ok_or_else(lease_lost)?;
+        self.live().publish_job(&job.user_id, job_view(&job));
+        Ok(job_view(&job))
+    }
+
+    /// Hands a lease back (the agent shuts down, or stopped a job its owner paused or
+    /// cancelled); a running job goes back to the queue without spending a try.
+    pub async fn release_lease(
+        &self,
+        agent: &AgentPrincipal,
+        job_id: &str,
+        req: ReleaseLease,
+    ) -> ApiResult<Job> {
+        let (jid, lease, agent_id, now) = (
+            job_id.to_owned(),
+            req.lease_id,
+            agent.agent.id.clone(),
+            db::now_ms(),
+        );
+        let job = self
+            .db()
+            .transaction(move |tx| {
+                let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
+                    return Ok(None);
+                };
+                if job.status.is_running() {
+                    q::release_job(tx, &jid, &lease, now)?;
+                    job_q::insert_job_event(
+                        tx,
+                        &jid,
+                        "released",
+                        Some(JobStatus::Queued),
+                        Some("the agent handed the job back"),
+                        now,
+                    )?;
+                } else {
+                    q::clear_lease(tx, &jid, &lease)?;
+                }
+                job_q::job_by_id(tx, &jid)
+            })
+            .await?
+            .ok_or_else(lease_lost)?;
+        self.live().publish_job(&job.user_id, job_view(&job));
+        Ok(job_view(&job))
+    }
+
+    /// Puts the jobs of agents that stopped answering back in the queue (or the dead-letter
+    /// queue when that was their last try). Returns how many leases expired.
+    pub async fn sweep_expired_leases(&self) -> ApiResult<usize> {
+        // Lease expiry is not the job's fault: the next agent may take it at once.
+        let mut settings = self.settings().dispatch.clone();
+        settings.backoff_base_seconds = 0;
+        let now = db::now_ms();
+        let changed = self
+            .db()
+            .transaction(move |tx| {
+                let expired = q::expired_leases(tx, now)?;
+                let mut changed = Vec::new();
+                for (job, lease) in expired {
+                    if job.status.is_running() {
+                        settle_failure(
+                            tx,
+                            &job,
+                            "the agent stopped reporting and its lease expired",
+                            true,
+                            &settings,
+                            now,
+                        )?;
+                    } else {
+                        q::clear_lease(tx, &job.id, &lease)?;
+                    }
+                    changed.push(job.id);
+                }
+                Ok(changed)
+            })
+            .await?;
+        for id in &changed {
+            self.publish_job_id(id).await;
+        }
+        Ok(changed.len())
+    }
+
+    pub async fn dead_letters(&self) -> ApiResult<Vec<AdminJob>> {
+        let rows = self.db().call(|conn| q::dead_letters(conn)).await?;
+        Ok(rows
+            .iter()
+            .map(|(job, email)| AdminJob {
+                job: job_view(job),
+                user_id: job.user_id.clone(),
+                user_email: email.clone(),
+            })
+            .collect())
+    }
+
+    /// An operator sends a dead-lettered job through the queue again, with a fresh set of tries.
+    pub async fn replay_dead_letter(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        job_id: &str,
+        req: Justification,
+    ) -> ApiResult<Job> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        let who = Actor::of(actor, meta);
+        let (jid, now) = (job_id.to_owned(), db::now_ms());
+        let job = self
+            .db()
+            .transaction(move |tx| {
+                let Some(job) = job_q::job_by_id(tx, &jid)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                if !(job.dead_lettered && job.status == JobStatus::Failed) {
+                    return Ok(Err(ApiError::conflict(
+                        ErrorCode::NotDeadLettered,
+                        "only dead-lettered jobs can be replayed",
+                    )));
+                }
+                if !job_q::transition_job(
+                    tx,
+                    &jid,
+                    &[JobStatus::Failed],
+                    JobStatus::Queued,
+                    None,
+                    now,
+                )? {
+                    return Ok(Err(ApiError::conflict(
+                        ErrorCode::InvalidState,
+                        "the job changed state meanwhile",
+                    )));
+                }
+                let message = format!("replayed by an operator: {}", why.reason);
+                job_q::insert_job_event(
+                    tx,
+                    &jid,
+                    "replayed",
+                    Some(JobStatus::Queued),
+                    Some(&message),
+                    now,
+                )?;
+                who.audit(
+                    tx,
+                    AuditAction::JobReplay,
+                    &jid,
+                    &why,
+                    serde_json::json!({ "owner": job.user_id, "lastError": job.error }),
+                )?;
+                Ok(Ok(job_q::job_by_id(tx, &jid)?))
+            })
+            .await
+            .map_err(ApiError::unique_as(
+                ErrorCode::JobExists,
+                "the owner already has an active job for this torrent",
+            ))??
+            .ok_or(ApiError::NotFound)?;
+        self.live().publish_job(&job.user_id, job_view(&job));
+        Ok(job_view(&job))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_seconds;
+
+    #[test]
+    fn backoff_doubles_and_stops_at_the_cap() {
+        assert_eq!(backoff_seconds(30, 3600, 1), 30);
+        assert_eq!(backoff_seconds(30, 3600, 2), 60);
+        assert_eq!(backoff_seconds(30, 3600, 3), 120);
+        assert_eq!(backoff_seconds(30, 3600, 10), 3600);
+        assert_eq!(backoff_seconds(30, 3600, 200), 3600);
+        assert_eq!(backoff_seconds(0, 3600, 4), 0);
+    }
+}

@@ -1,0 +1,568 @@
+//! Jobs: validated submission (magnet, .torrent upload, .torrent URL), the user's own list, and
+//! state changes with their history.
+
+use crate::accounts::service::ip_key;
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::store as q;
+use crate::jobs::store::{JobFilter, JobRow, NewJob};
+use crate::plans::store as plans;
+use crate::ratelimit::LimitedAction;
+use crate::services::{Paging, Principal, RequestMeta, Services};
+use crate::store as db;
+use crate::store::{to_datetime, DbError};
+use crate::torrent::{magnet, metainfo};
+use rusqlite::Connection;
+use tseeder_engine::fetch::FetchError;
+use tseeder_protocol::{
+    ErrorCode, Job, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page, Plan,
+};
+
+/// Where a new job's torrent comes from.
+#[derive(Debug)]
+pub enum JobInput {
+    Magnet(String),
+    TorrentFile(Vec<u8>),
+    TorrentUrl(String),
+}
+
+/// Where the user wants a job to run.
+#[derive(Debug, Default, Clone)]
+pub struct Routing {
+    /// Preferred agent region; any when absent.
+    pub region: Option<String>,
+    /// One of the user's own devices instead of a cloud agent.
+    pub device_id: Option<String>,
+}
+
+impl Routing {
+    fn checked(self) -> ApiResult<Routing> {
+        // A region is an identifier, not free text: taken as sent.
+        let region = self.region.filter(|r| !r.is_empty());
+        if let Some(region) = &region {
+            if !tseeder_protocol::fields::region(region) {
+                return Err(ApiError::bad_request(
+                    ErrorCode::InvalidRegion,
+                    "a region is up to 64 letters, digits, '-', '_' or '.'",
+                ));
+            }
+        }
+        Ok(Routing {
+            region,
+            device_id: self.device_id.filter(|d| !d.trim().is_empty()),
+        })
+    }
+}
+
+/// A user's request to change a job's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobAction {
+    Pause,
+    Resume,
+    Cancel,
+    Retry,
+}
+
+impl JobAction {
+    fn transition(self) -> (&'static [JobStatus], JobStatus, &'static str) {
+        use JobStatus::*;
+        match self {
+            JobAction::Pause => (
+                &[Submitted, Queued, Metadata, Downloading],
+                Paused,
+                "paused",
+            ),
+            JobAction::Resume => (&[Paused], Queued, "resumed"),
+            JobAction::Cancel => (
+                &[Submitted, Queued, Metadata, Downloading, Uploading, Paused],
+                Cancelled,
+                "cancelled",
+            ),
+            JobAction::Retry => (&[Failed, Cancelled], Queued, "retried"),
+        }
+    }
+
+    /// Retrying takes an active-job slot again, so the plan is checked once more.
+    fn takes_slot(self) -> bool {
+        self == JobAction::Retry
+    }
+}
+
+/// A job ready to be stored.
+#[derive(Debug)]
+struct Validated {
+    name: String,
+    source: JobSource,
+    magnet_uri: Option<String>,
+    torrent: Option<Vec<u8>>,
+    source_url: Option<String>,
+    info_hash_v1: Option<String>,
+    info_hash_v2: Option<String>,
+    /// Index (the engine's numbering), path, size, chosen.
+    files: Vec<(u32, String, u64, bool)>,
+    total_bytes: Option<u64>,
+}
+
+pub fn job_view(row: &JobRow) -> Job {
+    Job {
+        id: row.id.clone(),
+        name: row.name.clone(),
+        status: row.status,
+        dead_lettered: row.dead_lettered,
+        source: row.source,
+        info_hash_v1: row.info_hash_v1.clone(),
+        info_hash_v2: row.info_hash_v2.clone(),
+        magnet: row.magnet_uri.clone(),
+        total_bytes: row.total_bytes.map(|b| b as u64),
+        downloaded_bytes: row.downloaded_bytes.max(0) as u64,
+        error: row.error.clone(),
+        attempts: row.attempts,
+        region: row.region.clone(),
+        device_id: row.device_id.clone(),
+        created_at: to_datetime(row.created_at),
+        updated_at: to_datetime(row.updated_at),
+        completed_at: row.completed_at.map(to_datetime),
+    }
+}
+
+fn bad_torrent(err: impl std::fmt::Display) -> ApiError {
+    ApiError::unprocessable(
+        ErrorCode::InvalidTorrent,
+        format!("this .torrent file is not usable: {err}"),
+    )
+}
+
+/// Which of the files (by their indexes) to fetch: all when no selection is given; otherwise
+/// the listed indexes, which must name files (not padding) and at least one.
+fn selection(indexes: &[u32], selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>> {
+    let Some(wanted) = selected else {
+        return Ok(vec![true; indexes.len()]);
+    };
+    let mut chosen = vec![false; indexes.len()];
+    for index in wanted {
+        let position = indexes.iter().position(|i| *i == index).ok_or_else(|| {
+            ApiError::unprocessable(
+                ErrorCode::InvalidSelection,
+                format!("the torrent has no file {index}"),
+            )
+        })?;
+        chosen[position] = true;
+    }
+    if !chosen.contains(&true) {
+        return Err(ApiError::unprocessable(
+            ErrorCode::InvalidSelection,
+            "choose at least one file",
+        ));
+    }
+    Ok(chosen)
+}
+
+/// Why the plan does not allow one more active job of `size` bytes (besides `except_job`,
+/// when the job itself is counted already), if it does not. A job kept on one of the user's
+/// devices takes no cloud storage.
+fn plan_refusal(
+    conn: &Connection,
+    user_id: &str,
+    plan: &Plan,
+    size: Option<u64>,
+    except_job: Option<&str>,
+    on_device: bool,
+) -> Result<Option<ApiError>, DbError> {
+    let usage = plans::usage_of_user(conn, user_id)?;
+    let quota = |message: String| Some(ApiError::forbidden(ErrorCode::QuotaExceeded, message));
+    if usage.active_jobs >= plan.max_active_jobs {
+        return Ok(quota(format!(
+            "the {} plan allows {} active jobs at a time; wait for one to finish or cancel one",
+            plan.name, plan.max_active_jobs
+        )));
+    }
+    if let Some(size) = size {
+        if size > plan.max_job_bytes {
+            return Ok(quota(format!(
+                "this torrent is {size} bytes; the {} plan allows up to {} bytes per job",
+                plan.name, plan.max_job_bytes
+            )));
+        }
+        let committed = usage
+            .storage_bytes
+            .saturating_add(plans::reserved_bytes(conn, user_id, except_job)?);
+        if !on_device && committed.saturating_add(size) > plan.max_storage_bytes {
+            return Ok(quota(format!(
+                "this torrent would take your storage past the {} plan's {} bytes (counting your unfinished jobs)",
+                plan.name, plan.max_storage_bytes
+            )));
+        }
+    }
+    Ok(None)
+}
+
+impl Services {
+    pub async fn create_job(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+        input: JobInput,
+        selected_files: Option<Vec<u32>>,
+        routing: Routing,
+    ) -> ApiResult<JobDetail> {
+        let routing = routing.checked()?;
+        let limits = &self.settings().rate_limits;
+        self.rate_limit(LimitedAction::Jobs, &ip_key(meta), limits.jobs_per_ip, meta)
+            .await?;
+        self.rate_limit(
+            LimitedAction::Jobs,
+            &format!("user:{}", principal.user.id),
+            limits.jobs_per_account,
+            meta,
+        )
+        .await?;
+        let validated = self.validate_input(input, selected_files).await?;
+        let job_id = uuid::Uuid::now_v7().to_string();
+        let user_id = principal.user.id.clone();
+        let now = db::now_ms();
+        let id = job_id.clone();
+        self.db()
+            .transaction(move |tx| {
+                if let Some(device) = &routing.device_id {
+                    let owned = crate::agents::store::agent_by_id(tx, device)?.is_some_and(|a| {
+                        a.owner_user_id.as_deref() == Some(user_id.as_str())
+                            && a.revoked_at.is_none()
+                    });
+                    if !owned {
+                        return Ok(Err(ApiError::unprocessable(
+                            ErrorCode::UnknownDevice,
+                            "deviceId is not one of your registered devices",
+                        )));
+                    }
+                }
+                let plan = plans::plan_of_user(tx, &user_id)?;
+                let size = validated.total_bytes;
+                let on_device = routing.device_id.is_some();
+                if let Some(refusal) = plan_refusal(tx, &user_id, &plan, size, None, on_device)? {
+                    return Ok(Err(refusal));
+                }
+                q::insert_job(
+                    tx,
+                    &NewJob {
+                        id: &id,
+                        user_id: &user_id,
+                        name: &validated.name,
+                        source: validated.source,
+                        magnet_uri: validated.magnet_uri.as_deref(),
+                        torrent: validated.torrent.as_deref(),
+                        source_url: validated.source_url.as_deref(),
+                        info_hash_v1: validated.info_hash_v1.as_deref(),
+                        info_hash_v2: validated.info_hash_v2.as_deref(),
+                        status: JobStatus::Queued,
+                        total_bytes: validated.total_bytes.map(|b| b as i64),
+                        region: routing.region.as_deref(),
+                        device_id: routing.device_id.as_deref(),
+                        now,
+                    },
+                )?;
+                for (index, path, size, selected) in &validated.files {
+                    q::insert_job_file(tx, &id, *index, path, *size, *selected)?;
+                }
+                q::insert_job_event(tx, &id, "submitted", Some(JobStatus::Submitted), None, now)?;
+                q::insert_job_event(tx, &id, "queued", Some(JobStatus::Queued), None, now)?;
+                Ok(Ok(()))
+            })
+            .await
+            .map_err(ApiError::unique_as(
+                ErrorCode::JobExists,
+                "you already have an active job for this torrent",
+            ))??;
+        let detail = self.job_detail(principal, &job_id).await?;
+        self.live()
+            .publish_job(&principal.user.id, detail.job.clone());
+        Ok(detail)
+    }
+
+    async fn validate_input(
+        &self,
+        input: JobInput,
+        selected_files: Option<Vec<u32>>,
+    ) -> ApiResult<Validated> {
+        let limits = &self.settings().limits;
+        let (bytes, source, source_url) = match input {
+            JobInput::Magnet(text) => {
+                if selected_files.is_some() {
+                    return Err(ApiError::unprocessable(
+                        ErrorCode::SelectionNeedsMetadata,
+                        "files of a magnet link can be chosen once its metadata is known",
+                    ));
+                }
+                let parsed = magnet::parse(&text, limits.max_magnet_length).map_err(|err| {
+                    ApiError::unprocessable(ErrorCode::InvalidMagnet, err.to_string())
+                })?;
+                let name = parsed.display_name.clone().unwrap_or_else(|| {
+                    parsed
+                        .info_hash_v1
+                        .clone()
+                        .or_else(|| parsed.info_hash_v2.clone())
+                        .unwrap_or_default()
+                });
+                return Ok(Validated {
+                    name,
+                    source: JobSource::Magnet,
+                    magnet_uri: Some(parsed.to_uri()),
+                    torrent: None,
+                    source_url: None,
+                    info_hash_v1: parsed.info_hash_v1,
+                    info_hash_v2: parsed.info_hash_v2,
+                    files: Vec::new(),
+                    total_bytes: None,
+                });
+            }
+            JobInput::TorrentFile(bytes) => (bytes, JobSource::TorrentFile, None),
+            JobInput::TorrentUrl(url) => {
+                let bytes = self.fetcher().fetch(&url).await.map_err(|err| match err {
+                    FetchError::TooLarge(limit) => ApiError::PayloadTooLarge { limit },
+                    FetchError::InvalidUrl(_) | FetchError::Blocked => {
+                        ApiError::unprocessable(ErrorCode::InvalidUrl, err.to_string())
+                    }
+                    // The user's URL did not give a file: their input is unusable, and a
+                    // dead link is no server failure on the operator's error rate.
+                    FetchError::Status(_) | FetchError::Network(_) => {
+                        ApiError::unprocessable(ErrorCode::FetchFailed, err.to_string())
+                    }
+                })?;
+                (bytes, JobSource::TorrentUrl, Some(url.trim().to_owned()))
+            }
+        };
+        if bytes.len() > limits.max_torrent_bytes {
+            return Err(ApiError::PayloadTooLarge {
+                limit: limits.max_torrent_bytes,
+            });
+        }
+        let max_files = limits.max_torrent_files;
+        let (parsed, bytes) =
+            tokio::task::spawn_blocking(move || (metainfo::parse(&bytes, max_files), bytes))
+                .await
+                .map_err(ApiError::internal)?;
+        let parsed = parsed.map_err(bad_torrent)?;
+        let indexes: Vec<u32> = parsed.files.iter().map(|f| f.index).collect();
+        let selected = selection(&indexes, selected_files)?;
+        let files: Vec<(u32, String, u64, bool)> = parsed
+            .files
+            .into_iter()
+            .zip(selected)
+            .map(|(file, chosen)| (file.index, file.path, file.size, chosen))
+            .collect();
+        let total = files.iter().filter(|f| f.3).map(|f| f.2).sum();
+        let magnet = magnet::Magnet {
+            info_hash_v1: parsed.info_hash_v1.clone(),
+            info_hash_v2: parsed.info_hash_v2.clone(),
+            display_name: Some(parsed.name.clone()),
+            trackers: parsed.trackers,
+            peers: Vec::new(),
+        };
+        Ok(Validated {
+            name: parsed.name,
+            source,
+            magnet_uri: Some(magnet.to_uri()),
+            torrent: Some(bytes),
+            source_url,
+            info_hash_v1: parsed.info_hash_v1,
+            info_hash_v2: parsed.info_hash_v2,
+            files,
+            total_bytes: Some(total),
+        })
+    }
+
+    pub async fn list_jobs(
+        &self,
+        principal: &Principal,
+        status: Option<JobStatus>,
+        search: Option<String>,
+        paging: Paging,
+    ) -> ApiResult<Page<Job>> {
+        let filter = JobFilter {
+            user_id: Some(principal.user.id.clone()),
+            status,
+            search: search.filter(|s| !s.trim().is_empty()),
+            limit: paging.per_page,
+            offset: paging.offset(),
+        };
+        let (rows, total) = self
+            .db()
+            .call(move |conn| q::list_jobs(conn, &filter))
+            .await?;
+        Ok(paging.wrap(rows.iter().map(|(row, _)| job_view(row)).collect(), total))
+    }
+
+    pub async fn job_detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
+        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let found = self
+            .db()
+            .call(move |conn| {
+                let Some(job) = q::job_of_user(conn, &uid, &jid)? else {
+                    return Ok(None);
+                };
+                let files = q::files_of_job(conn, &jid)?;
+                Ok(Some((job, files)))
+            })
+            .await?;
+        let (job, files) = found.ok_or(ApiError::NotFound)?;
+        Ok(JobDetail {
+            job: job_view(&job),
+            files: files
+                .into_iter()
+                .map(|f| JobFile {
+                    index: f.index,
+                    path: f.path,
+                    size: f.size.max(0) as u64,
+                    selected: f.selected,
+                })
+                .collect(),
+        })
+    }
+
+    pub async fn job_events(
+        &self,
+        principal: &Principal,
+        job_id: &str,
+    ) -> ApiResult<Vec<JobEvent>> {
+        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let events = self
+            .db()
+            .call(move |conn| {
+                if q::job_of_user(conn, &uid, &jid)?.is_none() {
+                    return Ok(None);
+                }
+                q::events_of_job(conn, &jid).map(Some)
+            })
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok(events
+            .into_iter()
+            .map(|e| JobEvent {
+                id: e.id,
+                kind: e.kind,
+                status: e.status.as_deref().and_then(JobStatus::parse),
+                message: e.message,
+                created_at: to_datetime(e.created_at),
+            })
+            .collect())
+    }
+
+    pub async fn act_on_job(
+        &self,
+        principal: &Principal,
+        job_id: &str,
+        action: JobAction,
+    ) -> ApiResult<Job> {
+        let (uid, jid, now) = (principal.user.id.clone(), job_id.to_owned(), db::now_ms());
+        let (from, to, kind) = action.transition();
+        let outcome = self
+            .db()
+            .transaction(move |tx| {
+                let Some(job) = q::job_of_user(tx, &uid, &jid)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                if !from.contains(&job.status) {
+                    return Ok(Err(ApiError::conflict(
+                        ErrorCode::InvalidState,
+                        format!("a {} job cannot be {kind}", job.status.as_str()),
+                    )));
+                }
+                if action.takes_slot() {
+                    let plan = plans::plan_of_user(tx, &uid)?;
+                    let size = job.total_bytes.map(|b| b.max(0) as u64);
+                    let on_device = job.device_id.is_some();
+                    if let Some(refusal) =
+                        plan_refusal(tx, &uid, &plan, size, Some(&jid), on_device)?
+                    {
+                        return Ok(Err(refusal));
+                    }
+                }
+                if !q::transition_job(tx, &jid, from, to, None, now)? {
+                    return Ok(Err(ApiError::conflict(
+                        ErrorCode::InvalidState,
+                        "the job changed state meanwhile; reload and try again",
+                    )));
+                }
+                q::insert_job_event(tx, &jid, kind, Some(to), None, now)?;
+                Ok(Ok(q::job_of_user(tx, &uid, &jid)?))
+            })
+            .await
+            .map_err(ApiError::unique_as(
+                ErrorCode::JobExists,
+                "another active job already fetches this torrent",
+            ))??;
+        let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;
+        self.live().publish_job(&principal.user.id, job.clone());
+        Ok(job)
+    }
+
+    /// Deletes the job with its stored files; an agent still working on it learns so at its
+    /// next report and cleans up.
+    pub async fn delete_job(&self, principal: &Principal, job_id: &str) -> ApiResult<()> {
+        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let objects = self
+            .db()
+            .call(move |conn| {
+                if q::job_of_user(conn, &uid, &jid)?.is_none() {
+                    return Ok(None);
+                }
+                crate::files::store::objects_of_job(conn, &jid).map(Some)
+            })
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        self.delete_objects(objects).await?;
+        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let deleted = self
+            .db()
+            .call(move |conn| q::delete_job(conn, &uid, &jid))
+            .await?;
+        if !deleted {
+            return Err(ApiError::NotFound);
+        }
+        self.live().publish_removed(&principal.user.id, job_id);
+        Ok(())
+    }
+
+    /// The user's unfinished jobs (and the newest finished ones) with live progress: what a
+    /// live stream sends first and after falling behind.
+    pub async fn live_snapshot(&self, principal: &Principal) -> ApiResult<Vec<JobLive>> {
+        let filter = JobFilter {
+            user_id: Some(principal.user.id.clone()),
+            status: None,
+            search: None,
+            limit: 200,
+            offset: 0,
+        };
+        let (rows, _) = self
+            .db()
+            .call(move |conn| q::list_jobs(conn, &filter))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|(row, _)| self.live().with_progress(job_view(row)))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_defaults_to_all_and_checks_indexes() {
+        assert_eq!(
+            selection(&[0, 1, 2], None).expect("all"),
+            vec![true, true, true]
+        );
+        assert_eq!(
+            selection(&[0, 1, 2], Some(vec![2, 0])).expect("some"),
+            vec![true, false, true]
+        );
+        assert!(selection(&[0, 1, 2], Some(vec![3])).is_err());
+        assert!(selection(&[0, 1, 2], Some(vec![])).is_err());
+        // A padding file's number (1 here) is not a file one can choose.
+        assert_eq!(
+            selection(&[0, 2], Some(vec![2])).expect("after padding"),
+            vec![false, true]
+        );
+        assert!(selection(&[0, 2], Some(vec![1])).is_err());
+    }
+}

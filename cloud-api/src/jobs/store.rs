@@ -1,0 +1,326 @@
+//! Queries on jobs, their files and their event history.
+
+use crate::store::{DbError, DbResult};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use tseeder_protocol::{JobSource, JobStatus};
+
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub source: JobSource,
+    pub magnet_uri: Option<String>,
+    pub source_url: Option<String>,
+    pub info_hash_v1: Option<String>,
+    pub info_hash_v2: Option<String>,
+    pub status: JobStatus,
+    pub dead_lettered: bool,
+    pub total_bytes: Option<i64>,
+    pub downloaded_bytes: i64,
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub region: Option<String>,
+    pub device_id: Option<String>,
+    /// The agent holding (or last holding) the job's lease.
+    pub agent_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+pub(crate) const JOB_COLUMNS: &str = "j.id, j.user_id, j.name, j.source, j.magnet_uri, j.source_url, \
+     j.info_hash_v1, j.info_hash_v2, j.status, j.dead_lettered, j.total_bytes, \
+     j.downloaded_bytes, j.error, j.attempts, j.region, j.device_id, j.agent_id, j.created_at, j.updated_at, \
+     j.completed_at";
+
+pub fn source_str(source: JobSource) -> &'static str {
+    match source {
+        JobSource::Magnet => "magnet",
+        JobSource::TorrentFile => "torrentFile",
+        JobSource::TorrentUrl => "torrentUrl",
+    }
+}
+
+fn conversion_error(column: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, message.into())
+}
+
+pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
+    let source: String = row.get("source")?;
+    let status: String = row.get("status")?;
+    Ok(JobRow {
+        id: row.get("id")?,
+        user_id: row.get("user_id")?,
+        name: row.get("name")?,
+        source: match source.as_str() {
+            "magnet" => JobSource::Magnet,
+            "torrentFile" => JobSource::TorrentFile,
+            "torrentUrl" => JobSource::TorrentUrl,
+            other => return Err(conversion_error(3, format!("unknown source {other}"))),
+        },
+        magnet_uri: row.get("magnet_uri")?,
+        source_url: row.get("source_url")?,
+        info_hash_v1: row.get("info_hash_v1")?,
+        info_hash_v2: row.get("info_hash_v2")?,
+        status: JobStatus::parse(&status)
+            .ok_or_else(|| conversion_error(8, format!("unknown status {status}")))?,
+        dead_lettered: row.get("dead_lettered")?,
+        total_bytes: row.get("total_bytes")?,
+        downloaded_bytes: row.get("downloaded_bytes")?,
+        error: row.get("error")?,
+        attempts: row.get("attempts")?,
+        region: row.get("region")?,
+        device_id: row.get("device_id")?,
+        agent_id: row.get("agent_id")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
+        completed_at: row.get("completed_at")?,
+    })
+}
+
+#[derive(Debug)]
+pub struct NewJob<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub source: JobSource,
+    pub magnet_uri: Option<&'a str>,
+    pub torrent: Option<&'a [u8]>,
+    pub source_url: Option<&'a str>,
+    pub info_hash_v1: Option<&'a str>,
+    pub info_hash_v2: Option<&'a str>,
+    pub status: JobStatus,
+    pub total_bytes: Option<i64>,
+    pub region: Option<&'a str>,
+    pub device_id: Option<&'a str>,
+    pub now: i64,
+}
+
+pub fn insert_job(conn: &Connection, job: &NewJob<'_>) -> DbResult<()> {
+    let info_hash = job
+        .info_hash_v1
+        .or(job.info_hash_v2)
+        .ok_or_else(|| DbError::Corrupt("a job needs an info hash".into()))?;
+    conn.execute(
+        "INSERT INTO jobs (id, user_id, name, source, magnet_uri, torrent, source_url,
+                           info_hash_v1, info_hash_v2, info_hash, status, total_bytes,
+                           region, device_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+        params![
+            job.id,
+            job.user_id,
+            job.name,
+            source_str(job.source),
+            job.magnet_uri,
+            job.torrent,
+            job.source_url,
+            job.info_hash_v1,
+            job.info_hash_v2,
+            info_hash,
+            job.status.as_str(),
+            job.total_bytes,
+            job.region,
+            job.device_id,
+            job.now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn insert_job_file(
+    conn: &Connection,
+    job_id: &str,
+    index: u32,
+    path: &str,
+    size: u64,
+    selected: bool,
+) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO job_files (job_id, idx, path, size, selected) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![job_id, index, path, size as i64, selected],
+    )?;
+    Ok(())
+}
+
+pub fn insert_job_event(
+    conn: &Connection,
+    job_id: &str,
+    kind: &str,
+    status: Option<JobStatus>,
+    message: Option<&str>,
+    now: i64,
+) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO job_events (job_id, kind, status, message, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![job_id, kind, status.map(JobStatus::as_str), message, now],
+    )?;
+    Ok(())
+}
+
+/// The job, only when it belongs to `user_id`.
+pub fn job_of_user(conn: &Connection, user_id: &str, job_id: &str) -> DbResult<Option<JobRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1 AND j.user_id = ?2"),
+            params![job_id, user_id],
+            job_from_row,
+        )
+        .optional()?)
+}
+
+pub fn job_by_id(conn: &Connection, job_id: &str) -> DbResult<Option<JobRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1"),
+            params![job_id],
+            job_from_row,
+        )
+        .optional()?)
+}
+
+/// Filters shared by the user's and the operator's job lists.
+#[derive(Debug, Default, Clone)]
+pub struct JobFilter {
+    pub user_id: Option<String>,
+    pub status: Option<JobStatus>,
+    /// Matches job names, and for operators also owner emails.
+    pub search: Option<String>,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// Jobs newest first, each with its owner's email, and the total count.
+pub fn list_jobs(conn: &Connection, filter: &JobFilter) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+    let pattern = filter
+        .search
+        .as_deref()
+        .map(|text| format!("%{}%", crate::accounts::store::escape_like(text)));
+    let status = filter.status.map(JobStatus::as_str);
+    let conditions = "(?1 IS NULL OR j.user_id = ?1)
+         AND (?2 IS NULL OR j.status = ?2)
+         AND (?3 IS NULL OR j.name LIKE ?3 ESCAPE '\\'
+              OR (?1 IS NULL AND u.email LIKE ?3 ESCAPE '\\'))";
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM jobs j JOIN users u ON u.id = j.user_id WHERE {conditions}"),
+        params![filter.user_id, status, pattern],
+        |row| row.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
+         WHERE {conditions} ORDER BY j.created_at DESC, j.id DESC LIMIT ?4 OFFSET ?5"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![
+                filter.user_id,
+                status,
+                pattern,
+                filter.limit,
+                filter.offset as i64
+            ],
+            |row| Ok((job_from_row(row)?, row.get("owner_email")?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total as u64))
+}
+
+#[derive(Debug, Clone)]
+pub struct JobFileRow {
+    pub index: u32,
+    pub path: String,
+    pub size: i64,
+    pub selected: bool,
+}
+
+pub fn files_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<JobFileRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT idx, path, size, selected FROM job_files WHERE job_id = ?1 ORDER BY idx",
+    )?;
+    let rows = stmt
+        .query_map(params![job_id], |row| {
+            Ok(JobFileRow {
+                index: row.get(0)?,
+                path: row.get(1)?,
+                size: row.get(2)?,
+                selected: row.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone)]
+pub struct JobEventRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: Option<String>,
+    pub message: Option<String>,
+    pub created_at: i64,
+}
+
+pub fn events_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<JobEventRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, status, message, created_at FROM job_events
+         WHERE job_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map(params![job_id], |row| {
+            Ok(JobEventRow {
+                id: row.get(0)?,
+                kind: row.get(1)?,
+                status: row.get(2)?,
+                message: row.get(3)?,
+                created_at: row.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Moves the job to `to` only if it is currently in one of `from`, so two racing requests
+/// cannot both win. Re-queueing clears the error, the dead-letter mark, the back-off and any old
+/// lease (the agent that held it learns so at its next report).
+pub fn transition_job(
+    conn: &Connection,
+    job_id: &str,
+    from: &[JobStatus],
+    to: JobStatus,
+    error: Option<&str>,
+    now: i64,
+) -> DbResult<bool> {
+    let from_json = serde_json::to_string(&from.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+        .map_err(|err| DbError::Corrupt(err.to_string()))?;
+    let changed = conn.execute(
+        "UPDATE jobs SET status = ?3, error = ?4, updated_at = ?5,
+                         dead_lettered = CASE WHEN ?3 = 'queued' THEN 0 ELSE dead_lettered END,
+                         attempts = CASE WHEN ?3 = 'queued' AND status = 'failed' THEN 0 ELSE attempts END,
+                         not_before = CASE WHEN ?3 = 'queued' THEN 0 ELSE not_before END,
+                         lease_id = CASE WHEN ?3 = 'queued' THEN NULL ELSE lease_id END,
+                         lease_expires_at = CASE WHEN ?3 = 'queued' THEN NULL ELSE lease_expires_at END
+         WHERE id = ?1 AND status IN (SELECT value FROM json_each(?2))",
+        params![job_id, from_json, to.as_str(), error, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn delete_job(conn: &Connection, user_id: &str, job_id: &str) -> DbResult<bool> {
+    let changed = conn.execute(
+        "DELETE FROM jobs WHERE id = ?1 AND user_id = ?2",
+        params![job_id, user_id],
+    )?;
+    Ok(changed == 1)
+}
+
+/// The stored .torrent of a job added by upload or URL.
+pub fn torrent_of_job(conn: &Connection, job_id: &str) -> DbResult<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row(
+            "SELECT torrent FROM jobs WHERE id = ?1",
+            params![job_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten())
+}

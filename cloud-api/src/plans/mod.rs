@@ -1,0 +1,6 @@
+//! Plans: what each plan allows, and what a user uses of theirs.
+
+pub mod handlers;
+pub mod routes;
+pub mod service;
+pub mod store;

@@ -1,0 +1,343 @@
+//! The control plane's behaviour, independent of HTTP: every handler (and later every Tauri
+//! command or agent endpoint) is a thin adapter over these functions.
+
+use crate::accounts::store::UserRow;
+use crate::audit::store as audit;
+use crate::captcha::CaptchaVerifier;
+use crate::config::{Rate, Settings, StorageBackend};
+use crate::error::{ApiError, ApiResult};
+use crate::http::client_address::TrustedProxies;
+use crate::jobs::live::LiveHub;
+use crate::mail::Mailer;
+use crate::ratelimit::{LimitedAction, RateLimiter};
+use crate::store as db;
+use crate::store::Db;
+use std::sync::Arc;
+use tseeder_engine::fetch::TorrentFetcher;
+use tseeder_protocol::{Role, SecurityEventKind, User};
+use tseeder_storage::{LocalStore, ObjectStore, S3Store, StorageError, UrlSigner};
+
+/// Everything a request may need, shared by all handlers.
+#[derive(Debug, Clone)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    db: Db,
+    mailer: Mailer,
+    captcha: Option<CaptchaVerifier>,
+    limiter: RateLimiter,
+    failure_tally: crate::credentials::failures::FailureTally,
+    mail_wakeup: tokio::sync::Notify,
+    trusted_proxies: TrustedProxies,
+    fetcher: TorrentFetcher,
+    store: ObjectStore,
+    signer: UrlSigner,
+    live: LiveHub,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data folder {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    #[error(transparent)]
+    Fetch(#[from] tseeder_engine::fetch::FetchError),
+    #[error("object storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("cannot read or write the link signing key {0}: {1}")]
+    SigningKey(String, std::io::Error),
+}
+
+/// The local store's link signing key: configured, or generated once and kept in the data
+/// folder so links survive a restart.
+fn signing_key(settings: &Settings) -> Result<Vec<u8>, StartError> {
+    if let Some(secret) = &settings.storage.url_signing_secret {
+        return Ok(secret.expose().as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("link-signing.key");
+    let fail = |err| StartError::SigningKey(path.display().to_string(), err);
+    // Only a key that does not exist yet is made: a key that cannot be read (permissions, a
+    // disk error) stops the start instead of silently replacing the one links were signed with.
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => Ok(text.trim().as_bytes().to_vec()),
+        Ok(_) => Err(fail(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the key file is shorter than 32 characters; remove it to make a new one",
+        ))),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let key = crate::crypto::random_token(32);
+            write_private(&path, &key).map_err(fail)?;
+            Ok(key.into_bytes())
+        }
+        Err(err) => Err(fail(err)),
+    }
+}
+
+/// Makes the database and the mail outbox private to this user, whatever the process umask
+/// says. SQLite gives its WAL and shared-memory files the database file's permissions.
+fn private_files(dir: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let database = dir.join("tseeder.db");
+        if !database.exists() {
+            // An empty file is a new SQLite database.
+            write_private(&database, "")?;
+        }
+        std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600))?;
+        let outbox = dir.join("outbox");
+        std::fs::create_dir_all(&outbox)?;
+        std::fs::set_permissions(&outbox, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// Where a request came from, for rate limits, sessions and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Session { id: String, csrf_token: String },
+    ApiKey { id: String },
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: UserRow,
+    pub credential: Credential,
+}
+
+impl Principal {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+}
+
+pub fn user_view(user: &UserRow) -> User {
+    User {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        role: user.role,
+        plan_id: user.plan_id.clone(),
+        email_verified: user.email_verified_at.is_some(),
+        suspended: user.suspended_at.is_some(),
+        created_at: db::to_datetime(user.created_at),
+        display_name: user.display_name.clone(),
+        default_device_id: user.default_device_id.clone(),
+    }
+}
+
+/// Page numbers start at 1; page sizes are bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Paging {
+    pub const DEFAULT_PER_PAGE: u32 = 25;
+    pub const MAX_PER_PAGE: u32 = 100;
+
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Paging {
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page
+                .unwrap_or(Self::DEFAULT_PER_PAGE)
+                .clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.per_page)
+    }
+
+    pub fn wrap<T>(self, items: Vec<T>, total: u64) -> tseeder_protocol::Page<T> {
+        tseeder_protocol::Page {
+            items,
+            page: self.page,
+            per_page: self.per_page,
+            total,
+        }
+    }
+}
+
+impl Services {
+    /// Opens the database (applying migrations) and builds the outbound clients.
+    pub fn start(settings: Settings) -> Result<Services, StartError> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|err| StartError::DataDir(settings.data_dir.display().to_string(), err))?;
+        // Accounts, tokens and queued mail live here: readable by this service's user only.
+        private_files(&settings.data_dir)
+            .map_err(|err| StartError::DataDir(settings.data_dir.display().to_string(), err))?;
+        let db = Db::open(&settings.database_path())?;
+        let mailer = Mailer::from_settings(&settings)?;
+        let captcha = CaptchaVerifier::from_settings(&settings.captcha);
+        let fetcher = TorrentFetcher::new(
+            std::time::Duration::from_secs(settings.torrent_fetch.timeout_seconds),
+            settings.limits.max_torrent_bytes,
+            settings.torrent_network.allow_private_addresses,
+        )?;
+        let store = match settings.storage.backend {
+            StorageBackend::Local => ObjectStore::Local(LocalStore::new(settings.objects_dir())),
+            StorageBackend::S3 => {
+                ObjectStore::S3(Box::new(S3Store::new(settings.storage.s3.clone())?))
+            }
+        };
+        let signer = UrlSigner::new(signing_key(&settings)?);
+        let trusted_proxies =
+            TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Config)?;
+        Ok(Services {
+            inner: Arc::new(Inner {
+                settings,
+                db,
+                mailer,
+                captcha,
+                limiter: RateLimiter::default(),
+                failure_tally: crate::credentials::failures::FailureTally::default(),
+                mail_wakeup: tokio::sync::Notify::new(),
+                trusted_proxies,
+                fetcher,
+                store,
+                signer,
+                live: LiveHub::default(),
+            }),
+        })
+    }
+
+    pub(crate) fn captcha(&self) -> Option<&CaptchaVerifier> {
+        self.inner.captcha.as_ref()
+    }
+
+    pub(crate) fn fetcher(&self) -> &TorrentFetcher {
+        &self.inner.fetcher
+    }
+
+    pub(crate) fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.inner.trusted_proxies
+    }
+
+    pub(crate) fn mail_wakeup(&self) -> &tokio::sync::Notify {
+        &self.inner.mail_wakeup
+    }
+
+    pub(crate) fn failure_tally(&self) -> &crate::credentials::failures::FailureTally {
+        &self.inner.failure_tally
+    }
+
+    /// Periodic upkeep of in-memory counters: ended rate-limit windows are dropped, and grown
+    /// security-event counts written.
+    pub async fn sweep_counters(&self) {
+        self.inner.limiter.sweep();
+        self.flush_failure_tally().await;
+    }
+
+    pub fn store(&self) -> &ObjectStore {
+        &self.inner.store
+    }
+
+    pub(crate) fn signer(&self) -> &UrlSigner {
+        &self.inner.signer
+    }
+
+    pub fn live(&self) -> &LiveHub {
+        &self.inner.live
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub(crate) fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
+    }
+
+    /// Counts a request against `rate` under `key`; over the limit, records a security event
+    /// and answers 429 with the wait.
+    pub(crate) async fn rate_limit(
+        &self,
+        action: LimitedAction,
+        subject: &str,
+        rate: Rate,
+        meta: &RequestMeta,
+    ) -> ApiResult<()> {
+        let key = format!("{}:{subject}", action.as_str());
+        if let Err(retry_after_seconds) = self.inner.limiter.check(&key, rate) {
+            self.security_event(
+                SecurityEventKind::RateLimited,
+                None,
+                None,
+                meta,
+                serde_json::json!({ "action": action.as_str(), "subject": subject }),
+            )
+            .await;
+            return Err(ApiError::RateLimited {
+                retry_after_seconds,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a security event and returns its row id; a failure to record is logged, never
+    /// shown to the caller (`None`).
+    pub(crate) async fn security_event(
+        &self,
+        kind: SecurityEventKind,
+        user_id: Option<String>,
+        email: Option<String>,
+        meta: &RequestMeta,
+        detail: serde_json::Value,
+    ) -> Option<i64> {
+        let ip = meta.ip.clone();
+        let now = db::now_ms();
+        let result = self
+            .db()
+            .call(move |conn| {
+                audit::insert_security_event(
+                    conn,
+                    &audit::NewSecurityEvent {
+                        kind,
+                        user_id: user_id.as_deref(),
+                        email: email.as_deref(),
+                        ip: ip.as_deref(),
+                        detail: &detail,
+                        now,
+                    },
+                )
+            })
+            .await;
+        result
+            .inspect_err(|err| tracing::error!(%err, %kind, "could not record security event"))
+            .ok()
+    }
+}

@@ -1,0 +1,226 @@
+//! The public status page and site settings. Component states are computed from the data when
+//! asked, never stored or hard-coded.
+
+use crate::accounts::service::MIN_PASSWORD_CHARS;
+use crate::admin::store as q;
+use crate::agents::store as agents;
+use crate::services::Services;
+use crate::store as db;
+use chrono::Utc;
+use tseeder_protocol::{
+    AgentKind, CaptchaWidget, ComponentState, ComponentStatus, SiteConfig, StatusReport,
+};
+
+pub(crate) const HOUR_MS: i64 = 3_600_000;
+
+/// A queued job waiting this long for an agent degrades the queue.
+pub(crate) const QUEUE_WAIT_DEGRADED_MS: i64 = 5 * 60_000;
+
+/// Agents as the status page and overview count them.
+#[derive(Default)]
+pub(crate) struct AgentTally {
+    pub(crate) operator_total: u64,
+    pub(crate) operator_online: u64,
+    pub(crate) stale: u64,
+    pub(crate) capacity: u64,
+    pub(crate) active_jobs: u64,
+}
+
+pub(crate) struct Snapshot {
+    pub(crate) database_ok: bool,
+    pub(crate) queued_waiting: u64,
+    pub(crate) oldest_wait_ms: Option<i64>,
+    pub(crate) agents: AgentTally,
+}
+
+pub(crate) fn worst(states: impl IntoIterator<Item = ComponentState>) -> ComponentState {
+    states
+        .into_iter()
+        .max_by_key(|state| match state {
+            ComponentState::Operational => 0,
+            ComponentState::Degraded => 1,
+            ComponentState::Outage => 2,
+        })
+        .unwrap_or(ComponentState::Operational)
+}
+
+pub(crate) fn minutes(ms: i64) -> i64 {
+    (ms / 60_000).max(1)
+}
+
+pub(crate) fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
+    let api = if snapshot.database_ok {
+        (ComponentState::Operational, "Accepting requests".to_owned())
+    } else {
+        (
+            ComponentState::Outage,
+            "The database does not answer".to_owned(),
+        )
+    };
+    let queue = match snapshot.oldest_wait_ms {
+        Some(wait) if wait > QUEUE_WAIT_DEGRADED_MS => (
+            ComponentState::Degraded,
+            format!(
+                "{} jobs waiting; the longest for {} min",
+                snapshot.queued_waiting,
+                minutes(wait)
+            ),
+        ),
+        _ if snapshot.queued_waiting == 0 => {
+            (ComponentState::Operational, "No job is waiting".to_owned())
+        }
+        _ => (
+            ComponentState::Operational,
+            format!("{} jobs waiting for an agent", snapshot.queued_waiting),
+        ),
+    };
+    let tally = &snapshot.agents;
+    let agents = if tally.operator_online == 0 {
+        (
+            ComponentState::Outage,
+            "No download agent is online".to_owned(),
+        )
+    } else if tally.operator_online < tally.operator_total {
+        (
+            ComponentState::Degraded,
+            format!(
+                "{} of {} agents online",
+                tally.operator_online, tally.operator_total
+            ),
+        )
+    } else {
+        (
+            ComponentState::Operational,
+            format!(
+                "{} of {} agents online",
+                tally.operator_online, tally.operator_total
+            ),
+        )
+    };
+    [
+        ("api", "API", api),
+        ("queue", "Job queue", queue),
+        ("agents", "Download agents", agents),
+    ]
+    .into_iter()
+    .map(|(id, name, (state, detail))| ComponentStatus {
+        id: id.into(),
+        name: name.into(),
+        state,
+        detail,
+    })
+    .collect()
+}
+
+pub(crate) fn status_report(snapshot: &Snapshot) -> StatusReport {
+    let components = components(snapshot);
+    StatusReport {
+        state: worst(components.iter().map(|c| c.state)),
+        components,
+        checked_at: Utc::now(),
+    }
+}
+
+impl Services {
+    pub fn site_config(&self) -> SiteConfig {
+        let captcha = &self.settings().captcha;
+        SiteConfig {
+            version: env!("CARGO_PKG_VERSION").into(),
+            min_password_chars: MIN_PASSWORD_CHARS as u32,
+            min_reason_chars: tseeder_protocol::fields::MIN_REASON_CHARS as u32,
+            captcha: match (&captcha.verify_url, &captcha.site_key) {
+                (Some(_), Some(site_key)) => Some(CaptchaWidget {
+                    site_key: site_key.clone(),
+                    script_url: captcha.script_url.clone(),
+                }),
+                _ => None,
+            },
+        }
+    }
+
+    pub(crate) async fn snapshot(&self) -> Snapshot {
+        let stale_ms = self.settings().dispatch.stale_after_seconds as i64 * 1000;
+        let now = db::now_ms();
+        let read = self
+            .db()
+            .call(move |conn| {
+                let queued = crate::dispatch::store::queue_depth(conn)?;
+                let oldest = q::oldest_claimable_since(conn, now)?;
+                let list = agents::list_agents(conn, None)?;
+                Ok((queued, oldest, list))
+            })
+            .await;
+        let Ok((queued_waiting, oldest, list)) = read.inspect_err(|err| {
+            tracing::error!(%err, "status: the database does not answer");
+        }) else {
+            return Snapshot {
+                database_ok: false,
+                queued_waiting: 0,
+                oldest_wait_ms: None,
+                agents: AgentTally::default(),
+            };
+        };
+        let mut tally = AgentTally::default();
+        for agent in list.iter().filter(|a| a.revoked_at.is_none()) {
+            let online = agent
+                .last_seen_at
+                .is_some_and(|seen| now - seen <= stale_ms);
+            if agent.kind == AgentKind::Operator {
+                tally.operator_total += 1;
+                if online {
+                    tally.operator_online += 1;
+                    tally.capacity += u64::from(agent.capacity);
+                } else {
+                    tally.stale += 1;
+                }
+            }
+            tally.active_jobs += u64::from(agent.active_jobs);
+        }
+        Snapshot {
+            database_ok: true,
+            queued_waiting,
+            oldest_wait_ms: oldest.map(|since| now - since),
+            agents: tally,
+        }
+    }
+
+    pub async fn status(&self) -> StatusReport {
+        status_report(&self.snapshot().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(online: u64, total: u64, queued: u64, wait_ms: Option<i64>) -> Snapshot {
+        Snapshot {
+            database_ok: true,
+            queued_waiting: queued,
+            oldest_wait_ms: wait_ms,
+            agents: AgentTally {
+                operator_total: total,
+                operator_online: online,
+                stale: total - online,
+                capacity: 4,
+                active_jobs: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn the_worst_component_decides_the_overall_state() {
+        let report = status_report(&snapshot(2, 2, 0, None));
+        assert_eq!(report.state, ComponentState::Operational);
+        let report = status_report(&snapshot(1, 2, 0, None));
+        assert_eq!(report.state, ComponentState::Degraded);
+        assert_eq!(report.components[2].detail, "1 of 2 agents online");
+        let report = status_report(&snapshot(0, 1, 3, Some(10 * 60_000)));
+        assert_eq!(report.state, ComponentState::Outage);
+        assert_eq!(report.components[1].state, ComponentState::Degraded);
+        assert_eq!(
+            report.components[1].detail,
+            "3 jobs waiting; the longest for 10 min"
+        );
+    }
+}
