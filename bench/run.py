@@ -572,7 +572,7 @@ def bench_agent(args, swarm, garage, bin_dir, logs, services):
             TSEEDER_AGENT_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES="true",
             TSEEDER_AGENT_STORAGE__BACKEND="s3",
             TSEEDER_AGENT_LOG="warn",
-            **garage.s3_env("TSEEDER_AGENT_STORAGE__"),
+            **garage.s3_env("TSEEDER_AGENT_STORAGE__S3__"),
         )
         agent = services.start(f"agent-{run}", [os.path.join(bin_dir, "tseeder-agent")],
                                env=agent_env)

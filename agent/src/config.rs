@@ -7,6 +7,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use tseeder_storage::StoreLocation;
 
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -24,16 +25,8 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// Where finished files go: the same store the cloud API reads from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "backend", rename_all = "lowercase")]
-pub enum StorageChoice {
-    /// A folder shared with the cloud API (same machine or a shared mount).
-    Local {
-        dir: PathBuf,
-    },
-    S3(tseeder_storage::S3Config),
-}
+/// A local store without a folder of its own writes here.
+pub const DEFAULT_LOCAL_DIR: &str = "data/objects";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -53,7 +46,9 @@ pub struct AgentSettings {
     pub engine: tseeder_engine::EngineConfig,
     /// What trackers and peers may be: public addresses only unless allowed.
     pub torrent_network: tseeder_engine::TorrentNetwork,
-    pub storage: StorageChoice,
+    /// Where finished files go: the same store the cloud API reads from, in the same shape as
+    /// the API's `storage` settings (`backend`, `local_dir`, `s3`).
+    pub storage: StoreLocation,
 }
 
 impl Default for AgentSettings {
@@ -70,9 +65,7 @@ impl Default for AgentSettings {
             progress_interval_ms: 1000,
             engine: tseeder_engine::EngineConfig::default(),
             torrent_network: tseeder_engine::TorrentNetwork::default(),
-            storage: StorageChoice::Local {
-                dir: PathBuf::from("data/objects"),
-            },
+            storage: StoreLocation::default(),
         }
     }
 }
@@ -95,6 +88,62 @@ impl AgentSettings {
         if settings.token.expose().is_empty() {
             bail!("set the agent token (token in the file, or TSEEDER_AGENT_TOKEN)");
         }
+        if let Err(problem) = settings.storage.check("storage") {
+            bail!("{problem}");
+        }
         Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tseeder_storage::StorageBackend;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+    fn storage_settings_have_the_cloud_apis_shape() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TSEEDER_AGENT_TOKEN", "tsa_test");
+            jail.set_env("TSEEDER_AGENT_STORAGE__BACKEND", "s3");
+            jail.set_env(
+                "TSEEDER_AGENT_STORAGE__S3__ENDPOINT",
+                "http://127.0.0.1:3900",
+            );
+            jail.set_env("TSEEDER_AGENT_STORAGE__S3__BUCKET", "media");
+            let settings = AgentSettings::load(None).expect("load");
+            assert_eq!(settings.storage.backend, StorageBackend::S3);
+            assert_eq!(settings.storage.s3.endpoint, "http://127.0.0.1:3900");
+            assert_eq!(settings.storage.s3.bucket, "media");
+
+            jail.create_file(
+                "agent.toml",
+                "[storage]\nbackend = \"local\"\nlocal_dir = \"/srv/objects\"\n",
+            )?;
+            jail.set_env("TSEEDER_AGENT_STORAGE__BACKEND", "local");
+            let settings = AgentSettings::load(Some(Path::new("agent.toml"))).expect("load");
+            assert_eq!(settings.storage.backend, StorageBackend::Local);
+            assert_eq!(
+                settings.storage.local_dir,
+                Some(PathBuf::from("/srv/objects"))
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+    fn s3_without_a_bucket_stops_the_start() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TSEEDER_AGENT_TOKEN", "tsa_test");
+            jail.set_env("TSEEDER_AGENT_STORAGE__BACKEND", "s3");
+            jail.set_env(
+                "TSEEDER_AGENT_STORAGE__S3__ENDPOINT",
+                "http://127.0.0.1:3900",
+            );
+            let err = AgentSettings::load(None).expect_err("no bucket");
+            assert!(err.to_string().contains("storage.s3.bucket"), "{err}");
+            Ok(())
+        });
     }
 }

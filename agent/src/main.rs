@@ -7,12 +7,11 @@ mod config;
 use anyhow::Context as _;
 use axum::routing::get;
 use clap::Parser;
-use config::{AgentSettings, StorageChoice};
+use config::AgentSettings;
 use std::path::PathBuf;
 use tokio::sync::watch;
 use tseeder_engine::worker::{AgentClient, Delivery, Worker, WorkerConfig};
 use tseeder_engine::Engine;
-use tseeder_storage::{LocalStore, ObjectStore, S3Store};
 
 #[derive(Debug, Parser)]
 #[command(name = "tseeder-agent", version, about)]
@@ -33,12 +32,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let settings = AgentSettings::load(cli.config.as_deref())?;
-    let store = match &settings.storage {
-        StorageChoice::Local { dir } => ObjectStore::Local(LocalStore::new(dir.clone())),
-        StorageChoice::S3(s3) => ObjectStore::S3(Box::new(
-            S3Store::new(s3.clone()).context("object storage configuration")?,
-        )),
-    };
+    let store = settings
+        .storage
+        .open(std::path::Path::new(config::DEFAULT_LOCAL_DIR))
+        .context("object storage configuration")?;
     let engine_config = settings
         .engine
         .clone()

@@ -53,7 +53,7 @@ fn start_agent(server: &TestServer, token: &str, name: &str, work: &Path) -> Age
         )
         .env("TSEEDER_AGENT_STORAGE__BACKEND", "local")
         .env(
-            "TSEEDER_AGENT_STORAGE__DIR",
+            "TSEEDER_AGENT_STORAGE__LOCAL_DIR",
             server.data_dir().join("objects"),
         )
         .env("TSEEDER_AGENT_LOG", "warn")

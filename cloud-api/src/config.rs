@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+pub use tseeder_storage::{StorageBackend, StoreLocation};
 
 /// A string that must never reach a log line.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -118,21 +119,14 @@ impl Default for DispatchSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StorageBackend {
-    Local,
-    S3,
-}
-
 /// Where finished files are kept.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StorageSettings {
-    pub backend: StorageBackend,
-    /// Folder of the local store; `<data_dir>/objects` when absent.
-    pub local_dir: Option<PathBuf>,
-    pub s3: tseeder_storage::S3Config,
+    /// `backend`, `local_dir` (`<data_dir>/objects` when absent) and `s3`, in the shape the
+    /// agents' settings share.
+    #[serde(flatten)]
+    pub location: StoreLocation,
     /// Key of the local store's signed links; generated once into the data folder when absent.
     pub url_signing_secret: Option<Secret>,
     /// Lifetime of a download link.
@@ -148,9 +142,7 @@ pub struct StorageSettings {
 impl Default for StorageSettings {
     fn default() -> Self {
         StorageSettings {
-            backend: StorageBackend::Local,
-            local_dir: None,
-            s3: tseeder_storage::S3Config::default(),
+            location: StoreLocation::default(),
             url_signing_secret: None,
             link_ttl_seconds: 15 * 60,
             sweep_interval_seconds: 60 * 60,
@@ -367,13 +359,10 @@ impl Settings {
             url::Url::parse(verify)
                 .map_err(|err| ConfigError(format!("captcha.verify_url: {err}")))?;
         }
-        if self.storage.backend == StorageBackend::S3
-            && (self.storage.s3.endpoint.is_empty() || self.storage.s3.bucket.is_empty())
-        {
-            return Err(ConfigError(
-                "storage.backend = \"s3\" needs storage.s3.endpoint and storage.s3.bucket".into(),
-            ));
-        }
+        self.storage
+            .location
+            .check("storage")
+            .map_err(ConfigError)?;
         crate::http::client_address::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|err| ConfigError(format!("trusted_proxies: {err}")))?;
         if self.dispatch.max_attempts == 0 || self.dispatch.lease_seconds == 0 {
@@ -407,6 +396,7 @@ impl Settings {
 
     pub fn objects_dir(&self) -> PathBuf {
         self.storage
+            .location
             .local_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("objects"))
@@ -470,6 +460,31 @@ mod tests {
             assert_eq!(settings.rate_limits.login_per_ip.count, 3);
             assert_eq!(settings.rate_limits.login_per_ip.per_seconds, 300);
             assert_eq!(settings.data_dir, PathBuf::from("data"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+    fn storage_settings_have_the_agents_shape() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "tseeder.toml",
+                "[storage]\nbackend = \"s3\"\nlink_ttl_seconds = 60\n[storage.s3]\nbucket = \"media\"\n",
+            )?;
+            jail.set_env("TSEEDER_STORAGE__S3__ENDPOINT", "http://127.0.0.1:3900");
+            let settings =
+                Settings::load(Some(Path::new("tseeder.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(settings.storage.location.backend, StorageBackend::S3);
+            assert_eq!(
+                settings.storage.location.s3.endpoint,
+                "http://127.0.0.1:3900"
+            );
+            assert_eq!(settings.storage.location.s3.bucket, "media");
+            assert_eq!(settings.storage.link_ttl_seconds, 60);
+            jail.set_env("TSEEDER_STORAGE__S3__BUCKET", "");
+            let refused = Settings::load(Some(Path::new("tseeder.toml")));
+            assert!(refused.is_err_and(|e| e.to_string().contains("storage.s3.bucket")));
             Ok(())
         });
     }

@@ -12,6 +12,7 @@ use tseeder_engine::Engine;
 pub async fn run(services: Services, server: SocketAddr, stop: watch::Receiver<bool>) {
     let settings = services.settings().embedded_agent.clone();
     let token = match services
+        .agents()
         .embedded_agent_token(&settings.name, &settings.region)
         .await
     {

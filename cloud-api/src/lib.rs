@@ -1,5 +1,7 @@
 //! tseeder's control plane: accounts, sessions, RBAC, jobs, plans, the agent dispatcher, files
-//! and live progress behind a JSON API, on SQLite. The `tseeder-cloud` binary is a thin command line over [`server::launch`].
+//! and live progress behind a JSON API, on SQLite. One folder per domain holds its handlers, its
+//! service, its store queries and its slice of the route table. The `tseeder-cloud` binary is a
+//! thin command line over [`server::launch`].
 
 pub mod accounts;
 pub mod admin;

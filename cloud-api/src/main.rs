@@ -105,6 +105,7 @@ async fn create_user(settings: Settings, email: &str, role: &str) -> anyhow::Res
     };
     let services = server::start_services(settings).await?;
     let user = services
+        .admin()
         .create_user_directly(email, password, role)
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;

@@ -93,7 +93,7 @@ where
 async fn sweep_leases(services: Services, stopped: watch::Receiver<bool>) {
     let period = Duration::from_millis(services.settings().dispatch.sweep_interval_ms.max(100));
     every(period, stopped, || async {
-        match services.sweep_expired_leases().await {
+        match services.dispatch().sweep_expired_leases().await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "expired leases put back in the queue"),
             Err(err) => tracing::error!(%err, "lease sweep failed"),
@@ -105,7 +105,7 @@ async fn sweep_leases(services: Services, stopped: watch::Receiver<bool>) {
 /// Delivers queued mail as soon as it is queued, and retries due mail every 5 s.
 async fn deliver_mail(services: Services, mut stopped: watch::Receiver<bool>) {
     loop {
-        services.deliver_queued_mail().await;
+        services.mail().deliver_queued().await;
         tokio::select! {
             _ = services.mail_wakeup().notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
@@ -130,7 +130,7 @@ async fn sweep_storage(services: Services, stopped: watch::Receiver<bool>) {
         return;
     }
     every(Duration::from_secs(seconds), stopped, || async {
-        match services.sweep_storage().await {
+        match services.files().sweep_storage().await {
             Ok(swept) if swept == Default::default() => {}
             Ok(swept) => tracing::info!(
                 abandoned_uploads = swept.abandoned_uploads,

@@ -1,10 +1,12 @@
-//! The control plane's behaviour, independent of HTTP: every handler (and later every Tauri
-//! command or agent endpoint) is a thin adapter over these functions.
+//! The control plane's behaviour, independent of HTTP, behind one small facade: `Services` holds
+//! the shared parts (settings, database, object store, mailer, live hub, rate limits) and hands
+//! out one service per domain (`services.jobs().create(…)`, `services.dispatch().claim(…)`);
+//! every handler is a thin adapter over one of their methods.
 
 use crate::accounts::store::UserRow;
 use crate::audit::store as audit;
 use crate::captcha::CaptchaVerifier;
-use crate::config::{Rate, Settings, StorageBackend};
+use crate::config::{Rate, Settings};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address::TrustedProxies;
 use crate::jobs::live::LiveHub;
@@ -15,7 +17,7 @@ use crate::store::Db;
 use std::sync::Arc;
 use tseeder_engine::fetch::TorrentFetcher;
 use tseeder_protocol::{Role, SecurityEventKind, User};
-use tseeder_storage::{LocalStore, ObjectStore, S3Store, StorageError, UrlSigner};
+use tseeder_storage::{ObjectStore, StorageError, UrlSigner};
 
 /// Everything a request may need, shared by all handlers.
 #[derive(Debug, Clone)]
@@ -189,6 +191,50 @@ impl Paging {
 }
 
 impl Services {
+    pub fn accounts(&self) -> crate::accounts::service::Accounts<'_> {
+        crate::accounts::service::Accounts::new(self)
+    }
+
+    pub fn credentials(&self) -> crate::credentials::service::Credentials<'_> {
+        crate::credentials::service::Credentials::new(self)
+    }
+
+    pub fn jobs(&self) -> crate::jobs::service::Jobs<'_> {
+        crate::jobs::service::Jobs::new(self)
+    }
+
+    pub fn plans(&self) -> crate::plans::service::Plans<'_> {
+        crate::plans::service::Plans::new(self)
+    }
+
+    pub fn dispatch(&self) -> crate::dispatch::service::Dispatch<'_> {
+        crate::dispatch::service::Dispatch::new(self)
+    }
+
+    pub fn agents(&self) -> crate::agents::service::Agents<'_> {
+        crate::agents::service::Agents::new(self)
+    }
+
+    pub fn files(&self) -> crate::files::service::Files<'_> {
+        crate::files::service::Files::new(self)
+    }
+
+    pub fn admin(&self) -> crate::admin::service::Admin<'_> {
+        crate::admin::service::Admin::new(self)
+    }
+
+    pub fn blog(&self) -> crate::blog::service::Blog<'_> {
+        crate::blog::service::Blog::new(self)
+    }
+
+    pub fn status(&self) -> crate::status::service::Status<'_> {
+        crate::status::service::Status::new(self)
+    }
+
+    pub fn mail(&self) -> crate::mail::delivery::Mail<'_> {
+        crate::mail::delivery::Mail::new(self)
+    }
+
     /// Opens the database (applying migrations) and builds the outbound clients.
     pub fn start(settings: Settings) -> Result<Services, StartError> {
         std::fs::create_dir_all(&settings.data_dir)
@@ -204,12 +250,7 @@ impl Services {
             settings.limits.max_torrent_bytes,
             settings.torrent_network.allow_private_addresses,
         )?;
-        let store = match settings.storage.backend {
-            StorageBackend::Local => ObjectStore::Local(LocalStore::new(settings.objects_dir())),
-            StorageBackend::S3 => {
-                ObjectStore::S3(Box::new(S3Store::new(settings.storage.s3.clone())?))
-            }
-        };
+        let store = settings.storage.location.open(&settings.objects_dir())?;
         let signer = UrlSigner::new(signing_key(&settings)?);
         let trusted_proxies =
             TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Config)?;
@@ -255,7 +296,7 @@ impl Services {
     /// security-event counts written.
     pub async fn sweep_counters(&self) {
         self.inner.limiter.sweep();
-        self.flush_failure_tally().await;
+        self.credentials().flush_failure_tally().await;
     }
 
     pub fn store(&self) -> &ObjectStore {

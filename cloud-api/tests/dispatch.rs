@@ -585,6 +585,7 @@ async fn an_embedded_agent_an_operator_revoked_stays_revoked_after_a_restart() {
     let server = TestServer::start().await;
     let first = server
         .services
+        .agents()
         .embedded_agent_token("embedded", "local")
         .await
         .expect("token");
@@ -599,6 +600,7 @@ async fn an_embedded_agent_an_operator_revoked_stays_revoked_after_a_restart() {
     assert_eq!(revoked.status, StatusCode::OK, "{revoked:?}");
     let restarted = server
         .services
+        .agents()
         .embedded_agent_token("embedded", "local")
         .await
         .expect("token");

@@ -259,6 +259,7 @@ async fn listing_pages_filters_and_searches() {
     let server = TestServer::start_with(|s| s.limits.max_torrent_files = 10).await;
     let user = server
         .services
+        .admin()
         .create_user_directly("pro@example.org", cloud::PASSWORD.into(), Role::User)
         .await
         .expect("user");
@@ -634,7 +635,12 @@ async fn the_storage_sweep_removes_what_crashes_leave_and_keeps_what_jobs_own() 
     std::fs::write(partials.join("crashed"), b"half").expect("partial");
 
     // Young unfinished uploads may still be running: with the default 24 h they stay.
-    let swept = server.services.sweep_storage().await.expect("sweep");
+    let swept = server
+        .services
+        .files()
+        .sweep_storage()
+        .await
+        .expect("sweep");
     assert_eq!(swept.orphan_objects, 2);
     assert_eq!(swept.abandoned_uploads, 0);
     assert!(partials.join("crashed").exists());
@@ -648,7 +654,7 @@ async fn the_storage_sweep_removes_what_crashes_leave_and_keeps_what_jobs_own() 
         .await
         .expect("services");
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let swept = older.sweep_storage().await.expect("sweep");
+    let swept = older.files().sweep_storage().await.expect("sweep");
     assert_eq!(swept.abandoned_uploads, 1);
     assert!(!partials.join("crashed").exists());
     assert!(store.head(&owned).await.expect("head").is_some());

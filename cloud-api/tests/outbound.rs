@@ -254,23 +254,27 @@ async fn mail_the_smtp_server_cannot_take_waits_in_the_queue_across_a_restart() 
         started.elapsed() < Duration::from_secs(5),
         "the answer did not wait for mail"
     );
-    assert_eq!(server.services.deliver_queued_mail().await, 0);
-    assert_eq!(server.services.pending_mail().await, 1);
+    assert_eq!(server.services.mail().deliver_queued().await, 0);
+    assert_eq!(server.services.mail().pending_mail().await, 1);
 
     // The service restarts (the same data folder); the mail server comes back.
     let settings = server.services.settings().clone();
     let restarted = tseeder_cloud::server::start_services(settings)
         .await
         .expect("services");
-    assert_eq!(restarted.pending_mail().await, 1, "the queue survived");
+    assert_eq!(
+        restarted.mail().pending_mail().await,
+        1,
+        "the queue survived"
+    );
     let sink = start_smtp_sink_on(&maildir, port).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while restarted.pending_mail().await > 0 {
+    while restarted.mail().pending_mail().await > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "the mail was never retried"
         );
-        restarted.deliver_queued_mail().await;
+        restarted.mail().deliver_queued().await;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let mails = delivered(&maildir);

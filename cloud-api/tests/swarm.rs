@@ -274,8 +274,8 @@ async fn a_magnet_is_downloaded_into_garage_and_served_by_presigned_links() {
     let server = TestServer::start_with(move |settings| {
         fast_agent(settings);
         settings.storage.link_ttl_seconds = 60;
-        settings.storage.backend = tseeder_cloud::config::StorageBackend::S3;
-        settings.storage.s3 = tseeder_storage::S3Config {
+        settings.storage.location.backend = tseeder_cloud::config::StorageBackend::S3;
+        settings.storage.location.s3 = tseeder_storage::S3Config {
             endpoint,
             region: "garage".into(),
             bucket: garage::BUCKET.into(),

@@ -28,6 +28,7 @@ async fn cloud(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<(
     settings.embedded_agent.enabled = false;
     let services = server::start_services(settings).await.expect("services");
     services
+        .admin()
         .create_user_directly("ann@example.org", PASSWORD.into(), Role::User)
         .await
         .expect("user");

@@ -5,10 +5,12 @@
 mod key;
 pub mod local;
 pub mod s3;
+mod settings;
 
 pub use key::ObjectKey;
 pub use local::{LocalStore, UrlSigner};
 pub use s3::{S3Config, S3Store, UnfinishedUpload};
+pub use settings::{StorageBackend, StoreLocation};
 
 use std::path::Path;
 

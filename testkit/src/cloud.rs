@@ -136,6 +136,7 @@ impl TestServer {
             uuid::Uuid::new_v4().simple()
         );
         self.services
+            .admin()
             .create_user_directly(&email, PASSWORD.to_owned(), role)
             .await
             .expect("create user");
@@ -148,8 +149,10 @@ impl TestServer {
     /// (by this call or by the server's own delivery loop).
     pub async fn outbox(&self) -> Vec<String> {
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.services.pending_mail().await > 0 && tokio::time::Instant::now() < deadline {
-            self.services.deliver_queued_mail().await;
+        while self.services.mail().pending_mail().await > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            self.services.mail().deliver_queued().await;
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         let dir = self.data_dir().join("outbox");

@@ -17,7 +17,7 @@ pub async fn register(
     Meta(meta): Meta,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
-    let ack = services.register(&meta, req).await?;
+    let ack = services.accounts().register(&meta, req).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(ack)))
 }
 
@@ -25,7 +25,11 @@ pub async fn verify_email(
     State(services): State<Services>,
     Json(req): Json<TokenRequest>,
 ) -> ApiResult<axum::Json<Ack>> {
-    services.verify_email(&req.token).await.map(axum::Json)
+    services
+        .accounts()
+        .verify_email(&req.token)
+        .await
+        .map(axum::Json)
 }
 
 pub async fn resend_verification(
@@ -33,7 +37,10 @@ pub async fn resend_verification(
     Meta(meta): Meta,
     Json(req): Json<EmailRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
-    let ack = services.resend_verification(&meta, &req.email).await?;
+    let ack = services
+        .accounts()
+        .resend_verification(&meta, &req.email)
+        .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(ack)))
 }
 
@@ -42,7 +49,7 @@ pub async fn login(
     Meta(meta): Meta,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let login = services.login(&meta, req).await?;
+    let login = services.accounts().login(&meta, req).await?;
     let cookie = cookies::set_session(services.settings(), &login.session_token);
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(login.info)).into_response())
 }
@@ -51,7 +58,7 @@ pub async fn logout(
     State(services): State<Services>,
     Auth(principal): Auth,
 ) -> ApiResult<Response> {
-    let ack = services.logout(&principal).await?;
+    let ack = services.accounts().logout(&principal).await?;
     let cookie = cookies::clear_session(services.settings());
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(ack)).into_response())
 }
@@ -60,7 +67,7 @@ pub async fn me(
     State(services): State<Services>,
     Auth(principal): Auth,
 ) -> axum::Json<SessionInfo> {
-    axum::Json(services.me(&principal))
+    axum::Json(services.accounts().me(&principal))
 }
 
 pub async fn request_password_reset(
@@ -68,7 +75,10 @@ pub async fn request_password_reset(
     Meta(meta): Meta,
     Json(req): Json<EmailRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
-    let ack = services.request_password_reset(&meta, &req.email).await?;
+    let ack = services
+        .accounts()
+        .request_password_reset(&meta, &req.email)
+        .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(ack)))
 }
 
@@ -78,6 +88,7 @@ pub async fn confirm_password_reset(
     Json(req): Json<PasswordResetConfirm>,
 ) -> ApiResult<axum::Json<Ack>> {
     services
+        .accounts()
         .confirm_password_reset(&meta, req)
         .await
         .map(axum::Json)
@@ -89,6 +100,7 @@ pub async fn update_profile(
     Json(req): Json<UpdateProfile>,
 ) -> ApiResult<axum::Json<User>> {
     services
+        .accounts()
         .update_profile(&principal, req)
         .await
         .map(axum::Json)
@@ -101,6 +113,7 @@ pub async fn change_password(
     Json(req): Json<ChangePassword>,
 ) -> ApiResult<axum::Json<Ack>> {
     services
+        .accounts()
         .change_password(&principal, &meta, req)
         .await
         .map(axum::Json)

@@ -102,20 +102,33 @@ pub(crate) fn ip_key(meta: &RequestMeta) -> String {
 
 const MAX_DISPLAY_NAME_CHARS: usize = 80;
 
-impl Services {
+/// Sign-up, verification, sign-in, password reset and profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Accounts<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Accounts<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Accounts { services }
+    }
+}
+
+impl Accounts<'_> {
     /// Creates an unverified account and mails its confirmation link. The answer is the same
     /// whether or not the address already has an account, so it does not reveal who does: the
     /// owner of an existing account is mailed instead, and the same work (password hash, one
     /// transaction, one queued mail) is done either way.
     pub async fn register(&self, meta: &RequestMeta, req: RegisterRequest) -> ApiResult<Ack> {
-        let limits = &self.settings().rate_limits;
-        self.rate_limit(
-            LimitedAction::Register,
-            &ip_key(meta),
-            limits.register_per_ip,
-            meta,
-        )
-        .await?;
+        let limits = &self.services.settings().rate_limits;
+        self.services
+            .rate_limit(
+                LimitedAction::Register,
+                &ip_key(meta),
+                limits.register_per_ip,
+                meta,
+            )
+            .await?;
         let email = normalize_email(&req.email)?;
         check_password_rules(&req.password)?;
         if !req.accepted_aup {
@@ -131,12 +144,18 @@ impl Services {
         let user_id = uuid::Uuid::now_v7().to_string();
         let token = crypto::random_token(32);
         let token_hash = crypto::token_hash(&token);
-        let ttl_ms = i64::from(self.settings().sessions.email_verification_ttl_hours) * 3_600_000;
+        let ttl_ms = i64::from(
+            self.services
+                .settings()
+                .sessions
+                .email_verification_ttl_hours,
+        ) * 3_600_000;
         let now = db::now_ms();
         let verification = self.verification_mail(&email, &token);
         let taken_notice = self.taken_address_mail(&email);
         let mail = email.clone();
         let outcome = self
+            .services
             .db()
             .transaction(move |tx| {
                 if q::user_by_email(tx, &mail)?.is_some() {
@@ -167,7 +186,7 @@ impl Services {
             })
             .await;
         match outcome {
-            Ok(()) => self.mail_queued(),
+            Ok(()) => self.services.mail().mail_queued(),
             // Registered by a request running at the same moment: the same answer, no mail.
             Err(err) if err.is_unique_violation() => {}
             Err(err) => return Err(err.into()),
@@ -184,7 +203,7 @@ impl Services {
         email: &str,
         token: Option<&str>,
     ) -> ApiResult<()> {
-        let Some(verifier) = self.captcha() else {
+        let Some(verifier) = self.services.captcha() else {
             return Ok(());
         };
         let token = token
@@ -207,14 +226,15 @@ impl Services {
                 }
             })?;
         if !passed {
-            self.security_event(
-                SecurityEventKind::CaptchaFailed,
-                None,
-                Some(email.to_owned()),
-                meta,
-                serde_json::json!({}),
-            )
-            .await;
+            self.services
+                .security_event(
+                    SecurityEventKind::CaptchaFailed,
+                    None,
+                    Some(email.to_owned()),
+                    meta,
+                    serde_json::json!({}),
+                )
+                .await;
             return Err(ApiError::forbidden(
                 ErrorCode::CaptchaFailed,
                 "the captcha was not accepted; try again",
@@ -226,7 +246,7 @@ impl Services {
     fn verification_mail(&self, email: &str, token: &str) -> Email {
         let link = format!(
             "{}/verify-email?token={token}",
-            self.settings().public_url_trimmed()
+            self.services.settings().public_url_trimmed()
         );
         Email {
             to: email.to_owned(),
@@ -239,7 +259,7 @@ impl Services {
 
     /// What the owner of an address hears when someone signs up with it again.
     fn taken_address_mail(&self, email: &str) -> Email {
-        let base = self.settings().public_url_trimmed();
+        let base = self.services.settings().public_url_trimmed();
         Email {
             to: email.to_owned(),
             subject: "Someone tried to create a tseeder account with your address".into(),
@@ -253,6 +273,7 @@ impl Services {
         let token_hash = crypto::token_hash(token.trim());
         let now = db::now_ms();
         let verified = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(user_id) =
@@ -280,28 +301,36 @@ impl Services {
     /// answer is the same either way, so it does not reveal who has an account.
     pub async fn resend_verification(&self, meta: &RequestMeta, raw_email: &str) -> ApiResult<Ack> {
         let email = normalize_email(raw_email)?;
-        let limits = &self.settings().rate_limits;
-        self.rate_limit(
-            LimitedAction::VerifyResend,
-            &ip_key(meta),
-            limits.reset_per_ip,
-            meta,
-        )
-        .await?;
-        self.rate_limit(
-            LimitedAction::VerifyResend,
-            &email,
-            limits.reset_per_account,
-            meta,
-        )
-        .await?;
+        let limits = &self.services.settings().rate_limits;
+        self.services
+            .rate_limit(
+                LimitedAction::VerifyResend,
+                &ip_key(meta),
+                limits.reset_per_ip,
+                meta,
+            )
+            .await?;
+        self.services
+            .rate_limit(
+                LimitedAction::VerifyResend,
+                &email,
+                limits.reset_per_account,
+                meta,
+            )
+            .await?;
         let token = crypto::random_token(32);
         let token_hash = crypto::token_hash(&token);
-        let ttl_ms = i64::from(self.settings().sessions.email_verification_ttl_hours) * 3_600_000;
+        let ttl_ms = i64::from(
+            self.services
+                .settings()
+                .sessions
+                .email_verification_ttl_hours,
+        ) * 3_600_000;
         let now = db::now_ms();
         let lookup = email.clone();
         let verification = self.verification_mail(&email, &token);
         let queued = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(user) = q::user_by_email(tx, &lookup)? else {
@@ -324,7 +353,7 @@ impl Services {
             })
             .await?;
         if queued {
-            self.mail_queued();
+            self.services.mail().mail_queued();
         }
         Ok(Ack {
             ok: true,
@@ -333,20 +362,23 @@ impl Services {
     }
 
     pub async fn login(&self, meta: &RequestMeta, req: LoginRequest) -> ApiResult<NewLogin> {
-        let limits = &self.settings().rate_limits;
-        self.rate_limit(
-            LimitedAction::Login,
-            &ip_key(meta),
-            limits.login_per_ip,
-            meta,
-        )
-        .await?;
+        let limits = &self.services.settings().rate_limits;
+        self.services
+            .rate_limit(
+                LimitedAction::Login,
+                &ip_key(meta),
+                limits.login_per_ip,
+                meta,
+            )
+            .await?;
         let email = req.email.trim().to_lowercase();
-        self.rate_limit(LimitedAction::Login, &email, limits.login_per_account, meta)
+        self.services
+            .rate_limit(LimitedAction::Login, &email, limits.login_per_account, meta)
             .await?;
 
         let lookup = email.clone();
         let user = self
+            .services
             .db()
             .call(move |conn| q::user_by_email(conn, &lookup))
             .await?;
@@ -358,14 +390,15 @@ impl Services {
                 if other.is_none() {
                     let _ = password_matches(String::new(), None).await;
                 }
-                self.security_event(
-                    SecurityEventKind::LoginFailed,
-                    other.map(|u| u.id),
-                    Some(email),
-                    meta,
-                    serde_json::json!({}),
-                )
-                .await;
+                self.services
+                    .security_event(
+                        SecurityEventKind::LoginFailed,
+                        other.map(|u| u.id),
+                        Some(email),
+                        meta,
+                        serde_json::json!({}),
+                    )
+                    .await;
                 return Err(ApiError::Unauthorized {
                     code: ErrorCode::InvalidCredentials,
                     message: "wrong email or password".into(),
@@ -373,14 +406,15 @@ impl Services {
             }
         };
         if user.suspended_at.is_some() {
-            self.security_event(
-                SecurityEventKind::SuspendedLogin,
-                Some(user.id.clone()),
-                Some(user.email.clone()),
-                meta,
-                serde_json::json!({}),
-            )
-            .await;
+            self.services
+                .security_event(
+                    SecurityEventKind::SuspendedLogin,
+                    Some(user.id.clone()),
+                    Some(user.email.clone()),
+                    meta,
+                    serde_json::json!({}),
+                )
+                .await;
             return Err(suspended_error());
         }
         if user.email_verified_at.is_none() {
@@ -398,7 +432,7 @@ impl Services {
         let csrf_token = crypto::random_token(32);
         let session_id = uuid::Uuid::new_v4().to_string();
         let now = db::now_ms();
-        let expires_at = now + i64::from(self.settings().sessions.ttl_hours) * 3_600_000;
+        let expires_at = now + i64::from(self.services.settings().sessions.ttl_hours) * 3_600_000;
         let (ip, agent) = (
             meta.ip.clone(),
             meta.user_agent
@@ -406,7 +440,8 @@ impl Services {
                 .map(|ua| ua.chars().take(300).collect::<String>()),
         );
         let (sid, csrf, uid) = (session_id.clone(), csrf_token.clone(), user.id.clone());
-        self.db()
+        self.services
+            .db()
             .call(move |conn| {
                 credentials::insert_session(
                     conn,
@@ -436,10 +471,11 @@ impl Services {
     pub async fn logout(&self, principal: &Principal) -> ApiResult<Ack> {
         if let Credential::Session { id, .. } = &principal.credential {
             let (uid, sid, now) = (principal.user.id.clone(), id.clone(), db::now_ms());
-            self.db()
+            self.services
+                .db()
                 .call(move |conn| credentials::revoke_session(conn, &uid, &sid, now))
                 .await?;
-            self.live().publish_revoked(&principal.user.id);
+            self.services.live().publish_revoked(&principal.user.id);
         }
         Ok(Ack {
             ok: true,
@@ -464,26 +500,29 @@ impl Services {
         raw_email: &str,
     ) -> ApiResult<Ack> {
         let email = normalize_email(raw_email)?;
-        let limits = &self.settings().rate_limits;
-        self.rate_limit(
-            LimitedAction::Reset,
-            &ip_key(meta),
-            limits.reset_per_ip,
-            meta,
-        )
-        .await?;
-        self.rate_limit(LimitedAction::Reset, &email, limits.reset_per_account, meta)
+        let limits = &self.services.settings().rate_limits;
+        self.services
+            .rate_limit(
+                LimitedAction::Reset,
+                &ip_key(meta),
+                limits.reset_per_ip,
+                meta,
+            )
+            .await?;
+        self.services
+            .rate_limit(LimitedAction::Reset, &email, limits.reset_per_account, meta)
             .await?;
         let token = crypto::random_token(32);
         let token_hash = crypto::token_hash(&token);
-        let ttl_ms = i64::from(self.settings().sessions.password_reset_ttl_minutes) * 60_000;
+        let ttl_ms =
+            i64::from(self.services.settings().sessions.password_reset_ttl_minutes) * 60_000;
         let now = db::now_ms();
         let lookup = email.clone();
         let link = format!(
             "{}/reset-password?token={token}",
-            self.settings().public_url_trimmed()
+            self.services.settings().public_url_trimmed()
         );
-        let minutes = self.settings().sessions.password_reset_ttl_minutes;
+        let minutes = self.services.settings().sessions.password_reset_ttl_minutes;
         let mail = Email {
             to: email,
             subject: "Reset your tseeder password".into(),
@@ -494,6 +533,7 @@ impl Services {
         // Queued in the same transaction, so the answer takes as long with or without an
         // account and a slow mail server shows in neither.
         let issued = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(user) = q::user_by_email(tx, &lookup)? else {
@@ -513,7 +553,7 @@ impl Services {
             })
             .await?;
         if issued {
-            self.mail_queued();
+            self.services.mail().mail_queued();
         }
         Ok(Ack {
             ok: true,
@@ -528,18 +568,20 @@ impl Services {
         req: PasswordResetConfirm,
     ) -> ApiResult<Ack> {
         check_password_rules(&req.new_password)?;
-        let limits = &self.settings().rate_limits;
-        self.rate_limit(
-            LimitedAction::ResetConfirm,
-            &ip_key(meta),
-            limits.reset_per_ip,
-            meta,
-        )
-        .await?;
+        let limits = &self.services.settings().rate_limits;
+        self.services
+            .rate_limit(
+                LimitedAction::ResetConfirm,
+                &ip_key(meta),
+                limits.reset_per_ip,
+                meta,
+            )
+            .await?;
         let password_hash = hash_password(req.new_password).await?;
         let token_hash = crypto::token_hash(req.token.trim());
         let now = db::now_ms();
         let changed = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(user_id) =
@@ -560,7 +602,7 @@ impl Services {
                 "this reset link is invalid, already used or expired",
             ));
         };
-        self.live().publish_revoked(&user_id);
+        self.services.live().publish_revoked(&user_id);
         Ok(Ack {
             ok: true,
             message: "password changed; every session, API key and device was signed out".into(),
@@ -585,6 +627,7 @@ impl Services {
         let device = req.default_device_id.map(|id| id.trim().to_owned());
         let (uid, now) = (principal.user.id.clone(), db::now_ms());
         let updated = self
+            .services
             .db()
             .transaction(move |tx| {
                 if let Some(name) = &display_name {
@@ -617,20 +660,26 @@ impl Services {
         req: ChangePassword,
     ) -> ApiResult<Ack> {
         check_password_rules(&req.new_password)?;
-        let limit = self.settings().rate_limits.password_change_per_account;
+        let limit = self
+            .services
+            .settings()
+            .rate_limits
+            .password_change_per_account;
         let account = format!("user:{}", principal.user.id);
-        self.rate_limit(LimitedAction::PasswordChange, &account, limit, meta)
+        self.services
+            .rate_limit(LimitedAction::PasswordChange, &account, limit, meta)
             .await?;
         let stored = Some(principal.user.password_hash.clone());
         if !password_matches(req.current_password, stored).await? {
-            self.security_event(
-                SecurityEventKind::PasswordChangeFailed,
-                Some(principal.user.id.clone()),
-                Some(principal.user.email.clone()),
-                meta,
-                serde_json::json!({}),
-            )
-            .await;
+            self.services
+                .security_event(
+                    SecurityEventKind::PasswordChangeFailed,
+                    Some(principal.user.id.clone()),
+                    Some(principal.user.email.clone()),
+                    meta,
+                    serde_json::json!({}),
+                )
+                .await;
             return Err(ApiError::forbidden(
                 ErrorCode::WrongPassword,
                 "the current password is not right",
@@ -644,6 +693,7 @@ impl Services {
         let (uid, now) = (principal.user.id.clone(), db::now_ms());
         let everywhere = req.sign_out_everywhere;
         let revoked = self
+            .services
             .db()
             .transaction(move |tx| {
                 users::set_password_hash(tx, &uid, &hash, now)?;
@@ -657,7 +707,7 @@ impl Services {
                 })
             })
             .await?;
-        self.live().publish_revoked(&principal.user.id);
+        self.services.live().publish_revoked(&principal.user.id);
         let message = if everywhere {
             format!(
                 "password changed; {} other sessions, {} API keys and {} devices were signed out",

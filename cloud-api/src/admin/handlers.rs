@@ -54,7 +54,8 @@ pub async fn users(
     Query(query): Query<UserQuery>,
 ) -> ApiResult<axum::Json<Page<User>>> {
     services
-        .admin_search_users(query.q, Paging::new(query.page, query.per_page))
+        .admin()
+        .search_users(query.q, Paging::new(query.page, query.per_page))
         .await
         .map(axum::Json)
 }
@@ -63,7 +64,7 @@ pub async fn user(
     State(services): State<Services>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<AdminUser>> {
-    services.admin_user(&id).await.map(axum::Json)
+    services.admin().user(&id).await.map(axum::Json)
 }
 
 pub async fn change_role(
@@ -74,7 +75,8 @@ pub async fn change_role(
     Json(req): Json<ChangeRole>,
 ) -> ApiResult<axum::Json<AdminUser>> {
     services
-        .admin_change_role(&actor, &meta, &id, req)
+        .admin()
+        .change_role(&actor, &meta, &id, req)
         .await
         .map(axum::Json)
 }
@@ -114,7 +116,8 @@ pub async fn jobs(
     Query(query): Query<AdminJobQuery>,
 ) -> ApiResult<axum::Json<Page<AdminJob>>> {
     services
-        .admin_list_jobs(
+        .admin()
+        .list_jobs(
             query.status,
             query.q,
             query.user_id,
@@ -132,7 +135,8 @@ pub async fn terminate_job(
     Json(req): Json<Justification>,
 ) -> ApiResult<axum::Json<Job>> {
     services
-        .admin_terminate_job(&actor, &meta, &id, req)
+        .admin()
+        .terminate_job(&actor, &meta, &id, req)
         .await
         .map(axum::Json)
 }
@@ -142,7 +146,8 @@ pub async fn audit(
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<axum::Json<Page<AuditEntry>>> {
     services
-        .admin_audit_log(
+        .admin()
+        .audit_log(
             query.action,
             query.target_id,
             Paging::new(query.page, query.per_page),
@@ -156,7 +161,8 @@ pub async fn security_events(
     Query(query): Query<SecurityQuery>,
 ) -> ApiResult<axum::Json<Page<SecurityEvent>>> {
     services
-        .admin_security_events(query.kind, Paging::new(query.page, query.per_page))
+        .admin()
+        .security_events(query.kind, Paging::new(query.page, query.per_page))
         .await
         .map(axum::Json)
 }
@@ -164,13 +170,13 @@ pub async fn security_events(
 pub async fn admin_overview(
     State(services): State<Services>,
 ) -> ApiResult<axum::Json<AdminOverview>> {
-    services.admin_overview().await.map(axum::Json)
+    services.admin().overview().await.map(axum::Json)
 }
 
 pub async fn admin_storage(
     State(services): State<Services>,
 ) -> ApiResult<axum::Json<StorageReport>> {
-    services.admin_storage().await.map(axum::Json)
+    services.admin().storage_report().await.map(axum::Json)
 }
 
 async fn account_action(
@@ -182,7 +188,8 @@ async fn account_action(
     req: Justification,
 ) -> ApiResult<axum::Json<AdminUser>> {
     services
-        .admin_account_action(&actor.0, &meta.0, &id, action, req)
+        .admin()
+        .account_action(&actor.0, &meta.0, &id, action, req)
         .await
         .map(axum::Json)
 }

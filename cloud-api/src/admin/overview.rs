@@ -1,11 +1,11 @@
 //! The operators' overview (counts, alerts, charts) and storage report, computed from the data
 //! when asked.
 
+use crate::admin::service::Admin;
 use crate::admin::store as q;
 use crate::audit::store as audit;
 use crate::config::StorageBackend;
 use crate::error::ApiResult;
-use crate::services::Services;
 use crate::status::service::{minutes, status_report, HOUR_MS, QUEUE_WAIT_DEGRADED_MS};
 use crate::store as db;
 use chrono::{Duration, Utc};
@@ -25,9 +25,9 @@ const LOGIN_FAILURES_ALERT: u64 = 20;
 /// Storage use, in percent of the plan's quota, that raises an alert.
 const NEAR_QUOTA_PERCENT: u64 = 90;
 
-impl Services {
-    pub async fn admin_overview(&self) -> ApiResult<AdminOverview> {
-        let snapshot = self.snapshot().await;
+impl Admin<'_> {
+    pub async fn overview(&self) -> ApiResult<AdminOverview> {
+        let snapshot = self.services.status().snapshot().await;
         let now = db::now_ms();
         let since_chart = (Utc::now() - Duration::days(CHART_DAYS - 1))
             .date_naive()
@@ -44,6 +44,7 @@ impl Services {
             login_failures,
             near_quota,
         ) = self
+            .services
             .db()
             .call(move |conn| {
                 Ok((
@@ -180,13 +181,14 @@ impl Services {
         })
     }
 
-    pub async fn admin_storage(&self) -> ApiResult<StorageReport> {
+    pub async fn storage_report(&self) -> ApiResult<StorageReport> {
         let ((total_bytes, object_count), rows) = self
+            .services
             .db()
             .call(|conn| Ok((q::storage_totals(conn)?, q::storage_by_user(conn, 50)?)))
             .await?;
         Ok(StorageReport {
-            backend: match self.settings().storage.backend {
+            backend: match self.services.settings().storage.location.backend {
                 StorageBackend::Local => "local",
                 StorageBackend::S3 => "s3",
             }

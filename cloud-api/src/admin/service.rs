@@ -54,23 +54,37 @@ enum UserChange {
     ForceLogout,
 }
 
-impl Services {
-    pub async fn admin_search_users(
+/// Operators' user and job management, audit log, security events, overview and storage report.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Admin<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Admin { services }
+    }
+}
+
+impl Admin<'_> {
+    pub async fn search_users(
         &self,
         query: Option<String>,
         paging: Paging,
     ) -> ApiResult<Page<User>> {
         let query = query.unwrap_or_default().trim().to_lowercase();
         let (rows, total) = self
+            .services
             .db()
             .call(move |conn| users::search_users(conn, &query, paging.per_page, paging.offset()))
             .await?;
         Ok(paging.wrap(rows.iter().map(user_view).collect(), total))
     }
 
-    pub async fn admin_user(&self, user_id: &str) -> ApiResult<AdminUser> {
+    pub async fn user(&self, user_id: &str) -> ApiResult<AdminUser> {
         let (uid, now) = (user_id.to_owned(), db::now_ms());
         let found = self
+            .services
             .db()
             .call(move |conn| {
                 let Some(user) = users::user_by_id(conn, &uid)? else {
@@ -90,7 +104,7 @@ impl Services {
         })
     }
 
-    pub async fn admin_change_role(
+    pub async fn change_role(
         &self,
         actor: &Principal,
         meta: &RequestMeta,
@@ -109,7 +123,7 @@ impl Services {
     }
 
     /// Suspends, unsuspends or signs out every session of a user.
-    pub async fn admin_account_action(
+    pub async fn account_action(
         &self,
         actor: &Principal,
         meta: &RequestMeta,
@@ -137,7 +151,8 @@ impl Services {
         let principal = actor.clone();
         let who = Actor::of(actor, meta);
         let (uid, now) = (user_id.to_owned(), db::now_ms());
-        self.db()
+        self.services
+            .db()
             .transaction(move |tx| {
                 let Some(target) = users::user_by_id(tx, &uid)? else {
                     return Ok(Err(ApiError::NotFound));
@@ -171,11 +186,11 @@ impl Services {
                 Ok(Ok(()))
             })
             .await??;
-        self.live().publish_revoked(user_id);
-        self.admin_user(user_id).await
+        self.services.live().publish_revoked(user_id);
+        self.user(user_id).await
     }
 
-    pub async fn admin_list_jobs(
+    pub async fn list_jobs(
         &self,
         status: Option<JobStatus>,
         search: Option<String>,
@@ -190,6 +205,7 @@ impl Services {
             offset: paging.offset(),
         };
         let (rows, total) = self
+            .services
             .db()
             .call(move |conn| jobs::list_jobs(conn, &filter))
             .await?;
@@ -206,7 +222,7 @@ impl Services {
     }
 
     /// Stops a job that is still live, whoever owns it.
-    pub async fn admin_terminate_job(
+    pub async fn terminate_job(
         &self,
         actor: &Principal,
         meta: &RequestMeta,
@@ -217,6 +233,7 @@ impl Services {
         let who = Actor::of(actor, meta);
         let (jid, now) = (job_id.to_owned(), db::now_ms());
         let job = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(job) = jobs::job_by_id(tx, &jid)? else {
@@ -265,17 +282,20 @@ impl Services {
             })
             .await??;
         let row = job.ok_or(ApiError::NotFound)?;
-        self.live().publish_job(&row.user_id, job_view(&row));
+        self.services
+            .live()
+            .publish_job(&row.user_id, job_view(&row));
         Ok(job_view(&row))
     }
 
-    pub async fn admin_audit_log(
+    pub async fn audit_log(
         &self,
         action: Option<String>,
         target_id: Option<String>,
         paging: Paging,
     ) -> ApiResult<Page<AuditEntry>> {
         let (rows, total) = self
+            .services
             .db()
             .call(move |conn| {
                 audit::list_audit(
@@ -307,12 +327,13 @@ impl Services {
         ))
     }
 
-    pub async fn admin_security_events(
+    pub async fn security_events(
         &self,
         kind: Option<String>,
         paging: Paging,
     ) -> ApiResult<Page<SecurityEvent>> {
         let (rows, total) = self
+            .services
             .db()
             .call(move |conn| {
                 audit::list_security_events(conn, kind.as_deref(), paging.per_page, paging.offset())
@@ -348,6 +369,7 @@ impl Services {
         let now = db::now_ms();
         let (uid, mail) = (id.clone(), email.clone());
         let user = self
+            .services
             .db()
             .transaction(move |tx| {
                 users::insert_user(

@@ -11,7 +11,9 @@ pub async fn list(
     State(services): State<Services>,
     Auth(principal): Auth,
 ) -> ApiResult<axum::Json<Vec<AgentView>>> {
-    Ok(axum::Json(services.list_devices(&principal).await?))
+    Ok(axum::Json(
+        services.agents().list_devices(&principal).await?,
+    ))
 }
 
 pub async fn register(
@@ -19,7 +21,7 @@ pub async fn register(
     Auth(principal): Auth,
     Json(req): Json<RegisterDevice>,
 ) -> ApiResult<(StatusCode, axum::Json<IssuedAgentToken>)> {
-    let issued = services.register_device(&principal, req).await?;
+    let issued = services.agents().register_device(&principal, req).await?;
     Ok((StatusCode::CREATED, axum::Json(issued)))
 }
 
@@ -28,14 +30,14 @@ pub async fn revoke(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    services.revoke_device(&principal, &id).await?;
+    services.agents().revoke_device(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn agents(
     State(services): State<Services>,
 ) -> ApiResult<axum::Json<Vec<tseeder_protocol::AgentView>>> {
-    Ok(axum::Json(services.fleet().await?))
+    Ok(axum::Json(services.agents().fleet().await?))
 }
 
 pub async fn issue_agent(
@@ -47,7 +49,10 @@ pub async fn issue_agent(
     axum::http::StatusCode,
     axum::Json<tseeder_protocol::IssuedAgentToken>,
 )> {
-    let issued = services.issue_agent_token(&principal, &meta, req).await?;
+    let issued = services
+        .agents()
+        .issue_token(&principal, &meta, req)
+        .await?;
     Ok((axum::http::StatusCode::CREATED, axum::Json(issued)))
 }
 
@@ -59,6 +64,9 @@ pub async fn revoke_agent(
     Json(req): Json<Justification>,
 ) -> ApiResult<axum::Json<tseeder_protocol::AgentView>> {
     Ok(axum::Json(
-        services.revoke_agent(&principal, &meta, &id, req).await?,
+        services
+            .agents()
+            .revoke(&principal, &meta, &id, req)
+            .await?,
     ))
 }

@@ -58,9 +58,21 @@ pub(crate) fn stop_action(status: JobStatus) -> ControlAction {
     }
 }
 
-impl Services {
-    pub fn agent_view(&self, agent: &AgentRow) -> AgentView {
-        let stale_ms = self.settings().dispatch.stale_after_seconds as i64 * 1000;
+/// Agent tokens, registration, heartbeats, devices and the fleet.
+#[derive(Debug, Clone, Copy)]
+pub struct Agents<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Agents<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Agents { services }
+    }
+}
+
+impl Agents<'_> {
+    pub fn view(&self, agent: &AgentRow) -> AgentView {
+        let stale_ms = self.services.settings().dispatch.stale_after_seconds as i64 * 1000;
         AgentView {
             id: agent.id.clone(),
             name: agent.name.clone(),
@@ -83,12 +95,13 @@ impl Services {
         }
     }
 
-    pub async fn authenticate_agent(&self, token: &str) -> ApiResult<Option<AgentPrincipal>> {
+    pub async fn authenticate(&self, token: &str) -> ApiResult<Option<AgentPrincipal>> {
         if !token.starts_with(AGENT_TOKEN_PREFIX) {
             return Ok(None);
         }
         let hash = token_hash(token);
         let agent = self
+            .services
             .db()
             .call(move |conn| q::agent_by_token_hash(conn, &hash))
             .await?;
@@ -96,7 +109,7 @@ impl Services {
     }
 
     /// A new operator agent; the token is in this answer only.
-    pub async fn issue_agent_token(
+    pub async fn issue_token(
         &self,
         actor: &Principal,
         meta: &RequestMeta,
@@ -127,6 +140,7 @@ impl Services {
             db::now_ms(),
         );
         let agent = self
+            .services
             .db()
             .transaction(move |tx| {
                 q::insert_agent(
@@ -155,7 +169,7 @@ impl Services {
             .await?
             .ok_or(ApiError::NotFound)?;
         Ok(IssuedAgentToken {
-            agent: self.agent_view(&agent),
+            agent: self.view(&agent),
             token,
         })
     }
@@ -175,10 +189,11 @@ impl Services {
     pub async fn list_devices(&self, principal: &Principal) -> ApiResult<Vec<AgentView>> {
         let owner = principal.user.id.clone();
         let rows = self
+            .services
             .db()
             .call(move |conn| q::list_agents(conn, Some(&owner)))
             .await?;
-        Ok(rows.iter().map(|a| self.agent_view(a)).collect())
+        Ok(rows.iter().map(|a| self.view(a)).collect())
     }
 
     /// A user removes one of their own devices; its jobs go back to the queue.
@@ -189,6 +204,7 @@ impl Services {
             db::now_ms(),
         );
         let found = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(agent) = q::agent_by_id(tx, &id)? else {
@@ -207,12 +223,16 @@ impl Services {
     }
 
     pub async fn fleet(&self) -> ApiResult<Vec<AgentView>> {
-        let rows = self.db().call(|conn| q::list_agents(conn, None)).await?;
-        Ok(rows.iter().map(|a| self.agent_view(a)).collect())
+        let rows = self
+            .services
+            .db()
+            .call(|conn| q::list_agents(conn, None))
+            .await?;
+        Ok(rows.iter().map(|a| self.view(a)).collect())
     }
 
     /// Revokes an agent's token; its running jobs go back to the queue at once.
-    pub async fn revoke_agent(
+    pub async fn revoke(
         &self,
         actor: &Principal,
         meta: &RequestMeta,
@@ -223,6 +243,7 @@ impl Services {
         let who = Actor::of(actor, meta);
         let (id, now) = (agent_id.to_owned(), db::now_ms());
         let outcome = self
+            .services
             .db()
             .transaction(move |tx| {
                 if q::agent_by_id(tx, &id)?.is_none() {
@@ -246,11 +267,11 @@ impl Services {
             })
             .await??;
         outcome
-            .map(|agent| self.agent_view(&agent))
+            .map(|agent| self.view(&agent))
             .ok_or(ApiError::NotFound)
     }
 
-    pub async fn register_agent(
+    pub async fn register(
         &self,
         agent: &AgentPrincipal,
         req: RegisterAgent,
@@ -265,6 +286,7 @@ impl Services {
         let (id, capacity, now) = (agent.agent.id.clone(), req.capacity.min(1000), db::now_ms());
         // An agent registers once per start: any lease it held belongs to work it lost.
         let released = self
+            .services
             .db()
             .transaction(move |tx| {
                 q::register_agent(tx, &id, &name, &region, capacity, &version, now)?;
@@ -274,7 +296,7 @@ impl Services {
         if released > 0 {
             tracing::info!(agent = %agent.agent.id, released, "restarted agent's old jobs put back in the queue");
         }
-        let dispatch = &self.settings().dispatch;
+        let dispatch = &self.services.settings().dispatch;
         Ok(AgentRegistered {
             agent_id: agent.agent.id.clone(),
             kind: agent.agent.kind,
@@ -285,14 +307,14 @@ impl Services {
 
     /// Records the agent's vitals, renews the leases it still holds and tells it which jobs to
     /// stop.
-    pub async fn agent_heartbeat(
+    pub async fn heartbeat(
         &self,
         agent: &AgentPrincipal,
         beat: Heartbeat,
     ) -> ApiResult<HeartbeatReply> {
         let id = agent.agent.id.clone();
         let now = db::now_ms();
-        let expires = now + self.settings().dispatch.lease_seconds as i64 * 1000;
+        let expires = now + self.services.settings().dispatch.lease_seconds as i64 * 1000;
         let vitals = Vitals {
             cpu_percent: beat.cpu_percent,
             memory_bytes: beat.memory_bytes,
@@ -300,6 +322,7 @@ impl Services {
             bandwidth_bps: beat.bandwidth_bps,
         };
         let controls = self
+            .services
             .db()
             .transaction(move |tx| {
                 q::record_heartbeat(tx, &id, vitals, now)?;
@@ -343,6 +366,7 @@ impl Services {
             db::now_ms(),
         );
         let revoked = self
+            .services
             .db()
             .transaction(move |tx| {
                 if let Some(agent) = q::agent_by_id(tx, EMBEDDED_AGENT_ID)? {

@@ -21,7 +21,8 @@ pub async fn blog_posts(
     Query(query): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<BlogPostSummary>>> {
     services
-        .blog_posts(Paging::new(query.page, query.per_page))
+        .blog()
+        .published(Paging::new(query.page, query.per_page))
         .await
         .map(axum::Json)
 }
@@ -30,7 +31,7 @@ pub async fn blog_post(
     State(services): State<Services>,
     Path(slug): Path<String>,
 ) -> ApiResult<axum::Json<BlogPost>> {
-    services.blog_post(&slug).await.map(axum::Json)
+    services.blog().published_post(&slug).await.map(axum::Json)
 }
 
 pub async fn admin_blog_posts(
@@ -38,7 +39,8 @@ pub async fn admin_blog_posts(
     Query(query): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<BlogPost>>> {
     services
-        .admin_blog_posts(Paging::new(query.page, query.per_page))
+        .blog()
+        .all_posts(Paging::new(query.page, query.per_page))
         .await
         .map(axum::Json)
 }
@@ -49,9 +51,7 @@ pub async fn create_blog_post(
     Meta(meta): Meta,
     Json(req): Json<SaveBlogPost>,
 ) -> ApiResult<(StatusCode, axum::Json<BlogPost>)> {
-    let post = services
-        .save_blog_post(&principal, &meta, None, req)
-        .await?;
+    let post = services.blog().save(&principal, &meta, None, req).await?;
     Ok((StatusCode::CREATED, axum::Json(post)))
 }
 
@@ -63,7 +63,8 @@ pub async fn update_blog_post(
     Json(req): Json<SaveBlogPost>,
 ) -> ApiResult<axum::Json<BlogPost>> {
     services
-        .save_blog_post(&principal, &meta, Some(id), req)
+        .blog()
+        .save(&principal, &meta, Some(id), req)
         .await
         .map(axum::Json)
 }
@@ -75,8 +76,6 @@ pub async fn delete_blog_post(
     Path(id): Path<String>,
     Json(why): Json<Justification>,
 ) -> ApiResult<StatusCode> {
-    services
-        .delete_blog_post(&principal, &meta, &id, why)
-        .await?;
+    services.blog().delete(&principal, &meta, &id, why).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -68,26 +68,41 @@ fn checked_post(post: SaveBlogPost) -> ApiResult<SaveBlogPost> {
     })
 }
 
-impl Services {
-    pub async fn blog_posts(&self, paging: Paging) -> ApiResult<Page<BlogPostSummary>> {
+/// Blog posts.
+#[derive(Debug, Clone, Copy)]
+pub struct Blog<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Blog<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Blog { services }
+    }
+}
+
+impl Blog<'_> {
+    pub async fn published(&self, paging: Paging) -> ApiResult<Page<BlogPostSummary>> {
         let (rows, total) = self
+            .services
             .db()
             .call(move |conn| blog::list_posts(conn, false, paging.per_page, paging.offset()))
             .await?;
         Ok(paging.wrap(rows.iter().map(post_summary).collect(), total))
     }
 
-    pub async fn blog_post(&self, slug: &str) -> ApiResult<BlogPost> {
+    pub async fn published_post(&self, slug: &str) -> ApiResult<BlogPost> {
         let slug = slug.to_owned();
-        self.db()
+        self.services
+            .db()
             .call(move |conn| blog::published_post_by_slug(conn, &slug))
             .await?
             .map(|row| post_view(&row))
             .ok_or(ApiError::NotFound)
     }
 
-    pub async fn admin_blog_posts(&self, paging: Paging) -> ApiResult<Page<BlogPost>> {
+    pub async fn all_posts(&self, paging: Paging) -> ApiResult<Page<BlogPost>> {
         let (rows, total) = self
+            .services
             .db()
             .call(move |conn| blog::list_posts(conn, true, paging.per_page, paging.offset()))
             .await?;
@@ -95,7 +110,7 @@ impl Services {
     }
 
     /// Creates a post (`id` None) or replaces one; leaves an audit row either way.
-    pub async fn save_blog_post(
+    pub async fn save(
         &self,
         principal: &Principal,
         meta: &RequestMeta,
@@ -108,6 +123,7 @@ impl Services {
         let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let now = db::now_ms();
         let saved = self
+            .services
             .db()
             .transaction(move |tx| {
                 let row = NewPost {
@@ -146,7 +162,7 @@ impl Services {
         saved.map(|row| post_view(&row)).ok_or(ApiError::NotFound)
     }
 
-    pub async fn delete_blog_post(
+    pub async fn delete(
         &self,
         principal: &Principal,
         meta: &RequestMeta,
@@ -157,6 +173,7 @@ impl Services {
         let actor = Actor::of(principal, meta);
         let id = id.to_owned();
         let deleted = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(post) = blog::post_by_id(tx, &id)? else {

@@ -5,7 +5,8 @@
 
 use crate::accounts::service::ip_key;
 use crate::audit::store as audit;
-use crate::services::{RequestMeta, Services};
+use crate::credentials::service::Credentials;
+use crate::services::RequestMeta;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -55,9 +56,9 @@ fn detail(count: u64) -> serde_json::Value {
     serde_json::json!({ "count": count, "windowSeconds": WINDOW.as_secs() })
 }
 
-impl Services {
+impl Credentials<'_> {
     pub async fn record_bad_credential(&self, kind: SecurityEventKind, meta: &RequestMeta) {
-        let tally = self.failure_tally();
+        let tally = self.services.failure_tally();
         let mut source = ip_key(meta);
         let now = Instant::now();
         if tally.count(&(kind, source.clone()), now) {
@@ -69,7 +70,10 @@ impl Services {
                 return;
             }
         }
-        let inserted = self.security_event(kind, None, None, meta, detail(1)).await;
+        let inserted = self
+            .services
+            .security_event(kind, None, None, meta, detail(1))
+            .await;
         if let Some(row_id) = inserted {
             tally.rows().insert(
                 (kind, source),
@@ -87,7 +91,7 @@ impl Services {
     pub async fn flush_failure_tally(&self) {
         let now = Instant::now();
         let changed: Vec<(i64, u64)> = {
-            let mut rows = self.failure_tally().rows();
+            let mut rows = self.services.failure_tally().rows();
             let changed = rows
                 .values_mut()
                 .filter(|t| t.count > t.written)
@@ -103,6 +107,7 @@ impl Services {
             return;
         }
         let result = self
+            .services
             .db()
             .call(move |conn| {
                 for (row_id, count) in &changed {

@@ -11,7 +11,11 @@ pub async fn list_sessions(
     State(services): State<Services>,
     Auth(principal): Auth,
 ) -> ApiResult<axum::Json<Vec<SessionView>>> {
-    services.list_sessions(&principal).await.map(axum::Json)
+    services
+        .credentials()
+        .list_sessions(&principal)
+        .await
+        .map(axum::Json)
 }
 
 pub async fn revoke_session(
@@ -19,7 +23,10 @@ pub async fn revoke_session(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    services.revoke_session(&principal, &id).await?;
+    services
+        .credentials()
+        .revoke_session(&principal, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -27,7 +34,11 @@ pub async fn list_api_keys(
     State(services): State<Services>,
     Auth(principal): Auth,
 ) -> ApiResult<axum::Json<Vec<ApiKeyView>>> {
-    services.list_api_keys(&principal).await.map(axum::Json)
+    services
+        .credentials()
+        .list_api_keys(&principal)
+        .await
+        .map(axum::Json)
 }
 
 pub async fn create_api_key(
@@ -35,7 +46,10 @@ pub async fn create_api_key(
     Auth(principal): Auth,
     Json(req): Json<CreateApiKey>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedApiKey>)> {
-    let created = services.create_api_key(&principal, req).await?;
+    let created = services
+        .credentials()
+        .create_api_key(&principal, req)
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 
@@ -44,6 +58,9 @@ pub async fn revoke_api_key(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    services.revoke_api_key(&principal, &id).await?;
+    services
+        .credentials()
+        .revoke_api_key(&principal, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

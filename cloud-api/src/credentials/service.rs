@@ -11,19 +11,32 @@ use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, ErrorCode, Sessi
 /// Last-seen times are kept to the minute, so most requests read without writing.
 const ACTIVITY_RESOLUTION_MS: i64 = 60_000;
 
-impl Services {
+/// Sessions and API keys: proving who a caller is, listing and revoking.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Credentials<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Credentials { services }
+    }
+}
+
+impl Credentials<'_> {
     /// The caller behind a session cookie, or `None` when the session is unknown, expired or
     /// revoked.
     pub async fn authenticate_session(&self, token: &str) -> ApiResult<Option<Principal>> {
         let token_hash = crypto::token_hash(token);
         let now = db::now_ms();
-        let idle_hours = i64::from(self.settings().sessions.idle_timeout_hours);
+        let idle_hours = i64::from(self.services.settings().sessions.idle_timeout_hours);
         let idle_since = if idle_hours == 0 {
             i64::MIN
         } else {
             now - idle_hours * 3_600_000
         };
         let found = self
+            .services
             .db()
             .call(move |conn| {
                 let found = credentials::live_session_by_token(conn, &token_hash, now, idle_since)?;
@@ -52,6 +65,7 @@ impl Services {
         let key_hash = crypto::token_hash(secret);
         let now = db::now_ms();
         let found = self
+            .services
             .db()
             .call(move |conn| {
                 let found = credentials::live_api_key_by_hash(conn, &key_hash)?;
@@ -75,6 +89,7 @@ impl Services {
     pub async fn list_sessions(&self, principal: &Principal) -> ApiResult<Vec<SessionView>> {
         let (uid, now) = (principal.user.id.clone(), db::now_ms());
         let rows = self
+            .services
             .db()
             .call(move |conn| credentials::live_sessions_of_user(conn, &uid, now))
             .await?;
@@ -104,11 +119,12 @@ impl Services {
             db::now_ms(),
         );
         let revoked = self
+            .services
             .db()
             .call(move |conn| credentials::revoke_session(conn, &uid, &sid, now))
             .await?;
         if revoked {
-            self.live().publish_revoked(&principal.user.id);
+            self.services.live().publish_revoked(&principal.user.id);
         }
         revoked.then_some(()).ok_or(ApiError::NotFound)
     }
@@ -121,6 +137,7 @@ impl Services {
         };
         let now = db::now_ms();
         Ok(self
+            .services
             .db()
             .call(move |conn| {
                 credentials::credential_is_live(conn, session.as_deref(), key.as_deref(), now)
@@ -164,7 +181,8 @@ impl Services {
             name.clone(),
             prefix.clone(),
         );
-        self.db()
+        self.services
+            .db()
             .call(move |conn| {
                 credentials::insert_api_key(
                     conn,
@@ -194,6 +212,7 @@ impl Services {
     pub async fn list_api_keys(&self, principal: &Principal) -> ApiResult<Vec<ApiKeyView>> {
         let uid = principal.user.id.clone();
         let rows = self
+            .services
             .db()
             .call(move |conn| credentials::live_api_keys_of_user(conn, &uid))
             .await?;
@@ -212,11 +231,12 @@ impl Services {
     pub async fn revoke_api_key(&self, principal: &Principal, key_id: &str) -> ApiResult<()> {
         let (uid, kid, now) = (principal.user.id.clone(), key_id.to_owned(), db::now_ms());
         let revoked = self
+            .services
             .db()
             .call(move |conn| credentials::revoke_api_key(conn, &uid, &kid, now))
             .await?;
         if revoked {
-            self.live().publish_revoked(&principal.user.id);
+            self.services.live().publish_revoked(&principal.user.id);
         }
         revoked.then_some(()).ok_or(ApiError::NotFound)
     }

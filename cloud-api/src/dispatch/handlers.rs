@@ -14,7 +14,7 @@ pub async fn register(
     AgentAuth(agent): AgentAuth,
     Json(req): Json<RegisterAgent>,
 ) -> ApiResult<axum::Json<AgentRegistered>> {
-    Ok(axum::Json(services.register_agent(&agent, req).await?))
+    Ok(axum::Json(services.agents().register(&agent, req).await?))
 }
 
 pub async fn heartbeat(
@@ -22,14 +22,14 @@ pub async fn heartbeat(
     AgentAuth(agent): AgentAuth,
     Json(req): Json<Heartbeat>,
 ) -> ApiResult<axum::Json<HeartbeatReply>> {
-    Ok(axum::Json(services.agent_heartbeat(&agent, req).await?))
+    Ok(axum::Json(services.agents().heartbeat(&agent, req).await?))
 }
 
 pub async fn claim(
     State(services): State<Services>,
     AgentAuth(agent): AgentAuth,
 ) -> ApiResult<axum::Json<ClaimReply>> {
-    Ok(axum::Json(services.claim(&agent).await?))
+    Ok(axum::Json(services.dispatch().claim(&agent).await?))
 }
 
 pub async fn progress(
@@ -39,7 +39,10 @@ pub async fn progress(
     Json(req): Json<ProgressReport>,
 ) -> ApiResult<axum::Json<ProgressReply>> {
     Ok(axum::Json(
-        services.report_progress(&agent, &id, req).await?,
+        services
+            .dispatch()
+            .report_progress(&agent, &id, req)
+            .await?,
     ))
 }
 
@@ -49,7 +52,9 @@ pub async fn complete(
     Path(id): Path<String>,
     Json(req): Json<CompleteReport>,
 ) -> ApiResult<axum::Json<Job>> {
-    Ok(axum::Json(services.complete_job(&agent, &id, req).await?))
+    Ok(axum::Json(
+        services.dispatch().complete(&agent, &id, req).await?,
+    ))
 }
 
 pub async fn fail(
@@ -58,7 +63,9 @@ pub async fn fail(
     Path(id): Path<String>,
     Json(req): Json<FailReport>,
 ) -> ApiResult<axum::Json<Job>> {
-    Ok(axum::Json(services.fail_job(&agent, &id, req).await?))
+    Ok(axum::Json(
+        services.dispatch().fail(&agent, &id, req).await?,
+    ))
 }
 
 pub async fn release(
@@ -67,13 +74,15 @@ pub async fn release(
     Path(id): Path<String>,
     Json(req): Json<ReleaseLease>,
 ) -> ApiResult<axum::Json<Job>> {
-    Ok(axum::Json(services.release_lease(&agent, &id, req).await?))
+    Ok(axum::Json(
+        services.dispatch().release_lease(&agent, &id, req).await?,
+    ))
 }
 
 pub async fn dead_letters(
     State(services): State<Services>,
 ) -> ApiResult<axum::Json<Vec<AdminJob>>> {
-    Ok(axum::Json(services.dead_letters().await?))
+    Ok(axum::Json(services.dispatch().dead_letters().await?))
 }
 
 pub async fn replay_dead_letter(
@@ -85,6 +94,7 @@ pub async fn replay_dead_letter(
 ) -> ApiResult<axum::Json<Job>> {
     Ok(axum::Json(
         services
+            .dispatch()
             .replay_dead_letter(&principal, &meta, &id, req)
             .await?,
     ))

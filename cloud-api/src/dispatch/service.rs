@@ -132,21 +132,39 @@ fn defers_to_less_loaded(
     Ok(other.is_some_and(|(_, load)| load < my_load))
 }
 
-impl Services {
+/// The queue, leases and agent reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Dispatch<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Dispatch<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Dispatch { services }
+    }
+}
+
+impl Dispatch<'_> {
     fn publish(&self, changed: &Changed) {
         if let Some(job) = &changed.job {
-            self.live().publish_job(&changed.user_id, job_view(job));
+            self.services
+                .live()
+                .publish_job(&changed.user_id, job_view(job));
         }
     }
 
     pub(crate) async fn publish_job_id(&self, job_id: &str) {
         let id = job_id.to_owned();
         match self
+            .services
             .db()
             .call(move |conn| job_q::job_by_id(conn, &id))
             .await
         {
-            Ok(Some(job)) => self.live().publish_job(&job.user_id, job_view(&job)),
+            Ok(Some(job)) => self
+                .services
+                .live()
+                .publish_job(&job.user_id, job_view(&job)),
             Ok(None) => {}
             Err(err) => tracing::error!(%err, "could not read a job to publish"),
         }
@@ -154,10 +172,11 @@ impl Services {
 
     /// Gives the agent the best queued job it may run, or nothing.
     pub async fn claim(&self, agent: &AgentPrincipal) -> ApiResult<ClaimReply> {
-        let settings = self.settings().dispatch.clone();
+        let settings = self.services.settings().dispatch.clone();
         let agent_id = agent.agent.id.clone();
         let now = db::now_ms();
         let granted = self
+            .services
             .db()
             .transaction(move |tx| {
                 agent_q::touch_agent(tx, &agent_id, now)?;
@@ -239,7 +258,7 @@ impl Services {
         let Some((assignment, job)) = granted else {
             return Ok(ClaimReply::default());
         };
-        self.live().clear_progress(&assignment.job_id);
+        self.services.live().clear_progress(&assignment.job_id);
         self.publish(&Changed {
             user_id: assignment.user_id.clone(),
             job,
@@ -261,8 +280,9 @@ impl Services {
         let lease = report.lease_id.clone();
         // A progress report renews the lease as a heartbeat does, so a job whose agent's
         // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
-        let lease_ms = self.settings().dispatch.lease_seconds as i64 * 1000;
+        let lease_ms = self.services.settings().dispatch.lease_seconds as i64 * 1000;
         let job = self
+            .services
             .db()
             .call(move |conn| {
                 let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
@@ -299,7 +319,7 @@ impl Services {
                 Recorded::Updated(job) => current = *job,
             }
         }
-        self.live().set_progress(
+        self.services.live().set_progress(
             &current.id,
             LiveProgress {
                 downloaded_bytes: report.downloaded_bytes,
@@ -311,7 +331,8 @@ impl Services {
                 eta_seconds: report.eta_seconds,
             },
         );
-        self.live()
+        self.services
+            .live()
             .publish_job(&current.user_id, job_view(&current));
         Ok(reply(ControlAction::Continue, None))
     }
@@ -344,7 +365,7 @@ impl Services {
         let downloaded = report.downloaded_bytes;
         let total = report.total_bytes;
         let outcome = self
-            .db()
+            .services.db()
             .transaction(move |tx| {
                 if let Some(files) = &files {
                     let selected_total: u64 = files.iter().filter(|f| f.3).map(|f| f.2).sum();
@@ -408,7 +429,7 @@ impl Services {
     /// The agent delivered every file: the manifest is checked against the job, and against the
     /// store for a cloud agent. A user's own device keeps the files on that machine: its manifest
     /// names no object keys and nothing is stored or counted against the quota.
-    pub async fn complete_job(
+    pub async fn complete(
         &self,
         agent: &AgentPrincipal,
         job_id: &str,
@@ -420,6 +441,7 @@ impl Services {
             agent.agent.id.clone(),
         );
         let found = self
+            .services
             .db()
             .call(move |conn| {
                 let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
@@ -478,7 +500,7 @@ impl Services {
                     format!("file {} is not a chosen file of this job", file.index),
                 ));
             };
-            let stored = self.store().head(&expected).await.map_err(|err| {
+            let stored = self.services.store().head(&expected).await.map_err(|err| {
                 tracing::error!(%err, key = %expected, "could not check a stored object");
                 ApiError::Upstream {
                     code: ErrorCode::StorageUnavailable,
@@ -518,6 +540,7 @@ impl Services {
             db::now_ms(),
         );
         let done = self
+            .services
             .db()
             .transaction(move |tx| {
                 if !q::complete_job(tx, &jid, &lease, now)? {
@@ -549,13 +572,15 @@ impl Services {
             })
             .await?
             .ok_or_else(lease_lost)?;
-        self.live().clear_progress(&done.id);
-        self.live().publish_job(&done.user_id, job_view(&done));
+        self.services.live().clear_progress(&done.id);
+        self.services
+            .live()
+            .publish_job(&done.user_id, job_view(&done));
         Ok(job_view(&done))
     }
 
     /// A failed try: retried after a back-off, or dead-lettered after the last one.
-    pub async fn fail_job(
+    pub async fn fail(
         &self,
         agent: &AgentPrincipal,
         job_id: &str,
@@ -566,7 +591,7 @@ impl Services {
             report.lease_id.clone(),
             agent.agent.id.clone(),
         );
-        let settings = self.settings().dispatch.clone();
+        let settings = self.services.settings().dispatch.clone();
         let detail: String = report
             .error
             .chars()
@@ -577,6 +602,7 @@ impl Services {
         let error = report.kind.user_error();
         let now = db::now_ms();
         let job = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
@@ -591,7 +617,9 @@ impl Services {
             })
             .await?
             .ok_or_else(lease_lost)?;
-        self.live().publish_job(&job.user_id, job_view(&job));
+        self.services
+            .live()
+            .publish_job(&job.user_id, job_view(&job));
         Ok(job_view(&job))
     }
 
@@ -610,6 +638,7 @@ impl Services {
             db::now_ms(),
         );
         let job = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
@@ -632,7 +661,9 @@ impl Services {
             })
             .await?
             .ok_or_else(lease_lost)?;
-        self.live().publish_job(&job.user_id, job_view(&job));
+        self.services
+            .live()
+            .publish_job(&job.user_id, job_view(&job));
         Ok(job_view(&job))
     }
 
@@ -640,10 +671,11 @@ impl Services {
     /// queue when that was their last try). Returns how many leases expired.
     pub async fn sweep_expired_leases(&self) -> ApiResult<usize> {
         // Lease expiry is not the job's fault: the next agent may take it at once.
-        let mut settings = self.settings().dispatch.clone();
+        let mut settings = self.services.settings().dispatch.clone();
         settings.backoff_base_seconds = 0;
         let now = db::now_ms();
         let changed = self
+            .services
             .db()
             .transaction(move |tx| {
                 let expired = q::expired_leases(tx, now)?;
@@ -673,7 +705,11 @@ impl Services {
     }
 
     pub async fn dead_letters(&self) -> ApiResult<Vec<AdminJob>> {
-        let rows = self.db().call(|conn| q::dead_letters(conn)).await?;
+        let rows = self
+            .services
+            .db()
+            .call(|conn| q::dead_letters(conn))
+            .await?;
         Ok(rows
             .iter()
             .map(|(job, email)| AdminJob {
@@ -696,6 +732,7 @@ impl Services {
         let who = Actor::of(actor, meta);
         let (jid, now) = (job_id.to_owned(), db::now_ms());
         let job = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(job) = job_q::job_by_id(tx, &jid)? else {
@@ -744,7 +781,9 @@ impl Services {
                 "the owner already has an active job for this torrent",
             ))??
             .ok_or(ApiError::NotFound)?;
-        self.live().publish_job(&job.user_id, job_view(&job));
+        self.services
+            .live()
+            .publish_job(&job.user_id, job_view(&job));
         Ok(job_view(&job))
     }
 }

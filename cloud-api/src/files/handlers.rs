@@ -24,7 +24,7 @@ pub async fn list(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Vec<StoredFile>>> {
-    Ok(axum::Json(services.stored_files(&principal, &id).await?))
+    Ok(axum::Json(services.files().list(&principal, &id).await?))
 }
 
 pub async fn zip(
@@ -32,7 +32,7 @@ pub async fn zip(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let archive = services.job_archive(&principal, &id).await?;
+    let archive = services.files().archive(&principal, &id).await?;
     let mut response = (StatusCode::OK, Body::from_stream(archive.body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(archive.length));
@@ -68,7 +68,7 @@ pub async fn link(
     Path((id, index)): Path<(String, u32)>,
 ) -> ApiResult<axum::Json<FileLink>> {
     Ok(axum::Json(
-        services.file_link(&principal, &id, index).await?,
+        services.files().file_link(&principal, &id, index).await?,
     ))
 }
 
@@ -77,7 +77,7 @@ pub async fn delete(
     Auth(principal): Auth,
     Path((id, index)): Path<(String, u32)>,
 ) -> ApiResult<StatusCode> {
-    services.delete_stored_file(&principal, &id, index).await?;
+    services.files().delete(&principal, &id, index).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -150,6 +150,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let path = services
+        .files()
         .open_local_link(&key, query.expires, query.name.as_deref(), &query.signature)
         .map_err(|refusal| match refusal {
             LinkRefusal::Expired => ApiError::forbidden(

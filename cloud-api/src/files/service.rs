@@ -49,14 +49,27 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-impl Services {
+/// Finished jobs' files, links, archives and storage upkeep.
+#[derive(Debug, Clone, Copy)]
+pub struct Files<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Files<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Files { services }
+    }
+}
+
+impl Files<'_> {
     async fn objects_of_users_job(
         &self,
         principal: &Principal,
         job_id: &str,
     ) -> ApiResult<Vec<ObjectRow>> {
         let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
-        self.db()
+        self.services
+            .db()
             .call(move |conn| {
                 if job_q::job_of_user(conn, &uid, &jid)?.is_none() {
                     return Ok(None);
@@ -67,11 +80,7 @@ impl Services {
             .ok_or(ApiError::NotFound)
     }
 
-    pub async fn stored_files(
-        &self,
-        principal: &Principal,
-        job_id: &str,
-    ) -> ApiResult<Vec<StoredFile>> {
+    pub async fn list(&self, principal: &Principal, job_id: &str) -> ApiResult<Vec<StoredFile>> {
         Ok(self
             .objects_of_users_job(principal, job_id)
             .await?
@@ -107,21 +116,21 @@ impl Services {
         let object = self.stored_file(principal, job_id, index).await?;
         let key =
             ObjectKey::parse(&object.key).map_err(|err| ApiError::Internal(err.to_string()))?;
-        let ttl = self.settings().storage.link_ttl_seconds.max(1);
+        let ttl = self.services.settings().storage.link_ttl_seconds.max(1);
         let expires = chrono::Utc::now().timestamp() + ttl as i64;
-        let url = match self.store() {
+        let url = match self.services.store() {
             ObjectStore::S3(store) => store
                 .presign_download(&key, Duration::from_secs(ttl), file_name(&object.path))
                 .map_err(storage_unavailable)?
                 .to_string(),
             ObjectStore::Local(_) => {
                 let offered = file_name(&object.path);
-                let signature = self.signer().sign(&key, expires, Some(offered));
+                let signature = self.services.signer().sign(&key, expires, Some(offered));
                 let name: String =
                     url::form_urlencoded::byte_serialize(offered.as_bytes()).collect();
                 format!(
                     "{}/api/v1/files/{key}?expires={expires}&signature={signature}&name={name}",
-                    self.settings().public_url_trimmed()
+                    self.services.settings().public_url_trimmed()
                 )
             }
         };
@@ -141,12 +150,13 @@ impl Services {
         name: Option<&str>,
         signature: &str,
     ) -> Result<PathBuf, LinkRefusal> {
-        let ObjectStore::Local(store) = self.store() else {
+        let ObjectStore::Local(store) = self.services.store() else {
             return Err(LinkRefusal::Invalid);
         };
         let key = ObjectKey::parse(key).map_err(|_| LinkRefusal::Invalid)?;
         let now = chrono::Utc::now().timestamp();
         if self
+            .services
             .signer()
             .verify(&key, expires, name, signature, expires)
         {
@@ -159,10 +169,11 @@ impl Services {
     }
 
     /// Every stored file of the job in one stored (uncompressed) ZIP of known length.
-    pub async fn job_archive(&self, principal: &Principal, job_id: &str) -> ApiResult<JobArchive> {
+    pub async fn archive(&self, principal: &Principal, job_id: &str) -> ApiResult<JobArchive> {
         use futures_util::StreamExt as _;
         let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
         let job = self
+            .services
             .db()
             .call(move |conn| job_q::job_of_user(conn, &uid, &jid))
             .await?
@@ -186,7 +197,7 @@ impl Services {
         }
         let entries: Vec<ZipEntry> = files.iter().map(|(_, e)| e.clone()).collect();
         let length = archive_length(&entries);
-        let store = self.store().clone();
+        let store = self.services.store().clone();
         let (sender, receiver) =
             tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(8);
         tokio::spawn(async move {
@@ -254,12 +265,7 @@ impl Services {
     }
 
     /// Deletes one stored file; the user's storage use drops by its size.
-    pub async fn delete_stored_file(
-        &self,
-        principal: &Principal,
-        job_id: &str,
-        index: u32,
-    ) -> ApiResult<()> {
+    pub async fn delete(&self, principal: &Principal, job_id: &str, index: u32) -> ApiResult<()> {
         let object = self.stored_file(principal, job_id, index).await?;
         self.delete_objects(vec![object]).await
     }
@@ -270,12 +276,14 @@ impl Services {
         for object in objects {
             let key =
                 ObjectKey::parse(&object.key).map_err(|err| ApiError::Internal(err.to_string()))?;
-            self.store()
+            self.services
+                .store()
                 .delete(&key)
                 .await
                 .map_err(storage_unavailable)?;
             let stored_key = object.key.clone();
-            self.db()
+            self.services
+                .db()
                 .call(move |conn| q::delete_object(conn, &stored_key))
                 .await?;
         }

@@ -5,8 +5,8 @@
 //! and, on S3, cost money; the sweep removes them.
 
 use crate::error::{ApiError, ApiResult};
+use crate::files::service::Files;
 use crate::files::store as q;
-use crate::services::Services;
 use std::collections::BTreeSet;
 use tseeder_storage::ObjectKey;
 
@@ -29,28 +29,35 @@ fn storage_error(err: tseeder_storage::StorageError) -> ApiError {
     ApiError::Internal(format!("storage sweep: {err}"))
 }
 
-impl Services {
+impl Files<'_> {
     /// Removes uploads begun more than `storage.abandoned_upload_hours` ago and never finished,
     /// and stored files no job owns (see `objects::unowned_objects`).
     pub async fn sweep_storage(&self) -> ApiResult<StorageSweep> {
-        let hours =
-            i64::try_from(self.settings().storage.abandoned_upload_hours).unwrap_or(i64::MAX);
+        let hours = i64::try_from(self.services.settings().storage.abandoned_upload_hours)
+            .unwrap_or(i64::MAX);
         // An age too large to represent means no upload is ever old enough.
         let cutoff = chrono::Duration::try_hours(hours)
             .and_then(|age| chrono::Utc::now().checked_sub_signed(age))
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
         let abandoned_uploads = self
+            .services
             .store()
             .clear_abandoned_uploads(cutoff)
             .await
             .map_err(storage_error)?;
 
-        let stored = self.store().list("users/").await.map_err(storage_error)?;
+        let stored = self
+            .services
+            .store()
+            .list("users/")
+            .await
+            .map_err(storage_error)?;
         let pairs: Vec<(String, String)> = stored
             .iter()
             .filter_map(|o| job_of(&o.key).map(|job| (o.key.clone(), job.to_owned())))
             .collect();
         let unowned: BTreeSet<String> = self
+            .services
             .db()
             .call(move |conn| q::unowned_objects(conn, &pairs))
             .await?
@@ -59,7 +66,11 @@ impl Services {
         let mut orphan_objects = 0;
         for object in stored.iter().filter(|o| unowned.contains(&o.key)) {
             let key = ObjectKey::parse(&object.key).map_err(storage_error)?;
-            self.store().delete(&key).await.map_err(storage_error)?;
+            self.services
+                .store()
+                .delete(&key)
+                .await
+                .map_err(storage_error)?;
             orphan_objects += 1;
         }
         Ok(StorageSweep {

@@ -40,9 +40,9 @@ pub fn content_security_policy(settings: &Settings) -> String {
         .as_ref()
         .and(settings.captcha.verify_url.as_ref())
         .and_then(|_| origin_of(&settings.captcha.script_url));
-    let storage = (settings.storage.backend == StorageBackend::S3)
+    let storage = (settings.storage.location.backend == StorageBackend::S3)
         .then(|| {
-            let s3 = &settings.storage.s3;
+            let s3 = &settings.storage.location.s3;
             let mut url = url::Url::parse(&s3.endpoint).ok()?;
             if !s3.path_style {
                 let host = format!("{}.{}", s3.bucket, url.host_str()?);
@@ -170,10 +170,10 @@ mod tests {
         assert!(plain.contains("frame-src 'none'"), "{plain}");
         assert!(plain.contains("connect-src 'self';"), "{plain}");
 
-        settings.storage.backend = StorageBackend::S3;
-        settings.storage.s3.endpoint = "https://s3.example.net:9000/".into();
-        settings.storage.s3.bucket = "media".into();
-        settings.storage.s3.path_style = false;
+        settings.storage.location.backend = StorageBackend::S3;
+        settings.storage.location.s3.endpoint = "https://s3.example.net:9000/".into();
+        settings.storage.location.s3.bucket = "media".into();
+        settings.storage.location.s3.path_style = false;
         settings.captcha.verify_url = Some("https://captcha.example/siteverify".into());
         settings.captcha.site_key = Some("key".into());
         settings.captcha.script_url = "https://widgets.example/api.js".into();

@@ -126,10 +126,11 @@ async fn identify_agent(
     let Some(token) = bearer(headers) else {
         return Err(ApiError::Unauthenticated);
     };
-    match services.authenticate_agent(token).await? {
+    match services.agents().authenticate(token).await? {
         Some(agent) => Ok(agent),
         None => {
             services
+                .credentials()
                 .record_bad_credential(SecurityEventKind::InvalidAgentToken, meta)
                 .await;
             Err(ApiError::Unauthorized {
@@ -150,8 +151,9 @@ async fn identify(
 ) -> Result<Option<Principal>, ApiError> {
     if headers.contains_key(header::AUTHORIZATION) {
         let secret = bearer(headers).unwrap_or_default();
-        let Some(principal) = services.authenticate_api_key(secret).await? else {
+        let Some(principal) = services.credentials().authenticate_api_key(secret).await? else {
             services
+                .credentials()
                 .record_bad_credential(SecurityEventKind::InvalidApiKey, meta)
                 .await;
             return Err(ApiError::Unauthorized {
@@ -160,9 +162,10 @@ async fn identify(
             });
         };
         if let Some(token) = cookies::session_cookie(services.settings(), headers) {
-            let session = services.authenticate_session(&token).await?;
+            let session = services.credentials().authenticate_session(&token).await?;
             if session.is_none_or(|session| session.user.id != principal.user.id) {
                 services
+                    .credentials()
                     .record_bad_credential(SecurityEventKind::InvalidSession, meta)
                     .await;
                 return Err(ApiError::Unauthorized {
@@ -177,9 +180,10 @@ async fn identify(
     let Some(token) = cookies::session_token(services.settings(), headers) else {
         return Ok(None);
     };
-    let principal = services.authenticate_session(&token).await?;
+    let principal = services.credentials().authenticate_session(&token).await?;
     if principal.is_none() {
         services
+            .credentials()
             .record_bad_credential(SecurityEventKind::InvalidSession, meta)
             .await;
     }

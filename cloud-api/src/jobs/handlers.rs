@@ -38,7 +38,8 @@ pub async fn create(
         }
     };
     let detail = services
-        .create_job(
+        .jobs()
+        .create(
             &principal,
             &meta,
             input,
@@ -101,7 +102,8 @@ pub async fn upload(
         )
     })?;
     let detail = services
-        .create_job(
+        .jobs()
+        .create(
             &principal,
             &meta,
             JobInput::TorrentFile(torrent.to_vec()),
@@ -127,7 +129,8 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Page<Job>>> {
     let paging = Paging::new(query.page, query.per_page);
     services
-        .list_jobs(&principal, query.status, query.q, paging)
+        .jobs()
+        .list(&principal, query.status, query.q, paging)
         .await
         .map(axum::Json)
 }
@@ -137,7 +140,11 @@ pub async fn get(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<JobDetail>> {
-    services.job_detail(&principal, &id).await.map(axum::Json)
+    services
+        .jobs()
+        .detail(&principal, &id)
+        .await
+        .map(axum::Json)
 }
 
 pub async fn events(
@@ -145,7 +152,11 @@ pub async fn events(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Vec<JobEvent>>> {
-    services.job_events(&principal, &id).await.map(axum::Json)
+    services
+        .jobs()
+        .events(&principal, &id)
+        .await
+        .map(axum::Json)
 }
 
 pub async fn delete(
@@ -153,7 +164,7 @@ pub async fn delete(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    services.delete_job(&principal, &id).await?;
+    services.jobs().delete(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,7 +175,8 @@ async fn act(
     action: JobAction,
 ) -> ApiResult<axum::Json<Job>> {
     services
-        .act_on_job(&auth.0, &id, action)
+        .jobs()
+        .act(&auth.0, &id, action)
         .await
         .map(axum::Json)
 }

@@ -195,8 +195,20 @@ fn plan_refusal(
     Ok(None)
 }
 
-impl Services {
-    pub async fn create_job(
+/// Users' jobs: submission, listing, state changes and history.
+#[derive(Debug, Clone, Copy)]
+pub struct Jobs<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Jobs<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Jobs { services }
+    }
+}
+
+impl Jobs<'_> {
+    pub async fn create(
         &self,
         principal: &Principal,
         meta: &RequestMeta,
@@ -205,22 +217,25 @@ impl Services {
         routing: Routing,
     ) -> ApiResult<JobDetail> {
         let routing = routing.checked()?;
-        let limits = &self.settings().rate_limits;
-        self.rate_limit(LimitedAction::Jobs, &ip_key(meta), limits.jobs_per_ip, meta)
+        let limits = &self.services.settings().rate_limits;
+        self.services
+            .rate_limit(LimitedAction::Jobs, &ip_key(meta), limits.jobs_per_ip, meta)
             .await?;
-        self.rate_limit(
-            LimitedAction::Jobs,
-            &format!("user:{}", principal.user.id),
-            limits.jobs_per_account,
-            meta,
-        )
-        .await?;
+        self.services
+            .rate_limit(
+                LimitedAction::Jobs,
+                &format!("user:{}", principal.user.id),
+                limits.jobs_per_account,
+                meta,
+            )
+            .await?;
         let validated = self.validate_input(input, selected_files).await?;
         let job_id = uuid::Uuid::now_v7().to_string();
         let user_id = principal.user.id.clone();
         let now = db::now_ms();
         let id = job_id.clone();
-        self.db()
+        self.services
+            .db()
             .transaction(move |tx| {
                 if let Some(device) = &routing.device_id {
                     let owned = crate::agents::store::agent_by_id(tx, device)?.is_some_and(|a| {
@@ -271,8 +286,9 @@ impl Services {
                 ErrorCode::JobExists,
                 "you already have an active job for this torrent",
             ))??;
-        let detail = self.job_detail(principal, &job_id).await?;
-        self.live()
+        let detail = self.detail(principal, &job_id).await?;
+        self.services
+            .live()
             .publish_job(&principal.user.id, detail.job.clone());
         Ok(detail)
     }
@@ -282,7 +298,7 @@ impl Services {
         input: JobInput,
         selected_files: Option<Vec<u32>>,
     ) -> ApiResult<Validated> {
-        let limits = &self.settings().limits;
+        let limits = &self.services.settings().limits;
         let (bytes, source, source_url) = match input {
             JobInput::Magnet(text) => {
                 if selected_files.is_some() {
@@ -315,17 +331,22 @@ impl Services {
             }
             JobInput::TorrentFile(bytes) => (bytes, JobSource::TorrentFile, None),
             JobInput::TorrentUrl(url) => {
-                let bytes = self.fetcher().fetch(&url).await.map_err(|err| match err {
-                    FetchError::TooLarge(limit) => ApiError::PayloadTooLarge { limit },
-                    FetchError::InvalidUrl(_) | FetchError::Blocked => {
-                        ApiError::unprocessable(ErrorCode::InvalidUrl, err.to_string())
-                    }
-                    // The user's URL did not give a file: their input is unusable, and a
-                    // dead link is no server failure on the operator's error rate.
-                    FetchError::Status(_) | FetchError::Network(_) => {
-                        ApiError::unprocessable(ErrorCode::FetchFailed, err.to_string())
-                    }
-                })?;
+                let bytes = self
+                    .services
+                    .fetcher()
+                    .fetch(&url)
+                    .await
+                    .map_err(|err| match err {
+                        FetchError::TooLarge(limit) => ApiError::PayloadTooLarge { limit },
+                        FetchError::InvalidUrl(_) | FetchError::Blocked => {
+                            ApiError::unprocessable(ErrorCode::InvalidUrl, err.to_string())
+                        }
+                        // The user's URL did not give a file: their input is unusable, and a
+                        // dead link is no server failure on the operator's error rate.
+                        FetchError::Status(_) | FetchError::Network(_) => {
+                            ApiError::unprocessable(ErrorCode::FetchFailed, err.to_string())
+                        }
+                    })?;
                 (bytes, JobSource::TorrentUrl, Some(url.trim().to_owned()))
             }
         };
@@ -369,7 +390,7 @@ impl Services {
         })
     }
 
-    pub async fn list_jobs(
+    pub async fn list(
         &self,
         principal: &Principal,
         status: Option<JobStatus>,
@@ -384,15 +405,17 @@ impl Services {
             offset: paging.offset(),
         };
         let (rows, total) = self
+            .services
             .db()
             .call(move |conn| q::list_jobs(conn, &filter))
             .await?;
         Ok(paging.wrap(rows.iter().map(|(row, _)| job_view(row)).collect(), total))
     }
 
-    pub async fn job_detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
+    pub async fn detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
         let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
         let found = self
+            .services
             .db()
             .call(move |conn| {
                 let Some(job) = q::job_of_user(conn, &uid, &jid)? else {
@@ -417,13 +440,10 @@ impl Services {
         })
     }
 
-    pub async fn job_events(
-        &self,
-        principal: &Principal,
-        job_id: &str,
-    ) -> ApiResult<Vec<JobEvent>> {
+    pub async fn events(&self, principal: &Principal, job_id: &str) -> ApiResult<Vec<JobEvent>> {
         let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
         let events = self
+            .services
             .db()
             .call(move |conn| {
                 if q::job_of_user(conn, &uid, &jid)?.is_none() {
@@ -445,7 +465,7 @@ impl Services {
             .collect())
     }
 
-    pub async fn act_on_job(
+    pub async fn act(
         &self,
         principal: &Principal,
         job_id: &str,
@@ -454,6 +474,7 @@ impl Services {
         let (uid, jid, now) = (principal.user.id.clone(), job_id.to_owned(), db::now_ms());
         let (from, to, kind) = action.transition();
         let outcome = self
+            .services
             .db()
             .transaction(move |tx| {
                 let Some(job) = q::job_of_user(tx, &uid, &jid)? else {
@@ -490,15 +511,18 @@ impl Services {
                 "another active job already fetches this torrent",
             ))??;
         let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;
-        self.live().publish_job(&principal.user.id, job.clone());
+        self.services
+            .live()
+            .publish_job(&principal.user.id, job.clone());
         Ok(job)
     }
 
     /// Deletes the job with its stored files; an agent still working on it learns so at its
     /// next report and cleans up.
-    pub async fn delete_job(&self, principal: &Principal, job_id: &str) -> ApiResult<()> {
+    pub async fn delete(&self, principal: &Principal, job_id: &str) -> ApiResult<()> {
         let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
         let objects = self
+            .services
             .db()
             .call(move |conn| {
                 if q::job_of_user(conn, &uid, &jid)?.is_none() {
@@ -508,16 +532,19 @@ impl Services {
             })
             .await?
             .ok_or(ApiError::NotFound)?;
-        self.delete_objects(objects).await?;
+        self.services.files().delete_objects(objects).await?;
         let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
         let deleted = self
+            .services
             .db()
             .call(move |conn| q::delete_job(conn, &uid, &jid))
             .await?;
         if !deleted {
             return Err(ApiError::NotFound);
         }
-        self.live().publish_removed(&principal.user.id, job_id);
+        self.services
+            .live()
+            .publish_removed(&principal.user.id, job_id);
         Ok(())
     }
 
@@ -532,12 +559,13 @@ impl Services {
             offset: 0,
         };
         let (rows, _) = self
+            .services
             .db()
             .call(move |conn| q::list_jobs(conn, &filter))
             .await?;
         Ok(rows
             .iter()
-            .map(|(row, _)| self.live().with_progress(job_view(row)))
+            .map(|(row, _)| self.services.live().with_progress(job_view(row)))
             .collect())
     }
 }

@@ -34,9 +34,9 @@ struct StreamState {
 
 async fn snapshot(services: &Services, principal: &Principal, scope: &Scope) -> ApiResult<Event> {
     let data = match scope {
-        Scope::User => serde_json::to_string(&services.live_snapshot(principal).await?),
+        Scope::User => serde_json::to_string(&services.jobs().live_snapshot(principal).await?),
         Scope::Job(id) => {
-            let detail = services.job_detail(principal, id).await?;
+            let detail = services.jobs().detail(principal, id).await?;
             serde_json::to_string(&vec![services.live().with_progress(detail.job)])
         }
     }
@@ -78,7 +78,12 @@ async fn open(
                 {
                     // A stream lives no longer than the credential it was opened with.
                     let credential = &state.principal.credential;
-                    match state.services.credential_is_live(credential).await {
+                    match state
+                        .services
+                        .credentials()
+                        .credential_is_live(credential)
+                        .await
+                    {
                         Ok(true) => continue,
                         _ => return None,
                     }
@@ -92,7 +97,11 @@ async fn open(
                     // The missed events may have held a revocation.
                     let credential = &state.principal.credential;
                     if !matches!(
-                        state.services.credential_is_live(credential).await,
+                        state
+                            .services
+                            .credentials()
+                            .credential_is_live(credential)
+                            .await,
                         Ok(true)
                     ) {
                         return None;

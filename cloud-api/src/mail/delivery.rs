@@ -17,16 +17,33 @@ fn retry_delay_ms(base_seconds: u64, attempts: u32) -> i64 {
     base_ms.saturating_mul(1 << exponent).min(3_600_000)
 }
 
-impl Services {
+/// Delivery of the mail queue.
+#[derive(Debug, Clone, Copy)]
+pub struct Mail<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Mail<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Mail { services }
+    }
+}
+
+impl Mail<'_> {
     /// Wakes the delivery loop: call after committing a transaction that queued mail.
     pub(crate) fn mail_queued(&self) {
-        self.mail_wakeup().notify_one();
+        self.services.mail_wakeup().notify_one();
     }
 
     /// Tries every due mail once; returns how many were delivered.
-    pub async fn deliver_queued_mail(&self) -> usize {
+    pub async fn deliver_queued(&self) -> usize {
         let now = db::now_ms();
-        let due = match self.db().call(move |conn| q::due(conn, now, 100)).await {
+        let due = match self
+            .services
+            .db()
+            .call(move |conn| q::due(conn, now, 100))
+            .await
+        {
             Ok(due) => due,
             Err(err) => {
                 tracing::error!(%err, "could not read the mail queue");
@@ -37,19 +54,25 @@ impl Services {
         for id in due {
             let now = db::now_ms();
             let claimed = self
+                .services
                 .db()
                 .call(move |conn| q::claim(conn, id, now, now + HOLD_MS))
                 .await;
             let Ok(Some(mail)) = claimed else {
                 continue;
             };
-            let outcome = self.mailer().send(mail.email.clone()).await;
+            let outcome = self.services.mailer().send(mail.email.clone()).await;
             let attempts = mail.attempts;
             let recorded = match &outcome {
-                Ok(()) => self.db().call(move |conn| q::delivered(conn, id)).await,
+                Ok(()) => {
+                    self.services
+                        .db()
+                        .call(move |conn| q::delivered(conn, id))
+                        .await
+                }
                 Err(err) => {
                     let error = err.to_string();
-                    let base = self.settings().mail.retry_base_seconds;
+                    let base = self.services.settings().mail.retry_base_seconds;
                     let next = (attempts < MAX_TRIES)
                         .then(|| db::now_ms() + retry_delay_ms(base, attempts));
                     match next {
@@ -60,7 +83,8 @@ impl Services {
                             tracing::error!(%error, to = %mail.email.to, "mail given up after {MAX_TRIES} tries")
                         }
                     }
-                    self.db()
+                    self.services
+                        .db()
                         .call(move |conn| q::failed(conn, id, &error, next))
                         .await
                 }
@@ -77,7 +101,11 @@ impl Services {
 
     /// Mail queued and not yet delivered (nor given up).
     pub async fn pending_mail(&self) -> u64 {
-        self.db().call(|conn| q::pending(conn)).await.unwrap_or(0)
+        self.services
+            .db()
+            .call(|conn| q::pending(conn))
+            .await
+            .unwrap_or(0)
     }
 }
 

@@ -7,12 +7,12 @@ use axum::extract::State;
 use tseeder_protocol::{Plan, Usage};
 
 pub async fn plans(State(services): State<Services>) -> ApiResult<axum::Json<Vec<Plan>>> {
-    services.list_plans().await.map(axum::Json)
+    services.plans().list().await.map(axum::Json)
 }
 
 pub async fn usage(
     State(services): State<Services>,
     Auth(principal): Auth,
 ) -> ApiResult<axum::Json<Usage>> {
-    services.usage(&principal).await.map(axum::Json)
+    services.plans().usage(&principal).await.map(axum::Json)
 }

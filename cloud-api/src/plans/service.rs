@@ -5,14 +5,31 @@ use crate::plans::store as plans;
 use crate::services::{Principal, Services};
 use tseeder_protocol::{Plan, Usage};
 
-impl Services {
-    pub async fn list_plans(&self) -> ApiResult<Vec<Plan>> {
-        Ok(self.db().call(|conn| plans::list_plans(conn)).await?)
+/// Plans and what a user uses of theirs.
+#[derive(Debug, Clone, Copy)]
+pub struct Plans<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Plans<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Plans { services }
+    }
+}
+
+impl Plans<'_> {
+    pub async fn list(&self) -> ApiResult<Vec<Plan>> {
+        Ok(self
+            .services
+            .db()
+            .call(|conn| plans::list_plans(conn))
+            .await?)
     }
 
     pub async fn usage(&self, principal: &Principal) -> ApiResult<Usage> {
         let uid = principal.user.id.clone();
         let (plan, counts) = self
+            .services
             .db()
             .call(move |conn| {
                 Ok((

@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use tseeder_protocol::{Health, SiteConfig, StatusReport};
 
 pub async fn site_config(State(services): State<Services>) -> axum::Json<SiteConfig> {
-    axum::Json(services.site_config())
+    axum::Json(services.status().site_config())
 }
 
 pub async fn status(State(services): State<Services>) -> axum::Json<StatusReport> {
-    axum::Json(services.status().await)
+    axum::Json(services.status().report().await)
 }
 
 pub async fn health(State(services): State<Services>) -> (StatusCode, axum::Json<Health>) {

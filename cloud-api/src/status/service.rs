@@ -121,9 +121,21 @@ pub(crate) fn status_report(snapshot: &Snapshot) -> StatusReport {
     }
 }
 
-impl Services {
+/// The public site settings and the status page.
+#[derive(Debug, Clone, Copy)]
+pub struct Status<'a> {
+    pub(crate) services: &'a Services,
+}
+
+impl<'a> Status<'a> {
+    pub(crate) fn new(services: &'a Services) -> Self {
+        Status { services }
+    }
+}
+
+impl Status<'_> {
     pub fn site_config(&self) -> SiteConfig {
-        let captcha = &self.settings().captcha;
+        let captcha = &self.services.settings().captcha;
         SiteConfig {
             version: env!("CARGO_PKG_VERSION").into(),
             min_password_chars: MIN_PASSWORD_CHARS as u32,
@@ -139,9 +151,10 @@ impl Services {
     }
 
     pub(crate) async fn snapshot(&self) -> Snapshot {
-        let stale_ms = self.settings().dispatch.stale_after_seconds as i64 * 1000;
+        let stale_ms = self.services.settings().dispatch.stale_after_seconds as i64 * 1000;
         let now = db::now_ms();
         let read = self
+            .services
             .db()
             .call(move |conn| {
                 let queued = crate::dispatch::store::queue_depth(conn)?;
@@ -184,7 +197,7 @@ impl Services {
         }
     }
 
-    pub async fn status(&self) -> StatusReport {
+    pub async fn report(&self) -> StatusReport {
         status_report(&self.snapshot().await)
     }
 }
