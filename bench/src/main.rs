@@ -155,10 +155,10 @@ async fn download(
 }
 
 async fn sync(url: String, size: u64, name: String, out: PathBuf) -> anyhow::Result<u64> {
-    use tseeder_desktop::db::{self, Db, SyncRow};
+    use tseeder_desktop::db::{self, SyncRow};
     let state = out.join(".tseeder-bench-state");
     std::fs::create_dir_all(&state)?;
-    let db = Db::open(&state.join("tseeder.db"))?;
+    let db = db::open(&state.join("tseeder.db"))?;
     let row = SyncRow {
         job_id: "bench".into(),
         file_index: 0,

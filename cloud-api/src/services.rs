@@ -242,7 +242,7 @@ impl Services {
         // Accounts, tokens and queued mail live here: readable by this service's user only.
         private_files(&settings.data_dir)
             .map_err(|err| StartError::DataDir(settings.data_dir.display().to_string(), err))?;
-        let db = Db::open(&settings.database_path())?;
+        let db = crate::store::open(&settings.database_path())?;
         let mailer = Mailer::from_settings(&settings)?;
         let captcha = CaptchaVerifier::from_settings(&settings.captcha);
         let fetcher = TorrentFetcher::new(

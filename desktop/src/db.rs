@@ -1,98 +1,30 @@
-//! The desktop app's SQLite file: settings, its own downloads and sync state. One connection
-//! used only on blocking threads (the async runtime never waits on SQLite), WAL, foreign keys on,
-//! numbered migrations from `desktop/migrations/`, and one function per query below.
+//! The desktop app's SQLite file: settings, its own downloads and sync state. The plumbing is
+//! `tseeder-sqlite`'s (blocking threads, WAL, foreign keys, checksummed migrations from
+//! `desktop/migrations/`); one function per query below.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+pub use tseeder_sqlite::{now_ms, Db, DbError, DbResult};
+use tseeder_sqlite::{Migration, Options};
 
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("database worker stopped: {0}")]
-    Worker(String),
-    #[error("stored value is corrupt: {0}")]
-    Corrupt(String),
-}
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_desktop.sql",
+    sql: include_str!("../migrations/0001_desktop.sql"),
+}];
 
-impl DbError {
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self,
-            DbError::Sqlite(rusqlite::Error::SqliteFailure(err, _))
-                if err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                    || err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-        )
-    }
-}
-
-pub type DbResult<T> = Result<T, DbError>;
-
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_desktop.sql"))];
-
-#[derive(Debug, Clone)]
-pub struct Db {
-    conn: Arc<Mutex<Connection>>,
-}
-
-impl Db {
-    pub fn open(path: &Path) -> DbResult<Db> {
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&mut conn)?;
-        Ok(Db {
-            conn: Arc::new(Mutex::new(conn)),
-        })
-    }
-
-    pub async fn call<T, F>(&self, work: F) -> DbResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
-    {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            work(&mut guard)
-        })
-        .await
-        .map_err(|err| DbError::Worker(err.to_string()))?
-    }
-}
-
-fn migrate(conn: &mut Connection) -> DbResult<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY) STRICT",
-    )?;
-    for (version, sql) in MIGRATIONS {
-        let tx = conn.transaction()?;
-        let done: Option<i64> = tx
-            .query_row(
-                "SELECT version FROM schema_migrations WHERE version = ?1",
-                [version],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if done.is_none() {
-            tx.execute_batch(sql)?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version) VALUES (?1)",
-                [version],
-            )?;
-        }
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+/// Opens (creating if needed) the app's database and applies pending migrations. One
+/// connection: a single user's app runs each piece of work alone, so read-then-write steps
+/// need no transaction of their own.
+pub fn open(path: &Path) -> DbResult<Db> {
+    Db::open(
+        path,
+        MIGRATIONS,
+        Options {
+            busy_timeout: std::time::Duration::from_secs(5),
+            max_connections: Some(1),
+        },
+    )
 }
 
 // Settings
@@ -332,20 +264,23 @@ pub fn sync_opt_outs(conn: &Connection) -> DbResult<Vec<String>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn migrations_apply_once_and_settings_round_trip() {
+    #[tokio::test]
+    async fn migrations_apply_once_and_settings_round_trip() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("state.db");
-        let db = Db::open(&path).expect("open");
+        let db = open(&path).expect("open");
         drop(db);
-        let db = Db::open(&path).expect("reopen applies nothing twice");
-        let conn = db.conn.lock().expect("lock");
-        put_setting(&conn, "k", "1").expect("put");
-        put_setting(&conn, "k", "2").expect("overwrite");
-        assert_eq!(setting(&conn, "k").expect("get").as_deref(), Some("2"));
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .expect("mode");
+        let db = open(&path).expect("reopen applies nothing twice");
+        let (value, mode) = db
+            .call(|conn| {
+                put_setting(conn, "k", "1")?;
+                put_setting(conn, "k", "2")?;
+                let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                Ok((setting(conn, "k")?, mode))
+            })
+            .await
+            .expect("round trip");
+        assert_eq!(value.as_deref(), Some("2"));
         assert_eq!(mode, "wal");
     }
 }

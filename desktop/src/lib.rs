@@ -14,6 +14,7 @@ pub mod autostart;
 mod core;
 
 pub use crate::core::{
-    engine_defaults, AddChoice, AppState, Desktop, DesktopError, DesktopEvent, DesktopJob,
-    DesktopOptions, DesktopResult, JobPlace, PendingAdd, PendingFile, SyncView,
+    engine_defaults, AddChoice, AddState, AppState, Desktop, DesktopError, DesktopEvent,
+    DesktopJob, DesktopOptions, DesktopResult, JobPlace, PendingAdd, PendingFile, SyncState,
+    SyncView,
 };

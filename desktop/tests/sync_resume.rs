@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tseeder_desktop::db::{self, Db, SyncRow};
+use tseeder_desktop::db::{self, SyncRow};
 use tseeder_desktop::sync::{fetch_file, part_path, PENDING};
 
 /// Serves `dir` and records the Range header of every request.
@@ -62,7 +62,7 @@ async fn a_killed_sync_resumes_where_the_disk_stopped_and_lands_verified() {
 
     let state = tempfile::tempdir().expect("state");
     let sync_dir = state.path().join("Cloud");
-    let db = Db::open(&state.path().join("tseeder.db")).expect("db");
+    let db = db::open(&state.path().join("tseeder.db")).expect("db");
     let first = row(data.len() as u64);
     let stored = first.clone();
     db.call(move |conn| db::insert_sync(conn, &stored))
@@ -145,7 +145,7 @@ async fn a_users_file_under_the_same_name_is_never_replaced() {
     let sync_dir = state.path().join("Cloud");
     std::fs::create_dir_all(sync_dir.join("Album")).expect("mkdir");
     std::fs::write(sync_dir.join("Album").join("track.bin"), b"the user's own").expect("write");
-    let db = Db::open(&state.path().join("tseeder.db")).expect("db");
+    let db = db::open(&state.path().join("tseeder.db")).expect("db");
     let new = row(14);
     let stored = new.clone();
     db.call(move |conn| db::insert_sync(conn, &stored))
@@ -177,7 +177,7 @@ async fn a_short_answer_is_not_accepted_as_the_file() {
     let (addr, _) = range_server(served.path().to_path_buf()).await;
     let state = tempfile::tempdir().expect("state");
     let sync_dir = state.path().join("Cloud");
-    let db = Db::open(&state.path().join("tseeder.db")).expect("db");
+    let db = db::open(&state.path().join("tseeder.db")).expect("db");
     let claimed = row(4096);
     let stored = claimed.clone();
     db.call(move |conn| db::insert_sync(conn, &stored))

@@ -228,6 +228,28 @@ wire_names! {
     }
 }
 
+wire_names! {
+    /// What an alert on the operators' overview is about.
+    pub enum AlertCode {
+        /// The database does not answer.
+        DatabaseUnavailable = "database_unavailable",
+        /// No operator agent is online, so queued jobs cannot start.
+        NoAgents = "no_agents",
+        /// Agents stopped sending heartbeats.
+        StaleAgents = "stale_agents",
+        /// Jobs have been waiting in the queue too long.
+        QueueBacklog = "queue_backlog",
+        /// Jobs ran out of attempts and wait for a decision.
+        DeadLetters = "dead_letters",
+        /// Several jobs failed in the last hour.
+        Failures = "failures",
+        /// Many failed sign-ins in the last hour.
+        LoginFailures = "login_failures",
+        /// Users are near their storage quota.
+        StorageQuota = "storage_quota",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +278,7 @@ mod tests {
             SecurityEventKind::as_str,
             SecurityEventKind::parse,
         );
+        check(AlertCode::ALL, AlertCode::as_str, AlertCode::parse);
         assert_eq!(ErrorCode::parse("no_such_code"), None);
     }
 }

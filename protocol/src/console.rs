@@ -125,7 +125,7 @@ pub enum AlertSeverity {
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
     pub severity: AlertSeverity,
-    pub code: String,
+    pub code: crate::AlertCode,
     pub message: String,
     /// The console page that deals with it, e.g. `/admin/agents`.
     pub link: Option<String>,

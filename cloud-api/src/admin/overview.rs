@@ -6,12 +6,12 @@ use crate::admin::store as q;
 use crate::audit::store as audit;
 use crate::config::StorageBackend;
 use crate::error::ApiResult;
-use crate::status::service::{minutes, status_report, HOUR_MS, QUEUE_WAIT_DEGRADED_MS};
+use crate::status::service::{minutes, status_report, Snapshot, HOUR_MS, QUEUE_WAIT_DEGRADED_MS};
 use crate::store as db;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use tseeder_protocol::{
-    AdminOverview, AgentCounts, Alert, AlertSeverity, DayCount, StorageReport, UserCounts,
-    UserStorage,
+    AdminOverview, AgentCounts, Alert, AlertCode, AlertSeverity, DayCount, SecurityEventKind,
+    StorageReport, UserCounts, UserStorage,
 };
 
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -25,160 +25,78 @@ const LOGIN_FAILURES_ALERT: u64 = 20;
 /// Storage use, in percent of the plan's quota, that raises an alert.
 const NEAR_QUOTA_PERCENT: u64 = 90;
 
+/// The counts the overview is computed from, read in one piece of work.
+#[derive(Debug)]
+struct Counts {
+    users: q::UserTotals,
+    jobs_by_status: std::collections::BTreeMap<String, u64>,
+    dead_letters: u64,
+    storage_bytes: u64,
+    object_count: u64,
+    per_day: Vec<(String, u64, u64, u64)>,
+    failed_last_hour: u64,
+    login_failures: u64,
+    near_quota: u64,
+}
+
 impl Admin<'_> {
     pub async fn overview(&self) -> ApiResult<AdminOverview> {
         let snapshot = self.services.status().snapshot().await;
-        let now = db::now_ms();
-        let since_chart = (Utc::now() - Duration::days(CHART_DAYS - 1))
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .map(|start| start.and_utc().timestamp_millis())
-            .unwrap_or(now - CHART_DAYS * DAY_MS);
-        let (
-            users,
-            jobs_by_status,
-            dead_letters,
-            (storage_bytes, object_count),
-            per_day,
-            failed_last_hour,
-            login_failures,
-            near_quota,
-        ) = self
-            .services
-            .db()
-            .call(move |conn| {
-                Ok((
-                    q::user_totals(conn, now - 7 * DAY_MS)?,
-                    q::jobs_by_status(conn)?,
-                    q::dead_letter_count(conn)?,
-                    q::storage_totals(conn)?,
-                    q::jobs_per_day(conn, since_chart)?,
-                    q::failed_since(conn, now - HOUR_MS)?,
-                    audit::count_security_events_since(conn, "login_failed", now - HOUR_MS)?,
-                    q::users_near_quota(conn, NEAR_QUOTA_PERCENT)?,
-                ))
-            })
-            .await?;
-
-        let mut alerts = Vec::new();
-        let mut alert = |severity, code: &str, message: String, link: &str| {
-            alerts.push(Alert {
-                severity,
-                code: code.into(),
-                message,
-                link: Some(link.into()),
-            })
-        };
+        let counts = self.counts().await?;
         let tally = &snapshot.agents;
-        if !snapshot.database_ok {
-            alert(
-                AlertSeverity::Critical,
-                "database_unavailable",
-                "The database does not answer".into(),
-                "/admin",
-            );
-        }
-        if tally.operator_online == 0 {
-            alert(
-                AlertSeverity::Critical,
-                "no_agents",
-                "No download agent is online: queued jobs cannot start".into(),
-                "/admin/agents",
-            );
-        }
-        if tally.stale > 0 {
-            alert(
-                AlertSeverity::Warning,
-                "stale_agents",
-                format!("{} agents have stopped sending heartbeats", tally.stale),
-                "/admin/agents",
-            );
-        }
-        if let Some(wait) = snapshot
-            .oldest_wait_ms
-            .filter(|wait| *wait > QUEUE_WAIT_DEGRADED_MS)
-        {
-            alert(
-                AlertSeverity::Warning,
-                "queue_backlog",
-                format!(
-                    "{} jobs are waiting; the oldest for {} min",
-                    snapshot.queued_waiting,
-                    minutes(wait)
-                ),
-                "/admin/jobs",
-            );
-        }
-        if dead_letters > 0 {
-            alert(
-                AlertSeverity::Warning,
-                "dead_letters",
-                format!("{dead_letters} jobs ran out of attempts and wait for a decision"),
-                "/admin/dead-letters",
-            );
-        }
-        if failed_last_hour >= 3 {
-            alert(
-                AlertSeverity::Warning,
-                "failures",
-                format!("{failed_last_hour} jobs failed in the last hour"),
-                "/admin/jobs",
-            );
-        }
-        if login_failures >= LOGIN_FAILURES_ALERT {
-            alert(
-                AlertSeverity::Warning,
-                "login_failures",
-                format!("{login_failures} failed sign-ins in the last hour"),
-                "/admin/security",
-            );
-        }
-        if near_quota > 0 {
-            alert(
-                AlertSeverity::Warning,
-                "storage_quota",
-                format!(
-                    "{near_quota} users have used {NEAR_QUOTA_PERCENT}% or more of their storage"
-                ),
-                "/admin/storage",
-            );
-        }
-
-        let mut jobs_per_day = Vec::new();
-        for offset in (0..CHART_DAYS).rev() {
-            let day = (Utc::now() - Duration::days(offset))
-                .format("%Y-%m-%d")
-                .to_string();
-            let found = per_day.iter().find(|(d, ..)| *d == day);
-            let (created, completed, failed) = found.map_or((0, 0, 0), |r| (r.1, r.2, r.3));
-            jobs_per_day.push(DayCount {
-                day,
-                created,
-                completed,
-                failed,
-            });
-        }
         Ok(AdminOverview {
             status: status_report(&snapshot),
-            alerts,
+            alerts: alerts(&snapshot, &counts),
             users: UserCounts {
-                total: users.total,
-                verified: users.verified,
-                suspended: users.suspended,
-                new_last_7_days: users.created_since,
+                total: counts.users.total,
+                verified: counts.users.verified,
+                suspended: counts.users.suspended,
+                new_last_7_days: counts.users.created_since,
             },
-            jobs_by_status,
-            dead_letters,
+            jobs_by_status: counts.jobs_by_status.clone(),
+            dead_letters: counts.dead_letters,
             agents: AgentCounts {
                 online: tally.operator_online,
                 stale: tally.stale,
                 capacity: tally.capacity,
                 active_jobs: tally.active_jobs,
             },
-            storage_bytes,
-            object_count,
-            jobs_per_day,
+            storage_bytes: counts.storage_bytes,
+            object_count: counts.object_count,
+            jobs_per_day: chart(&counts.per_day, Utc::now()),
         })
+    }
+
+    async fn counts(&self) -> ApiResult<Counts> {
+        let now = db::now_ms();
+        let since_chart = (Utc::now() - Duration::days(CHART_DAYS - 1))
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map(|start| start.and_utc().timestamp_millis())
+            .unwrap_or(now - CHART_DAYS * DAY_MS);
+        let login_failed = SecurityEventKind::LoginFailed.as_str();
+        Ok(self
+            .services
+            .db()
+            .call(move |conn| {
+                let (storage_bytes, object_count) = q::storage_totals(conn)?;
+                Ok(Counts {
+                    users: q::user_totals(conn, now - 7 * DAY_MS)?,
+                    jobs_by_status: q::jobs_by_status(conn)?,
+                    dead_letters: q::dead_letter_count(conn)?,
+                    storage_bytes,
+                    object_count,
+                    per_day: q::jobs_per_day(conn, since_chart)?,
+                    failed_last_hour: q::failed_since(conn, now - HOUR_MS)?,
+                    login_failures: audit::count_security_events_since(
+                        conn,
+                        login_failed,
+                        now - HOUR_MS,
+                    )?,
+                    near_quota: q::users_near_quota(conn, NEAR_QUOTA_PERCENT)?,
+                })
+            })
+            .await?)
     }
 
     pub async fn storage_report(&self) -> ApiResult<StorageReport> {
@@ -207,5 +125,197 @@ impl Admin<'_> {
                 })
                 .collect(),
         })
+    }
+}
+
+/// What needs an operator's attention, worst first as found.
+fn alerts(snapshot: &Snapshot, counts: &Counts) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    let mut alert = |severity, code, message: String, link: &str| {
+        alerts.push(Alert {
+            severity,
+            code,
+            message,
+            link: Some(link.into()),
+        })
+    };
+    let tally = &snapshot.agents;
+    if !snapshot.database_ok {
+        alert(
+            AlertSeverity::Critical,
+            AlertCode::DatabaseUnavailable,
+            "The database does not answer".into(),
+            "/admin",
+        );
+    }
+    if tally.operator_online == 0 {
+        alert(
+            AlertSeverity::Critical,
+            AlertCode::NoAgents,
+            "No download agent is online: queued jobs cannot start".into(),
+            "/admin/agents",
+        );
+    }
+    if tally.stale > 0 {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::StaleAgents,
+            format!("{} agents have stopped sending heartbeats", tally.stale),
+            "/admin/agents",
+        );
+    }
+    if let Some(wait) = snapshot
+        .oldest_wait_ms
+        .filter(|wait| *wait > QUEUE_WAIT_DEGRADED_MS)
+    {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::QueueBacklog,
+            format!(
+                "{} jobs are waiting; the oldest for {} min",
+                snapshot.queued_waiting,
+                minutes(wait)
+            ),
+            "/admin/jobs",
+        );
+    }
+    if counts.dead_letters > 0 {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::DeadLetters,
+            format!(
+                "{} jobs ran out of attempts and wait for a decision",
+                counts.dead_letters
+            ),
+            "/admin/dead-letters",
+        );
+    }
+    if counts.failed_last_hour >= 3 {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::Failures,
+            format!("{} jobs failed in the last hour", counts.failed_last_hour),
+            "/admin/jobs",
+        );
+    }
+    if counts.login_failures >= LOGIN_FAILURES_ALERT {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::LoginFailures,
+            format!("{} failed sign-ins in the last hour", counts.login_failures),
+            "/admin/security",
+        );
+    }
+    if counts.near_quota > 0 {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::StorageQuota,
+            format!(
+                "{} users have used {NEAR_QUOTA_PERCENT}% or more of their storage",
+                counts.near_quota
+            ),
+            "/admin/storage",
+        );
+    }
+    alerts
+}
+
+/// One entry per day of the chart, oldest first, ending `today`; days without jobs count zero.
+fn chart(per_day: &[(String, u64, u64, u64)], today: DateTime<Utc>) -> Vec<DayCount> {
+    (0..CHART_DAYS)
+        .rev()
+        .map(|offset| {
+            let day = (today - Duration::days(offset))
+                .format("%Y-%m-%d")
+                .to_string();
+            let (created, completed, failed) = per_day
+                .iter()
+                .find(|(d, ..)| *d == day)
+                .map_or((0, 0, 0), |r| (r.1, r.2, r.3));
+            DayCount {
+                day,
+                created,
+                completed,
+                failed,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::service::AgentTally;
+
+    fn counts() -> Counts {
+        Counts {
+            users: q::UserTotals::default(),
+            jobs_by_status: Default::default(),
+            dead_letters: 0,
+            storage_bytes: 0,
+            object_count: 0,
+            per_day: Vec::new(),
+            failed_last_hour: 0,
+            login_failures: 0,
+            near_quota: 0,
+        }
+    }
+
+    fn healthy() -> Snapshot {
+        Snapshot {
+            database_ok: true,
+            queued_waiting: 0,
+            oldest_wait_ms: None,
+            agents: AgentTally {
+                operator_online: 1,
+                ..AgentTally::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_healthy_service_raises_no_alert_and_each_problem_raises_its_own() {
+        assert!(alerts(&healthy(), &counts()).is_empty());
+        let codes = |snapshot: &Snapshot, counts: &Counts| -> Vec<AlertCode> {
+            alerts(snapshot, counts).iter().map(|a| a.code).collect()
+        };
+        let mut down = healthy();
+        down.agents.operator_online = 0;
+        down.oldest_wait_ms = Some(QUEUE_WAIT_DEGRADED_MS + 1);
+        assert_eq!(
+            codes(&down, &counts()),
+            [AlertCode::NoAgents, AlertCode::QueueBacklog]
+        );
+        let busy = Counts {
+            failed_last_hour: 3,
+            login_failures: LOGIN_FAILURES_ALERT,
+            near_quota: 1,
+            ..counts()
+        };
+        assert_eq!(
+            codes(&healthy(), &busy),
+            [
+                AlertCode::Failures,
+                AlertCode::LoginFailures,
+                AlertCode::StorageQuota
+            ]
+        );
+    }
+
+    #[test]
+    fn the_chart_has_every_day_and_zero_for_quiet_ones() {
+        let today = DateTime::parse_from_rfc3339("2026-03-14T10:00:00Z")
+            .expect("date")
+            .with_timezone(&Utc);
+        let chart = chart(&[("2026-03-13".into(), 5, 4, 1)], today);
+        assert_eq!(chart.len(), CHART_DAYS as usize);
+        assert_eq!(chart[0].day, "2026-03-01");
+        let last = chart.last().expect("today");
+        assert_eq!((last.day.as_str(), last.created), ("2026-03-14", 0));
+        let yesterday = &chart[chart.len() - 2];
+        assert_eq!(
+            (yesterday.created, yesterday.completed, yesterday.failed),
+            (5, 4, 1)
+        );
     }
 }

@@ -1,17 +1,7 @@
-//! Numbered migrations from the repository's `migrations/` folder, applied once each, in order,
-//! each in its own transaction. A landed migration is never edited: its checksum is recorded
-//! and a changed file stops start-up instead of leaving two databases with different schemas.
+//! The control plane's numbered migrations from the repository's `migrations/` folder, applied
+//! once each and in order by `tseeder-sqlite`, which records their checksums.
 
-use crate::store::{DbError, DbResult};
-use rusqlite::{params, Connection};
-use sha2::{Digest, Sha256};
-
-#[derive(Debug)]
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
+use tseeder_sqlite::Migration;
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -41,73 +31,10 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-fn checksum(sql: &str) -> String {
-    hex::encode(Sha256::digest(sql.as_bytes()))
-}
-
-pub(crate) fn apply(conn: &mut Connection) -> DbResult<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version    INTEGER PRIMARY KEY,
-             name       TEXT NOT NULL,
-             checksum   TEXT NOT NULL,
-             applied_at INTEGER NOT NULL
-         );",
-    )?;
-    for migration in MIGRATIONS {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let recorded: Option<String> = tx
-            .query_row(
-                "SELECT checksum FROM schema_migrations WHERE version = ?1",
-                params![migration.version],
-                |row| row.get(0),
-            )
-            .map(Some)
-            .or_else(|err| match err {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                other => Err(other),
-            })?;
-        let sum = checksum(migration.sql);
-        match recorded {
-            Some(existing) if existing == sum => continue,
-            Some(_) => {
-                return Err(DbError::Migration {
-                    version: migration.version,
-                    name: migration.name,
-                    message: "file changed after it was applied; add a new migration instead"
-                        .into(),
-                })
-            }
-            None => {}
-        }
-        tx.execute_batch(migration.sql)
-            .map_err(|err| DbError::Migration {
-                version: migration.version,
-                name: migration.name,
-                message: err.to_string(),
-            })?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, checksum, applied_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![migration.version, migration.name, sum, super::now_ms()],
-        )?;
-        tx.commit()?;
-        tracing::info!(
-            version = migration.version,
-            name = migration.name,
-            "migration applied"
-        );
-    }
-    Ok(())
-}
-
-/// Versions recorded as applied, in order.
-pub fn applied_migrations(conn: &Connection) -> DbResult<Vec<i64>> {
-    let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
-    let versions = stmt
-        .query_map([], |row| row.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
-    Ok(versions)
+/// Applies every migration to `conn`, for tests that work on a bare connection.
+#[cfg(test)]
+pub(crate) fn apply(conn: &mut rusqlite::Connection) -> tseeder_sqlite::DbResult<()> {
+    tseeder_sqlite::apply_migrations(conn, MIGRATIONS)
 }
 
 #[cfg(test)]
@@ -132,27 +59,5 @@ mod tests {
                 .name
                 .starts_with(&format!("{:04}_", migration.version)));
         }
-    }
-
-    #[test]
-    fn applying_twice_is_a_no_op_and_edits_are_caught() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("t.db");
-        let mut conn = Connection::open(&path).expect("open");
-        apply(&mut conn).expect("first");
-        apply(&mut conn).expect("second");
-        assert_eq!(
-            applied_migrations(&conn).expect("list"),
-            (1..=MIGRATIONS.len() as i64).collect::<Vec<_>>()
-        );
-        conn.execute(
-            "UPDATE schema_migrations SET checksum = 'x' WHERE version = 1",
-            [],
-        )
-        .expect("tamper");
-        assert!(matches!(
-            apply(&mut conn),
-            Err(DbError::Migration { version: 1, .. })
-        ));
     }
 }

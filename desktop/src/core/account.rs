@@ -2,7 +2,7 @@
 //! key), keeping the key in the keyring, restoring it at start, and signing out (the key leaves
 //! the keyring and the server forgets it and this device).
 
-use super::{lock, read, write, Desktop, DesktopError, DesktopEvent, DesktopResult};
+use super::{lock, read, write, Desktop, DesktopError, DesktopEvent, DesktopResult, Session};
 use crate::cloud::CloudClient;
 use crate::db;
 use crate::secrets::{Secret, SecretKind};
@@ -26,12 +26,26 @@ pub struct AppState {
 }
 
 impl Desktop {
+    /// The signed-in user, once the cloud has said who the key belongs to.
+    pub(super) fn user(&self) -> Option<User> {
+        read(&self.inner.session)
+            .as_ref()
+            .and_then(|session| session.user.clone())
+    }
+
+    /// This computer's device id in the signed-in account, once registered.
+    pub(super) fn device_id(&self) -> Option<String> {
+        read(&self.inner.session)
+            .as_ref()
+            .and_then(|session| session.device_id.clone())
+    }
+
     pub fn app_state(&self) -> AppState {
         AppState {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             signed_in: self.signed_in(),
-            user: read(&self.inner.account).clone(),
-            device_id: read(&self.inner.device_id).clone(),
+            user: self.user(),
+            device_id: self.device_id(),
             settings: self.settings(),
         }
     }
@@ -91,8 +105,7 @@ impl Desktop {
             .store_async(SecretKind::ApiKey, url, key)
             .await?;
         self.remember_account(url, &me.user.id).await;
-        *write(&self.inner.account) = Some(me.user);
-        *write(&self.inner.cloud) = Some(client);
+        *write(&self.inner.session) = Some(Session::new(client, Some(me.user)));
         self.restart_account_work().await;
         self.emit(DesktopEvent::State);
         Ok(self.app_state())
@@ -118,7 +131,7 @@ impl Desktop {
         let Ok(client) = CloudClient::new(&url, Some(key)) else {
             return;
         };
-        *write(&self.inner.cloud) = Some(client.clone());
+        *write(&self.inner.session) = Some(Session::new(client.clone(), None));
         let desktop = self.clone();
         tokio::spawn(async move { desktop.confirm_restored_account(client, url).await });
     }
@@ -135,11 +148,16 @@ impl Desktop {
         match answer {
             Ok(me) => {
                 self.remember_account(&url, &me.user.id).await;
-                *write(&self.inner.account) = Some(me.user);
+                if let Some(session) = write(&self.inner.session)
+                    .as_mut()
+                    .filter(|session| session.cloud.same_account(&client))
+                {
+                    session.user = Some(me.user);
+                }
             }
             Err(err) if err.is_unauthorized() => {
                 tracing::info!("the stored key was revoked; signing out");
-                *write(&self.inner.cloud) = None;
+                *write(&self.inner.session) = None;
                 self.forget_secrets(&url).await;
                 self.emit(DesktopEvent::State);
                 return;
@@ -161,8 +179,7 @@ impl Desktop {
     pub(super) async fn sign_out_of(&self, url: &str) {
         self.stop_account_work().await;
         if let Some(client) = self.cloud() {
-            let device = read(&self.inner.device_id).clone();
-            if let Some(device) = device {
+            if let Some(device) = self.device_id() {
                 let path = format!("/api/v1/devices/{device}");
                 if let Err(err) = client.raw("DELETE", &path, None).await {
                     tracing::warn!(%err, "could not remove this device from the cloud");
@@ -173,9 +190,7 @@ impl Desktop {
             }
         }
         self.forget_secrets(url).await;
-        *write(&self.inner.cloud) = None;
-        *write(&self.inner.account) = None;
-        *write(&self.inner.device_id) = None;
+        *write(&self.inner.session) = None;
         lock(&self.inner.cloud_jobs).clear();
         self.emit(DesktopEvent::State);
         self.jobs_changed();
@@ -197,8 +212,8 @@ impl Desktop {
 
     /// The account last signed in at `url`, from memory or, offline, from the app's database.
     async fn known_account(&self, url: &str) -> Option<String> {
-        if let Some(user) = read(&self.inner.account).as_ref() {
-            return Some(user.id.clone());
+        if let Some(user) = self.user() {
+            return Some(user.id);
         }
         let stored = self
             .inner

@@ -3,7 +3,9 @@
 //! with the files the user chose once the user confirms; at once only when the user's own
 //! "add without asking" setting says so, never because a link asked.
 
-use super::{lock, Desktop, DesktopError, DesktopEvent, DesktopResult, PendingAdd, PendingFile};
+use super::{
+    lock, AddState, Desktop, DesktopError, DesktopEvent, DesktopResult, PendingAdd, PendingFile,
+};
 use crate::destination::{decide, Decision, Destination, Preferences, Remembered};
 use crate::link::{self, IncomingSource, MAX_TORRENT_FILE_BYTES};
 use crate::settings::DesktopSettings;
@@ -95,7 +97,7 @@ impl Desktop {
         let pending = PendingAdd {
             id: uuid::Uuid::now_v7().to_string(),
             label,
-            state: "resolving".into(),
+            state: AddState::Resolving,
             name: None,
             total_bytes: None,
             files: Vec::new(),
@@ -178,7 +180,7 @@ impl Desktop {
             let Some(add) = pending.get_mut(id) else {
                 return Ok(());
             };
-            add.state = "ready".into();
+            add.state = AddState::Ready;
             add.name = Some(resolved.name.clone());
             add.total_bytes = Some(resolved.selected_bytes(None));
             add.files = files;
@@ -197,7 +199,7 @@ impl Desktop {
             let Some(add) = pending.get_mut(id) else {
                 return;
             };
-            add.state = "failed".into();
+            add.state = AddState::Failed;
             add.error = Some(error);
             add.clone()
         };

@@ -2,7 +2,7 @@
 //! engine is registered with the cloud as one of the user's devices and takes the jobs the user
 //! sends to "my computer", keeping the files in the download folder.
 
-use super::{read, write, Desktop, DesktopEvent};
+use super::{write, Desktop, DesktopEvent};
 use crate::cloud::CloudClient;
 use crate::secrets::{Secret, SecretKind};
 use std::time::Duration;
@@ -65,9 +65,9 @@ impl Desktop {
     /// replaced by registering this computer as a new device.
     async fn agent_client(&self, client: &CloudClient) -> Result<AgentClient, String> {
         let url = client.base().to_owned();
-        let user = read(&self.inner.account)
-            .as_ref()
-            .map(|user| user.id.clone())
+        let user = self
+            .user()
+            .map(|user| user.id)
             .ok_or_else(|| "the account is not known yet".to_owned())?;
         let slot = crate::secrets::agent_token_slot(&url, &user);
         let secrets = &self.inner.secrets;
@@ -79,7 +79,7 @@ impl Desktop {
             let agent = AgentClient::new(&url, token.expose()).map_err(|err| err.to_string())?;
             match agent.register(&self.registration()).await {
                 Ok(registered) => {
-                    self.learn_device(registered.agent_id);
+                    self.learn_device(client, registered.agent_id);
                     return Ok(agent);
                 }
                 Err(ClientError::Refused {
@@ -102,7 +102,7 @@ impl Desktop {
             )
             .await
             .map_err(|err| err.to_string())?;
-        self.learn_device(issued.agent.id);
+        self.learn_device(client, issued.agent.id);
         AgentClient::new(&url, &issued.token).map_err(|err| err.to_string())
     }
 
@@ -115,8 +115,16 @@ impl Desktop {
         }
     }
 
-    fn learn_device(&self, id: String) {
-        *write(&self.inner.device_id) = Some(id);
+    /// Notes this computer's device id, unless the user signed out or into another account
+    /// while it was being registered.
+    fn learn_device(&self, client: &CloudClient, id: String) {
+        match write(&self.inner.session)
+            .as_mut()
+            .filter(|session| session.cloud.same_account(client))
+        {
+            Some(session) => session.device_id = Some(id),
+            None => return,
+        }
         self.emit(DesktopEvent::State);
         self.jobs_changed();
     }

@@ -2,7 +2,7 @@
 //! every reconnection), announced when they finish or fail, and synced into the sync folder when
 //! they complete, one job at a time, resuming whatever an earlier run left half done.
 
-use super::{lock, read, Desktop, DesktopJob, JobPlace, SyncView};
+use super::{lock, Desktop, DesktopJob, JobPlace, SyncState, SyncView};
 use crate::cloud::{CloudClient, LiveMessage};
 use crate::db::{self, SyncRow};
 use crate::sync::{self, SyncError};
@@ -14,8 +14,10 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tseeder_protocol::{Job, JobLive, JobStatus};
 
+/// Per-job sync progress shown in the list, jobs the user opted out of, and the nudge that
+/// starts the next sync pass.
 #[derive(Default)]
-pub(super) struct SyncState {
+pub(super) struct SyncTracker {
     views: Mutex<HashMap<String, SyncView>>,
     opted_out: Mutex<HashSet<String>>,
     kick: Notify,
@@ -43,7 +45,7 @@ impl Desktop {
     }
 
     fn place_of(&self, job: &Job) -> JobPlace {
-        let mine = read(&self.inner.device_id).clone();
+        let mine = self.device_id();
         match (&job.device_id, mine) {
             (Some(device), Some(mine)) if *device == mine => JobPlace::ThisDevice,
             _ => JobPlace::Cloud,
@@ -61,7 +63,7 @@ impl Desktop {
                 let sync = match place {
                     JobPlace::Cloud if !sync_on || opted_out.contains(&live.job.id) => {
                         Some(SyncView {
-                            state: "off".into(),
+                            state: SyncState::Off,
                             received_bytes: 0,
                             total_bytes: 0,
                             error: None,
@@ -223,7 +225,7 @@ impl Desktop {
             .filter(|job| {
                 lock(&self.inner.sync.views)
                     .get(&job.id)
-                    .is_none_or(|view| view.state != "done" && view.state != "failed")
+                    .is_none_or(|view| !matches!(view.state, SyncState::Done | SyncState::Failed))
             })
             .collect();
         for job in candidates {
@@ -294,10 +296,17 @@ impl Desktop {
         let folder = first_folder(&settings.sync_dir, &rows);
         if done == total && rows.iter().all(|r| r.status == sync::DONE) {
             // Synced in an earlier run: say so quietly.
-            self.set_sync_view(&job_id, "done", total, total, None, folder);
+            self.set_sync_view(&job_id, SyncState::Done, total, total, None, folder);
             return Ok(());
         }
-        self.set_sync_view(&job_id, "syncing", done, total, None, folder.clone());
+        self.set_sync_view(
+            &job_id,
+            SyncState::Syncing,
+            done,
+            total,
+            None,
+            folder.clone(),
+        );
         let limit = u64::from(settings.sync_limit_kib) * 1024;
         for row in rows.iter().filter(|r| r.status != sync::DONE) {
             let fetched = async {
@@ -322,7 +331,7 @@ impl Desktop {
                             last_shown = std::time::Instant::now();
                             self.set_sync_view(
                                 &job_id,
-                                "syncing",
+                                SyncState::Syncing,
                                 base + received,
                                 total,
                                 None,
@@ -338,7 +347,11 @@ impl Desktop {
                 Ok(_) => done += row.size,
                 Err(err) => {
                     let transient = err.is_transient();
-                    let state = if transient { "waiting" } else { "failed" };
+                    let state = if transient {
+                        SyncState::Waiting
+                    } else {
+                        SyncState::Failed
+                    };
                     self.set_sync_view(
                         &job_id,
                         state,
@@ -366,7 +379,7 @@ impl Desktop {
                 }
             }
         }
-        self.set_sync_view(&job_id, "done", total, total, None, folder.clone());
+        self.set_sync_view(&job_id, SyncState::Done, total, total, None, folder.clone());
         self.notify(
             format!("Synced {}", job.name),
             format!("Copied to {}", settings.sync_dir.display()),
@@ -386,7 +399,7 @@ impl Desktop {
     fn set_sync_view(
         &self,
         job_id: &str,
-        state: &str,
+        state: SyncState,
         received: u64,
         total: u64,
         error: Option<String>,
@@ -395,7 +408,7 @@ impl Desktop {
         lock(&self.inner.sync.views).insert(
             job_id.to_owned(),
             SyncView {
-                state: state.into(),
+                state,
                 received_bytes: received,
                 total_bytes: total,
                 error,

@@ -11,7 +11,9 @@ mod view;
 
 pub use account::AppState;
 pub use add::AddChoice;
-pub use view::{DesktopEvent, DesktopJob, JobPlace, PendingAdd, PendingFile, SyncView};
+pub use view::{
+    AddState, DesktopEvent, DesktopJob, JobPlace, PendingAdd, PendingFile, SyncState, SyncView,
+};
 
 use crate::cloud::{CloudClient, CloudError};
 use crate::db::{self, Db, DbError};
@@ -78,14 +80,14 @@ struct Inner {
     fetcher: tseeder_engine::fetch::TorrentFetcher,
     options: DesktopOptions,
     settings: RwLock<DesktopSettings>,
-    cloud: RwLock<Option<CloudClient>>,
-    account: RwLock<Option<tseeder_protocol::User>>,
-    device_id: RwLock<Option<String>>,
+    /// Who is signed in, under one lock so that a client, its account and its device are
+    /// always of the same sign-in.
+    session: RwLock<Option<Session>>,
     cloud_jobs: Mutex<HashMap<String, JobLive>>,
     local: local::LocalJobs,
     pending: Mutex<HashMap<String, PendingAdd>>,
     pending_sources: Mutex<HashMap<String, add::PendingSource>>,
-    sync: cloud_jobs::SyncState,
+    sync: cloud_jobs::SyncTracker,
     events: broadcast::Sender<DesktopEvent>,
     /// Background work of the signed-in account; replaced on sign-in, stopped on sign-out.
     account_tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -109,7 +111,7 @@ impl Desktop {
     pub async fn open(options: DesktopOptions) -> DesktopResult<Desktop> {
         tokio::fs::create_dir_all(&options.data_dir).await?;
         let db_path = options.data_dir.join("tseeder.db");
-        let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
+        let db = tokio::task::spawn_blocking(move || db::open(&db_path))
             .await
             .map_err(|err| DesktopError::Invalid(err.to_string()))??;
         let defaults = DesktopSettings::defaults_for(&options.downloads_dir);
@@ -140,14 +142,12 @@ impl Desktop {
                 fetcher,
                 options,
                 settings: RwLock::new(settings),
-                cloud: RwLock::new(None),
-                account: RwLock::new(None),
-                device_id: RwLock::new(None),
+                session: RwLock::new(None),
                 cloud_jobs: Mutex::default(),
                 local: local::LocalJobs::default(),
                 pending: Mutex::default(),
                 pending_sources: Mutex::default(),
-                sync: cloud_jobs::SyncState::default(),
+                sync: cloud_jobs::SyncTracker::default(),
                 events,
                 account_tasks: Mutex::default(),
                 account_stop: Mutex::default(),
@@ -219,7 +219,9 @@ impl Desktop {
     }
 
     fn cloud(&self) -> Option<CloudClient> {
-        read(&self.inner.cloud).clone()
+        read(&self.inner.session)
+            .as_ref()
+            .map(|session| session.cloud.clone())
     }
 
     fn signed_in_cloud(&self) -> DesktopResult<CloudClient> {
@@ -227,7 +229,7 @@ impl Desktop {
     }
 
     pub fn signed_in(&self) -> bool {
-        read(&self.inner.cloud).is_some()
+        read(&self.inner.session).is_some()
     }
 
     fn emit(&self, event: DesktopEvent) {
@@ -418,6 +420,26 @@ fn parse_key(key: &str) -> DesktopResult<(JobPlace, &str)> {
         "cloud" => Ok((JobPlace::Cloud, id)),
         "device" => Ok((JobPlace::ThisDevice, id)),
         _ => Err(DesktopError::Invalid(format!("{key:?} is not a job"))),
+    }
+}
+
+/// A sign-in: the client holding its key, and what the cloud said about it once asked.
+#[derive(Debug, Clone)]
+struct Session {
+    cloud: CloudClient,
+    /// `None` until the cloud confirms a key restored from the keyring.
+    user: Option<tseeder_protocol::User>,
+    /// This computer as a device of this account, once registered.
+    device_id: Option<String>,
+}
+
+impl Session {
+    fn new(cloud: CloudClient, user: Option<tseeder_protocol::User>) -> Session {
+        Session {
+            cloud,
+            user,
+            device_id: None,
+        }
     }
 }
 

@@ -16,11 +16,24 @@ pub enum JobPlace {
     Local,
 }
 
+/// Where a cloud job's copy in the sync folder stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncState {
+    /// Not started yet, or waiting to try again after a failure that may pass.
+    Waiting,
+    Syncing,
+    Done,
+    /// Stopped on a failure that another try would not fix.
+    Failed,
+    /// Sync is turned off for this job or for every job.
+    Off,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncView {
-    /// `waiting`, `syncing`, `done`, `failed` or `off`.
-    pub state: String,
+    pub state: SyncState,
     pub received_bytes: u64,
     pub total_bytes: u64,
     pub error: Option<String>,
@@ -72,14 +85,25 @@ impl DesktopJob {
 
 /// A torrent on its way in: the link was accepted, metadata is being fetched or is here, and
 /// the user may still have to choose files and a destination.
+/// Where an Add dialog's torrent stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddState {
+    /// Its metadata (name, files) is being fetched.
+    Resolving,
+    /// Its files are known; the user may choose and confirm.
+    Ready,
+    /// The metadata could not be fetched; `error` says why.
+    Failed,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingAdd {
     pub id: String,
     /// What arrived, for people: the magnet's name, the URL or the file name.
     pub label: String,
-    /// `resolving`, `ready`, `adding` or `failed`.
-    pub state: String,
+    pub state: AddState,
     pub name: Option<String>,
     pub total_bytes: Option<u64>,
     pub files: Vec<PendingFile>,

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 use tseeder_desktop::destination::Destination;
-use tseeder_desktop::{AddChoice, Desktop, DesktopOptions};
+use tseeder_desktop::{AddChoice, AddState, Desktop, DesktopOptions};
 
 /// A keyring service name no other test uses.
 pub fn fresh_keyring_service() -> String {
@@ -45,7 +45,7 @@ pub async fn add_here_when_ready(desktop: &Desktop, id: &str) -> String {
         if desktop
             .pending_adds()
             .iter()
-            .any(|pending| pending.id == id && pending.state == "ready")
+            .any(|pending| pending.id == id && pending.state == AddState::Ready)
         {
             break;
         }

@@ -66,7 +66,7 @@ export type Decision =
 export interface PendingAdd {
   id: string;
   label: string;
-  state: "resolving" | "ready" | "adding" | "failed";
+  state: "resolving" | "ready" | "failed";
   name: string | null;
   totalBytes: number | null;
   files: { index: number; path: string; size: number }[];

@@ -1,0 +1,242 @@
+//! The SQLite plumbing the control plane and the desktop app share: connections whose work
+//! always runs on blocking threads (the async runtime never waits on SQLite), WAL with foreign
+//! keys on, numbered migrations whose checksums are recorded, and one error type.
+
+mod migrate;
+
+pub use migrate::{applied_migrations, apply_migrations, Migration};
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration {version} ({name}): {message}")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        message: String,
+    },
+    #[error("database worker stopped: {0}")]
+    Worker(String),
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl DbError {
+    /// A UNIQUE (or primary key) constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(err, _))
+                if err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        )
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// How a database file is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How long a statement waits for another connection's write lock.
+    pub busy_timeout: Duration,
+    /// Connections in use at once; `None` for as many as callers ask for. One connection makes
+    /// every piece of work run alone, as a single-user app's store may assume.
+    pub max_connections: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            busy_timeout: Duration::from_secs(10),
+            max_connections: None,
+        }
+    }
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    inner: Arc<Pool>,
+}
+
+#[derive(Debug)]
+struct Pool {
+    path: PathBuf,
+    options: Options,
+    idle: Mutex<Vec<Connection>>,
+    slots: Option<Arc<Semaphore>>,
+}
+
+/// More idle connections than this are closed rather than kept.
+const MAX_IDLE: usize = 8;
+
+impl Db {
+    /// Opens (creating if needed) the database file and applies pending `migrations`. Blocks:
+    /// call it before serving, or on a blocking thread.
+    pub fn open(path: &Path, migrations: &[Migration], options: Options) -> DbResult<Db> {
+        let mut conn = open_connection(path, &options)?;
+        migrate::apply_migrations(&mut conn, migrations)?;
+        Ok(Db {
+            inner: Arc::new(Pool {
+                path: path.to_owned(),
+                options,
+                idle: Mutex::new(vec![conn]),
+                slots: options
+                    .max_connections
+                    .map(|max| Arc::new(Semaphore::new(max.max(1)))),
+            }),
+        })
+    }
+
+    /// Runs `work` with a connection on a blocking thread.
+    pub async fn call<T, F>(&self, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
+    {
+        let permit = match &self.inner.slots {
+            Some(slots) => Some(
+                Arc::clone(slots)
+                    .acquire_owned()
+                    .await
+                    .map_err(|err| DbError::Worker(err.to_string()))?,
+            ),
+            None => None,
+        };
+        let pool = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut conn = pool.take()?;
+            let result = work(&mut conn);
+            pool.give_back(conn);
+            result
+        })
+        .await
+        .map_err(|err| DbError::Worker(err.to_string()))?
+    }
+
+    /// Like [`Db::call`], inside one transaction committed only when `work` succeeds.
+    pub async fn transaction<T, F>(&self, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = work(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+    }
+}
+
+impl Pool {
+    fn take(&self) -> DbResult<Connection> {
+        let idle = self
+            .idle
+            .lock()
+            .map_err(|_| DbError::Worker("pool lock poisoned".into()))?
+            .pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => open_connection(&self.path, &self.options),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < MAX_IDLE {
+                idle.push(conn);
+            }
+        }
+    }
+}
+
+fn open_connection(path: &Path, options: &Options) -> DbResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(options.busy_timeout)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(conn)
+}
+
+/// Milliseconds since the Unix epoch, the one time format stored.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn to_datetime(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &[Migration] = &[Migration {
+        version: 1,
+        name: "0001_counter.sql",
+        sql: "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0);",
+    }];
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn one_connection_runs_each_piece_of_work_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = Options {
+            max_connections: Some(1),
+            ..Options::default()
+        };
+        let db = Db::open(&dir.path().join("t.db"), SCHEMA, options).expect("open");
+        // A read-then-write without a transaction loses updates unless the work is serialized.
+        let bumps = (0..32).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.call(|conn| {
+                    let n: i64 = conn.query_row("SELECT n FROM counter", [], |row| row.get(0))?;
+                    std::thread::sleep(Duration::from_millis(1));
+                    conn.execute("UPDATE counter SET n = ?1", [n + 1])?;
+                    Ok(())
+                })
+                .await
+            })
+        });
+        for bump in bumps.collect::<Vec<_>>() {
+            bump.await.expect("task").expect("bump");
+        }
+        let n: i64 = db
+            .call(|conn| Ok(conn.query_row("SELECT n FROM counter", [], |row| row.get(0))?))
+            .await
+            .expect("read");
+        assert_eq!(n, 32);
+    }
+
+    #[tokio::test]
+    async fn a_failed_transaction_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(&dir.path().join("t.db"), SCHEMA, Options::default()).expect("open");
+        let failed = db
+            .transaction(|tx| {
+                tx.execute("UPDATE counter SET n = 5", [])?;
+                Err::<(), _>(DbError::Corrupt("refused".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        let n: i64 = db
+            .call(|conn| Ok(conn.query_row("SELECT n FROM counter", [], |row| row.get(0))?))
+            .await
+            .expect("read");
+        assert_eq!(n, 0);
+    }
+}
