@@ -139,19 +139,10 @@ pub async fn fetch_file(
     url: &str,
     sync_dir: &Path,
     limit_bps: u64,
-    mut on_progress: impl FnMut(u64),
+    on_progress: impl FnMut(u64),
 ) -> Result<PathBuf, SyncError> {
     let mut row = row.clone();
-    let final_path = match &row.local_path {
-        Some(path) => PathBuf::from(path),
-        None => {
-            let reserved = free_name(&target_path(sync_dir, &row.remote_path)?);
-            row.local_path = Some(reserved.to_string_lossy().into_owned());
-            let stored = row.clone();
-            db.call(move |conn| db::update_sync(conn, &stored)).await?;
-            reserved
-        }
-    };
+    let final_path = reserve_path(db, &mut row, sync_dir).await?;
     if let Some(parent) = final_path.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
@@ -165,78 +156,137 @@ pub async fn fetch_file(
     }
     let mut server_hash = None;
     if received < row.size {
-        let response = http
-            .get(url)
-            .header("range", format!("bytes={received}-"))
-            .send()
-            .await
-            .map_err(|err| SyncError::Network(err.to_string()))?;
+        let (response, from) = request_rest(http, url, received).await?;
         server_hash = sha256_header(response.headers());
-        match response.status().as_u16() {
-            206 => {
-                let start = response
-                    .headers()
-                    .get("content-range")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("bytes "))
-                    .and_then(|v| v.split('-').next())
-                    .and_then(|v| v.parse::<u64>().ok());
-                if start != Some(received) {
-                    return Err(SyncError::WrongRange);
-                }
-            }
-            200 => {
-                // The server ignored the range: start over rather than append a second copy.
-                file.set_len(0).await?;
-                received = 0;
-            }
-            status => return Err(SyncError::Status(status)),
+        if from == 0 {
+            // The server ignored the range: start over rather than append a second copy.
+            file.set_len(0).await?;
         }
-        file.seek(std::io::SeekFrom::Start(received)).await?;
-        let mut limit = RateLimit::new(limit_bps);
-        let mut recorded = received;
-        let mut body = response.bytes_stream();
-        // The disk works on its own thread while the next bytes arrive, and finishes with the
-        // flush to the device, so that waiting on the disk never stalls the transfer.
-        let mut writer = DiskWriter::start(file.into_std().await);
-        let mut broken = None;
-        while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(err) => {
-                    // What arrived before the break is kept for the resume.
-                    broken = Some(SyncError::Network(err.to_string()));
-                    break;
-                }
-            };
-            if received + chunk.len() as u64 > row.size {
-                broken = Some(SyncError::SizeMismatch {
-                    got: received + chunk.len() as u64,
-                    expected: row.size,
-                });
-                break;
-            }
-            let len = chunk.len() as u64;
-            received += len;
-            if !writer.write(&chunk).await {
-                break;
-            }
-            on_progress(received);
-            if received - recorded >= RECORD_EVERY_BYTES {
-                let (job, index) = (row.job_id.clone(), row.file_index);
-                db.call(move |conn| db::set_sync_received(conn, &job, index, received))
-                    .await?;
-                recorded = received;
-            }
-            limit.take(len).await;
-        }
-        file = tokio::fs::File::from_std(writer.finish().await?);
-        if let Some(err) = broken {
-            return Err(err);
-        }
+        file.seek(std::io::SeekFrom::Start(from)).await?;
+        file = receive(db, &row, response, file, from, limit_bps, on_progress).await?;
     } else {
         file.sync_all().await?;
     }
+    check_complete(db, &row, &mut file, server_hash).await?;
+    drop(file);
+    let landed = publish(&part, &final_path).await?;
+    row.local_path = Some(landed.to_string_lossy().into_owned());
+    row.received = row.size;
+    row.status = DONE.into();
+    row.error = None;
+    let stored = row.clone();
+    db.call(move |conn| db::update_sync(conn, &stored)).await?;
+    Ok(landed)
+}
+
+/// The file's place in the sync folder: the one chosen by an earlier try, or a free name that
+/// is recorded before any byte is written, so a resume finds the same file.
+async fn reserve_path(db: &Db, row: &mut SyncRow, sync_dir: &Path) -> Result<PathBuf, SyncError> {
+    if let Some(path) = &row.local_path {
+        return Ok(PathBuf::from(path));
+    }
+    let reserved = free_name(&target_path(sync_dir, &row.remote_path)?);
+    row.local_path = Some(reserved.to_string_lossy().into_owned());
+    let stored = row.clone();
+    db.call(move |conn| db::update_sync(conn, &stored)).await?;
+    Ok(reserved)
+}
+
+/// Asks for the bytes from `received` on; answers the response and the offset its body
+/// starts at (0 when the server sent the whole file instead of the range).
+async fn request_rest(
+    http: &reqwest::Client,
+    url: &str,
+    received: u64,
+) -> Result<(reqwest::Response, u64), SyncError> {
+    let response = http
+        .get(url)
+        .header("range", format!("bytes={received}-"))
+        .send()
+        .await
+        .map_err(|err| SyncError::Network(err.to_string()))?;
+    match response.status().as_u16() {
+        206 => {
+            let start = response
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("bytes "))
+                .and_then(|v| v.split('-').next())
+                .and_then(|v| v.parse::<u64>().ok());
+            if start != Some(received) {
+                return Err(SyncError::WrongRange);
+            }
+            Ok((response, received))
+        }
+        200 => Ok((response, 0)),
+        status => Err(SyncError::Status(status)),
+    }
+}
+
+/// Writes the response body after `received` bytes already on disk, recording progress every
+/// `RECORD_EVERY_BYTES`; answers the file once the disk has it. A broken connection keeps what
+/// arrived, for the next resume.
+async fn receive(
+    db: &Db,
+    row: &SyncRow,
+    response: reqwest::Response,
+    file: tokio::fs::File,
+    mut received: u64,
+    limit_bps: u64,
+    mut on_progress: impl FnMut(u64),
+) -> Result<tokio::fs::File, SyncError> {
+    let mut limit = RateLimit::new(limit_bps);
+    let mut recorded = received;
+    let mut body = response.bytes_stream();
+    // The disk works on its own thread while the next bytes arrive, and finishes with the
+    // flush to the device, so that waiting on the disk never stalls the transfer.
+    let mut writer = DiskWriter::start(file.into_std().await);
+    let mut broken = None;
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                broken = Some(SyncError::Network(err.to_string()));
+                break;
+            }
+        };
+        let len = chunk.len() as u64;
+        if received + len > row.size {
+            broken = Some(SyncError::SizeMismatch {
+                got: received + len,
+                expected: row.size,
+            });
+            break;
+        }
+        received += len;
+        if !writer.write(&chunk).await {
+            break;
+        }
+        on_progress(received);
+        if received - recorded >= RECORD_EVERY_BYTES {
+            let (job, index) = (row.job_id.clone(), row.file_index);
+            db.call(move |conn| db::set_sync_received(conn, &job, index, received))
+                .await?;
+            recorded = received;
+        }
+        limit.take(len).await;
+    }
+    let file = tokio::fs::File::from_std(writer.finish().await?);
+    match broken {
+        Some(err) => Err(err),
+        None => Ok(file),
+    }
+}
+
+/// The whole file is there, and matches the server's SHA-256 when it sent one; a short file's
+/// length is recorded for the resume, a corrupt one is emptied so the next try starts over.
+async fn check_complete(
+    db: &Db,
+    row: &SyncRow,
+    file: &mut tokio::fs::File,
+    server_hash: Option<Vec<u8>>,
+) -> Result<(), SyncError> {
     let got = file.metadata().await?.len();
     if got != row.size {
         let (job, index) = (row.job_id.clone(), row.file_index);
@@ -248,21 +298,12 @@ pub async fn fetch_file(
         )));
     }
     if let Some(expected) = server_hash {
-        if sha256_of(&mut file).await? != expected {
-            // A corrupt copy is useless: the next try starts from nothing.
+        if sha256_of(file).await? != expected {
             file.set_len(0).await?;
             return Err(SyncError::HashMismatch);
         }
     }
-    drop(file);
-    let landed = publish(&part, &final_path).await?;
-    row.local_path = Some(landed.to_string_lossy().into_owned());
-    row.received = row.size;
-    row.status = DONE.into();
-    row.error = None;
-    let stored = row.clone();
-    db.call(move |conn| db::update_sync(conn, &stored)).await?;
-    Ok(landed)
+    Ok(())
 }
 
 /// Opens (or creates) a temporary file and takes its exclusive lock, waiting for any writer of

@@ -132,6 +132,16 @@ fn defers_to_less_loaded(
     Ok(other.is_some_and(|(_, load)| load < my_load))
 }
 
+/// A manifest entry that passed its checks.
+#[derive(Debug)]
+struct CheckedFile {
+    /// The object's key; `None` for a file a device keeps.
+    key: Option<String>,
+    index: u32,
+    path: String,
+    size: u64,
+}
+
 /// The queue, leases and agent reports.
 #[derive(Debug, Clone, Copy)]
 pub struct Dispatch<'a> {
@@ -435,9 +445,46 @@ impl Dispatch<'_> {
         job_id: &str,
         report: CompleteReport,
     ) -> ApiResult<Job> {
+        let (job, files) = self
+            .running_job_with_files(agent, job_id, &report.lease_id)
+            .await?;
+        let kept_on_device = agent.agent.kind == AgentKind::Device;
+        let mut checked = Vec::with_capacity(report.files.len());
+        for file in &report.files {
+            checked.push(
+                self.check_reported_file(&job, &files, file, kept_on_device)
+                    .await?,
+            );
+        }
+        if files
+            .iter()
+            .any(|f| f.selected && !checked.iter().any(|c| c.index == f.index))
+        {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidManifest,
+                "the manifest leaves out chosen files",
+            ));
+        }
+        let done = self
+            .record_completion(&job, &report.lease_id, checked)
+            .await?;
+        self.services.live().clear_progress(&done.id);
+        self.services
+            .live()
+            .publish_job(&done.user_id, job_view(&done));
+        Ok(job_view(&done))
+    }
+
+    /// The job this agent's lease still holds, with its files, while it is still meant to run.
+    async fn running_job_with_files(
+        &self,
+        agent: &AgentPrincipal,
+        job_id: &str,
+        lease_id: &str,
+    ) -> ApiResult<(JobRow, Vec<job_q::JobFileRow>)> {
         let (jid, lease, agent_id) = (
             job_id.to_owned(),
-            report.lease_id.clone(),
+            lease_id.to_owned(),
             agent.agent.id.clone(),
         );
         let found = self
@@ -463,99 +510,104 @@ impl Dispatch<'_> {
                 ),
             ));
         }
-        let kept_on_device = agent.agent.kind == AgentKind::Device;
-        let mut checked = Vec::with_capacity(report.files.len());
-        for file in &report.files {
-            let known = files.iter().find(|f| f.index == file.index && f.selected);
-            if kept_on_device {
-                match known {
-                    Some(known) if file.object_key.is_empty() && file.size == known.size.max(0) as u64 => {
-                        checked.push((String::new(), file.index, known.path.clone(), file.size));
-                        continue;
-                    }
-                    _ => {
-                        return Err(ApiError::bad_request(
-                            ErrorCode::InvalidManifest,
-                            format!(
-                                "file {} is not a chosen file of this job with that size, or names an object key",
-                                file.index
-                            ),
-                        ))
-                    }
+        Ok((job, files))
+    }
+
+    /// One file of an agent's manifest, checked against the torrent's chosen files and, for
+    /// the cloud, against what the object store really holds under the key it must use. A
+    /// device keeps its files: it names no key and stores nothing.
+    async fn check_reported_file(
+        &self,
+        job: &JobRow,
+        files: &[job_q::JobFileRow],
+        file: &tseeder_protocol::UploadedFile,
+        kept_on_device: bool,
+    ) -> ApiResult<CheckedFile> {
+        let known = files.iter().find(|f| f.index == file.index && f.selected);
+        let refuse = |message: String| ApiError::bad_request(ErrorCode::InvalidManifest, message);
+        if kept_on_device {
+            return match known {
+                Some(known) if file.object_key.is_empty() && file.size == known.size.max(0) as u64 => {
+                    Ok(CheckedFile {
+                        key: None,
+                        index: file.index,
+                        path: known.path.clone(),
+                        size: file.size,
+                    })
                 }
-            }
-            let expected =
-                ObjectKey::job_file(&job.user_id, &job.id, file.index).map_err(|err| {
-                    ApiError::bad_request(ErrorCode::InvalidManifest, err.to_string())
-                })?;
-            if file.object_key != expected.as_str() {
-                return Err(ApiError::bad_request(
-                    ErrorCode::InvalidManifest,
-                    format!("file {} must be stored at {expected}", file.index),
-                ));
-            }
-            let Some(known) = known else {
-                return Err(ApiError::bad_request(
-                    ErrorCode::InvalidManifest,
-                    format!("file {} is not a chosen file of this job", file.index),
-                ));
+                _ => Err(refuse(format!(
+                    "file {} is not a chosen file of this job with that size, or names an object key",
+                    file.index
+                ))),
             };
-            let stored = self.services.store().head(&expected).await.map_err(|err| {
-                tracing::error!(%err, key = %expected, "could not check a stored object");
-                ApiError::Upstream {
-                    code: ErrorCode::StorageUnavailable,
-                    message: "the object store did not answer; report again".into(),
-                }
-            })?;
-            let size = stored.map(|s| s.size);
-            if size != Some(file.size) || file.size != known.size.max(0) as u64 {
-                return Err(ApiError::bad_request(
-                    ErrorCode::InvalidManifest,
-                    format!(
-                        "file {} is {:?} bytes in storage; the torrent says {}",
-                        file.index, size, known.size
-                    ),
-                ));
+        }
+        let expected = ObjectKey::job_file(&job.user_id, &job.id, file.index)
+            .map_err(|err| refuse(err.to_string()))?;
+        if file.object_key != expected.as_str() {
+            return Err(refuse(format!(
+                "file {} must be stored at {expected}",
+                file.index
+            )));
+        }
+        let Some(known) = known else {
+            return Err(refuse(format!(
+                "file {} is not a chosen file of this job",
+                file.index
+            )));
+        };
+        let stored = self.services.store().head(&expected).await.map_err(|err| {
+            tracing::error!(%err, key = %expected, "could not check a stored object");
+            ApiError::Upstream {
+                code: ErrorCode::StorageUnavailable,
+                message: "the object store did not answer; report again".into(),
             }
-            checked.push((
-                expected.to_string(),
-                file.index,
-                known.path.clone(),
-                file.size,
-            ));
+        })?;
+        let size = stored.map(|s| s.size);
+        if size != Some(file.size) || file.size != known.size.max(0) as u64 {
+            return Err(refuse(format!(
+                "file {} is {:?} bytes in storage; the torrent says {}",
+                file.index, size, known.size
+            )));
         }
-        if files
-            .iter()
-            .any(|f| f.selected && !checked.iter().any(|c| c.1 == f.index))
-        {
-            return Err(ApiError::bad_request(
-                ErrorCode::InvalidManifest,
-                "the manifest leaves out chosen files",
-            ));
-        }
+        Ok(CheckedFile {
+            key: Some(expected.to_string()),
+            index: file.index,
+            path: known.path.clone(),
+            size: file.size,
+        })
+    }
+
+    /// Marks the job completed under its lease, records its stored objects and the event, in
+    /// one transaction; a lease lost meanwhile changes nothing.
+    async fn record_completion(
+        &self,
+        job: &JobRow,
+        lease_id: &str,
+        checked: Vec<CheckedFile>,
+    ) -> ApiResult<JobRow> {
         let (jid, uid, lease, now) = (
             job.id.clone(),
             job.user_id.clone(),
-            report.lease_id.clone(),
+            lease_id.to_owned(),
             db::now_ms(),
         );
-        let done = self
-            .services
+        self.services
             .db()
             .transaction(move |tx| {
                 if !q::complete_job(tx, &jid, &lease, now)? {
                     return Ok(None);
                 }
-                for (key, index, path, size) in checked.iter().filter(|c| !c.0.is_empty()) {
+                for file in &checked {
+                    let Some(key) = &file.key else { continue };
                     object_q::insert_object(
                         tx,
                         &NewObject {
                             key,
                             user_id: &uid,
                             job_id: &jid,
-                            file_index: *index,
-                            path,
-                            size: *size,
+                            file_index: file.index,
+                            path: &file.path,
+                            size: file.size,
                             now,
                         },
                     )?;
@@ -571,12 +623,7 @@ impl Dispatch<'_> {
                 job_q::job_by_id(tx, &jid)
             })
             .await?
-            .ok_or_else(lease_lost)?;
-        self.services.live().clear_progress(&done.id);
-        self.services
-            .live()
-            .publish_job(&done.user_id, job_view(&done));
-        Ok(job_view(&done))
+            .ok_or_else(lease_lost)
     }
 
     /// A failed try: retried after a back-off, or dead-lettered after the last one.

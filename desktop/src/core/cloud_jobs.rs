@@ -243,47 +243,7 @@ impl Desktop {
     ) -> Result<(), SyncError> {
         let settings = self.settings();
         let job_id = job.id.clone();
-        let known = {
-            let id = job_id.clone();
-            self.inner
-                .db
-                .call(move |conn| db::syncs_of_job(conn, &id))
-                .await?
-        };
-        if known.is_empty() {
-            let files = match client.files(&job.id).await {
-                Ok(files) => files,
-                Err(err) => return Err(SyncError::Network(err.to_string())),
-            };
-            let rows: Vec<SyncRow> = files
-                .into_iter()
-                .map(|file| SyncRow {
-                    job_id: job_id.clone(),
-                    file_index: file.index,
-                    remote_path: file.path,
-                    size: file.size,
-                    local_path: None,
-                    received: 0,
-                    status: sync::PENDING.into(),
-                    error: None,
-                })
-                .collect();
-            self.inner
-                .db
-                .call(move |conn| {
-                    for row in &rows {
-                        db::insert_sync(conn, row)?;
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
-        let id = job_id.clone();
-        let rows = self
-            .inner
-            .db
-            .call(move |conn| db::syncs_of_job(conn, &id))
-            .await?;
+        let rows = self.sync_rows(client, job).await?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -309,75 +269,38 @@ impl Desktop {
         );
         let limit = u64::from(settings.sync_limit_kib) * 1024;
         for row in rows.iter().filter(|r| r.status != sync::DONE) {
-            let fetched = async {
-                let link = client
-                    .file_link(&row.job_id, row.file_index)
-                    .await
-                    .map_err(|err| match err.status() {
-                        0 | 429 | 500.. => SyncError::Network(err.to_string()),
-                        status => SyncError::Status(status),
-                    })?;
-                let base = done;
-                let mut last_shown = std::time::Instant::now();
-                sync::fetch_file(
-                    &self.inner.db,
-                    http,
-                    row,
-                    &link.url,
-                    &settings.sync_dir,
-                    limit,
-                    |received| {
-                        if last_shown.elapsed() >= Duration::from_millis(250) {
-                            last_shown = std::time::Instant::now();
-                            self.set_sync_view(
-                                &job_id,
-                                SyncState::Syncing,
-                                base + received,
-                                total,
-                                None,
-                                folder.clone(),
-                            );
-                        }
-                    },
-                )
-                .await
-            }
-            .await;
-            match fetched {
-                Ok(_) => done += row.size,
-                Err(err) => {
-                    let transient = err.is_transient();
-                    let state = if transient {
-                        SyncState::Waiting
-                    } else {
-                        SyncState::Failed
-                    };
+            let base = done;
+            let mut last_shown = std::time::Instant::now();
+            let show = |received: u64| {
+                if last_shown.elapsed() >= Duration::from_millis(250) {
+                    last_shown = std::time::Instant::now();
                     self.set_sync_view(
                         &job_id,
-                        state,
-                        done,
+                        SyncState::Syncing,
+                        base + received,
                         total,
-                        Some(err.to_string()),
+                        None,
                         folder.clone(),
                     );
-                    if !transient {
-                        let mut failed = row.clone();
-                        failed.status = sync::FAILED.into();
-                        failed.error = Some(err.to_string());
-                        self.inner
-                            .db
-                            .call(move |conn| db::update_sync(conn, &failed))
-                            .await?;
-                        self.notify(
-                            format!("Sync failed: {}", job.name),
-                            err.to_string(),
-                            None,
-                            Some(format!("cloud:{job_id}")),
-                        );
-                    }
-                    return Err(err);
                 }
+            };
+            let fetched = self
+                .sync_file(client, http, row, &settings.sync_dir, limit, show)
+                .await;
+            if let Err(err) = fetched {
+                let state = if err.is_transient() {
+                    SyncState::Waiting
+                } else {
+                    SyncState::Failed
+                };
+                let message = Some(err.to_string());
+                self.set_sync_view(&job_id, state, done, total, message, folder.clone());
+                if !err.is_transient() {
+                    self.record_sync_failure(job, row, &err).await?;
+                }
+                return Err(err);
             }
+            done += row.size;
         }
         self.set_sync_view(&job_id, SyncState::Done, total, total, None, folder.clone());
         self.notify(
@@ -393,6 +316,101 @@ impl Desktop {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The job's files to sync, as recorded; the first time, asked from the cloud and recorded
+    /// so that a later run resumes where this one stopped.
+    async fn sync_rows(&self, client: &CloudClient, job: &Job) -> Result<Vec<SyncRow>, SyncError> {
+        let id = job.id.clone();
+        let known = self
+            .inner
+            .db
+            .call(move |conn| db::syncs_of_job(conn, &id))
+            .await?;
+        if !known.is_empty() {
+            return Ok(known);
+        }
+        let files = client
+            .files(&job.id)
+            .await
+            .map_err(|err| SyncError::Network(err.to_string()))?;
+        let rows: Vec<SyncRow> = files
+            .into_iter()
+            .map(|file| SyncRow {
+                job_id: job.id.clone(),
+                file_index: file.index,
+                remote_path: file.path,
+                size: file.size,
+                local_path: None,
+                received: 0,
+                status: sync::PENDING.into(),
+                error: None,
+            })
+            .collect();
+        let recorded = rows.clone();
+        self.inner
+            .db
+            .call(move |conn| {
+                for row in &recorded {
+                    db::insert_sync(conn, row)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(rows)
+    }
+
+    /// One file: a fresh download link from the cloud, then the resumable, verified fetch.
+    async fn sync_file(
+        &self,
+        client: &CloudClient,
+        http: &reqwest::Client,
+        row: &SyncRow,
+        sync_dir: &std::path::Path,
+        limit: u64,
+        progress: impl FnMut(u64),
+    ) -> Result<(), SyncError> {
+        let link = client
+            .file_link(&row.job_id, row.file_index)
+            .await
+            .map_err(|err| match err.status() {
+                0 | 429 | 500.. => SyncError::Network(err.to_string()),
+                status => SyncError::Status(status),
+            })?;
+        sync::fetch_file(
+            &self.inner.db,
+            http,
+            row,
+            &link.url,
+            sync_dir,
+            limit,
+            progress,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A failure another try would not fix: the file is marked failed and the user told.
+    async fn record_sync_failure(
+        &self,
+        job: &Job,
+        row: &SyncRow,
+        err: &SyncError,
+    ) -> Result<(), SyncError> {
+        let mut failed = row.clone();
+        failed.status = sync::FAILED.into();
+        failed.error = Some(err.to_string());
+        self.inner
+            .db
+            .call(move |conn| db::update_sync(conn, &failed))
+            .await?;
+        self.notify(
+            format!("Sync failed: {}", job.name),
+            err.to_string(),
+            None,
+            Some(format!("cloud:{}", job.id)),
+        );
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tseeder_protocol::{ControlAction, Heartbeat, HeldLease, RegisterAgent};
+use tseeder_protocol::{AgentRegistered, ControlAction, Heartbeat, HeldLease, RegisterAgent};
 use tseeder_storage::ObjectStore;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,13 +195,49 @@ impl Worker {
     /// Runs until `shutdown` turns true, then hands back every unfinished lease and returns.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         let shared = &self.shared;
-        // Whatever an earlier run left behind is from jobs this agent no longer holds.
-        let jobs_dir = shared.config.work_dir.join("jobs");
+        self.clean_old_jobs().await;
+        let Some(registered) = self.register(&mut shutdown).await else {
+            return;
+        };
+        let heartbeat_every = Duration::from_secs(registered.heartbeat_seconds.max(1));
+        let poll = Duration::from_millis(shared.config.poll_interval_ms.max(50));
+        let mut jobs = JoinSet::new();
+        let mut vitals = vitals::Vitals::new(&shared.config.work_dir);
+        let mut next_heartbeat = tokio::time::Instant::now();
+        loop {
+            while jobs.try_join_next().is_some() {}
+            if tokio::time::Instant::now() >= next_heartbeat {
+                self.heartbeat(&mut vitals).await;
+                next_heartbeat = tokio::time::Instant::now() + heartbeat_every;
+            }
+            let claimed = shared.has_room() && self.claim_one(&mut jobs).await;
+            if !claimed && wait_or_shutdown(&mut shutdown, poll.min(heartbeat_every)).await {
+                break;
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("shutting down: handing unfinished jobs back");
+        for running in shared.running().values() {
+            let _ = running.stop.send(Stop::Shutdown);
+        }
+        while jobs.join_next().await.is_some() {}
+    }
+
+    /// Whatever an earlier run left behind is from jobs this agent no longer holds.
+    async fn clean_old_jobs(&self) {
+        let jobs_dir = self.shared.config.work_dir.join("jobs");
         if let Err(err) = tokio::fs::remove_dir_all(&jobs_dir).await {
             if err.kind() != std::io::ErrorKind::NotFound {
                 tracing::warn!(%err, "could not clean the old job folders");
             }
         }
+    }
+
+    /// Registers with the cloud API, retrying every 2 s; `None` when shut down first.
+    async fn register(&self, shutdown: &mut watch::Receiver<bool>) -> Option<AgentRegistered> {
+        let shared = &self.shared;
         let registered = loop {
             let request = RegisterAgent {
                 name: shared.config.name.clone(),
@@ -216,8 +252,8 @@ impl Worker {
                     shared.status().last_error = Some(err.to_string());
                 }
             }
-            if wait_or_shutdown(&mut shutdown, Duration::from_secs(2)).await {
-                return;
+            if wait_or_shutdown(shutdown, Duration::from_secs(2)).await {
+                return None;
             }
         };
         {
@@ -227,60 +263,41 @@ impl Worker {
             status.last_error = None;
         }
         tracing::info!(agent = %registered.agent_id, "registered with the cloud API");
-        let heartbeat_every = Duration::from_secs(registered.heartbeat_seconds.max(1));
-        let poll = Duration::from_millis(shared.config.poll_interval_ms.max(50));
-        let mut jobs = JoinSet::new();
-        let mut vitals = vitals::Vitals::new(&shared.config.work_dir);
-        let mut next_heartbeat = tokio::time::Instant::now();
-        loop {
-            while jobs.try_join_next().is_some() {}
-            if tokio::time::Instant::now() >= next_heartbeat {
-                self.heartbeat(&mut vitals).await;
-                next_heartbeat = tokio::time::Instant::now() + heartbeat_every;
+        Some(registered)
+    }
+
+    /// Asks for one job and starts it; true when one was given.
+    async fn claim_one(&self, jobs: &mut JoinSet<()>) -> bool {
+        let shared = &self.shared;
+        let assignment = match shared.client.claim().await {
+            Ok(reply) => reply.assignment,
+            Err(err) => {
+                tracing::warn!(%err, "claim failed");
+                shared.status().last_error = Some(err.to_string());
+                return false;
             }
-            let mut claimed = false;
-            if shared.has_room() {
-                match shared.client.claim().await {
-                    Ok(reply) => {
-                        if let Some(assignment) = reply.assignment {
-                            claimed = true;
-                            let (stop, stop_rx) = watch::channel(Stop::None);
-                            shared.running().insert(
-                                assignment.lease_id.clone(),
-                                Running {
-                                    job_id: assignment.job_id.clone(),
-                                    resolving: true,
-                                    stop,
-                                    downloaded: 0,
-                                    speed: 0,
-                                },
-                            );
-                            let job_shared = shared.clone();
-                            jobs.spawn(async move {
-                                let lease_id = assignment.lease_id.clone();
-                                job::run(&job_shared, assignment, stop_rx).await;
-                                job_shared.running().remove(&lease_id);
-                            });
-                        }
-                    }
-                    Err(err) => {
-                        tracing::warn!(%err, "claim failed");
-                        shared.status().last_error = Some(err.to_string());
-                    }
-                }
-            }
-            if !claimed && wait_or_shutdown(&mut shutdown, poll.min(heartbeat_every)).await {
-                break;
-            }
-            if *shutdown.borrow() {
-                break;
-            }
-        }
-        tracing::info!("shutting down: handing unfinished jobs back");
-        for running in shared.running().values() {
-            let _ = running.stop.send(Stop::Shutdown);
-        }
-        while jobs.join_next().await.is_some() {}
+        };
+        let Some(assignment) = assignment else {
+            return false;
+        };
+        let (stop, stop_rx) = watch::channel(Stop::None);
+        shared.running().insert(
+            assignment.lease_id.clone(),
+            Running {
+                job_id: assignment.job_id.clone(),
+                resolving: true,
+                stop,
+                downloaded: 0,
+                speed: 0,
+            },
+        );
+        let job_shared = shared.clone();
+        jobs.spawn(async move {
+            let lease_id = assignment.lease_id.clone();
+            job::run(&job_shared, assignment, stop_rx).await;
+            job_shared.running().remove(&lease_id);
+        });
+        true
     }
 
     async fn heartbeat(&self, vitals: &mut vitals::Vitals) {
