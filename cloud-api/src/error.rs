@@ -79,6 +79,18 @@ impl ApiError {
         }
     }
 
+    /// Gives a unique violation (the generic conflict a database error becomes) its meaning
+    /// for this operation; any other error is kept.
+    pub fn unique_means(self, code: ErrorCode, message: &'static str) -> Self {
+        match self {
+            ApiError::Conflict {
+                code: ErrorCode::Conflict,
+                ..
+            } => ApiError::conflict(code, message),
+            other => other,
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         ApiError::Internal(detail.to_string())
     }

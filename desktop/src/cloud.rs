@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
 use tseeder_protocol::{
-    ApiKeyView, CreateApiKey, CreateJob, CreatedApiKey, FileLink, IssuedAgentToken, Job, JobDetail,
-    JobLive, LoginRequest, Page, RegisterDevice, SessionInfo, StoredFile,
+    ApiKeyView, CreateApiKey, CreateJob, CreatedApiKey, FileLink, IssuedAgentToken, Job, JobAction,
+    JobDetail, JobLive, LoginRequest, Page, RegisterDevice, SessionInfo, StoredFile,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -212,8 +212,8 @@ impl CloudClient {
         .await
     }
 
-    pub async fn job_action(&self, id: &str, action: &str) -> Result<Job, CloudError> {
-        let path = format!("/api/v1/jobs/{}/{action}", segment(id));
+    pub async fn job_action(&self, id: &str, action: JobAction) -> Result<Job, CloudError> {
+        let path = format!("/api/v1/jobs/{}/{}", segment(id), action.as_str());
         self.call(Method::POST, &path, Some(&serde_json::json!({})))
             .await
     }

@@ -18,3 +18,5 @@ pub use crate::core::{
     DesktopJob, DesktopOptions, DesktopResult, JobPlace, PendingAdd, PendingFile, SyncState,
     SyncView,
 };
+/// The actions `Desktop::job_action` takes, the cloud's own.
+pub use tseeder_protocol::JobAction;

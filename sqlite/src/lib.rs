@@ -129,13 +129,34 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
     {
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let value = work(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })
-        .await
+        self.transaction_with(work).await
+    }
+
+    /// A transaction whose work may refuse with the caller's own error: any error rolls it
+    /// back, and a refusal is an ordinary `Err`, not a value to unwrap after the commit.
+    pub async fn transaction_with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let outcome = self
+            .call(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(DbError::from)?;
+                let value = match work(&tx) {
+                    Ok(value) => value,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                tx.commit().map_err(DbError::from)?;
+                Ok(Ok(value))
+            })
+            .await;
+        match outcome {
+            Ok(done) => done,
+            Err(err) => Err(E::from(err)),
+        }
     }
 }
 
@@ -220,6 +241,45 @@ mod tests {
             .await
             .expect("read");
         assert_eq!(n, 32);
+    }
+
+    #[derive(Debug)]
+    enum Refusal {
+        TooBig,
+        Db,
+    }
+
+    impl From<DbError> for Refusal {
+        fn from(_: DbError) -> Self {
+            Refusal::Db
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refusal_rolls_back_and_reaches_the_caller_as_itself() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(&dir.path().join("t.db"), SCHEMA, Options::default()).expect("open");
+        let refused = db
+            .transaction_with(|tx| {
+                tx.execute("UPDATE counter SET n = 5", [])
+                    .map_err(DbError::from)?;
+                Err::<(), _>(Refusal::TooBig)
+            })
+            .await;
+        assert!(matches!(refused, Err(Refusal::TooBig)));
+        let broken = db
+            .transaction_with(|tx| -> Result<(), Refusal> {
+                tx.execute("UPDATE nowhere SET n = 1", [])
+                    .map_err(DbError::from)?;
+                Ok(())
+            })
+            .await;
+        assert!(matches!(broken, Err(Refusal::Db)));
+        let n: i64 = db
+            .call(|conn| Ok(conn.query_row("SELECT n FROM counter", [], |row| row.get(0))?))
+            .await
+            .expect("read");
+        assert_eq!(n, 0);
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tauri::State;
 use tseeder_desktop::settings::DesktopSettings;
+use tseeder_desktop::JobAction;
 use tseeder_desktop::{AddChoice, AppState, DesktopError, DesktopJob, PendingAdd};
 
 use crate::core::Core;
@@ -62,8 +63,11 @@ pub async fn list_jobs(core: State<'_, Core>) -> Answer<Vec<DesktopJob>> {
 
 #[tauri::command]
 pub async fn job_action(core: State<'_, Core>, key: String, action: String) -> Answer<()> {
-    let desktop = core.ready().await;
-    Ok(desktop.job_action(&key, &action).await?)
+    let action = JobAction::parse(&action).ok_or_else(|| CommandError {
+        code: "invalid",
+        message: format!("unknown action {action:?}"),
+    })?;
+    Ok(core.ready().await.job_action(&key, action).await?)
 }
 
 #[tauri::command]

@@ -153,13 +153,11 @@ impl Admin<'_> {
         let (uid, now) = (user_id.to_owned(), db::now_ms());
         self.services
             .db()
-            .transaction(move |tx| {
+            .transaction_with(move |tx| -> ApiResult<_> {
                 let Some(target) = users::user_by_id(tx, &uid)? else {
-                    return Ok(Err(ApiError::NotFound));
+                    return Err(ApiError::NotFound);
                 };
-                if let Err(refusal) = may_manage(&principal, &target) {
-                    return Ok(Err(refusal));
-                }
+                may_manage(&principal, &target)?;
                 let (action, detail) = match change {
                     UserChange::Role(role) => {
                         users::set_role(tx, &uid, role, now)?;
@@ -183,9 +181,9 @@ impl Admin<'_> {
                     }
                 };
                 who.audit(tx, action, &uid, &why, detail)?;
-                Ok(Ok(()))
+                Ok(())
             })
-            .await??;
+            .await?;
         self.services.live().publish_revoked(user_id);
         self.user(user_id).await
     }
@@ -235,15 +233,15 @@ impl Admin<'_> {
         let job = self
             .services
             .db()
-            .transaction(move |tx| {
+            .transaction_with(move |tx| -> ApiResult<_> {
                 let Some(job) = jobs::job_by_id(tx, &jid)? else {
-                    return Ok(Err(ApiError::NotFound));
+                    return Err(ApiError::NotFound);
                 };
                 if job.status.is_terminal() {
-                    return Ok(Err(ApiError::conflict(
+                    return Err(ApiError::conflict(
                         ErrorCode::InvalidState,
                         format!("the job is already {}", job.status.as_str()),
-                    )));
+                    ));
                 }
                 let message = format!("terminated by an operator: {}", why.reason);
                 let live: Vec<JobStatus> = JobStatus::ALL
@@ -258,10 +256,10 @@ impl Admin<'_> {
                     Some(&message),
                     now,
                 )? {
-                    return Ok(Err(ApiError::conflict(
+                    return Err(ApiError::conflict(
                         ErrorCode::InvalidState,
                         "the job changed state meanwhile",
-                    )));
+                    ));
                 }
                 jobs::insert_job_event(
                     tx,
@@ -278,9 +276,9 @@ impl Admin<'_> {
                     &why,
                     serde_json::json!({ "owner": job.user_id, "previousStatus": job.status }),
                 )?;
-                Ok(Ok(jobs::job_by_id(tx, &jid)?))
+                Ok(jobs::job_by_id(tx, &jid)?)
             })
-            .await??;
+            .await?;
         let row = job.ok_or(ApiError::NotFound)?;
         self.services
             .live()

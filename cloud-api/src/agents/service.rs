@@ -245,15 +245,15 @@ impl Agents<'_> {
         let outcome = self
             .services
             .db()
-            .transaction(move |tx| {
+            .transaction_with(move |tx| -> ApiResult<_> {
                 if q::agent_by_id(tx, &id)?.is_none() {
-                    return Ok(Err(ApiError::NotFound));
+                    return Err(ApiError::NotFound);
                 }
                 if !q::revoke_agent(tx, &id, now)? {
-                    return Ok(Err(ApiError::conflict(
+                    return Err(ApiError::conflict(
                         ErrorCode::AlreadyRevoked,
                         "this agent's token is already revoked",
-                    )));
+                    ));
                 }
                 let requeued = dispatch::release_agent_leases(tx, &id, now)?;
                 who.audit(
@@ -263,9 +263,9 @@ impl Agents<'_> {
                     &why,
                     serde_json::json!({ "requeuedJobs": requeued }),
                 )?;
-                Ok(Ok(q::agent_by_id(tx, &id)?))
+                Ok(q::agent_by_id(tx, &id)?)
             })
-            .await??;
+            .await?;
         outcome
             .map(|agent| self.view(&agent))
             .ok_or(ApiError::NotFound)

@@ -781,15 +781,15 @@ impl Dispatch<'_> {
         let job = self
             .services
             .db()
-            .transaction(move |tx| {
+            .transaction_with(move |tx| -> ApiResult<_> {
                 let Some(job) = job_q::job_by_id(tx, &jid)? else {
-                    return Ok(Err(ApiError::NotFound));
+                    return Err(ApiError::NotFound);
                 };
                 if !(job.dead_lettered && job.status == JobStatus::Failed) {
-                    return Ok(Err(ApiError::conflict(
+                    return Err(ApiError::conflict(
                         ErrorCode::NotDeadLettered,
                         "only dead-lettered jobs can be replayed",
-                    )));
+                    ));
                 }
                 if !job_q::transition_job(
                     tx,
@@ -799,10 +799,10 @@ impl Dispatch<'_> {
                     None,
                     now,
                 )? {
-                    return Ok(Err(ApiError::conflict(
+                    return Err(ApiError::conflict(
                         ErrorCode::InvalidState,
                         "the job changed state meanwhile",
-                    )));
+                    ));
                 }
                 let message = format!("replayed by an operator: {}", why.reason);
                 job_q::insert_job_event(
@@ -820,13 +820,15 @@ impl Dispatch<'_> {
                     &why,
                     serde_json::json!({ "owner": job.user_id, "lastError": job.error }),
                 )?;
-                Ok(Ok(job_q::job_by_id(tx, &jid)?))
+                Ok(job_q::job_by_id(tx, &jid)?)
             })
             .await
-            .map_err(ApiError::unique_as(
-                ErrorCode::JobExists,
-                "the owner already has an active job for this torrent",
-            ))??
+            .map_err(|err| {
+                err.unique_means(
+                    ErrorCode::JobExists,
+                    "the owner already has an active job for this torrent",
+                )
+            })?
             .ok_or(ApiError::NotFound)?;
         self.services
             .live()

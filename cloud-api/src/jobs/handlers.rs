@@ -2,13 +2,14 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Auth, Json, Meta, Path, Query};
-use crate::jobs::service::{JobAction, JobInput, Routing};
+use crate::jobs::service::{JobInput, Routing};
 use crate::services::{Paging, Services};
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::State;
 use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use tseeder_protocol::JobAction;
 use tseeder_protocol::{CreateJob, ErrorCode, Job, JobDetail, JobEvent, JobStatus, Page};
 
 #[derive(Debug, Deserialize, JsonSchema)]

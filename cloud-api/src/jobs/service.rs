@@ -14,7 +14,8 @@ use crate::torrent::{magnet, metainfo};
 use rusqlite::Connection;
 use tseeder_engine::fetch::FetchError;
 use tseeder_protocol::{
-    ErrorCode, Job, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page, Plan,
+    ErrorCode, Job, JobAction, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page,
+    Plan,
 };
 
 /// Where a new job's torrent comes from.
@@ -53,38 +54,29 @@ impl Routing {
     }
 }
 
-/// A user's request to change a job's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobAction {
-    Pause,
-    Resume,
-    Cancel,
-    Retry,
+/// What an action does to a job: the states it applies to, the one it leads to, and the
+/// event it records.
+fn transition(action: JobAction) -> (&'static [JobStatus], JobStatus, &'static str) {
+    use JobStatus::*;
+    match action {
+        JobAction::Pause => (
+            &[Submitted, Queued, Metadata, Downloading],
+            Paused,
+            "paused",
+        ),
+        JobAction::Resume => (&[Paused], Queued, "resumed"),
+        JobAction::Cancel => (
+            &[Submitted, Queued, Metadata, Downloading, Uploading, Paused],
+            Cancelled,
+            "cancelled",
+        ),
+        JobAction::Retry => (&[Failed, Cancelled], Queued, "retried"),
+    }
 }
 
-impl JobAction {
-    fn transition(self) -> (&'static [JobStatus], JobStatus, &'static str) {
-        use JobStatus::*;
-        match self {
-            JobAction::Pause => (
-                &[Submitted, Queued, Metadata, Downloading],
-                Paused,
-                "paused",
-            ),
-            JobAction::Resume => (&[Paused], Queued, "resumed"),
-            JobAction::Cancel => (
-                &[Submitted, Queued, Metadata, Downloading, Uploading, Paused],
-                Cancelled,
-                "cancelled",
-            ),
-            JobAction::Retry => (&[Failed, Cancelled], Queued, "retried"),
-        }
-    }
-
-    /// Retrying takes an active-job slot again, so the plan is checked once more.
-    fn takes_slot(self) -> bool {
-        self == JobAction::Retry
-    }
+/// Retrying takes an active-job slot again, so the plan is checked once more.
+fn takes_slot(action: JobAction) -> bool {
+    action == JobAction::Retry
 }
 
 /// A job ready to be stored.
@@ -236,24 +228,24 @@ impl Jobs<'_> {
         let id = job_id.clone();
         self.services
             .db()
-            .transaction(move |tx| {
+            .transaction_with(move |tx| -> ApiResult<_> {
                 if let Some(device) = &routing.device_id {
                     let owned = crate::agents::store::agent_by_id(tx, device)?.is_some_and(|a| {
                         a.owner_user_id.as_deref() == Some(user_id.as_str())
                             && a.revoked_at.is_none()
                     });
                     if !owned {
-                        return Ok(Err(ApiError::unprocessable(
+                        return Err(ApiError::unprocessable(
                             ErrorCode::UnknownDevice,
                             "deviceId is not one of your registered devices",
-                        )));
+                        ));
                     }
                 }
                 let plan = plans::plan_of_user(tx, &user_id)?;
                 let size = validated.total_bytes;
                 let on_device = routing.device_id.is_some();
                 if let Some(refusal) = plan_refusal(tx, &user_id, &plan, size, None, on_device)? {
-                    return Ok(Err(refusal));
+                    return Err(refusal);
                 }
                 q::insert_job(
                     tx,
@@ -279,13 +271,15 @@ impl Jobs<'_> {
                 }
                 q::insert_job_event(tx, &id, "submitted", Some(JobStatus::Submitted), None, now)?;
                 q::insert_job_event(tx, &id, "queued", Some(JobStatus::Queued), None, now)?;
-                Ok(Ok(()))
+                Ok(())
             })
             .await
-            .map_err(ApiError::unique_as(
-                ErrorCode::JobExists,
-                "you already have an active job for this torrent",
-            ))??;
+            .map_err(|err| {
+                err.unique_means(
+                    ErrorCode::JobExists,
+                    "you already have an active job for this torrent",
+                )
+            })?;
         let detail = self.detail(principal, &job_id).await?;
         self.services
             .live()
@@ -472,44 +466,46 @@ impl Jobs<'_> {
         action: JobAction,
     ) -> ApiResult<Job> {
         let (uid, jid, now) = (principal.user.id.clone(), job_id.to_owned(), db::now_ms());
-        let (from, to, kind) = action.transition();
+        let (from, to, kind) = transition(action);
         let outcome = self
             .services
             .db()
-            .transaction(move |tx| {
+            .transaction_with(move |tx| -> ApiResult<_> {
                 let Some(job) = q::job_of_user(tx, &uid, &jid)? else {
-                    return Ok(Err(ApiError::NotFound));
+                    return Err(ApiError::NotFound);
                 };
                 if !from.contains(&job.status) {
-                    return Ok(Err(ApiError::conflict(
+                    return Err(ApiError::conflict(
                         ErrorCode::InvalidState,
                         format!("a {} job cannot be {kind}", job.status.as_str()),
-                    )));
+                    ));
                 }
-                if action.takes_slot() {
+                if takes_slot(action) {
                     let plan = plans::plan_of_user(tx, &uid)?;
                     let size = job.total_bytes.map(|b| b.max(0) as u64);
                     let on_device = job.device_id.is_some();
                     if let Some(refusal) =
                         plan_refusal(tx, &uid, &plan, size, Some(&jid), on_device)?
                     {
-                        return Ok(Err(refusal));
+                        return Err(refusal);
                     }
                 }
                 if !q::transition_job(tx, &jid, from, to, None, now)? {
-                    return Ok(Err(ApiError::conflict(
+                    return Err(ApiError::conflict(
                         ErrorCode::InvalidState,
                         "the job changed state meanwhile; reload and try again",
-                    )));
+                    ));
                 }
                 q::insert_job_event(tx, &jid, kind, Some(to), None, now)?;
-                Ok(Ok(q::job_of_user(tx, &uid, &jid)?))
+                Ok(q::job_of_user(tx, &uid, &jid)?)
             })
             .await
-            .map_err(ApiError::unique_as(
-                ErrorCode::JobExists,
-                "another active job already fetches this torrent",
-            ))??;
+            .map_err(|err| {
+                err.unique_means(
+                    ErrorCode::JobExists,
+                    "another active job already fetches this torrent",
+                )
+            })?;
         let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;
         self.services
             .live()

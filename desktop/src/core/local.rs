@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 use tseeder_engine::{Download, Progress, Resolved, TorrentSource};
-use tseeder_protocol::JobStatus;
+use tseeder_protocol::{JobAction, JobStatus};
 
 const DOWNLOADING: &str = "downloading";
 const PAUSED: &str = "paused";
@@ -203,26 +203,26 @@ impl Desktop {
         })
     }
 
-    pub(super) async fn local_action(&self, id: &str, action: &str) -> DesktopResult<()> {
+    pub(super) async fn local_action(&self, id: &str, action: JobAction) -> DesktopResult<()> {
         let row = lock(&self.inner.local.rows)
             .get(id)
             .cloned()
             .ok_or_else(|| DesktopError::NotFound("that download".into()))?;
         let running = lock(&self.inner.local.running).get(id).cloned();
         match (action, row.status.as_str(), running) {
-            ("pause", DOWNLOADING, Some(download)) => {
+            (JobAction::Pause, DOWNLOADING, Some(download)) => {
                 self.set_local_status(id, PAUSED, None).await?;
                 download.pause().await?;
             }
-            ("resume", PAUSED, Some(download)) => {
+            (JobAction::Resume, PAUSED, Some(download)) => {
                 self.set_local_status(id, DOWNLOADING, None).await?;
                 download.resume().await?;
             }
-            ("cancel", DOWNLOADING | PAUSED, _) => {
+            (JobAction::Cancel, DOWNLOADING | PAUSED, _) => {
                 self.remove_from_engine(id).await;
                 self.set_local_status(id, CANCELLED, None).await?;
             }
-            ("retry", FAILED | CANCELLED, _) | ("resume", PAUSED, None) => {
+            (JobAction::Retry, FAILED | CANCELLED, _) | (JobAction::Resume, PAUSED, None) => {
                 self.remove_from_engine(id).await;
                 self.set_local_status(id, DOWNLOADING, None).await?;
                 if let Err(err) = self.restart_download(&row).await {
@@ -232,7 +232,8 @@ impl Desktop {
             }
             (action, status, _) => {
                 return Err(DesktopError::Invalid(format!(
-                    "a {status} download cannot be told to {action}"
+                    "a {status} download cannot be told to {}",
+                    action.as_str()
                 )))
             }
         }

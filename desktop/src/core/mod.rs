@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use tseeder_engine::{Engine, EngineConfig, EngineError};
-use tseeder_protocol::{JobLive, JobStatus};
+use tseeder_protocol::{JobAction, JobLive, JobStatus};
 
 /// Every failure a command can meet, with the message meant for the user.
 #[derive(Debug, thiserror::Error)]
@@ -288,7 +288,11 @@ impl Desktop {
 
     async fn set_all_paused(&self, pause: bool) -> DesktopResult<()> {
         for id in self.local_ids() {
-            let action = if pause { "pause" } else { "resume" };
+            let action = if pause {
+                JobAction::Pause
+            } else {
+                JobAction::Resume
+            };
             if let Err(err) = self.local_action(&id, action).await {
                 tracing::debug!(%err, %id, "not applicable to this local job");
             }
@@ -313,9 +317,13 @@ impl Desktop {
                 .map(|live| live.job.id.clone())
                 .collect();
             for id in targets {
-                let action = if pause { "pause" } else { "resume" };
+                let action = if pause {
+                    JobAction::Pause
+                } else {
+                    JobAction::Resume
+                };
                 if let Err(err) = cloud.job_action(&id, action).await {
-                    tracing::warn!(%err, %id, "could not {action} a cloud job");
+                    tracing::warn!(%err, %id, "could not {} a cloud job", action.as_str());
                 }
             }
         }
@@ -324,10 +332,7 @@ impl Desktop {
     }
 
     /// Pause, resume, cancel or retry one job of the list.
-    pub async fn job_action(&self, key: &str, action: &str) -> DesktopResult<()> {
-        if !matches!(action, "pause" | "resume" | "cancel" | "retry") {
-            return Err(DesktopError::Invalid(format!("unknown action {action:?}")));
-        }
+    pub async fn job_action(&self, key: &str, action: JobAction) -> DesktopResult<()> {
         match parse_key(key)? {
             (JobPlace::Local, id) => self.local_action(id, action).await?,
             (_, id) => {
