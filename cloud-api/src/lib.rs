@@ -17,6 +17,7 @@ mod embedded;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod plans;

@@ -6,6 +6,7 @@ use crate::agents::store::{AgentRow, NewAgent, Vitals};
 use crate::audit::actor::{check_justification, Actor, Why};
 use crate::dispatch::store as dispatch;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::{AgentId, JobId, LeaseId};
 use crate::services::{Principal, RequestMeta, Services};
 use crate::store::to_datetime;
 use crate::{crypto, store as db};
@@ -328,10 +329,21 @@ impl Agents<'_> {
                 q::record_heartbeat(tx, &id, vitals, now)?;
                 let mut controls = Vec::new();
                 for held in beat.leases.iter().take(1000) {
-                    let job = dispatch::job_under_lease(tx, &held.job_id, &held.lease_id, &id)?;
+                    let job = dispatch::job_under_lease(
+                        tx,
+                        JobId(&held.job_id),
+                        LeaseId(&held.lease_id),
+                        AgentId(&id),
+                    )?;
                     let action = match job {
                         Some(job) if job.status.is_running() => {
-                            dispatch::renew_lease(tx, &held.job_id, &held.lease_id, &id, expires)?;
+                            dispatch::renew_lease(
+                                tx,
+                                JobId(&held.job_id),
+                                LeaseId(&held.lease_id),
+                                AgentId(&id),
+                                expires,
+                            )?;
                             ControlAction::Continue
                         }
                         Some(job) => stop_action(job.status),

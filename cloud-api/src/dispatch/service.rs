@@ -9,6 +9,7 @@ use crate::dispatch::store as q;
 use crate::error::{ApiError, ApiResult};
 use crate::files::store as object_q;
 use crate::files::store::NewObject;
+use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::service::job_view;
 use crate::jobs::store as job_q;
 use crate::jobs::store::JobRow;
@@ -213,7 +214,14 @@ impl Dispatch<'_> {
                 }
                 let lease_id = uuid::Uuid::new_v4().to_string();
                 let expires = now + settings.lease_seconds as i64 * 1000;
-                if !q::grant_lease(tx, &job.id, &me.id, &lease_id, expires, now)? {
+                if !q::grant_lease(
+                    tx,
+                    JobId(&job.id),
+                    AgentId(&me.id),
+                    LeaseId(&lease_id),
+                    expires,
+                    now,
+                )? {
                     return Ok(None);
                 }
                 let attempt = job.attempts + 1;
@@ -295,13 +303,14 @@ impl Dispatch<'_> {
             .services
             .db()
             .call(move |conn| {
-                let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
+                let job =
+                    q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
                 if job.as_ref().is_some_and(|job| job.status.is_running()) {
                     q::renew_lease_if_half_spent(
                         conn,
-                        &jid,
-                        &lease,
-                        &agent_id,
+                        JobId(&jid),
+                        LeaseId(&lease),
+                        AgentId(&agent_id),
                         now + lease_ms,
                         now + lease_ms / 2,
                     )?;
@@ -421,7 +430,7 @@ impl Dispatch<'_> {
                         q::set_job_name(tx, &jid, name)?;
                     }
                 }
-                if !q::record_running_state(tx, &jid, &lease, status, downloaded, total, now)? {
+                if !q::record_running_state(tx, JobId(&jid), LeaseId(&lease), status, downloaded, total, now)? {
                     return Ok(Recorded::LeaseLost);
                 }
                 if files.is_some() || status != JobStatus::Metadata {
@@ -491,7 +500,8 @@ impl Dispatch<'_> {
             .services
             .db()
             .call(move |conn| {
-                let job = q::job_under_lease(conn, &jid, &lease, &agent_id)?;
+                let job =
+                    q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
                 let files = job_q::files_of_job(conn, &jid)?;
                 Ok(job.map(|job| (job, files)))
             })
@@ -594,7 +604,7 @@ impl Dispatch<'_> {
         self.services
             .db()
             .transaction(move |tx| {
-                if !q::complete_job(tx, &jid, &lease, now)? {
+                if !q::complete_job(tx, JobId(&jid), LeaseId(&lease), now)? {
                     return Ok(None);
                 }
                 for file in &checked {
@@ -652,11 +662,13 @@ impl Dispatch<'_> {
             .services
             .db()
             .transaction(move |tx| {
-                let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
+                let Some(job) =
+                    q::job_under_lease(tx, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?
+                else {
                     return Ok(None);
                 };
                 if !job.status.is_running() {
-                    q::clear_lease(tx, &jid, &lease)?;
+                    q::clear_lease(tx, JobId(&jid), LeaseId(&lease))?;
                     return job_q::job_by_id(tx, &jid);
                 }
                 settle_failure(tx, &job, &error, report.retryable, &settings, now)?;
@@ -688,11 +700,13 @@ impl Dispatch<'_> {
             .services
             .db()
             .transaction(move |tx| {
-                let Some(job) = q::job_under_lease(tx, &jid, &lease, &agent_id)? else {
+                let Some(job) =
+                    q::job_under_lease(tx, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?
+                else {
                     return Ok(None);
                 };
                 if job.status.is_running() {
-                    q::release_job(tx, &jid, &lease, now)?;
+                    q::release_job(tx, JobId(&jid), LeaseId(&lease), now)?;
                     job_q::insert_job_event(
                         tx,
                         &jid,
@@ -702,7 +716,7 @@ impl Dispatch<'_> {
                         now,
                     )?;
                 } else {
-                    q::clear_lease(tx, &jid, &lease)?;
+                    q::clear_lease(tx, JobId(&jid), LeaseId(&lease))?;
                 }
                 job_q::job_by_id(tx, &jid)
             })
@@ -738,7 +752,7 @@ impl Dispatch<'_> {
                             now,
                         )?;
                     } else {
-                        q::clear_lease(tx, &job.id, &lease)?;
+                        q::clear_lease(tx, JobId(&job.id), LeaseId(&lease))?;
                     }
                     changed.push(job.id);
                 }

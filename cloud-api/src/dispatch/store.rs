@@ -2,6 +2,7 @@
 //! expiry, and the outcomes agents report. Every write that acts for an agent names the lease,
 //! so a lost lease can never change a job.
 
+use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::store::{JobRow, JOB_COLUMNS};
 use crate::store::DbResult;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -68,9 +69,9 @@ pub fn next_job_for_region(
 /// Hands a queued job to an agent; false when another agent got it first.
 pub fn grant_lease(
     conn: &Connection,
-    job_id: &str,
-    agent_id: &str,
-    lease_id: &str,
+    job_id: JobId<'_>,
+    agent_id: AgentId<'_>,
+    lease_id: LeaseId<'_>,
     expires_at: i64,
     now: i64,
 ) -> DbResult<bool> {
@@ -86,9 +87,9 @@ pub fn grant_lease(
 /// The job, only while `lease_id` is its current lease and `agent_id` holds it.
 pub fn job_under_lease(
     conn: &Connection,
-    job_id: &str,
-    lease_id: &str,
-    agent_id: &str,
+    job_id: JobId<'_>,
+    lease_id: LeaseId<'_>,
+    agent_id: AgentId<'_>,
 ) -> DbResult<Option<JobRow>> {
     Ok(conn
         .query_row(
@@ -106,9 +107,9 @@ pub fn job_under_lease(
 /// every second must not become a write every second.
 pub fn renew_lease_if_half_spent(
     conn: &Connection,
-    job_id: &str,
-    lease_id: &str,
-    agent_id: &str,
+    job_id: JobId<'_>,
+    lease_id: LeaseId<'_>,
+    agent_id: AgentId<'_>,
     expires_at: i64,
     half_spent_before: i64,
 ) -> DbResult<()> {
@@ -122,9 +123,9 @@ pub fn renew_lease_if_half_spent(
 
 pub fn renew_lease(
     conn: &Connection,
-    job_id: &str,
-    lease_id: &str,
-    agent_id: &str,
+    job_id: JobId<'_>,
+    lease_id: LeaseId<'_>,
+    agent_id: AgentId<'_>,
     expires_at: i64,
 ) -> DbResult<bool> {
     let changed = conn.execute(
@@ -138,8 +139,8 @@ pub fn renew_lease(
 /// Records a change of running state reported under the lease.
 pub fn record_running_state(
     conn: &Connection,
-    job_id: &str,
-    lease_id: &str,
+    job_id: JobId<'_>,
+    lease_id: LeaseId<'_>,
     status: JobStatus,
     downloaded_bytes: u64,
     total_bytes: Option<u64>,
@@ -175,7 +176,7 @@ pub fn delete_job_files(conn: &Connection, job_id: &str) -> DbResult<()> {
 }
 
 /// Ends a lease: the job is finished, failed, handed back or stopped by its owner.
-pub fn clear_lease(conn: &Connection, job_id: &str, lease_id: &str) -> DbResult<bool> {
+pub fn clear_lease(conn: &Connection, job_id: JobId<'_>, lease_id: LeaseId<'_>) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE jobs SET lease_id = NULL, lease_expires_at = NULL
          WHERE id = ?1 AND lease_id = ?2",
@@ -185,7 +186,12 @@ pub fn clear_lease(conn: &Connection, job_id: &str, lease_id: &str) -> DbResult<
 }
 
 /// A finished job: every byte is stored.
-pub fn complete_job(conn: &Connection, job_id: &str, lease_id: &str, now: i64) -> DbResult<bool> {
+pub fn complete_job(
+    conn: &Connection,
+    job_id: JobId<'_>,
+    lease_id: LeaseId<'_>,
+    now: i64,
+) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE jobs SET status = 'completed', completed_at = ?3, updated_at = ?3, error = NULL,
                          downloaded_bytes = COALESCE(total_bytes, downloaded_bytes),
@@ -214,7 +220,12 @@ pub fn requeue_job(
 }
 
 /// Puts a running job back at once without spending its try: the agent handed it back.
-pub fn release_job(conn: &Connection, job_id: &str, lease_id: &str, now: i64) -> DbResult<bool> {
+pub fn release_job(
+    conn: &Connection,
+    job_id: JobId<'_>,
+    lease_id: LeaseId<'_>,
+    now: i64,
+) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE jobs SET status = 'queued', updated_at = ?3, not_before = 0,
                          attempts = MAX(attempts - 1, 0),

@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::files::archive::{archive_length, ZipEntry, ZipWriter};
 use crate::files::store as q;
 use crate::files::store::ObjectRow;
+use crate::ids::{JobId, UserId};
 use crate::jobs::store as job_q;
 use crate::services::{Principal, Services};
 use crate::store::to_datetime;
@@ -71,7 +72,7 @@ impl Files<'_> {
         self.services
             .db()
             .call(move |conn| {
-                if job_q::job_of_user(conn, &uid, &jid)?.is_none() {
+                if job_q::job_of_user(conn, UserId(&uid), JobId(&jid))?.is_none() {
                     return Ok(None);
                 }
                 q::objects_of_job(conn, &jid).map(Some)
@@ -175,7 +176,7 @@ impl Files<'_> {
         let job = self
             .services
             .db()
-            .call(move |conn| job_q::job_of_user(conn, &uid, &jid))
+            .call(move |conn| job_q::job_of_user(conn, UserId(&uid), JobId(&jid)))
             .await?
             .ok_or(ApiError::NotFound)?;
         let objects = self.objects_of_users_job(principal, job_id).await?;

@@ -3,6 +3,7 @@
 
 use crate::accounts::service::ip_key;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::{JobId, UserId};
 use crate::jobs::store as q;
 use crate::jobs::store::{JobFilter, JobRow, NewJob};
 use crate::plans::store as plans;
@@ -412,7 +413,7 @@ impl Jobs<'_> {
             .services
             .db()
             .call(move |conn| {
-                let Some(job) = q::job_of_user(conn, &uid, &jid)? else {
+                let Some(job) = q::job_of_user(conn, UserId(&uid), JobId(&jid))? else {
                     return Ok(None);
                 };
                 let files = q::files_of_job(conn, &jid)?;
@@ -440,7 +441,7 @@ impl Jobs<'_> {
             .services
             .db()
             .call(move |conn| {
-                if q::job_of_user(conn, &uid, &jid)?.is_none() {
+                if q::job_of_user(conn, UserId(&uid), JobId(&jid))?.is_none() {
                     return Ok(None);
                 }
                 q::events_of_job(conn, &jid).map(Some)
@@ -471,7 +472,7 @@ impl Jobs<'_> {
             .services
             .db()
             .transaction_with(move |tx| -> ApiResult<_> {
-                let Some(job) = q::job_of_user(tx, &uid, &jid)? else {
+                let Some(job) = q::job_of_user(tx, UserId(&uid), JobId(&jid))? else {
                     return Err(ApiError::NotFound);
                 };
                 if !from.contains(&job.status) {
@@ -497,7 +498,7 @@ impl Jobs<'_> {
                     ));
                 }
                 q::insert_job_event(tx, &jid, kind, Some(to), None, now)?;
-                Ok(q::job_of_user(tx, &uid, &jid)?)
+                Ok(q::job_of_user(tx, UserId(&uid), JobId(&jid))?)
             })
             .await
             .map_err(|err| {
@@ -521,7 +522,7 @@ impl Jobs<'_> {
             .services
             .db()
             .call(move |conn| {
-                if q::job_of_user(conn, &uid, &jid)?.is_none() {
+                if q::job_of_user(conn, UserId(&uid), JobId(&jid))?.is_none() {
                     return Ok(None);
                 }
                 crate::files::store::objects_of_job(conn, &jid).map(Some)
@@ -533,7 +534,7 @@ impl Jobs<'_> {
         let deleted = self
             .services
             .db()
-            .call(move |conn| q::delete_job(conn, &uid, &jid))
+            .call(move |conn| q::delete_job(conn, UserId(&uid), JobId(&jid)))
             .await?;
         if !deleted {
             return Err(ApiError::NotFound);

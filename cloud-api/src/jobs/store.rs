@@ -1,5 +1,6 @@
 //! Queries on jobs, their files and their event history.
 
+use crate::ids::{JobId, UserId};
 use crate::store::{DbError, DbResult};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use tseeder_protocol::{JobSource, JobStatus};
@@ -160,7 +161,11 @@ pub fn insert_job_event(
 }
 
 /// The job, only when it belongs to `user_id`.
-pub fn job_of_user(conn: &Connection, user_id: &str, job_id: &str) -> DbResult<Option<JobRow>> {
+pub fn job_of_user(
+    conn: &Connection,
+    user_id: UserId<'_>,
+    job_id: JobId<'_>,
+) -> DbResult<Option<JobRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1 AND j.user_id = ?2"),
@@ -305,7 +310,7 @@ pub fn transition_job(
     Ok(changed == 1)
 }
 
-pub fn delete_job(conn: &Connection, user_id: &str, job_id: &str) -> DbResult<bool> {
+pub fn delete_job(conn: &Connection, user_id: UserId<'_>, job_id: JobId<'_>) -> DbResult<bool> {
     let changed = conn.execute(
         "DELETE FROM jobs WHERE id = ?1 AND user_id = ?2",
         params![job_id, user_id],
