@@ -31,9 +31,7 @@ function manifest(browser) {
     options_ui: { page: "options.html", open_in_tab: true },
     permissions: ["contextMenus", "storage", "notifications"],
     optional_host_permissions: ["https://*/*", "http://127.0.0.1/*", "http://localhost/*"],
-    content_scripts: [
-      { matches: ["http://*/*", "https://*/*"], js: ["content.js"], run_at: "document_idle" },
-    ],
+    content_scripts: [{ matches: ["http://*/*", "https://*/*"], js: ["content.js"], run_at: "document_idle" }],
     content_security_policy: { extension_pages: CSP },
   };
   if (browser === "firefox") {

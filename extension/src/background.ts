@@ -166,8 +166,7 @@ function undoKey(id: string): string {
  * is no tab at all is one opened for the purpose and closed again, so no empty tab stays behind.
  */
 async function openDeepLink(url: string, tabId: number | undefined): Promise<void> {
-  const target =
-    tabId ?? (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id ?? undefined;
+  const target = tabId ?? (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id ?? undefined;
   if (target !== undefined) {
     await chrome.tabs.update(target, { url });
     return;

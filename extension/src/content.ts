@@ -7,7 +7,10 @@ let intercept = false;
 let lastSent = "";
 
 function pageHrefs(): string[] {
-  return Array.from(document.querySelectorAll<HTMLAnchorElement | HTMLAreaElement>("a[href], area[href]"), (a) => a.href);
+  return Array.from(
+    document.querySelectorAll<HTMLAnchorElement | HTMLAreaElement>("a[href], area[href]"),
+    (a) => a.href,
+  );
 }
 
 function report() {
@@ -20,7 +23,8 @@ function report() {
   chrome.runtime
     .sendMessage({ type: "page-links", links })
     .then((answer: unknown) => {
-      intercept = typeof answer === "object" && answer !== null && (answer as { intercept?: unknown }).intercept === true;
+      intercept =
+        typeof answer === "object" && answer !== null && (answer as { intercept?: unknown }).intercept === true;
     })
     .catch(() => undefined);
 }
@@ -36,7 +40,15 @@ document.addEventListener(
   (event) => {
     // Only the user's own click: a page can fire `click()` on a link as often as it likes, and
     // that must never send anything (the browser then handles the magnet itself, as it would).
-    if (!event.isTrusted || !intercept || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+    if (
+      !event.isTrusted ||
+      !intercept ||
+      event.button !== 0 ||
+      event.ctrlKey ||
+      event.metaKey ||
+      event.shiftKey ||
+      event.altKey
+    ) {
       return;
     }
     const anchor = (event.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;

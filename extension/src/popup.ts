@@ -150,7 +150,9 @@ async function init() {
   const settings = await loadSettings(settingsStore);
   destSelect.value = settings.dest;
   byId("mode").textContent =
-    settings.mode === "cloud" ? `→ cloud ${settings.cloudUrl ? new URL(settings.cloudUrl).host : "(not set up)"}` : "→ desktop app";
+    settings.mode === "cloud"
+      ? `→ cloud ${settings.cloudUrl ? new URL(settings.cloudUrl).host : "(not set up)"}`
+      : "→ desktop app";
   byId<HTMLAnchorElement>("open-options").addEventListener("click", (event) => {
     event.preventDefault();
     void chrome.runtime.openOptionsPage();

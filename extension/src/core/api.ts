@@ -9,13 +9,7 @@ export interface CloudAccount {
   apiKey: string;
 }
 
-export type CloudErrorKind =
-  | "unauthorized"
-  | "rate_limited"
-  | "refused"
-  | "unreachable"
-  | "no_device"
-  | "invalid";
+export type CloudErrorKind = "unauthorized" | "rate_limited" | "refused" | "unreachable" | "no_device" | "invalid";
 
 export class CloudError extends Error {
   constructor(

@@ -18,11 +18,7 @@ export interface SendDeps {
 }
 
 /** Sends `link` as the settings say and records the outcome in the recent sends. */
-export async function sendLink(
-  deps: SendDeps,
-  link: string,
-  chosen: Destination | "default",
-): Promise<RecentSend> {
+export async function sendLink(deps: SendDeps, link: string, chosen: Destination | "default"): Promise<RecentSend> {
   const settings = await loadSettings(deps.store);
   const dest = chosen === "default" ? settings.dest : chosen;
   const entry: RecentSend = {
@@ -49,12 +45,7 @@ export async function sendLink(
           `The extension may not contact ${settings.cloudUrl} yet. Save the options again to allow it.`,
         );
       }
-      const job = await submitJob(
-        { origin: settings.cloudUrl, apiKey: settings.apiKey },
-        link,
-        dest,
-        deps.fetch,
-      );
+      const job = await submitJob({ origin: settings.cloudUrl, apiKey: settings.apiKey }, link, dest, deps.fetch);
       entry.ok = true;
       entry.name = job.name;
       entry.message = dest === "local" ? "Sent to your computer" : "Queued in the cloud";

@@ -92,7 +92,9 @@ for (const name of BROWSERS) {
       // The page's own script clicks the link, as a hostile page would to send it unasked.
       await page.evaluate(() => {
         document.getElementById("a").click();
-        document.getElementById("a").dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, button: 0 }));
+        document
+          .getElementById("a")
+          .dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, button: 0 }));
       });
       await pause(1500);
       assert.equal(page.navigations.filter((url) => url.startsWith("tseeder:")).length, 0, "no deep link");
@@ -107,7 +109,10 @@ for (const name of BROWSERS) {
       await page.click("#a");
       await pause(1500);
       assert.equal(page.navigations.filter((url) => url.startsWith("tseeder:")).length, 0);
-      assert.ok(page.navigations.some((url) => url.startsWith("magnet:")), "the browser handled the click itself");
+      assert.ok(
+        page.navigations.some((url) => url.startsWith("magnet:")),
+        "the browser handled the click itself",
+      );
       assert.equal((await recentSends(browser)).length, sendsBefore);
       await page.close();
     });
@@ -149,7 +154,8 @@ for (const name of BROWSERS) {
     });
 
     const jobsOfKey = async () =>
-      (await (await fetch(`${cloud.base}/api/v1/jobs`, { headers: { Authorization: `Bearer ${apiKey}` } })).json()).items;
+      (await (await fetch(`${cloud.base}/api/v1/jobs`, { headers: { Authorization: `Bearer ${apiKey}` } })).json())
+        .items;
 
     it("refuses a bad key with the reason and keeps nothing", async () => {
       const options = await browser.newTab(browser.extensionUrl("options.html"));

@@ -56,7 +56,9 @@ function cloudBinary() {
 export async function startCloud() {
   const bin = cloudBinary();
   if (!existsSync(bin)) {
-    throw new Error(`no tseeder-cloud binary at ${bin}: build it (cargo build -p tseeder-cloud) or set TSEEDER_CLOUD_BIN`);
+    throw new Error(
+      `no tseeder-cloud binary at ${bin}: build it (cargo build -p tseeder-cloud) or set TSEEDER_CLOUD_BIN`,
+    );
   }
   const dataDir = mkdtempSync(join(tmpdir(), "tseeder-ext-cloud-"));
   const port = await freePort();
@@ -107,7 +109,10 @@ export async function createApiKey(cloud) {
   if (!login.ok) {
     throw new Error(`login: ${login.status} ${await login.text()}`);
   }
-  const cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const { csrfToken } = await login.json();
   const key = await fetch(`${cloud.base}/api/v1/api-keys`, {
     method: "POST",
@@ -128,4 +133,3 @@ export async function freePort() {
   await new Promise((done) => server.close(done));
   return port;
 }
-

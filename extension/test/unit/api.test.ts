@@ -30,8 +30,10 @@ function fakeFetch(answers: Record<string, () => Response>, seen: Seen[]): typeo
   }) as typeof fetch;
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
 
 describe("submitJob", () => {
   it("posts a magnet with the key and links the job in the console", async () => {
@@ -97,11 +99,17 @@ describe("submitJob", () => {
   it("explains a rate limit with its wait", async () => {
     const fetchImpl = fakeFetch(
       {
-        "POST /api/v1/jobs": json(429, { error: { code: "rate_limited", message: "slow down" } }, { "Retry-After": "90" }),
+        "POST /api/v1/jobs": json(
+          429,
+          { error: { code: "rate_limited", message: "slow down" } },
+          { "Retry-After": "90" },
+        ),
       },
       [],
     );
-    await expect(submitJob(ACCOUNT, MAGNET, "cloud", fetchImpl)).rejects.toThrow("Too many requests. Try again in 2 min.");
+    await expect(submitJob(ACCOUNT, MAGNET, "cloud", fetchImpl)).rejects.toThrow(
+      "Too many requests. Try again in 2 min.",
+    );
   });
 
   it("passes on the API's own reason for other refusals", async () => {

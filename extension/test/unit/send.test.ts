@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { loadRecent, MAX_RECENT, timeAgo } from "../../src/core/history";
 import { splitSecretStore } from "../../src/core/secretstore";
 import { sendLink, type SendDeps, undoSend } from "../../src/core/send";
-import { type KeyValueStore, loadSettings, normalizeCloudUrl, parseSettings, saveSettings, type Settings } from "../../src/core/settings";
+import {
+  type KeyValueStore,
+  loadSettings,
+  normalizeCloudUrl,
+  parseSettings,
+  saveSettings,
+  type Settings,
+} from "../../src/core/settings";
 
 const MAGNET = "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=Debian";
 
@@ -88,7 +95,9 @@ describe("settings", () => {
   });
 
   it("accepts https anywhere and plain http only on this machine", () => {
-    expect(normalizeCloudUrl("https://tseeder.example.org/console/")).toEqual({ origin: "https://tseeder.example.org" });
+    expect(normalizeCloudUrl("https://tseeder.example.org/console/")).toEqual({
+      origin: "https://tseeder.example.org",
+    });
     expect(normalizeCloudUrl("http://127.0.0.1:8080")).toEqual({ origin: "http://127.0.0.1:8080" });
     expect(normalizeCloudUrl("http://localhost:8080/x")).toEqual({ origin: "http://localhost:8080" });
     expect(normalizeCloudUrl("http://tseeder.example.org")).toHaveProperty("error");
@@ -115,7 +124,9 @@ describe("undoSend", () => {
     const fetchImpl = (async (url: string, init?: RequestInit) => {
       calls.push(`${init?.method ?? "GET"} ${url}`);
       if (init?.method === "POST") {
-        return new Response(JSON.stringify({ job: { id: "job-1", name: "Debian", status: "queued" } }), { status: 201 });
+        return new Response(JSON.stringify({ job: { id: "job-1", name: "Debian", status: "queued" } }), {
+          status: 201,
+        });
       }
       return new Response(null, { status: 204 });
     }) as typeof fetch;
@@ -144,10 +155,19 @@ describe("splitSecretStore", () => {
     const local = memoryStore();
     const secrets = memoryStore();
     const store = splitSecretStore(local, secrets);
-    await saveSettings(store, { ...parseSettings({}), mode: "cloud", cloudUrl: "https://c.example", apiKey: "tsk_secret" });
+    await saveSettings(store, {
+      ...parseSettings({}),
+      mode: "cloud",
+      cloudUrl: "https://c.example",
+      apiKey: "tsk_secret",
+    });
     expect(JSON.stringify(local.items)).not.toContain("tsk_secret");
     expect(secrets.items).toEqual({ apiKey: "tsk_secret" });
-    expect(await loadSettings(store)).toMatchObject({ mode: "cloud", cloudUrl: "https://c.example", apiKey: "tsk_secret" });
+    expect(await loadSettings(store)).toMatchObject({
+      mode: "cloud",
+      cloudUrl: "https://c.example",
+      apiKey: "tsk_secret",
+    });
     await store.set({ recent: [1] });
     expect(local.items.recent).toEqual([1]);
   });

@@ -103,11 +103,19 @@ class FirefoxTab extends Tab {
   async clickTrusted(target) {
     const found = await this.bidi.send("script.callFunction", {
       functionDeclaration: String(clickTarget),
-      arguments: [{ type: "object", value: Object.entries(target).filter(([, v]) => v !== undefined).map(([k, v]) => [k, { type: "string", value: v }]) }],
+      arguments: [
+        {
+          type: "object",
+          value: Object.entries(target)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, { type: "string", value: v }]),
+        },
+      ],
       target: { context: this.context },
       awaitPromise: false,
     });
-    if (found.type === "exception" || found.result.type !== "node") throw new Error(`nothing to click at ${target.css}`);
+    if (found.type === "exception" || found.result.type !== "node")
+      throw new Error(`nothing to click at ${target.css}`);
     await this.bidi.send("input.performActions", {
       context: this.context,
       actions: [
@@ -116,7 +124,12 @@ class FirefoxTab extends Tab {
           id: "mouse",
           parameters: { pointerType: "mouse" },
           actions: [
-            { type: "pointerMove", x: 0, y: 0, origin: { type: "element", element: { sharedId: found.result.sharedId } } },
+            {
+              type: "pointerMove",
+              x: 0,
+              y: 0,
+              origin: { type: "element", element: { sharedId: found.result.sharedId } },
+            },
             { type: "pointerDown", button: 0 },
             { type: "pointerUp", button: 0 },
           ],
@@ -127,7 +140,10 @@ class FirefoxTab extends Tab {
   }
 
   async screenshot(name) {
-    const { data } = await this.bidi.send("browsingContext.captureScreenshot", { context: this.context, origin: "document" });
+    const { data } = await this.bidi.send("browsingContext.captureScreenshot", {
+      context: this.context,
+      origin: "document",
+    });
     mkdirSync(SCREENSHOTS, { recursive: true });
     writeFileSync(join(SCREENSHOTS, `firefox-${name}.png`), Buffer.from(data, "base64"));
   }
@@ -149,7 +165,15 @@ export async function launchFirefox() {
     process.env.FIREFOX_PATH ?? "firefox-esr",
     // System access lets automation open the extension's own pages, as a person can from the
     // add-ons manager.
-    ["--headless", "--no-remote", "--profile", profile, `--remote-debugging-port=${port}`, "--remote-allow-system-access", "about:blank"],
+    [
+      "--headless",
+      "--no-remote",
+      "--profile",
+      profile,
+      `--remote-debugging-port=${port}`,
+      "--remote-allow-system-access",
+      "about:blank",
+    ],
     { env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: "1" }, stdio: ["ignore", "ignore", "pipe"] },
   );
   let output = "";
@@ -176,7 +200,8 @@ export async function launchFirefox() {
   const tabs = new Map();
   await bidi.send("session.subscribe", { events: ["browsingContext.navigationStarted"] });
   bidi.handlers.add((event) => {
-    if (event.method === "browsingContext.navigationStarted") tabs.get(event.params.context)?.navigations.push(event.params.url);
+    if (event.method === "browsingContext.navigationStarted")
+      tabs.get(event.params.context)?.navigations.push(event.params.url);
   });
   const extensionUrl = (path) => `moz-extension://${ADDON_UUID}/${path}`;
 
