@@ -1,5 +1,5 @@
 //! Ids of different things as different types where they meet in one call (a job, its lease
-//! and the agent holding it; a user and one of their jobs), so that two ids passed in the
+//! and the agent holding it; a user and one of their jobs, sessions, keys or devices), so that two ids passed in the
 //! wrong order do not compile instead of silently matching nothing.
 
 use rusqlite::types::{ToSql, ToSqlOutput};
@@ -45,4 +45,12 @@ borrowed_id!(
 borrowed_id!(
     /// A user's id.
     UserId
+);
+borrowed_id!(
+    /// A session's id.
+    SessionId
+);
+borrowed_id!(
+    /// An API key's id.
+    ApiKeyId
 );

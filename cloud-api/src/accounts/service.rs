@@ -6,6 +6,7 @@ use crate::accounts::{store as q, store as users};
 use crate::credentials::store as credentials;
 use crate::credentials::store::NewSession;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::{AgentId, SessionId, UserId};
 use crate::mail::{store as mail_queue, Email};
 use crate::ratelimit::LimitedAction;
 use crate::services::{user_view, Credential, Principal, RequestMeta, Services};
@@ -473,7 +474,9 @@ impl Accounts<'_> {
             let (uid, sid, now) = (principal.user.id.clone(), id.clone(), db::now_ms());
             self.services
                 .db()
-                .call(move |conn| credentials::revoke_session(conn, &uid, &sid, now))
+                .call(move |conn| {
+                    credentials::revoke_session(conn, UserId(&uid), SessionId(&sid), now)
+                })
                 .await?;
             self.services.live().publish_revoked(&principal.user.id);
         }
@@ -635,7 +638,9 @@ impl Accounts<'_> {
                     q::set_display_name(tx, &uid, name, now)?;
                 }
                 if let Some(device) = &device {
-                    if !device.is_empty() && !q::is_live_device_of(tx, &uid, device)? {
+                    if !device.is_empty()
+                        && !q::is_live_device_of(tx, UserId(&uid), AgentId(device))?
+                    {
                         return Ok(None);
                     }
                     let device = (!device.is_empty()).then_some(device.as_str());

@@ -1,6 +1,7 @@
 //! Queries on users, their profile settings and one-time account tokens (email verification,
 //! password reset).
 
+use crate::ids::{AgentId, UserId};
 use crate::store::DbResult;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use tseeder_protocol::Role;
@@ -280,7 +281,11 @@ pub fn set_default_device(
 }
 
 /// Whether `device_id` is a live (not revoked) device of `user_id`.
-pub fn is_live_device_of(conn: &Connection, user_id: &str, device_id: &str) -> DbResult<bool> {
+pub fn is_live_device_of(
+    conn: &Connection,
+    user_id: UserId<'_>,
+    device_id: AgentId<'_>,
+) -> DbResult<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM agents

@@ -3,6 +3,7 @@
 use crate::credentials::store as credentials;
 use crate::credentials::store::NewApiKey;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::{ApiKeyId, SessionId, UserId};
 use crate::services::{Credential, Principal, Services};
 use crate::store::to_datetime;
 use crate::{crypto, store as db};
@@ -121,7 +122,7 @@ impl Credentials<'_> {
         let revoked = self
             .services
             .db()
-            .call(move |conn| credentials::revoke_session(conn, &uid, &sid, now))
+            .call(move |conn| credentials::revoke_session(conn, UserId(&uid), SessionId(&sid), now))
             .await?;
         if revoked {
             self.services.live().publish_revoked(&principal.user.id);
@@ -233,7 +234,7 @@ impl Credentials<'_> {
         let revoked = self
             .services
             .db()
-            .call(move |conn| credentials::revoke_api_key(conn, &uid, &kid, now))
+            .call(move |conn| credentials::revoke_api_key(conn, UserId(&uid), ApiKeyId(&kid), now))
             .await?;
         if revoked {
             self.services.live().publish_revoked(&principal.user.id);

@@ -1,6 +1,7 @@
 //! Queries on sessions and API keys: issuing, finding a live one, touching and revoking.
 
 use crate::accounts::store::{user_from_row, UserRow, USER_COLUMNS};
+use crate::ids::{ApiKeyId, SessionId, UserId};
 use crate::store::DbResult;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -120,8 +121,8 @@ pub fn count_live_sessions(conn: &Connection, user_id: &str, now: i64) -> DbResu
 /// Revokes one of the user's sessions; false when the user has no such live session.
 pub fn revoke_session(
     conn: &Connection,
-    user_id: &str,
-    session_id: &str,
+    user_id: UserId<'_>,
+    session_id: SessionId<'_>,
     now: i64,
 ) -> DbResult<bool> {
     let changed = conn.execute(
@@ -226,7 +227,12 @@ pub fn live_api_keys_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<A
     Ok(rows)
 }
 
-pub fn revoke_api_key(conn: &Connection, user_id: &str, key_id: &str, now: i64) -> DbResult<bool> {
+pub fn revoke_api_key(
+    conn: &Connection,
+    user_id: UserId<'_>,
+    key_id: ApiKeyId<'_>,
+    now: i64,
+) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
         params![key_id, user_id, now],
