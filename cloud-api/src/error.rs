@@ -70,13 +70,7 @@ impl ApiError {
 
     /// Maps a database error, turning a unique violation into this specific conflict.
     pub fn unique_as(code: ErrorCode, message: &'static str) -> impl FnOnce(DbError) -> Self {
-        move |err| {
-            if err.is_unique_violation() {
-                ApiError::conflict(code, message)
-            } else {
-                err.into()
-            }
-        }
+        move |err| ApiError::from(err).unique_means(code, message)
     }
 
     /// Gives a unique violation (the generic conflict a database error becomes) its meaning

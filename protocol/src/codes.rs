@@ -1,5 +1,5 @@
 //! Every name the server writes for machines to read (error codes, audit actions, security-event
-//! kinds) as an enum, so a typo is a compile error and clients learn the full list from the
+//! kinds, alert codes, job actions) as an enum, so a typo is a compile error and clients learn the full list from the
 //! OpenAPI document instead of from reading the server.
 
 use schemars::JsonSchema;
@@ -250,6 +250,17 @@ wire_names! {
     }
 }
 
+wire_names! {
+    /// A user's request to change a job's state: `POST /api/v1/jobs/{id}/<action>` in the cloud,
+    /// the same words for the desktop app's own downloads.
+    pub enum JobAction {
+        Pause = "pause",
+        Resume = "resume",
+        Cancel = "cancel",
+        Retry = "retry",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +290,7 @@ mod tests {
             SecurityEventKind::parse,
         );
         check(AlertCode::ALL, AlertCode::as_str, AlertCode::parse);
+        check(JobAction::ALL, JobAction::as_str, JobAction::parse);
         assert_eq!(ErrorCode::parse("no_such_code"), None);
     }
 }

@@ -195,36 +195,3 @@ pub struct FileLink {
     pub url: String,
     pub expires_at: DateTime<Utc>,
 }
-
-/// A user's request to change a job's state: `POST /api/v1/jobs/{id}/<action>` in the cloud,
-/// the same words for the desktop app's own downloads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum JobAction {
-    Pause,
-    Resume,
-    Cancel,
-    Retry,
-}
-
-impl JobAction {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JobAction::Pause => "pause",
-            JobAction::Resume => "resume",
-            JobAction::Cancel => "cancel",
-            JobAction::Retry => "retry",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<JobAction> {
-        [
-            JobAction::Pause,
-            JobAction::Resume,
-            JobAction::Cancel,
-            JobAction::Retry,
-        ]
-        .into_iter()
-        .find(|action| action.as_str() == text)
-    }
-}

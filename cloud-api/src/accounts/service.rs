@@ -1,8 +1,8 @@
 //! Accounts: registration with email verification, login and logout, password reset, and a
 //! user's own profile and password.
 
+use crate::accounts::store as q;
 use crate::accounts::store::{NewUser, TokenPurpose};
-use crate::accounts::{store as q, store as users};
 use crate::credentials::store as credentials;
 use crate::credentials::store::NewSession;
 use crate::error::{ApiError, ApiResult};
@@ -646,7 +646,7 @@ impl Accounts<'_> {
                     let device = (!device.is_empty()).then_some(device.as_str());
                     q::set_default_device(tx, &uid, device, now)?;
                 }
-                users::user_by_id(tx, &uid)
+                q::user_by_id(tx, &uid)
             })
             .await?;
         updated.map(|row| user_view(&row)).ok_or_else(|| {
@@ -701,7 +701,7 @@ impl Accounts<'_> {
             .services
             .db()
             .transaction(move |tx| {
-                users::set_password_hash(tx, &uid, &hash, now)?;
+                q::set_password_hash(tx, &uid, &hash, now)?;
                 if everywhere {
                     return credentials::revoke_credentials(tx, &uid, keep.as_deref(), now);
                 }

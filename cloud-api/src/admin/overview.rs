@@ -43,17 +43,18 @@ impl Admin<'_> {
     pub async fn overview(&self) -> ApiResult<AdminOverview> {
         let snapshot = self.services.status().snapshot().await;
         let counts = self.counts().await?;
+        let alerts = alerts(&snapshot, &counts);
         let tally = &snapshot.agents;
         Ok(AdminOverview {
             status: status_report(&snapshot),
-            alerts: alerts(&snapshot, &counts),
+            alerts,
             users: UserCounts {
                 total: counts.users.total,
                 verified: counts.users.verified,
                 suspended: counts.users.suspended,
                 new_last_7_days: counts.users.created_since,
             },
-            jobs_by_status: counts.jobs_by_status.clone(),
+            jobs_by_status: counts.jobs_by_status,
             dead_letters: counts.dead_letters,
             agents: AgentCounts {
                 online: tally.operator_online,
