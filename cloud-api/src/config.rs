@@ -35,6 +35,7 @@ impl fmt::Debug for Secret {
 pub struct Settings {
     /// Everything the server keeps on disk lives here: the SQLite file and the mail outbox.
     pub data_dir: PathBuf,
+    pub database: DatabaseSettings,
     pub listen: SocketAddr,
     /// Address users reach the service at; links in emails point here and cookies are `Secure`
     /// when it is https.
@@ -62,6 +63,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             data_dir: PathBuf::from("data"),
+            database: DatabaseSettings::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             trusted_proxies: Vec::new(),
@@ -176,6 +178,14 @@ impl Default for EmbeddedAgentSettings {
             progress_interval_ms: 1000,
         }
     }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// A SQLite file's path, or `postgres://user:password@host:port/database` for PostgreSQL
+    /// (which several replicas can share). Unset: `<data_dir>/tseeder.db`.
+    pub url: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -390,8 +400,12 @@ impl Settings {
         Ok(())
     }
 
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("tseeder.db")
+    /// Where the store lives: `database.url`, or the SQLite file in `data_dir`.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.expose().to_owned(),
+            None => self.data_dir.join("tseeder.db").display().to_string(),
+        }
     }
 
     pub fn objects_dir(&self) -> PathBuf {

@@ -2,7 +2,7 @@
 //! and the agent holding it; a user and one of their jobs, sessions, keys or devices), so that two ids passed in the
 //! wrong order do not compile instead of silently matching nothing.
 
-use rusqlite::types::{ToSql, ToSqlOutput};
+use crate::store::{ToValue, Value};
 
 macro_rules! borrowed_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -22,9 +22,9 @@ macro_rules! borrowed_id {
             }
         }
 
-        impl ToSql for $name<'_> {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                self.0.to_sql()
+        impl ToValue for $name<'_> {
+            fn to_value(&self) -> Value {
+                self.0.to_value()
             }
         }
     };

@@ -13,7 +13,7 @@ use crate::jobs::live::LiveHub;
 use crate::mail::Mailer;
 use crate::ratelimit::{LimitedAction, RateLimiter};
 use crate::store as db;
-use crate::store::Db;
+use crate::store::Store;
 use std::sync::Arc;
 use tseeder_engine::fetch::TorrentFetcher;
 use tseeder_protocol::{Role, SecurityEventKind, User};
@@ -28,7 +28,7 @@ pub struct Services {
 #[derive(Debug)]
 struct Inner {
     settings: Settings,
-    db: Db,
+    db: Store,
     mailer: Mailer,
     captcha: Option<CaptchaVerifier>,
     limiter: RateLimiter,
@@ -242,7 +242,7 @@ impl Services {
         // Accounts, tokens and queued mail live here: readable by this service's user only.
         private_files(&settings.data_dir)
             .map_err(|err| StartError::DataDir(settings.data_dir.display().to_string(), err))?;
-        let db = crate::store::open(&settings.database_path())?;
+        let db = crate::store::open(&crate::store::Location::parse(&settings.database_url()))?;
         let mailer = Mailer::from_settings(&settings)?;
         let captcha = CaptchaVerifier::from_settings(&settings.captcha);
         let fetcher = TorrentFetcher::new(
@@ -315,7 +315,7 @@ impl Services {
         &self.inner.settings
     }
 
-    pub fn db(&self) -> &Db {
+    pub fn db(&self) -> &Store {
         &self.inner.db
     }
 

@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::path::Path;
 use torrents::B;
+use tseeder_cloud::store::DbResult;
 use tseeder_protocol::Role;
 use tseeder_testkit::{cloud, torrents};
 
@@ -15,8 +16,8 @@ async fn stored_rows(server: &TestServer) -> (i64, i64, i64) {
         .services
         .db()
         .call(|conn| {
-            let count = |table: &str| -> rusqlite::Result<i64> {
-                conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            let count = |table: &str| -> DbResult<i64> {
+                conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.get(0))
             };
             Ok((count("jobs")?, count("job_files")?, count("job_events")?))
         })

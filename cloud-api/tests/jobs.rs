@@ -5,6 +5,7 @@ use cloud::{random_magnet, upload, Client, SimAgent, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
+use tseeder_cloud::store::ToValue;
 use tseeder_protocol::Role;
 use tseeder_storage::ObjectKey;
 use tseeder_testkit::{cloud, torrents};
@@ -267,7 +268,10 @@ async fn listing_pages_filters_and_searches() {
         .services
         .db()
         .call(move |conn| {
-            conn.execute("UPDATE users SET plan_id = 'pro' WHERE id = ?1", [&user.id])?;
+            conn.execute(
+                "UPDATE users SET plan_id = 'pro' WHERE id = ?1",
+                &[user.id.to_value()],
+            )?;
             Ok(())
         })
         .await

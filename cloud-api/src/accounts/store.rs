@@ -2,8 +2,8 @@
 //! password reset).
 
 use crate::ids::{AgentId, UserId};
-use crate::store::DbResult;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::{params, OptionalExtension, Row, Tx};
+use crate::store::{DbError, DbResult};
 use tseeder_protocol::Role;
 
 #[derive(Clone)]
@@ -30,19 +30,13 @@ pub(crate) const USER_COLUMNS: &str =
     "u.id, u.email, u.password_hash, u.role, u.plan_id, u.email_verified_at, \
      u.suspended_at, u.suspended_reason, u.created_at, u.display_name, u.default_device_id";
 
-pub(crate) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
+pub(crate) fn user_from_row(row: &Row) -> DbResult<UserRow> {
     let role: String = row.get("role")?;
     Ok(UserRow {
         id: row.get("id")?,
         email: row.get("email")?,
         password_hash: row.get("password_hash")?,
-        role: Role::parse(&role).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                3,
-                rusqlite::types::Type::Text,
-                format!("unknown role {role}").into(),
-            )
-        })?,
+        role: Role::parse(&role).ok_or_else(|| DbError::Corrupt(format!("unknown role {role}")))?,
         plan_id: row.get("plan_id")?,
         email_verified_at: row.get("email_verified_at")?,
         suspended_at: row.get("suspended_at")?,
@@ -74,7 +68,7 @@ impl std::fmt::Debug for NewUser<'_> {
     }
 }
 
-pub fn insert_user(conn: &Connection, user: &NewUser<'_>) -> DbResult<()> {
+pub fn insert_user(conn: &Tx<'_>, user: &NewUser<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO users (id, email, password_hash, role, email_verified_at, aup_accepted_at,
                             created_at, updated_at)
@@ -92,27 +86,25 @@ pub fn insert_user(conn: &Connection, user: &NewUser<'_>) -> DbResult<()> {
     Ok(())
 }
 
-pub fn user_by_email(conn: &Connection, email: &str) -> DbResult<Option<UserRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?1"),
-            params![email],
-            user_from_row,
-        )
-        .optional()?)
+pub fn user_by_email(conn: &Tx<'_>, email: &str) -> DbResult<Option<UserRow>> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?1"),
+        params![email],
+        user_from_row,
+    )
+    .optional()
 }
 
-pub fn user_by_id(conn: &Connection, id: &str) -> DbResult<Option<UserRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"),
-            params![id],
-            user_from_row,
-        )
-        .optional()?)
+pub fn user_by_id(conn: &Tx<'_>, id: &str) -> DbResult<Option<UserRow>> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"),
+        params![id],
+        user_from_row,
+    )
+    .optional()
 }
 
-pub fn mark_email_verified(conn: &Connection, user_id: &str, now: i64) -> DbResult<()> {
+pub fn mark_email_verified(conn: &Tx<'_>, user_id: &str, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?2), updated_at = ?2
          WHERE id = ?1",
@@ -121,7 +113,7 @@ pub fn mark_email_verified(conn: &Connection, user_id: &str, now: i64) -> DbResu
     Ok(())
 }
 
-pub fn set_password_hash(conn: &Connection, user_id: &str, hash: &str, now: i64) -> DbResult<()> {
+pub fn set_password_hash(conn: &Tx<'_>, user_id: &str, hash: &str, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
         params![user_id, hash, now],
@@ -129,7 +121,7 @@ pub fn set_password_hash(conn: &Connection, user_id: &str, hash: &str, now: i64)
     Ok(())
 }
 
-pub fn set_role(conn: &Connection, user_id: &str, role: Role, now: i64) -> DbResult<()> {
+pub fn set_role(conn: &Tx<'_>, user_id: &str, role: Role, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
         params![user_id, role.as_str(), now],
@@ -139,7 +131,7 @@ pub fn set_role(conn: &Connection, user_id: &str, role: Role, now: i64) -> DbRes
 
 /// Suspends with a reason, or lifts the suspension when `suspension` is `None`.
 pub fn set_suspension(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     suspension: Option<&str>,
     now: i64,
@@ -155,21 +147,25 @@ pub fn set_suspension(
 
 /// Users whose email contains `query` (all when empty), newest first, with the total count.
 pub fn search_users(
-    conn: &Connection,
+    conn: &Tx<'_>,
     query: &str,
     limit: u32,
     offset: u64,
 ) -> DbResult<(Vec<UserRow>, u64)> {
     let pattern = format!("%{}%", escape_like(query));
     let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM users u WHERE u.email LIKE ?1 ESCAPE '\\' OR u.id = ?2",
+        &format!(
+            "SELECT COUNT(*) FROM users u WHERE {} OR u.id = ?2",
+            conn.dialect().like_ci("u.email", "?1")
+        ),
         params![pattern, query],
         |row| row.get(0),
     )?;
     let mut stmt = conn.prepare(&format!(
         "SELECT {USER_COLUMNS} FROM users u
-         WHERE u.email LIKE ?1 ESCAPE '\\' OR u.id = ?2
-         ORDER BY u.created_at DESC, u.id LIMIT ?3 OFFSET ?4"
+         WHERE {} OR u.id = ?2
+         ORDER BY u.created_at DESC, u.id LIMIT ?3 OFFSET ?4",
+        conn.dialect().like_ci("u.email", "?1")
     ))?;
     let rows = stmt
         .query_map(params![pattern, query, limit, offset as i64], user_from_row)?
@@ -206,7 +202,7 @@ impl TokenPurpose {
 }
 
 pub fn insert_account_token(
-    conn: &Connection,
+    conn: &Tx<'_>,
     token_hash: &[u8],
     user_id: &str,
     purpose: TokenPurpose,
@@ -223,25 +219,24 @@ pub fn insert_account_token(
 
 /// Marks an unused, unexpired token used and names its user; `None` when it is not valid.
 pub fn consume_account_token(
-    conn: &Connection,
+    conn: &Tx<'_>,
     token_hash: &[u8],
     purpose: TokenPurpose,
     now: i64,
 ) -> DbResult<Option<String>> {
-    Ok(conn
-        .query_row(
-            "UPDATE account_tokens SET used_at = ?3
+    conn.query_row(
+        "UPDATE account_tokens SET used_at = ?3
              WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3
              RETURNING user_id",
-            params![token_hash, purpose.as_str(), now],
-            |row| row.get(0),
-        )
-        .optional()?)
+        params![token_hash, purpose.as_str(), now],
+        |row| row.get(0),
+    )
+    .optional()
 }
 
 /// Retires every outstanding token of this purpose, so only the newest link works.
 pub fn retire_account_tokens(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     purpose: TokenPurpose,
     now: i64,
@@ -255,7 +250,7 @@ pub fn retire_account_tokens(
 }
 
 pub fn set_display_name(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     display_name: Option<&str>,
     now: i64,
@@ -268,7 +263,7 @@ pub fn set_display_name(
 }
 
 pub fn set_default_device(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     device_id: Option<&str>,
     now: i64,
@@ -282,7 +277,7 @@ pub fn set_default_device(
 
 /// Whether `device_id` is a live (not revoked) device of `user_id`.
 pub fn is_live_device_of(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: UserId<'_>,
     device_id: AgentId<'_>,
 ) -> DbResult<bool> {

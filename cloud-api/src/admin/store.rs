@@ -2,7 +2,7 @@
 //! age, storage use.
 
 use crate::store::DbResult;
-use rusqlite::{params, Connection};
+use crate::store::{params, Tx};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
@@ -13,12 +13,12 @@ pub struct UserTotals {
     pub created_since: u64,
 }
 
-pub fn user_totals(conn: &Connection, since: i64) -> DbResult<UserTotals> {
-    Ok(conn.query_row(
+pub fn user_totals(conn: &Tx<'_>, since: i64) -> DbResult<UserTotals> {
+    conn.query_row(
         "SELECT COUNT(*),
                 COUNT(email_verified_at),
                 COUNT(suspended_at),
-                COALESCE(SUM(created_at >= ?1), 0)
+                COUNT(*) FILTER (WHERE created_at >= ?1)
          FROM users",
         params![since],
         |row| {
@@ -29,39 +29,41 @@ pub fn user_totals(conn: &Connection, since: i64) -> DbResult<UserTotals> {
                 created_since: row.get::<_, i64>(3)? as u64,
             })
         },
-    )?)
+    )
 }
 
-pub fn jobs_by_status(conn: &Connection) -> DbResult<BTreeMap<String, u64>> {
+pub fn jobs_by_status(conn: &Tx<'_>) -> DbResult<BTreeMap<String, u64>> {
     let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status")?;
     let rows = stmt
-        .query_map([], |row| {
+        .query_map(params![], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
         })?
         .collect::<Result<BTreeMap<_, _>, _>>()?;
     Ok(rows)
 }
 
-pub fn dead_letter_count(conn: &Connection) -> DbResult<u64> {
+pub fn dead_letter_count(conn: &Tx<'_>) -> DbResult<u64> {
     let count: i64 = conn.query_row(
         "SELECT COUNT(*) FROM jobs WHERE dead_lettered = 1 AND status = 'failed'",
-        [],
+        params![],
         |row| row.get(0),
     )?;
     Ok(count as u64)
 }
 
 /// When the job that has waited longest for an agent became claimable, if any waits.
-pub fn oldest_claimable_since(conn: &Connection, now: i64) -> DbResult<Option<i64>> {
-    Ok(conn.query_row(
-        "SELECT MIN(MAX(updated_at, not_before)) FROM jobs
-         WHERE status = 'queued' AND not_before <= ?1",
+pub fn oldest_claimable_since(conn: &Tx<'_>, now: i64) -> DbResult<Option<i64>> {
+    conn.query_row(
+        &format!(
+            "SELECT MIN({}) FROM jobs WHERE status = 'queued' AND not_before <= ?1",
+            conn.dialect().greatest("updated_at", "not_before")
+        ),
         params![now],
         |row| row.get(0),
-    )?)
+    )
 }
 
-pub fn failed_since(conn: &Connection, since: i64) -> DbResult<u64> {
+pub fn failed_since(conn: &Tx<'_>, since: i64) -> DbResult<u64> {
     let count: i64 = conn.query_row(
         "SELECT COUNT(*) FROM jobs WHERE status = 'failed' AND updated_at >= ?1",
         params![since],
@@ -71,20 +73,24 @@ pub fn failed_since(conn: &Connection, since: i64) -> DbResult<u64> {
 }
 
 /// Per UTC day since `since`: jobs created, completed and failed.
-pub fn jobs_per_day(conn: &Connection, since: i64) -> DbResult<Vec<(String, u64, u64, u64)>> {
-    let mut stmt = conn.prepare(
+pub fn jobs_per_day(conn: &Tx<'_>, since: i64) -> DbResult<Vec<(String, u64, u64, u64)>> {
+    let day = |column: &str| conn.dialect().utc_day(column);
+    let mut stmt = conn.prepare(&format!(
         "WITH marks(day, created, completed, failed) AS (
-             SELECT date(created_at / 1000, 'unixepoch'), 1, 0, 0 FROM jobs WHERE created_at >= ?1
+             SELECT {}, 1, 0, 0 FROM jobs WHERE created_at >= ?1
              UNION ALL
-             SELECT date(completed_at / 1000, 'unixepoch'), 0, 1, 0 FROM jobs
+             SELECT {}, 0, 1, 0 FROM jobs
               WHERE status = 'completed' AND completed_at >= ?1
              UNION ALL
-             SELECT date(updated_at / 1000, 'unixepoch'), 0, 0, 1 FROM jobs
+             SELECT {}, 0, 0, 1 FROM jobs
               WHERE status = 'failed' AND updated_at >= ?1
          )
          SELECT day, SUM(created), SUM(completed), SUM(failed) FROM marks
          GROUP BY day ORDER BY day",
-    )?;
+        day("created_at"),
+        day("completed_at"),
+        day("updated_at"),
+    ))?;
     let rows = stmt
         .query_map(params![since], |row| {
             Ok((
@@ -98,16 +104,16 @@ pub fn jobs_per_day(conn: &Connection, since: i64) -> DbResult<Vec<(String, u64,
     Ok(rows)
 }
 
-pub fn storage_totals(conn: &Connection) -> DbResult<(u64, u64)> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(SUM(size), 0), COUNT(*) FROM objects",
-        [],
+pub fn storage_totals(conn: &Tx<'_>) -> DbResult<(u64, u64)> {
+    conn.query_row(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), COUNT(*) FROM objects",
+        params![],
         |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
-    )?)
+    )
 }
 
 /// Users whose stored bytes reach `percent` of their plan's quota.
-pub fn users_near_quota(conn: &Connection, percent: u64) -> DbResult<u64> {
+pub fn users_near_quota(conn: &Tx<'_>, percent: u64) -> DbResult<u64> {
     let count: i64 = conn.query_row(
         "SELECT COUNT(*) FROM (
              SELECT 1 FROM objects o
@@ -133,13 +139,13 @@ pub struct UserStorageRow {
     pub quota_bytes: u64,
 }
 
-pub fn storage_by_user(conn: &Connection, limit: u32) -> DbResult<Vec<UserStorageRow>> {
+pub fn storage_by_user(conn: &Tx<'_>, limit: u32) -> DbResult<Vec<UserStorageRow>> {
     let mut stmt = conn.prepare(
-        "SELECT u.id, u.email, u.plan_id, SUM(o.size), COUNT(*), p.max_storage_bytes
+        "SELECT u.id, u.email, u.plan_id, CAST(SUM(o.size) AS BIGINT), COUNT(*), p.max_storage_bytes
          FROM objects o
          JOIN users u ON u.id = o.user_id
          JOIN plans p ON p.id = u.plan_id
-         GROUP BY u.id
+         GROUP BY u.id, p.id
          ORDER BY SUM(o.size) DESC, u.email
          LIMIT ?1",
     )?;
@@ -165,7 +171,7 @@ mod tests {
     const GIB: i64 = 1 << 30;
 
     /// A user on the free plan (10 GiB) with one job whose files total `sizes`.
-    fn user_with_files(conn: &Connection, id: &str, sizes: &[i64]) {
+    fn user_with_files(conn: &Tx<'_>, id: &str, sizes: &[i64]) {
         conn.execute(
             "INSERT INTO users (id, email, password_hash, created_at, updated_at)
              VALUES (?1, ?1 || '@example.org', 'x', 0, 0)",
@@ -190,9 +196,9 @@ mod tests {
 
     #[test]
     fn users_near_their_quota_are_counted_by_their_whole_use() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut conn = Connection::open(dir.path().join("t.db")).expect("open");
-        crate::store::migrate::apply(&mut conn).expect("migrate");
+        let mut raw = rusqlite::Connection::open_in_memory().expect("open");
+        crate::store::migrate::apply(&mut raw).expect("migrate");
+        let conn = Tx::sqlite(&raw);
         user_with_files(&conn, "light", &[GIB]);
         user_with_files(&conn, "split", &[5 * GIB, 4 * GIB + GIB / 2]);
         user_with_files(&conn, "full", &[10 * GIB]);

@@ -1,7 +1,7 @@
 //! Queries on agents: issued tokens, registration, heartbeats and the fleet list.
 
 use crate::store::DbResult;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::{params, OptionalExtension, Row, Tx};
 use tseeder_protocol::AgentKind;
 
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ fn kind_str(kind: AgentKind) -> &'static str {
     }
 }
 
-fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
+fn agent_from_row(row: &Row) -> DbResult<AgentRow> {
     let kind: String = row.get("kind")?;
     Ok(AgentRow {
         id: row.get("id")?,
@@ -91,7 +91,7 @@ pub struct NewAgent<'a> {
     pub now: i64,
 }
 
-pub fn insert_agent(conn: &Connection, agent: &NewAgent<'_>) -> DbResult<()> {
+pub fn insert_agent(conn: &Tx<'_>, agent: &NewAgent<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO agents (id, name, kind, owner_user_id, region, token_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -109,32 +109,30 @@ pub fn insert_agent(conn: &Connection, agent: &NewAgent<'_>) -> DbResult<()> {
 }
 
 /// The live (not revoked) agent holding this token.
-pub fn agent_by_token_hash(conn: &Connection, token_hash: &str) -> DbResult<Option<AgentRow>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {AGENT_COLUMNS} FROM {AGENT_FROM}
+pub fn agent_by_token_hash(conn: &Tx<'_>, token_hash: &str) -> DbResult<Option<AgentRow>> {
+    conn.query_row(
+        &format!(
+            "SELECT {AGENT_COLUMNS} FROM {AGENT_FROM}
                  WHERE a.token_hash = ?1 AND a.revoked_at IS NULL"
-            ),
-            params![token_hash],
-            agent_from_row,
-        )
-        .optional()?)
+        ),
+        params![token_hash],
+        agent_from_row,
+    )
+    .optional()
 }
 
-pub fn agent_by_id(conn: &Connection, agent_id: &str) -> DbResult<Option<AgentRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {AGENT_COLUMNS} FROM {AGENT_FROM} WHERE a.id = ?1"),
-            params![agent_id],
-            agent_from_row,
-        )
-        .optional()?)
+pub fn agent_by_id(conn: &Tx<'_>, agent_id: &str) -> DbResult<Option<AgentRow>> {
+    conn.query_row(
+        &format!("SELECT {AGENT_COLUMNS} FROM {AGENT_FROM} WHERE a.id = ?1"),
+        params![agent_id],
+        agent_from_row,
+    )
+    .optional()
 }
 
 /// A device keeps the region its owner's account implies; operator agents report theirs.
 pub fn register_agent(
-    conn: &Connection,
+    conn: &Tx<'_>,
     agent_id: &str,
     name: &str,
     region: &str,
@@ -158,12 +156,7 @@ pub struct Vitals {
     pub bandwidth_bps: Option<u64>,
 }
 
-pub fn record_heartbeat(
-    conn: &Connection,
-    agent_id: &str,
-    vitals: Vitals,
-    now: i64,
-) -> DbResult<()> {
+pub fn record_heartbeat(conn: &Tx<'_>, agent_id: &str, vitals: Vitals, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE agents SET last_seen_at = ?2, cpu_percent = ?3, memory_bytes = ?4,
                            disk_free_bytes = ?5, bandwidth_bps = ?6
@@ -180,7 +173,7 @@ pub fn record_heartbeat(
     Ok(())
 }
 
-pub fn touch_agent(conn: &Connection, agent_id: &str, now: i64) -> DbResult<()> {
+pub fn touch_agent(conn: &Tx<'_>, agent_id: &str, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE agents SET last_seen_at = ?2 WHERE id = ?1",
         params![agent_id, now],
@@ -189,7 +182,7 @@ pub fn touch_agent(conn: &Connection, agent_id: &str, now: i64) -> DbResult<()> 
 }
 
 /// Revokes and hands back the agent's leases at once, so its jobs go to other agents.
-pub fn revoke_agent(conn: &Connection, agent_id: &str, now: i64) -> DbResult<bool> {
+pub fn revoke_agent(conn: &Tx<'_>, agent_id: &str, now: i64) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE agents SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![agent_id, now],
@@ -198,7 +191,7 @@ pub fn revoke_agent(conn: &Connection, agent_id: &str, now: i64) -> DbResult<boo
 }
 
 /// Replaces the token of an agent (the embedded agent gets a fresh one at every start).
-pub fn set_agent_token(conn: &Connection, agent_id: &str, token_hash: &str) -> DbResult<()> {
+pub fn set_agent_token(conn: &Tx<'_>, agent_id: &str, token_hash: &str) -> DbResult<()> {
     conn.execute(
         "UPDATE agents SET token_hash = ?2 WHERE id = ?1",
         params![agent_id, token_hash],
@@ -207,7 +200,7 @@ pub fn set_agent_token(conn: &Connection, agent_id: &str, token_hash: &str) -> D
 }
 
 /// All agents, or only one user's devices.
-pub fn list_agents(conn: &Connection, owner_user_id: Option<&str>) -> DbResult<Vec<AgentRow>> {
+pub fn list_agents(conn: &Tx<'_>, owner_user_id: Option<&str>) -> DbResult<Vec<AgentRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {AGENT_COLUMNS} FROM {AGENT_FROM}
          WHERE (?1 IS NULL OR a.owner_user_id = ?1)
@@ -223,14 +216,13 @@ pub fn list_agents(conn: &Connection, owner_user_id: Option<&str>) -> DbResult<V
 /// work, has heard from us since `fresh_since` and has a free slot, with its load (active ÷
 /// capacity); the least loaded first.
 pub fn least_loaded_free_agent(
-    conn: &Connection,
+    conn: &Tx<'_>,
     region: Option<&str>,
     except: &str,
     fresh_since: i64,
 ) -> DbResult<Option<(String, f64)>> {
-    Ok(conn
-        .query_row(
-            "SELECT a.id, CAST(
+    conn.query_row(
+        "SELECT a.id, CAST(
                  (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL)
                  AS REAL) / a.capacity AS load
              FROM agents a
@@ -240,8 +232,8 @@ pub fn least_loaded_free_agent(
                AND (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL)
                    < a.capacity
              ORDER BY load, a.id LIMIT 1",
-            params![region, except, fresh_since],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?)
+        params![region, except, fresh_since],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()
 }

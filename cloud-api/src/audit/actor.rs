@@ -6,7 +6,7 @@ use crate::audit::store::NewAudit;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{Principal, RequestMeta};
 use crate::store as db;
-use rusqlite::Transaction;
+use crate::store::Tx;
 pub use tseeder_protocol::fields::MIN_REASON_CHARS;
 use tseeder_protocol::{fields, AuditAction, ErrorCode};
 
@@ -55,7 +55,7 @@ impl Actor {
 
     pub(crate) fn audit(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         action: AuditAction,
         target_id: &str,
         why: &Why,
@@ -67,7 +67,7 @@ impl Actor {
     /// An audit row for a change that needs no justification (publishing is not destructive).
     pub(crate) fn record(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         action: AuditAction,
         target_id: &str,
         detail: serde_json::Value,
@@ -77,7 +77,7 @@ impl Actor {
 
     fn insert(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         action: AuditAction,
         target_id: &str,
         why: Option<&Why>,

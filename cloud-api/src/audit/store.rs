@@ -1,7 +1,7 @@
 //! Queries on the audit log (what operators did) and security events (what attackers tried).
 
 use crate::store::DbResult;
-use rusqlite::{params, Connection, Row};
+use crate::store::{params, Row, Tx};
 use tseeder_protocol::{AuditAction, SecurityEventKind};
 
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub struct NewAudit<'a> {
     pub now: i64,
 }
 
-pub fn insert_audit(conn: &Connection, entry: &NewAudit<'_>) -> DbResult<()> {
+pub fn insert_audit(conn: &Tx<'_>, entry: &NewAudit<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO audit_log (actor_id, actor_email, action, target_type, target_id, reason,
                                 ticket_id, detail, ip, created_at)
@@ -53,7 +53,7 @@ pub struct AuditRow {
     pub created_at: i64,
 }
 
-fn audit_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRow> {
+fn audit_from_row(row: &Row) -> DbResult<AuditRow> {
     Ok(AuditRow {
         id: row.get("id")?,
         actor_id: row.get("actor_id")?,
@@ -71,7 +71,7 @@ fn audit_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRow> {
 
 /// Newest first; `action` and `target_id` narrow the list when given.
 pub fn list_audit(
-    conn: &Connection,
+    conn: &Tx<'_>,
     action: Option<&str>,
     target_id: Option<&str>,
     limit: u32,
@@ -106,10 +106,10 @@ pub struct NewSecurityEvent<'a> {
 }
 
 /// Returns the new row's id.
-pub fn insert_security_event(conn: &Connection, event: &NewSecurityEvent<'_>) -> DbResult<i64> {
-    conn.execute(
+pub fn insert_security_event(conn: &Tx<'_>, event: &NewSecurityEvent<'_>) -> DbResult<i64> {
+    conn.query_row(
         "INSERT INTO security_events (kind, user_id, email, ip, detail, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         params![
             event.kind.as_str(),
             event.user_id,
@@ -118,12 +118,12 @@ pub fn insert_security_event(conn: &Connection, event: &NewSecurityEvent<'_>) ->
             event.detail.to_string(),
             event.now
         ],
-    )?;
-    Ok(conn.last_insert_rowid())
+        |row| row.get(0),
+    )
 }
 
 pub fn set_security_event_detail(
-    conn: &Connection,
+    conn: &Tx<'_>,
     id: i64,
     detail: &serde_json::Value,
 ) -> DbResult<()> {
@@ -146,7 +146,7 @@ pub struct SecurityEventRow {
 }
 
 pub fn list_security_events(
-    conn: &Connection,
+    conn: &Tx<'_>,
     kind: Option<&str>,
     limit: u32,
     offset: u64,
@@ -176,7 +176,7 @@ pub fn list_security_events(
     Ok((rows, total as u64))
 }
 
-pub fn count_security_events_since(conn: &Connection, kind: &str, since: i64) -> DbResult<u64> {
+pub fn count_security_events_since(conn: &Tx<'_>, kind: &str, since: i64) -> DbResult<u64> {
     let count: i64 = conn.query_row(
         "SELECT COUNT(*) FROM security_events WHERE kind = ?1 AND created_at >= ?2",
         params![kind, since],

@@ -1,7 +1,7 @@
 //! Queries on blog posts.
 
 use crate::store::DbResult;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::{params, OptionalExtension, Row, Tx};
 
 #[derive(Debug, Clone)]
 pub struct PostRow {
@@ -18,7 +18,7 @@ pub struct PostRow {
 const POST_COLUMNS: &str = "p.id, p.slug, p.title, p.summary, p.body, u.email AS author_email, \
      p.published_at, p.updated_at";
 
-fn post_from_row(row: &Row<'_>) -> rusqlite::Result<PostRow> {
+fn post_from_row(row: &Row) -> DbResult<PostRow> {
     Ok(PostRow {
         id: row.get("id")?,
         slug: row.get("slug")?,
@@ -43,7 +43,7 @@ pub struct NewPost<'a> {
     pub now: i64,
 }
 
-pub fn insert_post(conn: &Connection, post: &NewPost<'_>) -> DbResult<()> {
+pub fn insert_post(conn: &Tx<'_>, post: &NewPost<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO blog_posts
              (id, slug, title, summary, body, author_id, published_at, created_at, updated_at)
@@ -63,7 +63,7 @@ pub fn insert_post(conn: &Connection, post: &NewPost<'_>) -> DbResult<()> {
 }
 
 /// Replaces a post's content; a post keeps its first publication time while it stays published.
-pub fn update_post(conn: &Connection, post: &NewPost<'_>) -> DbResult<bool> {
+pub fn update_post(conn: &Tx<'_>, post: &NewPost<'_>) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE blog_posts
          SET slug = ?2, title = ?3, summary = ?4, body = ?5,
@@ -83,39 +83,37 @@ pub fn update_post(conn: &Connection, post: &NewPost<'_>) -> DbResult<bool> {
     Ok(changed == 1)
 }
 
-pub fn delete_post(conn: &Connection, id: &str) -> DbResult<bool> {
+pub fn delete_post(conn: &Tx<'_>, id: &str) -> DbResult<bool> {
     Ok(conn.execute("DELETE FROM blog_posts WHERE id = ?1", params![id])? == 1)
 }
 
-pub fn post_by_id(conn: &Connection, id: &str) -> DbResult<Option<PostRow>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {POST_COLUMNS} FROM blog_posts p LEFT JOIN users u ON u.id = p.author_id
+pub fn post_by_id(conn: &Tx<'_>, id: &str) -> DbResult<Option<PostRow>> {
+    conn.query_row(
+        &format!(
+            "SELECT {POST_COLUMNS} FROM blog_posts p LEFT JOIN users u ON u.id = p.author_id
                  WHERE p.id = ?1"
-            ),
-            params![id],
-            post_from_row,
-        )
-        .optional()?)
+        ),
+        params![id],
+        post_from_row,
+    )
+    .optional()
 }
 
-pub fn published_post_by_slug(conn: &Connection, slug: &str) -> DbResult<Option<PostRow>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {POST_COLUMNS} FROM blog_posts p LEFT JOIN users u ON u.id = p.author_id
+pub fn published_post_by_slug(conn: &Tx<'_>, slug: &str) -> DbResult<Option<PostRow>> {
+    conn.query_row(
+        &format!(
+            "SELECT {POST_COLUMNS} FROM blog_posts p LEFT JOIN users u ON u.id = p.author_id
                  WHERE p.slug = ?1 AND p.published_at IS NOT NULL"
-            ),
-            params![slug],
-            post_from_row,
-        )
-        .optional()?)
+        ),
+        params![slug],
+        post_from_row,
+    )
+    .optional()
 }
 
 /// Newest first; drafts only when `include_drafts`.
 pub fn list_posts(
-    conn: &Connection,
+    conn: &Tx<'_>,
     include_drafts: bool,
     limit: u32,
     offset: u64,

@@ -3,7 +3,7 @@
 use crate::accounts::store::{user_from_row, UserRow, USER_COLUMNS};
 use crate::ids::{ApiKeyId, SessionId, UserId};
 use crate::store::DbResult;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::{params, OptionalExtension, Row, Tx};
 
 #[derive(Debug, Clone)]
 pub struct SessionRow {
@@ -17,7 +17,7 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
+fn session_from_row(row: &Row) -> DbResult<SessionRow> {
     Ok(SessionRow {
         id: row.get("sid")?,
         user_id: row.get("user_id")?,
@@ -45,7 +45,7 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
 }
 
-pub fn insert_session(conn: &Connection, session: &NewSession<'_>) -> DbResult<()> {
+pub fn insert_session(conn: &Tx<'_>, session: &NewSession<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO sessions (id, user_id, token_hash, csrf_token, ip, user_agent, created_at,
                                last_seen_at, expires_at)
@@ -67,26 +67,25 @@ pub fn insert_session(conn: &Connection, session: &NewSession<'_>) -> DbResult<(
 /// The live (not revoked, not expired) session with this token hash, and its user.
 /// The session behind a token: not revoked, not expired, and used since `idle_since`.
 pub fn live_session_by_token(
-    conn: &Connection,
+    conn: &Tx<'_>,
     token_hash: &[u8],
     now: i64,
     idle_since: i64,
 ) -> DbResult<Option<(SessionRow, UserRow)>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}
+    conn.query_row(
+        &format!(
+            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
                    AND s.last_seen_at > ?3"
-            ),
-            params![token_hash, now, idle_since],
-            |row| Ok((session_from_row(row)?, user_from_row(row)?)),
-        )
-        .optional()?)
+        ),
+        params![token_hash, now, idle_since],
+        |row| Ok((session_from_row(row)?, user_from_row(row)?)),
+    )
+    .optional()
 }
 
-pub fn touch_session(conn: &Connection, session_id: &str, now: i64) -> DbResult<()> {
+pub fn touch_session(conn: &Tx<'_>, session_id: &str, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
         params![session_id, now],
@@ -94,11 +93,7 @@ pub fn touch_session(conn: &Connection, session_id: &str, now: i64) -> DbResult<
     Ok(())
 }
 
-pub fn live_sessions_of_user(
-    conn: &Connection,
-    user_id: &str,
-    now: i64,
-) -> DbResult<Vec<SessionRow>> {
+pub fn live_sessions_of_user(conn: &Tx<'_>, user_id: &str, now: i64) -> DbResult<Vec<SessionRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {SESSION_COLUMNS} FROM sessions s
          WHERE s.user_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
@@ -110,17 +105,17 @@ pub fn live_sessions_of_user(
     Ok(rows)
 }
 
-pub fn count_live_sessions(conn: &Connection, user_id: &str, now: i64) -> DbResult<u32> {
-    Ok(conn.query_row(
+pub fn count_live_sessions(conn: &Tx<'_>, user_id: &str, now: i64) -> DbResult<u32> {
+    conn.query_row(
         "SELECT COUNT(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
         params![user_id, now],
         |row| row.get(0),
-    )?)
+    )
 }
 
 /// Revokes one of the user's sessions; false when the user has no such live session.
 pub fn revoke_session(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: UserId<'_>,
     session_id: SessionId<'_>,
     now: i64,
@@ -133,11 +128,11 @@ pub fn revoke_session(
     Ok(changed == 1)
 }
 
-pub fn revoke_all_sessions(conn: &Connection, user_id: &str, now: i64) -> DbResult<usize> {
-    Ok(conn.execute(
+pub fn revoke_all_sessions(conn: &Tx<'_>, user_id: &str, now: i64) -> DbResult<usize> {
+    conn.execute(
         "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
         params![user_id, now],
-    )?)
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -150,7 +145,7 @@ pub struct ApiKeyRow {
     pub last_used_at: Option<i64>,
 }
 
-fn api_key_from_row(row: &Row<'_>) -> rusqlite::Result<ApiKeyRow> {
+fn api_key_from_row(row: &Row) -> DbResult<ApiKeyRow> {
     Ok(ApiKeyRow {
         id: row.get("kid")?,
         user_id: row.get("user_id")?,
@@ -174,7 +169,7 @@ pub struct NewApiKey<'a> {
     pub now: i64,
 }
 
-pub fn insert_api_key(conn: &Connection, key: &NewApiKey<'_>) -> DbResult<()> {
+pub fn insert_api_key(conn: &Tx<'_>, key: &NewApiKey<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -191,23 +186,22 @@ pub fn insert_api_key(conn: &Connection, key: &NewApiKey<'_>) -> DbResult<()> {
 }
 
 pub fn live_api_key_by_hash(
-    conn: &Connection,
+    conn: &Tx<'_>,
     key_hash: &[u8],
 ) -> DbResult<Option<(ApiKeyRow, UserRow)>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {API_KEY_COLUMNS}, {USER_COLUMNS}
+    conn.query_row(
+        &format!(
+            "SELECT {API_KEY_COLUMNS}, {USER_COLUMNS}
                  FROM api_keys k JOIN users u ON u.id = k.user_id
                  WHERE k.key_hash = ?1 AND k.revoked_at IS NULL"
-            ),
-            params![key_hash],
-            |row| Ok((api_key_from_row(row)?, user_from_row(row)?)),
-        )
-        .optional()?)
+        ),
+        params![key_hash],
+        |row| Ok((api_key_from_row(row)?, user_from_row(row)?)),
+    )
+    .optional()
 }
 
-pub fn touch_api_key(conn: &Connection, key_id: &str, now: i64) -> DbResult<()> {
+pub fn touch_api_key(conn: &Tx<'_>, key_id: &str, now: i64) -> DbResult<()> {
     conn.execute(
         "UPDATE api_keys SET last_used_at = ?2
          WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
@@ -216,7 +210,7 @@ pub fn touch_api_key(conn: &Connection, key_id: &str, now: i64) -> DbResult<()> 
     Ok(())
 }
 
-pub fn live_api_keys_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<ApiKeyRow>> {
+pub fn live_api_keys_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<Vec<ApiKeyRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {API_KEY_COLUMNS} FROM api_keys k
          WHERE k.user_id = ?1 AND k.revoked_at IS NULL ORDER BY k.created_at DESC"
@@ -228,7 +222,7 @@ pub fn live_api_keys_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<A
 }
 
 pub fn revoke_api_key(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: UserId<'_>,
     key_id: ApiKeyId<'_>,
     now: i64,
@@ -262,7 +256,7 @@ impl Revoked {
 /// the user's own devices, whose running jobs go back to the queue. A reset, a forced logout, a
 /// suspension or "sign out everywhere" must leave no credential an attacker may hold.
 pub fn revoke_credentials(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     keep_session: Option<&str>,
     now: i64,
@@ -302,7 +296,7 @@ pub fn revoke_credentials(
 
 /// True while the session or API key with this id is neither revoked nor expired.
 pub fn credential_is_live(
-    conn: &Connection,
+    conn: &Tx<'_>,
     session_id: Option<&str>,
     api_key_id: Option<&str>,
     now: i64,
@@ -318,14 +312,14 @@ pub fn credential_is_live(
 }
 
 pub fn revoke_other_sessions(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     keep_session_id: Option<&str>,
     now: i64,
 ) -> DbResult<usize> {
-    Ok(conn.execute(
+    conn.execute(
         "UPDATE sessions SET revoked_at = ?3
          WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
         params![user_id, keep_session_id, now],
-    )?)
+    )
 }

@@ -16,9 +16,9 @@ use crate::jobs::store::JobRow;
 use crate::plans::store as plans;
 use crate::services::{Principal, RequestMeta, Services};
 use crate::store as db;
+use crate::store::Tx;
 use crate::store::{to_datetime, DbResult};
 use base64::Engine as _;
-use rusqlite::Transaction;
 use tseeder_protocol::{
     names, AdminJob, AgentJobStatus, AgentKind, Assignment, AuditAction, ClaimReply,
     CompleteReport, ControlAction, ErrorCode, FailReport, Job, JobStatus, Justification,
@@ -67,7 +67,7 @@ fn reply(action: ControlAction, reason: Option<String>) -> ProgressReply {
 
 /// Requeues a failed try with back-off, or fails the job (dead-lettered when retries ran out).
 fn settle_failure(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     job: &JobRow,
     error: &str,
     retryable: bool,
@@ -117,7 +117,7 @@ fn settle_failure(
 /// Whether a busier agent should leave this fresh job to a less loaded, fresh agent of the
 /// same region for a moment.
 fn defers_to_less_loaded(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     me: &agent_q::AgentRow,
     job: &JobRow,
     now: i64,
@@ -766,11 +766,7 @@ impl Dispatch<'_> {
     }
 
     pub async fn dead_letters(&self) -> ApiResult<Vec<AdminJob>> {
-        let rows = self
-            .services
-            .db()
-            .call(|conn| q::dead_letters(conn))
-            .await?;
+        let rows = self.services.db().call(q::dead_letters).await?;
         Ok(rows
             .iter()
             .map(|(job, email)| AdminJob {

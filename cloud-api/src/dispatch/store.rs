@@ -5,7 +5,7 @@
 use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::store::{JobRow, JOB_COLUMNS};
 use crate::store::DbResult;
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::{params, OptionalExtension, Tx};
 use tseeder_protocol::JobStatus;
 
 /// States in which an agent works on a job under a lease.
@@ -23,52 +23,48 @@ const FAIR_ORDER: &str =
                  j.attempts, j.created_at, j.id";
 
 /// The queued job a device may take: only its owner's jobs routed to it.
-pub fn next_job_for_device(
-    conn: &Connection,
-    device_id: &str,
-    now: i64,
-) -> DbResult<Option<JobRow>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {JOB_COLUMNS} FROM jobs j
+pub fn next_job_for_device(conn: &Tx<'_>, device_id: &str, now: i64) -> DbResult<Option<JobRow>> {
+    conn.query_row(
+        &format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j
                  WHERE j.status = 'queued' AND j.not_before <= ?2 AND j.device_id = ?1
-                 ORDER BY {FAIR_ORDER} LIMIT 1"
-            ),
-            params![device_id, now],
-            crate::jobs::store::job_from_row,
-        )
-        .optional()?)
+                 ORDER BY {FAIR_ORDER} LIMIT 1 {}",
+            conn.dialect().skip_locked()
+        ),
+        params![device_id, now],
+        crate::jobs::store::job_from_row,
+    )
+    .optional()
 }
 
 /// The job an operator agent of `region` may take: jobs that prefer its region or none first,
 /// then jobs of other regions that have waited since `failover_before` (their region had no
 /// free agent for that long); in [`FAIR_ORDER`] within each.
 pub fn next_job_for_region(
-    conn: &Connection,
+    conn: &Tx<'_>,
     region: &str,
     now: i64,
     failover_before: i64,
 ) -> DbResult<Option<JobRow>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {JOB_COLUMNS} FROM jobs j
+    conn.query_row(
+        &format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j
                  WHERE j.status = 'queued' AND j.not_before <= ?2 AND j.device_id IS NULL
-                   AND (j.region IS NULL OR j.region = ?1
-                        OR MAX(j.updated_at, j.not_before) <= ?3)
+                   AND (j.region IS NULL OR j.region = ?1 OR {} <= ?3)
                  ORDER BY (j.region IS NULL OR j.region = ?1) DESC, {FAIR_ORDER}
-                 LIMIT 1"
-            ),
-            params![region, now, failover_before],
-            crate::jobs::store::job_from_row,
-        )
-        .optional()?)
+                 LIMIT 1 {}",
+            conn.dialect().greatest("j.updated_at", "j.not_before"),
+            conn.dialect().skip_locked()
+        ),
+        params![region, now, failover_before],
+        crate::jobs::store::job_from_row,
+    )
+    .optional()
 }
 
 /// Hands a queued job to an agent; false when another agent got it first.
 pub fn grant_lease(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: JobId<'_>,
     agent_id: AgentId<'_>,
     lease_id: LeaseId<'_>,
@@ -86,27 +82,26 @@ pub fn grant_lease(
 
 /// The job, only while `lease_id` is its current lease and `agent_id` holds it.
 pub fn job_under_lease(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: JobId<'_>,
     lease_id: LeaseId<'_>,
     agent_id: AgentId<'_>,
 ) -> DbResult<Option<JobRow>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {JOB_COLUMNS} FROM jobs j
+    conn.query_row(
+        &format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j
                  WHERE j.id = ?1 AND j.lease_id = ?2 AND j.agent_id = ?3"
-            ),
-            params![job_id, lease_id, agent_id],
-            crate::jobs::store::job_from_row,
-        )
-        .optional()?)
+        ),
+        params![job_id, lease_id, agent_id],
+        crate::jobs::store::job_from_row,
+    )
+    .optional()
 }
 
 /// Renews a lease from a progress report, but only once half of it has run: a progress tick
 /// every second must not become a write every second.
 pub fn renew_lease_if_half_spent(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: JobId<'_>,
     lease_id: LeaseId<'_>,
     agent_id: AgentId<'_>,
@@ -122,7 +117,7 @@ pub fn renew_lease_if_half_spent(
 }
 
 pub fn renew_lease(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: JobId<'_>,
     lease_id: LeaseId<'_>,
     agent_id: AgentId<'_>,
@@ -138,7 +133,7 @@ pub fn renew_lease(
 
 /// Records a change of running state reported under the lease.
 pub fn record_running_state(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: JobId<'_>,
     lease_id: LeaseId<'_>,
     status: JobStatus,
@@ -162,7 +157,7 @@ pub fn record_running_state(
     Ok(changed == 1)
 }
 
-pub fn set_job_name(conn: &Connection, job_id: &str, name: &str) -> DbResult<()> {
+pub fn set_job_name(conn: &Tx<'_>, job_id: &str, name: &str) -> DbResult<()> {
     conn.execute(
         "UPDATE jobs SET name = ?2 WHERE id = ?1",
         params![job_id, name],
@@ -170,13 +165,13 @@ pub fn set_job_name(conn: &Connection, job_id: &str, name: &str) -> DbResult<()>
     Ok(())
 }
 
-pub fn delete_job_files(conn: &Connection, job_id: &str) -> DbResult<()> {
+pub fn delete_job_files(conn: &Tx<'_>, job_id: &str) -> DbResult<()> {
     conn.execute("DELETE FROM job_files WHERE job_id = ?1", params![job_id])?;
     Ok(())
 }
 
 /// Ends a lease: the job is finished, failed, handed back or stopped by its owner.
-pub fn clear_lease(conn: &Connection, job_id: JobId<'_>, lease_id: LeaseId<'_>) -> DbResult<bool> {
+pub fn clear_lease(conn: &Tx<'_>, job_id: JobId<'_>, lease_id: LeaseId<'_>) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE jobs SET lease_id = NULL, lease_expires_at = NULL
          WHERE id = ?1 AND lease_id = ?2",
@@ -187,7 +182,7 @@ pub fn clear_lease(conn: &Connection, job_id: JobId<'_>, lease_id: LeaseId<'_>) 
 
 /// A finished job: every byte is stored.
 pub fn complete_job(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: JobId<'_>,
     lease_id: LeaseId<'_>,
     now: i64,
@@ -204,7 +199,7 @@ pub fn complete_job(
 
 /// Puts a running job back in the queue to be tried again after `not_before`.
 pub fn requeue_job(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: &str,
     error: &str,
     not_before: i64,
@@ -221,16 +216,19 @@ pub fn requeue_job(
 
 /// Puts a running job back at once without spending its try: the agent handed it back.
 pub fn release_job(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: JobId<'_>,
     lease_id: LeaseId<'_>,
     now: i64,
 ) -> DbResult<bool> {
     let changed = conn.execute(
-        "UPDATE jobs SET status = 'queued', updated_at = ?3, not_before = 0,
-                         attempts = MAX(attempts - 1, 0),
-                         lease_id = NULL, lease_expires_at = NULL, agent_id = NULL
-         WHERE id = ?1 AND lease_id = ?2 AND status IN ('metadata', 'downloading', 'uploading')",
+        &format!(
+            "UPDATE jobs SET status = 'queued', updated_at = ?3, not_before = 0,
+                             attempts = {},
+                             lease_id = NULL, lease_expires_at = NULL, agent_id = NULL
+             WHERE id = ?1 AND lease_id = ?2 AND status IN ('metadata', 'downloading', 'uploading')",
+            conn.dialect().greatest("attempts - 1", "0")
+        ),
         params![job_id, lease_id, now],
     )?;
     Ok(changed == 1)
@@ -238,7 +236,7 @@ pub fn release_job(
 
 /// Fails a running job, dead-lettered when its last retry is spent.
 pub fn fail_job(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: &str,
     error: &str,
     dead_lettered: bool,
@@ -254,7 +252,7 @@ pub fn fail_job(
 }
 
 /// Jobs whose lease ran out at `now`, with the lease that ran out.
-pub fn expired_leases(conn: &Connection, now: i64) -> DbResult<Vec<(JobRow, String)>> {
+pub fn expired_leases(conn: &Tx<'_>, now: i64) -> DbResult<Vec<(JobRow, String)>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {JOB_COLUMNS}, j.lease_id AS expired_lease FROM jobs j
          WHERE j.lease_id IS NOT NULL AND j.lease_expires_at < ?1"
@@ -271,7 +269,7 @@ pub fn expired_leases(conn: &Connection, now: i64) -> DbResult<Vec<(JobRow, Stri
 }
 
 /// The leases an agent holds, with each job's status.
-pub fn leases_of_agent(conn: &Connection, agent_id: &str) -> DbResult<Vec<(String, String)>> {
+pub fn leases_of_agent(conn: &Tx<'_>, agent_id: &str) -> DbResult<Vec<(String, String)>> {
     let mut stmt =
         conn.prepare("SELECT id, lease_id FROM jobs WHERE agent_id = ?1 AND lease_id IS NOT NULL")?;
     let rows = stmt
@@ -283,27 +281,27 @@ pub fn leases_of_agent(conn: &Connection, agent_id: &str) -> DbResult<Vec<(Strin
 /// Ends the unfinished jobs routed to a device that no longer exists for its owner: nothing
 /// else may run them, and they must not wait forever.
 pub fn fail_jobs_of_device(
-    conn: &Connection,
+    conn: &Tx<'_>,
     device_id: &str,
     reason: &str,
     now: i64,
 ) -> DbResult<usize> {
     conn.execute(
         "INSERT INTO job_events (job_id, kind, status, message, created_at)
-         SELECT id, 'failed', 'failed', ?2, ?3 FROM jobs
+         SELECT id, 'failed', 'failed', CAST(?2 AS TEXT), CAST(?3 AS BIGINT) FROM jobs
          WHERE device_id = ?1 AND status NOT IN ('completed', 'cancelled', 'failed')",
         params![device_id, reason, now],
     )?;
-    Ok(conn.execute(
+    conn.execute(
         "UPDATE jobs SET status = 'failed', error = ?2, updated_at = ?3, agent_id = NULL,
                          lease_id = NULL, lease_expires_at = NULL
          WHERE device_id = ?1 AND status NOT IN ('completed', 'cancelled', 'failed')",
         params![device_id, reason, now],
-    )?)
+    )
 }
 
 /// Hands every lease of a revoked agent back: running jobs go back to the queue.
-pub fn release_agent_leases(conn: &Connection, agent_id: &str, now: i64) -> DbResult<usize> {
+pub fn release_agent_leases(conn: &Tx<'_>, agent_id: &str, now: i64) -> DbResult<usize> {
     let requeued = conn.execute(
         "UPDATE jobs SET status = 'queued', updated_at = ?2, agent_id = NULL,
                          lease_id = NULL, lease_expires_at = NULL
@@ -320,14 +318,14 @@ pub fn release_agent_leases(conn: &Connection, agent_id: &str, now: i64) -> DbRe
 }
 
 /// Dead-lettered jobs, newest first, with their owner's email.
-pub fn dead_letters(conn: &Connection) -> DbResult<Vec<(JobRow, String)>> {
+pub fn dead_letters(conn: &Tx<'_>) -> DbResult<Vec<(JobRow, String)>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
          WHERE j.dead_lettered = 1 AND j.status = 'failed'
          ORDER BY j.updated_at DESC, j.id DESC LIMIT 500"
     ))?;
     let rows = stmt
-        .query_map([], |row| {
+        .query_map(params![], |row| {
             Ok((
                 crate::jobs::store::job_from_row(row)?,
                 row.get("owner_email")?,
@@ -338,10 +336,10 @@ pub fn dead_letters(conn: &Connection) -> DbResult<Vec<(JobRow, String)>> {
 }
 
 /// Jobs waiting in the queue (the status page and the fleet view show it).
-pub fn queue_depth(conn: &Connection) -> DbResult<u64> {
+pub fn queue_depth(conn: &Tx<'_>) -> DbResult<u64> {
     let depth: i64 = conn.query_row(
         "SELECT COUNT(*) FROM jobs WHERE status = 'queued'",
-        [],
+        params![],
         |row| row.get(0),
     )?;
     Ok(depth as u64)

@@ -1,7 +1,7 @@
 //! Queries on stored objects: the files of finished jobs, which storage use is counted from.
 
 use crate::store::DbResult;
-use rusqlite::{params, Connection};
+use crate::store::{params, Tx};
 
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
@@ -22,7 +22,7 @@ pub struct NewObject<'a> {
     pub now: i64,
 }
 
-pub fn insert_object(conn: &Connection, object: &NewObject<'_>) -> DbResult<()> {
+pub fn insert_object(conn: &Tx<'_>, object: &NewObject<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO objects (key, user_id, job_id, file_index, path, size, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -40,7 +40,7 @@ pub fn insert_object(conn: &Connection, object: &NewObject<'_>) -> DbResult<()> 
     Ok(())
 }
 
-pub fn objects_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<ObjectRow>> {
+pub fn objects_of_job(conn: &Tx<'_>, job_id: &str) -> DbResult<Vec<ObjectRow>> {
     let mut stmt = conn.prepare(
         "SELECT key, file_index, path, size FROM objects WHERE job_id = ?1 ORDER BY file_index",
     )?;
@@ -57,7 +57,7 @@ pub fn objects_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<ObjectRow
     Ok(rows)
 }
 
-pub fn delete_object(conn: &Connection, key: &str) -> DbResult<()> {
+pub fn delete_object(conn: &Tx<'_>, key: &str) -> DbResult<()> {
     conn.execute("DELETE FROM objects WHERE key = ?1", params![key])?;
     Ok(())
 }
@@ -66,7 +66,7 @@ pub fn delete_object(conn: &Connection, key: &str) -> DbResult<()> {
 /// Of the stored `(key, job)` pairs, the keys no one owns: not recorded for a completed job,
 /// and not being uploaded by a running job (whose objects are recorded when it completes).
 /// The files of deleted, cancelled and failed jobs, and of an attempt that lost its lease.
-pub fn unowned_objects(conn: &Connection, stored: &[(String, String)]) -> DbResult<Vec<String>> {
+pub fn unowned_objects(conn: &Tx<'_>, stored: &[(String, String)]) -> DbResult<Vec<String>> {
     let mut owned = conn.prepare(
         "SELECT EXISTS (SELECT 1 FROM objects WHERE key = ?1)
              OR EXISTS (SELECT 1 FROM jobs WHERE id = ?2

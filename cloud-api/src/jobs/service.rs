@@ -10,9 +10,9 @@ use crate::plans::store as plans;
 use crate::ratelimit::LimitedAction;
 use crate::services::{Paging, Principal, RequestMeta, Services};
 use crate::store as db;
+use crate::store::Tx;
 use crate::store::{to_datetime, DbError};
 use crate::torrent::{magnet, metainfo};
-use rusqlite::Connection;
 use tseeder_engine::fetch::FetchError;
 use tseeder_protocol::{
     ErrorCode, Job, JobAction, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page,
@@ -153,7 +153,7 @@ fn selection(indexes: &[u32], selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>
 /// when the job itself is counted already), if it does not. A job kept on one of the user's
 /// devices takes no cloud storage.
 fn plan_refusal(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     plan: &Plan,
     size: Option<u64>,

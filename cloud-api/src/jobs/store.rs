@@ -1,8 +1,8 @@
 //! Queries on jobs, their files and their event history.
 
 use crate::ids::{JobId, UserId};
+use crate::store::{params, OptionalExtension, Row, ToValue, Tx};
 use crate::store::{DbError, DbResult};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use tseeder_protocol::{JobSource, JobStatus};
 
 #[derive(Debug, Clone)]
@@ -43,11 +43,7 @@ pub fn source_str(source: JobSource) -> &'static str {
     }
 }
 
-fn conversion_error(column: usize, message: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, message.into())
-}
-
-pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
+pub(crate) fn job_from_row(row: &Row) -> DbResult<JobRow> {
     let source: String = row.get("source")?;
     let status: String = row.get("status")?;
     Ok(JobRow {
@@ -58,14 +54,14 @@ pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
             "magnet" => JobSource::Magnet,
             "torrentFile" => JobSource::TorrentFile,
             "torrentUrl" => JobSource::TorrentUrl,
-            other => return Err(conversion_error(3, format!("unknown source {other}"))),
+            other => return Err(DbError::Corrupt(format!("unknown source {other}"))),
         },
         magnet_uri: row.get("magnet_uri")?,
         source_url: row.get("source_url")?,
         info_hash_v1: row.get("info_hash_v1")?,
         info_hash_v2: row.get("info_hash_v2")?,
         status: JobStatus::parse(&status)
-            .ok_or_else(|| conversion_error(8, format!("unknown status {status}")))?,
+            .ok_or_else(|| DbError::Corrupt(format!("unknown status {status}")))?,
         dead_lettered: row.get("dead_lettered")?,
         total_bytes: row.get("total_bytes")?,
         downloaded_bytes: row.get("downloaded_bytes")?,
@@ -98,7 +94,7 @@ pub struct NewJob<'a> {
     pub now: i64,
 }
 
-pub fn insert_job(conn: &Connection, job: &NewJob<'_>) -> DbResult<()> {
+pub fn insert_job(conn: &Tx<'_>, job: &NewJob<'_>) -> DbResult<()> {
     let info_hash = job
         .info_hash_v1
         .or(job.info_hash_v2)
@@ -130,7 +126,7 @@ pub fn insert_job(conn: &Connection, job: &NewJob<'_>) -> DbResult<()> {
 }
 
 pub fn insert_job_file(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: &str,
     index: u32,
     path: &str,
@@ -145,7 +141,7 @@ pub fn insert_job_file(
 }
 
 pub fn insert_job_event(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: &str,
     kind: &str,
     status: Option<JobStatus>,
@@ -162,27 +158,25 @@ pub fn insert_job_event(
 
 /// The job, only when it belongs to `user_id`.
 pub fn job_of_user(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: UserId<'_>,
     job_id: JobId<'_>,
 ) -> DbResult<Option<JobRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1 AND j.user_id = ?2"),
-            params![job_id, user_id],
-            job_from_row,
-        )
-        .optional()?)
+    conn.query_row(
+        &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1 AND j.user_id = ?2"),
+        params![job_id, user_id],
+        job_from_row,
+    )
+    .optional()
 }
 
-pub fn job_by_id(conn: &Connection, job_id: &str) -> DbResult<Option<JobRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1"),
-            params![job_id],
-            job_from_row,
-        )
-        .optional()?)
+pub fn job_by_id(conn: &Tx<'_>, job_id: &str) -> DbResult<Option<JobRow>> {
+    conn.query_row(
+        &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1"),
+        params![job_id],
+        job_from_row,
+    )
+    .optional()
 }
 
 /// Filters shared by the user's and the operator's job lists.
@@ -197,37 +191,59 @@ pub struct JobFilter {
 }
 
 /// Jobs newest first, each with its owner's email, and the total count.
-pub fn list_jobs(conn: &Connection, filter: &JobFilter) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<(JobRow, String)>, u64)> {
     let pattern = filter
         .search
         .as_deref()
         .map(|text| format!("%{}%", crate::accounts::store::escape_like(text)));
-    let status = filter.status.map(JobStatus::as_str);
-    let conditions = "(?1 IS NULL OR j.user_id = ?1)
-         AND (?2 IS NULL OR j.status = ?2)
-         AND (?3 IS NULL OR j.name LIKE ?3 ESCAPE '\\'
-              OR (?1 IS NULL AND u.email LIKE ?3 ESCAPE '\\'))";
+    // Only the filters given become conditions, so the planner can use the index that serves
+    // them (`jobs_by_user` for a user's own list).
+    let dialect = conn.dialect();
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    if let Some(user_id) = &filter.user_id {
+        values.push(user_id.to_value());
+        conditions.push(format!("j.user_id = ?{}", values.len()));
+    }
+    if let Some(status) = filter.status {
+        values.push(status.as_str().to_value());
+        conditions.push(format!("j.status = ?{}", values.len()));
+    }
+    if let Some(pattern) = &pattern {
+        values.push(pattern.to_value());
+        let placeholder = format!("?{}", values.len());
+        let by_name = dialect.like_ci("j.name", &placeholder);
+        conditions.push(match filter.user_id {
+            Some(_) => by_name,
+            None => format!(
+                "({by_name} OR {})",
+                dialect.like_ci("u.email", &placeholder)
+            ),
+        });
+    }
+    let conditions = if conditions.is_empty() {
+        "1 = 1".to_owned()
+    } else {
+        conditions.join(" AND ")
+    };
     let total: i64 = conn.query_row(
         &format!("SELECT COUNT(*) FROM jobs j JOIN users u ON u.id = j.user_id WHERE {conditions}"),
-        params![filter.user_id, status, pattern],
+        &values,
         |row| row.get(0),
     )?;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
-         WHERE {conditions} ORDER BY j.created_at DESC, j.id DESC LIMIT ?4 OFFSET ?5"
-    ))?;
-    let rows = stmt
-        .query_map(
-            params![
-                filter.user_id,
-                status,
-                pattern,
-                filter.limit,
-                filter.offset as i64
-            ],
-            |row| Ok((job_from_row(row)?, row.get("owner_email")?)),
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let paging = values.len();
+    values.push(filter.limit.to_value());
+    values.push((filter.offset as i64).to_value());
+    let rows = conn.query_map(
+        &format!(
+            "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
+             WHERE {conditions} ORDER BY j.created_at DESC, j.id DESC LIMIT ?{} OFFSET ?{}",
+            paging + 1,
+            paging + 2
+        ),
+        &values,
+        |row| Ok((job_from_row(row)?, row.get("owner_email")?)),
+    )?;
     Ok((rows, total as u64))
 }
 
@@ -239,7 +255,7 @@ pub struct JobFileRow {
     pub selected: bool,
 }
 
-pub fn files_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<JobFileRow>> {
+pub fn files_of_job(conn: &Tx<'_>, job_id: &str) -> DbResult<Vec<JobFileRow>> {
     let mut stmt = conn.prepare(
         "SELECT idx, path, size, selected FROM job_files WHERE job_id = ?1 ORDER BY idx",
     )?;
@@ -265,7 +281,7 @@ pub struct JobEventRow {
     pub created_at: i64,
 }
 
-pub fn events_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<JobEventRow>> {
+pub fn events_of_job(conn: &Tx<'_>, job_id: &str) -> DbResult<Vec<JobEventRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, kind, status, message, created_at FROM job_events
          WHERE job_id = ?1 ORDER BY id",
@@ -288,29 +304,38 @@ pub fn events_of_job(conn: &Connection, job_id: &str) -> DbResult<Vec<JobEventRo
 /// cannot both win. Re-queueing clears the error, the dead-letter mark, the back-off and any old
 /// lease (the agent that held it learns so at its next report).
 pub fn transition_job(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job_id: &str,
     from: &[JobStatus],
     to: JobStatus,
     error: Option<&str>,
     now: i64,
 ) -> DbResult<bool> {
-    let from_json = serde_json::to_string(&from.iter().map(|s| s.as_str()).collect::<Vec<_>>())
-        .map_err(|err| DbError::Corrupt(err.to_string()))?;
+    if from.is_empty() {
+        return Ok(false);
+    }
+    // Statuses are the protocol's own names, never user input, so they are written inline.
+    let from = from
+        .iter()
+        .map(|status| format!("'{}'", status.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let changed = conn.execute(
-        "UPDATE jobs SET status = ?3, error = ?4, updated_at = ?5,
-                         dead_lettered = CASE WHEN ?3 = 'queued' THEN 0 ELSE dead_lettered END,
-                         attempts = CASE WHEN ?3 = 'queued' AND status = 'failed' THEN 0 ELSE attempts END,
-                         not_before = CASE WHEN ?3 = 'queued' THEN 0 ELSE not_before END,
-                         lease_id = CASE WHEN ?3 = 'queued' THEN NULL ELSE lease_id END,
-                         lease_expires_at = CASE WHEN ?3 = 'queued' THEN NULL ELSE lease_expires_at END
-         WHERE id = ?1 AND status IN (SELECT value FROM json_each(?2))",
-        params![job_id, from_json, to.as_str(), error, now],
+        &format!(
+            "UPDATE jobs SET status = ?2, error = ?3, updated_at = ?4,
+                         dead_lettered = CASE WHEN ?2 = 'queued' THEN 0 ELSE dead_lettered END,
+                         attempts = CASE WHEN ?2 = 'queued' AND status = 'failed' THEN 0 ELSE attempts END,
+                         not_before = CASE WHEN ?2 = 'queued' THEN 0 ELSE not_before END,
+                         lease_id = CASE WHEN ?2 = 'queued' THEN NULL ELSE lease_id END,
+                         lease_expires_at = CASE WHEN ?2 = 'queued' THEN NULL ELSE lease_expires_at END
+             WHERE id = ?1 AND status IN ({from})"
+        ),
+        params![job_id, to.as_str(), error, now],
     )?;
     Ok(changed == 1)
 }
 
-pub fn delete_job(conn: &Connection, user_id: UserId<'_>, job_id: JobId<'_>) -> DbResult<bool> {
+pub fn delete_job(conn: &Tx<'_>, user_id: UserId<'_>, job_id: JobId<'_>) -> DbResult<bool> {
     let changed = conn.execute(
         "DELETE FROM jobs WHERE id = ?1 AND user_id = ?2",
         params![job_id, user_id],
@@ -319,7 +344,7 @@ pub fn delete_job(conn: &Connection, user_id: UserId<'_>, job_id: JobId<'_>) -> 
 }
 
 /// The stored .torrent of a job added by upload or URL.
-pub fn torrent_of_job(conn: &Connection, job_id: &str) -> DbResult<Option<Vec<u8>>> {
+pub fn torrent_of_job(conn: &Tx<'_>, job_id: &str) -> DbResult<Option<Vec<u8>>> {
     Ok(conn
         .query_row(
             "SELECT torrent FROM jobs WHERE id = ?1",

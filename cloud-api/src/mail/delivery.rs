@@ -101,11 +101,7 @@ impl Mail<'_> {
 
     /// Mail queued and not yet delivered (nor given up).
     pub async fn pending_mail(&self) -> u64 {
-        self.services
-            .db()
-            .call(|conn| q::pending(conn))
-            .await
-            .unwrap_or(0)
+        self.services.db().call(q::pending).await.unwrap_or(0)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::mail::Email;
 use crate::store::DbResult;
-use rusqlite::{params, Connection};
+use crate::store::{params, Tx};
 
 #[derive(Debug, Clone)]
 pub struct QueuedMail {
@@ -13,7 +13,7 @@ pub struct QueuedMail {
     pub attempts: u32,
 }
 
-pub fn enqueue(conn: &Connection, email: &Email, now: i64) -> DbResult<()> {
+pub fn enqueue(conn: &Tx<'_>, email: &Email, now: i64) -> DbResult<()> {
     conn.execute(
         "INSERT INTO mail_queue (recipient, subject, body, next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -23,7 +23,7 @@ pub fn enqueue(conn: &Connection, email: &Email, now: i64) -> DbResult<()> {
 }
 
 /// Ids of mail due for a try, oldest first.
-pub fn due(conn: &Connection, now: i64, limit: u32) -> DbResult<Vec<i64>> {
+pub fn due(conn: &Tx<'_>, now: i64, limit: u32) -> DbResult<Vec<i64>> {
     let mut statement = conn.prepare(
         "SELECT id FROM mail_queue WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
          ORDER BY next_attempt_at, id LIMIT ?2",
@@ -35,12 +35,7 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> DbResult<Vec<i64>> {
 }
 
 /// Takes the mail for one try: `None` when another deliverer took it first.
-pub fn claim(
-    conn: &Connection,
-    id: i64,
-    now: i64,
-    hold_until: i64,
-) -> DbResult<Option<QueuedMail>> {
+pub fn claim(conn: &Tx<'_>, id: i64, now: i64, hold_until: i64) -> DbResult<Option<QueuedMail>> {
     let taken = conn.execute(
         "UPDATE mail_queue SET next_attempt_at = ?3, attempts = attempts + 1
          WHERE id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2",
@@ -66,18 +61,13 @@ pub fn claim(
     )?))
 }
 
-pub fn delivered(conn: &Connection, id: i64) -> DbResult<()> {
+pub fn delivered(conn: &Tx<'_>, id: i64) -> DbResult<()> {
     conn.execute("DELETE FROM mail_queue WHERE id = ?1", params![id])?;
     Ok(())
 }
 
 /// Records a failed try; `next_attempt_at` `None` gives up.
-pub fn failed(
-    conn: &Connection,
-    id: i64,
-    error: &str,
-    next_attempt_at: Option<i64>,
-) -> DbResult<()> {
+pub fn failed(conn: &Tx<'_>, id: i64, error: &str, next_attempt_at: Option<i64>) -> DbResult<()> {
     conn.execute(
         "UPDATE mail_queue SET last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
         params![id, error, next_attempt_at],
@@ -86,10 +76,10 @@ pub fn failed(
 }
 
 /// Mail not yet delivered and not given up.
-pub fn pending(conn: &Connection) -> DbResult<u64> {
+pub fn pending(conn: &Tx<'_>) -> DbResult<u64> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM mail_queue WHERE next_attempt_at IS NOT NULL",
-        [],
+        params![],
         |row| row.get::<_, i64>(0),
     )? as u64)
 }

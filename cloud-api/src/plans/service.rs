@@ -19,11 +19,7 @@ impl<'a> Plans<'a> {
 
 impl Plans<'_> {
     pub async fn list(&self) -> ApiResult<Vec<Plan>> {
-        Ok(self
-            .services
-            .db()
-            .call(|conn| plans::list_plans(conn))
-            .await?)
+        Ok(self.services.db().call(plans::list_plans).await?)
     }
 
     pub async fn usage(&self, principal: &Principal) -> ApiResult<Usage> {

@@ -1,6 +1,10 @@
-//! The control plane's numbered migrations from the repository's `migrations/` folder, applied
-//! once each and in order by `tseeder-sqlite`, which records their checksums.
+//! The control plane's numbered migrations: SQLite's from the repository's `migrations/` folder
+//! (applied by `tseeder-sqlite`), PostgreSQL's from `migrations/postgres/`. Each is applied once,
+//! in order, with its checksum recorded, so an edited migration stops start-up instead of leaving
+//! two databases with different schemas.
 
+use super::{DbError, DbResult};
+use sha2::{Digest, Sha256};
 use tseeder_sqlite::Migration;
 
 pub const MIGRATIONS: &[Migration] = &[
@@ -31,6 +35,66 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+pub const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_schema.sql",
+    sql: include_str!("../../../migrations/postgres/0001_schema.sql"),
+}];
+
+/// Any number taken by every replica applying migrations, so that one applies them while the
+/// others wait.
+const MIGRATION_LOCK: i64 = 0x7473_6565_6465_7201;
+
+/// Applies what `migrations` has that the database has not, one transaction per migration.
+pub(crate) fn apply_postgres(
+    client: &mut postgres::Client,
+    migrations: &[Migration],
+) -> DbResult<()> {
+    client.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    BIGINT PRIMARY KEY,
+             name       TEXT NOT NULL,
+             checksum   TEXT NOT NULL,
+             applied_at BIGINT NOT NULL
+         )",
+    )?;
+    for migration in migrations {
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        let recorded: Option<String> = tx
+            .query_opt(
+                "SELECT checksum FROM schema_migrations WHERE version = $1",
+                &[&migration.version],
+            )?
+            .map(|row| row.get(0));
+        let sum = hex::encode(Sha256::digest(migration.sql.as_bytes()));
+        match recorded {
+            Some(existing) if existing == sum => continue,
+            Some(_) => {
+                return Err(DbError::Migration {
+                    version: migration.version,
+                    name: migration.name,
+                    message: "file changed after it was applied; add a new migration instead"
+                        .into(),
+                })
+            }
+            None => {}
+        }
+        tx.batch_execute(migration.sql)
+            .map_err(|err| DbError::Migration {
+                version: migration.version,
+                name: migration.name,
+                message: err.to_string(),
+            })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+            &[&migration.version, &migration.name, &sum, &super::now_ms()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
 /// Applies every migration to `conn`, for tests that work on a bare connection.
 #[cfg(test)]
 pub(crate) fn apply(conn: &mut rusqlite::Connection) -> tseeder_sqlite::DbResult<()> {
@@ -41,9 +105,8 @@ pub(crate) fn apply(conn: &mut rusqlite::Connection) -> tseeder_sqlite::DbResult
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_file_in_the_folder_is_listed_in_order() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    fn assert_folder_listed(folder: &str, migrations: &[Migration]) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .expect("migrations folder")
             .filter_map(|entry| entry.ok())
@@ -51,13 +114,19 @@ mod tests {
             .filter(|name| name.ends_with(".sql"))
             .collect();
         files.sort();
-        let listed: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();
+        let listed: Vec<&str> = migrations.iter().map(|m| m.name).collect();
         assert_eq!(files, listed);
-        for (position, migration) in MIGRATIONS.iter().enumerate() {
+        for (position, migration) in migrations.iter().enumerate() {
             assert_eq!(migration.version, position as i64 + 1);
             assert!(migration
                 .name
                 .starts_with(&format!("{:04}_", migration.version)));
         }
+    }
+
+    #[test]
+    fn every_file_in_each_folder_is_listed_in_order() {
+        assert_folder_listed("../migrations", MIGRATIONS);
+        assert_folder_listed("../migrations/postgres", POSTGRES_MIGRATIONS);
     }
 }

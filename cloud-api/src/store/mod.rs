@@ -1,13 +1,183 @@
-//! The control plane's SQLite file: the shared plumbing of `tseeder-sqlite` (a pool on blocking
-//! threads, checksummed migrations, one error type) with this service's migrations from the
-//! repository's `migrations/` folder. Each domain's queries live in its own `store.rs`.
+//! Where the control plane keeps its state: one SQLite file (the embedded default) or one
+//! PostgreSQL database shared by several replicas. Each domain's queries live in its own
+//! `store.rs`, written once against [`Tx`]; a unit of work (a change, its event and its audit row)
+//! is one call of [`Store::transaction_with`], all or nothing on either backend.
 
 pub(crate) mod migrate;
+mod postgres;
+mod sql;
+mod sqlite;
 
-pub use migrate::MIGRATIONS;
-pub use tseeder_sqlite::{applied_migrations, now_ms, to_datetime, Db, DbError, DbResult};
+pub use migrate::{MIGRATIONS, POSTGRES_MIGRATIONS};
+pub(crate) use sql::params;
+pub use sql::{Dialect, FromValue, OptionalExtension, Row, Statement, ToValue, Tx, Value};
+pub use tseeder_sqlite::{now_ms, to_datetime, Migration};
 
-/// Opens (creating if needed) the database file and applies pending migrations.
-pub fn open(path: &std::path::Path) -> DbResult<Db> {
-    Db::open(path, MIGRATIONS, tseeder_sqlite::Options::default())
+use ::postgres::IsolationLevel;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlite(#[from] tseeder_sqlite::DbError),
+    #[error("postgres: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    #[error("query returned no rows")]
+    NoRows,
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database connections: {0}")]
+    Pool(String),
+    #[error("migration {version} ({name}): {message}")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        message: String,
+    },
+    #[error("a concurrent change won; the work was run too often without succeeding")]
+    LostRace,
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(err: rusqlite::Error) -> Self {
+        DbError::Sqlite(err.into())
+    }
+}
+
+impl DbError {
+    /// A UNIQUE (or primary key) constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlite(err) => err.is_unique_violation(),
+            DbError::Postgres(err) => postgres::is_unique_violation(err),
+            _ => false,
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Which database a deployment uses, from `database.url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location<'a> {
+    SqliteFile(&'a Path),
+    Postgres(&'a str),
+}
+
+impl<'a> Location<'a> {
+    pub fn parse(url: &'a str) -> Location<'a> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Location::Postgres(url)
+        } else {
+            Location::SqliteFile(Path::new(url.strip_prefix("sqlite://").unwrap_or(url)))
+        }
+    }
+}
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(tseeder_sqlite::Db),
+    Postgres(Arc<postgres::PgPool>),
+}
+
+/// Opens (creating if needed) the store and applies pending migrations. Blocks: call it before
+/// serving, or on a blocking thread.
+pub fn open(location: &Location<'_>) -> DbResult<Store> {
+    let backend = match location {
+        Location::SqliteFile(path) => Backend::Sqlite(tseeder_sqlite::Db::open(
+            path,
+            MIGRATIONS,
+            tseeder_sqlite::Options::default(),
+        )?),
+        Location::Postgres(url) => {
+            Backend::Postgres(Arc::new(postgres::PgPool::open(url, POSTGRES_MIGRATIONS)?))
+        }
+    };
+    Ok(Store { backend })
+}
+
+/// A URL safe to log: a PostgreSQL password is masked.
+pub fn redacted(url: &str) -> String {
+    postgres::redact(url)
+}
+
+impl Store {
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Whether the database answers a query.
+    pub async fn ping(&self) -> DbResult<()> {
+        let one: i64 = self
+            .call(|conn| conn.query_row("SELECT 1", params![], |row| row.get(0)))
+            .await?;
+        match one {
+            1 => Ok(()),
+            other => Err(DbError::Corrupt(format!("SELECT 1 answered {other}"))),
+        }
+    }
+
+    /// Runs `work`, whose statements each stand alone (reads, or one write).
+    pub async fn call<T, F>(&self, mut work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite(db) => db.call(move |conn| Ok(work(&Tx::sqlite(conn)))).await?,
+            Backend::Postgres(pool) => pool.run(IsolationLevel::ReadCommitted, work).await,
+        }
+    }
+
+    /// Runs `work` as one unit of work, committed only when it succeeds.
+    pub async fn transaction<T, F>(&self, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.transaction_with(work).await
+    }
+
+    /// A unit of work that may refuse with the caller's own error: any error rolls it back,
+    /// and a refusal is an ordinary `Err`. On PostgreSQL, work that lost a race with another
+    /// replica's is run again, so it must not have effects outside the store.
+    pub async fn transaction_with<T, E, F>(&self, mut work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnMut(&Tx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite(db) => db
+                .transaction_with(move |tx| work(&Tx::sqlite(tx)).map_err(Unwound::Refused))
+                .await
+                .map_err(|unwound| match unwound {
+                    Unwound::Refused(refusal) => refusal,
+                    Unwound::Db(err) => E::from(DbError::Sqlite(err)),
+                }),
+            Backend::Postgres(pool) => pool.run(IsolationLevel::Serializable, work).await,
+        }
+    }
+}
+
+/// How a SQLite unit of work ended when it did not commit.
+enum Unwound<E> {
+    Refused(E),
+    Db(tseeder_sqlite::DbError),
+}
+
+impl<E> From<tseeder_sqlite::DbError> for Unwound<E> {
+    fn from(err: tseeder_sqlite::DbError) -> Self {
+        Unwound::Db(err)
+    }
 }

@@ -1,0 +1,353 @@
+//! The clustered backend: PostgreSQL through the synchronous `postgres` client on blocking
+//! threads, so store operations are the same plain functions as on SQLite. Units of work run
+//! `SERIALIZABLE` and are retried when PostgreSQL reports a serialization failure, which gives
+//! every replica the all-or-nothing, one-at-a-time behaviour SQLite's write lock gives one
+//! process, without a lock around the whole database.
+
+use super::sql::{numbered_placeholders, Row, Value};
+use super::{DbError, DbResult, Migration};
+use bytes::BytesMut;
+use postgres::error::SqlState;
+use postgres::types::{IsNull, ToSql, Type};
+use postgres::{Client, IsolationLevel, NoTls, Statement};
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+type BoxError = Box<dyn StdError + Sync + Send>;
+
+impl ToSql for Value {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Integer(n) => match *ty {
+                Type::INT8 => n.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
+                Type::BOOL => (*n != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*n as f64).to_sql(ty, out),
+                Type::FLOAT4 => (*n as f32).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => n.to_string().to_sql(ty, out),
+                _ => Err(format!("an integer cannot be bound as {ty}").into()),
+            },
+            Value::Real(x) => match *ty {
+                Type::FLOAT8 => x.to_sql(ty, out),
+                Type::FLOAT4 => (*x as f32).to_sql(ty, out),
+                _ => Err(format!("a number cannot be bound as {ty}").into()),
+            },
+            Value::Text(text) => match *ty {
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    text.as_str().to_sql(&Type::TEXT, out)
+                }
+                _ => Err(format!("text cannot be bound as {ty}").into()),
+            },
+            Value::Blob(bytes) => match *ty {
+                Type::BYTEA => bytes.as_slice().to_sql(ty, out),
+                _ => Err(format!("bytes cannot be bound as {ty}").into()),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+fn read(row: &postgres::Row, index: usize) -> DbResult<Value> {
+    let ty = row.columns()[index].type_();
+    let value = match *ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(index)?.map(Value::Integer),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(index)?
+            .map(|n| Value::Integer(n.into())),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(index)?
+            .map(|n| Value::Integer(n.into())),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(index)?
+            .map(|b| Value::Integer(b.into())),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(index)?.map(Value::Real),
+        Type::FLOAT4 => row
+            .try_get::<_, Option<f32>>(index)?
+            .map(|x| Value::Real(x.into())),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+            row.try_get::<_, Option<String>>(index)?.map(Value::Text)
+        }
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(index)?.map(Value::Blob),
+        _ => {
+            return Err(DbError::Corrupt(format!(
+                "column {} has type {ty}, which the store does not read (cast it)",
+                row.columns()[index].name()
+            )))
+        }
+    };
+    Ok(value.unwrap_or(Value::Null))
+}
+
+/// A pooled connection and the statements already prepared on it.
+struct PgConn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// One unit of work's transaction on a pooled connection.
+pub(crate) struct PgTx<'c> {
+    tx: postgres::Transaction<'c>,
+    statements: &'c mut HashMap<String, Statement>,
+    /// Set when a statement lost a race: the work's own error then says nothing more.
+    lost_race: bool,
+}
+
+impl std::fmt::Debug for PgTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgTx")
+    }
+}
+
+impl PgTx<'_> {
+    fn noting_races<T>(&mut self, outcome: DbResult<T>) -> DbResult<T> {
+        if let Err(err) = &outcome {
+            self.lost_race |= is_retryable(err);
+        }
+        outcome
+    }
+
+    fn statement(&mut self, sql: &str) -> DbResult<Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(&numbered_placeholders(sql))?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<usize> {
+        let outcome = self.execute_once(sql, params);
+        self.noting_races(outcome)
+    }
+
+    pub(crate) fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        let outcome = self.query_once(sql, params);
+        self.noting_races(outcome)
+    }
+
+    fn execute_once(&mut self, sql: &str, params: &[Value]) -> DbResult<usize> {
+        let statement = self.statement(sql)?;
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
+        Ok(self.tx.execute(&statement, &params)? as usize)
+    }
+
+    fn query_once(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        let statement = self.statement(sql)?;
+        let columns: Arc<[String]> = statement
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect();
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
+        self.tx
+            .query(&statement, &params)?
+            .iter()
+            .map(|row| {
+                let values = (0..columns.len())
+                    .map(|i| read(row, i))
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Row::new(Arc::clone(&columns), values))
+            })
+            .collect()
+    }
+
+    pub(crate) fn execute_batch(&mut self, sql: &str) -> DbResult<()> {
+        Ok(self.tx.batch_execute(sql)?)
+    }
+
+    fn commit(self) -> DbResult<()> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+/// Whether PostgreSQL refused the unit of work only because a concurrent one won; running it
+/// again is then correct.
+pub(crate) fn is_retryable(err: &DbError) -> bool {
+    match err {
+        DbError::LostRace => true,
+        DbError::Postgres(err) => matches!(
+            err.code(),
+            Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED
+        ),
+        _ => false,
+    }
+}
+
+pub(crate) fn is_unique_violation(err: &postgres::Error) -> bool {
+    err.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+/// Connections to one PostgreSQL database, used on blocking threads.
+pub(crate) struct PgPool {
+    url: String,
+    idle: Mutex<Vec<PgConn>>,
+    slots: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPool")
+            .field("url", &redact(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL without its password, for logs and errors.
+pub(crate) fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// How many connections one replica opens at most; PostgreSQL's own default limit is 100.
+const MAX_CONNECTIONS: usize = 16;
+/// How often a unit of work that lost a race is run again before the error is reported.
+const MAX_ATTEMPTS: u32 = 30;
+
+impl PgPool {
+    /// Connects and applies pending migrations (one replica at a time).
+    pub(crate) fn open(url: &str, migrations: &[Migration]) -> DbResult<PgPool> {
+        let pool = PgPool {
+            url: url.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+        };
+        let mut conn = pool.connect()?;
+        super::migrate::apply_postgres(&mut conn.client, migrations)?;
+        pool.give_back(conn);
+        Ok(pool)
+    }
+
+    fn connect(&self) -> DbResult<PgConn> {
+        let client = Client::connect(&self.url, NoTls)?;
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn take(&self) -> DbResult<PgConn> {
+        let idle = self
+            .idle
+            .lock()
+            .map_err(|_| DbError::Pool("pool lock poisoned".into()))?
+            .pop();
+        match idle {
+            Some(conn) if !conn.client.is_closed() => Ok(conn),
+            _ => self.connect(),
+        }
+    }
+
+    fn give_back(&self, conn: PgConn) {
+        if conn.client.is_closed() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `work` in one transaction on a blocking thread, again while it loses races.
+    pub(crate) async fn run<T, E, F>(
+        self: &Arc<Self>,
+        isolation: IsolationLevel,
+        mut work: F,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnMut(&super::Tx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|err| E::from(DbError::Pool(err.to_string())))?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut conn = pool.take().map_err(E::from)?;
+            let mut attempt = 0;
+            let outcome = loop {
+                attempt += 1;
+                match run_once(&mut conn, isolation, &mut work) {
+                    Err(Failure::Db(err)) if is_retryable(&err) && attempt < MAX_ATTEMPTS => {
+                        std::thread::sleep(backoff(attempt));
+                    }
+                    Err(Failure::Db(err)) => break Err(E::from(err)),
+                    Err(Failure::Refused(refusal)) => break Err(refusal),
+                    Ok(value) => break Ok(value),
+                }
+            };
+            pool.give_back(conn);
+            outcome
+        })
+        .await
+        .map_err(|err| E::from(DbError::Pool(err.to_string())))?
+    }
+}
+
+enum Failure<E> {
+    Db(DbError),
+    Refused(E),
+}
+
+fn run_once<T, E, F>(
+    conn: &mut PgConn,
+    isolation: IsolationLevel,
+    work: &mut F,
+) -> Result<T, Failure<E>>
+where
+    E: From<DbError>,
+    F: FnMut(&super::Tx<'_>) -> Result<T, E>,
+{
+    let tx = conn
+        .client
+        .build_transaction()
+        .isolation_level(isolation)
+        .start()
+        .map_err(|err| Failure::Db(err.into()))?;
+    let tx = super::Tx::postgres(PgTx {
+        tx,
+        statements: &mut conn.statements,
+        lost_race: false,
+    });
+    let value = work(&tx);
+    let Some(pg) = tx.into_postgres() else {
+        return Err(Failure::Db(DbError::Pool(
+            "not a PostgreSQL transaction".into(),
+        )));
+    };
+    match value {
+        Ok(value) => {
+            pg.commit().map_err(Failure::Db)?;
+            Ok(value)
+        }
+        // The work's error may be its own refusal or a converted database error; which of
+        // them is only known here, so a lost race is remembered on the side.
+        Err(_) if pg.lost_race => Err(Failure::Db(DbError::LostRace)),
+        Err(refusal) => match pg.tx.rollback() {
+            Ok(()) => Err(Failure::Refused(refusal)),
+            Err(err) => Err(Failure::Db(err.into())),
+        },
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 2u64.saturating_pow(attempt.min(6));
+    Duration::from_millis(base + rand::random::<u64>() % (base * 2))
+}

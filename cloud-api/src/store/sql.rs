@@ -1,0 +1,469 @@
+//! One way to write a query for both backends: parameters and columns pass as [`Value`]s (the
+//! five kinds SQLite stores, which PostgreSQL's integer, float, text and bytea columns map onto),
+//! placeholders are written `?1` and translated for PostgreSQL, and the few spellings the two
+//! dialects disagree on come from [`Dialect`]. Each domain's `store.rs` is written once against
+//! [`Tx`].
+
+use super::{DbError, DbResult};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// A stored value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// Binds a Rust value as a query parameter.
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+/// Reads a Rust value out of a column.
+pub trait FromValue: Sized {
+    fn from_value(value: &Value) -> Result<Self, String>;
+}
+
+macro_rules! integer_values {
+    ($($ty:ty),*) => {$(
+        impl ToValue for $ty {
+            fn to_value(&self) -> Value {
+                Value::Integer(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+
+        impl FromValue for $ty {
+            fn from_value(value: &Value) -> Result<Self, String> {
+                match value {
+                    Value::Integer(n) => <$ty>::try_from(*n)
+                        .map_err(|_| format!("{n} does not fit {}", stringify!($ty))),
+                    other => Err(format!("expected an integer, found {other:?}")),
+                }
+            }
+        }
+    )*};
+}
+
+integer_values!(i64, i32, u32, u64, usize, u16, u8);
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Integer(i64::from(*self))
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Integer(n) => Ok(*n != 0),
+            other => Err(format!("expected a flag, found {other:?}")),
+        }
+    }
+}
+
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+
+impl ToValue for f32 {
+    fn to_value(&self) -> Value {
+        Value::Real(f64::from(*self))
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Real(x) => Ok(*x),
+            Value::Integer(n) => Ok(*n as f64),
+            other => Err(format!("expected a number, found {other:?}")),
+        }
+    }
+}
+
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Text(text) => Ok(text.clone()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+
+impl<const N: usize> ToValue for [u8; N] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Blob(bytes) => Ok(bytes.clone()),
+            other => Err(format!("expected bytes, found {other:?}")),
+        }
+    }
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        match self {
+            Some(inner) => inner.to_value(),
+            None => Value::Null,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        Ok(value.clone())
+    }
+}
+
+/// Query parameters: `params![a, b]` binds `?1` to `a` and `?2` to `b`.
+macro_rules! params {
+    () => {
+        &[] as &[$crate::store::Value]
+    };
+    ($($value:expr),+ $(,)?) => {
+        &[$($crate::store::ToValue::to_value(&$value)),+] as &[$crate::store::Value]
+    };
+}
+pub(crate) use params;
+
+/// Where a column is found: by position or by name.
+pub trait ColumnIndex {
+    fn position(&self, columns: &[String]) -> Option<usize>;
+}
+
+impl ColumnIndex for usize {
+    fn position(&self, columns: &[String]) -> Option<usize> {
+        (*self < columns.len()).then_some(*self)
+    }
+}
+
+impl ColumnIndex for &str {
+    fn position(&self, columns: &[String]) -> Option<usize> {
+        columns
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(self))
+    }
+}
+
+/// One result row, read by position or column name.
+#[derive(Debug, Clone)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+impl Row {
+    pub(crate) fn new(columns: Arc<[String]>, values: Vec<Value>) -> Row {
+        Row { columns, values }
+    }
+
+    pub fn get<I: ColumnIndex + std::fmt::Debug, T: FromValue>(&self, index: I) -> DbResult<T> {
+        let position = index
+            .position(&self.columns)
+            .ok_or_else(|| DbError::Corrupt(format!("no column {index:?}")))?;
+        T::from_value(&self.values[position])
+            .map_err(|message| DbError::Corrupt(format!("column {index:?}: {message}")))
+    }
+}
+
+/// The two SQL dialects spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The larger of two values in one row (SQLite's scalar `MAX`).
+    pub fn greatest(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("MAX({a}, {b})"),
+            Dialect::Postgres => format!("GREATEST({a}, {b})"),
+        }
+    }
+
+    /// The UTC calendar day (`YYYY-MM-DD`) of a millisecond timestamp column.
+    pub fn utc_day(self, millis: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("date({millis} / 1000, 'unixepoch')"),
+            Dialect::Postgres => {
+                format!("to_char(to_timestamp({millis} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+            }
+        }
+    }
+
+    /// A case-insensitive `LIKE` with `\` as its escape character.
+    pub fn like_ci(self, column: &str, pattern: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{column} LIKE {pattern} ESCAPE '\\'"),
+            Dialect::Postgres => format!("{column} ILIKE {pattern} ESCAPE '\\'"),
+        }
+    }
+
+    /// Rows a claim takes are skipped by concurrent claims instead of waited for.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// A unit of work's connection: every query of one store operation runs through it.
+#[derive(Debug)]
+pub struct Tx<'c> {
+    inner: TxInner<'c>,
+}
+
+#[derive(Debug)]
+enum TxInner<'c> {
+    Sqlite(&'c rusqlite::Connection),
+    Postgres(RefCell<super::postgres::PgTx<'c>>),
+}
+
+impl<'c> Tx<'c> {
+    pub(crate) fn sqlite(conn: &'c rusqlite::Connection) -> Tx<'c> {
+        Tx {
+            inner: TxInner::Sqlite(conn),
+        }
+    }
+
+    pub(crate) fn postgres(tx: super::postgres::PgTx<'c>) -> Tx<'c> {
+        Tx {
+            inner: TxInner::Postgres(RefCell::new(tx)),
+        }
+    }
+
+    pub(crate) fn into_postgres(self) -> Option<super::postgres::PgTx<'c>> {
+        match self.inner {
+            TxInner::Postgres(tx) => Some(tx.into_inner()),
+            TxInner::Sqlite(_) => None,
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.inner {
+            TxInner::Sqlite(_) => Dialect::Sqlite,
+            TxInner::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs a statement and answers how many rows it changed.
+    pub fn execute(&self, sql: &str, params: &[Value]) -> DbResult<usize> {
+        match &self.inner {
+            TxInner::Sqlite(conn) => super::sqlite::execute(conn, sql, params),
+            TxInner::Postgres(tx) => tx.borrow_mut().execute(sql, params),
+        }
+    }
+
+    /// Every row a query answers.
+    pub fn query(&self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        match &self.inner {
+            TxInner::Sqlite(conn) => super::sqlite::query(conn, sql, params),
+            TxInner::Postgres(tx) => tx.borrow_mut().query(sql, params),
+        }
+    }
+
+    /// The first row, mapped; [`DbError::NoRows`] when there is none.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        map: impl FnOnce(&Row) -> DbResult<T>,
+    ) -> DbResult<T> {
+        let rows = self.query(sql, params)?;
+        map(rows.first().ok_or(DbError::NoRows)?)
+    }
+
+    /// Every row, mapped.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        map: impl FnMut(&Row) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        self.query(sql, params)?.iter().map(map).collect()
+    }
+
+    /// A statement to run several times with different parameters.
+    pub fn prepare(&self, sql: &str) -> DbResult<Statement<'_, 'c>> {
+        Ok(Statement {
+            tx: self,
+            sql: sql.to_owned(),
+        })
+    }
+
+    /// Several statements without parameters, as a migration or a test's setup has them.
+    pub fn execute_batch(&self, sql: &str) -> DbResult<()> {
+        match &self.inner {
+            TxInner::Sqlite(conn) => Ok(conn
+                .execute_batch(sql)
+                .map_err(tseeder_sqlite::DbError::from)?),
+            TxInner::Postgres(tx) => tx.borrow_mut().execute_batch(sql),
+        }
+    }
+}
+
+/// A query bound to its text; each backend caches the prepared form by text.
+#[derive(Debug)]
+pub struct Statement<'t, 'c> {
+    tx: &'t Tx<'c>,
+    sql: String,
+}
+
+impl Statement<'_, '_> {
+    pub fn execute(&mut self, params: &[Value]) -> DbResult<usize> {
+        self.tx.execute(&self.sql, params)
+    }
+
+    pub fn query_map<T>(
+        &mut self,
+        params: &[Value],
+        mut map: impl FnMut(&Row) -> DbResult<T>,
+    ) -> DbResult<std::vec::IntoIter<DbResult<T>>> {
+        let rows = self.tx.query(&self.sql, params)?;
+        Ok(rows.iter().map(&mut map).collect::<Vec<_>>().into_iter())
+    }
+
+    pub fn query_row<T>(
+        &mut self,
+        params: &[Value],
+        map: impl FnOnce(&Row) -> DbResult<T>,
+    ) -> DbResult<T> {
+        self.tx.query_row(&self.sql, params, map)
+    }
+}
+
+/// `.optional()` on a single-row answer: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> DbResult<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for DbResult<T> {
+    fn optional(self) -> DbResult<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(DbError::NoRows) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// Rewrites `?1` / `?` placeholders as PostgreSQL's `$1`, leaving quoted text alone.
+pub(crate) fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut next_bare = 1;
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(open) => {
+                out.push(c);
+                if c == open {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                out.push('$');
+                if digits.is_empty() {
+                    out.push_str(&next_bare.to_string());
+                    next_bare += 1;
+                } else {
+                    out.push_str(&digits);
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_outside_quotes_only() {
+        assert_eq!(
+            numbered_placeholders(
+                "SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d LIKE '?x' ESCAPE '\\'"
+            ),
+            "SELECT a FROM t WHERE b = $1 AND c = $12 AND d LIKE '?x' ESCAPE '\\'"
+        );
+        assert_eq!(numbered_placeholders("VALUES (?, ?)"), "VALUES ($1, $2)");
+    }
+
+    #[test]
+    fn values_round_trip_and_refuse_what_does_not_fit() {
+        assert_eq!(u32::from_value(&7u32.to_value()), Ok(7));
+        assert!(u32::from_value(&Value::Integer(-1)).is_err());
+        assert_eq!(Option::<String>::from_value(&Value::Null), Ok(None));
+        assert_eq!(bool::from_value(&true.to_value()), Ok(true));
+        assert!(String::from_value(&Value::Integer(1)).is_err());
+    }
+}
