@@ -4,6 +4,7 @@
 use cloud::{Client, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
+use tseeder_cloud::store::ToValue;
 use tseeder_protocol::Role;
 use tseeder_testkit::cloud;
 
@@ -692,12 +693,12 @@ async fn a_session_left_unused_past_the_idle_timeout_ends() {
     let user = server.user(Role::User).await;
     assert_eq!(user.get("/api/v1/auth/me").await.status, StatusCode::OK);
     // Two hours without a request.
-    let db = rusqlite::Connection::open(server.data_dir().join("tseeder.db")).expect("db");
-    db.execute(
-        "UPDATE sessions SET last_seen_at = last_seen_at - 7200000 WHERE user_id = ?1",
-        [&user.user_id],
-    )
-    .expect("age the session");
+    server
+        .execute_sql(
+            "UPDATE sessions SET last_seen_at = last_seen_at - 7200000 WHERE user_id = ?1",
+            vec![user.user_id.to_value()],
+        )
+        .await;
     assert_eq!(
         user.get("/api/v1/auth/me").await.status,
         StatusCode::UNAUTHORIZED

@@ -16,7 +16,8 @@ fn mode(path: &std::path::Path) -> u32 {
 
 #[tokio::test]
 async fn the_database_outbox_and_signing_key_are_private() {
-    let server = TestServer::start().await;
+    // The embedded SQLite file, also when the run's other servers use PostgreSQL.
+    let server = TestServer::start_with(|s| s.database.url = None).await;
     // A write makes sure the WAL exists.
     server.user(tseeder_protocol::Role::User).await;
     let data = server.data_dir();

@@ -469,12 +469,12 @@ async fn report_files(agent: &SimAgent, job: &str, lease: &str, size: u64) -> Va
 async fn jobs_running_side_by_side_cannot_each_take_the_whole_quota() {
     let server = TestServer::start().await;
     // A plan whose one job may fill the whole 10 GiB of storage, as an operator may set it.
-    let db = rusqlite::Connection::open(server.data_dir().join("tseeder.db")).expect("db");
-    db.execute(
-        "UPDATE plans SET max_job_bytes = max_storage_bytes WHERE id = 'free'",
-        [],
-    )
-    .expect("plan");
+    server
+        .execute_sql(
+            "UPDATE plans SET max_job_bytes = max_storage_bytes WHERE id = 'free'",
+            Vec::new(),
+        )
+        .await;
     let admin = server.user(Role::Admin).await;
     let agent = SimAgent::issued(&server, &admin, "fra-1", "eu", 2).await;
     let alice = server.user(Role::User).await;

@@ -8,7 +8,9 @@ use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tseeder_cloud::config::Rate;
+use tseeder_cloud::config::Secret;
 use tseeder_cloud::services::Services;
+use tseeder_cloud::store::Value as StoreValue;
 use tseeder_cloud::{server, Settings};
 use tseeder_protocol::Role;
 
@@ -69,6 +71,9 @@ impl TestServer {
         settings.embedded_agent.enabled = false;
         settings.embedded_agent.engine = loopback_engine();
         roomy_rate_limits(&mut settings);
+        if let Some(url) = crate::postgres::shared_fresh_database().await {
+            settings.database.url = Some(Secret::new(url));
+        }
         adjust(&mut settings);
         TestServer::serve_in(dir, settings).await
     }
@@ -118,6 +123,16 @@ impl TestServer {
         let data = std::mem::replace(&mut self.dir, dir);
         let settings = self.settings.clone();
         TestServer::serve_in(data, settings).await
+    }
+
+    /// Runs one statement straight on the server's store (either backend), for a test that
+    /// sets up a state the API cannot reach quickly (an aged session, an operator's plan edit).
+    pub async fn execute_sql(&self, sql: &'static str, params: Vec<StoreValue>) -> usize {
+        self.services
+            .db()
+            .call(move |conn| conn.execute(sql, &params))
+            .await
+            .expect("statement")
     }
 
     pub fn data_dir(&self) -> PathBuf {

@@ -5,6 +5,7 @@
 pub mod cloud;
 pub mod engine;
 pub mod garage;
+pub mod postgres;
 pub mod swarm;
 pub mod torrents;
 

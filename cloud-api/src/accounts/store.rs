@@ -137,7 +137,7 @@ pub fn set_suspension(
     now: i64,
 ) -> DbResult<()> {
     conn.execute(
-        "UPDATE users SET suspended_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
+        "UPDATE users SET suspended_at = CASE WHEN CAST(?2 AS TEXT) IS NULL THEN NULL ELSE CAST(?3 AS BIGINT) END,
                           suspended_reason = ?2, updated_at = ?3
          WHERE id = ?1",
         params![user_id, suspension, now],

@@ -122,7 +122,7 @@ pub fn users_near_quota(conn: &Tx<'_>, percent: u64) -> DbResult<u64> {
              WHERE p.max_storage_bytes > 0
              GROUP BY u.id, p.max_storage_bytes
              HAVING SUM(o.size) * 100 >= p.max_storage_bytes * ?1
-         )",
+         ) AS near",
         params![percent as i64],
         |row| row.get(0),
     )?;

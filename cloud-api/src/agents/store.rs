@@ -203,7 +203,7 @@ pub fn set_agent_token(conn: &Tx<'_>, agent_id: &str, token_hash: &str) -> DbRes
 pub fn list_agents(conn: &Tx<'_>, owner_user_id: Option<&str>) -> DbResult<Vec<AgentRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {AGENT_COLUMNS} FROM {AGENT_FROM}
-         WHERE (?1 IS NULL OR a.owner_user_id = ?1)
+         WHERE (CAST(?1 AS TEXT) IS NULL OR a.owner_user_id = ?1)
          ORDER BY a.region, a.name, a.id"
     ))?;
     let rows = stmt
@@ -228,7 +228,7 @@ pub fn least_loaded_free_agent(
              FROM agents a
              WHERE a.kind = 'operator' AND a.revoked_at IS NULL AND a.capacity > 0
                AND a.id != ?2 AND a.last_seen_at >= ?3
-               AND (?1 IS NULL OR a.region = ?1)
+               AND (CAST(?1 AS TEXT) IS NULL OR a.region = ?1)
                AND (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL)
                    < a.capacity
              ORDER BY load, a.id LIMIT 1",

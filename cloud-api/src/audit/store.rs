@@ -77,7 +77,7 @@ pub fn list_audit(
     limit: u32,
     offset: u64,
 ) -> DbResult<(Vec<AuditRow>, u64)> {
-    let filter = "(?1 IS NULL OR action = ?1) AND (?2 IS NULL OR target_id = ?2)";
+    let filter = "(CAST(?1 AS TEXT) IS NULL OR action = ?1) AND (CAST(?2 AS TEXT) IS NULL OR target_id = ?2)";
     let total: i64 = conn.query_row(
         &format!("SELECT COUNT(*) FROM audit_log WHERE {filter}"),
         params![action, target_id],
@@ -152,13 +152,13 @@ pub fn list_security_events(
     offset: u64,
 ) -> DbResult<(Vec<SecurityEventRow>, u64)> {
     let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM security_events WHERE ?1 IS NULL OR kind = ?1",
+        "SELECT COUNT(*) FROM security_events WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1",
         params![kind],
         |row| row.get(0),
     )?;
     let mut stmt = conn.prepare(
         "SELECT id, kind, user_id, email, ip, detail, created_at FROM security_events
-         WHERE ?1 IS NULL OR kind = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+         WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
     )?;
     let rows = stmt
         .query_map(params![kind, limit, offset as i64], |row| {

@@ -67,7 +67,7 @@ pub fn update_post(conn: &Tx<'_>, post: &NewPost<'_>) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE blog_posts
          SET slug = ?2, title = ?3, summary = ?4, body = ?5,
-             published_at = CASE WHEN ?6 IS NULL THEN NULL ELSE COALESCE(published_at, ?6) END,
+             published_at = CASE WHEN CAST(?6 AS BIGINT) IS NULL THEN NULL ELSE COALESCE(published_at, ?6) END,
              updated_at = ?7
          WHERE id = ?1",
         params![

@@ -263,7 +263,7 @@ pub fn revoke_credentials(
 ) -> DbResult<Revoked> {
     let sessions = conn.execute(
         "UPDATE sessions SET revoked_at = ?3
-         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS DISTINCT FROM ?2",
         params![user_id, keep_session, now],
     )?;
     let api_keys = conn.execute(
@@ -319,7 +319,7 @@ pub fn revoke_other_sessions(
 ) -> DbResult<usize> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?3
-         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS DISTINCT FROM ?2",
         params![user_id, keep_session_id, now],
     )
 }

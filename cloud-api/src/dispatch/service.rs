@@ -423,9 +423,13 @@ impl Dispatch<'_> {
                         return Ok(Recorded::Refused(error));
                     }
                     q::delete_job_files(tx, &jid)?;
-                    for (index, path, size, selected) in files {
-                        job_q::insert_job_file(tx, &jid, *index, path, *size, *selected)?;
-                    }
+                    job_q::insert_job_files(
+                        tx,
+                        &jid,
+                        files.iter().map(|(index, path, size, selected)| {
+                            (*index, path.as_str(), *size, *selected)
+                        }),
+                    )?;
                     if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
                         q::set_job_name(tx, &jid, name)?;
                     }

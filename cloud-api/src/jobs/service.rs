@@ -267,9 +267,13 @@ impl Jobs<'_> {
                         now,
                     },
                 )?;
-                for (index, path, size, selected) in &validated.files {
-                    q::insert_job_file(tx, &id, *index, path, *size, *selected)?;
-                }
+                q::insert_job_files(
+                    tx,
+                    &id,
+                    validated.files.iter().map(|(index, path, size, selected)| {
+                        (*index, path.as_str(), *size, *selected)
+                    }),
+                )?;
                 q::insert_job_event(tx, &id, "submitted", Some(JobStatus::Submitted), None, now)?;
                 q::insert_job_event(tx, &id, "queued", Some(JobStatus::Queued), None, now)?;
                 Ok(())

@@ -88,6 +88,16 @@ fn read(row: &postgres::Row, index: usize) -> DbResult<Value> {
     Ok(value.unwrap_or(Value::Null))
 }
 
+/// A parameter type left unspecified (OID 0), for PostgreSQL to infer.
+fn inferred() -> Type {
+    Type::new(
+        String::new(),
+        0,
+        postgres::types::Kind::Simple,
+        String::new(),
+    )
+}
+
 /// A pooled connection and the statements already prepared on it.
 struct PgConn {
     client: Client,
@@ -116,12 +126,32 @@ impl PgTx<'_> {
         outcome
     }
 
-    fn statement(&mut self, sql: &str) -> DbResult<Statement> {
-        if let Some(statement) = self.statements.get(sql) {
+    /// The prepared form of `sql` for parameters of these kinds. Text and bytes are declared
+    /// (so `?1 IS NULL OR kind = ?1` has a type); numbers and NULL are left to PostgreSQL to
+    /// infer from where they stand.
+    fn statement(&mut self, sql: &str, params: &[Value]) -> DbResult<Statement> {
+        let kinds: String = params
+            .iter()
+            .map(|value| match value {
+                Value::Text(_) => 't',
+                Value::Blob(_) => 'b',
+                _ => '-',
+            })
+            .collect();
+        let key = format!("{kinds}|{sql}");
+        if let Some(statement) = self.statements.get(&key) {
             return Ok(statement.clone());
         }
-        let statement = self.tx.prepare(&numbered_placeholders(sql))?;
-        self.statements.insert(sql.to_owned(), statement.clone());
+        let types: Vec<Type> = kinds
+            .chars()
+            .map(|kind| match kind {
+                't' => Type::TEXT,
+                'b' => Type::BYTEA,
+                _ => inferred(),
+            })
+            .collect();
+        let statement = self.tx.prepare_typed(&numbered_placeholders(sql), &types)?;
+        self.statements.insert(key, statement.clone());
         Ok(statement)
     }
 
@@ -136,13 +166,13 @@ impl PgTx<'_> {
     }
 
     fn execute_once(&mut self, sql: &str, params: &[Value]) -> DbResult<usize> {
-        let statement = self.statement(sql)?;
+        let statement = self.statement(sql, params)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         Ok(self.tx.execute(&statement, &params)? as usize)
     }
 
     fn query_once(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
-        let statement = self.statement(sql)?;
+        let statement = self.statement(sql, params)?;
         let columns: Arc<[String]> = statement
             .columns()
             .iter()
@@ -211,6 +241,17 @@ pub(crate) fn redact(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+impl Drop for PgPool {
+    /// Closing a client blocks on its connection, which an async task must not do: the last
+    /// handle may well be dropped on one.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
+        if !idle.is_empty() {
+            std::thread::spawn(move || drop(idle));
+        }
     }
 }
 
