@@ -38,6 +38,14 @@ enum AdminTask {
         #[arg(long, default_value = "user")]
         role: String,
     },
+    /// Copy every row of this deployment's store (`database.url`, by default the SQLite file)
+    /// into an empty PostgreSQL database, then verify counts and checksums table by table.
+    /// Stop the service first; afterwards set `database.url` to the new store.
+    MigrateStore {
+        /// `postgres://user:password@host:port/database`
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[tokio::main]
@@ -56,6 +64,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin {
             task: AdminTask::CreateUser { email, role },
         } => create_user(settings, &email, &role).await,
+        Command::Admin {
+            task: AdminTask::MigrateStore { to },
+        } => migrate_store(settings, &to).await,
     }
 }
 
@@ -115,5 +126,40 @@ async fn create_user(settings: Settings, email: &str, role: &str) -> anyhow::Res
         user.role.as_str(),
         user.id
     );
+    Ok(())
+}
+
+async fn migrate_store(settings: Settings, to: &str) -> anyhow::Result<()> {
+    use tseeder_cloud::store::{self, copy, Location};
+    let from = settings.database_url();
+    if from == to {
+        bail!("the target is the store this deployment already uses");
+    }
+    let target_location = Location::parse(to);
+    if !matches!(target_location, Location::Postgres(_)) {
+        bail!("--to takes a postgres:// URL");
+    }
+    let (target_url, source_url) = (to.to_owned(), from.clone());
+    let (source, target) = tokio::task::spawn_blocking(move || {
+        let source = store::open(&Location::parse(&source_url))
+            .with_context(|| format!("opening {}", store::redacted(&source_url)))?;
+        let target = store::open(&Location::parse(&target_url))
+            .with_context(|| format!("opening {}", store::redacted(&target_url)))?;
+        anyhow::Ok((source, target))
+    })
+    .await??;
+    let copied = copy::copy_store(&source, &target).await?;
+    println!(
+        "copied {} into {}; verified:",
+        store::redacted(&from),
+        store::redacted(to)
+    );
+    for table in copied {
+        println!(
+            "  {:<16} {:>9} rows  sha256-sum {}",
+            table.table, table.rows, table.checksum
+        );
+    }
+    println!("set database.url (TSEEDER_DATABASE__URL) to the new store and start the service");
     Ok(())
 }

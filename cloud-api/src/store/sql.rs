@@ -213,6 +213,15 @@ impl Row {
         Row { columns, values }
     }
 
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// A column's raw value by name.
+    pub fn value(&self, column: &str) -> Option<&Value> {
+        column.position(&self.columns).map(|i| &self.values[i])
+    }
+
     pub fn get<I: ColumnIndex + std::fmt::Debug, T: FromValue>(&self, index: I) -> DbResult<T> {
         let position = index
             .position(&self.columns)
