@@ -36,6 +36,7 @@ pub struct Settings {
     /// Everything the server keeps on disk lives here: the SQLite file and the mail outbox.
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
+    pub cluster: ClusterSettings,
     pub listen: SocketAddr,
     /// Address users reach the service at; links in emails point here and cookies are `Secure`
     /// when it is https.
@@ -64,6 +65,7 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("data"),
             database: DatabaseSettings::default(),
+            cluster: ClusterSettings::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             trusted_proxies: Vec::new(),
@@ -186,6 +188,15 @@ pub struct DatabaseSettings {
     /// A SQLite file's path, or `postgres://user:password@host:port/database` for PostgreSQL
     /// (which several replicas can share). Unset: `<data_dir>/tseeder.db`.
     pub url: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClusterSettings {
+    /// Several replicas serve behind one load balancer. Each then needs what they can share:
+    /// PostgreSQL, S3-compatible storage and the same `storage.url_signing_secret`; none may
+    /// run the embedded agent. The start is refused when one is missing.
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -373,6 +384,7 @@ impl Settings {
             .location
             .check("storage")
             .map_err(ConfigError)?;
+        self.check_cluster()?;
         crate::http::client_address::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|err| ConfigError(format!("trusted_proxies: {err}")))?;
         if self.dispatch.max_attempts == 0 || self.dispatch.lease_seconds == 0 {
@@ -398,6 +410,42 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// What replicas must share, when several serve together.
+    fn check_cluster(&self) -> Result<(), ConfigError> {
+        if !self.cluster.enabled {
+            return Ok(());
+        }
+        let url = self.database_url();
+        if !matches!(
+            crate::store::Location::parse(&url),
+            crate::store::Location::Postgres(_)
+        ) {
+            return Err(ConfigError(
+                "cluster.enabled needs database.url to be a postgres:// URL every replica shares"
+                    .into(),
+            ));
+        }
+        if self.storage.location.backend != StorageBackend::S3 {
+            return Err(ConfigError(
+                "cluster.enabled needs storage.backend = \"s3\": a local folder is one replica's only"
+                    .into(),
+            ));
+        }
+        if self.embedded_agent.enabled {
+            return Err(ConfigError(
+                "cluster.enabled cannot run the embedded agent: run tseeder-agent beside the replicas"
+                    .into(),
+            ));
+        }
+        match &self.storage.url_signing_secret {
+            Some(secret) if secret.expose().len() >= 32 => Ok(()),
+            _ => Err(ConfigError(
+                "cluster.enabled needs storage.url_signing_secret (32 characters or more), the same on every replica"
+                    .into(),
+            )),
+        }
     }
 
     /// Where the store lives: `database.url`, or the SQLite file in `data_dir`.
@@ -447,6 +495,33 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cluster_refuses_what_one_replica_cannot_share() {
+        let mut settings = Settings::default();
+        settings.cluster.enabled = true;
+        let refusal = |s: &Settings| s.validate().expect_err("refused").0;
+        assert!(refusal(&settings).contains("postgres://"));
+        settings.database.url = Some(Secret::new("postgres://t:pw@127.0.0.1:5432/tseeder"));
+        assert!(refusal(&settings).contains("storage.backend"));
+        settings.storage.location.backend = StorageBackend::S3;
+        settings.storage.location.s3.bucket = "media".into();
+        settings.storage.location.s3.endpoint = "http://127.0.0.1:3900".into();
+        settings.embedded_agent.enabled = true;
+        assert!(refusal(&settings).contains("embedded agent"));
+        settings.embedded_agent.enabled = false;
+        assert!(refusal(&settings).contains("url_signing_secret"));
+        settings.storage.url_signing_secret = Some(Secret::new("short"));
+        assert!(refusal(&settings).contains("url_signing_secret"));
+        settings.storage.url_signing_secret = Some(Secret::new("k".repeat(32)));
+        settings
+            .validate()
+            .expect("a complete cluster replica starts");
+        assert!(
+            !format!("{settings:?}").contains(":pw@"),
+            "the database password is redacted"
+        );
+    }
 
     #[test]
     fn secrets_never_show_in_debug() {

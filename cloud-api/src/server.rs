@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use crate::services::{Services, StartError};
+use crate::store::SoleRunner;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -41,11 +42,23 @@ pub async fn serve(
 ) -> Result<(), LaunchError> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "tseeder cloud API listening");
+    services.relay_live_changes();
     let (stop, stopped) = watch::channel(false);
-    let sweeper = tokio::spawn(sweep_leases(services.clone(), stopped.clone()));
-    let upkeep = tokio::spawn(sweep_storage(services.clone(), stopped.clone()));
+    // Sweeps and mail delivery run on one replica at a time; the rate-limit counters swept
+    // below are each replica's own.
+    let runner = services.db().sole_runner(SWEEPS_AND_MAIL);
+    let sweeper = tokio::spawn(sweep_leases(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
+    let upkeep = tokio::spawn(sweep_storage(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
     let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
-    let mail = tokio::spawn(deliver_mail(services.clone(), stopped.clone()));
+    let mail = tokio::spawn(deliver_mail(services.clone(), runner, stopped.clone()));
     let agent = services
         .settings()
         .embedded_agent
@@ -74,6 +87,9 @@ pub async fn serve(
     Ok(())
 }
 
+/// The advisory lock of the replica that sweeps and delivers mail.
+const SWEEPS_AND_MAIL: i64 = 0x7473_6565_6465_7202;
+
 /// Runs `work` every `period` until the server stops.
 async fn every<F, Fut>(period: Duration, mut stopped: watch::Receiver<bool>, mut work: F)
 where
@@ -90,9 +106,12 @@ where
 }
 
 /// Puts the jobs of silent agents back in the queue, every `sweep_interval_ms`.
-async fn sweep_leases(services: Services, stopped: watch::Receiver<bool>) {
+async fn sweep_leases(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
     let period = Duration::from_millis(services.settings().dispatch.sweep_interval_ms.max(100));
     every(period, stopped, || async {
+        if !runner.is_mine() {
+            return;
+        }
         match services.dispatch().sweep_expired_leases().await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "expired leases put back in the queue"),
@@ -103,9 +122,11 @@ async fn sweep_leases(services: Services, stopped: watch::Receiver<bool>) {
 }
 
 /// Delivers queued mail as soon as it is queued, and retries due mail every 5 s.
-async fn deliver_mail(services: Services, mut stopped: watch::Receiver<bool>) {
+async fn deliver_mail(services: Services, runner: SoleRunner, mut stopped: watch::Receiver<bool>) {
     loop {
-        services.mail().deliver_queued().await;
+        if runner.is_mine() {
+            services.mail().deliver_queued().await;
+        }
         tokio::select! {
             _ = services.mail_wakeup().notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
@@ -124,12 +145,15 @@ async fn sweep_counters(services: Services, stopped: watch::Receiver<bool>) {
 
 /// Clears abandoned uploads and ownerless objects from the store, every
 /// `storage.sweep_interval_seconds` (never when it is 0).
-async fn sweep_storage(services: Services, stopped: watch::Receiver<bool>) {
+async fn sweep_storage(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
     let seconds = services.settings().storage.sweep_interval_seconds;
     if seconds == 0 {
         return;
     }
     every(Duration::from_secs(seconds), stopped, || async {
+        if !runner.is_mine() {
+            return;
+        }
         match services.files().sweep_storage().await {
             Ok(swept) if swept == Default::default() => {}
             Ok(swept) => tracing::info!(

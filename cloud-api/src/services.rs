@@ -38,7 +38,7 @@ struct Inner {
     fetcher: TorrentFetcher,
     store: ObjectStore,
     signer: UrlSigner,
-    live: LiveHub,
+    live: Arc<LiveHub>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -267,7 +267,7 @@ impl Services {
                 fetcher,
                 store,
                 signer,
-                live: LiveHub::default(),
+                live: Arc::new(LiveHub::default()),
             }),
         })
     }
@@ -296,6 +296,17 @@ impl Services {
     /// security-event counts written.
     pub async fn sweep_counters(&self) {
         self.inner.limiter.sweep();
+        if self.settings().cluster.enabled {
+            // The longest window an operator sets is far below a day.
+            let before = db::now_ms() - 24 * 3600 * 1000;
+            if let Err(err) = self
+                .db()
+                .call(move |conn| crate::ratelimit::store::drop_windows_before(conn, before))
+                .await
+            {
+                tracing::warn!(%err, "ended rate-limit windows could not be dropped");
+            }
+        }
         self.credentials().flush_failure_tally().await;
     }
 
@@ -305,6 +316,11 @@ impl Services {
 
     pub(crate) fn signer(&self) -> &UrlSigner {
         &self.inner.signer
+    }
+
+    /// Lets live changes cross replicas through the store, when it can carry them.
+    pub(crate) fn relay_live_changes(&self) {
+        self.inner.live.relay_through(&self.inner.db);
     }
 
     pub fn live(&self) -> &LiveHub {
@@ -323,6 +339,21 @@ impl Services {
         &self.inner.mailer
     }
 
+    /// Counts a request in the window every replica shares: `Err(seconds)` to wait when over.
+    async fn count_in_store(&self, key: String, rate: Rate) -> ApiResult<Result<(), u64>> {
+        let window_ms = i64::from(rate.per_seconds.max(1)) * 1000;
+        let now = db::now_ms();
+        let (started_at, count) = self
+            .db()
+            .call(move |conn| crate::ratelimit::store::count_request(conn, &key, now, window_ms))
+            .await?;
+        if count <= i64::from(rate.count) {
+            return Ok(Ok(()));
+        }
+        let left_ms = (started_at + window_ms - now).max(0);
+        Ok(Err((left_ms as u64).div_ceil(1000).max(1)))
+    }
+
     /// Counts a request against `rate` under `key`; over the limit, records a security event
     /// and answers 429 with the wait.
     pub(crate) async fn rate_limit(
@@ -333,7 +364,13 @@ impl Services {
         meta: &RequestMeta,
     ) -> ApiResult<()> {
         let key = format!("{}:{subject}", action.as_str());
-        if let Err(retry_after_seconds) = self.inner.limiter.check(&key, rate) {
+        let counted = if self.settings().cluster.enabled {
+            self.count_in_store(crate::ratelimit::bounded(&key).into_owned(), rate)
+                .await?
+        } else {
+            self.inner.limiter.check(&key, rate)
+        };
+        if let Err(retry_after_seconds) = counted {
             self.security_event(
                 SecurityEventKind::RateLimited,
                 None,

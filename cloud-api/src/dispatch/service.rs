@@ -189,7 +189,7 @@ impl Dispatch<'_> {
         let granted = self
             .services
             .db()
-            .transaction(move |tx| {
+            .locking_transaction(move |tx| {
                 agent_q::touch_agent(tx, &agent_id, now)?;
                 let Some(me) = agent_q::agent_by_id(tx, &agent_id)? else {
                     return Ok(None);

@@ -1,9 +1,14 @@
 //! Live job updates: agents' progress ticks are kept in memory (never written to the database
 //! one by one), and every change is serialized once and fanned out to all listening streams.
+//! On PostgreSQL every change travels through the database's NOTIFY first, so that the streams
+//! (and the progress shown) of every replica hear it, this one's included.
 
+use crate::store::{Notice, Store};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use tokio::sync::{broadcast, mpsc};
 use tseeder_protocol::{Job, JobLive, LiveProgress};
 
 /// One update, already serialized: every subscriber sends the same bytes.
@@ -20,10 +25,43 @@ pub struct LiveEvent {
 pub struct LiveHub {
     sender: broadcast::Sender<LiveEvent>,
     progress: Mutex<HashMap<String, LiveProgress>>,
+    /// Set while changes go through the database to every replica.
+    relay: OnceLock<mpsc::UnboundedSender<String>>,
 }
 
 /// The kind of the hub's internal revocation notice.
 pub const REVOKED: &str = "revoked";
+
+/// The kind of the hub's internal notice that changes were missed (an empty user means
+/// everyone's): streams send a fresh snapshot, as when they lag.
+pub const RESYNC: &str = "resync";
+
+/// The database channel changes travel on between replicas.
+const CHANNEL: &str = "tseeder_live";
+
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; a larger change makes the
+/// user's streams reload instead.
+const MAX_PAYLOAD: usize = 7900;
+
+/// A change as it crosses replicas.
+#[derive(Serialize, Deserialize)]
+struct Relayed<'a> {
+    #[serde(rename = "u", borrow)]
+    user_id: Cow<'a, str>,
+    #[serde(rename = "j", borrow)]
+    job_id: Cow<'a, str>,
+    #[serde(rename = "k", borrow)]
+    kind: Cow<'a, str>,
+    /// Serialized JSON itself, so escaped: owned when read back.
+    #[serde(rename = "d", borrow)]
+    data: Cow<'a, str>,
+}
+
+fn known_kind(kind: &str) -> Option<&'static str> {
+    ["job", "removed", REVOKED, RESYNC]
+        .into_iter()
+        .find(|known| *known == kind)
+}
 
 /// Events buffered per subscriber before it lags and gets a fresh snapshot instead.
 const CHANNEL_CAPACITY: usize = 1024;
@@ -33,6 +71,7 @@ impl Default for LiveHub {
         LiveHub {
             sender: broadcast::channel(CHANNEL_CAPACITY).0,
             progress: Mutex::new(HashMap::new()),
+            relay: OnceLock::new(),
         }
     }
 }
@@ -95,12 +134,119 @@ impl LiveHub {
     }
 
     fn send(&self, user_id: &str, job_id: Arc<str>, kind: &'static str, data: String) {
+        if let Some(relay) = self.relay.get() {
+            let relayed = Relayed {
+                user_id: Cow::Borrowed(user_id),
+                job_id: Cow::Borrowed(&job_id),
+                kind: Cow::Borrowed(kind),
+                data: Cow::Borrowed(&data),
+            };
+            let payload = match serde_json::to_string(&relayed) {
+                Ok(payload) if payload.len() <= MAX_PAYLOAD => Some(payload),
+                _ => serde_json::to_string(&Relayed {
+                    user_id: Cow::Borrowed(user_id),
+                    job_id: Cow::Borrowed(""),
+                    kind: Cow::Borrowed(RESYNC),
+                    data: Cow::Borrowed(""),
+                })
+                .ok(),
+            };
+            if let Some(payload) = payload {
+                if relay.send(payload).is_ok() {
+                    return;
+                }
+            }
+        }
+        self.broadcast(user_id, job_id, kind, data);
+    }
+
+    fn broadcast(&self, user_id: &str, job_id: Arc<str>, kind: &'static str, data: String) {
         // No subscriber is not an error: nobody is watching.
         let _ = self.sender.send(LiveEvent {
             user_id: Arc::from(user_id),
             job_id,
             kind,
             data: Arc::from(data),
+        });
+    }
+}
+
+impl LiveHub {
+    /// A change heard from the database (sent by any replica): kept and fanned out here.
+    fn hear(&self, payload: &str) {
+        let Ok(relayed) = serde_json::from_str::<Relayed<'_>>(payload) else {
+            tracing::warn!("ignored a live change that is not one");
+            return;
+        };
+        let Some(kind) = known_kind(&relayed.kind) else {
+            return;
+        };
+        match kind {
+            "job" => match serde_json::from_str::<JobLive>(&relayed.data) {
+                Ok(live) => match live.progress {
+                    Some(progress) if live.job.status.is_running() => {
+                        self.set_progress(&relayed.job_id, progress)
+                    }
+                    _ if !live.job.status.is_running() => self.clear_progress(&relayed.job_id),
+                    _ => {}
+                },
+                Err(err) => tracing::warn!(%err, "a relayed job change does not parse"),
+            },
+            "removed" => self.clear_progress(&relayed.job_id),
+            _ => {}
+        }
+        self.broadcast(
+            &relayed.user_id,
+            Arc::from(relayed.job_id.as_ref()),
+            kind,
+            relayed.data.into_owned(),
+        );
+    }
+
+    /// Sends this replica's changes through `store` to every replica and fans out what they
+    /// send, for as long as the hub lives. Does nothing on a store that cannot carry them.
+    pub fn relay_through(self: &Arc<Self>, store: &Store) {
+        if self.relay.get().is_some() {
+            return;
+        }
+        let hub: Weak<LiveHub> = Arc::downgrade(self);
+        let listening = store.listen(CHANNEL, move |notice| {
+            let Some(hub) = hub.upgrade() else {
+                return false;
+            };
+            match notice {
+                Notice::Payload(payload) => hub.hear(payload),
+                // Whatever was sent meanwhile is lost: every stream starts over.
+                Notice::Reconnected => hub.broadcast("", Arc::from(""), RESYNC, String::new()),
+                Notice::Idle => {}
+            }
+            true
+        });
+        if !listening {
+            return;
+        }
+        let (sender, mut queue) = mpsc::unbounded_channel::<String>();
+        if self.relay.set(sender).is_err() {
+            return;
+        }
+        let store = store.clone();
+        let hub = Arc::downgrade(self);
+        tokio::spawn(async move {
+            // One sender keeps this replica's changes in order; what queued meanwhile goes in
+            // one round trip.
+            while let Some(first) = queue.recv().await {
+                let mut batch = vec![first];
+                while let Ok(next) = queue.try_recv() {
+                    batch.push(next);
+                }
+                if let Err(err) = store.notify(CHANNEL, batch.clone()).await {
+                    tracing::error!(%err, "live changes could not be relayed to other replicas");
+                    // This replica's own streams still hear them.
+                    if let Some(hub) = hub.upgrade() {
+                        batch.iter().for_each(|payload| hub.hear(payload));
+                    }
+                }
+            }
         });
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Auth, Path};
-use crate::jobs::live::{LiveEvent, REVOKED};
+use crate::jobs::live::{LiveEvent, RESYNC, REVOKED};
 use crate::services::{Principal, Services};
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -86,6 +86,16 @@ async fn open(
                     {
                         Ok(true) => continue,
                         _ => return None,
+                    }
+                }
+                Ok(event)
+                    if event.kind == RESYNC
+                        && (event.user_id.is_empty()
+                            || *event.user_id == *state.principal.user.id) =>
+                {
+                    match snapshot(&state.services, &state.principal, &state.scope).await {
+                        Ok(event) => return Some((Ok(event), state)),
+                        Err(_) => return None,
                     }
                 }
                 Ok(event) if matches(&event, &state.principal, &state.scope) => {

@@ -33,13 +33,25 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_mail_queue.sql",
         sql: include_str!("../../../migrations/0005_mail_queue.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_rate_windows.sql",
+        sql: include_str!("../../../migrations/0006_rate_windows.sql"),
+    },
 ];
 
-pub const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_schema.sql",
-    sql: include_str!("../../../migrations/postgres/0001_schema.sql"),
-}];
+pub const POSTGRES_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_schema.sql",
+        sql: include_str!("../../../migrations/postgres/0001_schema.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_rate_windows.sql",
+        sql: include_str!("../../../migrations/postgres/0002_rate_windows.sql"),
+    },
+];
 
 /// Any number taken by every replica applying migrations, so that one applies them while the
 /// others wait.

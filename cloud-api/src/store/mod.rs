@@ -10,12 +10,14 @@ mod sql;
 mod sqlite;
 
 pub use migrate::{MIGRATIONS, POSTGRES_MIGRATIONS};
+pub use postgres::Notice;
 pub(crate) use sql::params;
 pub use sql::{Dialect, FromValue, OptionalExtension, Row, Statement, ToValue, Tx, Value};
 pub use tseeder_sqlite::{now_ms, to_datetime, Migration};
 
 use ::postgres::IsolationLevel;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +119,43 @@ impl Store {
         }
     }
 
+    /// Sends each payload on `channel` to every replica listening (PostgreSQL's NOTIFY), in
+    /// order; delivered when this call commits.
+    pub async fn notify(&self, channel: &'static str, payloads: Vec<String>) -> DbResult<()> {
+        self.call(move |tx| {
+            for payload in &payloads {
+                tx.execute("SELECT pg_notify(?1, ?2)", params![channel, payload])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Follows `channel` when the store can carry notifications between replicas (PostgreSQL);
+    /// answers false when it cannot (SQLite: one process, nobody else to hear).
+    pub fn listen<F>(&self, channel: &'static str, hear: F) -> bool
+    where
+        F: FnMut(Notice<'_>) -> bool + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite(_) => false,
+            Backend::Postgres(pool) => {
+                postgres::listen(pool.url().to_owned(), channel, hear);
+                true
+            }
+        }
+    }
+
+    /// Whether this replica is the one that runs the work named by `key` (sweeps, mail
+    /// delivery), kept current in the background. With SQLite there is one process: always.
+    pub fn sole_runner(&self, key: i64) -> SoleRunner {
+        let held = Arc::new(AtomicBool::new(matches!(self.backend, Backend::Sqlite(_))));
+        if let Backend::Postgres(pool) = &self.backend {
+            postgres::hold_advisory_lock(pool.url().to_owned(), key, Arc::downgrade(&held));
+        }
+        SoleRunner { held }
+    }
+
     /// Whether the database answers a query.
     pub async fn ping(&self) -> DbResult<()> {
         let one: i64 = self
@@ -147,6 +186,21 @@ impl Store {
         F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
     {
         self.transaction_with(work).await
+    }
+
+    /// A unit of work whose correctness rests on the rows it locks (`FOR UPDATE SKIP LOCKED`,
+    /// conditional updates), not on isolation: a queue's claim. On PostgreSQL it runs READ
+    /// COMMITTED, so claims of different rows never fail each other as SERIALIZABLE would
+    /// make them; on SQLite it is an ordinary unit of work.
+    pub async fn locking_transaction<T, F>(&self, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite(_) => self.transaction(work).await,
+            Backend::Postgres(pool) => pool.run(IsolationLevel::ReadCommitted, work).await,
+        }
     }
 
     /// A unit of work that may refuse with the caller's own error: any error rolls it back,
@@ -180,5 +234,17 @@ enum Unwound<E> {
 impl<E> From<tseeder_sqlite::DbError> for Unwound<E> {
     fn from(err: tseeder_sqlite::DbError) -> Self {
         Unwound::Db(err)
+    }
+}
+
+/// See [`Store::sole_runner`]; the lock is given up when this is dropped.
+#[derive(Debug, Clone)]
+pub struct SoleRunner {
+    held: Arc<AtomicBool>,
+}
+
+impl SoleRunner {
+    pub fn is_mine(&self) -> bool {
+        self.held.load(Ordering::SeqCst)
     }
 }

@@ -12,7 +12,8 @@ use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, IsolationLevel, NoTls, Statement};
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -274,6 +275,10 @@ impl PgPool {
         Ok(pool)
     }
 
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     fn connect(&self) -> DbResult<PgConn> {
         let client = Client::connect(&self.url, NoTls)?;
         Ok(PgConn {
@@ -391,4 +396,126 @@ where
 fn backoff(attempt: u32) -> Duration {
     let base = 2u64.saturating_pow(attempt.min(6));
     Duration::from_millis(base + rand::random::<u64>() % (base * 2))
+}
+
+/// What a listener hears.
+#[derive(Debug)]
+pub enum Notice<'a> {
+    /// A notification's payload.
+    Payload(&'a str),
+    /// The connection was lost and is back: notifications in between are gone.
+    Reconnected,
+    /// Nothing for a while.
+    Idle,
+}
+
+/// Follows `channel` on a connection of its own, on a thread of its own, reconnecting when
+/// PostgreSQL goes away, until `hear` answers false.
+pub(crate) fn listen<F>(url: String, channel: &'static str, mut hear: F)
+where
+    F: FnMut(Notice<'_>) -> bool + Send + 'static,
+{
+    let spawned = std::thread::Builder::new()
+        .name(format!("listen-{channel}"))
+        .spawn(move || {
+            let mut connected_before = false;
+            loop {
+                match Client::connect(&url, NoTls) {
+                    Ok(mut client) => {
+                        if let Err(err) = client.batch_execute(&format!("LISTEN {channel}")) {
+                            tracing::warn!(%err, channel, "LISTEN failed");
+                        } else {
+                            if connected_before && !hear(Notice::Reconnected) {
+                                return;
+                            }
+                            connected_before = true;
+                            if !follow(&mut client, &mut hear) {
+                                return;
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(%err, channel, "cannot reach PostgreSQL to listen");
+                        if !hear(Notice::Idle) {
+                            return;
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!(%err, "cannot start the notification listener");
+    }
+}
+
+/// Hands on notifications until the connection fails (true: reconnect) or `hear` is done
+/// (false).
+fn follow<F>(client: &mut Client, hear: &mut F) -> bool
+where
+    F: FnMut(Notice<'_>) -> bool,
+{
+    use postgres::fallible_iterator::FallibleIterator;
+    loop {
+        // A fresh wait each time: a timeout iterator whose delay once ran out answers at once
+        // from then on, which would spin.
+        let next = client
+            .notifications()
+            .timeout_iter(Duration::from_secs(1))
+            .next();
+        let heard = match next {
+            Ok(Some(notification)) => hear(Notice::Payload(notification.payload())),
+            // The server closed the connection: the iterator only says "nothing".
+            Ok(None) if client.is_closed() => return true,
+            Ok(None) => hear(Notice::Idle),
+            Err(err) => {
+                tracing::warn!(%err, "lost the notification connection");
+                return true;
+            }
+        };
+        if !heard {
+            return false;
+        }
+    }
+}
+
+/// Holds a session-level advisory lock on a connection of its own while it can: the replica
+/// whose thread holds it runs the work only one replica may run at a time. PostgreSQL releases
+/// the lock the moment that connection ends, a crashed replica's included, and another
+/// replica's thread takes it within a second.
+pub(crate) fn hold_advisory_lock(url: String, key: i64, held: Weak<AtomicBool>) {
+    let spawned = std::thread::Builder::new()
+        .name("advisory-lock".into())
+        .spawn(move || loop {
+            if held.strong_count() == 0 {
+                return;
+            }
+            if let Ok(mut client) = Client::connect(&url, NoTls) {
+                loop {
+                    let Some(flag) = held.upgrade() else {
+                        return;
+                    };
+                    let check = if flag.load(Ordering::SeqCst) {
+                        client.simple_query("SELECT 1").map(|_| true)
+                    } else {
+                        client
+                            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                            .map(|row| row.get::<_, bool>(0))
+                    };
+                    match check {
+                        Ok(holding) => flag.store(holding, Ordering::SeqCst),
+                        Err(_) => {
+                            flag.store(false, Ordering::SeqCst);
+                            break;
+                        }
+                    }
+                    drop(flag);
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        });
+    if let Err(err) = spawned {
+        tracing::error!(%err, "cannot start the advisory lock holder");
+    }
 }

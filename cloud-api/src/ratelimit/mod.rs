@@ -1,7 +1,10 @@
 //! Fixed-window request counters kept in memory, keyed by what is limited (an action and a
 //! client address or account). Windows are short, so losing them on restart is harmless. An
 //! attacker controls the keys (addresses, typed emails), so their length and number are bounded
-//! and expired windows are swept by a periodic task, never on a request.
+//! and expired windows are swept by a periodic task, never on a request. Replicas of a cluster
+//! count in the store instead (`store.rs`), so a limit holds whichever replica is asked.
+
+pub mod store;
 
 use crate::config::Rate;
 use sha2::{Digest, Sha256};
@@ -61,7 +64,7 @@ impl Default for RateLimiter {
     }
 }
 
-fn bounded(key: &str) -> Cow<'_, str> {
+pub(crate) fn bounded(key: &str) -> Cow<'_, str> {
     if key.len() <= MAX_KEY_BYTES {
         Cow::Borrowed(key)
     } else {

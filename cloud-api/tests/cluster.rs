@@ -1,0 +1,299 @@
+//! Two `tseeder-cloud` replicas (real processes) sharing one PostgreSQL database and Garage:
+//! a session opened on one works on the other, a change made through one reaches a live stream
+//! held by the other, a rate limit holds across both, 500 queued jobs claimed by agents talking
+//! to both are each handed out exactly once, and after `kill -9` of one replica the other
+//! carries on with nothing lost.
+
+use cloud::{Client, LiveStream, SimAgent, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::HashSet;
+use std::process::{Child, Command};
+use std::time::Duration;
+use tseeder_testkit::postgres::{fresh_database, PostgresServer, SHARED_URL};
+use tseeder_testkit::{cloud, free_port, garage};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tseeder-cloud");
+const SIGNING_SECRET: &str = "a-link-signing-secret-every-replica-shares";
+
+/// What every replica of the test cluster is configured with.
+struct Cluster {
+    database: String,
+    s3_endpoint: String,
+    scratch: tempfile::TempDir,
+}
+
+struct Replica {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Cluster {
+    fn command(&self, name: &str) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TSEEDER_DATA_DIR", self.scratch.path().join(name))
+            .env("TSEEDER_DATABASE__URL", &self.database)
+            .env("TSEEDER_CLUSTER__ENABLED", "true")
+            .env("TSEEDER_EMBEDDED_AGENT__ENABLED", "false")
+            .env("TSEEDER_STORAGE__BACKEND", "s3")
+            .env("TSEEDER_STORAGE__URL_SIGNING_SECRET", SIGNING_SECRET)
+            .env("TSEEDER_STORAGE__S3__ENDPOINT", &self.s3_endpoint)
+            .env("TSEEDER_STORAGE__S3__REGION", "garage")
+            .env("TSEEDER_STORAGE__S3__BUCKET", garage::BUCKET)
+            .env("TSEEDER_STORAGE__S3__ACCESS_KEY_ID", garage::KEY_ID)
+            .env("TSEEDER_STORAGE__S3__SECRET_ACCESS_KEY", garage::SECRET)
+            .env("TSEEDER_STORAGE__S3__PATH_STYLE", "true")
+            .env("TSEEDER_DISPATCH__LEASE_SECONDS", "60")
+            .env("TSEEDER_RATE_LIMITS__RESET_PER_ACCOUNT__COUNT", "3")
+            .env("TSEEDER_RATE_LIMITS__JOBS_PER_ACCOUNT__COUNT", "100000")
+            .env("TSEEDER_RATE_LIMITS__JOBS_PER_IP__COUNT", "100000")
+            .env("TSEEDER_RATE_LIMITS__LOGIN_PER_IP__COUNT", "100000")
+            .env("TSEEDER_LOG", "warn");
+        cmd
+    }
+
+    async fn replica(&self, name: &str) -> Replica {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = self
+            .command(name)
+            .env("TSEEDER_LISTEN", format!("127.0.0.1:{port}"))
+            .env("TSEEDER_PUBLIC_URL", &base)
+            .arg("serve")
+            .spawn()
+            .expect("start a replica");
+        let replica = Replica { child, base };
+        for _ in 0..200 {
+            if let Ok(answer) = reqwest::get(format!("{}/health", replica.base)).await {
+                if answer.status() == StatusCode::OK {
+                    return replica;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("replica {name} did not become healthy");
+    }
+
+    fn create_user(&self, email: &str, role: &str) {
+        let out = self
+            .command("cli")
+            .env("TSEEDER_ADMIN_PASSWORD", PASSWORD)
+            .args(["admin", "create-user", "--email", email, "--role", role])
+            .output()
+            .expect("create-user");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A statement straight on the shared database, for setup the API has no quick way to.
+    async fn execute(&self, sql: &'static str) {
+        let url = self.database.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            client.batch_execute(sql).expect("statement");
+        })
+        .await
+        .expect("statement");
+    }
+}
+
+async fn signed_in(base: &str, email: &str) -> Client {
+    let mut client = Client::new(base);
+    let answer = client.login(email, PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    client
+}
+
+fn agent_on(base: &str, token: &str) -> SimAgent {
+    SimAgent {
+        http: reqwest::Client::new(),
+        base: base.to_owned(),
+        token: token.to_owned(),
+    }
+}
+
+async fn issue_agent(admin: &Client, name: &str) -> String {
+    let issued = admin
+        .post(
+            "/api/v1/admin/agents",
+            json!({ "name": name, "region": "eu", "reason": "cluster capacity", "ticketId": "OPS-7" }),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
+    issued.body["token"].as_str().expect("token").to_owned()
+}
+
+/// Claims until the queue is empty; answers the jobs this agent was handed.
+async fn claim_all(agent: SimAgent) -> Vec<String> {
+    let mut claimed = Vec::new();
+    while let Some((job, _lease)) = agent.claim().await {
+        claimed.push(job);
+    }
+    claimed
+}
+
+#[tokio::test]
+async fn two_replicas_share_sessions_live_changes_limits_and_the_queue() {
+    let own_postgres = std::env::var(SHARED_URL).ok().filter(|url| !url.is_empty());
+    let (server_url, _own) = match own_postgres {
+        Some(url) => (url, None),
+        None => {
+            let server = PostgresServer::start();
+            (server.url.clone(), Some(server))
+        }
+    };
+    let garage = garage::start_garage().await;
+    let cluster = Cluster {
+        database: fresh_database(&server_url).await,
+        s3_endpoint: garage.endpoint.clone(),
+        scratch: tempfile::tempdir().expect("tempdir"),
+    };
+    cluster.create_user("root@example.org", "superadmin");
+    cluster.create_user("alice@example.org", "user");
+    let a = cluster.replica("a").await;
+    let b = cluster.replica("b").await;
+
+    // A session opened through A is good on B.
+    let admin_a = signed_in(&a.base, "root@example.org").await;
+    let admin_b = admin_a.rebased(&b.base);
+    assert_eq!(admin_b.get("/api/v1/auth/me").await.status, StatusCode::OK);
+
+    // A change made through A reaches the stream B holds, progress included.
+    let alice_a = signed_in(&a.base, "alice@example.org").await;
+    let alice_b = alice_a.rebased(&b.base);
+    let mut stream = LiveStream::open(&alice_b, "/api/v1/jobs/live").await;
+    let (first, _) = stream.next(Duration::from_secs(10)).await;
+    assert_eq!(first, "snapshot");
+    let token = issue_agent(&admin_a, "fra-1").await;
+    let agent_b = agent_on(&b.base, &token);
+    agent_b.register("fra-1", "eu", 4).await;
+    let created = alice_a
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": cloud::random_magnet("watched") }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+    let (claimed, lease) = agent_b.claim().await.expect("the job is claimed through B");
+    assert_eq!(claimed, job_id);
+    let agent_a = agent_on(&a.base, &token);
+    let (status, body) = agent_a.progress(&job_id, &lease).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["action"], "continue", "{body}");
+    let mut saw_progress = false;
+    for _ in 0..20 {
+        let (event, data) = stream.next(Duration::from_secs(10)).await;
+        eprintln!("B heard {event}: {data}");
+        if event == "job"
+            && data["job"]["id"] == job_id.as_str()
+            && data["progress"]["downloadedBytes"] == 10
+        {
+            saw_progress = true;
+            break;
+        }
+    }
+    assert!(saw_progress, "B's stream shows what the agent told A");
+    // B keeps the progress it heard: a stream opened there now starts with it.
+    let mut later = LiveStream::open(&alice_b, "/api/v1/jobs/live").await;
+    let (first, snapshot) = later.next(Duration::from_secs(10)).await;
+    assert_eq!(first, "snapshot");
+    let watched = snapshot
+        .as_array()
+        .and_then(|jobs| jobs.iter().find(|job| job["job"]["id"] == job_id.as_str()))
+        .cloned()
+        .expect("the job is in the snapshot");
+    assert_eq!(watched["progress"]["downloadedBytes"], 10, "{watched}");
+    let (status, _) = agent_b.fail(&job_id, &lease, false).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Three password reset requests per account, counted across both replicas.
+    let anon_a = Client::new(&a.base);
+    let anon_b = Client::new(&b.base);
+    let reset = json!({ "email": "alice@example.org" });
+    for anon in [&anon_a, &anon_b, &anon_a] {
+        let answer = anon
+            .post("/api/v1/auth/password-reset/request", reset.clone())
+            .await;
+        assert_ne!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{answer:?}");
+    }
+    let over = anon_b
+        .post("/api/v1/auth/password-reset/request", reset)
+        .await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{over:?}");
+
+    // 500 queued jobs, four agents on two replicas, and replica A killed half way.
+    cluster
+        .execute("UPDATE plans SET max_active_jobs = 1000 WHERE id = 'free'")
+        .await;
+    for n in 0..500 {
+        let via = if n % 2 == 0 { &alice_a } else { &alice_b };
+        let answer = via
+            .post(
+                "/api/v1/jobs",
+                json!({ "magnet": cloud::random_magnet(&format!("bulk-{n}")) }),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "job {n}: {answer:?}");
+    }
+    let mut tokens = Vec::new();
+    for n in 0..4 {
+        let token = issue_agent(&admin_b, &format!("bulk-{n}")).await;
+        agent_on(&b.base, &token)
+            .register(&format!("bulk-{n}"), "eu", 1000)
+            .await;
+        tokens.push(token);
+    }
+    let first_round = tokens.iter().enumerate().map(|(n, token)| {
+        let base = if n % 2 == 0 { &a.base } else { &b.base };
+        let agent = agent_on(base, token);
+        tokio::spawn(async move {
+            let mut claimed = Vec::new();
+            for _ in 0..60 {
+                match agent.claim().await {
+                    Some((job, _)) => claimed.push(job),
+                    None => break,
+                }
+            }
+            claimed
+        })
+    });
+    let mut claimed: Vec<String> = Vec::new();
+    for round in first_round.collect::<Vec<_>>() {
+        claimed.extend(round.await.expect("agent"));
+    }
+    assert_eq!(claimed.len(), 240, "each agent got its 60 jobs");
+    let pid = a.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    drop(a);
+    // The agents A served fail over to B; every job is still handed out exactly once.
+    let second_round = tokens
+        .iter()
+        .map(|token| tokio::spawn(claim_all(agent_on(&b.base, token))));
+    for round in second_round.collect::<Vec<_>>() {
+        claimed.extend(round.await.expect("agent"));
+    }
+    let unique: HashSet<&String> = claimed.iter().collect();
+    assert_eq!(unique.len(), claimed.len(), "no job was handed out twice");
+    assert_eq!(claimed.len(), 500, "every queued job was handed out");
+    let jobs = alice_b.get("/api/v1/jobs?perPage=1&status=queued").await;
+    assert_eq!(jobs.status, StatusCode::OK, "B serves after A died");
+    assert_eq!(jobs.body["total"], 0, "{jobs:?}");
+    drop(b);
+}
