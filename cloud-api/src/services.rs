@@ -186,6 +186,8 @@ impl Paging {
             page: self.page,
             per_page: self.per_page,
             total,
+            total_capped: false,
+            next_cursor: None,
         }
     }
 }

@@ -48,7 +48,15 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u32,
     pub per_page: u32,
+    /// Rows matching; with `totalCapped` a lower bound, as long lists are not counted to the end.
     pub total: u64,
+    /// `total` stopped counting at its cap: there are at least that many.
+    #[serde(default)]
+    pub total_capped: bool,
+    /// Pass as `after` for the page that follows this one (faster than `page` deep in a long
+    /// list); absent on the last page and on lists that page by number only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Answer of `GET /health`.

@@ -30,6 +30,8 @@ pub struct AdminJobQuery {
     pub user_id: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// `nextCursor` of the page before: pages on from there (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -122,6 +124,7 @@ pub async fn jobs(
             query.q,
             query.user_id,
             Paging::new(query.page, query.per_page),
+            query.after.as_deref(),
         )
         .await
         .map(axum::Json)

@@ -194,6 +194,7 @@ impl Admin<'_> {
         search: Option<String>,
         user_id: Option<String>,
         paging: Paging,
+        after: Option<&str>,
     ) -> ApiResult<Page<AdminJob>> {
         let filter = JobFilter {
             user_id,
@@ -201,21 +202,22 @@ impl Admin<'_> {
             search: search.filter(|s| !s.trim().is_empty()),
             limit: paging.per_page,
             offset: paging.offset(),
+            after: after.map(crate::jobs::service::decode_cursor).transpose()?,
         };
         let (rows, total) = self
             .services
             .db()
             .call(move |conn| jobs::list_jobs(conn, &filter))
             .await?;
-        Ok(paging.wrap(
-            rows.into_iter()
-                .map(|(row, email)| AdminJob {
-                    job: job_view(&row),
-                    user_id: row.user_id.clone(),
-                    user_email: email,
-                })
-                .collect(),
+        Ok(crate::jobs::service::job_page(
+            paging,
+            rows,
             total,
+            |row, email| AdminJob {
+                job: job_view(&row),
+                user_id: row.user_id.clone(),
+                user_email: email,
+            },
         ))
     }
 

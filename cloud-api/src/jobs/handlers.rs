@@ -20,6 +20,8 @@ pub struct ListJobsQuery {
     pub q: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// `nextCursor` of the page before: pages on from there (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 pub async fn create(
@@ -131,7 +133,13 @@ pub async fn list(
     let paging = Paging::new(query.page, query.per_page);
     services
         .jobs()
-        .list(&principal, query.status, query.q, paging)
+        .list(
+            &principal,
+            query.status,
+            query.q,
+            paging,
+            query.after.as_deref(),
+        )
         .await
         .map(axum::Json)
 }

@@ -395,6 +395,7 @@ impl Jobs<'_> {
         status: Option<JobStatus>,
         search: Option<String>,
         paging: Paging,
+        after: Option<&str>,
     ) -> ApiResult<Page<Job>> {
         let filter = JobFilter {
             user_id: Some(principal.user.id.clone()),
@@ -402,13 +403,14 @@ impl Jobs<'_> {
             search: search.filter(|s| !s.trim().is_empty()),
             limit: paging.per_page,
             offset: paging.offset(),
+            after: after.map(decode_cursor).transpose()?,
         };
         let (rows, total) = self
             .services
             .db()
             .call(move |conn| q::list_jobs(conn, &filter))
             .await?;
-        Ok(paging.wrap(rows.iter().map(|(row, _)| job_view(row)).collect(), total))
+        Ok(job_page(paging, rows, total, |row, _| job_view(&row)))
     }
 
     pub async fn detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
@@ -558,6 +560,7 @@ impl Jobs<'_> {
             search: None,
             limit: 200,
             offset: 0,
+            after: None,
         };
         let (rows, _) = self
             .services
@@ -569,6 +572,53 @@ impl Jobs<'_> {
             .map(|(row, _)| self.services.live().with_progress(job_view(row)))
             .collect())
     }
+}
+
+/// A position in a job list: the creation time and id of the last job a page showed, opaque
+/// to clients.
+pub(crate) fn encode_cursor(row: &JobRow) -> String {
+    data_encoding::BASE64URL_NOPAD.encode(format!("{}.{}", row.created_at, row.id).as_bytes())
+}
+
+pub(crate) fn decode_cursor(text: &str) -> ApiResult<(i64, String)> {
+    let refused = || {
+        ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            "`after` is not a cursor this list gave",
+        )
+    };
+    let bytes = data_encoding::BASE64URL_NOPAD
+        .decode(text.as_bytes())
+        .map_err(|_| refused())?;
+    let text = String::from_utf8(bytes).map_err(|_| refused())?;
+    let (created_at, id) = text.split_once('.').ok_or_else(refused)?;
+    let created_at = created_at.parse::<i64>().map_err(|_| refused())?;
+    if id.is_empty() || id.len() > 64 {
+        return Err(refused());
+    }
+    Ok((created_at, id.to_owned()))
+}
+
+/// A page of a job list: the total capped at [`q::TOTAL_CAP`], and a cursor when the page is
+/// full (there may be more).
+pub(crate) fn job_page<T>(
+    paging: Paging,
+    rows: Vec<(JobRow, String)>,
+    total: u64,
+    view: impl Fn(JobRow, String) -> T,
+) -> Page<T> {
+    let next_cursor = (rows.len() as u32 == paging.per_page)
+        .then(|| rows.last().map(|(row, _)| encode_cursor(row)))
+        .flatten();
+    let mut page = paging.wrap(
+        rows.into_iter()
+            .map(|(row, email)| view(row, email))
+            .collect(),
+        total.min(q::TOTAL_CAP),
+    );
+    page.total_capped = total > q::TOTAL_CAP;
+    page.next_cursor = next_cursor;
+    page
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Queries on jobs, their files and their event history.
 
 use crate::ids::{JobId, UserId};
-use crate::store::{params, OptionalExtension, Row, ToValue, Tx};
+use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx, Value};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::{JobSource, JobStatus};
 
@@ -215,19 +215,34 @@ pub struct JobFilter {
     pub search: Option<String>,
     pub limit: u32,
     pub offset: u64,
+    /// Start after this job (its `created_at` and id) instead of skipping `offset` rows.
+    pub after: Option<(i64, String)>,
 }
 
-/// Jobs newest first, each with its owner's email, and the total count.
-pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+/// Totals stop counting here: a list of more says "at least", and no page counts a whole
+/// table.
+pub const TOTAL_CAP: u64 = 10_000;
+
+/// A list query built for the filters given, and its parameters.
+#[derive(Debug)]
+pub struct ListQuery {
+    pub rows: String,
+    pub count: String,
+    pub values: Vec<Value>,
+    pub count_values: usize,
+}
+
+/// Only the filters given become conditions, so the planner can use the index that serves
+/// them (`jobs_by_user_page` for a user's own list, `jobs_by_created` for everyone's), newest
+/// first with the id breaking ties, so that a cursor is exact.
+pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
     let pattern = filter
         .search
         .as_deref()
         .map(|text| format!("%{}%", crate::accounts::store::escape_like(text)));
-    // Only the filters given become conditions, so the planner can use the index that serves
-    // them (`jobs_by_user` for a user's own list).
-    let dialect = conn.dialect();
     let mut conditions = Vec::new();
     let mut values = Vec::new();
+    let mut needs_owner = false;
     if let Some(user_id) = &filter.user_id {
         values.push(user_id.to_value());
         conditions.push(format!("j.user_id = ?{}", values.len()));
@@ -242,35 +257,74 @@ pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<(JobRow, St
         let by_name = dialect.like_ci("j.name", &placeholder);
         conditions.push(match filter.user_id {
             Some(_) => by_name,
-            None => format!(
-                "({by_name} OR {})",
-                dialect.like_ci("u.email", &placeholder)
-            ),
+            None => {
+                needs_owner = true;
+                format!(
+                    "({by_name} OR {})",
+                    dialect.like_ci("u.email", &placeholder)
+                )
+            }
         });
     }
-    let conditions = if conditions.is_empty() {
-        "1 = 1".to_owned()
+    let count_values = values.len();
+    let counted = where_clause(&conditions);
+    let owner_join = if needs_owner {
+        "JOIN users u ON u.id = j.user_id"
     } else {
-        conditions.join(" AND ")
+        ""
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM jobs j JOIN users u ON u.id = j.user_id WHERE {conditions}"),
-        &values,
-        |row| row.get(0),
-    )?;
-    let paging = values.len();
+    let count = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM jobs j {owner_join} {counted} LIMIT {}) AS capped",
+        TOTAL_CAP + 1
+    );
+    if let Some((created_at, id)) = &filter.after {
+        values.push(created_at.to_value());
+        values.push(id.to_value());
+        conditions.push(format!(
+            "(j.created_at, j.id) < (?{}, ?{})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
+    let paged = where_clause(&conditions);
     values.push(filter.limit.to_value());
-    values.push((filter.offset as i64).to_value());
-    let rows = conn.query_map(
-        &format!(
-            "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
-             WHERE {conditions} ORDER BY j.created_at DESC, j.id DESC LIMIT ?{} OFFSET ?{}",
-            paging + 1,
-            paging + 2
-        ),
-        &values,
-        |row| Ok((job_from_row(row)?, row.get("owner_email")?)),
-    )?;
+    let limit = values.len();
+    let offset = if filter.after.is_none() && filter.offset > 0 {
+        values.push((filter.offset as i64).to_value());
+        format!("OFFSET ?{}", values.len())
+    } else {
+        String::new()
+    };
+    let rows = format!(
+        "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
+         {paged} ORDER BY j.created_at DESC, j.id DESC LIMIT ?{limit} {offset}"
+    );
+    ListQuery {
+        rows,
+        count,
+        values,
+        count_values,
+    }
+}
+
+fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// A page of jobs newest first, each with its owner's email, and the total (up to
+/// [`TOTAL_CAP`] + 1, so a caller can tell that it was capped).
+pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+    let query = list_jobs_query(conn.dialect(), filter);
+    let total: i64 = conn.query_row(&query.count, &query.values[..query.count_values], |row| {
+        row.get(0)
+    })?;
+    let rows = conn.query_map(&query.rows, &query.values, |row| {
+        Ok((job_from_row(row)?, row.get("owner_email")?))
+    })?;
     Ok((rows, total as u64))
 }
 

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_rate_windows.sql",
         sql: include_str!("../../../migrations/0006_rate_windows.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_list_indexes.sql",
+        sql: include_str!("../../../migrations/0007_list_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -50,6 +55,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "0002_rate_windows.sql",
         sql: include_str!("../../../migrations/postgres/0002_rate_windows.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_list_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0003_list_indexes.sql"),
     },
 ];
 

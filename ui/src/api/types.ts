@@ -47,7 +47,11 @@ export interface Page<T> {
   items: T[];
   page: number;
   perPage: number;
+  /** A lower bound when `totalCapped`: long lists are not counted to the end. */
   total: number;
+  totalCapped?: boolean;
+  /** Pass as `after` for the next page; absent on the last one. */
+  nextCursor?: string | null;
 }
 
 export const JOB_STATUSES: JobStatus[] = [

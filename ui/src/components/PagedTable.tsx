@@ -39,7 +39,7 @@ export function PagedTable<T>({
               <tbody>{data.items.map(row)}</tbody>
             </table>
           </div>
-          <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={onPage} />
+          <Pager page={data.page} perPage={data.perPage} total={data.total} capped={data.totalCapped} onPage={onPage} />
         </>
       )}
     </QueryView>

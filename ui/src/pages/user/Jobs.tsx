@@ -92,7 +92,13 @@ export function Jobs() {
                 );
               })}
             </ul>
-            <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
+            <Pager
+              page={data.page}
+              perPage={data.perPage}
+              total={data.total}
+              capped={data.totalCapped}
+              onPage={setPage}
+            />
           </>
         )}
       </QueryView>
