@@ -31,7 +31,8 @@ pub const DEFAULT_LOCAL_DIR: &str = "data/objects";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentSettings {
-    /// Base URL of the cloud API, e.g. `https://tseeder.example`.
+    /// Base URL of the cloud API, e.g. `https://tseeder.example`; or several replicas' URLs
+    /// separated by commas, tried in turn when one cannot be reached.
     pub cloud_url: String,
     /// The `tsa_…` token an operator issued for this agent.
     pub token: Token,

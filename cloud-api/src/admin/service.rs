@@ -307,7 +307,7 @@ impl Admin<'_> {
                 )
             })
             .await?;
-        Ok(paging.wrap(
+        Ok(paging.wrap_counted(
             rows.into_iter()
                 .map(|r| AuditEntry {
                     id: r.id,
@@ -339,7 +339,7 @@ impl Admin<'_> {
                 audit::list_security_events(conn, kind.as_deref(), paging.per_page, paging.offset())
             })
             .await?;
-        Ok(paging.wrap(
+        Ok(paging.wrap_counted(
             rows.into_iter()
                 .map(|r| SecurityEvent {
                     id: r.id,

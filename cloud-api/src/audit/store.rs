@@ -1,7 +1,7 @@
 //! Queries on the audit log (what operators did) and security events (what attackers tried).
 
 use crate::store::DbResult;
-use crate::store::{params, Row, Tx};
+use crate::store::{capped_count, params, where_clause, Row, ToValue, Tx};
 use tseeder_protocol::{AuditAction, SecurityEventKind};
 
 #[derive(Debug)]
@@ -69,7 +69,8 @@ fn audit_from_row(row: &Row) -> DbResult<AuditRow> {
     })
 }
 
-/// Newest first; `action` and `target_id` narrow the list when given.
+/// Newest first; `action` and `target_id` narrow the list when given (each served by its own
+/// index); the total is counted up to the cap.
 pub fn list_audit(
     conn: &Tx<'_>,
     action: Option<&str>,
@@ -77,21 +78,34 @@ pub fn list_audit(
     limit: u32,
     offset: u64,
 ) -> DbResult<(Vec<AuditRow>, u64)> {
-    let filter = "(CAST(?1 AS TEXT) IS NULL OR action = ?1) AND (CAST(?2 AS TEXT) IS NULL OR target_id = ?2)";
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    if let Some(action) = action {
+        values.push(action.to_value());
+        conditions.push(format!("action = ?{}", values.len()));
+    }
+    if let Some(target_id) = target_id {
+        values.push(target_id.to_value());
+        conditions.push(format!("target_id = ?{}", values.len()));
+    }
+    let filter = where_clause(&conditions);
     let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM audit_log WHERE {filter}"),
-        params![action, target_id],
+        &capped_count(&format!("audit_log {filter}")),
+        &values,
         |row| row.get(0),
     )?;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT * FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
-    ))?;
-    let rows = stmt
-        .query_map(
-            params![action, target_id, limit, offset as i64],
-            audit_from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let paging = values.len();
+    values.push(limit.to_value());
+    values.push((offset as i64).to_value());
+    let rows = conn.query_map(
+        &format!(
+            "SELECT * FROM audit_log {filter} ORDER BY id DESC LIMIT ?{} OFFSET ?{}",
+            paging + 1,
+            paging + 2
+        ),
+        &values,
+        audit_from_row,
+    )?;
     Ok((rows, total as u64))
 }
 
@@ -151,17 +165,31 @@ pub fn list_security_events(
     limit: u32,
     offset: u64,
 ) -> DbResult<(Vec<SecurityEventRow>, u64)> {
+    let mut values = Vec::new();
+    let filter = match kind {
+        Some(kind) => {
+            values.push(kind.to_value());
+            "WHERE kind = ?1"
+        }
+        None => "",
+    };
     let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM security_events WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1",
-        params![kind],
+        &capped_count(&format!("security_events {filter}")),
+        &values,
         |row| row.get(0),
     )?;
-    let mut stmt = conn.prepare(
-        "SELECT id, kind, user_id, email, ip, detail, created_at FROM security_events
-         WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
-    )?;
-    let rows = stmt
-        .query_map(params![kind, limit, offset as i64], |row| {
+    let paging = values.len();
+    values.push(limit.to_value());
+    values.push((offset as i64).to_value());
+    let rows = conn.query_map(
+        &format!(
+            "SELECT id, kind, user_id, email, ip, detail, created_at FROM security_events
+             {filter} ORDER BY id DESC LIMIT ?{} OFFSET ?{}",
+            paging + 1,
+            paging + 2
+        ),
+        &values,
+        |row| {
             Ok(SecurityEventRow {
                 id: row.get(0)?,
                 kind: row.get(1)?,
@@ -171,8 +199,8 @@ pub fn list_security_events(
                 detail: row.get(5)?,
                 created_at: row.get(6)?,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+        },
+    )?;
     Ok((rows, total as u64))
 }
 

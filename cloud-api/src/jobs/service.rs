@@ -599,7 +599,7 @@ pub(crate) fn decode_cursor(text: &str) -> ApiResult<(i64, String)> {
     Ok((created_at, id.to_owned()))
 }
 
-/// A page of a job list: the total capped at [`q::TOTAL_CAP`], and a cursor when the page is
+/// A page of a job list: the total capped at [`crate::store::TOTAL_CAP`], and a cursor when the page is
 /// full (there may be more).
 pub(crate) fn job_page<T>(
     paging: Paging,
@@ -610,13 +610,12 @@ pub(crate) fn job_page<T>(
     let next_cursor = (rows.len() as u32 == paging.per_page)
         .then(|| rows.last().map(|(row, _)| encode_cursor(row)))
         .flatten();
-    let mut page = paging.wrap(
+    let mut page = paging.wrap_counted(
         rows.into_iter()
             .map(|(row, email)| view(row, email))
             .collect(),
-        total.min(q::TOTAL_CAP),
+        total,
     );
-    page.total_capped = total > q::TOTAL_CAP;
     page.next_cursor = next_cursor;
     page
 }

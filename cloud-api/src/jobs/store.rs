@@ -219,9 +219,8 @@ pub struct JobFilter {
     pub after: Option<(i64, String)>,
 }
 
-/// Totals stop counting here: a list of more says "at least", and no page counts a whole
-/// table.
-pub const TOTAL_CAP: u64 = 10_000;
+pub use crate::store::TOTAL_CAP;
+use crate::store::{capped_count, where_clause};
 
 /// A list query built for the filters given, and its parameters.
 #[derive(Debug)]
@@ -273,10 +272,7 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
     } else {
         ""
     };
-    let count = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM jobs j {owner_join} {counted} LIMIT {}) AS capped",
-        TOTAL_CAP + 1
-    );
+    let count = capped_count(&format!("jobs j {owner_join} {counted}"));
     if let Some((created_at, id)) = &filter.after {
         values.push(created_at.to_value());
         values.push(id.to_value());
@@ -304,14 +300,6 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
         count,
         values,
         count_values,
-    }
-}
-
-fn where_clause(conditions: &[String]) -> String {
-    if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
     }
 }
 

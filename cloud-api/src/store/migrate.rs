@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_list_indexes.sql",
         sql: include_str!("../../../migrations/0007_list_indexes.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_audit_indexes.sql",
+        sql: include_str!("../../../migrations/0008_audit_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -60,6 +65,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "0003_list_indexes.sql",
         sql: include_str!("../../../migrations/postgres/0003_list_indexes.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_audit_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0004_audit_indexes.sql"),
     },
 ];
 

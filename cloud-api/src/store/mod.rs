@@ -61,6 +61,28 @@ impl DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// Totals stop counting here: a list of more says "at least", and no page counts a whole
+/// table.
+pub const TOTAL_CAP: u64 = 10_000;
+
+/// Counts the rows of `from_where` (`table alias JOIN … WHERE …`) up to [`TOTAL_CAP`] + 1, so
+/// a caller can tell a capped total from an exact one.
+pub fn capped_count(from_where: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {}) AS capped",
+        TOTAL_CAP + 1
+    )
+}
+
+/// `WHERE` and the conditions given, or nothing.
+pub fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
 /// Which database a deployment uses, from `database.url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location<'a> {
