@@ -17,6 +17,27 @@ fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))
 }
 
+impl Migration {
+    /// What is recorded of this migration once it is applied.
+    pub fn checksum(&self) -> String {
+        checksum(self.sql)
+    }
+
+    /// Whether it is still to be applied, given the checksum recorded for its version (on any
+    /// backend); a migration edited after it was applied is an error.
+    pub fn pending(&self, recorded: Option<&str>) -> DbResult<bool> {
+        match recorded {
+            None => Ok(true),
+            Some(existing) if existing == self.checksum() => Ok(false),
+            Some(_) => Err(DbError::Migration {
+                version: self.version,
+                name: self.name,
+                message: "file changed after it was applied; add a new migration instead".into(),
+            }),
+        }
+    }
+}
+
 /// Applies what `migrations` has that `conn` has not; [`crate::Db::open`] calls it.
 pub fn apply_migrations(conn: &mut Connection, migrations: &[Migration]) -> DbResult<()> {
     conn.execute_batch(
@@ -37,19 +58,10 @@ pub fn apply_migrations(conn: &mut Connection, migrations: &[Migration]) -> DbRe
                 |row| row.get(0),
             )
             .optional()?;
-        let sum = checksum(migration.sql);
-        match recorded {
-            Some(existing) if existing == sum => continue,
-            Some(_) => {
-                return Err(DbError::Migration {
-                    version: migration.version,
-                    name: migration.name,
-                    message: "file changed after it was applied; add a new migration instead"
-                        .into(),
-                })
-            }
-            None => {}
+        if !migration.pending(recorded.as_deref())? {
+            continue;
         }
+        let sum = migration.checksum();
         tx.execute_batch(migration.sql)
             .map_err(|err| DbError::Migration {
                 version: migration.version,

@@ -4,7 +4,6 @@
 //! two databases with different schemas.
 
 use super::{DbError, DbResult};
-use sha2::{Digest, Sha256};
 use tseeder_sqlite::Migration;
 
 pub const MIGRATIONS: &[Migration] = &[
@@ -99,19 +98,10 @@ pub(crate) fn apply_postgres(
                 &[&migration.version],
             )?
             .map(|row| row.get(0));
-        let sum = hex::encode(Sha256::digest(migration.sql.as_bytes()));
-        match recorded {
-            Some(existing) if existing == sum => continue,
-            Some(_) => {
-                return Err(DbError::Migration {
-                    version: migration.version,
-                    name: migration.name,
-                    message: "file changed after it was applied; add a new migration instead"
-                        .into(),
-                })
-            }
-            None => {}
+        if !migration.pending(recorded.as_deref())? {
+            continue;
         }
+        let sum = migration.checksum();
         tx.batch_execute(migration.sql)
             .map_err(|err| DbError::Migration {
                 version: migration.version,
