@@ -3,7 +3,6 @@
 //! the job, and the stored bytes are right. A SIGTERM hands the job back at once.
 
 use cloud::{Client, LiveStream, TestServer};
-use reqwest::StatusCode;
 use serde_json::json;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -19,17 +18,6 @@ impl Drop for Agent {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-async fn issue_token(admin: &Client, name: &str) -> String {
-    let issued = admin
-        .post(
-            "/api/v1/admin/agents",
-            json!({ "name": name, "region": "eu", "reason": "capacity for the tests", "ticketId": "OPS-1" }),
-        )
-        .await;
-    assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
-    issued.body["token"].as_str().expect("token").to_owned()
 }
 
 fn start_agent(server: &TestServer, token: &str, name: &str, work: &Path) -> Agent {
@@ -174,7 +162,7 @@ async fn a_killed_agents_job_is_finished_by_another_agent_with_the_right_bytes()
 
     let first = start_agent(
         &server,
-        &issue_token(&admin, "first").await,
+        &cloud::issue_agent_token(&admin, "first", "eu").await,
         "first",
         work.path(),
     );
@@ -185,7 +173,7 @@ async fn a_killed_agents_job_is_finished_by_another_agent_with_the_right_bytes()
 
     let _second = start_agent(
         &server,
-        &issue_token(&admin, "second").await,
+        &cloud::issue_agent_token(&admin, "second", "eu").await,
         "second",
         work.path(),
     );
@@ -237,7 +225,7 @@ async fn a_stopped_agent_hands_its_job_back_without_spending_a_try() {
     .await;
     let agent = start_agent(
         &server,
-        &issue_token(&admin, "polite").await,
+        &cloud::issue_agent_token(&admin, "polite", "eu").await,
         "polite",
         work.path(),
     );

@@ -124,17 +124,6 @@ fn agent_on(base: &str, token: &str) -> SimAgent {
     }
 }
 
-async fn issue_agent(admin: &Client, name: &str) -> String {
-    let issued = admin
-        .post(
-            "/api/v1/admin/agents",
-            json!({ "name": name, "region": "eu", "reason": "cluster capacity", "ticketId": "OPS-7" }),
-        )
-        .await;
-    assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
-    issued.body["token"].as_str().expect("token").to_owned()
-}
-
 /// Claims `want` jobs, or (with `None`) until nothing has been handed out for 3 s; a
 /// busier agent is sometimes told to leave a fresh job to a less loaded one, so one empty answer
 /// does not mean an empty queue.
@@ -192,7 +181,7 @@ async fn two_replicas_share_sessions_live_changes_limits_and_the_queue() {
     let mut stream = LiveStream::open(&alice_b, "/api/v1/jobs/live").await;
     let (first, _) = stream.next(Duration::from_secs(10)).await;
     assert_eq!(first, "snapshot");
-    let token = issue_agent(&admin_a, "fra-1").await;
+    let token = cloud::issue_agent_token(&admin_a, "fra-1", "eu").await;
     let agent_b = agent_on(&b.base, &token);
     agent_b.register("fra-1", "eu", 4).await;
     let created = alice_a
@@ -266,7 +255,7 @@ async fn two_replicas_share_sessions_live_changes_limits_and_the_queue() {
     }
     let mut tokens = Vec::new();
     for n in 0..4 {
-        let token = issue_agent(&admin_b, &format!("bulk-{n}")).await;
+        let token = cloud::issue_agent_token(&admin_b, &format!("bulk-{n}"), "eu").await;
         agent_on(&b.base, &token)
             .register(&format!("bulk-{n}"), "eu", 1000)
             .await;

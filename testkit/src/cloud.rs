@@ -471,6 +471,18 @@ impl LiveStream {
     }
 }
 
+/// An operator issues an agent token, justified as tests do; answers the token.
+pub async fn issue_agent_token(admin: &Client, name: &str, region: &str) -> String {
+    let issued = admin
+        .post(
+            "/api/v1/admin/agents",
+            serde_json::json!({ "name": name, "region": region, "reason": "capacity for the tests", "ticketId": "OPS-1" }),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
+    issued.body["token"].as_str().expect("token").to_owned()
+}
+
 /// A pretend agent: it speaks the protocol and does no work.
 #[derive(Debug)]
 pub struct SimAgent {
@@ -487,14 +499,8 @@ impl SimAgent {
         region: &str,
         capacity: u32,
     ) -> SimAgent {
-        let issued = admin
-            .post(
-                "/api/v1/admin/agents",
-                serde_json::json!({ "name": name, "region": region, "reason": "simulated fleet", "ticketId": "SIM-1" }),
-            )
-            .await;
-        assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
-        let agent = SimAgent::with_token(server, issued.body["token"].as_str().expect("token"));
+        let token = issue_agent_token(admin, name, region).await;
+        let agent = SimAgent::with_token(server, &token);
         agent.register(name, region, capacity).await;
         agent
     }
