@@ -13,6 +13,7 @@ use crate::jobs::live::LiveHub;
 use crate::mail::Mailer;
 use crate::ratelimit::{LimitedAction, RateLimiter};
 use crate::store as db;
+use crate::store::Cursor;
 use crate::store::Store;
 use std::sync::Arc;
 use tseeder_engine::fetch::TorrentFetcher;
@@ -156,6 +157,21 @@ pub fn user_view(user: &UserRow) -> User {
     }
 }
 
+/// The `after` query parameter of a keyset-paged list; a cursor this server did not give is
+/// a 400.
+pub fn decode_after(after: Option<&str>) -> ApiResult<Option<Cursor>> {
+    after
+        .map(|text| {
+            Cursor::parse(text).ok_or_else(|| {
+                ApiError::bad_request(
+                    tseeder_protocol::ErrorCode::InvalidQuery,
+                    "`after` is not a cursor this list gave",
+                )
+            })
+        })
+        .transpose()
+}
+
 /// Page numbers start at 1; page sizes are bounded.
 #[derive(Debug, Clone, Copy)]
 pub struct Paging {
@@ -184,6 +200,23 @@ impl Paging {
     pub fn wrap_counted<T>(self, items: Vec<T>, counted: u64) -> tseeder_protocol::Page<T> {
         let mut page = self.wrap(items, counted.min(crate::store::TOTAL_CAP));
         page.total_capped = counted > crate::store::TOTAL_CAP;
+        page
+    }
+
+    /// A keyset page: capped total, and a cursor to the next page when this one is full
+    /// (there may be more). `position` names a row's place in the list's order.
+    pub fn wrap_keyset<R, T>(
+        self,
+        rows: Vec<R>,
+        counted: u64,
+        position: impl Fn(&R) -> Cursor,
+        view: impl Fn(R) -> T,
+    ) -> tseeder_protocol::Page<T> {
+        let next_cursor = (rows.len() as u32 == self.per_page)
+            .then(|| rows.last().map(|row| position(row).encode()))
+            .flatten();
+        let mut page = self.wrap_counted(rows.into_iter().map(view).collect(), counted);
+        page.next_cursor = next_cursor;
         page
     }
 

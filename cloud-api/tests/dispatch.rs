@@ -181,8 +181,7 @@ async fn failures_back_off_then_dead_letter_and_an_operator_replays_with_a_reaso
         "no_peers: No peer sent the torrent's details in time; it may have no seeders."
     );
     let letters = admin.get("/api/v1/admin/dead-letters").await;
-    assert!(letters
-        .body
+    assert!(letters.body["items"]
         .as_array()
         .expect("list")
         .iter()

@@ -1,13 +1,16 @@
-//! Job lists that stay fast as data grows: pages follow a cursor exactly (no job twice, none
-//! left out), totals stop counting at a cap and say so, and each backend's own planner answers
-//! the page from an index, never by sorting or scanning the table.
+//! Lists that stay fast as data grows (a user's jobs, operator jobs, users, the audit log,
+//! security events, dead letters): pages follow a cursor exactly (no row twice, none left out),
+//! totals stop counting at a cap and say so, and each backend's own planner answers the page
+//! from an index, never by sorting or scanning the table.
 
 use cloud::{random_magnet, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
+use tseeder_cloud::accounts::store::{search_users_query, UserFilter};
 use tseeder_cloud::config::Secret;
+use tseeder_cloud::dispatch::store::dead_letters_query;
 use tseeder_cloud::jobs::store::{list_jobs_query, JobFilter, TOTAL_CAP};
-use tseeder_cloud::store::{Dialect, ToValue, Value};
+use tseeder_cloud::store::{Cursor, Dialect, ToValue, Value};
 use tseeder_protocol::Role;
 use tseeder_testkit::cloud;
 use tseeder_testkit::postgres::{fresh_database, PostgresServer, SHARED_URL};
@@ -86,6 +89,103 @@ async fn a_cursor_walks_the_whole_list_once_and_a_long_list_is_counted_to_a_cap(
         .any(|job| job["id"] == id.as_str())));
 }
 
+/// Follows `nextCursor` from the first page of `list` (3 a page) to the end, returning each
+/// item's `key`.
+async fn walk(client: &cloud::Client, list: &str, key: &str) -> Vec<String> {
+    let mut walked = Vec::new();
+    let join = if list.contains('?') { '&' } else { '?' };
+    let mut path = format!("{list}{join}perPage=3");
+    loop {
+        let page = client.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        for item in page.body["items"].as_array().expect("items") {
+            walked.push(item.pointer(key).expect("key").to_string());
+        }
+        match page.body["nextCursor"].as_str() {
+            Some(cursor) => path = format!("{list}{join}perPage=3&after={cursor}"),
+            None => return walked,
+        }
+    }
+}
+
+/// Every item's `key` on one page by number.
+async fn all_by_number(client: &cloud::Client, list: &str, key: &str) -> Vec<String> {
+    let page = client.get(&format!("{list}?perPage=100")).await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    assert_eq!(page.body["totalCapped"], false);
+    page.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item.pointer(key).expect("key").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_operator_lists_page_by_cursor_too() {
+    let server = TestServer::start().await;
+    let support = server.user(Role::Support).await;
+    // Rows that share their sort time, so only the id tells them apart.
+    server
+        .execute_sql(
+            "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 11)
+             SELECT 'listed-' || i, 'listed-' || i || '@example.org', 'x', 5 + i / 4, 5 FROM n",
+            Vec::new(),
+        )
+        .await;
+    server
+        .execute_sql(
+            "INSERT INTO jobs (id, user_id, name, source, info_hash, status, dead_lettered,
+                               attempts, created_at, updated_at)
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+             SELECT 'dead-' || i, 'listed-1', 'dead', 'magnet', 'hash-' || i, 'failed', 1, 3,
+                    i, 100 + i / 3 FROM n",
+            Vec::new(),
+        )
+        .await;
+    server
+        .execute_sql(
+            "INSERT INTO audit_log (actor_email, action, target_type, target_id, created_at)
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8)
+             SELECT 'ops@example.org', 'user.suspend', 'user', 'listed-' || i, 7 FROM n",
+            Vec::new(),
+        )
+        .await;
+    server
+        .execute_sql(
+            "INSERT INTO security_events (kind, email, created_at)
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8)
+             SELECT 'login_failed', 'listed-' || i || '@example.org', 7 FROM n",
+            Vec::new(),
+        )
+        .await;
+    for (list, key, at_least) in [
+        ("/api/v1/admin/users", "/id", 12),
+        ("/api/v1/admin/dead-letters", "/job/id", 10),
+        ("/api/v1/admin/audit", "/id", 8),
+        ("/api/v1/admin/security-events", "/id", 8),
+    ] {
+        let by_number = all_by_number(&support, list, key).await;
+        assert!(by_number.len() >= at_least, "{list}: {by_number:?}");
+        let mut unique = by_number.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), by_number.len(), "{list} lists a row twice");
+        assert_eq!(
+            walk(&support, list, key).await,
+            by_number,
+            "{list}: the cursor pages are the list, in order"
+        );
+        let bad = support.get(&format!("{list}?after=not-a-cursor")).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{list}");
+        assert_eq!(bad.code(), "invalid_query");
+    }
+    // The user search narrows, and still pages by cursor.
+    let searched = walk(&support, "/api/v1/admin/users?q=listed-1", "/id").await;
+    assert_eq!(searched.len(), 3, "listed-1, -10 and -11: {searched:?}");
+}
+
 /// What the backend's planner says it would do for `sql`, one line per step.
 async fn plan(server: &TestServer, sql: String, values: Vec<Value>) -> String {
     server
@@ -99,8 +199,10 @@ async fn plan(server: &TestServer, sql: String, values: Vec<Value>) -> String {
                     .map(|row| row.get::<_, String>("detail"))
                     .collect::<Result<Vec<_>, _>>()?,
                 Dialect::Postgres => {
-                    // A small table is cheaper to scan: ask what the indexes allow.
+                    // A small table is cheaper to scan, or to gather by bitmap and sort: ask
+                    // what the indexes allow, as with the many rows these lists are for.
                     tx.execute("SET LOCAL enable_seqscan = off", &[])?;
+                    tx.execute("SET LOCAL enable_bitmapscan = off", &[])?;
                     tx.query(&format!("EXPLAIN {sql}"), &values)?
                         .iter()
                         .map(|row| row.get::<_, String>(0))
@@ -121,7 +223,10 @@ async fn assert_served_by_indexes(server: &TestServer) {
         ..JobFilter::default()
     };
     let next_page = JobFilter {
-        after: Some((1_700_000_000_000, "01a2".into())),
+        after: Some(Cursor {
+            at: 1_700_000_000_000,
+            id: "01a2".into(),
+        }),
         ..user.clone()
     };
     let everyone = JobFilter {
@@ -165,10 +270,50 @@ async fn assert_served_by_indexes(server: &TestServer) {
     }
 }
 
+/// The operators' user list and dead-letter queue: each page read in index order.
+async fn assert_operator_lists_served_by_indexes(server: &TestServer) {
+    let dialect = server.services.db().dialect();
+    let cursor = Cursor {
+        at: 1_700_000_000_000,
+        id: "01a2".into(),
+    };
+    let users = UserFilter {
+        limit: 50,
+        ..UserFilter::default()
+    };
+    let users_later = UserFilter {
+        after: Some(cursor.clone()),
+        ..users.clone()
+    };
+    for (query, index) in [
+        (search_users_query(dialect, &users), "users_by_created"),
+        (
+            search_users_query(dialect, &users_later),
+            "users_by_created",
+        ),
+        (dead_letters_query(50, 0, None), "jobs_dead_letters"),
+        (
+            dead_letters_query(50, 0, Some(&cursor)),
+            "jobs_dead_letters",
+        ),
+    ] {
+        let rows = plan(server, query.rows.clone(), query.values.clone()).await;
+        assert!(
+            rows.contains(index),
+            "{dialect:?} pages by {index}:\n{rows}"
+        );
+        assert!(
+            !rows.contains("TEMP B-TREE") && !rows.contains("Sort"),
+            "{dialect:?} sorts the whole list:\n{rows}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn each_planner_pages_the_lists_from_an_index() {
     let sqlite = TestServer::start_with(|s| s.database.url = None).await;
     assert_served_by_indexes(&sqlite).await;
+    assert_operator_lists_served_by_indexes(&sqlite).await;
 
     let (server_url, _own) = match std::env::var(SHARED_URL) {
         Ok(url) if !url.is_empty() => (url, None),
@@ -180,4 +325,5 @@ async fn each_planner_pages_the_lists_from_an_index() {
     let database = fresh_database(&server_url).await;
     let postgres = TestServer::start_with(|s| s.database.url = Some(Secret::new(database))).await;
     assert_served_by_indexes(&postgres).await;
+    assert_operator_lists_served_by_indexes(&postgres).await;
 }

@@ -2,7 +2,8 @@
 //! password reset).
 
 use crate::ids::{AgentId, UserId};
-use crate::store::{params, OptionalExtension, Row, Tx};
+use crate::store::{capped_count, where_clause, Cursor, ListQuery};
+use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::Role;
 
@@ -145,32 +146,56 @@ pub fn set_suspension(
     Ok(())
 }
 
-/// Users whose email contains `query` (all when empty), newest first, with the total count.
-pub fn search_users(
-    conn: &Tx<'_>,
-    query: &str,
-    limit: u32,
-    offset: u64,
-) -> DbResult<(Vec<UserRow>, u64)> {
-    let pattern = format!("%{}%", escape_like(query));
-    let total: i64 = conn.query_row(
-        &format!(
-            "SELECT COUNT(*) FROM users u WHERE {} OR u.id = ?2",
-            conn.dialect().like_ci("u.email", "?1")
-        ),
-        params![pattern, query],
-        |row| row.get(0),
-    )?;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {USER_COLUMNS} FROM users u
-         WHERE {} OR u.id = ?2
-         ORDER BY u.created_at DESC, u.id LIMIT ?3 OFFSET ?4",
-        conn.dialect().like_ci("u.email", "?1")
-    ))?;
-    let rows = stmt
-        .query_map(params![pattern, query, limit, offset as i64], user_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((rows, total as u64))
+/// Filters of the operators' user search.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    /// Part of an email, or a whole user id; everyone when empty.
+    pub query: String,
+    pub limit: u32,
+    pub offset: u64,
+    pub after: Option<Cursor>,
+}
+
+/// Newest users first, served by `users_by_created`: with no query the page reads only its
+/// own rows; with one, the index is walked in order until the page is full.
+pub fn search_users_query(dialect: Dialect, filter: &UserFilter) -> ListQuery {
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    if !filter.query.is_empty() {
+        values.push(format!("%{}%", escape_like(&filter.query)).to_value());
+        values.push(filter.query.to_value());
+        conditions.push(format!(
+            "({} OR u.id = ?2)",
+            dialect.like_ci("u.email", "?1")
+        ));
+    }
+    let count_values = values.len();
+    let count = capped_count(&format!("users u {}", where_clause(&conditions)));
+    if let Some(cursor) = &filter.after {
+        ListQuery::after(&mut conditions, &mut values, "u.created_at", "u.id", cursor);
+    }
+    let filtered = where_clause(&conditions);
+    let limit = ListQuery::limit(
+        &mut values,
+        filter.limit,
+        filter.offset,
+        filter.after.is_some(),
+    );
+    let rows = format!(
+        "SELECT {USER_COLUMNS} FROM users u {filtered}
+         ORDER BY u.created_at DESC, u.id DESC {limit}"
+    );
+    ListQuery {
+        rows,
+        count,
+        values,
+        count_values,
+    }
+}
+
+/// A page of the user search and its total (up to [`crate::store::TOTAL_CAP`] + 1).
+pub fn search_users(conn: &Tx<'_>, filter: &UserFilter) -> DbResult<(Vec<UserRow>, u64)> {
+    search_users_query(conn.dialect(), filter).run(conn, user_from_row)
 }
 
 /// Makes `%`, `_` and `\` in user input match themselves in a LIKE pattern.

@@ -19,6 +19,8 @@ pub struct UserQuery {
     pub q: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// `nextCursor` of the page before: pages on from there (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -41,6 +43,8 @@ pub struct AuditQuery {
     pub target_id: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// `nextCursor` of the page before: pages on from there (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -49,6 +53,8 @@ pub struct SecurityQuery {
     pub kind: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// `nextCursor` of the page before: pages on from there (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 pub async fn users(
@@ -57,7 +63,11 @@ pub async fn users(
 ) -> ApiResult<axum::Json<Page<User>>> {
     services
         .admin()
-        .search_users(query.q, Paging::new(query.page, query.per_page))
+        .search_users(
+            query.q,
+            Paging::new(query.page, query.per_page),
+            query.after.as_deref(),
+        )
         .await
         .map(axum::Json)
 }
@@ -154,6 +164,7 @@ pub async fn audit(
             query.action,
             query.target_id,
             Paging::new(query.page, query.per_page),
+            query.after.as_deref(),
         )
         .await
         .map(axum::Json)
@@ -165,7 +176,11 @@ pub async fn security_events(
 ) -> ApiResult<axum::Json<Page<SecurityEvent>>> {
     services
         .admin()
-        .security_events(query.kind, Paging::new(query.page, query.per_page))
+        .security_events(
+            query.kind,
+            Paging::new(query.page, query.per_page),
+            query.after.as_deref(),
+        )
         .await
         .map(axum::Json)
 }

@@ -14,7 +14,7 @@ use crate::jobs::store::JobFilter;
 use crate::plans::store as plans;
 use crate::services::{user_view, Paging, Principal, RequestMeta, Services};
 use crate::store as db;
-use crate::store::to_datetime;
+use crate::store::{to_datetime, Cursor};
 pub use tseeder_protocol::fields::MIN_REASON_CHARS;
 use tseeder_protocol::{
     AdminJob, AdminUser, AuditAction, AuditEntry, ChangeRole, ErrorCode, Job, JobStatus,
@@ -71,14 +71,28 @@ impl Admin<'_> {
         &self,
         query: Option<String>,
         paging: Paging,
+        after: Option<&str>,
     ) -> ApiResult<Page<User>> {
-        let query = query.unwrap_or_default().trim().to_lowercase();
+        let filter = users::UserFilter {
+            query: query.unwrap_or_default().trim().to_lowercase(),
+            limit: paging.per_page,
+            offset: paging.offset(),
+            after: crate::services::decode_after(after)?,
+        };
         let (rows, total) = self
             .services
             .db()
-            .call(move |conn| users::search_users(conn, &query, paging.per_page, paging.offset()))
+            .call(move |conn| users::search_users(conn, &filter))
             .await?;
-        Ok(paging.wrap(rows.iter().map(user_view).collect(), total))
+        Ok(paging.wrap_keyset(
+            rows,
+            total,
+            |user| Cursor {
+                at: user.created_at,
+                id: user.id.clone(),
+            },
+            |user| user_view(&user),
+        ))
     }
 
     pub async fn user(&self, user_id: &str) -> ApiResult<AdminUser> {
@@ -202,18 +216,18 @@ impl Admin<'_> {
             search: search.filter(|s| !s.trim().is_empty()),
             limit: paging.per_page,
             offset: paging.offset(),
-            after: after.map(crate::jobs::service::decode_cursor).transpose()?,
+            after: crate::services::decode_after(after)?,
         };
         let (rows, total) = self
             .services
             .db()
             .call(move |conn| jobs::list_jobs(conn, &filter))
             .await?;
-        Ok(crate::jobs::service::job_page(
-            paging,
+        Ok(paging.wrap_keyset(
             rows,
             total,
-            |row, email| AdminJob {
+            crate::jobs::service::job_position,
+            |(row, email)| AdminJob {
                 job: job_view(&row),
                 user_id: row.user_id.clone(),
                 user_email: email,
@@ -293,7 +307,9 @@ impl Admin<'_> {
         action: Option<String>,
         target_id: Option<String>,
         paging: Paging,
+        after: Option<&str>,
     ) -> ApiResult<Page<AuditEntry>> {
+        let after = crate::services::decode_after(after)?;
         let (rows, total) = self
             .services
             .db()
@@ -304,26 +320,30 @@ impl Admin<'_> {
                     target_id.as_deref(),
                     paging.per_page,
                     paging.offset(),
+                    after.as_ref(),
                 )
             })
             .await?;
-        Ok(paging.wrap_counted(
-            rows.into_iter()
-                .map(|r| AuditEntry {
-                    id: r.id,
-                    actor_id: r.actor_id,
-                    actor_email: r.actor_email,
-                    action: r.action,
-                    target_type: r.target_type,
-                    target_id: r.target_id,
-                    reason: r.reason,
-                    ticket_id: r.ticket_id,
-                    detail: serde_json::from_str(&r.detail).unwrap_or_default(),
-                    ip: r.ip,
-                    created_at: to_datetime(r.created_at),
-                })
-                .collect(),
+        Ok(paging.wrap_keyset(
+            rows,
             total,
+            |r| Cursor {
+                at: r.id,
+                id: String::new(),
+            },
+            |r| AuditEntry {
+                id: r.id,
+                actor_id: r.actor_id,
+                actor_email: r.actor_email,
+                action: r.action,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                reason: r.reason,
+                ticket_id: r.ticket_id,
+                detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+                ip: r.ip,
+                created_at: to_datetime(r.created_at),
+            },
         ))
     }
 
@@ -331,27 +351,38 @@ impl Admin<'_> {
         &self,
         kind: Option<String>,
         paging: Paging,
+        after: Option<&str>,
     ) -> ApiResult<Page<SecurityEvent>> {
+        let after = crate::services::decode_after(after)?;
         let (rows, total) = self
             .services
             .db()
             .call(move |conn| {
-                audit::list_security_events(conn, kind.as_deref(), paging.per_page, paging.offset())
+                audit::list_security_events(
+                    conn,
+                    kind.as_deref(),
+                    paging.per_page,
+                    paging.offset(),
+                    after.as_ref(),
+                )
             })
             .await?;
-        Ok(paging.wrap_counted(
-            rows.into_iter()
-                .map(|r| SecurityEvent {
-                    id: r.id,
-                    kind: r.kind,
-                    user_id: r.user_id,
-                    email: r.email,
-                    ip: r.ip,
-                    detail: serde_json::from_str(&r.detail).unwrap_or_default(),
-                    created_at: to_datetime(r.created_at),
-                })
-                .collect(),
+        Ok(paging.wrap_keyset(
+            rows,
             total,
+            |r| Cursor {
+                at: r.id,
+                id: String::new(),
+            },
+            |r| SecurityEvent {
+                id: r.id,
+                kind: r.kind,
+                user_id: r.user_id,
+                email: r.email,
+                ip: r.ip,
+                detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+                created_at: to_datetime(r.created_at),
+            },
         ))
     }
 

@@ -1,7 +1,9 @@
 //! Queries on the audit log (what operators did) and security events (what attackers tried).
 
 use crate::store::DbResult;
-use crate::store::{capped_count, params, where_clause, Row, ToValue, Tx};
+use crate::store::{
+    capped_count, params, where_clause, Cursor, ListQuery, Row, ToValue, Tx, Value,
+};
 use tseeder_protocol::{AuditAction, SecurityEventKind};
 
 #[derive(Debug)]
@@ -77,6 +79,7 @@ pub fn list_audit(
     target_id: Option<&str>,
     limit: u32,
     offset: u64,
+    after: Option<&Cursor>,
 ) -> DbResult<(Vec<AuditRow>, u64)> {
     let mut conditions = Vec::new();
     let mut values = Vec::new();
@@ -88,25 +91,37 @@ pub fn list_audit(
         values.push(target_id.to_value());
         conditions.push(format!("target_id = ?{}", values.len()));
     }
-    let filter = where_clause(&conditions);
-    let total: i64 = conn.query_row(
-        &capped_count(&format!("audit_log {filter}")),
-        &values,
-        |row| row.get(0),
-    )?;
-    let paging = values.len();
-    values.push(limit.to_value());
-    values.push((offset as i64).to_value());
-    let rows = conn.query_map(
-        &format!(
-            "SELECT * FROM audit_log {filter} ORDER BY id DESC LIMIT ?{} OFFSET ?{}",
-            paging + 1,
-            paging + 2
-        ),
-        &values,
-        audit_from_row,
-    )?;
-    Ok((rows, total as u64))
+    let count = capped_count(&format!("audit_log {}", where_clause(&conditions)));
+    let count_values = values.len();
+    let (filter, limit) = page_by_id(&mut conditions, &mut values, limit, offset, after);
+    let rows = format!("SELECT * FROM audit_log {filter} ORDER BY id DESC {limit}");
+    ListQuery {
+        rows,
+        count,
+        values,
+        count_values,
+    }
+    .run(conn, audit_from_row)
+}
+
+/// The `WHERE …` and `LIMIT … OFFSET …` of a list newest first by a growing integer id: after
+/// the cursor's id when there is one, otherwise skipping `offset` rows.
+fn page_by_id(
+    conditions: &mut Vec<String>,
+    values: &mut Vec<Value>,
+    limit: u32,
+    offset: u64,
+    after: Option<&Cursor>,
+) -> (String, String) {
+    if let Some(cursor) = after {
+        values.push(cursor.at.to_value());
+        conditions.push(format!("id < ?{}", values.len()));
+    }
+    let filter = where_clause(conditions);
+    (
+        filter,
+        ListQuery::limit(values, limit, offset, after.is_some()),
+    )
 }
 
 #[derive(Debug)]
@@ -164,44 +179,38 @@ pub fn list_security_events(
     kind: Option<&str>,
     limit: u32,
     offset: u64,
+    after: Option<&Cursor>,
 ) -> DbResult<(Vec<SecurityEventRow>, u64)> {
+    let mut conditions = Vec::new();
     let mut values = Vec::new();
-    let filter = match kind {
-        Some(kind) => {
-            values.push(kind.to_value());
-            "WHERE kind = ?1"
-        }
-        None => "",
-    };
-    let total: i64 = conn.query_row(
-        &capped_count(&format!("security_events {filter}")),
-        &values,
-        |row| row.get(0),
-    )?;
-    let paging = values.len();
-    values.push(limit.to_value());
-    values.push((offset as i64).to_value());
-    let rows = conn.query_map(
-        &format!(
-            "SELECT id, kind, user_id, email, ip, detail, created_at FROM security_events
-             {filter} ORDER BY id DESC LIMIT ?{} OFFSET ?{}",
-            paging + 1,
-            paging + 2
-        ),
-        &values,
-        |row| {
-            Ok(SecurityEventRow {
-                id: row.get(0)?,
-                kind: row.get(1)?,
-                user_id: row.get(2)?,
-                email: row.get(3)?,
-                ip: row.get(4)?,
-                detail: row.get(5)?,
-                created_at: row.get(6)?,
-            })
-        },
-    )?;
-    Ok((rows, total as u64))
+    if let Some(kind) = kind {
+        values.push(kind.to_value());
+        conditions.push("kind = ?1".to_owned());
+    }
+    let count = capped_count(&format!("security_events {}", where_clause(&conditions)));
+    let count_values = values.len();
+    let (filter, limit) = page_by_id(&mut conditions, &mut values, limit, offset, after);
+    let rows = format!(
+        "SELECT id, kind, user_id, email, ip, detail, created_at FROM security_events
+         {filter} ORDER BY id DESC {limit}"
+    );
+    ListQuery {
+        rows,
+        count,
+        values,
+        count_values,
+    }
+    .run(conn, |row| {
+        Ok(SecurityEventRow {
+            id: row.get(0)?,
+            kind: row.get(1)?,
+            user_id: row.get(2)?,
+            email: row.get(3)?,
+            ip: row.get(4)?,
+            detail: row.get(5)?,
+            created_at: row.get(6)?,
+        })
+    })
 }
 
 pub fn count_security_events_since(conn: &Tx<'_>, kind: &str, since: i64) -> DbResult<u64> {

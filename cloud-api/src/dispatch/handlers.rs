@@ -1,12 +1,14 @@
 //! The agent protocol's endpoints under `/api/v1/agent`, and the operators' dead-letter queue.
 
 use crate::error::ApiResult;
-use crate::http::extract::{AgentAuth, Auth, Json, Meta, Path};
-use crate::services::Services;
+use crate::http::extract::{AgentAuth, Auth, Json, Meta, Path, Query};
+use crate::services::{Paging, Services};
 use axum::extract::State;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use tseeder_protocol::{
     AdminJob, AgentRegistered, ClaimReply, CompleteReport, FailReport, Heartbeat, HeartbeatReply,
-    Job, Justification, ProgressReply, ProgressReport, RegisterAgent, ReleaseLease,
+    Job, Justification, Page, ProgressReply, ProgressReport, RegisterAgent, ReleaseLease,
 };
 
 pub async fn register(
@@ -79,10 +81,28 @@ pub async fn release(
     ))
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetterQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+    /// `nextCursor` of the page before: pages on from there (`page` is then ignored).
+    pub after: Option<String>,
+}
+
 pub async fn dead_letters(
     State(services): State<Services>,
-) -> ApiResult<axum::Json<Vec<AdminJob>>> {
-    Ok(axum::Json(services.dispatch().dead_letters().await?))
+    Query(query): Query<DeadLetterQuery>,
+) -> ApiResult<axum::Json<Page<AdminJob>>> {
+    Ok(axum::Json(
+        services
+            .dispatch()
+            .dead_letters(
+                Paging::new(query.page, query.per_page),
+                query.after.as_deref(),
+            )
+            .await?,
+    ))
 }
 
 pub async fn replay_dead_letter(

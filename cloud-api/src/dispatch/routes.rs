@@ -53,9 +53,10 @@ pub(crate) fn routes(limits: &RouteLimits) -> Vec<ApiRoute> {
         )
         .doc(
             "admin",
-            "Jobs that failed their last try, with their errors",
+            "Jobs that failed their last try, with their errors, the latest first",
         )
-        .returns::<Vec<AdminJob>>(200),
+        .query::<handlers::DeadLetterQuery>()
+        .returns::<Page<AdminJob>>(200),
         ApiRoute::post(
             "/api/v1/admin/dead-letters/{id}/replay",
             ADMIN,

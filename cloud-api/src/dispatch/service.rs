@@ -14,7 +14,7 @@ use crate::jobs::service::job_view;
 use crate::jobs::store as job_q;
 use crate::jobs::store::JobRow;
 use crate::plans::store as plans;
-use crate::services::{Principal, RequestMeta, Services};
+use crate::services::{Paging, Principal, RequestMeta, Services};
 use crate::store as db;
 use crate::store::Tx;
 use crate::store::{to_datetime, DbResult};
@@ -22,7 +22,7 @@ use base64::Engine as _;
 use tseeder_protocol::{
     names, AdminJob, AgentJobStatus, AgentKind, Assignment, AuditAction, ClaimReply,
     CompleteReport, ControlAction, ErrorCode, FailReport, Job, JobStatus, Justification,
-    LiveProgress, ProgressReply, ProgressReport, ReleaseLease,
+    LiveProgress, Page, ProgressReply, ProgressReport, ReleaseLease,
 };
 use tseeder_storage::ObjectKey;
 
@@ -769,16 +769,32 @@ impl Dispatch<'_> {
         Ok(changed.len())
     }
 
-    pub async fn dead_letters(&self) -> ApiResult<Vec<AdminJob>> {
-        let rows = self.services.db().call(q::dead_letters).await?;
-        Ok(rows
-            .iter()
-            .map(|(job, email)| AdminJob {
-                job: job_view(job),
-                user_id: job.user_id.clone(),
-                user_email: email.clone(),
+    pub async fn dead_letters(
+        &self,
+        paging: Paging,
+        after: Option<&str>,
+    ) -> ApiResult<Page<AdminJob>> {
+        let after = crate::services::decode_after(after)?;
+        let (rows, total) = self
+            .services
+            .db()
+            .call(move |conn| {
+                q::dead_letters(conn, paging.per_page, paging.offset(), after.as_ref())
             })
-            .collect())
+            .await?;
+        Ok(paging.wrap_keyset(
+            rows,
+            total,
+            |(job, _)| crate::store::Cursor {
+                at: job.updated_at,
+                id: job.id.clone(),
+            },
+            |(job, email)| AdminJob {
+                job: job_view(&job),
+                user_id: job.user_id.clone(),
+                user_email: email,
+            },
+        ))
     }
 
     /// An operator sends a dead-lettered job through the queue again, with a fresh set of tries.

@@ -5,6 +5,7 @@
 use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::store::{JobRow, JOB_COLUMNS};
 use crate::store::DbResult;
+use crate::store::{capped_count, where_clause, Cursor, ListQuery};
 use crate::store::{params, OptionalExtension, Tx};
 use tseeder_protocol::JobStatus;
 
@@ -317,22 +318,44 @@ pub fn release_agent_leases(conn: &Tx<'_>, agent_id: &str, now: i64) -> DbResult
     Ok(requeued)
 }
 
-/// Dead-lettered jobs, newest first, with their owner's email.
-pub fn dead_letters(conn: &Tx<'_>) -> DbResult<Vec<(JobRow, String)>> {
-    let mut stmt = conn.prepare(&format!(
+/// Dead-lettered jobs, the latest failure first, each with its owner's email, served by the
+/// partial index `jobs_dead_letters`; the total is counted up to the cap.
+pub fn dead_letters_query(limit: u32, offset: u64, after: Option<&Cursor>) -> ListQuery {
+    let mut conditions = vec![
+        "j.dead_lettered = 1".to_owned(),
+        "j.status = 'failed'".to_owned(),
+    ];
+    let mut values = Vec::new();
+    let count = capped_count(&format!("jobs j {}", where_clause(&conditions)));
+    if let Some(cursor) = after {
+        ListQuery::after(&mut conditions, &mut values, "j.updated_at", "j.id", cursor);
+    }
+    let tail = ListQuery::limit(&mut values, limit, offset, after.is_some());
+    let rows = format!(
         "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
-         WHERE j.dead_lettered = 1 AND j.status = 'failed'
-         ORDER BY j.updated_at DESC, j.id DESC LIMIT 500"
-    ))?;
-    let rows = stmt
-        .query_map(params![], |row| {
-            Ok((
-                crate::jobs::store::job_from_row(row)?,
-                row.get("owner_email")?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+         {} ORDER BY j.updated_at DESC, j.id DESC {tail}",
+        where_clause(&conditions)
+    );
+    ListQuery {
+        rows,
+        count,
+        values,
+        count_values: 0,
+    }
+}
+
+pub fn dead_letters(
+    conn: &Tx<'_>,
+    limit: u32,
+    offset: u64,
+    after: Option<&Cursor>,
+) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+    dead_letters_query(limit, offset, after).run(conn, |row| {
+        Ok((
+            crate::jobs::store::job_from_row(row)?,
+            row.get("owner_email")?,
+        ))
+    })
 }
 
 /// Jobs waiting in the queue (the status page and the fleet view show it).

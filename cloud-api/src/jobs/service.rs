@@ -8,10 +8,10 @@ use crate::jobs::store as q;
 use crate::jobs::store::{JobFilter, JobRow, NewJob};
 use crate::plans::store as plans;
 use crate::ratelimit::LimitedAction;
-use crate::services::{Paging, Principal, RequestMeta, Services};
+use crate::services::{decode_after, Paging, Principal, RequestMeta, Services};
 use crate::store as db;
-use crate::store::Tx;
 use crate::store::{to_datetime, DbError};
+use crate::store::{Cursor, Tx};
 use crate::torrent::{magnet, metainfo};
 use tseeder_engine::fetch::FetchError;
 use tseeder_protocol::{
@@ -403,14 +403,14 @@ impl Jobs<'_> {
             search: search.filter(|s| !s.trim().is_empty()),
             limit: paging.per_page,
             offset: paging.offset(),
-            after: after.map(decode_cursor).transpose()?,
+            after: decode_after(after)?,
         };
         let (rows, total) = self
             .services
             .db()
             .call(move |conn| q::list_jobs(conn, &filter))
             .await?;
-        Ok(job_page(paging, rows, total, |row, _| job_view(&row)))
+        Ok(paging.wrap_keyset(rows, total, job_position, |(row, _)| job_view(&row)))
     }
 
     pub async fn detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
@@ -574,50 +574,12 @@ impl Jobs<'_> {
     }
 }
 
-/// A position in a job list: the creation time and id of the last job a page showed, opaque
-/// to clients.
-pub(crate) fn encode_cursor(row: &JobRow) -> String {
-    data_encoding::BASE64URL_NOPAD.encode(format!("{}.{}", row.created_at, row.id).as_bytes())
-}
-
-pub(crate) fn decode_cursor(text: &str) -> ApiResult<(i64, String)> {
-    let refused = || {
-        ApiError::bad_request(
-            ErrorCode::InvalidQuery,
-            "`after` is not a cursor this list gave",
-        )
-    };
-    let bytes = data_encoding::BASE64URL_NOPAD
-        .decode(text.as_bytes())
-        .map_err(|_| refused())?;
-    let text = String::from_utf8(bytes).map_err(|_| refused())?;
-    let (created_at, id) = text.split_once('.').ok_or_else(refused)?;
-    let created_at = created_at.parse::<i64>().map_err(|_| refused())?;
-    if id.is_empty() || id.len() > 64 {
-        return Err(refused());
+/// A job's place in a job list (newest first).
+pub(crate) fn job_position((row, _): &(JobRow, String)) -> Cursor {
+    Cursor {
+        at: row.created_at,
+        id: row.id.clone(),
     }
-    Ok((created_at, id.to_owned()))
-}
-
-/// A page of a job list: the total capped at [`crate::store::TOTAL_CAP`], and a cursor when the page is
-/// full (there may be more).
-pub(crate) fn job_page<T>(
-    paging: Paging,
-    rows: Vec<(JobRow, String)>,
-    total: u64,
-    view: impl Fn(JobRow, String) -> T,
-) -> Page<T> {
-    let next_cursor = (rows.len() as u32 == paging.per_page)
-        .then(|| rows.last().map(|(row, _)| encode_cursor(row)))
-        .flatten();
-    let mut page = paging.wrap_counted(
-        rows.into_iter()
-            .map(|(row, email)| view(row, email))
-            .collect(),
-        total,
-    );
-    page.next_cursor = next_cursor;
-    page
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Queries on jobs, their files and their event history.
 
 use crate::ids::{JobId, UserId};
-use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx, Value};
+use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::{JobSource, JobStatus};
 
@@ -216,20 +216,11 @@ pub struct JobFilter {
     pub limit: u32,
     pub offset: u64,
     /// Start after this job (its `created_at` and id) instead of skipping `offset` rows.
-    pub after: Option<(i64, String)>,
+    pub after: Option<Cursor>,
 }
 
 pub use crate::store::TOTAL_CAP;
-use crate::store::{capped_count, where_clause};
-
-/// A list query built for the filters given, and its parameters.
-#[derive(Debug)]
-pub struct ListQuery {
-    pub rows: String,
-    pub count: String,
-    pub values: Vec<Value>,
-    pub count_values: usize,
-}
+use crate::store::{capped_count, where_clause, Cursor, ListQuery};
 
 /// Only the filters given become conditions, so the planner can use the index that serves
 /// them (`jobs_by_user_page` for a user's own list, `jobs_by_created` for everyone's), newest
@@ -273,27 +264,19 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
         ""
     };
     let count = capped_count(&format!("jobs j {owner_join} {counted}"));
-    if let Some((created_at, id)) = &filter.after {
-        values.push(created_at.to_value());
-        values.push(id.to_value());
-        conditions.push(format!(
-            "(j.created_at, j.id) < (?{}, ?{})",
-            values.len() - 1,
-            values.len()
-        ));
+    if let Some(cursor) = &filter.after {
+        ListQuery::after(&mut conditions, &mut values, "j.created_at", "j.id", cursor);
     }
     let paged = where_clause(&conditions);
-    values.push(filter.limit.to_value());
-    let limit = values.len();
-    let offset = if filter.after.is_none() && filter.offset > 0 {
-        values.push((filter.offset as i64).to_value());
-        format!("OFFSET ?{}", values.len())
-    } else {
-        String::new()
-    };
+    let limit = ListQuery::limit(
+        &mut values,
+        filter.limit,
+        filter.offset,
+        filter.after.is_some(),
+    );
     let rows = format!(
         "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
-         {paged} ORDER BY j.created_at DESC, j.id DESC LIMIT ?{limit} {offset}"
+         {paged} ORDER BY j.created_at DESC, j.id DESC {limit}"
     );
     ListQuery {
         rows,
@@ -306,14 +289,9 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
 /// A page of jobs newest first, each with its owner's email, and the total (up to
 /// [`TOTAL_CAP`] + 1, so a caller can tell that it was capped).
 pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<(JobRow, String)>, u64)> {
-    let query = list_jobs_query(conn.dialect(), filter);
-    let total: i64 = conn.query_row(&query.count, &query.values[..query.count_values], |row| {
-        row.get(0)
-    })?;
-    let rows = conn.query_map(&query.rows, &query.values, |row| {
+    list_jobs_query(conn.dialect(), filter).run(conn, |row| {
         Ok((job_from_row(row)?, row.get("owner_email")?))
-    })?;
-    Ok((rows, total as u64))
+    })
 }
 
 #[derive(Debug, Clone)]

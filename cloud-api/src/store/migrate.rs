@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_audit_indexes.sql",
         sql: include_str!("../../../migrations/0008_audit_indexes.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_more_list_indexes.sql",
+        sql: include_str!("../../../migrations/0009_more_list_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -69,6 +74,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "0004_audit_indexes.sql",
         sql: include_str!("../../../migrations/postgres/0004_audit_indexes.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_more_list_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0005_more_list_indexes.sql"),
     },
 ];
 

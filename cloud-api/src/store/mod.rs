@@ -74,6 +74,90 @@ pub fn capped_count(from_where: &str) -> String {
     )
 }
 
+/// A position in a list: the sort time and id of the last row a page showed, opaque to clients
+/// (base64 of `<time>.<id>`). Every keyset-paged list sorts newest first by these two, the id
+/// breaking ties, so that a cursor is exact; lists keyed by a growing number (the audit log)
+/// keep it in `at` and leave `id` empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: i64,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        data_encoding::BASE64URL_NOPAD.encode(format!("{}.{}", self.at, self.id).as_bytes())
+    }
+
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let bytes = data_encoding::BASE64URL_NOPAD
+            .decode(text.as_bytes())
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (at, id) = text.split_once('.')?;
+        let at = at.parse::<i64>().ok()?;
+        (id.len() <= 64).then(|| Cursor {
+            at,
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// A list query built for the filters given, and its parameters: the page's rows, and the
+/// capped total, which takes the first `count_values` of them.
+#[derive(Debug)]
+pub struct ListQuery {
+    pub rows: String,
+    pub count: String,
+    pub values: Vec<Value>,
+    pub count_values: usize,
+}
+
+impl ListQuery {
+    /// Adds the keyset condition `(time, id) < cursor` for a list sorted newest first by
+    /// the two columns named.
+    pub fn after(
+        conditions: &mut Vec<String>,
+        values: &mut Vec<Value>,
+        time_column: &str,
+        id_column: &str,
+        cursor: &Cursor,
+    ) {
+        values.push(cursor.at.to_value());
+        values.push(cursor.id.to_value());
+        conditions.push(format!(
+            "({time_column}, {id_column}) < (?{}, ?{})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
+
+    /// `LIMIT`, and `OFFSET` for a page asked for by number (a cursor already names where the
+    /// page starts).
+    pub fn limit(values: &mut Vec<Value>, limit: u32, offset: u64, keyset: bool) -> String {
+        values.push(limit.to_value());
+        let mut clause = format!("LIMIT ?{}", values.len());
+        if !keyset && offset > 0 {
+            values.push((offset as i64).to_value());
+            clause.push_str(&format!(" OFFSET ?{}", values.len()));
+        }
+        clause
+    }
+
+    /// Runs the count and the page; rows are read by `read`.
+    pub fn run<T>(
+        &self,
+        tx: &Tx<'_>,
+        read: impl FnMut(&Row) -> DbResult<T>,
+    ) -> DbResult<(Vec<T>, u64)> {
+        let total: i64 = tx.query_row(&self.count, &self.values[..self.count_values], |row| {
+            row.get(0)
+        })?;
+        let rows = tx.query_map(&self.rows, &self.values, read)?;
+        Ok((rows, total as u64))
+    }
+}
+
 /// `WHERE` and the conditions given, or nothing.
 pub fn where_clause(conditions: &[String]) -> String {
     if conditions.is_empty() {

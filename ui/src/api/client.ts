@@ -159,7 +159,7 @@ export interface TseederApi {
   storage(): Promise<StorageReport>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
   securityEvents(query: SecurityQuery): Promise<Page<SecurityEvent>>;
-  deadLetters(): Promise<AdminJob[]>;
+  deadLetters(page: number): Promise<Page<AdminJob>>;
   replayDeadLetter(id: string, why: Justification): Promise<Job>;
   adminBlogPosts(page: number): Promise<Page<BlogPost>>;
   saveBlogPost(id: string | null, post: SaveBlogPost): Promise<BlogPost>;

@@ -317,8 +317,8 @@ export class HttpApi implements TseederApi {
   securityEvents(query: Parameters<TseederApi["securityEvents"]>[0]) {
     return this.call("get", "/api/v1/admin/security-events", { query: { ...query } });
   }
-  deadLetters() {
-    return this.call("get", "/api/v1/admin/dead-letters");
+  deadLetters(page: number) {
+    return this.call("get", "/api/v1/admin/dead-letters", { query: { page } });
   }
   replayDeadLetter(id: string, why: Justification) {
     return this.call("post", "/api/v1/admin/dead-letters/{id}/replay", {

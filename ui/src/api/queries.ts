@@ -76,7 +76,8 @@ export const queries = {
     queryOptions({ queryKey: [...keys.audit, query], queryFn: () => api.audit(query) }),
   securityEvents: (api: TseederApi, query: SecurityQuery) =>
     queryOptions({ queryKey: [...keys.securityEvents, query], queryFn: () => api.securityEvents(query) }),
-  deadLetters: (api: TseederApi) => queryOptions({ queryKey: keys.deadLetters, queryFn: () => api.deadLetters() }),
+  deadLetters: (api: TseederApi, page: number) =>
+    queryOptions({ queryKey: [...keys.deadLetters, page], queryFn: () => api.deadLetters(page) }),
   adminBlogPosts: (api: TseederApi, page: number) =>
     queryOptions({ queryKey: [...keys.adminBlog, page], queryFn: () => api.adminBlogPosts(page) }),
 

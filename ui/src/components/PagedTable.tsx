@@ -10,6 +10,7 @@ export function PagedTable<T>({
   query,
   what,
   emptyTitle,
+  emptyText,
   label,
   headings,
   row,
@@ -19,6 +20,8 @@ export function PagedTable<T>({
   /** What is loading, as in "Loading users…". */
   what: string;
   emptyTitle: string;
+  /** A line under the empty state's title, saying why the list is empty. */
+  emptyText?: string;
   /** The table's accessible name, when the page heading does not say enough. */
   label?: string;
   /** The header cells (`<th scope="col">`). */
@@ -28,7 +31,12 @@ export function PagedTable<T>({
   onPage: (page: number) => void;
 }) {
   return (
-    <QueryView query={query} what={what} isEmpty={(d) => d.items.length === 0} empty={<Empty title={emptyTitle} />}>
+    <QueryView
+      query={query}
+      what={what}
+      isEmpty={(d) => d.items.length === 0}
+      empty={<Empty title={emptyTitle}>{emptyText}</Empty>}
+    >
       {(data) => (
         <>
           <div className="table-scroll">
