@@ -530,6 +530,7 @@ def start_cloud(work, services, bin_dir, role, **settings):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     services.start("cloud", [cloud, "serve"], env=cloud_env)
     api = Api(f"http://127.0.0.1:{port}")
+    api.password, api.env = password, cloud_env
 
     def up():
         try:

@@ -1,6 +1,9 @@
 //! The agent's two data paths, engine download and object-store upload, and the desktop app's
 //! sync of a finished cloud file, as one-shot commands, so `scripts/bench` can time them and read
-//! their peak memory beside aria2c, transmission-cli, aws-cli, rclone and curl doing the same work.
+//! their peak memory beside aria2c, transmission-cli, aws-cli, rclone and curl doing the same work;
+//! and the control plane's load (claims, a bare JSON handler, live-event subscribers).
+
+mod control_plane;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -66,6 +69,45 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Agents claim from the queue through the API; prints claim latency percentiles.
+    Claims {
+        /// Control-plane URLs; agents are spread over them.
+        #[arg(long, required = true)]
+        base: Vec<String>,
+        /// A file with one agent token per line.
+        #[arg(long)]
+        tokens: PathBuf,
+        #[arg(long, default_value_t = 5000)]
+        claims: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
+    /// Serves a JSON document from a bare axum handler (the yardstick for the job list).
+    BareJson {
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        #[arg(long)]
+        body: PathBuf,
+    },
+    /// Holds live-event streams and times each progress report's arrival on every one.
+    Sse {
+        #[arg(long, required = true)]
+        base: Vec<String>,
+        #[arg(long, env = "TSEEDER_BENCH_API_KEY", hide_env_values = true)]
+        api_key: String,
+        #[arg(long, env = "TSEEDER_BENCH_AGENT_TOKEN", hide_env_values = true)]
+        agent_token: String,
+        #[arg(long)]
+        job: String,
+        #[arg(long)]
+        lease: String,
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 20)]
+        reports: u64,
+        #[arg(long, default_value_t = 250)]
+        interval_ms: u64,
+    },
 }
 
 #[tokio::main]
@@ -111,6 +153,42 @@ async fn main() -> anyhow::Result<()> {
             name,
             out,
         } => sync(url, size, name, out).await?,
+        Command::Claims {
+            base,
+            tokens,
+            claims,
+            concurrency,
+        } => {
+            let tokens = std::fs::read_to_string(tokens)?
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
+            return control_plane::claims(base, tokens, claims, concurrency).await;
+        }
+        Command::BareJson { listen, body } => return control_plane::bare_json(listen, body).await,
+        Command::Sse {
+            base,
+            api_key,
+            agent_token,
+            job,
+            lease,
+            subscribers,
+            reports,
+            interval_ms,
+        } => {
+            return control_plane::sse(control_plane::SseRun {
+                bases: base,
+                api_key,
+                agent_token,
+                job_id: job,
+                lease_id: lease,
+                subscribers,
+                reports,
+                interval: Duration::from_millis(interval_ms),
+            })
+            .await
+        }
     };
     let seconds = started.elapsed().as_secs_f64();
     println!(

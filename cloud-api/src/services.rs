@@ -196,10 +196,11 @@ impl Paging {
         u64::from(self.page - 1) * u64::from(self.per_page)
     }
 
-    /// A page whose total was counted up to [`crate::store::TOTAL_CAP`] + 1.
+    /// A page whose total was counted up to [`crate::store::count_cap`] + 1.
     pub fn wrap_counted<T>(self, items: Vec<T>, counted: u64) -> tseeder_protocol::Page<T> {
-        let mut page = self.wrap(items, counted.min(crate::store::TOTAL_CAP));
-        page.total_capped = counted > crate::store::TOTAL_CAP;
+        let cap = crate::store::count_cap(self.per_page, self.offset());
+        let mut page = self.wrap(items, counted.min(cap));
+        page.total_capped = counted > cap;
         page
     }
 

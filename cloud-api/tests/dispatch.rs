@@ -76,6 +76,94 @@ async fn jobs_go_to_their_region_first_and_fail_over_after_the_wait() {
 }
 
 #[tokio::test]
+async fn claims_are_fair_across_users_whatever_their_backlog() {
+    let server = TestServer::start_with(settings_with(|d| d.load_balance_wait_seconds = 0)).await;
+    server
+        .execute_sql(
+            "UPDATE plans SET max_active_jobs = 100 WHERE id = 'free'",
+            Vec::new(),
+        )
+        .await;
+    let admin = server.user(Role::Admin).await;
+    let alice = server.user(Role::User).await;
+    let bob = server.user(Role::User).await;
+    let carol = server.user(Role::User).await;
+    let mut backlog = Vec::new();
+    for n in 0..6 {
+        backlog.push(submit(&alice, json!({ "magnet": random_magnet(&format!("a{n}")) })).await);
+    }
+    let bobs = submit(&bob, json!({ "magnet": random_magnet("b") })).await;
+    // Carol's job is the newest of all and prefers another region: it waits for its own.
+    let carols = submit(
+        &carol,
+        json!({ "magnet": random_magnet("c"), "region": "us" }),
+    )
+    .await;
+    let agent = SimAgent::issued(&server, &admin, "fair", "eu", 50).await;
+    let mut order = Vec::new();
+    for _ in 0..4 {
+        order.push(agent.claim().await.expect("a job").0);
+    }
+    assert_eq!(
+        order,
+        [
+            backlog[0].clone(),
+            bobs,
+            backlog[1].clone(),
+            backlog[2].clone()
+        ],
+        "alice's oldest, then bob (nothing running) before alice's backlog"
+    );
+    // A retry waits behind the same user's first tries.
+    let (status, _) = agent
+        .fail(&backlog[1], &lease_of(&server, &backlog[1]).await, true)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    server
+        .execute_sql("UPDATE jobs SET not_before = 0", Vec::new())
+        .await;
+    assert_eq!(
+        agent.claim().await.map(|(id, _)| id),
+        Some(backlog[3].clone())
+    );
+    assert_eq!(
+        agent.claim().await.map(|(id, _)| id),
+        Some(backlog[4].clone())
+    );
+    assert_eq!(
+        agent.claim().await.map(|(id, _)| id),
+        Some(backlog[5].clone())
+    );
+    assert_eq!(
+        agent.claim().await.map(|(id, _)| id),
+        Some(backlog[1].clone())
+    );
+    assert_eq!(
+        agent.claim().await,
+        None,
+        "carol's job waits for its region"
+    );
+    let us = SimAgent::issued(&server, &admin, "us", "us", 1).await;
+    assert_eq!(us.claim().await.map(|(id, _)| id), Some(carols));
+}
+
+async fn lease_of(server: &TestServer, job_id: &str) -> String {
+    let id = job_id.to_owned();
+    server
+        .services
+        .db()
+        .call(move |tx| {
+            tx.query_row(
+                "SELECT lease_id FROM jobs WHERE id = ?1",
+                &[tseeder_cloud::store::ToValue::to_value(&id)],
+                |row| row.get::<_, String>(0),
+            )
+        })
+        .await
+        .expect("lease")
+}
+
+#[tokio::test]
 async fn a_busier_agent_leaves_fresh_jobs_to_a_less_loaded_fresh_one() {
     let server = TestServer::start_with(settings_with(|d| {
         d.load_balance_wait_seconds = 60;

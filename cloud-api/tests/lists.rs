@@ -10,7 +10,7 @@ use tseeder_cloud::accounts::store::{search_users_query, UserFilter};
 use tseeder_cloud::config::Secret;
 use tseeder_cloud::dispatch::store::dead_letters_query;
 use tseeder_cloud::jobs::store::{list_jobs_query, JobFilter, TOTAL_CAP};
-use tseeder_cloud::store::{Cursor, Dialect, ToValue, Value};
+use tseeder_cloud::store::{Cursor, Dialect, ToValue, Value, LOOKAHEAD_PAGES};
 use tseeder_protocol::Role;
 use tseeder_testkit::cloud;
 use tseeder_testkit::postgres::{fresh_database, PostgresServer, SHARED_URL};
@@ -69,7 +69,8 @@ async fn a_cursor_walks_the_whole_list_once_and_a_long_list_is_counted_to_a_cap(
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.code(), "invalid_query");
 
-    // More jobs than the cap: the total stops there and says so; a page still answers.
+    // A long list: a total counts ten pages ahead of the page asked for (never more than
+    // the cap) and says so; a page still answers.
     server
         .execute_sql(
             "INSERT INTO jobs (id, user_id, name, source, info_hash, status, created_at, updated_at)
@@ -78,15 +79,23 @@ async fn a_cursor_walks_the_whole_list_once_and_a_long_list_is_counted_to_a_cap(
             vec![alice.user_id.to_value()],
         )
         .await;
-    let capped = alice.get("/api/v1/jobs?perPage=50").await.body;
-    assert_eq!(capped["total"], TOTAL_CAP);
-    assert_eq!(capped["totalCapped"], true);
-    assert_eq!(capped["items"].as_array().expect("items").len(), 50);
-    assert!(created.iter().all(|id| capped["items"]
+    let first = alice.get("/api/v1/jobs?perPage=50").await.body;
+    assert_eq!(first["total"], 50 * LOOKAHEAD_PAGES);
+    assert_eq!(first["totalCapped"], true);
+    assert_eq!(first["items"].as_array().expect("items").len(), 50);
+    assert!(created.iter().all(|id| first["items"]
         .as_array()
         .expect("items")
         .iter()
         .any(|job| job["id"] == id.as_str())));
+    let deep = alice.get("/api/v1/jobs?perPage=50&page=100").await.body;
+    assert_eq!(deep["total"], 99 * 50 + 50 * LOOKAHEAD_PAGES);
+    let deepest = alice.get("/api/v1/jobs?perPage=50&page=199").await.body;
+    assert_eq!(deepest["total"], TOTAL_CAP);
+    assert_eq!(deepest["totalCapped"], true);
+    assert_eq!(deepest["items"].as_array().expect("items").len(), 50);
+    let last = alice.get("/api/v1/jobs?perPage=50&page=202").await.body;
+    assert_eq!(last["items"].as_array().expect("items").len(), 7);
 }
 
 /// Follows `nextCursor` from the first page of `list` (3 a page) to the end, returning each
@@ -248,9 +257,11 @@ async fn assert_served_by_indexes(server: &TestServer) {
             !rows.contains("TEMP B-TREE") && !rows.contains("Sort"),
             "{dialect:?} sorts the whole list for {filter:?}:\n{rows}"
         );
-        // A total reads at most the cap's rows, from an index when a user is named.
+        // A total reads at most ten pages' rows, from an index when a user is named.
         assert!(
-            query.count.contains(&format!("LIMIT {}", TOTAL_CAP + 1)),
+            query
+                .count
+                .contains(&format!("LIMIT {}", 50 * LOOKAHEAD_PAGES + 1)),
             "{}",
             query.count
         );

@@ -2,7 +2,7 @@
 //! password reset).
 
 use crate::ids::{AgentId, UserId};
-use crate::store::{capped_count, where_clause, Cursor, ListQuery};
+use crate::store::{capped_count, count_cap, where_clause, Cursor, ListQuery};
 use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::Role;
@@ -170,7 +170,10 @@ pub fn search_users_query(dialect: Dialect, filter: &UserFilter) -> ListQuery {
         ));
     }
     let count_values = values.len();
-    let count = capped_count(&format!("users u {}", where_clause(&conditions)));
+    let count = capped_count(
+        &format!("users u {}", where_clause(&conditions)),
+        count_cap(filter.limit, filter.offset),
+    );
     if let Some(cursor) = &filter.after {
         ListQuery::after(&mut conditions, &mut values, "u.created_at", "u.id", cursor);
     }

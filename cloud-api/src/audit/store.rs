@@ -2,7 +2,7 @@
 
 use crate::store::DbResult;
 use crate::store::{
-    capped_count, params, where_clause, Cursor, ListQuery, Row, ToValue, Tx, Value,
+    capped_count, count_cap, params, where_clause, Cursor, ListQuery, Row, ToValue, Tx, Value,
 };
 use tseeder_protocol::{AuditAction, SecurityEventKind};
 
@@ -91,7 +91,10 @@ pub fn list_audit(
         values.push(target_id.to_value());
         conditions.push(format!("target_id = ?{}", values.len()));
     }
-    let count = capped_count(&format!("audit_log {}", where_clause(&conditions)));
+    let count = capped_count(
+        &format!("audit_log {}", where_clause(&conditions)),
+        count_cap(limit, offset),
+    );
     let count_values = values.len();
     let (filter, limit) = page_by_id(&mut conditions, &mut values, limit, offset, after);
     let rows = format!("SELECT * FROM audit_log {filter} ORDER BY id DESC {limit}");
@@ -187,7 +190,10 @@ pub fn list_security_events(
         values.push(kind.to_value());
         conditions.push("kind = ?1".to_owned());
     }
-    let count = capped_count(&format!("security_events {}", where_clause(&conditions)));
+    let count = capped_count(
+        &format!("security_events {}", where_clause(&conditions)),
+        count_cap(limit, offset),
+    );
     let count_values = values.len();
     let (filter, limit) = page_by_id(&mut conditions, &mut values, limit, offset, after);
     let rows = format!(

@@ -5,7 +5,7 @@
 use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::store::{JobRow, JOB_COLUMNS};
 use crate::store::DbResult;
-use crate::store::{capped_count, where_clause, Cursor, ListQuery};
+use crate::store::{capped_count, count_cap, where_clause, Cursor, ListQuery};
 use crate::store::{params, OptionalExtension, Tx};
 use tseeder_protocol::JobStatus;
 
@@ -41,7 +41,81 @@ pub fn next_job_for_device(conn: &Tx<'_>, device_id: &str, now: i64) -> DbResult
 /// The job an operator agent of `region` may take: jobs that prefer its region or none first,
 /// then jobs of other regions that have waited since `failover_before` (their region had no
 /// free agent for that long); in [`FAIR_ORDER`] within each.
+///
+/// Sorting every queued job by its owner's running count costs as much as the queue is long,
+/// so the order is found per user instead: the users with queued jobs are walked one index
+/// seek each (`queued_users`), each user's first eligible job is read in index order
+/// (`jobs_queued_by_user`), and only those candidates are sorted. Candidates are then taken in
+/// order, skipping any another claim holds; when all of them are held (a few users, many
+/// claims at once on PostgreSQL) the whole queue is sorted as before.
 pub fn next_job_for_region(
+    conn: &Tx<'_>,
+    region: &str,
+    now: i64,
+    failover_before: i64,
+) -> DbResult<Option<JobRow>> {
+    let dialect = conn.dialect();
+    let preferred = (
+        "(c.region IS NULL OR c.region = ?1)".to_owned(),
+        params![region, now],
+    );
+    let failover = (
+        format!(
+            "c.region <> ?1 AND {} <= ?3",
+            dialect.greatest("c.updated_at", "c.not_before")
+        ),
+        params![region, now, failover_before],
+    );
+    let by_user = dialect.through_index("jobs_queued_by_user");
+    for (wanted, values) in [preferred, failover] {
+        let candidates = conn.query_map(
+            &format!(
+                "WITH RECURSIVE queued_users(user_id) AS (
+                     SELECT MIN(user_id) FROM jobs {by_user} WHERE status = 'queued'
+                     UNION ALL
+                     SELECT (SELECT MIN(n.user_id) FROM jobs n {by_user}
+                             WHERE n.status = 'queued' AND n.user_id > q.user_id)
+                     FROM queued_users q WHERE q.user_id IS NOT NULL)
+                 SELECT j.id FROM queued_users q
+                 JOIN jobs j ON j.id = (
+                     SELECT c.id FROM jobs c {by_user}
+                     WHERE c.user_id = q.user_id AND c.status = 'queued' AND c.not_before <= ?2
+                       AND c.device_id IS NULL AND {wanted}
+                     ORDER BY c.attempts, c.created_at, c.id LIMIT 1)
+                 ORDER BY {FAIR_ORDER} LIMIT {CANDIDATES}"
+            ),
+            values,
+            |row| row.get::<_, String>(0),
+        )?;
+        if candidates.is_empty() {
+            continue;
+        }
+        for id in &candidates {
+            let free = conn
+                .query_row(
+                    &format!(
+                        "SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1 AND j.status = 'queued' {}",
+                        dialect.skip_locked()
+                    ),
+                    params![id],
+                    crate::jobs::store::job_from_row,
+                )
+                .optional()?;
+            if free.is_some() {
+                return Ok(free);
+            }
+        }
+        return whole_queue_for_region(conn, region, now, failover_before);
+    }
+    Ok(None)
+}
+
+/// How many users' first jobs a claim considers before it takes one.
+const CANDIDATES: u32 = 8;
+
+/// [`next_job_for_region`] by sorting the whole queue, skipping what other claims hold: the
+/// way when they hold every candidate the short way found.
+fn whole_queue_for_region(
     conn: &Tx<'_>,
     region: &str,
     now: i64,
@@ -326,7 +400,10 @@ pub fn dead_letters_query(limit: u32, offset: u64, after: Option<&Cursor>) -> Li
         "j.status = 'failed'".to_owned(),
     ];
     let mut values = Vec::new();
-    let count = capped_count(&format!("jobs j {}", where_clause(&conditions)));
+    let count = capped_count(
+        &format!("jobs j {}", where_clause(&conditions)),
+        count_cap(limit, offset),
+    );
     if let Some(cursor) = after {
         ListQuery::after(&mut conditions, &mut values, "j.updated_at", "j.id", cursor);
     }

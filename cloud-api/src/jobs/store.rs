@@ -220,7 +220,7 @@ pub struct JobFilter {
 }
 
 pub use crate::store::TOTAL_CAP;
-use crate::store::{capped_count, where_clause, Cursor, ListQuery};
+use crate::store::{capped_count, count_cap, where_clause, Cursor, ListQuery};
 
 /// Only the filters given become conditions, so the planner can use the index that serves
 /// them (`jobs_by_user_page` for a user's own list, `jobs_by_created` for everyone's), newest
@@ -263,7 +263,10 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
     } else {
         ""
     };
-    let count = capped_count(&format!("jobs j {owner_join} {counted}"));
+    let count = capped_count(
+        &format!("jobs j {owner_join} {counted}"),
+        count_cap(filter.limit, filter.offset),
+    );
     if let Some(cursor) = &filter.after {
         ListQuery::after(&mut conditions, &mut values, "j.created_at", "j.id", cursor);
     }

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_more_list_indexes.sql",
         sql: include_str!("../../../migrations/0009_more_list_indexes.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_claim_indexes.sql",
+        sql: include_str!("../../../migrations/0010_claim_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -79,6 +84,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "0005_more_list_indexes.sql",
         sql: include_str!("../../../migrations/postgres/0005_more_list_indexes.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_claim_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0006_claim_indexes.sql"),
     },
 ];
 

@@ -61,16 +61,28 @@ impl DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
-/// Totals stop counting here: a list of more says "at least", and no page counts a whole
+/// Totals never count past this: a list of more says "at least", and no page counts a whole
 /// table.
 pub const TOTAL_CAP: u64 = 10_000;
 
-/// Counts the rows of `from_where` (`table alias JOIN … WHERE …`) up to [`TOTAL_CAP`] + 1, so
-/// a caller can tell a capped total from an exact one.
-pub fn capped_count(from_where: &str) -> String {
+/// A page's total counts this many pages past it, no further: enough for a pager to offer
+/// the pages that follow, while counting costs a few pages' reads rather than the list's.
+pub const LOOKAHEAD_PAGES: u64 = 10;
+
+/// Where a page's total stops counting: [`LOOKAHEAD_PAGES`] past the page, at most
+/// [`TOTAL_CAP`].
+pub fn count_cap(limit: u32, offset: u64) -> u64 {
+    offset
+        .saturating_add(u64::from(limit) * LOOKAHEAD_PAGES)
+        .min(TOTAL_CAP)
+}
+
+/// Counts the rows of `from_where` (`table alias JOIN … WHERE …`) up to `cap` + 1, so a
+/// caller can tell a capped total from an exact one.
+pub fn capped_count(from_where: &str, cap: u64) -> String {
     format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {}) AS capped",
-        TOTAL_CAP + 1
+        cap + 1
     )
 }
 

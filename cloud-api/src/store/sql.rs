@@ -266,6 +266,17 @@ impl Dialect {
     }
 
     /// Rows a claim takes are skipped by concurrent claims instead of waited for.
+    /// Names the index a query must read a table through, where the planner cannot tell on
+    /// its own: SQLite without statistics prefers any index with an equality on it, where a
+    /// range over another index's first column would be far cheaper. PostgreSQL plans from its
+    /// statistics and takes no hints.
+    pub fn through_index(self, index: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("INDEXED BY {index}"),
+            Dialect::Postgres => String::new(),
+        }
+    }
+
     pub fn skip_locked(self) -> &'static str {
         match self {
             Dialect::Sqlite => "",
