@@ -240,13 +240,13 @@ impl Dispatch<'_> {
                 let torrent = job_q::torrent_of_job(tx, &job.id)?;
                 let files = job_q::files_of_job(tx, &job.id)?;
                 let plan = plans::plan_of_user(tx, &job.user_id)?;
-                let usage = plans::usage_of_user(tx, &job.user_id)?;
+                let stored = plans::stored_bytes_of_user(tx, &job.user_id)?;
                 let reserved = plans::reserved_bytes(tx, &job.user_id, Some(&job.id))?;
                 let room = if job.device_id.is_some() {
                     u64::MAX
                 } else {
                     plan.max_storage_bytes
-                        .saturating_sub(usage.storage_bytes.saturating_add(reserved))
+                        .saturating_sub(stored.saturating_add(reserved))
                 };
                 let selected =
                     (!files.is_empty() && files.iter().any(|f| !f.selected)).then(|| {
@@ -389,9 +389,7 @@ impl Dispatch<'_> {
                 if let Some(files) = &files {
                     let selected_total: u64 = files.iter().filter(|f| f.3).map(|f| f.2).sum();
                     let plan = plans::plan_of_user(tx, &uid)?;
-                    let usage = plans::usage_of_user(tx, &uid)?;
-                    let committed = usage
-                        .storage_bytes
+                    let committed = plans::stored_bytes_of_user(tx, &uid)?
                         .saturating_add(plans::reserved_bytes(tx, &uid, Some(&jid))?);
                     let refusal = if selected_total > plan.max_job_bytes {
                         Some(format!(

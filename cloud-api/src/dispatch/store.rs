@@ -111,7 +111,7 @@ pub fn next_job_for_region(
 }
 
 /// How many users' first jobs a claim considers before it takes one.
-const CANDIDATES: u32 = 8;
+const CANDIDATES: u32 = 64;
 
 /// [`next_job_for_region`] by sorting the whole queue, skipping what other claims hold: the
 /// way when they hold every candidate the short way found.

@@ -62,6 +62,18 @@ pub fn reserved_bytes(conn: &Tx<'_>, user_id: &str, except_job: Option<&str>) ->
         .max(0) as u64)
 }
 
+/// The bytes of the stored objects the user keeps (what a quota check needs, without counting
+/// the user's jobs).
+pub fn stored_bytes_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<u64> {
+    Ok(conn
+        .query_row(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM objects WHERE user_id = ?1",
+            params![user_id],
+            |row| row.get::<_, i64>(0),
+        )?
+        .max(0) as u64)
+}
+
 /// Jobs that hold a slot, all jobs, and the bytes of the stored objects the user keeps.
 pub fn usage_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<UsageCounts> {
     conn.query_row(
