@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use tseeder_cloud::{server, Settings};
 use tseeder_protocol::Role;
 
+// A request allocates many small strings (rows, JSON); glibc's allocator spent a fifth of a
+// loaded server's CPU on them, mimalloc a fraction of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "tseeder-cloud", version, about = "tseeder control plane")]
 struct Cli {

@@ -285,11 +285,13 @@ impl Agents<'_> {
         };
         let version = req.version.chars().take(64).collect::<String>();
         let (id, capacity, now) = (agent.agent.id.clone(), req.capacity.min(1000), db::now_ms());
-        // An agent registers once per start: any lease it held belongs to work it lost.
+        // An agent registers once per start: any lease it held belongs to work it lost. Every
+        // write names the agent's own rows, so agents reconnecting all at once (after a
+        // control-plane restart) never fail each other as SERIALIZABLE would make them.
         let released = self
             .services
             .db()
-            .transaction(move |tx| {
+            .locking_transaction(move |tx| {
                 q::register_agent(tx, &id, &name, &region, capacity, &version, now)?;
                 dispatch::release_agent_leases(tx, &id, now)
             })
@@ -322,10 +324,11 @@ impl Agents<'_> {
             disk_free_bytes: beat.disk_free_bytes,
             bandwidth_bps: beat.bandwidth_bps,
         };
+        // Each write names the agent and its leases, as a claim's do.
         let controls = self
             .services
             .db()
-            .transaction(move |tx| {
+            .locking_transaction(move |tx| {
                 q::record_heartbeat(tx, &id, vitals, now)?;
                 let mut controls = Vec::new();
                 for held in beat.leases.iter().take(1000) {
