@@ -2,15 +2,19 @@
 //! a session opened on one works on the other, a change made through one reaches a live stream
 //! held by the other, a rate limit holds across both, 500 queued jobs claimed by agents talking
 //! to both are each handed out exactly once, and after `kill -9` of one replica the other
-//! carries on with nothing lost.
+//! carries on with nothing lost; and two real `tseeder-agent`s, each given both replicas' URLs,
+//! download from a real swarm into Garage jobs submitted through one replica and watched live
+//! through the other.
 
 use cloud::{Client, LiveStream, SimAgent, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::HashSet;
-use std::process::{Child, Command};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tseeder_testkit::postgres::{fresh_database, PostgresServer, SHARED_URL};
+use tseeder_testkit::swarm::{sha256_hex, SeedOptions, Seeder};
 use tseeder_testkit::{cloud, free_port, garage};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tseeder-cloud");
@@ -291,4 +295,219 @@ async fn two_replicas_share_sessions_live_changes_limits_and_the_queue() {
     assert_eq!(jobs.status, StatusCode::OK, "B serves after A died");
     assert_eq!(jobs.body["total"], 0, "{jobs:?}");
     drop(b);
+}
+
+/// The `tseeder-agent` built beside `tseeder-cloud` (the workspace's tests build every binary).
+fn agent_binary() -> PathBuf {
+    let path = Path::new(BIN).with_file_name("tseeder-agent");
+    assert!(
+        path.exists(),
+        "{} is missing: build the workspace (cargo nextest run --workspace)",
+        path.display()
+    );
+    path
+}
+
+struct Agent(Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_agent(cluster: &Cluster, urls: &str, token: &str, name: &str) -> Agent {
+    let child = Command::new(agent_binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TSEEDER_AGENT_CLOUD_URL", urls)
+        .env("TSEEDER_AGENT_TOKEN", token)
+        .env("TSEEDER_AGENT_NAME", name)
+        .env("TSEEDER_AGENT_REGION", "eu")
+        .env("TSEEDER_AGENT_CAPACITY", "1")
+        .env("TSEEDER_AGENT_WORK_DIR", cluster.scratch.path().join(name))
+        .env(
+            "TSEEDER_AGENT_HEALTH_LISTEN",
+            format!("127.0.0.1:{}", free_port()),
+        )
+        .env("TSEEDER_AGENT_POLL_INTERVAL_MS", "200")
+        .env("TSEEDER_AGENT_PROGRESS_INTERVAL_MS", "200")
+        .env("TSEEDER_AGENT_ENGINE__LISTEN_IP", "127.0.0.1")
+        .env("TSEEDER_AGENT_ENGINE__DHT", "false")
+        .env(
+            "TSEEDER_AGENT_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES",
+            "true",
+        )
+        .env("TSEEDER_AGENT_STORAGE__BACKEND", "s3")
+        .env("TSEEDER_AGENT_STORAGE__S3__ENDPOINT", &cluster.s3_endpoint)
+        .env("TSEEDER_AGENT_STORAGE__S3__REGION", "garage")
+        .env("TSEEDER_AGENT_STORAGE__S3__BUCKET", garage::BUCKET)
+        .env("TSEEDER_AGENT_STORAGE__S3__ACCESS_KEY_ID", garage::KEY_ID)
+        .env(
+            "TSEEDER_AGENT_STORAGE__S3__SECRET_ACCESS_KEY",
+            garage::SECRET,
+        )
+        .env("TSEEDER_AGENT_STORAGE__S3__PATH_STYLE", "true")
+        .env("TSEEDER_AGENT_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start tseeder-agent");
+    Agent(child)
+}
+
+/// Follows a stream until the job completes; fails on a failed job.
+async fn watch_until_completed(stream: &mut LiveStream, job_id: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let (event, data) = stream.next(Duration::from_secs(120)).await;
+        if event != "job" || data["job"]["id"] != job_id {
+            continue;
+        }
+        let status = data["job"]["status"].as_str().expect("status").to_owned();
+        assert_ne!(status, "failed", "{data}");
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == "completed" {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test]
+async fn real_agents_on_both_replicas_fetch_a_real_swarm_into_garage() {
+    let own_postgres = std::env::var(SHARED_URL).ok().filter(|url| !url.is_empty());
+    let (server_url, _own) = match own_postgres {
+        Some(url) => (url, None),
+        None => {
+            let server = PostgresServer::start();
+            (server.url.clone(), Some(server))
+        }
+    };
+    let garage = garage::start_garage().await;
+    let cluster = Cluster {
+        database: fresh_database(&server_url).await,
+        s3_endpoint: garage.endpoint.clone(),
+        scratch: tempfile::tempdir().expect("tempdir"),
+    };
+    cluster.create_user("root@example.org", "superadmin");
+    cluster.create_user("alice@example.org", "user");
+    cluster.create_user("bob@example.org", "user");
+    let a = cluster.replica("a").await;
+    let b = cluster.replica("b").await;
+    let seeder = Seeder::start(SeedOptions {
+        name: "cluster-swarm",
+        files: &[("film.mkv", 3 * 1024 * 1024 + 17), ("notes.txt", 4000)],
+        ..Default::default()
+    });
+
+    let admin = signed_in(&a.base, "root@example.org").await;
+    let urls_a_first = format!("{},{}", a.base, b.base);
+    let urls_b_first = format!("{},{}", b.base, a.base);
+    let token_1 = cloud::issue_agent_token(&admin, "fra-1", "eu").await;
+    let token_2 = cloud::issue_agent_token(&admin, "fra-2", "eu").await;
+    let _agents = [
+        start_agent(&cluster, &urls_a_first, &token_1, "fra-1"),
+        start_agent(&cluster, &urls_b_first, &token_2, "fra-2"),
+    ];
+
+    // Each user submits through A and watches through B; each agent takes one job.
+    let mut watched = Vec::new();
+    for email in ["alice@example.org", "bob@example.org"] {
+        let through_a = signed_in(&a.base, email).await;
+        let through_b = through_a.rebased(&b.base);
+        let stream = LiveStream::open(&through_b, "/api/v1/jobs/live").await;
+        let created = through_a
+            .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+        watched.push((through_a, through_b, stream, job_id));
+    }
+    let mut agents_used = HashSet::new();
+    for (through_a, through_b, stream, job_id) in &mut watched {
+        let seen = watch_until_completed(stream, job_id).await;
+        assert!(
+            seen.iter().any(|s| s == "downloading") || seen.iter().any(|s| s == "uploading"),
+            "B's stream showed the work: {seen:?}"
+        );
+        let detail = through_b.get(&format!("/api/v1/jobs/{job_id}")).await;
+        assert_eq!(detail.body["job"]["status"], "completed");
+        let events = through_b
+            .get(&format!("/api/v1/jobs/{job_id}/events"))
+            .await;
+        for event in events.body.as_array().expect("events") {
+            if let Some(message) = event["message"].as_str() {
+                if let Some(name) = ["fra-1", "fra-2"].iter().find(|n| message.contains(**n)) {
+                    agents_used.insert(name.to_string());
+                }
+            }
+        }
+        let files = through_a.get(&format!("/api/v1/jobs/{job_id}/files")).await;
+        let files = files.body.as_array().expect("files").clone();
+        assert_eq!(files.len(), seeder.files.len());
+        for (file, seeded) in files.iter().zip(&seeder.files) {
+            let index = file["index"].as_u64().expect("index");
+            // A link signed by one replica is honoured by the other.
+            let link = through_a
+                .post(
+                    &format!("/api/v1/jobs/{job_id}/files/{index}/link"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(link.status, StatusCode::OK, "{link:?}");
+            let url = link.body["url"]
+                .as_str()
+                .expect("url")
+                .replace(&a.base, &b.base);
+            let bytes = reqwest::get(&url)
+                .await
+                .expect("download")
+                .bytes()
+                .await
+                .expect("bytes");
+            assert_eq!(sha256_hex(&bytes), seeded.sha256, "{}", seeded.path);
+        }
+    }
+    assert_eq!(
+        agents_used.len(),
+        2,
+        "each agent (capacity 1) ran one of the two jobs: {agents_used:?}"
+    );
+
+    // Replica A dies: fra-1, which asks A first, goes on through B and still takes work.
+    let admin_b = admin.rebased(&b.base);
+    drop(watched);
+    drop(a);
+    let killed_at = chrono::Utc::now();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let fleet = admin_b.get("/api/v1/admin/agents").await;
+        let seen = fleet
+            .body
+            .as_array()
+            .expect("fleet")
+            .iter()
+            .find(|agent| agent["name"] == "fra-1")
+            .and_then(|agent| agent["lastHeartbeatAt"].as_str())
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok());
+        if seen.is_some_and(|at| at > killed_at) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "fra-1 never reached B after A died (last seen {seen:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    cluster.create_user("carol@example.org", "user");
+    let carol = signed_in(&b.base, "carol@example.org").await;
+    let mut stream = LiveStream::open(&carol, "/api/v1/jobs/live").await;
+    let created = carol
+        .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
+    watch_until_completed(&mut stream, &job_id).await;
 }
