@@ -157,10 +157,11 @@ pub fn user_view(user: &UserRow) -> User {
     }
 }
 
-/// The `after` query parameter of a keyset-paged list; a cursor this server did not give is
-/// a 400.
+/// The `after` query parameter of a keyset-paged list: empty is the list's start, and a
+/// cursor this server did not give is a 400.
 pub fn decode_after(after: Option<&str>) -> ApiResult<Option<Cursor>> {
     after
+        .filter(|text| !text.is_empty())
         .map(|text| {
             Cursor::parse(text).ok_or_else(|| {
                 ApiError::bad_request(

@@ -186,6 +186,12 @@ async fn the_operator_lists_page_by_cursor_too() {
             by_number,
             "{list}: the cursor pages are the list, in order"
         );
+        let empty = support.get(&format!("{list}?after=")).await;
+        assert_eq!(
+            empty.status,
+            StatusCode::OK,
+            "{list}: an empty cursor is the start"
+        );
         let bad = support.get(&format!("{list}?after=not-a-cursor")).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{list}");
         assert_eq!(bad.code(), "invalid_query");
