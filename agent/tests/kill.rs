@@ -5,50 +5,29 @@
 use cloud::{Client, LiveStream, TestServer};
 use serde_json::json;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use swarm::{sha256_hex, SeedOptions, Seeder};
 use tseeder_protocol::Role;
-use tseeder_testkit::{cloud, free_port, swarm};
+use tseeder_testkit::agent::{agent_command, AgentProcess};
+use tseeder_testkit::{cloud, swarm};
 
-struct Agent(Child);
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_agent(server: &TestServer, token: &str, name: &str, work: &Path) -> Agent {
-    let child = Command::new(env!("CARGO_BIN_EXE_tseeder-agent"))
-        .env("TSEEDER_AGENT_CLOUD_URL", &server.base)
-        .env("TSEEDER_AGENT_TOKEN", token)
-        .env("TSEEDER_AGENT_NAME", name)
-        .env("TSEEDER_AGENT_REGION", "eu")
-        .env("TSEEDER_AGENT_WORK_DIR", work.join(name))
-        .env(
-            "TSEEDER_AGENT_HEALTH_LISTEN",
-            format!("127.0.0.1:{}", free_port()),
-        )
-        .env("TSEEDER_AGENT_POLL_INTERVAL_MS", "200")
-        .env("TSEEDER_AGENT_PROGRESS_INTERVAL_MS", "200")
-        .env("TSEEDER_AGENT_ENGINE__LISTEN_IP", "127.0.0.1")
-        .env("TSEEDER_AGENT_ENGINE__DHT", "false")
-        .env(
-            "TSEEDER_AGENT_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES",
-            "true",
-        )
-        .env("TSEEDER_AGENT_STORAGE__BACKEND", "local")
-        .env(
-            "TSEEDER_AGENT_STORAGE__LOCAL_DIR",
-            server.data_dir().join("objects"),
-        )
-        .env("TSEEDER_AGENT_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start tseeder-agent");
-    Agent(child)
+fn start_agent(server: &TestServer, token: &str, name: &str, work: &Path) -> AgentProcess {
+    let child = agent_command(
+        Path::new(env!("CARGO_BIN_EXE_tseeder-agent")),
+        &server.base,
+        token,
+        name,
+        work,
+    )
+    .env("TSEEDER_AGENT_STORAGE__BACKEND", "local")
+    .env(
+        "TSEEDER_AGENT_STORAGE__LOCAL_DIR",
+        server.data_dir().join("objects"),
+    )
+    .spawn()
+    .expect("start tseeder-agent");
+    AgentProcess(child)
 }
 
 fn quick_leases(settings: &mut tseeder_cloud::Settings) {

@@ -11,8 +11,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
+use tseeder_testkit::agent::{agent_command, AgentProcess};
 use tseeder_testkit::postgres::{fresh_database, PostgresServer, SHARED_URL};
 use tseeder_testkit::swarm::{sha256_hex, SeedOptions, Seeder};
 use tseeder_testkit::{cloud, free_port, garage};
@@ -20,11 +21,14 @@ use tseeder_testkit::{cloud, free_port, garage};
 const BIN: &str = env!("CARGO_BIN_EXE_tseeder-cloud");
 const SIGNING_SECRET: &str = "a-link-signing-secret-every-replica-shares";
 
-/// What every replica of the test cluster is configured with.
+/// What every replica of the test cluster is configured with, and the servers they share.
 struct Cluster {
     database: String,
     s3_endpoint: String,
     scratch: tempfile::TempDir,
+    _garage: garage::Garage,
+    /// The suite's shared PostgreSQL server when there is one, else one of the test's own.
+    _postgres: Option<PostgresServer>,
 }
 
 struct Replica {
@@ -40,6 +44,26 @@ impl Drop for Replica {
 }
 
 impl Cluster {
+    /// A fresh database on PostgreSQL and a Garage node, for replicas to start on.
+    async fn start() -> Cluster {
+        let shared = std::env::var(SHARED_URL).ok().filter(|url| !url.is_empty());
+        let (server_url, own) = match shared {
+            Some(url) => (url, None),
+            None => {
+                let server = PostgresServer::start();
+                (server.url.clone(), Some(server))
+            }
+        };
+        let garage = garage::start_garage().await;
+        Cluster {
+            database: fresh_database(&server_url).await,
+            s3_endpoint: garage.endpoint.clone(),
+            scratch: tempfile::tempdir().expect("tempdir"),
+            _garage: garage,
+            _postgres: own,
+        }
+    }
+
     fn command(&self, name: &str) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.env_clear()
@@ -155,20 +179,7 @@ async fn claim_jobs(agent: SimAgent, want: Option<usize>) -> Vec<String> {
 
 #[tokio::test]
 async fn two_replicas_share_sessions_live_changes_limits_and_the_queue() {
-    let own_postgres = std::env::var(SHARED_URL).ok().filter(|url| !url.is_empty());
-    let (server_url, _own) = match own_postgres {
-        Some(url) => (url, None),
-        None => {
-            let server = PostgresServer::start();
-            (server.url.clone(), Some(server))
-        }
-    };
-    let garage = garage::start_garage().await;
-    let cluster = Cluster {
-        database: fresh_database(&server_url).await,
-        s3_endpoint: garage.endpoint.clone(),
-        scratch: tempfile::tempdir().expect("tempdir"),
-    };
+    let cluster = Cluster::start().await;
     cluster.create_user("root@example.org", "superadmin");
     cluster.create_user("alice@example.org", "user");
     let a = cluster.replica("a").await;
@@ -308,37 +319,9 @@ fn agent_binary() -> PathBuf {
     path
 }
 
-struct Agent(Child);
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_agent(cluster: &Cluster, urls: &str, token: &str, name: &str) -> Agent {
-    let child = Command::new(agent_binary())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TSEEDER_AGENT_CLOUD_URL", urls)
-        .env("TSEEDER_AGENT_TOKEN", token)
-        .env("TSEEDER_AGENT_NAME", name)
-        .env("TSEEDER_AGENT_REGION", "eu")
+fn start_agent(cluster: &Cluster, urls: &str, token: &str, name: &str) -> AgentProcess {
+    let child = agent_command(&agent_binary(), urls, token, name, cluster.scratch.path())
         .env("TSEEDER_AGENT_CAPACITY", "1")
-        .env("TSEEDER_AGENT_WORK_DIR", cluster.scratch.path().join(name))
-        .env(
-            "TSEEDER_AGENT_HEALTH_LISTEN",
-            format!("127.0.0.1:{}", free_port()),
-        )
-        .env("TSEEDER_AGENT_POLL_INTERVAL_MS", "200")
-        .env("TSEEDER_AGENT_PROGRESS_INTERVAL_MS", "200")
-        .env("TSEEDER_AGENT_ENGINE__LISTEN_IP", "127.0.0.1")
-        .env("TSEEDER_AGENT_ENGINE__DHT", "false")
-        .env(
-            "TSEEDER_AGENT_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES",
-            "true",
-        )
         .env("TSEEDER_AGENT_STORAGE__BACKEND", "s3")
         .env("TSEEDER_AGENT_STORAGE__S3__ENDPOINT", &cluster.s3_endpoint)
         .env("TSEEDER_AGENT_STORAGE__S3__REGION", "garage")
@@ -349,48 +332,14 @@ fn start_agent(cluster: &Cluster, urls: &str, token: &str, name: &str) -> Agent 
             garage::SECRET,
         )
         .env("TSEEDER_AGENT_STORAGE__S3__PATH_STYLE", "true")
-        .env("TSEEDER_AGENT_LOG", "warn")
-        .stdout(Stdio::null())
         .spawn()
         .expect("start tseeder-agent");
-    Agent(child)
-}
-
-/// Follows a stream until the job completes; fails on a failed job.
-async fn watch_until_completed(stream: &mut LiveStream, job_id: &str) -> Vec<String> {
-    let mut seen = Vec::new();
-    loop {
-        let (event, data) = stream.next(Duration::from_secs(120)).await;
-        if event != "job" || data["job"]["id"] != job_id {
-            continue;
-        }
-        let status = data["job"]["status"].as_str().expect("status").to_owned();
-        assert_ne!(status, "failed", "{data}");
-        if seen.last() != Some(&status) {
-            seen.push(status.clone());
-        }
-        if status == "completed" {
-            return seen;
-        }
-    }
+    AgentProcess(child)
 }
 
 #[tokio::test]
 async fn real_agents_on_both_replicas_fetch_a_real_swarm_into_garage() {
-    let own_postgres = std::env::var(SHARED_URL).ok().filter(|url| !url.is_empty());
-    let (server_url, _own) = match own_postgres {
-        Some(url) => (url, None),
-        None => {
-            let server = PostgresServer::start();
-            (server.url.clone(), Some(server))
-        }
-    };
-    let garage = garage::start_garage().await;
-    let cluster = Cluster {
-        database: fresh_database(&server_url).await,
-        s3_endpoint: garage.endpoint.clone(),
-        scratch: tempfile::tempdir().expect("tempdir"),
-    };
+    let cluster = Cluster::start().await;
     cluster.create_user("root@example.org", "superadmin");
     cluster.create_user("alice@example.org", "user");
     cluster.create_user("bob@example.org", "user");
@@ -427,7 +376,7 @@ async fn real_agents_on_both_replicas_fetch_a_real_swarm_into_garage() {
     }
     let mut agents_used = HashSet::new();
     for (through_a, through_b, stream, job_id) in &mut watched {
-        let seen = watch_until_completed(stream, job_id).await;
+        let seen = stream.until_completed(job_id).await;
         assert!(
             seen.iter().any(|s| s == "downloading") || seen.iter().any(|s| s == "uploading"),
             "B's stream showed the work: {seen:?}"
@@ -509,5 +458,5 @@ async fn real_agents_on_both_replicas_fetch_a_real_swarm_into_garage() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
-    watch_until_completed(&mut stream, &job_id).await;
+    stream.until_completed(&job_id).await;
 }

@@ -19,25 +19,6 @@ fn fast_agent(settings: &mut Settings) {
     settings.storage.link_ttl_seconds = 3;
 }
 
-/// Follows the user's live stream until the job completes; returns the statuses seen.
-async fn watch_until_completed(stream: &mut LiveStream, job_id: &str) -> Vec<String> {
-    let mut seen = Vec::new();
-    loop {
-        let (event, data) = stream.next(Duration::from_secs(90)).await;
-        if event != "job" || data["job"]["id"] != job_id {
-            continue;
-        }
-        let status = data["job"]["status"].as_str().expect("status").to_owned();
-        assert_ne!(status, "failed", "the job failed: {data}");
-        if seen.last() != Some(&status) {
-            seen.push(status.clone());
-        }
-        if status == "completed" {
-            return seen;
-        }
-    }
-}
-
 async fn fetch(
     url: &str,
     range: Option<&str>,
@@ -94,7 +75,7 @@ async fn download_through_the_api(server: &TestServer, seeder: &Seeder) -> (clou
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
-    let seen = watch_until_completed(&mut stream, &job_id).await;
+    let seen = stream.until_completed(&job_id).await;
     assert!(
         seen.iter().any(|s| s == "downloading") && seen.iter().any(|s| s == "uploading"),
         "live updates showed the work: {seen:?}"
@@ -354,7 +335,7 @@ async fn a_torrent_of_two_thousand_files_completes_with_every_file_listed() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
-    watch_until_completed(&mut stream, &job_id).await;
+    stream.until_completed(&job_id).await;
 
     let detail = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
     assert_eq!(detail.body["job"]["attempts"], 1, "{detail:?}");
@@ -479,11 +460,8 @@ async fn magnets_nobody_seeds_do_not_keep_another_users_job_waiting() {
         .post("/api/v1/jobs", json!({ "magnet": seeder.magnet() }))
         .await;
     let job_id = created.body["job"]["id"].as_str().expect("id").to_owned();
-    let completed = tokio::time::timeout(
-        Duration::from_secs(60),
-        watch_until_completed(&mut stream, &job_id),
-    )
-    .await;
+    let completed =
+        tokio::time::timeout(Duration::from_secs(60), stream.until_completed(&job_id)).await;
     assert!(
         completed.is_ok(),
         "the healthy job did not complete within 60 s"
@@ -584,11 +562,8 @@ async fn a_job_paused_and_resumed_at_once_on_the_same_agent_completes_intact() {
         .post(&format!("/api/v1/jobs/{job_id}/resume"), json!({}))
         .await;
     assert_eq!(resumed.status, StatusCode::OK, "{resumed:?}");
-    let completed = tokio::time::timeout(
-        Duration::from_secs(60),
-        watch_until_completed(&mut stream, &job_id),
-    )
-    .await;
+    let completed =
+        tokio::time::timeout(Duration::from_secs(60), stream.until_completed(&job_id)).await;
     assert!(completed.is_ok(), "the resumed job never completed");
     let url = link(&alice, &job_id, 0).await;
     let (status, _, bytes) = fetch(&url, None).await;

@@ -441,6 +441,26 @@ impl LiveStream {
         }
     }
 
+    /// Follows the stream until the job completes (at most two minutes between its changes);
+    /// returns the statuses seen, and fails the test if the job fails.
+    pub async fn until_completed(&mut self, job_id: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let (event, data) = self.next(std::time::Duration::from_secs(120)).await;
+            if event != "job" || data["job"]["id"] != job_id {
+                continue;
+            }
+            let status = data["job"]["status"].as_str().expect("status").to_owned();
+            assert_ne!(status, "failed", "the job failed: {data}");
+            if seen.last() != Some(&status) {
+                seen.push(status.clone());
+            }
+            if status == "completed" {
+                return seen;
+            }
+        }
+    }
+
     /// The next event's name and JSON data; keep-alive comments are skipped.
     pub async fn next(&mut self, within: std::time::Duration) -> (String, Value) {
         let deadline = tokio::time::Instant::now() + within;

@@ -2,6 +2,7 @@
 //! with typed clients, a seeding swarm of Debian's aria2c, Garage as S3, hand-made .torrent
 //! files and the loopback engine settings. Never a dependency of a shipped binary.
 
+pub mod agent;
 pub mod cloud;
 pub mod engine;
 pub mod garage;
