@@ -2,8 +2,8 @@
 //! password reset).
 
 use crate::ids::{AgentId, UserId};
-use crate::store::{capped_count, count_cap, where_clause, Cursor, ListQuery};
 use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx};
+use crate::store::{Cursor, Keyset, ListQuery};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::Role;
 
@@ -169,31 +169,19 @@ pub fn search_users_query(dialect: Dialect, filter: &UserFilter) -> ListQuery {
             dialect.like_ci("u.email", "?1")
         ));
     }
-    let count_values = values.len();
-    let count = capped_count(
-        &format!("users u {}", where_clause(&conditions)),
-        count_cap(filter.limit, filter.offset),
-    );
-    if let Some(cursor) = &filter.after {
-        ListQuery::after(&mut conditions, &mut values, "u.created_at", "u.id", cursor);
-    }
-    let filtered = where_clause(&conditions);
-    let limit = ListQuery::limit(
-        &mut values,
+    ListQuery::keyset(
+        Keyset {
+            select: &format!("SELECT {USER_COLUMNS} FROM users u"),
+            count_from: "users u",
+            time: "u.created_at",
+            id: "u.id",
+        },
+        conditions,
+        values,
         filter.limit,
         filter.offset,
-        filter.after.is_some(),
-    );
-    let rows = format!(
-        "SELECT {USER_COLUMNS} FROM users u {filtered}
-         ORDER BY u.created_at DESC, u.id DESC {limit}"
-    );
-    ListQuery {
-        rows,
-        count,
-        values,
-        count_values,
-    }
+        filter.after.as_ref(),
+    )
 }
 
 /// A page of the user search and its total (up to [`crate::store::TOTAL_CAP`] + 1).

@@ -5,8 +5,8 @@
 use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::store::{JobRow, JOB_COLUMNS};
 use crate::store::DbResult;
-use crate::store::{capped_count, count_cap, where_clause, Cursor, ListQuery};
 use crate::store::{params, OptionalExtension, Tx};
+use crate::store::{Cursor, Keyset, ListQuery};
 use tseeder_protocol::JobStatus;
 
 /// States in which an agent works on a job under a lease.
@@ -395,30 +395,25 @@ pub fn release_agent_leases(conn: &Tx<'_>, agent_id: &str, now: i64) -> DbResult
 /// Dead-lettered jobs, the latest failure first, each with its owner's email, served by the
 /// partial index `jobs_dead_letters`; the total is counted up to the cap.
 pub fn dead_letters_query(limit: u32, offset: u64, after: Option<&Cursor>) -> ListQuery {
-    let mut conditions = vec![
+    let conditions = vec![
         "j.dead_lettered = 1".to_owned(),
         "j.status = 'failed'".to_owned(),
     ];
-    let mut values = Vec::new();
-    let count = capped_count(
-        &format!("jobs j {}", where_clause(&conditions)),
-        count_cap(limit, offset),
-    );
-    if let Some(cursor) = after {
-        ListQuery::after(&mut conditions, &mut values, "j.updated_at", "j.id", cursor);
-    }
-    let tail = ListQuery::limit(&mut values, limit, offset, after.is_some());
-    let rows = format!(
-        "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
-         {} ORDER BY j.updated_at DESC, j.id DESC {tail}",
-        where_clause(&conditions)
-    );
-    ListQuery {
-        rows,
-        count,
-        values,
-        count_values: 0,
-    }
+    ListQuery::keyset(
+        Keyset {
+            select: &format!(
+                "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id"
+            ),
+            count_from: "jobs j",
+            time: "j.updated_at",
+            id: "j.id",
+        },
+        conditions,
+        Vec::new(),
+        limit,
+        offset,
+        after,
+    )
 }
 
 pub fn dead_letters(

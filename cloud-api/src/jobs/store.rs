@@ -220,7 +220,7 @@ pub struct JobFilter {
 }
 
 pub use crate::store::TOTAL_CAP;
-use crate::store::{capped_count, count_cap, where_clause, Cursor, ListQuery};
+use crate::store::{Cursor, Keyset, ListQuery};
 
 /// Only the filters given become conditions, so the planner can use the index that serves
 /// them (`jobs_by_user_page` for a user's own list, `jobs_by_created` for everyone's), newest
@@ -256,37 +256,26 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
             }
         });
     }
-    let count_values = values.len();
-    let counted = where_clause(&conditions);
-    let owner_join = if needs_owner {
-        "JOIN users u ON u.id = j.user_id"
+    let counted_from = if needs_owner {
+        "jobs j JOIN users u ON u.id = j.user_id"
     } else {
-        ""
+        "jobs j"
     };
-    let count = capped_count(
-        &format!("jobs j {owner_join} {counted}"),
-        count_cap(filter.limit, filter.offset),
-    );
-    if let Some(cursor) = &filter.after {
-        ListQuery::after(&mut conditions, &mut values, "j.created_at", "j.id", cursor);
-    }
-    let paged = where_clause(&conditions);
-    let limit = ListQuery::limit(
-        &mut values,
+    ListQuery::keyset(
+        Keyset {
+            select: &format!(
+                "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id"
+            ),
+            count_from: counted_from,
+            time: "j.created_at",
+            id: "j.id",
+        },
+        conditions,
+        values,
         filter.limit,
         filter.offset,
-        filter.after.is_some(),
-    );
-    let rows = format!(
-        "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id
-         {paged} ORDER BY j.created_at DESC, j.id DESC {limit}"
-    );
-    ListQuery {
-        rows,
-        count,
-        values,
-        count_values,
-    }
+        filter.after.as_ref(),
+    )
 }
 
 /// A page of jobs newest first, each with its owner's email, and the total (up to

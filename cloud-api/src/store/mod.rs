@@ -125,7 +125,49 @@ pub struct ListQuery {
     pub count_values: usize,
 }
 
+/// What a list newest first by a time and an id reads: `select` (`SELECT … FROM …`) for the
+/// page's rows, `count_from` (`table alias JOIN …`) for its total, and the two sort columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyset<'a> {
+    pub select: &'a str,
+    pub count_from: &'a str,
+    pub time: &'a str,
+    pub id: &'a str,
+}
+
 impl ListQuery {
+    /// A page of a keyset list under `conditions` (whose parameters are `values`): its total
+    /// capped ten pages ahead, and its rows after the cursor, or at `offset` without one.
+    pub fn keyset(
+        list: Keyset<'_>,
+        mut conditions: Vec<String>,
+        mut values: Vec<Value>,
+        limit: u32,
+        offset: u64,
+        after: Option<&Cursor>,
+    ) -> ListQuery {
+        let count_values = values.len();
+        let count = capped_count(
+            &format!("{} {}", list.count_from, where_clause(&conditions)),
+            count_cap(limit, offset),
+        );
+        if let Some(cursor) = after {
+            Self::after(&mut conditions, &mut values, list.time, list.id, cursor);
+        }
+        let filtered = where_clause(&conditions);
+        let limit = Self::limit(&mut values, limit, offset, after.is_some());
+        let rows = format!(
+            "{} {filtered} ORDER BY {} DESC, {} DESC {limit}",
+            list.select, list.time, list.id
+        );
+        ListQuery {
+            rows,
+            count,
+            values,
+            count_values,
+        }
+    }
+
     /// Adds the keyset condition `(time, id) < cursor` for a list sorted newest first by
     /// the two columns named.
     pub fn after(
