@@ -135,7 +135,7 @@ def bench_backend(args, kind, services, logs):
     work = os.path.join(args.work, kind)
     os.makedirs(work, exist_ok=True)
     settings = dict(TSEEDER_EMBEDDED_AGENT__ENABLED="false",
-                    TSEEDER_URL_SIGNING_SECRET=secrets.token_hex(32))
+                    TSEEDER_STORAGE__URL_SIGNING_SECRET=secrets.token_hex(32))
     if kind == "sqlite":
         backend = {"kind": kind, "path": os.path.join(work, "cloud", "tseeder.db")}
     else:

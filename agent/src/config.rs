@@ -2,8 +2,6 @@
 //! (nested keys joined with `__`). The token never reaches a log line.
 
 use anyhow::{bail, Context as _};
-use figment::providers::{Env, Format, Serialized, Toml};
-use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -73,19 +71,12 @@ impl Default for AgentSettings {
 
 impl AgentSettings {
     pub fn load(file: Option<&Path>) -> anyhow::Result<AgentSettings> {
-        let mut figment = Figment::from(Serialized::defaults(AgentSettings::default()));
-        if let Some(path) = file {
-            if !path.exists() {
-                bail!("config file {} does not exist", path.display());
-            }
-            figment = figment.merge(Toml::file(path));
-        }
-        figment = figment.merge(
-            Env::prefixed("TSEEDER_AGENT_")
-                .ignore(&["CONFIG", "LOG"])
-                .split("__"),
-        );
-        let settings: AgentSettings = figment.extract().context("invalid agent configuration")?;
+        let settings: AgentSettings = tseeder_settings::load(&tseeder_settings::Sources {
+            file,
+            env_prefix: "TSEEDER_AGENT_",
+            env_not_settings: &["CONFIG", "LOG", "LOG_FORMAT"],
+        })
+        .context("invalid agent configuration")?;
         if settings.token.expose().is_empty() {
             bail!("set the agent token (token in the file, or TSEEDER_AGENT_TOKEN)");
         }

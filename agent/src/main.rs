@@ -23,13 +23,9 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TSEEDER_AGENT_LOG")
-                // The DHT warns at every bootstrap retry when offline; the engine says it once.
-                .unwrap_or_else(|_| "info,librqbit=warn,librqbit_dht=error".into()),
-        )
-        .init();
+    // The DHT warns at every bootstrap retry when offline; the engine says it once.
+    tseeder_settings::logging::init("TSEEDER_AGENT_", "info,librqbit=warn,librqbit_dht=error")
+        .map_err(anyhow::Error::msg)?;
     let cli = Cli::parse();
     let settings = AgentSettings::load(cli.config.as_deref())?;
     let store = settings

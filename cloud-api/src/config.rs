@@ -1,8 +1,6 @@
 //! Settings of the control plane: defaults in code, then an optional TOML file, then
 //! `TSEEDER_*` environment variables (nested keys joined with `__`, e.g. `TSEEDER_MAIL__FROM`).
 
-use figment::providers::{Env, Format, Serialized, Toml};
-use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -341,31 +339,40 @@ impl Default for TorrentFetchSettings {
     }
 }
 
+/// `TSEEDER_*` variables that are not this program's settings: the server's own switches, and
+/// the agent's, the desktop app's, the sync client's and the test and benchmark tools'.
+const NOT_SETTINGS: &[&str] = &[
+    "CONFIG",
+    "ADMIN_PASSWORD",
+    "LOG",
+    "LOG_FORMAT",
+    "CLOUD_BIN",
+    "APP_BIN",
+    "BROWSERS",
+    "UPDATE_OPENAPI",
+    "AGENT_",
+    "DESKTOP_",
+    "SYNC_",
+    "SMOKE_",
+    "TEST_",
+    "CONTRACT_",
+    "BENCH_",
+];
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(String);
 
 impl Settings {
-    /// Loads defaults, then `file` (when given), then `TSEEDER_*` variables.
+    /// Loads defaults, then `file` (when given), then `TSEEDER_*` variables; a key that is
+    /// not a setting is refused with the nearest one.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        if let Some(path) = file {
-            if !path.exists() {
-                return Err(ConfigError(format!(
-                    "config file {} does not exist",
-                    path.display()
-                )));
-            }
-            figment = figment.merge(Toml::file(path));
-        }
-        figment = figment.merge(
-            Env::prefixed("TSEEDER_")
-                .ignore(&["CONFIG", "ADMIN_PASSWORD", "LOG"])
-                .split("__"),
-        );
-        let settings: Settings = figment
-            .extract()
-            .map_err(|err| ConfigError(err.to_string()))?;
+        let settings: Settings = tseeder_settings::load(&tseeder_settings::Sources {
+            file,
+            env_prefix: "TSEEDER_",
+            env_not_settings: NOT_SETTINGS,
+        })
+        .map_err(|err| ConfigError(err.to_string()))?;
         settings.validate()?;
         Ok(settings)
     }

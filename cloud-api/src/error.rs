@@ -137,10 +137,21 @@ impl From<DbError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
+        let request_id = status
+            .is_server_error()
+            .then(crate::http::request_id::RequestId::current)
+            .flatten()
+            .map(|id| id.as_str().to_owned());
         let message = match &self {
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
-                "something went wrong on our side; it has been logged".to_owned()
+                match &request_id {
+                    Some(id) => format!(
+                        "something went wrong on our side; it has been logged under request id {id}"
+                    ),
+                    None => "something went wrong on our side; it has been logged".to_owned(),
+                }
             }
             other => other.to_string(),
         };
@@ -148,9 +159,10 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code(),
                 message,
+                request_id,
             },
         };
-        let mut response = (self.status(), axum::Json(body)).into_response();
+        let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::RateLimited {
             retry_after_seconds,
         } = self

@@ -55,13 +55,9 @@ enum AdminTask {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TSEEDER_LOG")
-                // The DHT warns at every bootstrap retry when offline; the engine says it once.
-                .unwrap_or_else(|_| "info,tower_http=info,librqbit_dht=error".into()),
-        )
-        .init();
+    // The DHT warns at every bootstrap retry when offline; the engine says it once.
+    tseeder_settings::logging::init("TSEEDER_", "info,tower_http=info,librqbit_dht=error")
+        .map_err(anyhow::Error::msg)?;
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {

@@ -211,3 +211,109 @@ fn a_bad_environment_value_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid configuration"));
 }
+
+#[test]
+fn a_setting_that_does_not_exist_stops_the_start_and_names_the_one_meant() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let out = command(scratch.path())
+        .env(
+            "TSEEDER_DATABASE_URL",
+            "postgres://tseeder@127.0.0.1/tseeder",
+        )
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("`TSEEDER_DATABASE_URL` is not a setting")
+            && said.contains("`TSEEDER_DATABASE__URL`"),
+        "{said}"
+    );
+
+    let config = scratch.path().join("tseeder.toml");
+    std::fs::write(&config, "[mail]\nsmtp = \"smtp://127.0.0.1:25\"\n").expect("config");
+    let out = command(scratch.path())
+        .args(["--config", config.to_str().expect("utf-8"), "serve"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("`mail.smtp` is not a setting") && said.contains("`mail.smtp_url`"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn json_logs_and_a_failed_answer_carry_the_request_id() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let dead_captcha = free_port();
+    let log = scratch.path().join("server.log");
+    let mut cmd = command(scratch.path());
+    cmd.env("TSEEDER_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TSEEDER_LOG_FORMAT", "json")
+        .env("TSEEDER_EMBEDDED_AGENT__ENABLED", "false")
+        .env(
+            "TSEEDER_CAPTCHA__VERIFY_URL",
+            format!("http://127.0.0.1:{dead_captcha}/siteverify"),
+        )
+        .env("TSEEDER_CAPTCHA__SECRET", "s")
+        .env("TSEEDER_CAPTCHA__SITE_KEY", "k")
+        .arg("serve")
+        .stdout(std::fs::File::create(&log).expect("log file"))
+        .stderr(Stdio::null());
+    let running = Running(cmd.spawn().expect("spawn serve"));
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut answer = None;
+    for _ in 0..100 {
+        if let Ok(reply) = http
+            .post(format!("{base}/api/v1/auth/register"))
+            .header("x-request-id", "support-ticket-77")
+            .json(&json!({ "email": "h@example.org", "password": PASSWORD, "acceptedAup": true, "captchaToken": "t" }))
+            .send()
+            .await
+        {
+            answer = Some(reply);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let answer = answer.expect("the server answered");
+    assert_eq!(answer.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(answer.headers()["x-request-id"], "support-ticket-77");
+    let body: serde_json::Value = answer.json().await.expect("json");
+    assert_eq!(body["error"]["requestId"], "support-ticket-77");
+
+    let refused = http
+        .get(format!("{base}/api/v1/jobs"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let generated = refused.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(generated.len(), 32, "a fresh id when none was sent");
+    let body: serde_json::Value = refused.json().await.expect("json");
+    assert!(
+        body["error"].get("requestId").is_none(),
+        "only a 5xx names it"
+    );
+
+    terminate(running);
+    let lines = std::fs::read_to_string(&log).expect("log");
+    let records: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(
+        records.iter().any(|record| {
+            record["span"]["request_id"] == "support-ticket-77" && record["level"] == "ERROR"
+        }),
+        "the failure's log line names the request: {lines}"
+    );
+}

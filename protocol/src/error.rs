@@ -16,4 +16,7 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// Human-readable explanation, safe to show to the user.
     pub message: String,
+    /// On a server-side failure (5xx): the request's id, which the operator finds in the logs.
+    #[serde(rename = "requestId", default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }

@@ -8,6 +8,7 @@ pub mod extract;
 mod fallback;
 pub mod guard;
 mod openapi;
+pub mod request_id;
 pub mod routes;
 
 pub use cookies::SESSION_COOKIE;
@@ -48,5 +49,6 @@ pub fn router(services: Services) -> Router {
         .with_state(services)
         .fallback_service(console)
         .layer(DefaultBodyLimit::max(json_limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::RequestSpan))
+        .layer(axum::middleware::from_fn(request_id::assign))
 }
