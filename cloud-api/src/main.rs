@@ -51,6 +51,18 @@ enum AdminTask {
         #[arg(long)]
         to: String,
     },
+    /// Write a consistent copy of the SQLite store into a new file while the service runs.
+    /// (PostgreSQL: use `pg_dump`; the command says how.)
+    Backup {
+        /// The backup file to create; an existing file is never overwritten.
+        file: PathBuf,
+    },
+    /// Restore a backup as this deployment's SQLite store. The store must not exist yet:
+    /// restore into a new data folder, or move the old database away first.
+    Restore {
+        /// A file written by `admin backup`.
+        file: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -68,6 +80,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin {
             task: AdminTask::MigrateStore { to },
         } => migrate_store(settings, &to).await,
+        Command::Admin {
+            task: AdminTask::Backup { file },
+        } => backup(settings, file).await,
+        Command::Admin {
+            task: AdminTask::Restore { file },
+        } => restore(settings, file).await,
     }
 }
 
@@ -162,5 +180,59 @@ async fn migrate_store(settings: Settings, to: &str) -> anyhow::Result<()> {
         );
     }
     println!("set database.url (TSEEDER_DATABASE__URL) to the new store and start the service");
+    Ok(())
+}
+
+/// The SQLite file this deployment uses, or what to do instead on PostgreSQL.
+fn sqlite_file(settings: &Settings, verb: &str) -> anyhow::Result<PathBuf> {
+    use tseeder_cloud::store::{self, Location};
+    let url = settings.database_url();
+    match Location::parse(&url) {
+        Location::SqliteFile(path) => Ok(path.to_owned()),
+        Location::Postgres(_) => bail!(
+            "this deployment's store is PostgreSQL ({}); {verb} it with PostgreSQL's tools: \
+             `pg_dump --format=custom --file=tseeder.dump \"$URL\"` and \
+             `pg_restore --clean --if-exists --dbname=\"$URL\" tseeder.dump` (see docs/operations.md)",
+            store::redacted(&url)
+        ),
+    }
+}
+
+async fn backup(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
+    let database = sqlite_file(&settings, "back up")?;
+    if !database.exists() {
+        bail!("there is no store at {} to back up", database.display());
+    }
+    let target = file.clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        tseeder_cloud::store::backup::backup_sqlite(&database, &target)
+    })
+    .await??;
+    println!(
+        "backed up {} users and {} jobs (schema {}) into {}",
+        summary.users,
+        summary.jobs,
+        summary.schema_version,
+        file.display()
+    );
+    Ok(())
+}
+
+async fn restore(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
+    let database = sqlite_file(&settings, "restore")?;
+    let target = database.clone();
+    let source = file.clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        tseeder_cloud::store::backup::restore_sqlite(&source, &target)
+    })
+    .await??;
+    println!(
+        "restored {} users and {} jobs (schema {}) from {} into {}; start the service",
+        summary.users,
+        summary.jobs,
+        summary.schema_version,
+        file.display(),
+        database.display()
+    );
     Ok(())
 }

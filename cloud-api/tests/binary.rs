@@ -317,3 +317,88 @@ async fn json_logs_and_a_failed_answer_carry_the_request_id() {
         "the failure's log line names the request: {lines}"
     );
 }
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_into_a_new_data_folder_with_the_same_jobs() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (data, restored) = (scratch.path().join("data"), scratch.path().join("restored"));
+    let config = scratch.path().join("tseeder.toml");
+    std::fs::write(&config, "[embedded_agent]\nenabled = false\n").expect("config");
+    let created = create_user(&data, "root@example.org", "superadmin", PASSWORD);
+    assert!(created.status.success());
+    let port = free_port();
+    let server = serve(&data, port, Some(&config)).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let mut root = Client::new(&base);
+    assert_eq!(
+        root.login("root@example.org", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    let job = root
+        .post(
+            "/api/v1/jobs",
+            json!({ "magnet": cloud::random_magnet("kept-by-the-backup") }),
+        )
+        .await;
+    assert_eq!(job.status, StatusCode::CREATED);
+    let job_id = job.body["job"]["id"].as_str().expect("id").to_owned();
+
+    let backup = scratch.path().join("tseeder-backup.db");
+    let taken = command(&data)
+        .args(["admin", "backup", backup.to_str().expect("utf-8")])
+        .output()
+        .expect("backup");
+    assert!(
+        taken.status.success(),
+        "{}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+    assert!(String::from_utf8_lossy(&taken.stdout).contains("backed up 1 users and 1 jobs"));
+    let again = command(&data)
+        .args(["admin", "backup", backup.to_str().expect("utf-8")])
+        .output()
+        .expect("backup");
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    drop(server);
+
+    let into_live = command(&data)
+        .args(["admin", "restore", backup.to_str().expect("utf-8")])
+        .output()
+        .expect("restore");
+    assert!(
+        !into_live.status.success()
+            && String::from_utf8_lossy(&into_live.stderr).contains("already exists"),
+        "a store in use is never overwritten"
+    );
+    let restoring = command(&restored)
+        .args(["admin", "restore", backup.to_str().expect("utf-8")])
+        .output()
+        .expect("restore");
+    assert!(
+        restoring.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restoring.stderr)
+    );
+
+    let server = serve(&restored, port, Some(&config)).await;
+    let mut root = Client::new(&base);
+    assert_eq!(
+        root.login("root@example.org", PASSWORD).await.status,
+        StatusCode::OK,
+        "the account came back"
+    );
+    let jobs = root.get("/api/v1/jobs").await;
+    assert_eq!(jobs.status, StatusCode::OK);
+    let ids: Vec<&str> = jobs.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|job| job["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![job_id.as_str()], "the same jobs are served");
+    drop(server);
+}

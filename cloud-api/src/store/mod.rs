@@ -3,6 +3,7 @@
 //! `store.rs`, written once against [`Tx`]; a unit of work (a change, its event and its audit row)
 //! is one call of [`Store::transaction_with`], all or nothing on either backend.
 
+pub mod backup;
 pub mod copy;
 pub(crate) mod migrate;
 mod postgres;
