@@ -4,6 +4,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
+use tseeder_cloud::config::Severity;
 use tseeder_cloud::{server, Settings};
 use tseeder_protocol::Role;
 
@@ -26,6 +27,9 @@ struct Cli {
 enum Command {
     /// Serve the API.
     Serve,
+    /// Name every setting a public deployment must make and is missing or unsafe (with the
+    /// fix); exits non-zero when one is an error. `production = true` runs it at each start.
+    CheckConfig,
     /// Operator tasks.
     Admin {
         #[command(subcommand)]
@@ -74,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => serve(settings).await,
+        Command::CheckConfig => check_config(&settings),
         Command::Admin {
             task: AdminTask::CreateUser { email, role },
         } => create_user(settings, &email, &role).await,
@@ -90,11 +95,41 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    if settings.production {
+        let errors: Vec<String> = tseeder_cloud::config::check(&settings)
+            .into_iter()
+            .filter(|finding| finding.severity == Severity::Error)
+            .map(|finding| finding.to_string())
+            .collect();
+        if !errors.is_empty() {
+            bail!(
+                "production = true, and this configuration is not ready for a public deployment \
+                 (see docs/go-live-checklist.md):\n{}",
+                errors.join("\n")
+            );
+        }
+    }
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     server::launch(settings, listener, shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+fn check_config(settings: &Settings) -> anyhow::Result<()> {
+    let findings = tseeder_cloud::config::check(settings);
+    for finding in &findings {
+        println!("{finding}");
+    }
+    let errors = findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        bail!("{errors} setting(s) must change before this deployment is public (docs/go-live-checklist.md)");
+    }
+    println!("ready for a public deployment ({} advice)", findings.len());
     Ok(())
 }
 

@@ -402,3 +402,56 @@ async fn a_backup_taken_while_serving_restores_into_a_new_data_folder_with_the_s
     assert_eq!(ids, vec![job_id.as_str()], "the same jobs are served");
     drop(server);
 }
+
+#[test]
+fn check_config_names_what_a_public_deployment_lacks_and_production_refuses_to_start() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let out = command(scratch.path())
+        .arg("check-config")
+        .output()
+        .expect("run");
+    assert!(
+        !out.status.success(),
+        "the embedded defaults are not public"
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    for setting in ["public_url", "mail.smtp_url", "captcha.verify_url"] {
+        assert!(said.contains(&format!("error  {setting}:")), "{said}");
+    }
+
+    let refused = command(scratch.path())
+        .env("TSEEDER_PRODUCTION", "true")
+        .env("TSEEDER_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("not ready for a public deployment") && said.contains("mail.smtp_url"),
+        "{said}"
+    );
+
+    let ready = scratch.path().join("public.toml");
+    std::fs::write(
+        &ready,
+        "production = true\n\
+         public_url = \"https://tseeder.example.org\"\n\
+         trusted_proxies = [\"127.0.0.1\"]\n\
+         [mail]\n\
+         from = \"tseeder <no-reply@example.org>\"\n\
+         smtp_url = \"smtps://u:p@smtp.example.org:465\"\n\
+         [captcha]\n\
+         verify_url = \"https://captcha.example.org/siteverify\"\n\
+         secret = \"0x4AAAAAAAB-provider-secret\"\n\
+         site_key = \"site\"\n",
+    )
+    .expect("config");
+    let out = command(scratch.path())
+        .args(["--config", ready.to_str().expect("utf-8"), "check-config"])
+        .output()
+        .expect("run");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("ready for a public deployment") && said.contains("advice backups"));
+}

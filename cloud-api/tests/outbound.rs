@@ -1,5 +1,5 @@
-//! The services the API calls out to, played by real local servers: an SMTP sink (aiosmtpd,
-//! installed by `scripts/setup`) receiving the verification mail, and a Turnstile-compatible
+//! The services the API calls out to, played by real local servers: an SMTP sink (the
+//! testkit's aiosmtpd) receiving the verification mail, and a Turnstile-compatible
 //! verify endpoint that checks what the API sends it.
 
 use axum::extract::State;
@@ -15,70 +15,13 @@ use std::time::Duration;
 use tseeder_cloud::config::Secret;
 use tseeder_protocol::Role;
 use tseeder_testkit::cloud;
-
-struct SmtpSink {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_smtp_sink(maildir: &Path) -> SmtpSink {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    start_smtp_sink_on(maildir, port).await
-}
-
-async fn start_smtp_sink_on(maildir: &Path, port: u16) -> SmtpSink {
-    let child = Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(maildir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python3 with aiosmtpd (run scripts/setup)");
-    let sink = SmtpSink { child, port };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return sink;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the aiosmtpd sink did not start; is it installed? (scripts/setup)");
-}
-
-fn delivered(maildir: &Path) -> Vec<String> {
-    std::fs::read_dir(maildir.join("new"))
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    cloud::decode_quoted_printable(
-                        &std::fs::read_to_string(e.path()).expect("mail"),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use tseeder_testkit::mail::SmtpSink;
 
 #[tokio::test]
 async fn verification_mail_goes_through_smtp_when_configured() {
     let scratch = tempfile::tempdir().expect("scratch");
     let maildir = scratch.path().join("maildir");
-    let sink = start_smtp_sink(&maildir).await;
+    let sink = SmtpSink::start(&maildir).await;
     let server = TestServer::start_with(|s| {
         s.mail.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{}", sink.port)));
         s.mail.from = "tseeder <accounts@tseeder.example>".into();
@@ -95,7 +38,7 @@ async fn verification_mail_goes_through_smtp_when_configured() {
 
     let mut mails = Vec::new();
     for _ in 0..50 {
-        mails = delivered(&maildir);
+        mails = sink.delivered();
         if !mails.is_empty() {
             break;
         }
@@ -267,7 +210,7 @@ async fn mail_the_smtp_server_cannot_take_waits_in_the_queue_across_a_restart() 
         1,
         "the queue survived"
     );
-    let sink = start_smtp_sink_on(&maildir, port).await;
+    let sink = SmtpSink::start_on(&maildir, port).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while restarted.mail().pending_mail().await > 0 {
         assert!(
@@ -277,7 +220,7 @@ async fn mail_the_smtp_server_cannot_take_waits_in_the_queue_across_a_restart() 
         restarted.mail().deliver_queued().await;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let mails = delivered(&maildir);
+    let mails = sink.delivered();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: queued@example.org"));
     drop(sink);

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod cloud;
 pub mod engine;
 pub mod garage;
+pub mod mail;
 pub mod postgres;
 pub mod swarm;
 pub mod torrents;

@@ -1,6 +1,9 @@
 //! Settings of the control plane: defaults in code, then an optional TOML file, then
 //! `TSEEDER_*` environment variables (nested keys joined with `__`, e.g. `TSEEDER_MAIL__FROM`).
 
+mod check;
+
+pub use check::{check, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -56,6 +59,9 @@ pub struct Settings {
     pub embedded_agent: EmbeddedAgentSettings,
     /// The built web console (`ui/dist`); when the folder is missing only the API is served.
     pub console_dir: PathBuf,
+    /// A public deployment: the start is refused while `tseeder-cloud check-config` reports an
+    /// error (no https `public_url`, no SMTP, no captcha, weak secrets…).
+    pub production: bool,
 }
 
 impl Default for Settings {
@@ -78,6 +84,7 @@ impl Default for Settings {
             storage: StorageSettings::default(),
             embedded_agent: EmbeddedAgentSettings::default(),
             console_dir: PathBuf::from("ui/dist"),
+            production: false,
         }
     }
 }
