@@ -24,9 +24,8 @@ const SIGNING_SECRET: &str = "a-link-signing-secret-every-replica-shares";
 /// What every replica of the test cluster is configured with, and the servers they share.
 struct Cluster {
     database: String,
-    s3_endpoint: String,
     scratch: tempfile::TempDir,
-    _garage: garage::Garage,
+    garage: garage::Garage,
     /// The suite's shared PostgreSQL server when there is one, else one of the test's own.
     _postgres: Option<PostgresServer>,
 }
@@ -57,9 +56,8 @@ impl Cluster {
         let garage = garage::start_garage().await;
         Cluster {
             database: fresh_database(&server_url).await,
-            s3_endpoint: garage.endpoint.clone(),
             scratch: tempfile::tempdir().expect("tempdir"),
-            _garage: garage,
+            garage,
             _postgres: own,
         }
     }
@@ -72,20 +70,15 @@ impl Cluster {
             .env("TSEEDER_DATABASE__URL", &self.database)
             .env("TSEEDER_CLUSTER__ENABLED", "true")
             .env("TSEEDER_EMBEDDED_AGENT__ENABLED", "false")
-            .env("TSEEDER_STORAGE__BACKEND", "s3")
             .env("TSEEDER_STORAGE__URL_SIGNING_SECRET", SIGNING_SECRET)
-            .env("TSEEDER_STORAGE__S3__ENDPOINT", &self.s3_endpoint)
-            .env("TSEEDER_STORAGE__S3__REGION", "garage")
-            .env("TSEEDER_STORAGE__S3__BUCKET", garage::BUCKET)
-            .env("TSEEDER_STORAGE__S3__ACCESS_KEY_ID", garage::KEY_ID)
-            .env("TSEEDER_STORAGE__S3__SECRET_ACCESS_KEY", garage::SECRET)
-            .env("TSEEDER_STORAGE__S3__PATH_STYLE", "true")
             .env("TSEEDER_DISPATCH__LEASE_SECONDS", "60")
             .env("TSEEDER_RATE_LIMITS__RESET_PER_ACCOUNT__COUNT", "3")
             .env("TSEEDER_RATE_LIMITS__JOBS_PER_ACCOUNT__COUNT", "100000")
             .env("TSEEDER_RATE_LIMITS__JOBS_PER_IP__COUNT", "100000")
             .env("TSEEDER_RATE_LIMITS__LOGIN_PER_IP__COUNT", "100000")
             .env("TSEEDER_LOG", "warn");
+        self.garage
+            .storage_env(&mut cmd, "TSEEDER_STORAGE__", garage::SECRET);
         cmd
     }
 
@@ -320,20 +313,12 @@ fn agent_binary() -> PathBuf {
 }
 
 fn start_agent(cluster: &Cluster, urls: &str, token: &str, name: &str) -> AgentProcess {
-    let child = agent_command(&agent_binary(), urls, token, name, cluster.scratch.path())
-        .env("TSEEDER_AGENT_CAPACITY", "1")
-        .env("TSEEDER_AGENT_STORAGE__BACKEND", "s3")
-        .env("TSEEDER_AGENT_STORAGE__S3__ENDPOINT", &cluster.s3_endpoint)
-        .env("TSEEDER_AGENT_STORAGE__S3__REGION", "garage")
-        .env("TSEEDER_AGENT_STORAGE__S3__BUCKET", garage::BUCKET)
-        .env("TSEEDER_AGENT_STORAGE__S3__ACCESS_KEY_ID", garage::KEY_ID)
-        .env(
-            "TSEEDER_AGENT_STORAGE__S3__SECRET_ACCESS_KEY",
-            garage::SECRET,
-        )
-        .env("TSEEDER_AGENT_STORAGE__S3__PATH_STYLE", "true")
-        .spawn()
-        .expect("start tseeder-agent");
+    let mut command = agent_command(&agent_binary(), urls, token, name, cluster.scratch.path());
+    command.env("TSEEDER_AGENT_CAPACITY", "1");
+    cluster
+        .garage
+        .storage_env(&mut command, "TSEEDER_AGENT_STORAGE__", garage::SECRET);
+    let child = command.spawn().expect("start tseeder-agent");
     AgentProcess(child)
 }
 

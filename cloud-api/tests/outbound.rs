@@ -8,8 +8,6 @@ use cloud::{TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tseeder_cloud::config::Secret;

@@ -69,17 +69,8 @@ impl Deployment {
                 .env("PATH", std::env::var("PATH").unwrap_or_default())
                 .env("TSEEDER_DATA_DIR", scratch.path().join("data"))
                 .env("TSEEDER_EMBEDDED_AGENT__ENABLED", "false")
-                .env("TSEEDER_STORAGE__BACKEND", "s3")
-                .env("TSEEDER_STORAGE__S3__ENDPOINT", &garage.endpoint)
-                .env("TSEEDER_STORAGE__S3__REGION", "garage")
-                .env("TSEEDER_STORAGE__S3__BUCKET", garage::BUCKET)
-                .env("TSEEDER_STORAGE__S3__ACCESS_KEY_ID", garage::KEY_ID)
-                .env(
-                    "TSEEDER_STORAGE__S3__SECRET_ACCESS_KEY",
-                    storage_secret(faults),
-                )
-                .env("TSEEDER_STORAGE__S3__PATH_STYLE", "true")
                 .env("TSEEDER_LOG", "warn");
+            garage.storage_env(&mut cmd, "TSEEDER_STORAGE__", &storage_secret(faults));
             if !faults.no_mail {
                 cmd.env("TSEEDER_MAIL__SMTP_URL", sink.url());
             }
@@ -121,19 +112,14 @@ impl Deployment {
                 StatusCode::OK
             );
             let token = cloud::issue_agent_token(&operator, "smoke-1", "eu").await;
-            let agent = agent_command(&agent_binary(), &base, &token, "smoke-1", scratch.path())
-                .env("TSEEDER_AGENT_STORAGE__BACKEND", "s3")
-                .env("TSEEDER_AGENT_STORAGE__S3__ENDPOINT", &garage.endpoint)
-                .env("TSEEDER_AGENT_STORAGE__S3__REGION", "garage")
-                .env("TSEEDER_AGENT_STORAGE__S3__BUCKET", garage::BUCKET)
-                .env("TSEEDER_AGENT_STORAGE__S3__ACCESS_KEY_ID", garage::KEY_ID)
-                .env(
-                    "TSEEDER_AGENT_STORAGE__S3__SECRET_ACCESS_KEY",
-                    storage_secret(faults),
-                )
-                .env("TSEEDER_AGENT_STORAGE__S3__PATH_STYLE", "true")
-                .spawn()
-                .expect("start tseeder-agent");
+            let mut agent =
+                agent_command(&agent_binary(), &base, &token, "smoke-1", scratch.path());
+            garage.storage_env(
+                &mut agent,
+                "TSEEDER_AGENT_STORAGE__",
+                &storage_secret(faults),
+            );
+            let agent = agent.spawn().expect("start tseeder-agent");
             let agent = AgentProcess(agent);
             wait_for_an_online_agent(&operator).await;
             Some(agent)

@@ -131,3 +131,22 @@ api_bind_addr = "127.0.0.1:{admin}"
     );
     garage_proc
 }
+
+impl Garage {
+    /// Points a program's storage settings at this node's bucket: `prefix` is the program's
+    /// settings prefix plus `STORAGE__` (`TSEEDER_STORAGE__`, `TSEEDER_AGENT_STORAGE__`), and
+    /// `secret` the secret key to present (a wrong one, to test a misconfigured deployment).
+    pub fn storage_env(&self, command: &mut Command, prefix: &str, secret: &str) {
+        for (key, value) in [
+            ("BACKEND", "s3"),
+            ("S3__ENDPOINT", self.endpoint.as_str()),
+            ("S3__REGION", "garage"),
+            ("S3__BUCKET", BUCKET),
+            ("S3__ACCESS_KEY_ID", KEY_ID),
+            ("S3__SECRET_ACCESS_KEY", secret),
+            ("S3__PATH_STYLE", "true"),
+        ] {
+            command.env(format!("{prefix}{key}"), value);
+        }
+    }
+}

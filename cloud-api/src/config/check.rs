@@ -192,7 +192,7 @@ pub fn check(settings: &Settings) -> Vec<Finding> {
             "schedule pg_dump --format=custom (or continuous archiving) and test a restore",
         ),
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
     findings
 }
 
