@@ -1,12 +1,16 @@
 //! The tseeder cloud API as the desktop app uses it, with the account's API key: signing in
 //! (email and password become an API key for this device), jobs, files and their signed links,
 //! devices, and the live job stream (Server-Sent Events, reconnecting with a fresh snapshot).
+//! The cloud is one URL (a load balancer's) or several replicas' URLs: a request that cannot
+//! connect to one goes to the next, and the one that answered is tried first from then on.
 
 use crate::secrets::Secret;
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tseeder_protocol::{
     ApiKeyView, CreateApiKey, CreateJob, CreatedApiKey, FileLink, IssuedAgentToken, Job, JobAction,
@@ -42,7 +46,10 @@ impl CloudError {
 /// One cloud, with or without an account's key.
 #[derive(Clone)]
 pub struct CloudClient {
-    base: String,
+    /// The control plane's URLs in the order given; usually one.
+    bases: Arc<[String]>,
+    /// The URL that answered last, shared by every clone so a failover sticks.
+    active: Arc<AtomicUsize>,
     key: Option<Secret>,
     http: reqwest::Client,
 }
@@ -50,7 +57,7 @@ pub struct CloudClient {
 impl std::fmt::Debug for CloudClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CloudClient")
-            .field("base", &self.base)
+            .field("bases", &self.bases)
             .field("signed_in", &self.key.is_some())
             .finish()
     }
@@ -74,67 +81,130 @@ fn http_client(cookies: bool) -> Result<reqwest::Client, CloudError> {
         .map_err(|err| CloudError::Protocol(err.to_string()))
 }
 
+/// `https://a.example.org, https://b.example.org/` → each URL without its trailing slash.
+fn parse_bases(urls: &str) -> Arc<[String]> {
+    urls.split(',')
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .filter(|url| !url.is_empty())
+        .collect()
+}
+
 impl CloudClient {
-    pub fn new(base: &str, key: Option<Secret>) -> Result<CloudClient, CloudError> {
+    /// A client for `urls`: one control-plane URL, or several separated by commas.
+    pub fn new(urls: &str, key: Option<Secret>) -> Result<CloudClient, CloudError> {
+        CloudClient::with_http(urls, key, http_client(false)?)
+    }
+
+    fn with_http(
+        urls: &str,
+        key: Option<Secret>,
+        http: reqwest::Client,
+    ) -> Result<CloudClient, CloudError> {
+        let bases = parse_bases(urls);
+        if bases.is_empty() {
+            return Err(CloudError::Protocol("no cloud URL is set".into()));
+        }
         Ok(CloudClient {
-            base: base.trim_end_matches('/').to_owned(),
+            bases,
+            active: Arc::new(AtomicUsize::new(0)),
             key,
-            http: http_client(false)?,
+            http,
         })
     }
 
+    /// The URL requests go to first: the one that answered last.
     pub fn base(&self) -> &str {
-        &self.base
+        &self.bases[self.active.load(Ordering::Relaxed) % self.bases.len()]
+    }
+
+    /// Every URL, as the settings hold them (the personal agent fails over between them too).
+    pub fn cloud_url(&self) -> String {
+        self.bases.join(",")
     }
 
     pub fn signed_in(&self) -> bool {
         self.key.is_some()
     }
 
+    /// Sends the request `build` makes for a base, starting with the active one. Only a
+    /// request that could not connect moves on to the next URL: it never reached a server, so
+    /// even a POST is safe to send again.
+    async fn send(
+        &self,
+        build: impl Fn(&str) -> reqwest::RequestBuilder,
+    ) -> Result<(reqwest::Response, &str), CloudError> {
+        let first = self.active.load(Ordering::Relaxed);
+        let count = self.bases.len();
+        for step in 0..count {
+            let index = (first + step) % count;
+            let base = self.bases[index].as_str();
+            match build(base).send().await {
+                Ok(response) => {
+                    self.active.store(index, Ordering::Relaxed);
+                    return Ok((response, base));
+                }
+                Err(err) if err.is_connect() && step + 1 < count => {
+                    tracing::info!(%base, "cloud unreachable; trying the next URL");
+                }
+                Err(_) => return Err(CloudError::Network(self.cloud_url())),
+            }
+        }
+        Err(CloudError::Network(self.cloud_url()))
+    }
+
     /// Email and password open a short session whose only use is to create an API key named
     /// after this device; the session is closed again and the password is not kept.
     pub async fn sign_in(
-        base: &str,
+        urls: &str,
         email: &str,
         password: &str,
         device_name: &str,
     ) -> Result<(SessionInfo, Secret), CloudError> {
-        let base = base.trim_end_matches('/');
-        let http = http_client(true)?;
-        let login: SessionInfo = decode(
-            base,
-            http.post(format!("{base}/api/v1/auth/login"))
-                .json(&LoginRequest {
-                    email: email.to_owned(),
-                    password: password.to_owned(),
-                })
-                .send()
-                .await,
-        )
-        .await?;
+        let session = CloudClient::with_http(urls, None, http_client(true)?)?;
+        let login_body = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
+        let (answer, base) = session
+            .send(|base| {
+                session
+                    .http
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&login_body)
+            })
+            .await?;
+        let login: SessionInfo = decode(base, Ok(answer)).await?;
         let csrf = login.csrf_token.clone().unwrap_or_default();
-        let created: Result<CreatedApiKey, CloudError> = decode(
-            base,
-            http.post(format!("{base}/api/v1/api-keys"))
-                .header("x-csrf-token", &csrf)
-                .json(&CreateApiKey {
-                    name: device_name.chars().take(100).collect(),
-                    current_password: password.to_owned(),
-                })
-                .send()
-                .await,
-        )
-        .await;
-        let _ = http
-            .post(format!("{base}/api/v1/auth/logout"))
-            .header("x-csrf-token", &csrf)
-            .send()
+        let key_body = CreateApiKey {
+            name: device_name.chars().take(100).collect(),
+            current_password: password.to_owned(),
+        };
+        let created: Result<CreatedApiKey, CloudError> = match session
+            .send(|base| {
+                session
+                    .http
+                    .post(format!("{base}/api/v1/api-keys"))
+                    .header("x-csrf-token", &csrf)
+                    .json(&key_body)
+            })
+            .await
+        {
+            Ok((answer, base)) => decode(base, Ok(answer)).await,
+            Err(err) => Err(err),
+        };
+        let _ = session
+            .send(|base| {
+                session
+                    .http
+                    .post(format!("{base}/api/v1/auth/logout"))
+                    .header("x-csrf-token", &csrf)
+            })
             .await;
         Ok((login, Secret::new(created?.secret)))
     }
 
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let builder = self.http.request(method, format!("{}{path}", self.base));
+    fn request(&self, base: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, format!("{base}{path}"));
         match &self.key {
             Some(key) => builder.bearer_auth(key.expose()),
             None => builder,
@@ -147,20 +217,27 @@ impl CloudClient {
         path: &str,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<T, CloudError> {
-        let mut builder = self.request(method, path).timeout(Duration::from_secs(60));
-        if let Some(body) = body {
-            builder = builder.json(body);
-        }
-        decode(&self.base, builder.send().await).await
+        let (response, base) = self
+            .send(|base| {
+                let builder = self
+                    .request(base, method.clone(), path)
+                    .timeout(Duration::from_secs(60));
+                match body {
+                    Some(body) => builder.json(body),
+                    None => builder,
+                }
+            })
+            .await?;
+        decode(base, Ok(response)).await
     }
 
     async fn call_empty(&self, method: Method, path: &str) -> Result<(), CloudError> {
-        let response = self
-            .request(method, path)
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .map_err(|_| CloudError::Network(self.base.clone()))?;
+        let (response, _) = self
+            .send(|base| {
+                self.request(base, method.clone(), path)
+                    .timeout(Duration::from_secs(60))
+            })
+            .await?;
         if response.status().is_success() {
             Ok(())
         } else {
@@ -189,27 +266,31 @@ impl CloudClient {
         torrent: Vec<u8>,
         selected: Option<&[u32]>,
     ) -> Result<JobDetail, CloudError> {
-        let mut form = reqwest::multipart::Form::new().part(
-            "torrent",
-            reqwest::multipart::Part::bytes(torrent)
+        let selected = selected.map(|s| serde_json::to_string(s).unwrap_or_default());
+        let form = || {
+            let part = reqwest::multipart::Part::bytes(torrent.clone())
                 .file_name("upload.torrent")
-                .mime_str("application/x-bittorrent")
-                .map_err(|err| CloudError::Protocol(err.to_string()))?,
-        );
-        if let Some(selected) = selected {
-            form = form.text(
-                "selectedFiles",
-                serde_json::to_string(selected).unwrap_or_default(),
-            );
-        }
-        decode(
-            &self.base,
-            self.request(Method::POST, "/api/v1/jobs/torrent")
-                .multipart(form)
-                .send()
-                .await,
-        )
-        .await
+                .mime_str("application/x-bittorrent");
+            part.map(|part| {
+                let form = reqwest::multipart::Form::new().part("torrent", part);
+                match &selected {
+                    Some(selected) => form.text("selectedFiles", selected.clone()),
+                    None => form,
+                }
+            })
+        };
+        // The form is checked once here; each try below builds its own copy.
+        form().map_err(|err| CloudError::Protocol(err.to_string()))?;
+        let (response, base) = self
+            .send(|base| {
+                let request = self.request(base, Method::POST, "/api/v1/jobs/torrent");
+                match form() {
+                    Ok(form) => request.multipart(form),
+                    Err(_) => request,
+                }
+            })
+            .await?;
+        decode(base, Ok(response)).await
     }
 
     pub async fn job_action(&self, id: &str, action: JobAction) -> Result<Job, CloudError> {
@@ -230,7 +311,7 @@ impl CloudClient {
 
     /// Whether `other` speaks for the same account (same cloud, same key).
     pub fn same_account(&self, other: &CloudClient) -> bool {
-        self.base == other.base
+        self.bases == other.bases
             && self.key.as_ref().map(Secret::expose) == other.key.as_ref().map(Secret::expose)
     }
 
@@ -274,7 +355,7 @@ impl CloudClient {
     /// made on the URL as it will be sent (dot segments resolved, `%2e` and `\\` read the way the
     /// URL parser reads them) and on its percent-decoded path, never on the text the screens
     /// sent: `/api/v1/./agent/claim` and `/api/v1/%61gent/claim` are the agent protocol too.
-    fn api_url(&self, path: &str) -> Option<url::Url> {
+    fn api_url(base: &str, path: &str) -> Option<url::Url> {
         if !path.starts_with('/')
             || path.starts_with("//")
             || path.len() > 2048
@@ -282,8 +363,8 @@ impl CloudClient {
         {
             return None;
         }
-        let base = url::Url::parse(&self.base).ok()?;
-        let url = url::Url::parse(&format!("{}{path}", self.base)).ok()?;
+        let url = url::Url::parse(&format!("{base}{path}")).ok()?;
+        let base = url::Url::parse(base).ok()?;
         if url.origin() != base.origin() || url.fragment().is_some() {
             return None;
         }
@@ -319,25 +400,31 @@ impl CloudClient {
             "DELETE" => Method::DELETE,
             _ => return Err(refused("unsupported_method", "that method is not allowed")),
         };
-        let url = self
-            .api_url(path)
+        // Every URL must take the path as the user API, whichever answers.
+        let urls: Vec<url::Url> = self
+            .bases
+            .iter()
+            .map(|base| CloudClient::api_url(base, path))
+            .collect::<Option<_>>()
             .ok_or_else(|| refused("forbidden_path", "that path is not part of the API"))?;
-        let mut builder = self.http.request(method, url);
-        if let Some(key) = &self.key {
-            builder = builder.bearer_auth(key.expose());
-        }
-        let mut builder = builder
-            .timeout(Duration::from_secs(60))
-            .header("accept", "application/json");
-        if let Some(body) = body {
-            builder = builder
-                .header("content-type", "application/json")
-                .body(body);
-        }
-        let response = builder
-            .send()
-            .await
-            .map_err(|_| CloudError::Network(self.base.clone()))?;
+        let (response, _) = self
+            .send(|base| {
+                let index = self.bases.iter().position(|b| b == base).unwrap_or(0);
+                let mut builder = self.http.request(method.clone(), urls[index].clone());
+                if let Some(key) = &self.key {
+                    builder = builder.bearer_auth(key.expose());
+                }
+                let builder = builder
+                    .timeout(Duration::from_secs(60))
+                    .header("accept", "application/json");
+                match &body {
+                    Some(body) => builder
+                        .header("content-type", "application/json")
+                        .body(body.clone()),
+                    None => builder,
+                }
+            })
+            .await?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -347,7 +434,7 @@ impl CloudClient {
         let body = response
             .text()
             .await
-            .map_err(|_| CloudError::Network(self.base.clone()))?;
+            .map_err(|_| CloudError::Network(self.base().to_owned()))?;
         Ok(RawAnswer {
             status,
             body,
@@ -361,19 +448,20 @@ impl CloudClient {
         &self,
         mut on_event: impl FnMut(LiveMessage) -> bool,
     ) -> Result<(), CloudError> {
-        let response = self
-            .request(Method::GET, "/api/v1/jobs/live")
-            .header("accept", "text/event-stream")
-            .send()
-            .await
-            .map_err(|_| CloudError::Network(self.base.clone()))?;
+        let (response, base) = self
+            .send(|base| {
+                self.request(base, Method::GET, "/api/v1/jobs/live")
+                    .header("accept", "text/event-stream")
+            })
+            .await?;
+        let base = base.to_owned();
         if !response.status().is_success() {
             return Err(api_error(response).await);
         }
         let mut stream = response.bytes_stream();
         let mut parser = SseParser::default();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| CloudError::Network(self.base.clone()))?;
+            let chunk = chunk.map_err(|_| CloudError::Network(base.clone()))?;
             for (event, data) in parser.push(&chunk) {
                 let message = match event.as_str() {
                     "snapshot" => serde_json::from_str(&data).map(LiveMessage::Snapshot),
@@ -546,7 +634,7 @@ mod tests {
             "/api/v1/jobs/0190-ab/files",
             "/api/v1/auth/me",
         ] {
-            let url = client.api_url(path).expect(path);
+            let url = CloudClient::api_url(client.base(), path).expect(path);
             assert_eq!(
                 url.origin(),
                 url::Url::parse("http://127.0.0.1:9")

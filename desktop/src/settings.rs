@@ -53,31 +53,20 @@ impl DesktopSettings {
         }
     }
 
-    /// Refuses what cannot work; trims and normalises the cloud URL.
+    /// Refuses what cannot work; trims and normalises the cloud URL (or the comma-separated
+    /// URLs of several control-plane replicas, tried in turn when one cannot be reached).
     pub fn checked(mut self) -> Result<DesktopSettings, String> {
-        let url = url::Url::parse(self.cloud_url.trim())
-            .map_err(|_| "The cloud URL must be a full http:// or https:// address.".to_owned())?;
-        if !matches!(url.scheme(), "http" | "https")
-            || url.host_str().is_none_or(str::is_empty)
-            || !url.username().is_empty()
-            || url.password().is_some()
-            || url.query().is_some()
-        {
-            return Err("The cloud URL must be a plain http:// or https:// address.".into());
+        let urls: Vec<String> = self
+            .cloud_url
+            .split(',')
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+            .map(checked_cloud_url)
+            .collect::<Result<_, _>>()?;
+        if urls.is_empty() {
+            return Err("The cloud URL must be a full http:// or https:// address.".into());
         }
-        // The API key crosses this connection: plain http only to this computer itself.
-        let loopback = match url.host() {
-            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        if url.scheme() == "http" && !loopback {
-            return Err(
-                "The cloud URL must be https:// (plain http:// only to this computer).".into(),
-            );
-        }
-        self.cloud_url = url.as_str().trim_end_matches('/').to_owned();
+        self.cloud_url = urls.join(",");
         for (label, dir) in [("download", &self.download_dir), ("sync", &self.sync_dir)] {
             if !dir.is_absolute() {
                 return Err(format!("The {label} folder must be an absolute path."));
@@ -102,6 +91,31 @@ impl DesktopSettings {
     }
 }
 
+/// One control-plane address, normalised; the API key crosses it, so plain http only to this
+/// computer itself.
+fn checked_cloud_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text)
+        .map_err(|_| "The cloud URL must be a full http:// or https:// address.".to_owned())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none_or(str::is_empty)
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+    {
+        return Err("The cloud URL must be a plain http:// or https:// address.".into());
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err("The cloud URL must be https:// (plain http:// only to this computer).".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 impl Default for DesktopSettings {
     fn default() -> Self {
         DesktopSettings::defaults_for(Path::new("/tmp"))
@@ -122,6 +136,16 @@ mod tests {
         .checked()
         .expect("valid");
         assert_eq!(ok.cloud_url, "https://cloud.example.org");
+        let replicas = DesktopSettings {
+            cloud_url: " https://a.example.org/ , https://b.example.org".into(),
+            ..base.clone()
+        }
+        .checked()
+        .expect("several replicas");
+        assert_eq!(
+            replicas.cloud_url,
+            "https://a.example.org,https://b.example.org"
+        );
         for url in [
             "ftp://x",
             "javascript:alert(1)",
@@ -130,6 +154,8 @@ mod tests {
             "http://x.org/?a=1",
             "http://cloud.example.org",
             "http://10.0.0.5:8080",
+            "https://a.example.org,http://10.0.0.5:8080",
+            " , ",
         ] {
             let bad = DesktopSettings {
                 cloud_url: url.into(),

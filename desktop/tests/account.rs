@@ -239,3 +239,133 @@ async fn signing_out_while_the_cloud_is_unreachable_still_forgets_this_accounts_
     assert_forgotten(&secrets, &base, &slot).await;
     desktop.shutdown().await;
 }
+
+/// One cloud served on two listeners, as two replicas behind no load balancer would be; each
+/// stops when its sender is dropped.
+async fn two_replicas(
+    dir: &std::path::Path,
+) -> (
+    [String; 2],
+    [tokio::sync::oneshot::Sender<()>; 2],
+    tseeder_cloud::services::Services,
+) {
+    let mut settings = Settings {
+        data_dir: dir.join("cloud"),
+        ..Settings::default()
+    };
+    settings.embedded_agent.enabled = false;
+    let services = server::start_services(settings).await.expect("services");
+    services
+        .admin()
+        .create_user_directly("ann@example.org", PASSWORD.into(), Role::User)
+        .await
+        .expect("user");
+    let mut urls = Vec::new();
+    let mut stops = Vec::new();
+    for _ in 0..2 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        urls.push(format!("http://{}", listener.local_addr().expect("addr")));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        stops.push(stop);
+        let services = services.clone();
+        tokio::spawn(async move {
+            server::serve(services, listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
+        });
+    }
+    let urls: [String; 2] = urls.try_into().expect("two");
+    let stops: [tokio::sync::oneshot::Sender<()>; 2] =
+        stops.try_into().map_err(|_| ()).expect("two");
+    (urls, stops, services)
+}
+
+#[tokio::test]
+async fn the_app_fails_over_between_the_control_planes_it_is_given() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ([a, b], [stop_a, stop_b], _services) = two_replicas(dir.path()).await;
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}", listener.local_addr().expect("addr"))
+    };
+    let urls = format!("{dead}, {a}/ ,{b}");
+    let service = format!("tseeder-test-{}", uuid::Uuid::new_v4().simple());
+    let desktop = Desktop::open(support::options(dir.path(), &service, 20))
+        .await
+        .expect("open");
+
+    // The first URL is down: signing in goes on to the next.
+    let state = desktop
+        .sign_in(&urls, "ann@example.org", PASSWORD)
+        .await
+        .expect("sign in past the unreachable first URL");
+    assert!(state.signed_in);
+    let stored = format!("{dead},{a},{b}");
+    assert_eq!(desktop.settings().cloud_url, stored, "kept normalised");
+    let secrets = Secrets::new(service.clone());
+    let key = secrets
+        .load_async(SecretKind::ApiKey, &stored)
+        .await
+        .expect("keyring")
+        .expect("the key is filed under the cloud's URLs");
+
+    let account = CloudClient::new(&stored, Some(key.clone())).expect("client");
+    let magnet = |n: u8| {
+        format!(
+            "magnet:?xt=urn:btih:{}&dn=failover",
+            format!("{n:02x}").repeat(20)
+        )
+    };
+    let job = |n| CreateJob {
+        magnet: Some(magnet(n)),
+        torrent_url: None,
+        selected_files: None,
+        region: None,
+        device_id: None,
+    };
+    let first = account.create_job(&job(1)).await.expect("a job through A");
+    assert_eq!(
+        account.base(),
+        a,
+        "the URL that answered is tried first from then on"
+    );
+
+    // A goes away: a new start of the app reaches the cloud through B, with the same account.
+    drop(stop_a);
+    eventually("A to stop answering", async || {
+        tokio::net::TcpStream::connect(a.trim_start_matches("http://"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    let restarted = CloudClient::new(&stored, Some(key)).expect("client");
+    let second = restarted
+        .create_job(&job(2))
+        .await
+        .expect("a job through B");
+    assert_eq!(restarted.base(), b);
+    let ids: Vec<String> = restarted
+        .jobs()
+        .await
+        .expect("jobs through B")
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    assert!(
+        ids.contains(&first.job.id) && ids.contains(&second.job.id),
+        "{ids:?}"
+    );
+
+    // When none answers, the error names the URLs tried.
+    drop(stop_b);
+    let all_down = CloudClient::new(&format!("{dead},{a}"), None)
+        .expect("client")
+        .me()
+        .await
+        .expect_err("nothing answers");
+    assert!(all_down.to_string().contains(&dead), "{all_down}");
+    desktop.shutdown().await;
+}

@@ -64,7 +64,7 @@ impl Desktop {
     /// The agent token from the keyring, checked by registering; a missing or revoked one is
     /// replaced by registering this computer as a new device.
     async fn agent_client(&self, client: &CloudClient) -> Result<AgentClient, String> {
-        let url = client.base().to_owned();
+        let url = client.cloud_url();
         let user = self
             .user()
             .map(|user| user.id)

@@ -67,8 +67,20 @@ export function Account({ api, state, onChange }: { api: DesktopApi; state: AppS
       <form className="stack" onSubmit={(e) => void submit(e)} id="sign-in-form">
         <label>
           Cloud address
-          <input type="url" required value={cloudUrl} onChange={(e) => setCloudUrl(e.target.value)} name="cloudUrl" />
+          <input
+            type="text"
+            inputMode="url"
+            required
+            value={cloudUrl}
+            onChange={(e) => setCloudUrl(e.target.value)}
+            name="cloudUrl"
+            aria-describedby="cloud-url-hint"
+          />
         </label>
+        <p className="muted" id="cloud-url-hint">
+          One address, or several replicas&apos; separated by commas: the app goes on to the next when one cannot be
+          reached.
+        </p>
         <div className="segmented" role="radiogroup" aria-label="Sign in with">
           <label className={!withKey ? "on" : ""}>
             <input type="radio" name="how" checked={!withKey} onChange={() => setWithKey(false)} />
