@@ -16,6 +16,15 @@ use tseeder_testkit::{cloud, free_port, garage};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tseeder-cloud");
 const OPERATOR: &str = "ops@example.org";
+/// The test user an operator provisions when the smoke test cannot read the mail.
+const PROVISIONED: &str = "smoke-tester@example.org";
+
+/// How the smoke test gets its test user.
+#[derive(Clone, Copy, PartialEq)]
+enum TestUser {
+    SignUpFromTheMailFolder,
+    Provisioned,
+}
 
 /// What to break.
 #[derive(Clone, Copy)]
@@ -76,19 +85,14 @@ impl Deployment {
             }
             cmd
         };
-        let created = cloud_command()
-            .env("TSEEDER_ADMIN_PASSWORD", PASSWORD)
-            .args([
-                "admin",
-                "create-user",
-                "--email",
-                OPERATOR,
-                "--role",
-                "admin",
-            ])
-            .output()
-            .expect("create-user");
-        assert!(created.status.success(), "{created:?}");
+        for (email, role) in [(OPERATOR, "admin"), (PROVISIONED, "user")] {
+            let created = cloud_command()
+                .env("TSEEDER_ADMIN_PASSWORD", PASSWORD)
+                .args(["admin", "create-user", "--email", email, "--role", role])
+                .output()
+                .expect("create-user");
+            assert!(created.status.success(), "{created:?}");
+        }
 
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
@@ -141,16 +145,26 @@ impl Deployment {
     }
 
     /// Runs the script as an operator would after a deployment: exit status, stdout, stderr.
-    async fn smoke_test(&self) -> (i32, String, String) {
+    async fn smoke_test(&self, user: TestUser) -> (i32, String, String) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/smoke-test");
-        let run = tokio::process::Command::new("python3")
+        let mut command = tokio::process::Command::new("python3");
+        match user {
+            TestUser::SignUpFromTheMailFolder => {
+                command.env("TSEEDER_SMOKE_OUTBOX", &self.sink.maildir);
+            }
+            TestUser::Provisioned => {
+                command
+                    .env("TSEEDER_SMOKE_USER_EMAIL", PROVISIONED)
+                    .env("TSEEDER_SMOKE_USER_PASSWORD", PASSWORD);
+            }
+        }
+        let run = command
             .arg(script)
             .arg(&self.base)
             .env("TSEEDER_SMOKE_ADMIN_EMAIL", OPERATOR)
             .env("TSEEDER_SMOKE_ADMIN_PASSWORD", PASSWORD)
             .env("TSEEDER_SMOKE_MAGNET", self.seeder.magnet())
             .env("TSEEDER_SMOKE_SHA256", &self.seeder.files[0].sha256)
-            .env("TSEEDER_SMOKE_OUTBOX", &self.sink.maildir)
             .env("TSEEDER_SMOKE_TIMEOUT", "180")
             .env("TSEEDER_SMOKE_CLAIM_SECONDS", "30")
             .env("TSEEDER_SMOKE_MAIL_SECONDS", "10")
@@ -204,7 +218,9 @@ async fn wait_for_an_online_agent(operator: &Client) {
 #[tokio::test]
 async fn a_sound_deployment_passes_every_step() {
     let deployment = Deployment::start(SOUND).await;
-    let (status, stdout, stderr) = deployment.smoke_test().await;
+    let (status, stdout, stderr) = deployment
+        .smoke_test(TestUser::SignUpFromTheMailFolder)
+        .await;
     assert_eq!(status, 0, "{stdout}\n{stderr}");
     for step in [
         "health",
@@ -233,7 +249,9 @@ async fn without_an_agent_it_stops_at_the_agents_step() {
         ..SOUND
     })
     .await;
-    let (status, stdout, stderr) = deployment.smoke_test().await;
+    let (status, stdout, stderr) = deployment
+        .smoke_test(TestUser::SignUpFromTheMailFolder)
+        .await;
     assert_eq!(status, 1, "{stdout}\n{stderr}");
     assert!(
         stderr.contains("FAILED at step 4 (agents): no agent is online"),
@@ -252,7 +270,9 @@ async fn with_wrong_storage_credentials_it_stops_where_the_files_should_be_store
         ..SOUND
     })
     .await;
-    let (status, stdout, stderr) = deployment.smoke_test().await;
+    let (status, stdout, stderr) = deployment
+        .smoke_test(TestUser::SignUpFromTheMailFolder)
+        .await;
     assert_eq!(status, 1, "{stdout}\n{stderr}");
     assert!(
         stderr.contains("FAILED at step 8 (follow): an agent's attempt failed"),
@@ -267,10 +287,28 @@ async fn without_mail_it_stops_at_the_sign_up() {
         ..SOUND
     })
     .await;
-    let (status, stdout, stderr) = deployment.smoke_test().await;
+    let (status, stdout, stderr) = deployment
+        .smoke_test(TestUser::SignUpFromTheMailFolder)
+        .await;
     assert_eq!(status, 1, "{stdout}\n{stderr}");
     assert!(
         stderr.contains("FAILED at step 5 (test user): no verification mail"),
         "{stdout}\n{stderr}"
     );
+}
+
+#[tokio::test]
+async fn an_operator_provisioned_test_user_needs_no_mail() {
+    let deployment = Deployment::start(Faults {
+        no_mail: true,
+        ..SOUND
+    })
+    .await;
+    let (status, stdout, stderr) = deployment.smoke_test(TestUser::Provisioned).await;
+    assert_eq!(status, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("test user … ok: provisioned {PROVISIONED}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("smoke test passed"));
 }
