@@ -56,6 +56,29 @@ async fn a_sqlite_deployment_moves_into_postgres_with_every_row() {
         agent.claim().await.is_some(),
         "a job is leased when the copy runs"
     );
+    // More rows than the copy reads at once, for a table with a plain key and one with a
+    // two-column key, so the copy pages through them.
+    let magnet_job = magnet.body["job"]["id"].as_str().expect("id").to_owned();
+    {
+        let mut db =
+            rusqlite::Connection::open(sqlite.data_dir().join("tseeder.db")).expect("sqlite");
+        let tx = db.transaction().expect("tx");
+        for n in 0..12_001 {
+            tx.execute(
+                "INSERT INTO security_events (kind, email, detail, created_at) VALUES ('login_failed', ?1, '{}', ?2)",
+                rusqlite::params![format!("bulk{n}@example.org"), 1_700_000_000_000i64 + n],
+            )
+            .expect("security event");
+        }
+        for idx in 0..6_001 {
+            tx.execute(
+                "INSERT INTO job_files (job_id, idx, path, size) VALUES (?1, ?2, ?3, 1)",
+                rusqlite::params![magnet_job, idx, format!("bulk/{idx}.bin")],
+            )
+            .expect("job file");
+        }
+        tx.commit().expect("commit");
+    }
     let jobs_before = alice.get("/api/v1/jobs").await.body;
     let audit_before = admin.get("/api/v1/admin/audit").await.body;
     let data = sqlite.data_dir();
@@ -82,6 +105,18 @@ async fn a_sqlite_deployment_moves_into_postgres_with_every_row() {
             .find(|line| line.trim_start().starts_with(table))
             .unwrap_or_else(|| panic!("{table} is reported: {stdout}"));
         assert!(!line.contains(" 0 rows"), "{table} was copied: {line}");
+    }
+    for (table, at_least) in [("security_events", 12_001), ("job_files", 6_001)] {
+        let line = stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with(table))
+            .unwrap_or_else(|| panic!("{table} is reported: {stdout}"));
+        let rows: u64 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a row count: {line}"));
+        assert!(rows >= at_least, "{table} copied page by page: {line}");
     }
 
     let pg = TestServer::start_with(|s| s.database.url = Some(Secret::new(target.clone()))).await;

@@ -1,7 +1,8 @@
 //! Moving a deployment from one store to another (SQLite to PostgreSQL when it outgrows one
 //! machine): every row of every table is copied in one unit of work on the target, then both sides
 //! are counted and checksummed table by table, so a copy that lost or changed anything is
-//! reported instead of trusted.
+//! reported instead of trusted. Tables are read a page at a time in key order, so a store of any
+//! size is moved in bounded memory.
 
 use super::sql::{Row, Value};
 use super::{params, DbError, DbResult, Store, Tx};
@@ -30,8 +31,11 @@ pub const TABLES: &[(&str, &str)] = &[
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.
 const NUMBERED: &[&str] = &["job_events", "audit_log", "security_events", "mail_queue"];
 
-/// Rows read and written per statement.
+/// Rows written per statement.
 const BATCH: usize = 200;
+
+/// Rows read per page, and so at most held in memory at once.
+const PAGE: usize = 5_000;
 
 /// What was copied of one table, the same on both sides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +63,8 @@ pub enum CopyError {
 
 /// Copies every row of `source` into the empty `target`, then verifies counts and checksums.
 pub async fn copy_store(source: &Store, target: &Store) -> Result<Vec<TableCopy>, CopyError> {
-    let snapshot = source.transaction(read_everything).await?;
+    let runtime = tokio::runtime::Handle::current();
+    let reader = source.clone();
     target
         .transaction_with(move |tx| -> Result<(), CopyError> {
             for (table, _) in TABLES {
@@ -69,16 +74,37 @@ pub async fn copy_store(source: &Store, target: &Store) -> Result<Vec<TableCopy>
                 }
             }
             tx.execute("DELETE FROM plans", params![])?;
-            for (table, rows) in &snapshot {
-                write_rows(tx, table, rows)?;
+            // The target's unit of work runs on a blocking thread; each page of the source is
+            // read from there and written before the next is asked for.
+            for (table, key) in TABLES {
+                let mut after: Option<Vec<Value>> = None;
+                loop {
+                    let from = after.clone();
+                    let page =
+                        runtime
+                            .block_on(reader.call(move |source| {
+                                read_page(source, table, key, from.as_deref())
+                            }))?;
+                    write_rows(tx, table, &page)?;
+                    if page.len() < PAGE {
+                        break;
+                    }
+                    after = page.last().map(|row| key_values(row, key));
+                }
             }
-            restore_default_devices(tx, &snapshot)?;
+            let devices = runtime.block_on(reader.call(|source| {
+                source.query(
+                    "SELECT id, default_device_id FROM users WHERE default_device_id IS NOT NULL",
+                    &[],
+                )
+            }))?;
+            restore_default_devices(tx, &devices)?;
             continue_numbering(tx)?;
             Ok(())
         })
         .await?;
-    let expected = source.call(summarize).await?;
-    let found = target.call(summarize).await?;
+    let expected = summarize(source).await?;
+    let found = summarize(target).await?;
     for (want, got) in expected.iter().zip(&found) {
         if want != got {
             return Err(CopyError::Mismatch {
@@ -93,17 +119,34 @@ pub async fn copy_store(source: &Store, target: &Store) -> Result<Vec<TableCopy>
     Ok(found)
 }
 
-type Snapshot = Vec<(&'static str, Vec<Row>)>;
+/// The page of `table` after the row whose key columns hold `after` (the first page without).
+fn read_page(tx: &Tx<'_>, table: &str, key: &str, after: Option<&[Value]>) -> DbResult<Vec<Row>> {
+    let limit = PAGE as i64;
+    match after {
+        None => tx.query(
+            &format!("SELECT * FROM {table} ORDER BY {key} LIMIT ?1"),
+            &[Value::Integer(limit)],
+        ),
+        Some(values) => {
+            let placeholders: Vec<String> =
+                (2..values.len() + 2).map(|n| format!("?{n}")).collect();
+            let mut params = vec![Value::Integer(limit)];
+            params.extend_from_slice(values);
+            tx.query(
+                &format!(
+                    "SELECT * FROM {table} WHERE ({key}) > ({}) ORDER BY {key} LIMIT ?1",
+                    placeholders.join(", ")
+                ),
+                &params,
+            )
+        }
+    }
+}
 
-fn read_everything(tx: &Tx<'_>) -> DbResult<Snapshot> {
-    TABLES
-        .iter()
-        .map(|(table, key)| {
-            Ok((
-                *table,
-                tx.query(&format!("SELECT * FROM {table} ORDER BY {key}"), &[])?,
-            ))
-        })
+/// The values of `row`'s key columns (`key` as written in [`TABLES`]).
+fn key_values(row: &Row, key: &str) -> Vec<Value> {
+    key.split(", ")
+        .map(|column| row.value(column).cloned().unwrap_or(Value::Null))
         .collect()
 }
 
@@ -150,24 +193,17 @@ fn write_rows(tx: &Tx<'_>, table: &str, rows: &[Row]) -> DbResult<()> {
     Ok(())
 }
 
-fn restore_default_devices(tx: &Tx<'_>, snapshot: &Snapshot) -> DbResult<()> {
-    let users = snapshot
-        .iter()
-        .find(|(table, _)| *table == "users")
-        .map(|(_, rows)| rows.as_slice())
-        .unwrap_or_default();
+fn restore_default_devices(tx: &Tx<'_>, users: &[Row]) -> DbResult<()> {
     for user in users {
+        let id = user.value("id").cloned().unwrap_or(Value::Null);
         let device = user
             .value("default_device_id")
             .cloned()
             .unwrap_or(Value::Null);
-        if device != Value::Null {
-            let id = user.value("id").cloned().unwrap_or(Value::Null);
-            tx.execute(
-                "UPDATE users SET default_device_id = ?2 WHERE id = ?1",
-                &[id, device],
-            )?;
-        }
+        tx.execute(
+            "UPDATE users SET default_device_id = ?2 WHERE id = ?1",
+            &[id, device],
+        )?;
     }
     Ok(())
 }
@@ -189,23 +225,34 @@ fn continue_numbering(tx: &Tx<'_>) -> DbResult<()> {
 }
 
 /// Rows and an order-independent checksum of every table: the sum of each row's SHA-256 over
-/// its columns by name, so two databases that sort text differently still agree.
-pub fn summarize(tx: &Tx<'_>) -> DbResult<Vec<TableCopy>> {
-    TABLES
-        .iter()
-        .map(|(table, _)| {
-            let rows = tx.query(&format!("SELECT * FROM {table}"), &[])?;
-            let mut sum: u128 = 0;
-            for row in &rows {
+/// its columns by name, so two databases that sort text differently still agree. Read a page at
+/// a time, like the copy.
+pub async fn summarize(store: &Store) -> DbResult<Vec<TableCopy>> {
+    let mut tables = Vec::with_capacity(TABLES.len());
+    for (table, key) in TABLES {
+        let (mut rows, mut sum) = (0u64, 0u128);
+        let mut after: Option<Vec<Value>> = None;
+        loop {
+            let from = after.clone();
+            let page = store
+                .call(move |tx| read_page(tx, table, key, from.as_deref()))
+                .await?;
+            rows += page.len() as u64;
+            for row in &page {
                 sum = sum.wrapping_add(row_digest(row));
             }
-            Ok(TableCopy {
-                table,
-                rows: rows.len() as u64,
-                checksum: format!("{sum:032x}"),
-            })
-        })
-        .collect()
+            if page.len() < PAGE {
+                break;
+            }
+            after = page.last().map(|row| key_values(row, key));
+        }
+        tables.push(TableCopy {
+            table,
+            rows,
+            checksum: format!("{sum:032x}"),
+        });
+    }
+    Ok(tables)
 }
 
 fn row_digest(row: &Row) -> u128 {
