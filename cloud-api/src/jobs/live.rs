@@ -1,5 +1,6 @@
 //! Live job updates: agents' progress ticks are kept in memory (never written to the database
-//! one by one), and every change is serialized once and fanned out to all listening streams.
+//! one by one), and every change is serialized once and fanned out to its owner's streams only
+//! (one channel per user with an open stream, so a change never wakes other users' streams).
 //! On PostgreSQL every change travels through the database's NOTIFY first, so that the streams
 //! (and the progress shown) of every replica hear it, this one's included.
 
@@ -7,6 +8,7 @@ use crate::store::{Notice, Store};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use tokio::sync::{broadcast, mpsc};
 use tseeder_protocol::{Job, JobLive, LiveProgress};
@@ -23,7 +25,10 @@ pub struct LiveEvent {
 
 #[derive(Debug)]
 pub struct LiveHub {
-    sender: broadcast::Sender<LiveEvent>,
+    /// The channel of each user with an open stream; channels nobody listens to are dropped.
+    channels: Mutex<HashMap<Arc<str>, broadcast::Sender<LiveEvent>>>,
+    /// Subscriptions so far, to sweep abandoned channels now and then.
+    subscriptions: AtomicUsize,
     progress: Mutex<HashMap<String, LiveProgress>>,
     /// Set while changes go through the database to every replica.
     relay: OnceLock<mpsc::UnboundedSender<String>>,
@@ -63,13 +68,18 @@ fn known_kind(kind: &str) -> Option<&'static str> {
         .find(|known| *known == kind)
 }
 
-/// Events buffered per subscriber before it lags and gets a fresh snapshot instead.
-const CHANNEL_CAPACITY: usize = 1024;
+/// Events buffered per user before a stream lags and gets a fresh snapshot instead (each
+/// user's channel holds this many slots while the user has a stream open).
+const CHANNEL_CAPACITY: usize = 256;
+
+/// Every this many subscriptions, channels whose streams all ended are dropped.
+const SWEEP_EVERY: usize = 256;
 
 impl Default for LiveHub {
     fn default() -> Self {
         LiveHub {
-            sender: broadcast::channel(CHANNEL_CAPACITY).0,
+            channels: Mutex::new(HashMap::new()),
+            subscriptions: AtomicUsize::new(0),
             progress: Mutex::new(HashMap::new()),
             relay: OnceLock::new(),
         }
@@ -77,8 +87,26 @@ impl Default for LiveHub {
 }
 
 impl LiveHub {
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
-        self.sender.subscribe()
+    fn channels(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, broadcast::Sender<LiveEvent>>> {
+        self.channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The changes of `user_id`'s jobs (and the notices for everyone).
+    pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<LiveEvent> {
+        let mut channels = self.channels();
+        if self.subscriptions.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            channels.retain(|_, sender| sender.receiver_count() > 0);
+        }
+        if let Some(sender) = channels.get(user_id) {
+            return sender.subscribe();
+        }
+        let (sender, receiver) = broadcast::channel(CHANNEL_CAPACITY);
+        channels.insert(Arc::from(user_id), sender);
+        receiver
     }
 
     fn progress_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, LiveProgress>> {
@@ -160,14 +188,29 @@ impl LiveHub {
         self.broadcast(user_id, job_id, kind, data);
     }
 
+    /// Hands the change to the streams of its user (an empty user: everyone's). Nobody
+    /// listening is not an error.
     fn broadcast(&self, user_id: &str, job_id: Arc<str>, kind: &'static str, data: String) {
-        // No subscriber is not an error: nobody is watching.
-        let _ = self.sender.send(LiveEvent {
+        let event = LiveEvent {
             user_id: Arc::from(user_id),
             job_id,
             kind,
             data: Arc::from(data),
-        });
+        };
+        let mut channels = self.channels();
+        if user_id.is_empty() {
+            for sender in channels.values() {
+                let _ = sender.send(event.clone());
+            }
+            return;
+        }
+        let unheard = match channels.get(user_id) {
+            Some(sender) => sender.send(event).is_err(),
+            None => false,
+        };
+        if unheard {
+            channels.remove(user_id);
+        }
     }
 }
 
@@ -248,5 +291,35 @@ impl LiveHub {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_reaches_only_its_owners_streams_and_unheard_channels_go() {
+        let hub = LiveHub::default();
+        let mut ann = hub.subscribe("ann");
+        let mut bob = hub.subscribe("bob");
+        hub.publish_removed("ann", "job-1");
+        assert_eq!(
+            &*ann.try_recv().expect("ann hears her change").job_id,
+            "job-1"
+        );
+        assert!(bob.try_recv().is_err(), "bob's stream is not woken");
+
+        hub.broadcast("", Arc::from(""), RESYNC, String::new());
+        assert_eq!(ann.try_recv().expect("everyone").kind, RESYNC);
+        assert_eq!(bob.try_recv().expect("everyone").kind, RESYNC);
+
+        drop(bob);
+        hub.publish_removed("bob", "job-2");
+        assert!(
+            !hub.channels().contains_key("bob"),
+            "a channel nobody listens to is dropped"
+        );
+        assert!(hub.channels().contains_key("ann"));
     }
 }

@@ -1,5 +1,5 @@
 //! Server-Sent Events: the user's jobs (or one job) live. A stream opens with a snapshot, then
-//! sends each change as the hub serialized it once; a stream that falls behind gets a fresh
+//! sends each change of the user's jobs as the hub serialized it once; a stream that falls behind gets a fresh
 //! snapshot instead of the missed events. Keep-alive comments hold idle connections open, and a
 //! stream ends when the session or key it was opened with is revoked.
 
@@ -58,7 +58,7 @@ async fn open(
     scope: Scope,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the snapshot, so no change falls between the two.
-    let receiver = services.live().subscribe();
+    let receiver = services.live().subscribe(&principal.user.id);
     let first = snapshot(&services, &principal, &scope).await?;
     let state = StreamState {
         services,
