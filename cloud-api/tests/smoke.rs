@@ -242,21 +242,27 @@ async fn a_sound_deployment_passes_every_step() {
     assert_eq!(verification.len(), 1, "one fresh user signed up");
 }
 
-#[tokio::test]
-async fn without_an_agent_it_stops_at_the_agents_step() {
-    let deployment = Deployment::start(Faults {
-        no_agent: true,
-        ..SOUND
-    })
-    .await;
+/// Runs the smoke test on a deployment with `faults` and expects it to stop with `failure`.
+async fn fails_at(faults: Faults, failure: &str) -> String {
+    let deployment = Deployment::start(faults).await;
     let (status, stdout, stderr) = deployment
         .smoke_test(TestUser::SignUpFromTheMailFolder)
         .await;
     assert_eq!(status, 1, "{stdout}\n{stderr}");
-    assert!(
-        stderr.contains("FAILED at step 4 (agents): no agent is online"),
-        "{stdout}\n{stderr}"
-    );
+    assert!(stderr.contains(failure), "{stdout}\n{stderr}");
+    stdout
+}
+
+#[tokio::test]
+async fn without_an_agent_it_stops_at_the_agents_step() {
+    let stdout = fails_at(
+        Faults {
+            no_agent: true,
+            ..SOUND
+        },
+        "FAILED at step 4 (agents): no agent is online",
+    )
+    .await;
     assert!(
         !stdout.contains("test user"),
         "nothing after the failure ran"
@@ -265,36 +271,26 @@ async fn without_an_agent_it_stops_at_the_agents_step() {
 
 #[tokio::test]
 async fn with_wrong_storage_credentials_it_stops_where_the_files_should_be_stored() {
-    let deployment = Deployment::start(Faults {
-        wrong_storage_secret: true,
-        ..SOUND
-    })
+    fails_at(
+        Faults {
+            wrong_storage_secret: true,
+            ..SOUND
+        },
+        "FAILED at step 8 (follow): an agent's attempt failed",
+    )
     .await;
-    let (status, stdout, stderr) = deployment
-        .smoke_test(TestUser::SignUpFromTheMailFolder)
-        .await;
-    assert_eq!(status, 1, "{stdout}\n{stderr}");
-    assert!(
-        stderr.contains("FAILED at step 8 (follow): an agent's attempt failed"),
-        "{stdout}\n{stderr}"
-    );
 }
 
 #[tokio::test]
 async fn without_mail_it_stops_at_the_sign_up() {
-    let deployment = Deployment::start(Faults {
-        no_mail: true,
-        ..SOUND
-    })
+    fails_at(
+        Faults {
+            no_mail: true,
+            ..SOUND
+        },
+        "FAILED at step 5 (test user): no verification mail",
+    )
     .await;
-    let (status, stdout, stderr) = deployment
-        .smoke_test(TestUser::SignUpFromTheMailFolder)
-        .await;
-    assert_eq!(status, 1, "{stdout}\n{stderr}");
-    assert!(
-        stderr.contains("FAILED at step 5 (test user): no verification mail"),
-        "{stdout}\n{stderr}"
-    );
 }
 
 #[tokio::test]

@@ -32,6 +32,17 @@ async fn cloud(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<(
         .create_user_directly("ann@example.org", PASSWORD.into(), Role::User)
         .await
         .expect("user");
+    (
+        format!("http://{addr}"),
+        serve_until_dropped(services, listener),
+    )
+}
+
+/// Serves `services` on `listener` until the returned sender is dropped.
+fn serve_until_dropped(
+    services: tseeder_cloud::services::Services,
+    listener: TcpListener,
+) -> tokio::sync::oneshot::Sender<()> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         server::serve(services, listener, async move {
@@ -40,7 +51,7 @@ async fn cloud(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<(
         .await
         .expect("serve");
     });
-    (format!("http://{addr}"), stop)
+    stop
 }
 
 async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
@@ -244,11 +255,7 @@ async fn signing_out_while_the_cloud_is_unreachable_still_forgets_this_accounts_
 /// stops when its sender is dropped.
 async fn two_replicas(
     dir: &std::path::Path,
-) -> (
-    [String; 2],
-    [tokio::sync::oneshot::Sender<()>; 2],
-    tseeder_cloud::services::Services,
-) {
+) -> ([String; 2], [tokio::sync::oneshot::Sender<()>; 2]) {
     let mut settings = Settings {
         data_dir: dir.join("cloud"),
         ..Settings::default()
@@ -260,32 +267,20 @@ async fn two_replicas(
         .create_user_directly("ann@example.org", PASSWORD.into(), Role::User)
         .await
         .expect("user");
-    let mut urls = Vec::new();
-    let mut stops = Vec::new();
-    for _ in 0..2 {
+    let replica = async || {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        urls.push(format!("http://{}", listener.local_addr().expect("addr")));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        stops.push(stop);
-        let services = services.clone();
-        tokio::spawn(async move {
-            server::serve(services, listener, async move {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("serve");
-        });
-    }
-    let urls: [String; 2] = urls.try_into().expect("two");
-    let stops: [tokio::sync::oneshot::Sender<()>; 2] =
-        stops.try_into().map_err(|_| ()).expect("two");
-    (urls, stops, services)
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        (url, serve_until_dropped(services.clone(), listener))
+    };
+    let (a, stop_a) = replica().await;
+    let (b, stop_b) = replica().await;
+    ([a, b], [stop_a, stop_b])
 }
 
 #[tokio::test]
 async fn the_app_fails_over_between_the_control_planes_it_is_given() {
     let dir = tempfile::tempdir().expect("dir");
-    let ([a, b], [stop_a, stop_b], _services) = two_replicas(dir.path()).await;
+    let ([a, b], [stop_a, stop_b]) = two_replicas(dir.path()).await;
     let dead = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         format!("http://{}", listener.local_addr().expect("addr"))
