@@ -257,6 +257,12 @@ impl CloudClient {
         Ok(page.items)
     }
 
+    /// One job with its files (known once its metadata has arrived).
+    pub async fn job(&self, id: &str) -> Result<JobDetail, CloudError> {
+        let path = format!("/api/v1/jobs/{}", segment(id));
+        self.call(Method::GET, &path, None::<&()>).await
+    }
+
     pub async fn create_job(&self, job: &CreateJob) -> Result<JobDetail, CloudError> {
         self.call(Method::POST, "/api/v1/jobs", Some(job)).await
     }

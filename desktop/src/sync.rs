@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tseeder_protocol::names;
 
+pub mod job;
+
 pub const PENDING: &str = "pending";
 pub const DONE: &str = "done";
 pub const FAILED: &str = "failed";

@@ -243,18 +243,15 @@ impl Desktop {
     ) -> Result<(), SyncError> {
         let settings = self.settings();
         let job_id = job.id.clone();
-        let rows = self.sync_rows(client, job).await?;
+        let db = &self.inner.db;
+        let rows = sync::job::recorded_files(db, client, &job_id).await?;
         if rows.is_empty() {
             return Ok(());
         }
         let total: u64 = rows.iter().map(|r| r.size).sum();
-        let mut done: u64 = rows
-            .iter()
-            .filter(|r| r.status == sync::DONE)
-            .map(|r| r.size)
-            .sum();
+        let done = sync::job::done_bytes(&rows);
         let folder = first_folder(&settings.sync_dir, &rows);
-        if done == total && rows.iter().all(|r| r.status == sync::DONE) {
+        if rows.iter().all(|r| r.status == sync::DONE) {
             // Synced in an earlier run: say so quietly.
             self.set_sync_view(&job_id, SyncState::Done, total, total, None, folder);
             return Ok(());
@@ -268,39 +265,49 @@ impl Desktop {
             folder.clone(),
         );
         let limit = u64::from(settings.sync_limit_kib) * 1024;
-        for row in rows.iter().filter(|r| r.status != sync::DONE) {
-            let base = done;
-            let mut last_shown = std::time::Instant::now();
-            let show = |received: u64| {
+        let mut last_shown = std::time::Instant::now();
+        let mut shown = done;
+        let copied = sync::job::copy_files(
+            db,
+            client,
+            http,
+            &rows,
+            &settings.sync_dir,
+            limit,
+            |on_disk| {
+                shown = on_disk;
                 if last_shown.elapsed() >= Duration::from_millis(250) {
                     last_shown = std::time::Instant::now();
                     self.set_sync_view(
                         &job_id,
                         SyncState::Syncing,
-                        base + received,
+                        on_disk,
                         total,
                         None,
                         folder.clone(),
                     );
                 }
+            },
+        )
+        .await;
+        if let Err(failed) = copied {
+            let err = failed.error;
+            let state = if err.is_transient() {
+                SyncState::Waiting
+            } else {
+                SyncState::Failed
             };
-            let fetched = self
-                .sync_file(client, http, row, &settings.sync_dir, limit, show)
-                .await;
-            if let Err(err) = fetched {
-                let state = if err.is_transient() {
-                    SyncState::Waiting
-                } else {
-                    SyncState::Failed
-                };
-                let message = Some(err.to_string());
-                self.set_sync_view(&job_id, state, done, total, message, folder.clone());
-                if !err.is_transient() {
-                    self.record_sync_failure(job, row, &err).await?;
-                }
-                return Err(err);
+            let message = Some(err.to_string());
+            self.set_sync_view(&job_id, state, shown, total, message, folder.clone());
+            if !err.is_transient() {
+                self.notify(
+                    format!("Sync failed: {}", job.name),
+                    err.to_string(),
+                    None,
+                    Some(format!("cloud:{job_id}")),
+                );
             }
-            done += row.size;
+            return Err(err);
         }
         self.set_sync_view(&job_id, SyncState::Done, total, total, None, folder.clone());
         self.notify(
@@ -316,101 +323,6 @@ impl Desktop {
                 }
             }
         }
-        Ok(())
-    }
-
-    /// The job's files to sync, as recorded; the first time, asked from the cloud and recorded
-    /// so that a later run resumes where this one stopped.
-    async fn sync_rows(&self, client: &CloudClient, job: &Job) -> Result<Vec<SyncRow>, SyncError> {
-        let id = job.id.clone();
-        let known = self
-            .inner
-            .db
-            .call(move |conn| db::syncs_of_job(conn, &id))
-            .await?;
-        if !known.is_empty() {
-            return Ok(known);
-        }
-        let files = client
-            .files(&job.id)
-            .await
-            .map_err(|err| SyncError::Network(err.to_string()))?;
-        let rows: Vec<SyncRow> = files
-            .into_iter()
-            .map(|file| SyncRow {
-                job_id: job.id.clone(),
-                file_index: file.index,
-                remote_path: file.path,
-                size: file.size,
-                local_path: None,
-                received: 0,
-                status: sync::PENDING.into(),
-                error: None,
-            })
-            .collect();
-        let recorded = rows.clone();
-        self.inner
-            .db
-            .call(move |conn| {
-                for row in &recorded {
-                    db::insert_sync(conn, row)?;
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(rows)
-    }
-
-    /// One file: a fresh download link from the cloud, then the resumable, verified fetch.
-    async fn sync_file(
-        &self,
-        client: &CloudClient,
-        http: &reqwest::Client,
-        row: &SyncRow,
-        sync_dir: &std::path::Path,
-        limit: u64,
-        progress: impl FnMut(u64),
-    ) -> Result<(), SyncError> {
-        let link = client
-            .file_link(&row.job_id, row.file_index)
-            .await
-            .map_err(|err| match err.status() {
-                0 | 429 | 500.. => SyncError::Network(err.to_string()),
-                status => SyncError::Status(status),
-            })?;
-        sync::fetch_file(
-            &self.inner.db,
-            http,
-            row,
-            &link.url,
-            sync_dir,
-            limit,
-            progress,
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// A failure another try would not fix: the file is marked failed and the user told.
-    async fn record_sync_failure(
-        &self,
-        job: &Job,
-        row: &SyncRow,
-        err: &SyncError,
-    ) -> Result<(), SyncError> {
-        let mut failed = row.clone();
-        failed.status = sync::FAILED.into();
-        failed.error = Some(err.to_string());
-        self.inner
-            .db
-            .call(move |conn| db::update_sync(conn, &failed))
-            .await?;
-        self.notify(
-            format!("Sync failed: {}", job.name),
-            err.to_string(),
-            None,
-            Some(format!("cloud:{}", job.id)),
-        );
         Ok(())
     }
 
