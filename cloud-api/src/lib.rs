@@ -27,6 +27,7 @@ pub mod services;
 pub mod status;
 pub mod store;
 pub mod torrent;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use server::launch;

@@ -44,7 +44,7 @@ pub async fn serve(
     tracing::info!(%address, "tseeder cloud API listening");
     services.relay_live_changes();
     let (stop, stopped) = watch::channel(false);
-    // Sweeps and mail delivery run on one replica at a time; the rate-limit counters swept
+    // Sweeps and mail and webhook delivery run on one replica at a time; the rate-limit counters swept
     // below are each replica's own.
     let runner = services.db().sole_runner(SWEEPS_AND_MAIL);
     let sweeper = tokio::spawn(sweep_leases(
@@ -58,7 +58,12 @@ pub async fn serve(
         stopped.clone(),
     ));
     let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
-    let mail = tokio::spawn(deliver_mail(services.clone(), runner, stopped.clone()));
+    let mail = tokio::spawn(deliver_mail(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
+    let webhooks = tokio::spawn(deliver_webhooks(services.clone(), runner, stopped.clone()));
     let agent = services
         .settings()
         .embedded_agent
@@ -77,6 +82,7 @@ pub async fn serve(
         let _ = upkeep.await;
         let _ = counters.await;
         let _ = mail.await;
+        let _ = webhooks.await;
     };
     axum::serve(
         listener,
@@ -87,7 +93,7 @@ pub async fn serve(
     Ok(())
 }
 
-/// The advisory lock of the replica that sweeps and delivers mail.
+/// The advisory lock of the replica that sweeps and delivers mail and webhooks.
 const SWEEPS_AND_MAIL: i64 = 0x7473_6565_6465_7202;
 
 /// Runs `work` every `period` until the server stops.
@@ -133,6 +139,18 @@ async fn deliver_mail(services: Services, runner: SoleRunner, mut stopped: watch
             _ = stopped.changed() => return,
         }
     }
+}
+
+/// Turns the ends of jobs into webhook deliveries and tries the due ones, every
+/// `webhooks.poll_interval_ms`.
+async fn deliver_webhooks(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
+    let period = Duration::from_millis(services.settings().webhooks.poll_interval_ms.max(100));
+    every(period, stopped, || async {
+        if runner.is_mine() {
+            services.webhooks().deliver_pass().await;
+        }
+    })
+    .await;
 }
 
 /// Drops ended rate-limit windows and writes grown security-event counts, every 15 s.

@@ -37,6 +37,8 @@ struct Inner {
     mail_wakeup: tokio::sync::Notify,
     trusted_proxies: TrustedProxies,
     fetcher: TorrentFetcher,
+    /// Posts webhooks under the same network policy as fetches.
+    webhook_client: reqwest::Client,
     store: ObjectStore,
     signer: UrlSigner,
     live: Arc<LiveHub>,
@@ -275,6 +277,10 @@ impl Services {
         crate::status::service::Status::new(self)
     }
 
+    pub fn webhooks(&self) -> crate::webhooks::service::Webhooks<'_> {
+        crate::webhooks::service::Webhooks::new(self)
+    }
+
     pub fn mail(&self) -> crate::mail::delivery::Mail<'_> {
         crate::mail::delivery::Mail::new(self)
     }
@@ -294,6 +300,10 @@ impl Services {
             settings.limits.max_torrent_bytes,
             settings.torrent_network.allow_private_addresses,
         )?;
+        let webhook_client = tseeder_engine::fetch::guarded_poster(
+            std::time::Duration::from_secs(settings.webhooks.timeout_seconds.max(1)),
+            settings.webhooks.allow_private_addresses,
+        )?;
         let store = settings.storage.location.open(&settings.objects_dir())?;
         let signer = UrlSigner::new(signing_key(&settings)?);
         let trusted_proxies =
@@ -309,6 +319,7 @@ impl Services {
                 mail_wakeup: tokio::sync::Notify::new(),
                 trusted_proxies,
                 fetcher,
+                webhook_client,
                 store,
                 signer,
                 live: Arc::new(LiveHub::default()),
@@ -322,6 +333,10 @@ impl Services {
 
     pub(crate) fn fetcher(&self) -> &TorrentFetcher {
         &self.inner.fetcher
+    }
+
+    pub(crate) fn webhook_client(&self) -> &reqwest::Client {
+        &self.inner.webhook_client
     }
 
     pub(crate) fn trusted_proxies(&self) -> &TrustedProxies {

@@ -28,6 +28,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/api-keys", "user"),
     ("POST", "/api/v1/api-keys", "user"),
     ("DELETE", "/api/v1/api-keys/{id}", "user"),
+    ("GET", "/api/v1/webhooks", "user"),
+    ("POST", "/api/v1/webhooks", "user"),
+    ("DELETE", "/api/v1/webhooks/{id}", "user"),
+    ("POST", "/api/v1/webhooks/callback-secret", "user"),
+    ("GET", "/api/v1/webhooks/deliveries", "user"),
     ("GET", "/api/v1/plans", "public"),
     ("GET", "/api/v1/usage", "user"),
     ("GET", "/api/v1/jobs", "user"),
@@ -199,6 +204,16 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
         .as_str()
         .expect("device id")
         .to_owned();
+    let webhook = alice
+        .post(
+            "/api/v1/webhooks",
+            json!({ "url": "https://hooks.example.org/alice", "events": ["job.completed"] }),
+        )
+        .await;
+    let webhook_id = webhook.body["webhook"]["id"]
+        .as_str()
+        .expect("webhook id")
+        .to_owned();
 
     let mut checked = 0;
     for (verb, path, access) in route_table(&Settings::default()) {
@@ -213,6 +228,8 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
             &session_id
         } else if path.starts_with("/api/v1/devices/") {
             &device_id
+        } else if path.starts_with("/api/v1/webhooks/") {
+            &webhook_id
         } else {
             panic!("{verb} {path} takes an id the IDOR test does not know; add it here");
         };
@@ -240,6 +257,11 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
         StatusCode::OK
     );
     assert_eq!(alice.get("/api/v1/auth/me").await.status, StatusCode::OK);
+    assert_eq!(
+        alice.get("/api/v1/webhooks").await.body[0]["id"],
+        webhook_id.as_str(),
+        "bob deleted nothing"
+    );
     let bobs = bob.get("/api/v1/jobs").await;
     assert_eq!(bobs.body["total"], 0, "bob's list never shows alice's job");
 }

@@ -158,6 +158,7 @@ async fn sign_in_keeps_the_key_in_the_keyring_registers_this_device_and_sign_out
             selected_files: None,
             region: None,
             device_id: Some(device_id.clone()),
+            callback_url: None,
         })
         .await
         .expect("job for this computer");
@@ -319,6 +320,7 @@ async fn the_app_fails_over_between_the_control_planes_it_is_given() {
         selected_files: None,
         region: None,
         device_id: None,
+        callback_url: None,
     };
     let first = account.create_job(&job(1)).await.expect("a job through A");
     assert_eq!(

@@ -95,6 +95,41 @@ impl TorrentFetcher {
     }
 }
 
+/// A client for posting to URLs users gave (webhooks), under the same policy: never to a private
+/// or local address unless allowed (checked on the addresses the connection uses), and no
+/// redirect followed, since a redirect is the receiver's answer, not a new target.
+pub fn guarded_poster(
+    timeout: Duration,
+    allow_private: bool,
+) -> Result<reqwest::Client, FetchError> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("tseeder-webhooks/", env!("CARGO_PKG_VERSION")))
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none());
+    if !allow_private {
+        builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+    }
+    builder
+        .build()
+        .map_err(|err| FetchError::Network(err.to_string()))
+}
+
+/// `raw_url` parsed, if the policy lets a request reach it: http(s), no credentials, and no
+/// literal private address unless allowed (names are checked when they are resolved).
+pub fn checked_url(raw_url: &str, allow_private: bool) -> Result<url::Url, FetchError> {
+    let url = url::Url::parse(raw_url.trim())
+        .map_err(|_| FetchError::InvalidUrl(raw_url.chars().take(200).collect()))?;
+    check_url(&url, allow_private)?;
+    Ok(url)
+}
+
+/// What went wrong with a request a guarded client made, for people.
+pub fn describe(err: &reqwest::Error) -> FetchError {
+    classify(err)
+}
+
 /// Raised inside reqwest (by the resolver or the redirect policy) when an address is forbidden.
 #[derive(Debug)]
 struct BlockedAddress;

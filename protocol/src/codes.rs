@@ -44,6 +44,8 @@ macro_rules! wire_names {
     };
 }
 
+pub(crate) use wire_names;
+
 wire_names! {
     /// Why a request failed, in `{"error": {"code", "message"}}`. The code is stable; the message
     /// is for people and may change.
@@ -102,6 +104,8 @@ wire_names! {
         InvalidQuery = "invalid_query",
         /// The region is not one the service knows.
         InvalidRegion = "invalid_region",
+        /// The webhook's events are empty or unknown.
+        InvalidEvents = "invalid_events",
         /// The file selection does not match the torrent's files.
         InvalidSelection = "invalid_selection",
         /// The session is unknown, expired or revoked.
@@ -154,6 +158,8 @@ wire_names! {
         StorageUnavailable = "storage_unavailable",
         /// A ticket id is required for this operator action.
         TicketRequired = "ticket_required",
+        /// The user has as many webhook endpoints as allowed.
+        TooManyWebhooks = "too_many_webhooks",
         /// The device is not one of the caller's.
         UnknownDevice = "unknown_device",
         /// A multipart form has a part the endpoint does not know.

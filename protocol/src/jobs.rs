@@ -104,6 +104,10 @@ pub struct CreateJob {
     /// Run on one of the user's own devices instead of a cloud agent.
     #[serde(default)]
     pub device_id: Option<String>,
+    /// Told once when the job completes, fails or is dead-lettered, signed with the account's
+    /// callback secret (as put.io's `callback_url`); https, like webhook endpoints.
+    #[serde(default)]
+    pub callback_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod magnet;
 pub mod names;
 pub mod netpolicy;
+pub mod webhooks;
 
 pub use accounts::*;
 pub use admin::*;
@@ -20,6 +21,7 @@ pub use codes::*;
 pub use console::*;
 pub use error::*;
 pub use jobs::*;
+pub use webhooks::*;
 
 /// A `Debug` that names every field but prints the secret ones as `[redacted]`, for types that
 /// carry passwords or tokens: a request logged while debugging must not leak them.

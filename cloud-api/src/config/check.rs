@@ -114,6 +114,13 @@ pub fn check(settings: &Settings) -> Vec<Finding> {
             "remove it (it is for test swarms and LANs)",
         );
     }
+    if settings.webhooks.allow_private_addresses {
+        error(
+            "webhooks.allow_private_addresses",
+            "true: a user's webhook could make this server call its own network".into(),
+            "remove it (it is for receivers on this machine or LAN, and tests)",
+        );
+    }
     match &settings.storage.url_signing_secret {
         Some(secret) if secret.expose().len() < MIN_SECRET_LEN => error(
             "storage.url_signing_secret",
@@ -250,6 +257,7 @@ mod tests {
         settings.public_url = Some("http://tseeder.example.org".into());
         settings.trusted_proxies.clear();
         settings.torrent_network.allow_private_addresses = true;
+        settings.webhooks.allow_private_addresses = true;
         settings.storage.url_signing_secret = Some(Secret::new("short"));
         settings.database.url = Some(Secret::new("postgres://tseeder@db.example.org/tseeder"));
         settings.storage.location.backend = StorageBackend::S3;
@@ -259,6 +267,7 @@ mod tests {
                 "public_url",
                 "trusted_proxies",
                 "torrent_network.allow_private_addresses",
+                "webhooks.allow_private_addresses",
                 "storage.url_signing_secret",
                 "storage.s3.secret_access_key",
                 "database.url",

@@ -57,6 +57,7 @@ pub struct Settings {
     pub dispatch: DispatchSettings,
     pub storage: StorageSettings,
     pub embedded_agent: EmbeddedAgentSettings,
+    pub webhooks: WebhookSettings,
     /// The built web console (`ui/dist`); when the folder is missing only the API is served.
     pub console_dir: PathBuf,
     /// A public deployment: the start is refused while `tseeder-cloud check-config` reports an
@@ -83,6 +84,7 @@ impl Default for Settings {
             dispatch: DispatchSettings::default(),
             storage: StorageSettings::default(),
             embedded_agent: EmbeddedAgentSettings::default(),
+            webhooks: WebhookSettings::default(),
             console_dir: PathBuf::from("ui/dist"),
             production: false,
         }
@@ -124,6 +126,37 @@ impl Default for DispatchSettings {
             failover_after_seconds: 120,
             load_balance_wait_seconds: 5,
             sweep_interval_ms: 2000,
+        }
+    }
+}
+
+/// Webhook endpoints and job callbacks: where they may point and how hard delivery tries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookSettings {
+    /// Lets endpoints be plain http and reach loopback and private addresses: for receivers on
+    /// the same machine or LAN, and tests. Off, only https to public addresses.
+    pub allow_private_addresses: bool,
+    /// Wait before the second try; doubled for each further one, up to an hour.
+    pub retry_base_seconds: u64,
+    /// A delivery is retried for this long after the event, then given up.
+    pub retry_hours: u64,
+    /// How long a receiver has to answer.
+    pub timeout_seconds: u64,
+    /// How often new events and due retries are looked for.
+    pub poll_interval_ms: u64,
+    pub max_endpoints_per_user: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            allow_private_addresses: false,
+            retry_base_seconds: 30,
+            retry_hours: 24,
+            timeout_seconds: 10,
+            poll_interval_ms: 1000,
+            max_endpoints_per_user: 10,
         }
     }
 }

@@ -4,7 +4,9 @@
 use super::guard::Access;
 use crate::config::Settings;
 use crate::services::Services;
-use crate::{accounts, admin, agents, blog, credentials, dispatch, files, jobs, plans, status};
+use crate::{
+    accounts, admin, agents, blog, credentials, dispatch, files, jobs, plans, status, webhooks,
+};
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
@@ -215,6 +217,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         agents::routes::routes,
         dispatch::routes::routes,
         admin::routes::routes,
+        webhooks::routes::routes,
     ];
     std::iter::once(openapi_route)
         .chain(slices.into_iter().flat_map(|slice| slice(&limits)))

@@ -50,6 +50,7 @@ pub async fn create(
             Routing {
                 region: req.region,
                 device_id: req.device_id,
+                callback_url: req.callback_url,
             },
         )
         .await?;

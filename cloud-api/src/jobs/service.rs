@@ -27,13 +27,15 @@ pub enum JobInput {
     TorrentUrl(String),
 }
 
-/// Where the user wants a job to run.
+/// Where the user wants a job to run, and where its end is reported.
 #[derive(Debug, Default, Clone)]
 pub struct Routing {
     /// Preferred agent region; any when absent.
     pub region: Option<String>,
     /// One of the user's own devices instead of a cloud agent.
     pub device_id: Option<String>,
+    /// Told once when the job ends (a webhook for this job alone).
+    pub callback_url: Option<String>,
 }
 
 impl Routing {
@@ -51,6 +53,7 @@ impl Routing {
         Ok(Routing {
             region,
             device_id: self.device_id.filter(|d| !d.trim().is_empty()),
+            callback_url: self.callback_url.filter(|u| !u.trim().is_empty()),
         })
     }
 }
@@ -209,7 +212,10 @@ impl Jobs<'_> {
         selected_files: Option<Vec<u32>>,
         routing: Routing,
     ) -> ApiResult<JobDetail> {
-        let routing = routing.checked()?;
+        let mut routing = routing.checked()?;
+        if let Some(url) = &routing.callback_url {
+            routing.callback_url = Some(self.services.webhooks().checked_target(url)?);
+        }
         let limits = &self.services.settings().rate_limits;
         self.services
             .rate_limit(LimitedAction::Jobs, &ip_key(meta), limits.jobs_per_ip, meta)
@@ -274,6 +280,9 @@ impl Jobs<'_> {
                         (*index, path.as_str(), *size, *selected)
                     }),
                 )?;
+                if let Some(url) = &routing.callback_url {
+                    crate::webhooks::store::insert_callback(tx, &id, url)?;
+                }
                 q::insert_job_event(tx, &id, "submitted", Some(JobStatus::Submitted), None, now)?;
                 q::insert_job_event(tx, &id, "queued", Some(JobStatus::Queued), None, now)?;
                 Ok(())

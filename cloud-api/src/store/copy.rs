@@ -26,6 +26,11 @@ pub const TABLES: &[(&str, &str)] = &[
     ("security_events", "id"),
     ("blog_posts", "id"),
     ("mail_queue", "id"),
+    ("webhooks", "id"),
+    ("webhook_callback_secrets", "user_id"),
+    ("job_callbacks", "job_id"),
+    ("webhook_deliveries", "id"),
+    ("webhook_cursor", "id"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_claim_indexes.sql",
         sql: include_str!("../../../migrations/0010_claim_indexes.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_webhooks.sql",
+        sql: include_str!("../../../migrations/0011_webhooks.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -89,6 +94,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "0006_claim_indexes.sql",
         sql: include_str!("../../../migrations/postgres/0006_claim_indexes.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_webhooks.sql",
+        sql: include_str!("../../../migrations/postgres/0007_webhooks.sql"),
     },
 ];
 

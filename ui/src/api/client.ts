@@ -7,10 +7,13 @@ import type {
   AdminUser,
   AgentView,
   ApiKeyView,
+  CallbackSecret,
   AuditEntry,
   BlogPost,
   BlogPostSummary,
   CreatedApiKey,
+  CreatedWebhook,
+  CreateWebhook,
   CreateJob,
   ErrorCode,
   FileLink,
@@ -37,6 +40,8 @@ import type {
   UpdateProfile,
   Usage,
   User,
+  WebhookDelivery,
+  WebhookView,
 } from "./types";
 
 /**
@@ -128,6 +133,11 @@ export interface TseederApi {
   apiKeys(): Promise<ApiKeyView[]>;
   createApiKey(name: string, currentPassword: string): Promise<CreatedApiKey>;
   revokeApiKey(id: string): Promise<void>;
+  webhooks(): Promise<WebhookView[]>;
+  createWebhook(webhook: CreateWebhook): Promise<CreatedWebhook>;
+  deleteWebhook(id: string): Promise<void>;
+  webhookDeliveries(): Promise<WebhookDelivery[]>;
+  rotateCallbackSecret(): Promise<CallbackSecret>;
   devices(): Promise<AgentView[]>;
   usage(): Promise<Usage>;
 

@@ -3,7 +3,7 @@
 // rides on the HttpOnly cookie; the CSRF token is kept in memory only and sent on every write.
 import type { paths } from "./schema";
 import { ApiError, type LiveHandlers, type TseederApi } from "./client";
-import type { ErrorCode, JobLive, Justification, Page } from "./types";
+import type { CreateWebhook, ErrorCode, JobLive, Justification, Page } from "./types";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Path = keyof paths;
@@ -192,6 +192,21 @@ export class HttpApi implements TseederApi {
   }
   async revokeApiKey(id: string) {
     await this.call("delete", "/api/v1/api-keys/{id}", { params: { id } });
+  }
+  webhooks() {
+    return this.call("get", "/api/v1/webhooks");
+  }
+  createWebhook(webhook: CreateWebhook) {
+    return this.call("post", "/api/v1/webhooks", { body: webhook });
+  }
+  async deleteWebhook(id: string) {
+    await this.call("delete", "/api/v1/webhooks/{id}", { params: { id } });
+  }
+  webhookDeliveries() {
+    return this.call("get", "/api/v1/webhooks/deliveries");
+  }
+  rotateCallbackSecret() {
+    return this.call("post", "/api/v1/webhooks/callback-secret");
   }
   devices() {
     return this.call("get", "/api/v1/devices");

@@ -16,6 +16,8 @@ export const keys = {
   devices: ["devices"] as const,
   sessions: ["sessions"] as const,
   apiKeys: ["api-keys"] as const,
+  webhooks: ["webhooks"] as const,
+  webhookDeliveries: ["webhook-deliveries"] as const,
   jobs: ["jobs"] as const,
   job: (id: string) => ["job", id] as const,
   jobEvents: (id: string) => ["job-events", id] as const,
@@ -52,6 +54,14 @@ export const queries = {
   devices: (api: TseederApi) => queryOptions({ queryKey: keys.devices, queryFn: () => api.devices() }),
   sessions: (api: TseederApi) => queryOptions({ queryKey: keys.sessions, queryFn: () => api.sessions() }),
   apiKeys: (api: TseederApi) => queryOptions({ queryKey: keys.apiKeys, queryFn: () => api.apiKeys() }),
+  webhooks: (api: TseederApi) => queryOptions({ queryKey: keys.webhooks, queryFn: () => api.webhooks() }),
+  /** Refreshed every few seconds: deliveries move on their own (retries, late receivers). */
+  webhookDeliveries: (api: TseederApi) =>
+    queryOptions({
+      queryKey: keys.webhookDeliveries,
+      queryFn: () => api.webhookDeliveries(),
+      refetchInterval: 3_000,
+    }),
 
   jobs: (api: TseederApi, query: JobQuery) =>
     queryOptions({ queryKey: [...keys.jobs, query], queryFn: () => api.jobs(query) }),

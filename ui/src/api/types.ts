@@ -67,3 +67,10 @@ export const JOB_STATUSES: JobStatus[] = [
 ];
 
 export const ROLES: Role[] = ["user", "support", "admin", "superadmin"];
+export type CallbackSecret = Schemas["CallbackSecret"];
+export type CreateWebhook = Schemas["CreateWebhook"];
+export type CreatedWebhook = Schemas["CreatedWebhook"];
+export type DeliveryState = Schemas["DeliveryState"];
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+export type WebhookEvent = Schemas["WebhookEvent"];
+export type WebhookView = Schemas["WebhookView"];

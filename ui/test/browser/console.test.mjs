@@ -1,9 +1,11 @@
 // The console in Debian's Chromium against a real tseeder-cloud: a new user signs up, confirms
 // the mailed link, adds a magnet that a local aria2c seeds, watches it download and downloads the
 // file; a user is kept out of the admin pages; an admin suspends a user through the justification
-// dialog and finds it in the audit log. Every page is photographed.
+// dialog and finds it in the audit log; a user's webhook endpoint hears of a finished job, signed,
+// and the settings show the delivery. Every page is photographed.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { eventually, launchBrowser, newPage, screenshot, signIn, startCloud, startSeeder } from "./support.mjs";
@@ -14,7 +16,12 @@ let browser;
 const member = { email: "new-user@tseeder.test", password: "a passphrase of my own" };
 
 before(async () => {
-  [cloud, seeder, browser] = await Promise.all([startCloud(), startSeeder(), launchBrowser()]);
+  [cloud, seeder, browser] = await Promise.all([
+    // The webhook receiver below is on loopback, which webhooks may reach only where allowed.
+    startCloud({ TSEEDER_WEBHOOKS__ALLOW_PRIVATE_ADDRESSES: "true", TSEEDER_WEBHOOKS__POLL_INTERVAL_MS: "200" }),
+    startSeeder(),
+    launchBrowser(),
+  ]);
 });
 
 after(async () => {
@@ -120,6 +127,74 @@ test("sign up, confirm, add a magnet, watch it download, download the file", asy
 
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+/** An HTTP receiver on 127.0.0.1 that keeps every request's headers and raw body. */
+async function startReceiver() {
+  const received = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/tseeder-events`,
+    received,
+    stop: () => new Promise((done) => server.close(done)),
+  };
+}
+
+/** What docs/webhooks.md tells a receiver to check: HMAC-SHA256 of `t.body`, constant time. */
+function signedWith(request, secret) {
+  const parts = Object.fromEntries(request.headers["tseeder-signature"].split(",").map((p) => p.split("=")));
+  const expected = createHmac("sha256", secret).update(`${parts.t}.`).update(request.body).digest();
+  const given = Buffer.from(parts.v1, "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+test("a webhook endpoint hears of a finished job, signed, and the settings show the delivery", async () => {
+  const receiver = await startReceiver();
+  const quick = await startSeeder({ name: "webhook-sample.bin", size: 200_000, uploadLimit: "0" });
+  try {
+    const { page, context, problems } = await newPage(browser);
+    await signIn(page, cloud.base, member.email, member.password);
+    await page.goto(`${cloud.base}/settings`);
+    await page.getByRole("heading", { name: "Webhooks" }).waitFor();
+    await page.getByLabel("Endpoint URL").fill(receiver.url);
+    await page.getByRole("checkbox", { name: "Failed" }).uncheck();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const secret = await page.getByTestId("new-webhook-secret").textContent();
+    assert.match(secret, /^whsec_/);
+    await page.getByRole("list", { name: "Endpoints" }).getByText(receiver.url).waitFor();
+
+    await page.goto(`${cloud.base}/jobs`);
+    await page.getByRole("textbox", { name: "Magnet link" }).fill(quick.magnet);
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText(/^Added/).waitFor();
+
+    const request = await eventually("the webhook", () => receiver.received[0], 90_000);
+    assert.ok(signedWith(request, secret), "the delivery is signed with the endpoint's secret");
+    const event = JSON.parse(request.body.toString("utf8"));
+    assert.equal(event.type, "job.completed");
+    assert.equal(event.data.job.name, quick.name);
+    assert.equal(request.headers["tseeder-event"], "job.completed");
+
+    await page.goto(`${cloud.base}/settings`);
+    const deliveries = page.getByRole("table", { name: "Deliveries" });
+    await deliveries.getByText("Delivered").waitFor();
+    await deliveries.getByText("HTTP 204").waitFor();
+    await page.getByRole("heading", { name: "Webhooks" }).scrollIntoViewIfNeeded();
+    await screenshot(page, "user-settings-webhooks");
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await quick.stop();
+    await receiver.stop();
+  }
 });
 
 test("a user cannot open the admin pages, and the API refuses them too", async () => {

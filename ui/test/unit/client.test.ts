@@ -50,9 +50,17 @@ describe("HttpApi", () => {
       selectedFiles: null,
       region: null,
       deviceId: null,
+      callbackUrl: null,
     });
     await api.logout();
-    await api.createJob({ magnet: "m", torrentUrl: null, selectedFiles: null, region: null, deviceId: null });
+    await api.createJob({
+      magnet: "m",
+      torrentUrl: null,
+      selectedFiles: null,
+      region: null,
+      deviceId: null,
+      callbackUrl: null,
+    });
 
     expect(seen[0]).toMatchObject({
       url: "/api/v1/auth/login",
@@ -88,7 +96,14 @@ describe("HttpApi", () => {
     ]);
     const api = new HttpApi("", fetcher);
     const create = () =>
-      api.createJob({ magnet: "m", torrentUrl: null, selectedFiles: null, region: null, deviceId: null });
+      api.createJob({
+        magnet: "m",
+        torrentUrl: null,
+        selectedFiles: null,
+        region: null,
+        deviceId: null,
+        callbackUrl: null,
+      });
     await expect(create()).rejects.toMatchObject({
       status: 409,
       code: "duplicate_job",

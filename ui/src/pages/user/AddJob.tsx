@@ -47,7 +47,7 @@ export function AddJob() {
     mutationFn: async () => {
       const deviceId = chosen || null;
       if (source === "file") return api.uploadTorrent(file as File, deviceId ?? undefined);
-      const base = { magnet: null, torrentUrl: null, selectedFiles: null, region: null, deviceId };
+      const base = { magnet: null, torrentUrl: null, selectedFiles: null, region: null, deviceId, callbackUrl: null };
       if (source === "url") return api.createJob({ ...base, torrentUrl: text.trim() });
       return api.createJob({ ...base, magnet: text.trim() });
     },

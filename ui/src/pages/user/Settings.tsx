@@ -1,9 +1,10 @@
-// Profile, default destination, password, sessions and API keys.
+// Profile, default destination, password, sessions, API keys and webhooks.
 import { useTitle } from "../../components/useTitle";
 import { Profile } from "./settings/Profile";
 import { Password } from "./settings/Password";
 import { Sessions } from "./settings/Sessions";
 import { ApiKeys } from "./settings/ApiKeys";
+import { Webhooks } from "./settings/Webhooks";
 
 export function SettingsPage() {
   useTitle("Settings");
@@ -16,6 +17,7 @@ export function SettingsPage() {
       </div>
       <Sessions />
       <ApiKeys />
+      <Webhooks />
     </section>
   );
 }
