@@ -277,6 +277,10 @@ impl Services {
         crate::status::service::Status::new(self)
     }
 
+    pub fn search(&self) -> crate::search::service::Search<'_> {
+        crate::search::service::Search::new(self)
+    }
+
     pub fn webhooks(&self) -> crate::webhooks::service::Webhooks<'_> {
         crate::webhooks::service::Webhooks::new(self)
     }

@@ -45,6 +45,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/jobs/{id}/resume", "user"),
     ("POST", "/api/v1/jobs/{id}/cancel", "user"),
     ("POST", "/api/v1/jobs/{id}/retry", "user"),
+    ("GET", "/api/v1/admin/search", "support"),
     ("GET", "/api/v1/admin/users", "support"),
     ("GET", "/api/v1/admin/users/{id}", "support"),
     ("POST", "/api/v1/admin/users/{id}/role", "admin"),

@@ -107,6 +107,7 @@ pub struct CreateJob {
     /// Told once when the job completes, fails or is dead-lettered, signed with the account's
     /// callback secret (as put.io's `callback_url`); https, like webhook endpoints.
     #[serde(default)]
+    #[schemars(pattern(r"^\s*[hH][tT][tT][pP][sS]://"), length(max = 2048))]
     pub callback_url: Option<String>,
 }
 

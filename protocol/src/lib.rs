@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod magnet;
 pub mod names;
 pub mod netpolicy;
+pub mod search;
 pub mod webhooks;
 
 pub use accounts::*;
@@ -21,6 +22,7 @@ pub use codes::*;
 pub use console::*;
 pub use error::*;
 pub use jobs::*;
+pub use search::*;
 pub use webhooks::*;
 
 /// A `Debug` that names every field but prints the secret ones as `[redacted]`, for types that

@@ -22,10 +22,15 @@ wire_names! {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateWebhook {
-    /// `https://…`; plain http only to loopback, where the operator allows it.
+    /// `https://…` to a public address (plain http and local addresses only where the operator
+    /// allows them); at most 2048 characters.
+    #[schemars(pattern(r"^\s*[hH][tT][tT][pP][sS]://"), length(max = 2048))]
     pub url: String,
+    #[schemars(length(min = 1))]
     pub events: Vec<WebhookEvent>,
+    /// Up to 100 printable characters.
     #[serde(default)]
+    #[schemars(length(max = 100))]
     pub description: Option<String>,
 }
 

@@ -12,6 +12,7 @@ import { SecurityEvents } from "./pages/admin/SecurityEvents";
 import { Storage } from "./pages/admin/Storage";
 import { UserDetail } from "./pages/admin/UserDetail";
 import { Users } from "./pages/admin/Users";
+import { Search } from "./pages/admin/Search";
 import { Blog, BlogArticle } from "./pages/public/Blog";
 import { ForgotPassword, ResetPassword } from "./pages/public/Password";
 import { SignIn } from "./pages/public/SignIn";
@@ -85,6 +86,7 @@ export function App() {
           }
         >
           <Route index element={<Overview />} />
+          <Route path="search" element={<Search />} />
           <Route path="users" element={<Users />} />
           <Route path="users/:id" element={<UserDetail />} />
           <Route path="jobs" element={<AdminJobs />} />

@@ -5,7 +5,8 @@ use super::guard::Access;
 use crate::config::Settings;
 use crate::services::Services;
 use crate::{
-    accounts, admin, agents, blog, credentials, dispatch, files, jobs, plans, status, webhooks,
+    accounts, admin, agents, blog, credentials, dispatch, files, jobs, plans, search, status,
+    webhooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -217,6 +218,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         agents::routes::routes,
         dispatch::routes::routes,
         admin::routes::routes,
+        search::routes::routes,
         webhooks::routes::routes,
     ];
     std::iter::once(openapi_route)

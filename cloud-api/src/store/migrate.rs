@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_webhooks.sql",
         sql: include_str!("../../../migrations/0011_webhooks.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_search.sql",
+        sql: include_str!("../../../migrations/0012_search.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -99,6 +104,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "0007_webhooks.sql",
         sql: include_str!("../../../migrations/postgres/0007_webhooks.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "0008_search.sql",
+        sql: include_str!("../../../migrations/postgres/0008_search.sql"),
     },
 ];
 

@@ -30,6 +30,8 @@ import type {
   RegisterRequest,
   Role,
   SaveBlogPost,
+  SearchKind,
+  SearchResults,
   SecurityEvent,
   SessionInfo,
   SessionView,
@@ -85,6 +87,13 @@ export interface JobQuery {
 
 export interface AdminJobQuery extends JobQuery {
   userId?: string;
+}
+
+export interface SearchQuery {
+  q: string;
+  /** Only this kind, paged; every kind's best few otherwise. */
+  kind?: SearchKind;
+  page?: number;
 }
 
 export interface AuditQuery {
@@ -168,6 +177,7 @@ export interface TseederApi {
   revokeAgent(id: string, why: Justification): Promise<AgentView>;
   storage(): Promise<StorageReport>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
+  adminSearch(query: SearchQuery): Promise<SearchResults>;
   securityEvents(query: SecurityQuery): Promise<Page<SecurityEvent>>;
   deadLetters(page: number): Promise<Page<AdminJob>>;
   replayDeadLetter(id: string, why: Justification): Promise<Job>;

@@ -308,6 +308,9 @@ export class HttpApi implements TseederApi {
         return this.call("post", "/api/v1/admin/users/{id}/force-logout", options);
     }
   }
+  adminSearch(query: Parameters<TseederApi["adminSearch"]>[0]) {
+    return this.call("get", "/api/v1/admin/search", { query: { ...query } });
+  }
   adminJobs(query: Parameters<TseederApi["adminJobs"]>[0]) {
     return this.call("get", "/api/v1/admin/jobs", { query: { ...query } });
   }

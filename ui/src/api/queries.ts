@@ -3,7 +3,7 @@
 // `keys` are the prefixes to invalidate (a prefix covers every page and filter below it).
 import { queryOptions } from "@tanstack/react-query";
 import type { DesktopApi } from "../desktop/api";
-import type { AdminJobQuery, AuditQuery, JobQuery, SecurityQuery, TseederApi } from "./client";
+import type { AdminJobQuery, AuditQuery, JobQuery, SearchQuery, SecurityQuery, TseederApi } from "./client";
 
 export const keys = {
   me: ["me"] as const,
@@ -26,6 +26,7 @@ export const keys = {
   adminUsers: ["admin-users"] as const,
   adminUser: (id: string) => ["admin-user", id] as const,
   adminJobs: ["admin-jobs"] as const,
+  adminSearch: ["admin-search"] as const,
   agents: ["admin-agents"] as const,
   storage: ["admin-storage"] as const,
   audit: ["admin-audit"] as const,
@@ -77,6 +78,8 @@ export const queries = {
     queryOptions({ queryKey: [...keys.adminUsers, q, page], queryFn: () => api.adminUsers(q, page) }),
   adminUser: (api: TseederApi, id: string) =>
     queryOptions({ queryKey: keys.adminUser(id), queryFn: () => api.adminUser(id) }),
+  adminSearch: (api: TseederApi, query: SearchQuery) =>
+    queryOptions({ queryKey: [...keys.adminSearch, query], queryFn: () => api.adminSearch(query) }),
   adminJobs: (api: TseederApi, query: AdminJobQuery) =>
     queryOptions({ queryKey: [...keys.adminJobs, query], queryFn: () => api.adminJobs(query) }),
   agents: (api: TseederApi) =>

@@ -74,3 +74,7 @@ export type DeliveryState = Schemas["DeliveryState"];
 export type WebhookDelivery = Schemas["WebhookDelivery"];
 export type WebhookEvent = Schemas["WebhookEvent"];
 export type WebhookView = Schemas["WebhookView"];
+export type SearchGroup = Schemas["SearchGroup"];
+export type SearchHit = Schemas["SearchHit"];
+export type SearchKind = Schemas["SearchKind"];
+export type SearchResults = Schemas["SearchResults"];

@@ -92,6 +92,7 @@ export function AdminLayout() {
           <Item to="/admin" end>
             Overview
           </Item>
+          <Item to="/admin/search">Search</Item>
           <Item to="/admin/users">Users</Item>
           <Item to="/admin/jobs">Jobs</Item>
           <Item to="/admin/agents">Agents</Item>

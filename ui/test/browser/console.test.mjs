@@ -1,7 +1,7 @@
 // The console in Debian's Chromium against a real tseeder-cloud: a new user signs up, confirms
 // the mailed link, adds a magnet that a local aria2c seeds, watches it download and downloads the
 // file; a user is kept out of the admin pages; an admin suspends a user through the justification
-// dialog and finds it in the audit log; a user's webhook endpoint hears of a finished job, signed,
+// dialog, finds it in the audit log and finds the user again through the search; a user's webhook endpoint hears of a finished job, signed,
 // and the settings show the delivery. Every page is photographed.
 import assert from "node:assert/strict";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
@@ -250,6 +250,21 @@ test("an admin suspends a user with a reason and ticket, and the audit log shows
   assert.match(await entry.textContent(), /SUP-42/);
   assert.match(await entry.textContent(), new RegExp(cloud.admin.email));
   await screenshot(page, "admin-audit");
+
+  // The global search finds the audit entry by its ticket, and the user by part of their email;
+  // the arrow keys reach the results and Enter opens one.
+  await page.getByRole("link", { name: "Search", exact: true }).click();
+  await page.getByRole("heading", { name: "Search" }).waitFor();
+  const box = page.getByLabel("Search users, jobs, agents and the audit log");
+  await box.fill("SUP-42");
+  await page.getByRole("region", { name: "Audit log" }).getByRole("link", { name: "user.suspend" }).waitFor();
+  await box.fill("new-us");
+  await page.getByRole("region", { name: "Users" }).getByRole("link", { name: member.email }).waitFor();
+  await screenshot(page, "admin-search");
+  await box.press("ArrowDown");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: member.email }).waitFor();
+  assert.match(page.url(), /\/admin\/users\/[0-9a-f-]+$/);
 
   // The suspended user's session no longer works.
   const other = await newPage(browser);

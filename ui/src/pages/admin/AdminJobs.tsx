@@ -20,7 +20,7 @@ export function AdminJobs() {
   const [params] = useSearchParams();
   const userId = params.get("userId") ?? undefined;
   const [status, setStatus] = useState<JobStatus | "">("");
-  const [q, setQ] = useState("");
+  const [q, setQ] = useState(params.get("q") ?? "");
   const [page, setPage] = useState(1);
   const filters = { status: status || undefined, q: q.trim() || undefined, userId, page };
   const query = useQuery({ ...queries.adminJobs(api, filters), placeholderData: keepPreviousData });
