@@ -489,6 +489,42 @@ impl CloudClient {
     }
 }
 
+/// Follows the live stream until `stopped` turns true, reconnecting after a drop with back-off
+/// (1 s, doubling up to 30 s; back to 1 s after a clean end). Every message goes to
+/// `on_message`; `on_drop` hears each time the stream ends, before the wait.
+pub async fn follow_live_until_stopped(
+    client: &CloudClient,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    mut on_message: impl FnMut(LiveMessage),
+    mut on_drop: impl FnMut(),
+) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let followed = tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return,
+            followed = client.follow_live(|message| {
+                on_message(message);
+                true
+            }) => followed,
+        };
+        on_drop();
+        match followed {
+            Ok(()) => backoff = Duration::from_secs(1),
+            Err(err) => {
+                tracing::warn!(%err, "the live job stream dropped; reconnecting");
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+        let stop = tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => true,
+            _ = tokio::time::sleep(backoff) => false,
+        };
+        if stop || *stopped.borrow() {
+            return;
+        }
+    }
+}
+
 /// One message of the live stream.
 #[derive(Debug, Clone)]
 pub enum LiveMessage {

@@ -23,15 +23,6 @@ pub(super) struct SyncTracker {
     kick: Notify,
 }
 
-/// Sleeps, or returns true at once when asked to stop.
-async fn stop_or_wait(stopped: &mut watch::Receiver<bool>, wait: Duration) -> bool {
-    let asked = tokio::select! {
-        _ = stopped.wait_for(|stop| *stop) => true,
-        _ = tokio::time::sleep(wait) => false,
-    };
-    asked || *stopped.borrow()
-}
-
 impl Desktop {
     pub(super) fn remember_cloud_job(&self, job: Job) {
         lock(&self.inner.cloud_jobs).insert(
@@ -99,30 +90,17 @@ impl Desktop {
     pub(super) fn spawn_live_follower(
         &self,
         client: CloudClient,
-        mut stopped: watch::Receiver<bool>,
+        stopped: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
         let desktop = self.clone();
         tokio::spawn(async move {
-            let mut backoff = Duration::from_secs(1);
-            loop {
-                let followed = tokio::select! {
-                    _ = stopped.wait_for(|stop| *stop) => return,
-                    followed = client.follow_live(|message| {
-                        desktop.apply_live(message);
-                        true
-                    }) => followed,
-                };
-                match followed {
-                    Ok(()) => backoff = Duration::from_secs(1),
-                    Err(err) => {
-                        tracing::warn!(%err, "the live job stream dropped; reconnecting");
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                    }
-                }
-                if stop_or_wait(&mut stopped, backoff).await {
-                    return;
-                }
-            }
+            crate::cloud::follow_live_until_stopped(
+                &client,
+                stopped,
+                |message| desktop.apply_live(message),
+                || {},
+            )
+            .await;
         })
     }
 

@@ -138,30 +138,16 @@ impl SyncClient {
         lock(&self.inner.jobs).get(id).cloned()
     }
 
-    fn spawn_live_follower(&self, mut stopped: watch::Receiver<bool>) -> JoinHandle<()> {
+    fn spawn_live_follower(&self, stopped: watch::Receiver<bool>) -> JoinHandle<()> {
         let client = self.clone();
         tokio::spawn(async move {
-            let mut backoff = Duration::from_secs(1);
-            loop {
-                let followed = tokio::select! {
-                    _ = stopped.wait_for(|stop| *stop) => return,
-                    followed = client.inner.cloud.follow_live(|message| {
-                        client.apply_live(message);
-                        true
-                    }) => followed,
-                };
-                client.inner.connected.store(false, Ordering::Relaxed);
-                match followed {
-                    Ok(()) => backoff = Duration::from_secs(1),
-                    Err(err) => {
-                        tracing::warn!(%err, "the live job stream dropped; reconnecting");
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                    }
-                }
-                if stop_or_wait(&mut stopped, backoff).await {
-                    return;
-                }
-            }
+            tseeder_desktop::cloud::follow_live_until_stopped(
+                &client.inner.cloud,
+                stopped,
+                |message| client.apply_live(message),
+                || client.inner.connected.store(false, Ordering::Relaxed),
+            )
+            .await;
         })
     }
 
