@@ -78,32 +78,11 @@ async fn main() -> anyhow::Result<()> {
         let worker = worker.clone();
         async move { worker.run(stopped).await }
     });
-    shutdown_signal().await;
+    tseeder_settings::shutdown::signal().await;
     tracing::info!("stopping: handing unfinished jobs back");
     let _ = stop.send(true);
     work.await?;
     engine.stop().await;
     health_server.await??;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
 }

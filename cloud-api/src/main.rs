@@ -112,7 +112,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    server::launch(settings, listener, shutdown_signal()).await?;
+    server::launch(settings, listener, tseeder_settings::shutdown::signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -131,27 +131,6 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
     }
     println!("ready for a public deployment ({} advice)", findings.len());
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {},
-            _ = terminate.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }
 
 async fn create_user(settings: Settings, email: &str, role: &str) -> anyhow::Result<()> {

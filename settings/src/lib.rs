@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub mod logging;
+pub mod shutdown;
 
 /// Where a program's settings come from.
 #[derive(Debug, Clone)]

@@ -31,30 +31,8 @@ async fn main() -> anyhow::Result<()> {
         folder = %client.folder().display(),
         "qBittorrent API listening"
     );
-    tseeder_sync::serve(client, listener, shutdown_signal())
+    tseeder_sync::serve(client, listener, tseeder_settings::shutdown::signal())
         .await
         .context("serving")?;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
-    tracing::info!("stopping");
 }

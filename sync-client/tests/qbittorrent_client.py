@@ -74,6 +74,15 @@ def main():
     expect(categories["tv"]["savePath"].rstrip("/") == os.path.join(config["folder"], "tv"),
            f"tv saves to {categories['tv']['savePath']}")
 
+    # Nothing a client names may lead outside the sync folder.
+    for name, save_path in (("outside", "/etc"), ("climb", "tv/../../etc"), ("../up", "")):
+        try:
+            qbt.torrents_create_category(name=name, save_path=save_path)
+            expect(False, f"category {name!r} at {save_path!r} was created")
+        except qbittorrentapi.InvalidRequest400Error:
+            pass
+    expect(set(qbt.torrents_categories()) == {"tv"}, "a refused category was kept")
+
     added = qbt.torrents_add(urls=config["magnet"], category="tv")
     expect(added == "Ok.", f"adding the magnet answered {added!r}")
     # Sonarr reads the properties right after adding.
