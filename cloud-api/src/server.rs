@@ -21,7 +21,13 @@ pub enum LaunchError {
 
 /// Opens the database and clients on a blocking thread, so start-up never stalls the runtime.
 pub async fn start_services(settings: Settings) -> Result<Services, LaunchError> {
-    Ok(tokio::task::spawn_blocking(move || Services::start(settings)).await??)
+    let services = tokio::task::spawn_blocking(move || Services::start(settings)).await??;
+    services
+        .runtime_settings()
+        .reload()
+        .await
+        .map_err(StartError::Db)?;
+    Ok(services)
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes open requests.
@@ -43,6 +49,7 @@ pub async fn serve(
     let address = listener.local_addr()?;
     tracing::info!(%address, "tseeder cloud API listening");
     services.relay_live_changes();
+    services.runtime_settings().follow_other_replicas();
     let (stop, stopped) = watch::channel(false);
     // Sweeps and mail and webhook delivery run on one replica at a time; the rate-limit counters swept
     // below are each replica's own.

@@ -42,6 +42,8 @@ struct Inner {
     store: ObjectStore,
     signer: UrlSigner,
     live: Arc<LiveHub>,
+    /// The runtime settings in force, swapped whole when a new version arrives.
+    runtime: std::sync::RwLock<Arc<crate::runtime_settings::Current>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -285,6 +287,27 @@ impl Services {
         crate::webhooks::service::Webhooks::new(self)
     }
 
+    pub fn runtime_settings(&self) -> crate::runtime_settings::service::RuntimeSettings<'_> {
+        crate::runtime_settings::service::RuntimeSettings::new(self)
+    }
+
+    /// The runtime settings in force: the boot settings with operators' changes laid over.
+    pub fn runtime(&self) -> Arc<crate::runtime_settings::Current> {
+        self.inner
+            .runtime
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_runtime(&self, current: crate::runtime_settings::Current) {
+        *self
+            .inner
+            .runtime
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(current);
+    }
+
     pub fn mail(&self) -> crate::mail::delivery::Mail<'_> {
         crate::mail::delivery::Mail::new(self)
     }
@@ -312,6 +335,7 @@ impl Services {
         let signer = UrlSigner::new(signing_key(&settings)?);
         let trusted_proxies =
             TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Config)?;
+        let settings_for_runtime = settings.clone();
         Ok(Services {
             inner: Arc::new(Inner {
                 settings,
@@ -327,6 +351,11 @@ impl Services {
                 store,
                 signer,
                 live: Arc::new(LiveHub::default()),
+                runtime: std::sync::RwLock::new(Arc::new(crate::runtime_settings::Current {
+                    version: 0,
+                    overrides: Default::default(),
+                    values: crate::runtime_settings::Runtime::from_boot(&settings_for_runtime),
+                })),
             }),
         })
     }

@@ -46,6 +46,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/jobs/{id}/cancel", "user"),
     ("POST", "/api/v1/jobs/{id}/retry", "user"),
     ("GET", "/api/v1/admin/search", "support"),
+    ("GET", "/api/v1/admin/settings", "support"),
+    ("PATCH", "/api/v1/admin/settings", "admin"),
+    ("GET", "/api/v1/admin/settings/history", "support"),
+    ("GET", "/api/v1/admin/settings/history/{version}", "support"),
+    ("POST", "/api/v1/admin/settings/rollback", "admin"),
     ("GET", "/api/v1/admin/users", "support"),
     ("GET", "/api/v1/admin/users/{id}", "support"),
     ("POST", "/api/v1/admin/users/{id}/role", "admin"),
@@ -97,6 +102,7 @@ fn with_random_ids(path: &str) -> String {
         .replace("{index}", "0")
         .replace("{*key}", "users/u/jobs/j/files/0")
         .replace("{slug}", "no-such-post")
+        .replace("{version}", "0")
 }
 
 fn method(name: &str) -> Method {

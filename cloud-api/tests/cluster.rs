@@ -247,6 +247,26 @@ async fn two_replicas_share_sessions_live_changes_limits_and_the_queue() {
         .await;
     assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{over:?}");
 
+    // A runtime setting changed through A is in force on B at once (PostgreSQL's NOTIFY).
+    let closed = admin_a
+        .patch(
+            "/api/v1/admin/settings",
+            json!({ "changes": { "registration.open": false }, "expectedVersion": 0,
+                    "reason": "closing sign-up during the migration", "ticketId": "OPS-3" }),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{closed:?}");
+    let mut b_closed = false;
+    for _ in 0..50 {
+        let site = anon_b.get("/api/v1/config").await;
+        if site.body["registrationOpen"] == false {
+            b_closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(b_closed, "B follows the settings A changed");
+
     // 500 queued jobs, four agents on two replicas, and replica A killed half way.
     cluster
         .execute("UPDATE plans SET max_active_jobs = 1000 WHERE id = 'free'")

@@ -142,8 +142,16 @@ wire_names! {
         NoFiles = "no_files",
         /// The job is not in the dead-letter queue.
         NotDeadLettered = "not_dead_lettered",
+        /// The setting does not take this value (wrong type or out of its range).
+        InvalidSetting = "invalid_setting",
+        /// The change leaves every setting as it was.
+        NothingChanged = "nothing_changed",
         /// The plan's quota would be exceeded.
         QuotaExceeded = "quota_exceeded",
+        /// Sign-up is closed by the operators.
+        RegistrationClosed = "registration_closed",
+        /// The settings changed since they were read; read them again and redo the change.
+        SettingsChanged = "settings_changed",
         /// A reason is required for this operator action.
         ReasonRequired = "reason_required",
         /// Files can be selected only once the torrent's metadata is known.
@@ -162,6 +170,8 @@ wire_names! {
         TooManyWebhooks = "too_many_webhooks",
         /// The device is not one of the caller's.
         UnknownDevice = "unknown_device",
+        /// No runtime setting has this key.
+        UnknownSetting = "unknown_setting",
         /// A multipart form has a part the endpoint does not know.
         UnknownPart = "unknown_part",
         /// The password is too weak.
@@ -195,6 +205,8 @@ wire_names! {
         BlogDelete = "blog.delete",
         JobReplay = "job.replay",
         JobTerminate = "job.terminate",
+        SettingsChange = "settings.change",
+        SettingsRollback = "settings.rollback",
         UserRoleChange = "user.role_change",
         UserSuspend = "user.suspend",
         UserUnsuspend = "user.unsuspend",
@@ -211,6 +223,7 @@ impl AuditAction {
                 "blog_post"
             }
             AuditAction::JobReplay | AuditAction::JobTerminate => "job",
+            AuditAction::SettingsChange | AuditAction::SettingsRollback => "settings",
             AuditAction::UserRoleChange
             | AuditAction::UserSuspend
             | AuditAction::UserUnsuspend

@@ -16,6 +16,10 @@ pub struct SiteConfig {
     pub min_reason_chars: u32,
     /// Present when sign-up asks for a captcha.
     pub captcha: Option<CaptchaWidget>,
+    /// New users may sign up.
+    pub registration_open: bool,
+    /// A notice every page shows; absent when there is none.
+    pub maintenance_banner: Option<String>,
 }
 
 /// A Turnstile-style widget: the page loads `script_url` and renders the site key.

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod magnet;
 pub mod names;
 pub mod netpolicy;
+pub mod runtime_settings;
 pub mod search;
 pub mod webhooks;
 
@@ -22,6 +23,7 @@ pub use codes::*;
 pub use console::*;
 pub use error::*;
 pub use jobs::*;
+pub use runtime_settings::*;
 pub use search::*;
 pub use webhooks::*;
 

@@ -364,6 +364,11 @@ impl Client {
             .await
     }
 
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(reqwest::Method::PATCH, path).json(&body))
+            .await
+    }
+
     pub async fn delete(&self, path: &str) -> Answer {
         self.send(self.request(reqwest::Method::DELETE, path)).await
     }

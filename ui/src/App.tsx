@@ -13,6 +13,8 @@ import { Storage } from "./pages/admin/Storage";
 import { UserDetail } from "./pages/admin/UserDetail";
 import { Users } from "./pages/admin/Users";
 import { Search } from "./pages/admin/Search";
+import { RuntimeSettingsPage } from "./pages/admin/settings/RuntimeSettings";
+import { SettingsHistory } from "./pages/admin/settings/SettingsHistory";
 import { Blog, BlogArticle } from "./pages/public/Blog";
 import { ForgotPassword, ResetPassword } from "./pages/public/Password";
 import { SignIn } from "./pages/public/SignIn";
@@ -95,6 +97,8 @@ export function App() {
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="audit" element={<Audit />} />
           <Route path="security" element={<SecurityEvents />} />
+          <Route path="settings" element={<RuntimeSettingsPage />} />
+          <Route path="settings/history" element={<SettingsHistory />} />
           <Route
             path="blog"
             element={

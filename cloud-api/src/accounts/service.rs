@@ -121,6 +121,12 @@ impl Accounts<'_> {
     /// owner of an existing account is mailed instead, and the same work (password hash, one
     /// transaction, one queued mail) is done either way.
     pub async fn register(&self, meta: &RequestMeta, req: RegisterRequest) -> ApiResult<Ack> {
+        if !self.services.runtime().registration.open {
+            return Err(ApiError::forbidden(
+                ErrorCode::RegistrationClosed,
+                "sign-up is closed for now; existing accounts can still sign in",
+            ));
+        }
         let limits = &self.services.settings().rate_limits;
         self.services
             .rate_limit(

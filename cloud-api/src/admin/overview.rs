@@ -4,9 +4,10 @@
 use crate::admin::service::Admin;
 use crate::admin::store as q;
 use crate::audit::store as audit;
+use crate::config::AlertSettings;
 use crate::config::StorageBackend;
 use crate::error::ApiResult;
-use crate::status::service::{minutes, status_report, Snapshot, HOUR_MS, QUEUE_WAIT_DEGRADED_MS};
+use crate::status::service::{minutes, status_report, Snapshot, HOUR_MS};
 use crate::store as db;
 use chrono::{DateTime, Duration, Utc};
 use tseeder_protocol::{
@@ -18,12 +19,6 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// Days of history the overview's chart shows.
 const CHART_DAYS: i64 = 14;
-
-/// Failed sign-ins in the last hour that look like someone guessing passwords.
-const LOGIN_FAILURES_ALERT: u64 = 20;
-
-/// Storage use, in percent of the plan's quota, that raises an alert.
-const NEAR_QUOTA_PERCENT: u64 = 90;
 
 /// The counts the overview is computed from, read in one piece of work.
 #[derive(Debug)]
@@ -42,8 +37,9 @@ struct Counts {
 impl Admin<'_> {
     pub async fn overview(&self) -> ApiResult<AdminOverview> {
         let snapshot = self.services.status().snapshot().await;
-        let counts = self.counts().await?;
-        let alerts = alerts(&snapshot, &counts);
+        let thresholds = self.services.runtime().alerts.clone();
+        let counts = self.counts(&thresholds).await?;
+        let alerts = alerts(&snapshot, &counts, &thresholds);
         let tally = &snapshot.agents;
         Ok(AdminOverview {
             status: status_report(&snapshot),
@@ -68,7 +64,8 @@ impl Admin<'_> {
         })
     }
 
-    async fn counts(&self) -> ApiResult<Counts> {
+    async fn counts(&self, thresholds: &AlertSettings) -> ApiResult<Counts> {
+        let near_quota_percent = u64::from(thresholds.storage_quota_percent);
         let now = db::now_ms();
         let since_chart = (Utc::now() - Duration::days(CHART_DAYS - 1))
             .date_naive()
@@ -94,7 +91,7 @@ impl Admin<'_> {
                         login_failed,
                         now - HOUR_MS,
                     )?,
-                    near_quota: q::users_near_quota(conn, NEAR_QUOTA_PERCENT)?,
+                    near_quota: q::users_near_quota(conn, near_quota_percent)?,
                 })
             })
             .await?)
@@ -130,7 +127,7 @@ impl Admin<'_> {
 }
 
 /// What needs an operator's attention, worst first as found.
-fn alerts(snapshot: &Snapshot, counts: &Counts) -> Vec<Alert> {
+fn alerts(snapshot: &Snapshot, counts: &Counts, thresholds: &AlertSettings) -> Vec<Alert> {
     let mut alerts = Vec::new();
     let mut alert = |severity, code, message: String, link: &str| {
         alerts.push(Alert {
@@ -167,7 +164,7 @@ fn alerts(snapshot: &Snapshot, counts: &Counts) -> Vec<Alert> {
     }
     if let Some(wait) = snapshot
         .oldest_wait_ms
-        .filter(|wait| *wait > QUEUE_WAIT_DEGRADED_MS)
+        .filter(|wait| *wait > snapshot.queue_wait_limit_ms)
     {
         alert(
             AlertSeverity::Warning,
@@ -191,7 +188,7 @@ fn alerts(snapshot: &Snapshot, counts: &Counts) -> Vec<Alert> {
             "/admin/dead-letters",
         );
     }
-    if counts.failed_last_hour >= 3 {
+    if counts.failed_last_hour >= u64::from(thresholds.failed_jobs_per_hour) {
         alert(
             AlertSeverity::Warning,
             AlertCode::Failures,
@@ -199,7 +196,7 @@ fn alerts(snapshot: &Snapshot, counts: &Counts) -> Vec<Alert> {
             "/admin/jobs",
         );
     }
-    if counts.login_failures >= LOGIN_FAILURES_ALERT {
+    if counts.login_failures >= u64::from(thresholds.login_failures_per_hour) {
         alert(
             AlertSeverity::Warning,
             AlertCode::LoginFailures,
@@ -212,8 +209,8 @@ fn alerts(snapshot: &Snapshot, counts: &Counts) -> Vec<Alert> {
             AlertSeverity::Warning,
             AlertCode::StorageQuota,
             format!(
-                "{} users have used {NEAR_QUOTA_PERCENT}% or more of their storage",
-                counts.near_quota
+                "{} users have used {}% or more of their storage",
+                counts.near_quota, thresholds.storage_quota_percent
             ),
             "/admin/storage",
         );
@@ -267,6 +264,7 @@ mod tests {
             database_ok: true,
             queued_waiting: 0,
             oldest_wait_ms: None,
+            queue_wait_limit_ms: 5 * 60_000,
             agents: AgentTally {
                 operator_online: 1,
                 ..AgentTally::default()
@@ -276,20 +274,24 @@ mod tests {
 
     #[test]
     fn a_healthy_service_raises_no_alert_and_each_problem_raises_its_own() {
-        assert!(alerts(&healthy(), &counts()).is_empty());
+        let thresholds = AlertSettings::default();
+        assert!(alerts(&healthy(), &counts(), &thresholds).is_empty());
         let codes = |snapshot: &Snapshot, counts: &Counts| -> Vec<AlertCode> {
-            alerts(snapshot, counts).iter().map(|a| a.code).collect()
+            alerts(snapshot, counts, &thresholds)
+                .iter()
+                .map(|a| a.code)
+                .collect()
         };
         let mut down = healthy();
         down.agents.operator_online = 0;
-        down.oldest_wait_ms = Some(QUEUE_WAIT_DEGRADED_MS + 1);
+        down.oldest_wait_ms = Some(down.queue_wait_limit_ms + 1);
         assert_eq!(
             codes(&down, &counts()),
             [AlertCode::NoAgents, AlertCode::QueueBacklog]
         );
         let busy = Counts {
             failed_last_hour: 3,
-            login_failures: LOGIN_FAILURES_ALERT,
+            login_failures: u64::from(thresholds.login_failures_per_hour),
             near_quota: 1,
             ..counts()
         };
@@ -301,6 +303,28 @@ mod tests {
                 AlertCode::StorageQuota
             ]
         );
+    }
+
+    #[test]
+    fn alerts_follow_the_thresholds_operators_set() {
+        let busy = Counts {
+            failed_last_hour: 3,
+            login_failures: 20,
+            ..counts()
+        };
+        let relaxed = AlertSettings {
+            failed_jobs_per_hour: 4,
+            login_failures_per_hour: 21,
+            ..AlertSettings::default()
+        };
+        assert!(alerts(&healthy(), &busy, &relaxed).is_empty());
+        let mut waiting = healthy();
+        waiting.oldest_wait_ms = Some(60_000);
+        assert!(alerts(&waiting, &counts(), &relaxed).is_empty());
+        waiting.queue_wait_limit_ms = 30_000;
+        let raised = alerts(&waiting, &counts(), &relaxed);
+        assert_eq!(raised.len(), 1);
+        assert_eq!(raised[0].code, AlertCode::QueueBacklog);
     }
 
     #[test]

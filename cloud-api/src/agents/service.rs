@@ -73,7 +73,7 @@ impl<'a> Agents<'a> {
 
 impl Agents<'_> {
     pub fn view(&self, agent: &AgentRow) -> AgentView {
-        let stale_ms = self.services.settings().dispatch.stale_after_seconds as i64 * 1000;
+        let stale_ms = self.services.runtime().dispatch.stale_after_seconds as i64 * 1000;
         AgentView {
             id: agent.id.clone(),
             name: agent.name.clone(),
@@ -299,7 +299,8 @@ impl Agents<'_> {
         if released > 0 {
             tracing::info!(agent = %agent.agent.id, released, "restarted agent's old jobs put back in the queue");
         }
-        let dispatch = &self.services.settings().dispatch;
+        let runtime = self.services.runtime();
+        let dispatch = &runtime.dispatch;
         Ok(AgentRegistered {
             agent_id: agent.agent.id.clone(),
             kind: agent.agent.kind,
@@ -317,7 +318,7 @@ impl Agents<'_> {
     ) -> ApiResult<HeartbeatReply> {
         let id = agent.agent.id.clone();
         let now = db::now_ms();
-        let expires = now + self.services.settings().dispatch.lease_seconds as i64 * 1000;
+        let expires = now + self.services.runtime().dispatch.lease_seconds as i64 * 1000;
         let vitals = Vitals {
             cpu_percent: beat.cpu_percent,
             memory_bytes: beat.memory_bytes,

@@ -2,8 +2,10 @@
 //! `TSEEDER_*` environment variables (nested keys joined with `__`, e.g. `TSEEDER_MAIL__FROM`).
 
 mod check;
+mod runtime;
 
 pub use check::{check, Finding, Severity};
+pub use runtime::{AlertSettings, MaintenanceSettings, RegistrationSettings, RetentionSettings};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -58,6 +60,10 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub embedded_agent: EmbeddedAgentSettings,
     pub webhooks: WebhookSettings,
+    pub registration: RegistrationSettings,
+    pub maintenance: MaintenanceSettings,
+    pub alerts: AlertSettings,
+    pub retention: RetentionSettings,
     /// The built web console (`ui/dist`); when the folder is missing only the API is served.
     pub console_dir: PathBuf,
     /// A public deployment: the start is refused while `tseeder-cloud check-config` reports an
@@ -85,6 +91,10 @@ impl Default for Settings {
             storage: StorageSettings::default(),
             embedded_agent: EmbeddedAgentSettings::default(),
             webhooks: WebhookSettings::default(),
+            registration: RegistrationSettings::default(),
+            maintenance: MaintenanceSettings::default(),
+            alerts: AlertSettings::default(),
+            retention: RetentionSettings::default(),
             console_dir: PathBuf::from("ui/dist"),
             production: false,
         }
@@ -92,7 +102,7 @@ impl Default for Settings {
 }
 
 /// The work queue: leases, retries, regions.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DispatchSettings {
     /// A lease not renewed (heartbeat or progress) for this long expires; the job goes back.

@@ -183,7 +183,7 @@ impl Dispatch<'_> {
 
     /// Gives the agent the best queued job it may run, or nothing.
     pub async fn claim(&self, agent: &AgentPrincipal) -> ApiResult<ClaimReply> {
-        let settings = self.services.settings().dispatch.clone();
+        let settings = self.services.runtime().dispatch.clone();
         let agent_id = agent.agent.id.clone();
         let now = db::now_ms();
         let granted = self
@@ -298,7 +298,7 @@ impl Dispatch<'_> {
         let lease = report.lease_id.clone();
         // A progress report renews the lease as a heartbeat does, so a job whose agent's
         // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
-        let lease_ms = self.services.settings().dispatch.lease_seconds as i64 * 1000;
+        let lease_ms = self.services.runtime().dispatch.lease_seconds as i64 * 1000;
         let job = self
             .services
             .db()
@@ -650,7 +650,7 @@ impl Dispatch<'_> {
             report.lease_id.clone(),
             agent.agent.id.clone(),
         );
-        let settings = self.services.settings().dispatch.clone();
+        let settings = self.services.runtime().dispatch.clone();
         let detail: String = report
             .error
             .chars()
@@ -734,7 +734,7 @@ impl Dispatch<'_> {
     /// queue when that was their last try). Returns how many leases expired.
     pub async fn sweep_expired_leases(&self) -> ApiResult<usize> {
         // Lease expiry is not the job's fault: the next agent may take it at once.
-        let mut settings = self.services.settings().dispatch.clone();
+        let mut settings = self.services.runtime().dispatch.clone();
         settings.backoff_base_seconds = 0;
         let now = db::now_ms();
         let changed = self

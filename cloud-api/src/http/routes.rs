@@ -5,8 +5,8 @@ use super::guard::Access;
 use crate::config::Settings;
 use crate::services::Services;
 use crate::{
-    accounts, admin, agents, blog, credentials, dispatch, files, jobs, plans, search, status,
-    webhooks,
+    accounts, admin, agents, blog, credentials, dispatch, files, jobs, plans, runtime_settings,
+    search, status, webhooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -218,6 +218,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         agents::routes::routes,
         dispatch::routes::routes,
         admin::routes::routes,
+        runtime_settings::routes::routes,
         search::routes::routes,
         webhooks::routes::routes,
     ];

@@ -14,6 +14,8 @@ use tseeder_protocol::{
 pub(crate) const HOUR_MS: i64 = 3_600_000;
 
 /// A queued job waiting this long for an agent degrades the queue.
+/// The queue's wait threshold when none is set (the `alerts.queue_wait_minutes` default).
+#[cfg(test)]
 pub(crate) const QUEUE_WAIT_DEGRADED_MS: i64 = 5 * 60_000;
 
 /// Agents as the status page and overview count them.
@@ -30,6 +32,8 @@ pub(crate) struct Snapshot {
     pub(crate) database_ok: bool,
     pub(crate) queued_waiting: u64,
     pub(crate) oldest_wait_ms: Option<i64>,
+    /// A wait longer than this degrades the queue (`alerts.queue_wait_minutes`).
+    pub(crate) queue_wait_limit_ms: i64,
     pub(crate) agents: AgentTally,
 }
 
@@ -58,7 +62,7 @@ pub(crate) fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
         )
     };
     let queue = match snapshot.oldest_wait_ms {
-        Some(wait) if wait > QUEUE_WAIT_DEGRADED_MS => (
+        Some(wait) if wait > snapshot.queue_wait_limit_ms => (
             ComponentState::Degraded,
             format!(
                 "{} jobs waiting; the longest for {} min",
@@ -136,7 +140,11 @@ impl<'a> Status<'a> {
 impl Status<'_> {
     pub fn site_config(&self) -> SiteConfig {
         let captcha = &self.services.settings().captcha;
+        let runtime = self.services.runtime();
+        let banner = runtime.maintenance.banner.trim();
         SiteConfig {
+            registration_open: runtime.registration.open,
+            maintenance_banner: (!banner.is_empty()).then(|| banner.to_owned()),
             version: env!("CARGO_PKG_VERSION").into(),
             min_password_chars: MIN_PASSWORD_CHARS as u32,
             min_reason_chars: tseeder_protocol::fields::MIN_REASON_CHARS as u32,
@@ -151,7 +159,9 @@ impl Status<'_> {
     }
 
     pub(crate) async fn snapshot(&self) -> Snapshot {
-        let stale_ms = self.services.settings().dispatch.stale_after_seconds as i64 * 1000;
+        let runtime = self.services.runtime();
+        let stale_ms = runtime.dispatch.stale_after_seconds as i64 * 1000;
+        let queue_wait_limit_ms = i64::from(runtime.alerts.queue_wait_minutes) * 60_000;
         let now = db::now_ms();
         let read = self
             .services
@@ -170,6 +180,7 @@ impl Status<'_> {
                 database_ok: false,
                 queued_waiting: 0,
                 oldest_wait_ms: None,
+                queue_wait_limit_ms,
                 agents: AgentTally::default(),
             };
         };
@@ -193,6 +204,7 @@ impl Status<'_> {
             database_ok: true,
             queued_waiting,
             oldest_wait_ms: oldest.map(|since| now - since),
+            queue_wait_limit_ms,
             agents: tally,
         }
     }
@@ -211,6 +223,7 @@ mod tests {
             database_ok: true,
             queued_waiting: queued,
             oldest_wait_ms: wait_ms,
+            queue_wait_limit_ms: QUEUE_WAIT_DEGRADED_MS,
             agents: AgentTally {
                 operator_total: total,
                 operator_online: online,

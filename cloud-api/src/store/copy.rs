@@ -31,6 +31,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("job_callbacks", "job_id"),
     ("webhook_deliveries", "id"),
     ("webhook_cursor", "id"),
+    ("settings_versions", "version"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.

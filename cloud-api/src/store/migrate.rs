@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_search.sql",
         sql: include_str!("../../../migrations/0012_search.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_runtime_settings.sql",
+        sql: include_str!("../../../migrations/0013_runtime_settings.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -109,6 +114,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "0008_search.sql",
         sql: include_str!("../../../migrations/postgres/0008_search.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "0009_runtime_settings.sql",
+        sql: include_str!("../../../migrations/postgres/0009_runtime_settings.sql"),
     },
 ];
 

@@ -29,11 +29,14 @@ import type {
   Plan,
   RegisterRequest,
   Role,
+  RuntimeSettings,
   SaveBlogPost,
   SearchKind,
   SearchResults,
   SecurityEvent,
   SessionInfo,
+  SettingsVersion,
+  SettingsVersionDetail,
   SessionView,
   SiteConfig,
   StatusReport,
@@ -178,6 +181,16 @@ export interface TseederApi {
   storage(): Promise<StorageReport>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
   adminSearch(query: SearchQuery): Promise<SearchResults>;
+  runtimeSettings(): Promise<RuntimeSettings>;
+  /** `null` returns a setting to its configuration-file value. */
+  changeSettings(
+    changes: Record<string, unknown>,
+    expectedVersion: number,
+    why: Justification,
+  ): Promise<SettingsVersion>;
+  settingsHistory(page: number): Promise<Page<SettingsVersion>>;
+  settingsVersion(version: number): Promise<SettingsVersionDetail>;
+  rollbackSettings(version: number, expectedVersion: number, why: Justification): Promise<SettingsVersion>;
   securityEvents(query: SecurityQuery): Promise<Page<SecurityEvent>>;
   deadLetters(page: number): Promise<Page<AdminJob>>;
   replayDeadLetter(id: string, why: Justification): Promise<Job>;

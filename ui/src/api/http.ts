@@ -311,6 +311,21 @@ export class HttpApi implements TseederApi {
   adminSearch(query: Parameters<TseederApi["adminSearch"]>[0]) {
     return this.call("get", "/api/v1/admin/search", { query: { ...query } });
   }
+  runtimeSettings() {
+    return this.call("get", "/api/v1/admin/settings", {});
+  }
+  changeSettings(changes: Record<string, unknown>, expectedVersion: number, why: Justification) {
+    return this.call("patch", "/api/v1/admin/settings", { body: { changes, expectedVersion, ...why } });
+  }
+  settingsHistory(page: number) {
+    return this.call("get", "/api/v1/admin/settings/history", { query: { page } });
+  }
+  settingsVersion(version: number) {
+    return this.call("get", "/api/v1/admin/settings/history/{version}", { params: { version } });
+  }
+  rollbackSettings(version: number, expectedVersion: number, why: Justification) {
+    return this.call("post", "/api/v1/admin/settings/rollback", { body: { version, expectedVersion, ...why } });
+  }
   adminJobs(query: Parameters<TseederApi["adminJobs"]>[0]) {
     return this.call("get", "/api/v1/admin/jobs", { query: { ...query } });
   }

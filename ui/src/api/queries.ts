@@ -27,6 +27,8 @@ export const keys = {
   adminUser: (id: string) => ["admin-user", id] as const,
   adminJobs: ["admin-jobs"] as const,
   adminSearch: ["admin-search"] as const,
+  runtimeSettings: ["admin-settings"] as const,
+  settingsHistory: ["admin-settings-history"] as const,
   agents: ["admin-agents"] as const,
   storage: ["admin-storage"] as const,
   audit: ["admin-audit"] as const,
@@ -38,9 +40,9 @@ export const keys = {
 
 export const queries = {
   me: (api: TseederApi) => queryOptions({ queryKey: keys.me, queryFn: () => api.me(), staleTime: 60_000 }),
-  /** The server's public settings; they do not change while the page is open. */
+  /** The server's public settings; operators may change registration and the banner at any time. */
   siteConfig: (api: TseederApi) =>
-    queryOptions({ queryKey: keys.siteConfig, queryFn: () => api.siteConfig(), staleTime: Infinity }),
+    queryOptions({ queryKey: keys.siteConfig, queryFn: () => api.siteConfig(), staleTime: 60_000 }),
   status: (api: TseederApi) =>
     queryOptions({ queryKey: keys.status, queryFn: () => api.status(), refetchInterval: 30_000 }),
   plans: (api: TseederApi) => queryOptions({ queryKey: keys.plans, queryFn: () => api.plans(), staleTime: 600_000 }),
@@ -80,6 +82,16 @@ export const queries = {
     queryOptions({ queryKey: keys.adminUser(id), queryFn: () => api.adminUser(id) }),
   adminSearch: (api: TseederApi, query: SearchQuery) =>
     queryOptions({ queryKey: [...keys.adminSearch, query], queryFn: () => api.adminSearch(query) }),
+  runtimeSettings: (api: TseederApi) =>
+    queryOptions({ queryKey: keys.runtimeSettings, queryFn: () => api.runtimeSettings() }),
+  settingsHistory: (api: TseederApi, page: number) =>
+    queryOptions({ queryKey: [...keys.settingsHistory, page], queryFn: () => api.settingsHistory(page) }),
+  /** A version and what rolling back to it would change now (so it is under the history's key). */
+  settingsVersion: (api: TseederApi, version: number) =>
+    queryOptions({
+      queryKey: [...keys.settingsHistory, "version", version],
+      queryFn: () => api.settingsVersion(version),
+    }),
   adminJobs: (api: TseederApi, query: AdminJobQuery) =>
     queryOptions({ queryKey: [...keys.adminJobs, query], queryFn: () => api.adminJobs(query) }),
   agents: (api: TseederApi) =>

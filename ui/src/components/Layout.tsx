@@ -2,7 +2,7 @@
 // menu. At phone width the navigation folds behind a button.
 import { useState, type ReactNode } from "react";
 import { NavLink, Outlet, useNavigate } from "react-router";
-import { hasRole, useSession, useSignOut } from "../session";
+import { hasRole, useSession, useSignOut, useSiteConfig } from "../session";
 
 function Item({ to, children, end }: { to: string; children: ReactNode; end?: boolean }) {
   return (
@@ -19,6 +19,7 @@ export function Layout() {
   const signOut = useSignOut();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
+  const banner = useSiteConfig().data?.maintenanceBanner;
 
   return (
     <div className="shell">
@@ -75,6 +76,11 @@ export function Layout() {
           )}
         </nav>
       </header>
+      {banner && (
+        <p className="maintenance-banner" role="status">
+          {banner}
+        </p>
+      )}
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>
@@ -100,6 +106,7 @@ export function AdminLayout() {
           <Item to="/admin/dead-letters">Dead letters</Item>
           <Item to="/admin/audit">Audit log</Item>
           <Item to="/admin/security">Security</Item>
+          <Item to="/admin/settings">Settings</Item>
           {hasRole(user, "admin") && <Item to="/admin/blog">Blog</Item>}
         </ul>
       </nav>

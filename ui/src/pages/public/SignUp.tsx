@@ -103,6 +103,18 @@ export function SignUp() {
     );
   }
 
+  if (config.data && !config.data.registrationOpen) {
+    return (
+      <section className="page narrow card" aria-labelledby="signup-title">
+        <h1 id="signup-title">Sign-up is closed</h1>
+        <p>New accounts cannot be created for now. Please come back later.</p>
+        <p>
+          Already have an account? <Link to="/login">Sign in</Link>.
+        </p>
+      </section>
+    );
+  }
+
   return (
     <section className="page narrow card" aria-labelledby="signup-title">
       <h1 id="signup-title">Create your account</h1>

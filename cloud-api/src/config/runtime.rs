@@ -1,0 +1,81 @@
+//! The boot defaults of settings operators may also change while the service runs (see
+//! `runtime_settings`): a change made in the console wins over these until it is reset.
+
+use serde::{Deserialize, Serialize};
+
+/// Who may create an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistrationSettings {
+    /// Closed, the sign-up form says so and `POST /auth/register` answers 403; existing users
+    /// sign in as before.
+    pub open: bool,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        RegistrationSettings { open: true }
+    }
+}
+
+/// A notice every page of the console shows, e.g. before planned work.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MaintenanceSettings {
+    /// Empty: no banner.
+    pub banner: String,
+}
+
+/// When the overview raises an alert (and, for the queue, when the status page says degraded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertSettings {
+    /// The oldest queued job has waited longer than this.
+    pub queue_wait_minutes: u32,
+    pub failed_jobs_per_hour: u32,
+    pub login_failures_per_hour: u32,
+    /// Users at this share of their storage quota or more.
+    pub storage_quota_percent: u32,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            queue_wait_minutes: 5,
+            failed_jobs_per_hour: 3,
+            login_failures_per_hour: 20,
+            storage_quota_percent: 90,
+        }
+    }
+}
+
+/// How long what the service keeps is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetentionSettings {
+    /// The stored files of a completed job are deleted once its plan's `retention_days` have
+    /// passed since it completed (a plan with 0 days keeps them).
+    pub delete_expired_files: bool,
+    /// Users are mailed this long before their files are deleted.
+    pub warn_hours_before: u32,
+    /// Ended sessions and used or expired account tokens are kept this long, then removed.
+    pub expired_credentials_days: u32,
+    pub security_events_days: u32,
+    /// The events of jobs that ended this long ago are removed (the job stays).
+    pub job_events_days: u32,
+    /// Daily storage snapshots shown on the storage page.
+    pub storage_snapshots_days: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings {
+            delete_expired_files: true,
+            warn_hours_before: 24,
+            expired_credentials_days: 30,
+            security_events_days: 180,
+            job_events_days: 90,
+            storage_snapshots_days: 400,
+        }
+    }
+}
