@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod mail;
 pub mod plans;
 pub mod ratelimit;
+pub mod retention;
 pub mod runtime_settings;
 pub mod search;
 pub mod server;

@@ -65,6 +65,11 @@ pub async fn serve(
         stopped.clone(),
     ));
     let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
+    let retention = tokio::spawn(sweep_retention(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
     let mail = tokio::spawn(deliver_mail(
         services.clone(),
         runner.clone(),
@@ -88,6 +93,7 @@ pub async fn serve(
         let _ = sweeper.await;
         let _ = upkeep.await;
         let _ = counters.await;
+        let _ = retention.await;
         let _ = mail.await;
         let _ = webhooks.await;
     };
@@ -165,6 +171,35 @@ async fn sweep_counters(services: Services, stopped: watch::Receiver<bool>) {
     every(Duration::from_secs(15), stopped, || {
         services.sweep_counters()
     })
+    .await;
+}
+
+/// Deletes expired files and prunes old rows, every `retention.sweep_interval_minutes` (never
+/// when it is 0).
+async fn sweep_retention(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
+    let minutes = services.settings().retention.sweep_interval_minutes;
+    if minutes == 0 {
+        return;
+    }
+    every(
+        Duration::from_secs(u64::from(minutes) * 60),
+        stopped,
+        || async {
+            if !runner.is_mine() {
+                return;
+            }
+            match services.retention().sweep().await {
+                Ok(sweep) if sweep.expired_jobs == 0 => {}
+                Ok(sweep) => tracing::info!(
+                    jobs = sweep.expired_jobs,
+                    files = sweep.deleted_files,
+                    bytes = sweep.reclaimed_bytes,
+                    "expired files deleted"
+                ),
+                Err(err) => tracing::error!(%err, "retention sweep failed"),
+            }
+        },
+    )
     .await;
 }
 

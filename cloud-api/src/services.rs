@@ -287,6 +287,10 @@ impl Services {
         crate::webhooks::service::Webhooks::new(self)
     }
 
+    pub fn retention(&self) -> crate::retention::service::Retention<'_> {
+        crate::retention::service::Retention::new(self)
+    }
+
     pub fn runtime_settings(&self) -> crate::runtime_settings::service::RuntimeSettings<'_> {
         crate::runtime_settings::service::RuntimeSettings::new(self)
     }

@@ -207,6 +207,7 @@ wire_names! {
         JobTerminate = "job.terminate",
         SettingsChange = "settings.change",
         SettingsRollback = "settings.rollback",
+        RetentionSweep = "retention.sweep",
         UserRoleChange = "user.role_change",
         UserSuspend = "user.suspend",
         UserUnsuspend = "user.unsuspend",
@@ -224,6 +225,7 @@ impl AuditAction {
             }
             AuditAction::JobReplay | AuditAction::JobTerminate => "job",
             AuditAction::SettingsChange | AuditAction::SettingsRollback => "settings",
+            AuditAction::RetentionSweep => "storage",
             AuditAction::UserRoleChange
             | AuditAction::UserSuspend
             | AuditAction::UserUnsuspend

@@ -200,6 +200,41 @@ pub struct StorageReport {
     pub object_count: u64,
     /// The heaviest users first.
     pub top_users: Vec<UserStorage>,
+    /// One per day the retention sweep ran, oldest first, up to 90 days back.
+    pub snapshots: Vec<StorageSnapshot>,
+    /// The newest retention sweep; absent before the first.
+    pub last_sweep: Option<RetentionSweep>,
+}
+
+/// What the store held on a day, and what the retention sweeps reclaimed that day.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageSnapshot {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub stored_bytes: u64,
+    pub objects: u64,
+    /// Users with at least one stored file.
+    pub users: u64,
+    pub reclaimed_bytes: u64,
+    pub deleted_files: u64,
+}
+
+/// One run of the retention sweep.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionSweep {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// Completed jobs whose plan's retention days had passed.
+    pub expired_jobs: u64,
+    pub deleted_files: u64,
+    pub reclaimed_bytes: u64,
+    /// Users mailed that their files will soon be deleted.
+    pub warned_users: u64,
+    /// Rows removed by each retention period: sessions, account tokens, security events, job
+    /// events, snapshots.
+    pub pruned: BTreeMap<String, u64>,
 }
 
 crate::debug_redacting!(ChangePassword { sign_out_everywhere } hiding { current_password, new_password });

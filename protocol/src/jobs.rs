@@ -150,6 +150,11 @@ pub struct Job {
 pub struct JobDetail {
     pub job: Job,
     pub files: Vec<JobFile>,
+    /// When the stored files will be deleted: the plan's retention days after completion.
+    /// Absent while the job runs, when the plan keeps files, or once they are gone.
+    pub files_expire_at: Option<DateTime<Utc>>,
+    /// When the retention sweep deleted the stored files.
+    pub files_expired_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -103,7 +103,10 @@ impl Admin<'_> {
             .db()
             .call(|conn| Ok((q::storage_totals(conn)?, q::storage_by_user(conn, 50)?)))
             .await?;
+        let (snapshots, last_sweep) = self.services.retention().history(90).await?;
         Ok(StorageReport {
+            snapshots,
+            last_sweep,
             backend: match self.services.settings().storage.location.backend {
                 StorageBackend::Local => "local",
                 StorageBackend::S3 => "s3",

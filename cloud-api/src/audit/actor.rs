@@ -86,7 +86,7 @@ impl Actor {
         audit::insert_audit(
             tx,
             &NewAudit {
-                actor_id: &self.id,
+                actor_id: Some(&self.id),
                 actor_email: &self.email,
                 action,
                 target_id,

@@ -8,7 +8,8 @@ use tseeder_protocol::{AuditAction, SecurityEventKind};
 
 #[derive(Debug)]
 pub struct NewAudit<'a> {
-    pub actor_id: &'a str,
+    /// None for what the service does on its own (sweeps).
+    pub actor_id: Option<&'a str>,
     pub actor_email: &'a str,
     pub action: AuditAction,
     pub target_id: &'a str,

@@ -65,6 +65,8 @@ pub struct RetentionSettings {
     pub job_events_days: u32,
     /// Daily storage snapshots shown on the storage page.
     pub storage_snapshots_days: u32,
+    /// How often the retention sweep runs (0: never); files go within this long of their time.
+    pub sweep_interval_minutes: u32,
 }
 
 impl Default for RetentionSettings {
@@ -76,6 +78,7 @@ impl Default for RetentionSettings {
             security_events_days: 180,
             job_events_days: 90,
             storage_snapshots_days: 400,
+            sweep_interval_minutes: 60,
         }
     }
 }

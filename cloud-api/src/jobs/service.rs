@@ -432,12 +432,19 @@ impl Jobs<'_> {
                     return Ok(None);
                 };
                 let files = q::files_of_job(conn, &jid)?;
-                Ok(Some((job, files)))
+                let expiry = (
+                    crate::retention::store::files_expire_at(conn, &jid)?,
+                    crate::retention::store::files_expired_at(conn, &jid)?,
+                );
+                Ok(Some((job, files, expiry)))
             })
             .await?;
-        let (job, files) = found.ok_or(ApiError::NotFound)?;
+        let (job, files, (expire_at, expired_at)) = found.ok_or(ApiError::NotFound)?;
+        let deleting = self.services.runtime().retention.delete_expired_files;
         Ok(JobDetail {
             job: job_view(&job),
+            files_expire_at: expire_at.filter(|_| deleting).map(db::to_datetime),
+            files_expired_at: expired_at.map(db::to_datetime),
             files: files
                 .into_iter()
                 .map(|f| JobFile {

@@ -32,10 +32,18 @@ pub const TABLES: &[(&str, &str)] = &[
     ("webhook_deliveries", "id"),
     ("webhook_cursor", "id"),
     ("settings_versions", "version"),
+    ("storage_snapshots", "day"),
+    ("retention_sweeps", "id"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.
-const NUMBERED: &[&str] = &["job_events", "audit_log", "security_events", "mail_queue"];
+const NUMBERED: &[&str] = &[
+    "job_events",
+    "audit_log",
+    "security_events",
+    "mail_queue",
+    "retention_sweeps",
+];
 
 /// Rows written per statement.
 const BATCH: usize = 200;

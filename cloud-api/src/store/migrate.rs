@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_runtime_settings.sql",
         sql: include_str!("../../../migrations/0013_runtime_settings.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_retention.sql",
+        sql: include_str!("../../../migrations/0014_retention.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -119,6 +124,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "0009_runtime_settings.sql",
         sql: include_str!("../../../migrations/postgres/0009_runtime_settings.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "0010_retention.sql",
+        sql: include_str!("../../../migrations/postgres/0010_retention.sql"),
     },
 ];
 

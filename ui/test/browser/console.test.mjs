@@ -90,6 +90,10 @@ test("sign up, confirm, add a magnet, watch it download, download the file", asy
   await row.getByRole("link", { name: seeder.name }).click();
   await page.getByRole("heading", { name: "Files" }).waitFor();
   await page.getByRole("cell", { name: seeder.name, exact: true }).waitFor();
+  // The free plan keeps files 7 days after the download finished, and the job says until when.
+  const keptUntil = new Date(await page.getByTestId("files-expire").getAttribute("datetime"));
+  const days = (keptUntil.getTime() - Date.now()) / 86_400_000;
+  assert.ok(days > 6.9 && days <= 7, `files kept ${days} days`);
   await screenshot(page, "user-job-detail");
   const [download] = await Promise.all([
     page.waitForEvent("download"),
@@ -290,6 +294,7 @@ test("an admin suspends a user with a reason and ticket, and the audit log shows
     ["/admin/jobs", "admin-jobs", "All jobs"],
     ["/admin/agents", "admin-agents", "Agents"],
     ["/admin/storage", "admin-storage", "Storage"],
+    ["/admin/settings", "admin-settings-groups", "Settings"],
     ["/admin/dead-letters", "admin-dead-letters", "Dead letters"],
     ["/admin/security", "admin-security", "Security events"],
   ]) {

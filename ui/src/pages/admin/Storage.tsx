@@ -1,12 +1,12 @@
 // Stored bytes in all, and the heaviest users against their quota.
 import { useQuery } from "@tanstack/react-query";
-import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Area, AreaChart, Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
 import { ProgressBar } from "../../components/ProgressBar";
 import { useTitle } from "../../components/useTitle";
 import { Empty, QueryView } from "../../components/Feedback";
-import { formatBytes, formatCount, percent } from "../../lib/format";
+import { formatBytes, formatCount, formatDate, percent } from "../../lib/format";
 import { queries } from "../../api/queries";
 
 export function Storage() {
@@ -32,6 +32,51 @@ export function Storage() {
                 <div className="tile-value">{formatCount(report.objectCount)}</div>
               </div>
             </div>
+            <section className="card" aria-labelledby="retention-title">
+              <h2 id="retention-title">Retention</h2>
+              {report.lastSweep ? (
+                <p data-testid="last-sweep">
+                  Last sweep {formatDate(report.lastSweep.finishedAt)}: {formatCount(report.lastSweep.expiredJobs)}{" "}
+                  expired jobs, {formatCount(report.lastSweep.deletedFiles)} files deleted,{" "}
+                  {formatBytes(report.lastSweep.reclaimedBytes)} reclaimed, {formatCount(report.lastSweep.warnedUsers)}{" "}
+                  users warned.
+                </p>
+              ) : (
+                <p className="muted">No retention sweep has run yet.</p>
+              )}
+              {report.snapshots.length > 0 && (
+                <div className="chart" aria-label="Stored bytes per day" role="img">
+                  <ResponsiveContainer width="100%" height={180}>
+                    <AreaChart data={report.snapshots} margin={{ left: 20 }}>
+                      <XAxis dataKey="day" stroke="var(--muted)" fontSize={12} />
+                      <YAxis
+                        tickFormatter={(v) => formatBytes(Number(v))}
+                        stroke="var(--muted)"
+                        fontSize={12}
+                        width={80}
+                      />
+                      <Tooltip formatter={(v) => formatBytes(Number(v))} />
+                      <Area
+                        dataKey="storedBytes"
+                        name="Stored"
+                        stroke="var(--accent)"
+                        fill="var(--accent)"
+                        fillOpacity={0.2}
+                        isAnimationActive={false}
+                      />
+                      <Area
+                        dataKey="reclaimedBytes"
+                        name="Reclaimed"
+                        stroke="var(--ok)"
+                        fill="var(--ok)"
+                        fillOpacity={0.2}
+                        isAnimationActive={false}
+                      />
+                    </AreaChart>
+                  </ResponsiveContainer>
+                </div>
+              )}
+            </section>
             {report.topUsers.length === 0 ? (
               <Empty title="Nothing stored yet" />
             ) : (

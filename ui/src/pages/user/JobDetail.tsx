@@ -217,7 +217,23 @@ export function JobDetailPage() {
                   <dd>{job.attempts}</dd>
                   <dt>Info hash</dt>
                   <dd className="mono wrap">{job.infoHashV1 ?? job.infoHashV2 ?? "—"}</dd>
+                  {data.filesExpireAt && (
+                    <>
+                      <dt>Files kept until</dt>
+                      <dd>
+                        <time dateTime={data.filesExpireAt} data-testid="files-expire">
+                          {formatDate(data.filesExpireAt)}
+                        </time>
+                      </dd>
+                    </>
+                  )}
                 </dl>
+                {data.filesExpiredAt && (
+                  <p className="notice" role="note">
+                    The stored files were deleted on {formatDate(data.filesExpiredAt)}: your plan keeps files for a
+                    limited time after a download finishes.
+                  </p>
+                )}
                 <JobActions job={job} onDeleted={() => navigate("/jobs")} />
               </div>
               {data.files.length > 0 && job.status !== "completed" && (
