@@ -144,35 +144,39 @@ async fn operators_change_settings_that_take_effect_at_once_and_are_kept_as_vers
     for (changes, status, code) in [
         (
             json!({ "dispatch.lease_seconds": 2 }),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_setting",
         ),
         (
             json!({ "dispatch.lease_seconds": "60" }),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_setting",
         ),
         (
             json!({ "registration.open": "yes" }),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_setting",
         ),
         (
             json!({ "dispatch.lease_secs": 60 }),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_setting",
         ),
         (
             json!({ "plans.gold.price_cents": 1 }),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_setting",
         ),
         (
             json!({ "dispatch.lease_seconds": 30 }),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "nothing_changed",
         ),
-        (json!({}), StatusCode::BAD_REQUEST, "nothing_changed"),
+        (
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing_changed",
+        ),
     ] {
         let answer = change(&admin, changes.clone()).await;
         assert_eq!(
@@ -336,6 +340,10 @@ async fn a_rollback_restores_every_setting_of_a_version_as_a_new_version() {
         )
         .await;
     assert_eq!(again.code(), "nothing_changed", "{again:?}");
-    let missing = admin.get("/api/v1/admin/settings/history/99").await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    for version in ["99", "latest", "-1"] {
+        let missing = admin
+            .get(&format!("/api/v1/admin/settings/history/{version}"))
+            .await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{version}");
+    }
 }

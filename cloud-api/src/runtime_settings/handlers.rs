@@ -1,6 +1,6 @@
 //! Runtime settings' HTTP adapters.
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Auth, Json, Meta, Path, Query};
 use crate::services::{Paging, Services};
 use axum::extract::State;
@@ -60,8 +60,10 @@ pub async fn history(
 
 pub async fn version(
     State(services): State<Services>,
-    Path(version): Path<u64>,
+    Path(version): Path<String>,
 ) -> ApiResult<axum::Json<SettingsVersionDetail>> {
+    // A version that is not a number is one that does not exist.
+    let version = version.parse::<u64>().map_err(|_| ApiError::NotFound)?;
     services
         .runtime_settings()
         .version(version)

@@ -159,7 +159,7 @@ impl RuntimeSettings<'_> {
     ) -> ApiResult<SettingsVersion> {
         let why = check_justification(&req.reason, &req.ticket_id)?;
         if req.changes.is_empty() {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::unprocessable(
                 ErrorCode::NothingChanged,
                 "name at least one setting to change",
             ));
@@ -251,14 +251,14 @@ impl RuntimeSettings<'_> {
                         .iter()
                         .find(|knob| &knob.key == key)
                         .ok_or_else(|| {
-                            ApiError::bad_request(
+                            ApiError::unprocessable(
                                 ErrorCode::UnknownSetting,
                                 format!("there is no runtime setting {key:?}"),
                             )
                         })?;
                     if let Some(value) = wanted {
                         if let Some(why) = knob.accepts.refuse(value) {
-                            return Err(ApiError::bad_request(
+                            return Err(ApiError::unprocessable(
                                 ErrorCode::InvalidSetting,
                                 format!("{key} {why}"),
                             ));
@@ -290,7 +290,7 @@ impl RuntimeSettings<'_> {
                     });
                 }
                 if changes.is_empty() {
-                    return Err(ApiError::bad_request(
+                    return Err(ApiError::unprocessable(
                         ErrorCode::NothingChanged,
                         "every setting already has the value asked for",
                     ));
