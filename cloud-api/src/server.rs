@@ -65,6 +65,11 @@ pub async fn serve(
         stopped.clone(),
     ));
     let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
+    let sampler = tokio::spawn(sample_status(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
     let retention = tokio::spawn(sweep_retention(
         services.clone(),
         runner.clone(),
@@ -94,6 +99,7 @@ pub async fn serve(
         let _ = upkeep.await;
         let _ = counters.await;
         let _ = retention.await;
+        let _ = sampler.await;
         let _ = mail.await;
         let _ = webhooks.await;
     };
@@ -170,6 +176,24 @@ async fn deliver_webhooks(services: Services, runner: SoleRunner, stopped: watch
 async fn sweep_counters(services: Services, stopped: watch::Receiver<bool>) {
     every(Duration::from_secs(15), stopped, || {
         services.sweep_counters()
+    })
+    .await;
+}
+
+/// Records each component's state for the status history, every
+/// `status.sample_interval_seconds` (never when it is 0).
+async fn sample_status(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
+    let seconds = services.settings().status.sample_interval_seconds;
+    if seconds == 0 {
+        return;
+    }
+    every(Duration::from_secs(u64::from(seconds)), stopped, || async {
+        if !runner.is_mine() {
+            return;
+        }
+        if let Err(err) = services.status().sample(i64::from(seconds)).await {
+            tracing::error!(%err, "status sample failed");
+        }
     })
     .await;
 }

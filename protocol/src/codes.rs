@@ -150,6 +150,8 @@ wire_names! {
         QuotaExceeded = "quota_exceeded",
         /// Sign-up is closed by the operators.
         RegistrationClosed = "registration_closed",
+        /// A resolved incident takes no more updates.
+        IncidentResolved = "incident_resolved",
         /// The settings changed since they were read; read them again and redo the change.
         SettingsChanged = "settings_changed",
         /// A reason is required for this operator action.
@@ -172,6 +174,8 @@ wire_names! {
         UnknownDevice = "unknown_device",
         /// No runtime setting has this key.
         UnknownSetting = "unknown_setting",
+        /// The status page has no component of this id.
+        UnknownComponent = "unknown_component",
         /// A multipart form has a part the endpoint does not know.
         UnknownPart = "unknown_part",
         /// The password is too weak.
@@ -208,6 +212,11 @@ wire_names! {
         SettingsChange = "settings.change",
         SettingsRollback = "settings.rollback",
         RetentionSweep = "retention.sweep",
+        IncidentOpen = "incident.open",
+        IncidentUpdate = "incident.update",
+        IncidentResolve = "incident.resolve",
+        MaintenanceSchedule = "maintenance.schedule",
+        MaintenanceCancel = "maintenance.cancel",
         UserRoleChange = "user.role_change",
         UserSuspend = "user.suspend",
         UserUnsuspend = "user.unsuspend",
@@ -226,6 +235,10 @@ impl AuditAction {
             AuditAction::JobReplay | AuditAction::JobTerminate => "job",
             AuditAction::SettingsChange | AuditAction::SettingsRollback => "settings",
             AuditAction::RetentionSweep => "storage",
+            AuditAction::IncidentOpen
+            | AuditAction::IncidentUpdate
+            | AuditAction::IncidentResolve => "incident",
+            AuditAction::MaintenanceSchedule | AuditAction::MaintenanceCancel => "maintenance",
             AuditAction::UserRoleChange
             | AuditAction::UserSuspend
             | AuditAction::UserUnsuspend

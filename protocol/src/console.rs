@@ -34,14 +34,19 @@ pub struct CaptchaWidget {
 #[serde(rename_all = "lowercase")]
 pub enum ComponentState {
     Operational,
+    /// Working, slower or with less room than it should have.
     Degraded,
+    /// Part of it is down (e.g. fewer than half the agents online); counts 30 % toward downtime.
+    #[serde(rename = "partial_outage")]
+    PartialOutage,
+    /// Down; counts fully toward downtime.
     Outage,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentStatus {
-    /// `api`, `queue` or `agents`.
+    /// `api`, `queue`, `agents` or `storage`.
     pub id: String,
     pub name: String,
     pub state: ComponentState,

@@ -14,6 +14,7 @@ pub mod names;
 pub mod netpolicy;
 pub mod runtime_settings;
 pub mod search;
+pub mod status_history;
 pub mod webhooks;
 
 pub use accounts::*;
@@ -25,6 +26,7 @@ pub use error::*;
 pub use jobs::*;
 pub use runtime_settings::*;
 pub use search::*;
+pub use status_history::*;
 pub use webhooks::*;
 
 /// A `Debug` that names every field but prints the secret ones as `[redacted]`, for types that

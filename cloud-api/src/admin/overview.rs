@@ -268,6 +268,7 @@ mod tests {
             queued_waiting: 0,
             oldest_wait_ms: None,
             queue_wait_limit_ms: 5 * 60_000,
+            storage: None,
             agents: AgentTally {
                 operator_online: 1,
                 ..AgentTally::default()

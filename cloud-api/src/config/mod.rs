@@ -5,7 +5,9 @@ mod check;
 mod runtime;
 
 pub use check::{check, Finding, Severity};
-pub use runtime::{AlertSettings, MaintenanceSettings, RegistrationSettings, RetentionSettings};
+pub use runtime::{
+    AlertSettings, MaintenanceSettings, RegistrationSettings, RetentionSettings, StatusSettings,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -64,6 +66,7 @@ pub struct Settings {
     pub maintenance: MaintenanceSettings,
     pub alerts: AlertSettings,
     pub retention: RetentionSettings,
+    pub status: StatusSettings,
     /// The built web console (`ui/dist`); when the folder is missing only the API is served.
     pub console_dir: PathBuf,
     /// A public deployment: the start is refused while `tseeder-cloud check-config` reports an
@@ -95,6 +98,7 @@ impl Default for Settings {
             maintenance: MaintenanceSettings::default(),
             alerts: AlertSettings::default(),
             retention: RetentionSettings::default(),
+            status: StatusSettings::default(),
             console_dir: PathBuf::from("ui/dist"),
             production: false,
         }

@@ -82,3 +82,19 @@ impl Default for RetentionSettings {
         }
     }
 }
+
+/// The status page's sampler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StatusSettings {
+    /// How often each component's state is recorded (0: never); each sample counts this long.
+    pub sample_interval_seconds: u32,
+}
+
+impl Default for StatusSettings {
+    fn default() -> Self {
+        StatusSettings {
+            sample_interval_seconds: 60,
+        }
+    }
+}

@@ -1,9 +1,15 @@
-//! Health, the public site settings and the status page.
+//! Health, the public site settings, the status page and its history, and the operators'
+//! incidents and maintenance windows.
 
-use crate::services::Services;
+use crate::error::ApiResult;
+use crate::http::extract::{Auth, Json, Meta, Path, Query};
+use crate::services::{Paging, Services};
 use axum::extract::State;
 use axum::http::StatusCode;
-use tseeder_protocol::{Health, SiteConfig, StatusReport};
+use tseeder_protocol::{
+    Health, Incident, Maintenance, OpenIncident, Page, ScheduleMaintenance, SiteConfig,
+    StatusHistory, StatusReport, UpdateIncident,
+};
 
 pub async fn site_config(State(services): State<Services>) -> axum::Json<SiteConfig> {
     axum::Json(services.status().site_config())
@@ -33,4 +39,91 @@ pub async fn health(State(services): State<Services>) -> (StatusCode, axum::Json
             database,
         }),
     )
+}
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryQuery {
+    /// Days back from today, 1 to 400 (90 when absent).
+    #[schemars(range(min = 1, max = 400))]
+    pub days: Option<u32>,
+}
+
+pub async fn history(
+    State(services): State<Services>,
+    Query(query): Query<HistoryQuery>,
+) -> ApiResult<axum::Json<StatusHistory>> {
+    services
+        .status()
+        .history(query.days.unwrap_or(90))
+        .await
+        .map(axum::Json)
+}
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentsQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+pub async fn incidents(
+    State(services): State<Services>,
+    Query(query): Query<IncidentsQuery>,
+) -> ApiResult<axum::Json<Page<Incident>>> {
+    services
+        .status()
+        .incidents(Paging::new(query.page, query.per_page))
+        .await
+        .map(axum::Json)
+}
+
+pub async fn open_incident(
+    State(services): State<Services>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<OpenIncident>,
+) -> ApiResult<(StatusCode, axum::Json<Incident>)> {
+    let incident = services.status().open_incident(&actor, &meta, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(incident)))
+}
+
+pub async fn update_incident(
+    State(services): State<Services>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<UpdateIncident>,
+) -> ApiResult<axum::Json<Incident>> {
+    services
+        .status()
+        .update_incident(&actor, &meta, &id, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn schedule_maintenance(
+    State(services): State<Services>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<ScheduleMaintenance>,
+) -> ApiResult<(StatusCode, axum::Json<Maintenance>)> {
+    let window = services
+        .status()
+        .schedule_maintenance(&actor, &meta, req)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(window)))
+}
+
+pub async fn cancel_maintenance(
+    State(services): State<Services>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services
+        .status()
+        .cancel_maintenance(&actor, &meta, &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

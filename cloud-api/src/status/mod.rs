@@ -1,5 +1,9 @@
-//! Status: health, the public status page and the public site settings.
+//! Status: health, the public status page with its history, incidents and maintenance windows,
+//! and the public site settings.
 
 pub mod handlers;
+pub mod history;
+pub mod incidents;
 pub mod routes;
 pub mod service;
+pub mod store;

@@ -35,6 +35,9 @@ pub(crate) struct Snapshot {
     /// A wait longer than this degrades the queue (`alerts.queue_wait_minutes`).
     pub(crate) queue_wait_limit_ms: i64,
     pub(crate) agents: AgentTally,
+    /// The newest storage probe's state and when it ran (the sampler probes; a visitor never
+    /// makes the service write).
+    pub(crate) storage: Option<(ComponentState, i64)>,
 }
 
 pub(crate) fn worst(states: impl IntoIterator<Item = ComponentState>) -> ComponentState {
@@ -43,7 +46,8 @@ pub(crate) fn worst(states: impl IntoIterator<Item = ComponentState>) -> Compone
         .max_by_key(|state| match state {
             ComponentState::Operational => 0,
             ComponentState::Degraded => 1,
-            ComponentState::Outage => 2,
+            ComponentState::PartialOutage => 2,
+            ComponentState::Outage => 3,
         })
         .unwrap_or(ComponentState::Operational)
 }
@@ -84,6 +88,14 @@ pub(crate) fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
             ComponentState::Outage,
             "No download agent is online".to_owned(),
         )
+    } else if tally.operator_online * 2 < tally.operator_total {
+        (
+            ComponentState::PartialOutage,
+            format!(
+                "Only {} of {} agents online",
+                tally.operator_online, tally.operator_total
+            ),
+        )
     } else if tally.operator_online < tally.operator_total {
         (
             ComponentState::Degraded,
@@ -101,12 +113,25 @@ pub(crate) fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
             ),
         )
     };
+    let storage = snapshot.storage.map(|(state, at)| {
+        let ago = minutes(db::now_ms() - at);
+        let detail = match state {
+            ComponentState::Operational => {
+                format!("Files were written, read and deleted {ago} min ago")
+            }
+            ComponentState::Degraded => format!("Slow to write and read files ({ago} min ago)"),
+            _ => format!("Files could not be written or read ({ago} min ago)"),
+        };
+        (state, detail)
+    });
     [
-        ("api", "API", api),
-        ("queue", "Job queue", queue),
-        ("agents", "Download agents", agents),
+        ("api", "API", Some(api)),
+        ("queue", "Job queue", Some(queue)),
+        ("agents", "Download agents", Some(agents)),
+        ("storage", "File storage", storage),
     ]
     .into_iter()
+    .filter_map(|(id, name, state)| state.map(|state| (id, name, state)))
     .map(|(id, name, (state, detail))| ComponentStatus {
         id: id.into(),
         name: name.into(),
@@ -170,10 +195,11 @@ impl Status<'_> {
                 let queued = crate::dispatch::store::queue_depth(conn)?;
                 let oldest = q::oldest_claimable_since(conn, now)?;
                 let list = agents::list_agents(conn, None)?;
-                Ok((queued, oldest, list))
+                let storage = super::store::latest_sample(conn, "storage")?;
+                Ok((queued, oldest, list, storage))
             })
             .await;
-        let Ok((queued_waiting, oldest, list)) = read.inspect_err(|err| {
+        let Ok((queued_waiting, oldest, list, storage)) = read.inspect_err(|err| {
             tracing::error!(%err, "status: the database does not answer");
         }) else {
             return Snapshot {
@@ -182,6 +208,7 @@ impl Status<'_> {
                 oldest_wait_ms: None,
                 queue_wait_limit_ms,
                 agents: AgentTally::default(),
+                storage: None,
             };
         };
         let mut tally = AgentTally::default();
@@ -206,6 +233,17 @@ impl Status<'_> {
             oldest_wait_ms: oldest.map(|since| now - since),
             queue_wait_limit_ms,
             agents: tally,
+            storage: storage.and_then(|(state, at)| {
+                let state = match state.as_str() {
+                    "operational" => ComponentState::Operational,
+                    "degraded" => ComponentState::Degraded,
+                    "partial_outage" => ComponentState::PartialOutage,
+                    "major_outage" => ComponentState::Outage,
+                    // In maintenance: the page says what the probe cannot.
+                    _ => return None,
+                };
+                Some((state, at))
+            }),
         }
     }
 
@@ -224,6 +262,7 @@ mod tests {
             queued_waiting: queued,
             oldest_wait_ms: wait_ms,
             queue_wait_limit_ms: QUEUE_WAIT_DEGRADED_MS,
+            storage: None,
             agents: AgentTally {
                 operator_total: total,
                 operator_online: online,
@@ -248,5 +287,18 @@ mod tests {
             report.components[1].detail,
             "3 jobs waiting; the longest for 10 min"
         );
+        // Fewer than half the agents online is a partial outage.
+        let report = status_report(&snapshot(1, 3, 0, None));
+        assert_eq!(report.state, ComponentState::PartialOutage);
+        assert_eq!(
+            report.components.len(),
+            3,
+            "no storage probe yet, no storage line"
+        );
+        let mut probed = snapshot(2, 2, 0, None);
+        probed.storage = Some((ComponentState::Outage, crate::store::now_ms()));
+        let report = status_report(&probed);
+        assert_eq!(report.components[3].id, "storage");
+        assert_eq!(report.state, ComponentState::Outage);
     }
 }

@@ -34,6 +34,11 @@ pub const TABLES: &[(&str, &str)] = &[
     ("settings_versions", "version"),
     ("storage_snapshots", "day"),
     ("retention_sweeps", "id"),
+    ("status_samples", "component, at"),
+    ("status_days", "component, day"),
+    ("status_incidents", "id"),
+    ("status_incident_updates", "id"),
+    ("status_maintenance", "id"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.
@@ -43,6 +48,7 @@ const NUMBERED: &[&str] = &[
     "security_events",
     "mail_queue",
     "retention_sweeps",
+    "status_incident_updates",
 ];
 
 /// Rows written per statement.

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_retention.sql",
         sql: include_str!("../../../migrations/0014_retention.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_status_history.sql",
+        sql: include_str!("../../../migrations/0015_status_history.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -129,6 +134,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 10,
         name: "0010_retention.sql",
         sql: include_str!("../../../migrations/postgres/0010_retention.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "0011_status_history.sql",
+        sql: include_str!("../../../migrations/postgres/0011_status_history.sql"),
     },
 ];
 
