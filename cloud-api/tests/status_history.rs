@@ -19,7 +19,7 @@ fn component<'a>(history: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {id} in {history}"))
 }
 
-fn day<'a>(component: &'a Value, days_ago: i64) -> &'a Value {
+fn day(component: &Value, days_ago: i64) -> &Value {
     let wanted = (Utc::now() - Duration::days(days_ago))
         .format("%Y-%m-%d")
         .to_string();

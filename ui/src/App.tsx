@@ -13,6 +13,7 @@ import { Storage } from "./pages/admin/Storage";
 import { UserDetail } from "./pages/admin/UserDetail";
 import { Users } from "./pages/admin/Users";
 import { Search } from "./pages/admin/Search";
+import { Incidents } from "./pages/admin/Incidents";
 import { RuntimeSettingsPage } from "./pages/admin/settings/RuntimeSettings";
 import { SettingsHistory } from "./pages/admin/settings/SettingsHistory";
 import { Blog, BlogArticle } from "./pages/public/Blog";
@@ -97,6 +98,7 @@ export function App() {
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="audit" element={<Audit />} />
           <Route path="security" element={<SecurityEvents />} />
+          <Route path="incidents" element={<Incidents />} />
           <Route path="settings" element={<RuntimeSettingsPage />} />
           <Route path="settings/history" element={<SettingsHistory />} />
           <Route

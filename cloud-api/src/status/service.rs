@@ -114,13 +114,16 @@ pub(crate) fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
         )
     };
     let storage = snapshot.storage.map(|(state, at)| {
-        let ago = minutes(db::now_ms() - at);
+        let ago = match db::now_ms() - at {
+            ms if ms < 60_000 => "less than a minute ago".to_owned(),
+            ms => format!("{} min ago", minutes(ms)),
+        };
         let detail = match state {
             ComponentState::Operational => {
-                format!("Files were written, read and deleted {ago} min ago")
+                format!("Files were written, read and deleted {ago}")
             }
-            ComponentState::Degraded => format!("Slow to write and read files ({ago} min ago)"),
-            _ => format!("Files could not be written or read ({ago} min ago)"),
+            ComponentState::Degraded => format!("Slow to write and read files ({ago})"),
+            _ => format!("Files could not be written or read ({ago})"),
         };
         (state, detail)
     });

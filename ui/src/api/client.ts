@@ -28,8 +28,14 @@ import type {
   Page,
   Plan,
   RegisterRequest,
+  Incident,
+  Maintenance,
+  OpenIncident,
   Role,
   RuntimeSettings,
+  ScheduleMaintenance,
+  StatusHistory,
+  UpdateIncident,
   SaveBlogPost,
   SearchKind,
   SearchResults,
@@ -125,6 +131,7 @@ export interface TseederApi {
   // Public
   siteConfig(): Promise<SiteConfig>;
   status(): Promise<StatusReport>;
+  statusHistory(days: number): Promise<StatusHistory>;
   plans(): Promise<Plan[]>;
   blogPosts(page?: number): Promise<Page<BlogPostSummary>>;
   blogPost(slug: string): Promise<BlogPost>;
@@ -181,6 +188,11 @@ export interface TseederApi {
   storage(): Promise<StorageReport>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
   adminSearch(query: SearchQuery): Promise<SearchResults>;
+  incidents(page: number): Promise<Page<Incident>>;
+  openIncident(req: OpenIncident): Promise<Incident>;
+  updateIncident(id: string, req: UpdateIncident): Promise<Incident>;
+  scheduleMaintenance(req: ScheduleMaintenance): Promise<Maintenance>;
+  cancelMaintenance(id: string): Promise<void>;
   runtimeSettings(): Promise<RuntimeSettings>;
   /** `null` returns a setting to its configuration-file value. */
   changeSettings(

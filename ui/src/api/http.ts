@@ -3,7 +3,16 @@
 // rides on the HttpOnly cookie; the CSRF token is kept in memory only and sent on every write.
 import type { paths } from "./schema";
 import { ApiError, type LiveHandlers, type TseederApi } from "./client";
-import type { CreateWebhook, ErrorCode, JobLive, Justification, Page } from "./types";
+import type {
+  CreateWebhook,
+  ErrorCode,
+  JobLive,
+  Justification,
+  OpenIncident,
+  Page,
+  ScheduleMaintenance,
+  UpdateIncident,
+} from "./types";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Path = keyof paths;
@@ -116,6 +125,9 @@ export class HttpApi implements TseederApi {
 
   siteConfig() {
     return this.call("get", "/api/v1/config");
+  }
+  statusHistory(days: number) {
+    return this.call("get", "/api/v1/status/history", { query: { days } });
   }
   status() {
     return this.call("get", "/api/v1/status");
@@ -310,6 +322,21 @@ export class HttpApi implements TseederApi {
   }
   adminSearch(query: Parameters<TseederApi["adminSearch"]>[0]) {
     return this.call("get", "/api/v1/admin/search", { query: { ...query } });
+  }
+  incidents(page: number) {
+    return this.call("get", "/api/v1/admin/status/incidents", { query: { page } });
+  }
+  openIncident(req: OpenIncident) {
+    return this.call("post", "/api/v1/admin/status/incidents", { body: req });
+  }
+  updateIncident(id: string, req: UpdateIncident) {
+    return this.call("post", "/api/v1/admin/status/incidents/{id}/updates", { params: { id }, body: req });
+  }
+  scheduleMaintenance(req: ScheduleMaintenance) {
+    return this.call("post", "/api/v1/admin/status/maintenance", { body: req });
+  }
+  async cancelMaintenance(id: string) {
+    await this.call("delete", "/api/v1/admin/status/maintenance/{id}", { params: { id } });
   }
   runtimeSettings() {
     return this.call("get", "/api/v1/admin/settings", {});

@@ -9,6 +9,8 @@ export const keys = {
   me: ["me"] as const,
   siteConfig: ["site-config"] as const,
   status: ["status"] as const,
+  statusHistory: ["status-history"] as const,
+  incidents: ["admin-incidents"] as const,
   plans: ["plans"] as const,
   blog: ["blog"] as const,
   blogPost: (slug: string) => ["blog-post", slug] as const,
@@ -45,6 +47,14 @@ export const queries = {
     queryOptions({ queryKey: keys.siteConfig, queryFn: () => api.siteConfig(), staleTime: 60_000 }),
   status: (api: TseederApi) =>
     queryOptions({ queryKey: keys.status, queryFn: () => api.status(), refetchInterval: 30_000 }),
+  statusHistory: (api: TseederApi, days: number) =>
+    queryOptions({
+      queryKey: [...keys.statusHistory, days],
+      queryFn: () => api.statusHistory(days),
+      refetchInterval: 60_000,
+    }),
+  incidents: (api: TseederApi, page: number) =>
+    queryOptions({ queryKey: [...keys.incidents, page], queryFn: () => api.incidents(page) }),
   plans: (api: TseederApi) => queryOptions({ queryKey: keys.plans, queryFn: () => api.plans(), staleTime: 600_000 }),
   blogPosts: (api: TseederApi, page: number) =>
     queryOptions({ queryKey: [...keys.blog, page], queryFn: () => api.blogPosts(page) }),

@@ -106,6 +106,7 @@ export function AdminLayout() {
           <Item to="/admin/dead-letters">Dead letters</Item>
           <Item to="/admin/audit">Audit log</Item>
           <Item to="/admin/security">Security</Item>
+          <Item to="/admin/incidents">Incidents</Item>
           <Item to="/admin/settings">Settings</Item>
           {hasRole(user, "admin") && <Item to="/admin/blog">Blog</Item>}
         </ul>

@@ -27,7 +27,12 @@ export function StatusBadge({ status, deadLettered }: { status: JobStatus; deadL
 }
 
 export function StateBadge({ state }: { state: ComponentState }) {
-  const label = { operational: "Operational", degraded: "Degraded", outage: "Outage" }[state];
+  const label = {
+    operational: "Operational",
+    degraded: "Degraded",
+    partial_outage: "Partial outage",
+    outage: "Outage",
+  }[state];
   return <span className={`badge state-${state}`}>{label}</span>;
 }
 
