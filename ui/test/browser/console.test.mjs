@@ -322,7 +322,7 @@ test("an admin suspends a user with a reason and ticket, and the audit log shows
 test("the public pages: status, blog and article", async () => {
   const { page, context, problems } = await newPage(browser);
   await page.goto(`${cloud.base}/status`);
-  await page.getByText("Download agents").waitFor();
+  await page.getByRole("heading", { name: "Service status" }).waitFor();
   await page.getByText("1 of 1 agents online").waitFor();
   await screenshot(page, "public-status");
   await page.goto(`${cloud.base}/blog`);
