@@ -34,7 +34,7 @@ test("the status page shows each component's days, uptime and the incidents oper
   await form.getByLabel("What is known").fill("No download agent is online; we are bringing one back.");
   await form.getByRole("button", { name: "Open incident" }).click();
   const incident = page.getByRole("listitem", { name: "Downloads wait for agents" });
-  await incident.getByText("investigating", { exact: true }).first().waitFor();
+  await incident.getByText("Investigating", { exact: true }).first().waitFor();
   await incident.getByLabel("New status").selectOption("resolved");
   await incident.getByRole("textbox", { name: "Update" }).fill("An agent is back online.");
   await incident.getByRole("button", { name: "Post update" }).click();

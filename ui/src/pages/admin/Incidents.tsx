@@ -11,6 +11,7 @@ import { Pager } from "../../components/Pager";
 import { useTitle } from "../../components/useTitle";
 import { formatDate } from "../../lib/format";
 import { hasRole, useSession } from "../../session";
+import { IncidentCard } from "../../components/IncidentCard";
 
 const COMPONENTS = [
   ["api", "API"],
@@ -255,25 +256,9 @@ export function Incidents() {
           <>
             <ul className="plain stack">
               {data.items.map((incident) => (
-                <li key={incident.id} className="card" aria-label={incident.title}>
-                  <h2>
-                    {incident.title} <span className="badge">{incident.status}</span>
-                    <span className="badge">{incident.severity}</span>
-                  </h2>
-                  <p className="muted small-print">
-                    {incident.component} · started {formatDate(incident.startedAt)}
-                    {incident.resolvedAt && ` · resolved ${formatDate(incident.resolvedAt)}`}
-                  </p>
-                  <ul className="plain timeline">
-                    {incident.updates.map((u) => (
-                      <li key={u.createdAt + u.status}>
-                        <strong>{u.status}</strong> — {u.note}{" "}
-                        <span className="muted small-print">{formatDate(u.createdAt)}</span>
-                      </li>
-                    ))}
-                  </ul>
+                <IncidentCard key={incident.id} incident={incident} level={2}>
                   {mayEdit && incident.status !== "resolved" && <UpdateForm incident={incident} />}
-                </li>
+                </IncidentCard>
               ))}
             </ul>
             <Pager page={data.page} perPage={data.perPage} total={data.total} onPage={setPage} />
