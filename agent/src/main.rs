@@ -3,8 +3,10 @@
 //! disk clean, answers `GET /health`, and on SIGTERM or Ctrl-C hands unfinished jobs back.
 
 mod config;
+mod metrics;
 
 use anyhow::Context as _;
+use axum::response::IntoResponse as _;
 use axum::routing::get;
 use clap::Parser;
 use config::AgentSettings;
@@ -58,13 +60,35 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("binding the health endpoint to {}", settings.health_listen))?;
     tracing::info!(address = %listener.local_addr()?, "health endpoint listening");
     let health_worker = worker.clone();
-    let health = axum::Router::new().route(
-        "/health",
-        get(move || {
-            let status = health_worker.status();
-            async move { axum::Json(status) }
-        }),
-    );
+    let metrics_worker = worker.clone();
+    let capacity = settings.capacity;
+    let health = axum::Router::new()
+        .route(
+            "/health",
+            get(move || {
+                let status = health_worker.status();
+                async move { axum::Json(status) }
+            }),
+        )
+        .route(
+            "/metrics",
+            get(move || {
+                let text = metrics::render(&metrics_worker.status(), capacity);
+                async move {
+                    match text {
+                        Ok(text) => (
+                            [(
+                                axum::http::header::CONTENT_TYPE,
+                                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                            )],
+                            text,
+                        )
+                            .into_response(),
+                        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                    }
+                }
+            }),
+        );
     let (stop, stopped) = watch::channel(false);
     let mut health_stopped = stopped.clone();
     let health_server = tokio::spawn(async move {

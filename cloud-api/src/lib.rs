@@ -20,6 +20,7 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 pub mod mail;
+pub mod observability;
 pub mod plans;
 pub mod ratelimit;
 pub mod retention;

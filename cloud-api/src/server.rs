@@ -81,6 +81,10 @@ pub async fn serve(
         stopped.clone(),
     ));
     let webhooks = tokio::spawn(deliver_webhooks(services.clone(), runner, stopped.clone()));
+    let metrics = match services.settings().metrics.listen {
+        Some(address) => Some(serve_metrics(services.clone(), address, stopped.clone()).await?),
+        None => None,
+    };
     let agent = services
         .settings()
         .embedded_agent
@@ -100,6 +104,9 @@ pub async fn serve(
         let _ = counters.await;
         let _ = retention.await;
         let _ = sampler.await;
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         let _ = mail.await;
         let _ = webhooks.await;
     };
@@ -110,6 +117,32 @@ pub async fn serve(
     .with_graceful_shutdown(graceful)
     .await?;
     Ok(())
+}
+
+/// Serves `/metrics` without a token on the operator's private `metrics.listen` address.
+async fn serve_metrics(
+    services: Services,
+    address: SocketAddr,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, LaunchError> {
+    let listener = TcpListener::bind(address).await?;
+    tracing::info!(address = %listener.local_addr()?, "metrics listening");
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(crate::observability::handlers::metrics_on_private_listener),
+        )
+        .with_state(services);
+    Ok(tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(%err, "metrics listener failed");
+        }
+    }))
 }
 
 /// The advisory lock of the replica that sweeps and delivers mail and webhooks.

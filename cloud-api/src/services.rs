@@ -44,6 +44,7 @@ struct Inner {
     live: Arc<LiveHub>,
     /// The runtime settings in force, swapped whole when a new version arrives.
     runtime: std::sync::RwLock<Arc<crate::runtime_settings::Current>>,
+    metrics: crate::observability::Metrics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -291,6 +292,10 @@ impl Services {
         crate::retention::service::Retention::new(self)
     }
 
+    pub fn metrics(&self) -> &crate::observability::Metrics {
+        &self.inner.metrics
+    }
+
     pub fn runtime_settings(&self) -> crate::runtime_settings::service::RuntimeSettings<'_> {
         crate::runtime_settings::service::RuntimeSettings::new(self)
     }
@@ -360,6 +365,7 @@ impl Services {
                     overrides: Default::default(),
                     values: crate::runtime_settings::Runtime::from_boot(&settings_for_runtime),
                 })),
+                metrics: crate::observability::Metrics::default(),
             }),
         })
     }

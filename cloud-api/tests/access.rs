@@ -86,6 +86,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/config", "public"),
     ("GET", "/api/v1/status", "public"),
     ("GET", "/api/v1/status/history", "public"),
+    ("GET", "/metrics", "metrics"),
     ("GET", "/api/v1/admin/status/incidents", "support"),
     ("POST", "/api/v1/admin/status/incidents", "admin"),
     (
@@ -171,6 +172,8 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             let expected = match (rank(least), role) {
                 // User credentials are never agent tokens.
                 (None, _) if *least == "agent" => "401",
+                // Nor the metrics token.
+                (None, _) if *least == "metrics" => "401",
                 (None, _) => "allowed",
                 (Some(_), None) => "401",
                 (Some(need), Some(have)) if have < &need => "403",
@@ -292,7 +295,8 @@ async fn cookie_writes_need_this_sessions_csrf_token() {
 
     let mut checked = 0;
     for (verb, path, access) in route_table(&Settings::default()) {
-        if verb == Method::GET || matches!(access, Access::Public | Access::Agent) {
+        if verb == Method::GET || matches!(access, Access::Public | Access::Agent | Access::Scraper)
+        {
             continue;
         }
         let url = format!("{}{}", server.base, with_random_ids(path));

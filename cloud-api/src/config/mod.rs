@@ -67,6 +67,7 @@ pub struct Settings {
     pub alerts: AlertSettings,
     pub retention: RetentionSettings,
     pub status: StatusSettings,
+    pub metrics: MetricsSettings,
     /// The built web console (`ui/dist`); when the folder is missing only the API is served.
     pub console_dir: PathBuf,
     /// A public deployment: the start is refused while `tseeder-cloud check-config` reports an
@@ -99,6 +100,7 @@ impl Default for Settings {
             alerts: AlertSettings::default(),
             retention: RetentionSettings::default(),
             status: StatusSettings::default(),
+            metrics: MetricsSettings::default(),
             console_dir: PathBuf::from("ui/dist"),
             production: false,
         }
@@ -142,6 +144,18 @@ impl Default for DispatchSettings {
             sweep_interval_ms: 2000,
         }
     }
+}
+
+/// Where Prometheus scrapes `GET /metrics`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// Lets `/metrics` on the API's address answer requests with `Authorization: Bearer
+    /// <token>`; unset, it is not served there.
+    pub token: Option<Secret>,
+    /// A separate address serving `/metrics` without a token, for a network only the operator's
+    /// Prometheus reaches (e.g. `127.0.0.1:9464`).
+    pub listen: Option<SocketAddr>,
 }
 
 /// Webhook endpoints and job callbacks: where they may point and how hard delivery tries.

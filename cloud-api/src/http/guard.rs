@@ -28,6 +28,9 @@ pub enum Access {
     AtLeast(Role),
     /// Agents, with the token an operator (or a user, for a device) issued.
     Agent,
+    /// Prometheus, with `metrics.token`: no user or agent credential is read; the handler checks
+    /// the token.
+    Scraper,
 }
 
 impl Access {
@@ -36,6 +39,7 @@ impl Access {
             Access::Public => "public",
             Access::AtLeast(role) => role.as_str(),
             Access::Agent => "agent",
+            Access::Scraper => "metrics",
         }
     }
 }
@@ -45,6 +49,9 @@ pub async fn guard(
     mut req: Request,
     next: Next,
 ) -> Response {
+    if access == Access::Scraper {
+        return next.run(req).await;
+    }
     let meta = request_meta(&services, &req);
     if access == Access::Agent {
         return match identify_agent(&services, req.headers(), &meta).await {

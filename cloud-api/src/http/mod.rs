@@ -36,11 +36,16 @@ pub fn router(services: Services) -> Router {
     let routes = routes::api_routes(services.settings(), Arc::clone(&openapi));
     let _ = openapi.set(openapi::document(&routes));
     let json_limit = services.settings().limits.max_json_body_bytes;
-    let mut router = Router::new();
+    let mut router: Router<Services> = Router::new();
     for route in routes {
         let guard = from_fn_with_state((services.clone(), route.access), guard::guard);
         router = router.route(route.path, route.handler.route_layer(guard));
     }
+    // Per route, so each request is counted under its matched template.
+    let router = router.route_layer(from_fn_with_state(
+        services.clone(),
+        crate::observability::measure,
+    ));
     let console = Router::new()
         .fallback(console_assets::fallback)
         .with_state(console_assets::Console::new(services.settings()));

@@ -28,6 +28,9 @@ pub fn document(routes: &[ApiRoute]) -> Value {
             Access::Agent => {
                 operation.insert("security".into(), json!([{ "agentToken": [] }]));
             }
+            Access::Scraper => {
+                operation.insert("security".into(), json!([{ "metricsToken": [] }]));
+            }
             Access::AtLeast(_) => {
                 operation.insert(
                     "security".into(),
@@ -156,7 +159,8 @@ pub fn document(routes: &[ApiRoute]) -> Value {
             "securitySchemes": {
                 "sessionCookie": { "type": "apiKey", "in": "cookie", "name": super::cookies::SESSION_COOKIE },
                 "apiKey": { "type": "http", "scheme": "bearer", "description": "tsk_… API key" },
-                "agentToken": { "type": "http", "scheme": "bearer", "description": "tsa_… agent token" }
+                "agentToken": { "type": "http", "scheme": "bearer", "description": "tsa_… agent token" },
+                "metricsToken": { "type": "http", "scheme": "bearer", "description": "the metrics.token setting" }
             }
         }
     })

@@ -5,8 +5,8 @@ use super::guard::Access;
 use crate::config::Settings;
 use crate::services::Services;
 use crate::{
-    accounts, admin, agents, blog, credentials, dispatch, files, jobs, plans, runtime_settings,
-    search, status, webhooks,
+    accounts, admin, agents, blog, credentials, dispatch, files, jobs, observability, plans,
+    runtime_settings, search, status, webhooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -175,6 +175,7 @@ pub const SUPPORT: Access = Access::AtLeast(tseeder_protocol::Role::Support);
 pub const ADMIN: Access = Access::AtLeast(tseeder_protocol::Role::Admin);
 pub const PUBLIC: Access = Access::Public;
 pub const AGENT: Access = Access::Agent;
+pub const SCRAPER: Access = Access::Scraper;
 
 /// Body limits that depend on configuration, for the slices that need them.
 #[derive(Debug, Clone, Copy)]
@@ -219,6 +220,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         dispatch::routes::routes,
         admin::routes::routes,
         runtime_settings::routes::routes,
+        observability::routes::routes,
         search::routes::routes,
         webhooks::routes::routes,
     ];

@@ -246,6 +246,14 @@ impl LiveHub {
         );
     }
 
+    /// Open streams on this replica.
+    pub fn subscriber_count(&self) -> usize {
+        self.channels()
+            .values()
+            .map(|channel| channel.receiver_count())
+            .sum()
+    }
+
     /// Sends this replica's changes through `store` to every replica and fans out what they
     /// send, for as long as the hub lives. Does nothing on a store that cannot carry them.
     pub fn relay_through(self: &Arc<Self>, store: &Store) {

@@ -89,6 +89,10 @@ pub struct WorkerStatus {
     pub registered: bool,
     pub active_jobs: Vec<String>,
     pub last_error: Option<String>,
+    /// Bytes per second the running downloads receive, together.
+    pub download_speed: u64,
+    /// Bytes the running downloads have received so far, together.
+    pub downloaded_bytes: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -183,12 +187,10 @@ impl Worker {
 
     pub fn status(&self) -> WorkerStatus {
         let mut status = self.shared.status().clone();
-        status.active_jobs = self
-            .shared
-            .running()
-            .values()
-            .map(|r| r.job_id.clone())
-            .collect();
+        let running = self.shared.running();
+        status.active_jobs = running.values().map(|r| r.job_id.clone()).collect();
+        status.download_speed = running.values().map(|r| r.speed).sum();
+        status.downloaded_bytes = running.values().map(|r| r.downloaded).sum();
         status
     }
 
