@@ -26,6 +26,14 @@ impl Accepts {
         }
     }
 
+    /// The bounds of an integer setting.
+    pub fn range(self) -> Option<(i64, i64)> {
+        match self {
+            Accepts::Integer { min, max } => Some((min, max)),
+            _ => None,
+        }
+    }
+
     /// Why `value` is refused, if it is.
     pub fn refuse(self, value: &serde_json::Value) -> Option<String> {
         match (self, value) {
@@ -272,11 +280,9 @@ impl Runtime {
         })
     }
 
-    /// A boot setting's value from the boot settings.
-    pub fn boot_value(settings: &Settings, key: &str) -> Option<serde_json::Value> {
-        Self::boot_document(settings)
-            .pointer(&pointer(key))
-            .cloned()
+    /// A boot setting's value in the boot settings' document ([`Runtime::boot_document`]).
+    pub fn boot_value(boot: &serde_json::Value, key: &str) -> Option<serde_json::Value> {
+        boot.pointer(&pointer(key)).cloned()
     }
 
     /// The boot settings with `overrides` laid over them; overrides of plan settings and of
@@ -315,9 +321,9 @@ mod tests {
 
     #[test]
     fn every_boot_knob_names_a_boot_setting_of_its_type() {
-        let settings = Settings::default();
+        let boot = Runtime::boot_document(&Settings::default());
         for knob in knobs(&[]) {
-            let value = Runtime::boot_value(&settings, &knob.key)
+            let value = Runtime::boot_value(&boot, &knob.key)
                 .unwrap_or_else(|| panic!("{} is not a boot setting", knob.key));
             assert_eq!(knob.accepts.refuse(&value), None, "{}", knob.key);
         }

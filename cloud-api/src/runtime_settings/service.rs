@@ -49,13 +49,13 @@ fn read_stored(tx: &Tx<'_>) -> db::DbResult<Stored> {
 /// A setting's value now and without runtime changes.
 fn value_and_default(
     tx: &Tx<'_>,
-    settings: &crate::config::Settings,
+    boot: &serde_json::Value,
     stored: &Stored,
     knob: &Knob,
 ) -> db::DbResult<(serde_json::Value, serde_json::Value)> {
     Ok(match &knob.home {
         Home::Boot => {
-            let default = Runtime::boot_value(settings, &knob.key).unwrap_or_default();
+            let default = Runtime::boot_value(boot, &knob.key).unwrap_or_default();
             let value = stored
                 .overrides
                 .get(&knob.key)
@@ -112,7 +112,7 @@ impl RuntimeSettings<'_> {
 
     /// Every setting with its value, default and who may change it.
     pub async fn list(&self) -> ApiResult<SettingsView> {
-        let settings = self.services.settings().clone();
+        let boot = Runtime::boot_document(self.services.settings());
         Ok(self
             .services
             .db()
@@ -121,7 +121,7 @@ impl RuntimeSettings<'_> {
                 let list = knobs(&stored.plans)
                     .into_iter()
                     .map(|knob| {
-                        let (value, default) = value_and_default(tx, &settings, &stored, &knob)?;
+                        let (value, default) = value_and_default(tx, &boot, &stored, &knob)?;
                         Ok(RuntimeSetting {
                             changed: stored.overrides.contains_key(&knob.key),
                             key: knob.key,
@@ -131,14 +131,8 @@ impl RuntimeSettings<'_> {
                             value,
                             default,
                             editable_by: knob.editable_by,
-                            min: match knob.accepts {
-                                super::catalog::Accepts::Integer { min, .. } => Some(min),
-                                _ => None,
-                            },
-                            max: match knob.accepts {
-                                super::catalog::Accepts::Integer { max, .. } => Some(max),
-                                _ => None,
-                            },
+                            min: knob.accepts.range().map(|(min, _)| min),
+                            max: knob.accepts.range().map(|(_, max)| max),
                         })
                     })
                     .collect::<db::DbResult<Vec<_>>>()?;
@@ -231,7 +225,7 @@ impl RuntimeSettings<'_> {
         why: Why,
         req: Request,
     ) -> ApiResult<SettingsVersion> {
-        let settings = self.services.settings().clone();
+        let boot = Runtime::boot_document(self.services.settings());
         let who = Actor::of(actor, meta);
         let role = actor.role();
         let now = db::now_ms();
@@ -264,7 +258,7 @@ impl RuntimeSettings<'_> {
                             ));
                         }
                     }
-                    let (old, default) = value_and_default(tx, &settings, &stored, knob)?;
+                    let (old, default) = value_and_default(tx, &boot, &stored, knob)?;
                     let new = normalized(wanted.clone().unwrap_or(default.clone()));
                     if new == old {
                         continue;
@@ -363,7 +357,7 @@ impl RuntimeSettings<'_> {
 
     /// A version, and what rolling back to it would change.
     pub async fn version(&self, version: u64) -> ApiResult<SettingsVersionDetail> {
-        let settings = self.services.settings().clone();
+        let boot = Runtime::boot_document(self.services.settings());
         let detail = self
             .services
             .db()
@@ -382,7 +376,7 @@ impl RuntimeSettings<'_> {
                     .unwrap_or_default();
                 let mut rollback_changes = Vec::new();
                 for knob in knobs(&stored.plans) {
-                    let (now_value, default) = value_and_default(tx, &settings, &stored, &knob)?;
+                    let (now_value, default) = value_and_default(tx, &boot, &stored, &knob)?;
                     let then_value = then.get(&knob.key).cloned().unwrap_or(default);
                     if then_value != now_value {
                         rollback_changes.push(SettingChange {

@@ -236,16 +236,11 @@ impl Status<'_> {
             oldest_wait_ms: oldest.map(|since| now - since),
             queue_wait_limit_ms,
             agents: tally,
-            storage: storage.and_then(|(state, at)| {
-                let state = match state.as_str() {
-                    "operational" => ComponentState::Operational,
-                    "degraded" => ComponentState::Degraded,
-                    "partial_outage" => ComponentState::PartialOutage,
-                    "major_outage" => ComponentState::Outage,
-                    // In maintenance: the page says what the probe cannot.
-                    _ => return None,
-                };
-                Some((state, at))
+            // In maintenance (or an unknown name) the page says what the probe cannot.
+            storage: storage.and_then(|(name, at)| {
+                super::store::state_of_name(&name)
+                    .flatten()
+                    .map(|state| (state, at))
             }),
         }
     }

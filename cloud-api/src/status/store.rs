@@ -25,6 +25,19 @@ pub fn state_name(state: Option<ComponentState>) -> &'static str {
     }
 }
 
+/// The state a sample's name stands for; `Some(None)` is planned maintenance, `None` a name
+/// this build does not know.
+pub fn state_of_name(name: &str) -> Option<Option<ComponentState>> {
+    Some(match name {
+        "maintenance" => None,
+        "operational" => Some(ComponentState::Operational),
+        "degraded" => Some(ComponentState::Degraded),
+        "partial_outage" => Some(ComponentState::PartialOutage),
+        "major_outage" => Some(ComponentState::Outage),
+        _ => return None,
+    })
+}
+
 /// Records one sample (`None`: in planned maintenance) and adds its seconds to its day. A sample
 /// already taken at that instant (another replica's) is not counted twice.
 pub fn record_sample(
@@ -139,12 +152,12 @@ pub fn sample_seconds_since(conn: &Tx<'_>, since: i64) -> DbResult<Vec<(String, 
             }
         };
         let total = &mut by_component[at].1;
-        match state.as_str() {
-            "operational" => total.operational += seconds,
-            "degraded" => total.degraded += seconds,
-            "partial_outage" => total.partial += seconds,
-            "major_outage" => total.major += seconds,
-            _ => total.maintenance += seconds,
+        match state_of_name(&state).flatten() {
+            Some(ComponentState::Operational) => total.operational += seconds,
+            Some(ComponentState::Degraded) => total.degraded += seconds,
+            Some(ComponentState::PartialOutage) => total.partial += seconds,
+            Some(ComponentState::Outage) => total.major += seconds,
+            None => total.maintenance += seconds,
         }
     }
     Ok(by_component)
@@ -322,4 +335,23 @@ pub fn maintenance_ending_after(conn: &Tx<'_>, after: i64) -> DbResult<Vec<Maint
         params![after],
         maintenance_from_row,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_reads_back_from_its_name() {
+        for state in [
+            None,
+            Some(ComponentState::Operational),
+            Some(ComponentState::Degraded),
+            Some(ComponentState::PartialOutage),
+            Some(ComponentState::Outage),
+        ] {
+            assert_eq!(state_of_name(state_name(state)), Some(state));
+        }
+        assert_eq!(state_of_name("exploded"), None);
+    }
 }
