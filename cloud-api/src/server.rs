@@ -65,6 +65,7 @@ pub async fn serve(
         stopped.clone(),
     ));
     let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
+    let rollups = tokio::spawn(roll_up_metrics(services.clone(), stopped.clone()));
     let sampler = tokio::spawn(sample_status(
         services.clone(),
         runner.clone(),
@@ -102,6 +103,7 @@ pub async fn serve(
         let _ = sweeper.await;
         let _ = upkeep.await;
         let _ = counters.await;
+        let _ = rollups.await;
         let _ = retention.await;
         let _ = sampler.await;
         if let Some(metrics) = metrics {
@@ -211,6 +213,26 @@ async fn sweep_counters(services: Services, stopped: watch::Receiver<bool>) {
         services.sweep_counters()
     })
     .await;
+}
+
+/// Adds this replica's counts and a reading of the levels to its minute and hour in the store,
+/// every `metrics.rollup_interval_seconds` (never when it is 0), and once more on the way out.
+async fn roll_up_metrics(services: Services, stopped: watch::Receiver<bool>) {
+    let seconds = services.settings().metrics.rollup_interval_seconds;
+    if seconds == 0 {
+        return;
+    }
+    let roll_up = || async {
+        if let Err(err) = services
+            .observability()
+            .roll_up(crate::store::now_ms())
+            .await
+        {
+            tracing::warn!(%err, "metrics roll-up failed; its counts wait for the next tick");
+        }
+    };
+    every(Duration::from_secs(seconds), stopped, roll_up).await;
+    roll_up().await;
 }
 
 /// Records each component's state for the status history, every

@@ -102,6 +102,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/auth/password", "user"),
     ("GET", "/api/v1/admin/overview", "support"),
     ("GET", "/api/v1/admin/storage", "support"),
+    ("GET", "/api/v1/admin/observability", "support"),
     ("GET", "/api/v1/admin/blog", "admin"),
     ("POST", "/api/v1/admin/blog", "admin"),
     ("PUT", "/api/v1/admin/blog/{id}", "admin"),

@@ -281,6 +281,14 @@ wire_names! {
         LoginFailures = "login_failures",
         /// Users are near their storage quota.
         StorageQuota = "storage_quota",
+        /// Requests have been slow lately (95th percentile).
+        SlowRequests = "slow_requests",
+        /// Many requests lately were answered with a server error.
+        ServerErrors = "server_errors",
+        /// Dead letters are piling up.
+        DeadLetterGrowth = "dead_letter_growth",
+        /// The agents are running nearly as many jobs as they can.
+        FleetSaturated = "fleet_saturated",
     }
 }
 

@@ -7,6 +7,7 @@ use crate::audit::store as audit;
 use crate::config::AlertSettings;
 use crate::config::StorageBackend;
 use crate::error::ApiResult;
+use crate::observability::service::Recent;
 use crate::status::service::{minutes, status_report, Snapshot, HOUR_MS};
 use crate::store as db;
 use chrono::{DateTime, Duration, Utc};
@@ -39,7 +40,8 @@ impl Admin<'_> {
         let snapshot = self.services.status().snapshot().await;
         let thresholds = self.services.runtime().alerts.clone();
         let counts = self.counts(&thresholds).await?;
-        let alerts = alerts(&snapshot, &counts, &thresholds);
+        let recent = self.services.observability().recent().await?;
+        let alerts = alerts(&snapshot, &counts, &recent, &thresholds);
         let tally = &snapshot.agents;
         Ok(AdminOverview {
             status: status_report(&snapshot),
@@ -129,8 +131,16 @@ impl Admin<'_> {
     }
 }
 
+/// Fewer requests than this in the alert window say nothing about latency or errors.
+const FEW_REQUESTS: u64 = 20;
+
 /// What needs an operator's attention, worst first as found.
-fn alerts(snapshot: &Snapshot, counts: &Counts, thresholds: &AlertSettings) -> Vec<Alert> {
+fn alerts(
+    snapshot: &Snapshot,
+    counts: &Counts,
+    recent: &Recent,
+    thresholds: &AlertSettings,
+) -> Vec<Alert> {
     let mut alerts = Vec::new();
     let mut alert = |severity, code, message: String, link: &str| {
         alerts.push(Alert {
@@ -218,6 +228,61 @@ fn alerts(snapshot: &Snapshot, counts: &Counts, thresholds: &AlertSettings) -> V
             "/admin/storage",
         );
     }
+    let window = &recent.window;
+    let judged = window.counts.requests >= FEW_REQUESTS;
+    if let Some(rate) = window
+        .error_rate_percent()
+        .filter(|rate| judged && *rate >= f64::from(thresholds.error_rate_percent))
+    {
+        alert(
+            AlertSeverity::Critical,
+            AlertCode::ServerErrors,
+            format!(
+                "{rate:.1}% of requests in the last 15 min were answered with a server error ({} of {})",
+                window.counts.server_errors, window.counts.requests
+            ),
+            "/admin/observability",
+        );
+    }
+    if let Some(p95) = window
+        .quantile(0.95)
+        .filter(|p95| judged && *p95 > f64::from(thresholds.latency_p95_ms))
+    {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::SlowRequests,
+            format!(
+                "Requests are slow: 95% answered within {p95:.0} ms over the last 15 min (limit {} ms)",
+                thresholds.latency_p95_ms
+            ),
+            "/admin/observability",
+        );
+    }
+    if let Some(growth) = recent
+        .hour
+        .dead_letter_growth()
+        .filter(|growth| *growth >= f64::from(thresholds.dead_letter_growth_per_hour))
+    {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::DeadLetterGrowth,
+            format!("{growth:.0} more dead letters than an hour ago"),
+            "/admin/observability",
+        );
+    }
+    if let Some(used) = window.fleet_use_percent().filter(|used| {
+        *used >= f64::from(thresholds.fleet_use_percent) && snapshot.queued_waiting > 0
+    }) {
+        alert(
+            AlertSeverity::Warning,
+            AlertCode::FleetSaturated,
+            format!(
+                "The agents ran {used:.0}% of the jobs they can over the last 15 min and {} jobs wait",
+                snapshot.queued_waiting
+            ),
+            "/admin/observability",
+        );
+    }
     alerts
 }
 
@@ -279,9 +344,9 @@ mod tests {
     #[test]
     fn a_healthy_service_raises_no_alert_and_each_problem_raises_its_own() {
         let thresholds = AlertSettings::default();
-        assert!(alerts(&healthy(), &counts(), &thresholds).is_empty());
+        assert!(alerts(&healthy(), &counts(), &Recent::default(), &thresholds).is_empty());
         let codes = |snapshot: &Snapshot, counts: &Counts| -> Vec<AlertCode> {
-            alerts(snapshot, counts, &thresholds)
+            alerts(snapshot, counts, &Recent::default(), &thresholds)
                 .iter()
                 .map(|a| a.code)
                 .collect()
@@ -321,14 +386,80 @@ mod tests {
             login_failures_per_hour: 21,
             ..AlertSettings::default()
         };
-        assert!(alerts(&healthy(), &busy, &relaxed).is_empty());
+        assert!(alerts(&healthy(), &busy, &Recent::default(), &relaxed).is_empty());
         let mut waiting = healthy();
         waiting.oldest_wait_ms = Some(60_000);
-        assert!(alerts(&waiting, &counts(), &relaxed).is_empty());
+        assert!(alerts(&waiting, &counts(), &Recent::default(), &relaxed).is_empty());
         waiting.queue_wait_limit_ms = 30_000;
-        let raised = alerts(&waiting, &counts(), &relaxed);
+        let raised = alerts(&waiting, &counts(), &Recent::default(), &relaxed);
         assert_eq!(raised.len(), 1);
         assert_eq!(raised[0].code, AlertCode::QueueBacklog);
+    }
+
+    fn recent(requests: u64, server_errors: u64, dead: [u64; 2], active: u64) -> Recent {
+        use crate::observability::report::{slots, Totals};
+        use crate::observability::rollup::{Levels, Rollup};
+        let mut rollup = Rollup {
+            requests,
+            server_errors,
+            ..Rollup::default()
+        };
+        // Between 1.28 and 2.56 s.
+        rollup.latency[9] = requests;
+        let levels = |dead_letters| Levels {
+            dead_letters,
+            fleet_capacity: 4,
+            fleet_active: active,
+            ..Levels::default()
+        };
+        let rows = vec![
+            (
+                0,
+                "a".to_owned(),
+                Rollup::default().with_levels(levels(dead[0])),
+            ),
+            (60_000, "a".to_owned(), rollup.with_levels(levels(dead[1]))),
+        ];
+        let slots = slots(&rows);
+        Recent {
+            window: Totals::of(slots.values()),
+            hour: Totals::of(slots.values()),
+        }
+    }
+
+    #[test]
+    fn the_measured_service_raises_its_own_alerts_past_the_thresholds() {
+        let thresholds = AlertSettings::default();
+        let mut waiting = healthy();
+        waiting.queued_waiting = 2;
+        let codes = |recent: &Recent, thresholds: &AlertSettings| -> Vec<AlertCode> {
+            alerts(&waiting, &counts(), recent, thresholds)
+                .iter()
+                .map(|a| a.code)
+                .collect()
+        };
+        assert_eq!(
+            codes(&recent(100, 10, [0, 6], 4), &thresholds),
+            [
+                AlertCode::ServerErrors,
+                AlertCode::SlowRequests,
+                AlertCode::DeadLetterGrowth,
+                AlertCode::FleetSaturated
+            ]
+        );
+        // Too few requests to judge latency or errors; a calm fleet and steady dead letters.
+        assert!(codes(&recent(10, 10, [3, 3], 1), &thresholds).is_empty());
+        let relaxed = AlertSettings {
+            latency_p95_ms: 3000,
+            error_rate_percent: 11,
+            dead_letter_growth_per_hour: 7,
+            fleet_use_percent: 100,
+            ..AlertSettings::default()
+        };
+        assert_eq!(
+            codes(&recent(100, 10, [0, 6], 4), &relaxed),
+            [AlertCode::FleetSaturated]
+        );
     }
 
     #[test]

@@ -147,7 +147,7 @@ impl Default for DispatchSettings {
 }
 
 /// Where Prometheus scrapes `GET /metrics`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MetricsSettings {
     /// Lets `/metrics` on the API's address answer requests with `Authorization: Bearer
@@ -156,6 +156,19 @@ pub struct MetricsSettings {
     /// A separate address serving `/metrics` without a token, for a network only the operator's
     /// Prometheus reaches (e.g. `127.0.0.1:9464`).
     pub listen: Option<SocketAddr>,
+    /// How often each replica adds what it counted to its minute and hour in the store, for
+    /// the console's charts and the overview's alerts (0: never).
+    pub rollup_interval_seconds: u64,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            token: None,
+            listen: None,
+            rollup_interval_seconds: 60,
+        }
+    }
 }
 
 /// Webhook endpoints and job callbacks: where they may point and how hard delivery tries.

@@ -36,6 +36,15 @@ pub struct AlertSettings {
     pub login_failures_per_hour: u32,
     /// Users at this share of their storage quota or more.
     pub storage_quota_percent: u32,
+    /// The 95th percentile of request latency over the last 15 minutes above this.
+    pub latency_p95_ms: u32,
+    /// The share of requests answered 5xx over the last 15 minutes at or above this.
+    pub error_rate_percent: u32,
+    /// Dead letters grew by this many or more over the last hour.
+    pub dead_letter_growth_per_hour: u32,
+    /// The agents ran this share of the jobs they can run at once, on average over the last 15
+    /// minutes, with jobs waiting.
+    pub fleet_use_percent: u32,
 }
 
 impl Default for AlertSettings {
@@ -45,6 +54,10 @@ impl Default for AlertSettings {
             failed_jobs_per_hour: 3,
             login_failures_per_hour: 20,
             storage_quota_percent: 90,
+            latency_p95_ms: 2000,
+            error_rate_percent: 5,
+            dead_letter_growth_per_hour: 5,
+            fleet_use_percent: 90,
         }
     }
 }

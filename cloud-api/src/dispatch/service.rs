@@ -13,6 +13,7 @@ use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::service::job_view;
 use crate::jobs::store as job_q;
 use crate::jobs::store::JobRow;
+use crate::observability::JobOutcome;
 use crate::plans::store as plans;
 use crate::services::{Paging, Principal, RequestMeta, Services};
 use crate::store as db;
@@ -66,6 +67,7 @@ fn reply(action: ControlAction, reason: Option<String>) -> ProgressReply {
 }
 
 /// Requeues a failed try with back-off, or fails the job (dead-lettered when retries ran out).
+/// True when the job failed for good.
 fn settle_failure(
     tx: &Tx<'_>,
     job: &JobRow,
@@ -73,7 +75,7 @@ fn settle_failure(
     retryable: bool,
     settings: &crate::config::DispatchSettings,
     now: i64,
-) -> DbResult<()> {
+) -> DbResult<bool> {
     if retryable && job.attempts < settings.max_attempts {
         let wait = backoff_seconds(
             settings.backoff_base_seconds,
@@ -92,9 +94,11 @@ fn settle_failure(
                 now,
             )?;
         }
+        Ok(false)
     } else {
         let dead = retryable;
-        if q::fail_job(tx, &job.id, error, dead, now)? {
+        let failed = q::fail_job(tx, &job.id, error, dead, now)?;
+        if failed {
             let kind = if dead { "dead_lettered" } else { "failed" };
             let message = if dead {
                 format!("{error}; gave up after {} tries", job.attempts)
@@ -110,8 +114,8 @@ fn settle_failure(
                 now,
             )?;
         }
+        Ok(failed)
     }
-    Ok(())
 }
 
 /// Whether a busier agent should leave this fresh job to a less loaded, fresh agent of the
@@ -331,12 +335,23 @@ impl Dispatch<'_> {
             let outcome = self.record_state(&current, &report, status, now).await?;
             match outcome {
                 Recorded::Refused(reason) => {
+                    self.services.metrics().job_finished(JobOutcome::Failed);
                     self.publish_job_id(&current.id).await;
                     return Ok(reply(ControlAction::Abort, Some(reason)));
                 }
                 Recorded::LeaseLost => return Ok(reply(ControlAction::LeaseLost, None)),
                 Recorded::Updated(job) => current = *job,
             }
+        }
+        if let Some(previous) = self.services.live().progress_of(&current.id) {
+            self.services.metrics().agent_moved(
+                report
+                    .downloaded_bytes
+                    .saturating_sub(previous.downloaded_bytes),
+                report
+                    .uploaded_bytes
+                    .saturating_sub(previous.uploaded_bytes),
+            );
         }
         self.services.live().set_progress(
             &current.id,
@@ -479,6 +494,7 @@ impl Dispatch<'_> {
         let done = self
             .record_completion(&job, &report.lease_id, checked)
             .await?;
+        self.services.metrics().job_finished(JobOutcome::Completed);
         self.services.live().clear_progress(&done.id);
         self.services
             .live()
@@ -671,13 +687,17 @@ impl Dispatch<'_> {
                 };
                 if !job.status.is_running() {
                     q::clear_lease(tx, JobId(&jid), LeaseId(&lease))?;
-                    return job_q::job_by_id(tx, &jid);
+                    return Ok(job_q::job_by_id(tx, &jid)?.map(|job| (job, false)));
                 }
-                settle_failure(tx, &job, &error, report.retryable, &settings, now)?;
-                job_q::job_by_id(tx, &jid)
+                let ended = settle_failure(tx, &job, &error, report.retryable, &settings, now)?;
+                Ok(job_q::job_by_id(tx, &jid)?.map(|job| (job, ended)))
             })
             .await?
             .ok_or_else(lease_lost)?;
+        let (job, ended) = job;
+        if ended {
+            self.services.metrics().job_finished(JobOutcome::Failed);
+        }
         self.services
             .live()
             .publish_job(&job.user_id, job_view(&job));
@@ -737,30 +757,33 @@ impl Dispatch<'_> {
         let mut settings = self.services.runtime().dispatch.clone();
         settings.backoff_base_seconds = 0;
         let now = db::now_ms();
-        let changed = self
+        let (changed, ended) = self
             .services
             .db()
             .transaction(move |tx| {
                 let expired = q::expired_leases(tx, now)?;
-                let mut changed = Vec::new();
+                let (mut changed, mut ended) = (Vec::new(), 0usize);
                 for (job, lease) in expired {
                     if job.status.is_running() {
-                        settle_failure(
+                        ended += usize::from(settle_failure(
                             tx,
                             &job,
                             "the agent stopped reporting and its lease expired",
                             true,
                             &settings,
                             now,
-                        )?;
+                        )?);
                     } else {
                         q::clear_lease(tx, JobId(&job.id), LeaseId(&lease))?;
                     }
                     changed.push(job.id);
                 }
-                Ok(changed)
+                Ok((changed, ended))
             })
             .await?;
+        for _ in 0..ended {
+            self.services.metrics().job_finished(JobOutcome::Failed);
+        }
         for id in &changed {
             self.publish_job_id(id).await;
         }

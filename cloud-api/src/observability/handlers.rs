@@ -1,4 +1,5 @@
-//! `GET /metrics`: the gauges read from the store, then every family as OpenMetrics text.
+//! `GET /metrics` (the gauges read from the store, then every family as OpenMetrics text) and
+//! the console's charts.
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::Services;
@@ -46,4 +47,26 @@ async fn render(services: &Services) -> ApiResult<Response> {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     Ok(response)
+}
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportQuery {
+    /// `1h` (a point per minute, the default), `24h` (per 15 minutes) or `7d` (per hour).
+    pub range: Option<tseeder_protocol::MetricsRange>,
+}
+
+pub async fn report(
+    State(services): State<Services>,
+    crate::http::extract::Query(query): crate::http::extract::Query<ReportQuery>,
+) -> ApiResult<axum::Json<tseeder_protocol::ObservabilityReport>> {
+    services
+        .observability()
+        .report(
+            query
+                .range
+                .unwrap_or(tseeder_protocol::MetricsRange::LastHour),
+        )
+        .await
+        .map(axum::Json)
 }

@@ -1,6 +1,8 @@
 //! The metric families and the middleware that feeds the request ones. Updating a counter or a
-//! histogram is a few atomic operations: nothing is written to the database per request.
+//! histogram is a few atomic operations: nothing is written to the database per request; the
+//! same counts also go to the roll-up window the store receives once per tick.
 
+use super::rollup::{JobOutcome, Window, LATENCY_BOUNDS};
 use crate::services::Services;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -9,7 +11,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::time::Instant;
 
@@ -33,16 +35,31 @@ pub struct StatusLabels {
     pub status: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DirectionLabels {
+    /// `in`: downloaded from peers; `out`: uploaded to peers.
+    pub direction: String,
+}
+
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
-    // 5 ms to about 10 s.
-    Histogram::new(exponential_buckets(0.005, 2.0, 12))
+    Histogram::new(LATENCY_BOUNDS.iter().copied())
 }
 
 /// The service's metrics, one set per process.
 pub struct Metrics {
     registry: Registry,
+    /// Names this process's rows in the roll-ups.
+    replica: String,
+    window: Window,
+    pub jobs_finished: Family<OutcomeLabels, Counter>,
+    pub agent_bytes: Family<DirectionLabels, Counter>,
     pub requests: Family<RequestLabels, Counter>,
     pub latency: LatencyFamily,
     pub jobs: Family<StatusLabels, Gauge>,
@@ -77,6 +94,18 @@ impl Default for Metrics {
             "Time to answer a request, by route template and method",
             latency.clone(),
         );
+        let jobs_finished = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "jobs_finished",
+            "Jobs that ended, by outcome (completed, failed)",
+            jobs_finished.clone(),
+        );
+        let agent_bytes = Family::<DirectionLabels, Counter>::default();
+        registry.register(
+            "agent_bytes",
+            "Bytes agents reported moving for cloud jobs (in: downloaded, out: uploaded to peers)",
+            agent_bytes.clone(),
+        );
         let jobs = Family::<StatusLabels, Gauge>::default();
         registry.register("jobs", "Jobs by status", jobs.clone());
         let mut gauge = |name: &str, help: &str| {
@@ -100,6 +129,10 @@ impl Default for Metrics {
         );
         Metrics {
             registry,
+            replica: uuid::Uuid::now_v7().to_string(),
+            window: Window::default(),
+            jobs_finished,
+            agent_bytes,
             requests,
             latency,
             jobs,
@@ -116,6 +149,36 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// What was counted since the last roll-up tick.
+    pub fn window(&self) -> &Window {
+        &self.window
+    }
+
+    pub fn job_finished(&self, outcome: JobOutcome) {
+        self.jobs_finished
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.as_str().to_owned(),
+            })
+            .inc();
+        self.window.record_job(outcome);
+    }
+
+    /// Bytes an agent moved since its previous report of the same job.
+    pub fn agent_moved(&self, downloaded: u64, uploaded: u64) {
+        for (direction, bytes) in [("in", downloaded), ("out", uploaded)] {
+            self.agent_bytes
+                .get_or_create(&DirectionLabels {
+                    direction: direction.to_owned(),
+                })
+                .inc_by(bytes);
+        }
+        self.window.record_agent_bytes(downloaded, uploaded);
+    }
+
     /// The OpenMetrics text of every family.
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
@@ -134,7 +197,10 @@ pub async fn measure(State(services): State<Services>, request: Request, next: N
     let started = Instant::now();
     let response = next.run(request).await;
     let metrics = services.metrics();
-    let status_class = format!("{}xx", response.status().as_u16() / 100);
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    metrics.window.record_request(status, seconds);
+    let status_class = format!("{}xx", status / 100);
     metrics
         .requests
         .get_or_create(&RequestLabels {
@@ -146,6 +212,6 @@ pub async fn measure(State(services): State<Services>, request: Request, next: N
     metrics
         .latency
         .get_or_create(&RouteLabels { route, method })
-        .observe(started.elapsed().as_secs_f64());
+        .observe(seconds);
     response
 }

@@ -1,11 +1,18 @@
-//! What the service tells Prometheus: every request counted and timed by route template and
-//! status class in memory, and the state of the queue, the fleet and storage read from the store
-//! when scraped. `GET /metrics` needs `metrics.token`; without one it is served only on the
-//! separate `metrics.listen` address.
+//! What the service measures and who sees it: every request counted and timed by route
+//! template and status class in memory, job throughput and agent bytes, and the state of the
+//! queue, the fleet and storage read from the store. Prometheus scrapes `GET /metrics` (with
+//! `metrics.token`, or without on the separate `metrics.listen` address); each replica rolls its
+//! counts up into the store per minute and per hour for the console's charts and the overview's
+//! alerts.
 
 pub mod handlers;
 pub mod metrics;
+pub mod report;
+pub mod rollup;
 pub mod routes;
+pub mod service;
 pub(crate) mod state;
+pub mod store;
 
 pub use metrics::{measure, Metrics};
+pub use rollup::JobOutcome;

@@ -180,6 +180,36 @@ const BOOT_KNOBS: &[(&str, &str, &str, Accepts)] = &[
         Accepts::Integer { min: 1, max: 100 },
     ),
     (
+        "alerts.latency_p95_ms",
+        "alerts",
+        "Alert when the 95th percentile of request latency over the last 15 minutes is above this",
+        Accepts::Integer {
+            min: 10,
+            max: 600_000,
+        },
+    ),
+    (
+        "alerts.error_rate_percent",
+        "alerts",
+        "Alert when this share of requests over the last 15 minutes was answered with a server error",
+        Accepts::Integer { min: 1, max: 100 },
+    ),
+    (
+        "alerts.dead_letter_growth_per_hour",
+        "alerts",
+        "Alert when dead letters grew by this many over the last hour",
+        Accepts::Integer {
+            min: 1,
+            max: 100_000,
+        },
+    ),
+    (
+        "alerts.fleet_use_percent",
+        "alerts",
+        "Alert when the agents ran this share of what they can over the last 15 minutes while jobs wait",
+        Accepts::Integer { min: 1, max: 100 },
+    ),
+    (
         "retention.delete_expired_files",
         "retention",
         "Delete a completed job's files when its plan's retention days have passed",

@@ -39,6 +39,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("status_incidents", "id"),
     ("status_incident_updates", "id"),
     ("status_maintenance", "id"),
+    ("metric_minutes", "at, replica"),
+    ("metric_hours", "at, replica"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.

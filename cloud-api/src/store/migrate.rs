@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_status_history.sql",
         sql: include_str!("../../../migrations/0015_status_history.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_metric_rollups.sql",
+        sql: include_str!("../../../migrations/0016_metric_rollups.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -139,6 +144,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 11,
         name: "0011_status_history.sql",
         sql: include_str!("../../../migrations/postgres/0011_status_history.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "0012_metric_rollups.sql",
+        sql: include_str!("../../../migrations/postgres/0012_metric_rollups.sql"),
     },
 ];
 
