@@ -113,6 +113,8 @@ async fn prometheus_scrapes_the_cloud_and_an_agent_and_counts_what_was_asked() {
         "tseeder_fleet_capacity",
         "tseeder_jobs{status=\"queued\"}",
         "tseeder_storage_bytes",
+        "tseeder_jobs_finished",
+        "tseeder_agent_bytes",
     ] {
         assert!(text.contains(family), "{family} missing from:\n{text}");
     }

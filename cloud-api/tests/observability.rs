@@ -19,9 +19,27 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+const SCRAPE_TOKEN: &str = "scrape-token-for-the-charts-test";
+
 /// A server whose roll-ups the test ticks itself.
 async fn server() -> TestServer {
-    TestServer::start_with(|settings| settings.metrics.rollup_interval_seconds = 0).await
+    TestServer::start_with(|settings| {
+        settings.metrics.rollup_interval_seconds = 0;
+        settings.metrics.token = Some(tseeder_cloud::config::Secret::new(SCRAPE_TOKEN));
+    })
+    .await
+}
+
+async fn scraped(server: &TestServer) -> String {
+    reqwest::Client::new()
+        .get(format!("{}/metrics", server.base))
+        .bearer_auth(SCRAPE_TOKEN)
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("text")
 }
 
 async fn submit(user: &Client, name: &str) -> String {
@@ -129,6 +147,20 @@ async fn requests_jobs_and_levels_are_rolled_up_once_per_tick_and_charted() {
     // Two jobs wait: the agent has not claimed them.
     submit(&alice, "waiting-1").await;
     submit(&alice, "waiting-2").await;
+
+    // Prometheus sees the same throughput and bytes.
+    let text = scraped(&server).await;
+    for line in [
+        "tseeder_jobs_finished_total{outcome=\"completed\"} 1",
+        "tseeder_jobs_finished_total{outcome=\"failed\"} 1",
+        "tseeder_agent_bytes_total{direction=\"in\"} 3000",
+        "tseeder_agent_bytes_total{direction=\"out\"} 90",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing from:\n{text}"
+        );
+    }
 
     // Many requests, some refused: still one row per minute and replica once rolled up.
     for _ in 0..40 {

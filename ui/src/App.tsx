@@ -10,6 +10,7 @@ import { DeadLetters } from "./pages/admin/DeadLetters";
 import { Overview } from "./pages/admin/Overview";
 import { SecurityEvents } from "./pages/admin/SecurityEvents";
 import { Storage } from "./pages/admin/Storage";
+import { Observability } from "./pages/admin/Observability";
 import { UserDetail } from "./pages/admin/UserDetail";
 import { Users } from "./pages/admin/Users";
 import { Search } from "./pages/admin/Search";
@@ -95,6 +96,7 @@ export function App() {
           <Route path="jobs" element={<AdminJobs />} />
           <Route path="agents" element={<Agents />} />
           <Route path="storage" element={<Storage />} />
+          <Route path="observability" element={<Observability />} />
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="audit" element={<Audit />} />
           <Route path="security" element={<SecurityEvents />} />

@@ -47,6 +47,8 @@ import type {
   SiteConfig,
   StatusReport,
   StorageReport,
+  ObservabilityReport,
+  MetricsRange,
   StoredFile,
   UpdateProfile,
   Usage,
@@ -186,6 +188,7 @@ export interface TseederApi {
   issueAgent(req: IssueAgentToken): Promise<IssuedAgentToken>;
   revokeAgent(id: string, why: Justification): Promise<AgentView>;
   storage(): Promise<StorageReport>;
+  observability(range: MetricsRange): Promise<ObservabilityReport>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
   adminSearch(query: SearchQuery): Promise<SearchResults>;
   incidents(page: number): Promise<Page<Incident>>;

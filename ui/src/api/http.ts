@@ -371,6 +371,9 @@ export class HttpApi implements TseederApi {
   storage() {
     return this.call("get", "/api/v1/admin/storage");
   }
+  observability(range: Parameters<TseederApi["observability"]>[0]) {
+    return this.call("get", "/api/v1/admin/observability", { query: { range } });
+  }
   audit(query: Parameters<TseederApi["audit"]>[0]) {
     return this.call("get", "/api/v1/admin/audit", { query: { ...query } });
   }

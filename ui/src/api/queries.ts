@@ -3,6 +3,7 @@
 // `keys` are the prefixes to invalidate (a prefix covers every page and filter below it).
 import { queryOptions } from "@tanstack/react-query";
 import type { DesktopApi } from "../desktop/api";
+import type { MetricsRange } from "./types";
 import type { AdminJobQuery, AuditQuery, JobQuery, SearchQuery, SecurityQuery, TseederApi } from "./client";
 
 export const keys = {
@@ -33,6 +34,7 @@ export const keys = {
   settingsHistory: ["admin-settings-history"] as const,
   agents: ["admin-agents"] as const,
   storage: ["admin-storage"] as const,
+  observability: ["admin-observability"] as const,
   audit: ["admin-audit"] as const,
   securityEvents: ["admin-security"] as const,
   deadLetters: ["admin-dead-letters"] as const,
@@ -107,6 +109,13 @@ export const queries = {
   agents: (api: TseederApi) =>
     queryOptions({ queryKey: keys.agents, queryFn: () => api.agents(), refetchInterval: 15_000 }),
   storage: (api: TseederApi) => queryOptions({ queryKey: keys.storage, queryFn: () => api.storage() }),
+  /** Refreshed every minute: the roll-ups grow by a minute at a time. */
+  observability: (api: TseederApi, range: MetricsRange) =>
+    queryOptions({
+      queryKey: [...keys.observability, range],
+      queryFn: () => api.observability(range),
+      refetchInterval: 60_000,
+    }),
   audit: (api: TseederApi, query: AuditQuery) =>
     queryOptions({ queryKey: [...keys.audit, query], queryFn: () => api.audit(query) }),
   securityEvents: (api: TseederApi, query: SecurityQuery) =>
