@@ -361,22 +361,29 @@ async fn the_overview_raises_alerts_from_the_measurements_past_thresholds_operat
 }
 
 #[tokio::test]
-async fn minutes_go_after_48_hours_and_hours_after_90_days() {
+async fn minutes_go_after_48_hours_and_hours_after_90_days_or_what_operators_set() {
     let server = server().await;
+    let admin = server.user(Role::Admin).await;
     let observability = server.services.observability();
     let now = now_ms();
-    for at in [now, now - 3 * DAY_MS, now - 100 * DAY_MS] {
+    for at in [now, now - 3 * DAY_MS, now - 10 * DAY_MS, now - 100 * DAY_MS] {
         server.services.metrics().window().record_request(200, 0.01);
         observability.roll_up(at).await.expect("roll up");
     }
-    assert_eq!(stored_rows(&server, Resolution::Minute).await.len(), 3);
-    assert_eq!(stored_rows(&server, Resolution::Hour).await.len(), 3);
+    assert_eq!(stored_rows(&server, Resolution::Minute).await.len(), 4);
+    assert_eq!(stored_rows(&server, Resolution::Hour).await.len(), 4);
     let sweep = server.services.retention().sweep().await.expect("sweep");
-    assert_eq!(sweep.pruned.get("metricMinutes"), Some(&2), "{sweep:?}");
+    assert_eq!(sweep.pruned.get("metricMinutes"), Some(&3), "{sweep:?}");
     assert_eq!(sweep.pruned.get("metricHours"), Some(&1), "{sweep:?}");
     let minutes = stored_rows(&server, Resolution::Minute).await;
     assert_eq!(minutes.len(), 1);
     assert!(minutes[0].0 > now - HOUR_MS);
+    assert_eq!(stored_rows(&server, Resolution::Hour).await.len(), 3);
+
+    // An operator keeps hours for a week only.
+    change_settings(&admin, json!({ "retention.metric_hours_days": 7 })).await;
+    let sweep = server.services.retention().sweep().await.expect("sweep");
+    assert_eq!(sweep.pruned.get("metricHours"), Some(&1), "{sweep:?}");
     let hours = stored_rows(&server, Resolution::Hour).await;
     assert_eq!(hours.len(), 2);
     assert!(hours.iter().all(|(at, _, _)| *at > now - 4 * DAY_MS));

@@ -78,6 +78,10 @@ pub struct RetentionSettings {
     pub job_events_days: u32,
     /// Daily storage snapshots shown on the storage page.
     pub storage_snapshots_days: u32,
+    /// Per-minute metric roll-ups (the console's 1 h and 24 h charts, the alerts).
+    pub metric_minutes_hours: u32,
+    /// Per-hour metric roll-ups (the 7 d chart).
+    pub metric_hours_days: u32,
     /// How often the retention sweep runs (0: never); files go within this long of their time.
     pub sweep_interval_minutes: u32,
 }
@@ -91,6 +95,8 @@ impl Default for RetentionSettings {
             security_events_days: 180,
             job_events_days: 90,
             storage_snapshots_days: 400,
+            metric_minutes_hours: 48,
+            metric_hours_days: 90,
             sweep_interval_minutes: 60,
         }
     }

@@ -13,10 +13,6 @@ use tseeder_protocol::{MetricsRange, ObservabilityReport};
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 60 * MINUTE_MS;
 
-/// Minutes kept for the charts of the last hour and day; hours kept for the week and beyond.
-pub const MINUTES_KEPT_MS: i64 = 48 * HOUR_MS;
-pub const HOURS_KEPT_MS: i64 = 90 * 24 * HOUR_MS;
-
 /// The window the alerts look at.
 pub const ALERT_WINDOW_MS: i64 = 15 * MINUTE_MS;
 

@@ -8,7 +8,6 @@ use crate::error::ApiResult;
 use crate::files::store as objects;
 use crate::mail::store as mail_queue;
 use crate::mail::Email;
-use crate::observability::service as metrics;
 use crate::services::Services;
 use crate::store::{self as db};
 use std::collections::BTreeMap;
@@ -79,8 +78,11 @@ impl Retention<'_> {
             ("jobEvents", days(rules.job_events_days)),
             ("storageSnapshots", days(rules.storage_snapshots_days)),
             ("retentionSweeps", days(rules.storage_snapshots_days)),
-            ("metricMinutes", started_at - metrics::MINUTES_KEPT_MS),
-            ("metricHours", started_at - metrics::HOURS_KEPT_MS),
+            (
+                "metricMinutes",
+                started_at - i64::from(rules.metric_minutes_hours) * HOUR_MS,
+            ),
+            ("metricHours", days(rules.metric_hours_days)),
         ] {
             let removed = self
                 .services

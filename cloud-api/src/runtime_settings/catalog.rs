@@ -248,6 +248,21 @@ const BOOT_KNOBS: &[(&str, &str, &str, Accepts)] = &[
         "Days daily storage snapshots are kept",
         Accepts::Integer { min: 30, max: 3650 },
     ),
+    (
+        "retention.metric_minutes_hours",
+        "retention",
+        "Hours per-minute metrics are kept (the 1 h and 24 h charts need 24)",
+        Accepts::Integer {
+            min: 24,
+            max: 24 * 30,
+        },
+    ),
+    (
+        "retention.metric_hours_days",
+        "retention",
+        "Days per-hour metrics are kept (the 7 d chart needs 7)",
+        Accepts::Integer { min: 7, max: 3650 },
+    ),
 ];
 
 /// Every runtime setting: the boot ones, then each plan's limits and price.

@@ -63,6 +63,9 @@ test("operators see the service's measurements as charts over 1 hour and 7 days"
     .waitFor();
   const fleet = page.locator('[data-chart="fleet"] path.recharts-line-curve');
   assert.equal(await fleet.count(), 2);
+  // A measured minute shows as a dot on each line even before there is a second one to join.
+  assert.ok((await page.locator('[data-chart="latency"] .recharts-line-dots circle').count()) >= 3);
+  assert.ok((await page.locator('[data-chart="fleet"] .recharts-line-dots circle').count()) >= 2);
   await screenshot(page, "admin-observability-hour");
 
   await page.getByRole("radiogroup", { name: "Range" }).getByText("7 days").click();

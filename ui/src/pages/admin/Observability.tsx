@@ -79,6 +79,8 @@ function ChartCard({ id, title, children }: { id: string; title: string; childre
 }
 
 const axis = { stroke: "var(--muted)", fontSize: 12 };
+// Small dots keep a lone measured point visible between gaps.
+const DOT = { r: 1.5 };
 
 export function Observability() {
   useTitle("Observability");
@@ -137,8 +139,8 @@ export function Observability() {
                   testId="summary-dead-letters"
                 />
                 <Tile
-                  label="Agents moved"
-                  value={`${formatBytes(s.agentBytesIn)} in · ${formatBytes(s.agentBytesOut)} out`}
+                  label="Agent bytes in / out"
+                  value={`${formatBytes(s.agentBytesIn)} / ${formatBytes(s.agentBytesOut)}`}
                   testId="summary-bytes"
                 />
               </div>
@@ -150,9 +152,9 @@ export function Observability() {
                     <YAxis {...axis} width={60} tickFormatter={(v) => ms(Number(v))} />
                     <Tooltip labelFormatter={(v) => tick(String(v))} formatter={(v) => ms(Number(v))} />
                     <Legend />
-                    <Line dataKey="p50Ms" name="p50" stroke="var(--ok)" dot={false} isAnimationActive={false} />
-                    <Line dataKey="p95Ms" name="p95" stroke="var(--accent)" dot={false} isAnimationActive={false} />
-                    <Line dataKey="p99Ms" name="p99" stroke="var(--bad)" dot={false} isAnimationActive={false} />
+                    <Line dataKey="p50Ms" name="p50" stroke="var(--ok)" dot={DOT} isAnimationActive={false} />
+                    <Line dataKey="p95Ms" name="p95" stroke="var(--accent)" dot={DOT} isAnimationActive={false} />
+                    <Line dataKey="p99Ms" name="p99" stroke="var(--bad)" dot={DOT} isAnimationActive={false} />
                   </LineChart>
                 </ChartCard>
                 <ChartCard id="errors" title="Requests and server errors">
@@ -176,7 +178,7 @@ export function Observability() {
                       dataKey="errorRatePercent"
                       name="Error rate (%)"
                       stroke="var(--bad)"
-                      dot={false}
+                      dot={DOT}
                       isAnimationActive={false}
                     />
                   </ComposedChart>
@@ -192,14 +194,14 @@ export function Observability() {
                       dataKey="queueDepth"
                       name="Waiting"
                       stroke="var(--warn)"
-                      dot={false}
+                      dot={DOT}
                       isAnimationActive={false}
                     />
                     <Line
                       dataKey="runningJobs"
                       name="Running"
                       stroke="var(--accent)"
-                      dot={false}
+                      dot={DOT}
                       isAnimationActive={false}
                     />
                   </LineChart>
@@ -215,14 +217,14 @@ export function Observability() {
                       dataKey="fleetCapacity"
                       name="Capacity"
                       stroke="var(--muted)"
-                      dot={false}
+                      dot={DOT}
                       isAnimationActive={false}
                     />
                     <Line
                       dataKey="fleetActiveJobs"
                       name="In use"
                       stroke="var(--accent)"
-                      dot={false}
+                      dot={DOT}
                       isAnimationActive={false}
                     />
                   </LineChart>
@@ -237,7 +239,7 @@ export function Observability() {
                       dataKey="deadLetters"
                       name="Dead letters"
                       stroke="var(--bad)"
-                      dot={false}
+                      dot={DOT}
                       isAnimationActive={false}
                     />
                   </LineChart>
