@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod mail;
 pub mod observability;
 pub mod plans;
+pub mod providers;
 pub mod ratelimit;
 pub mod retention;
 pub mod runtime_settings;

@@ -66,6 +66,11 @@ pub async fn serve(
     ));
     let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
     let rollups = tokio::spawn(roll_up_metrics(services.clone(), stopped.clone()));
+    let seedr = tokio::spawn(drive_seedr(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
     let sampler = tokio::spawn(sample_status(
         services.clone(),
         runner.clone(),
@@ -104,6 +109,7 @@ pub async fn serve(
         let _ = upkeep.await;
         let _ = counters.await;
         let _ = rollups.await;
+        let _ = seedr.await;
         let _ = retention.await;
         let _ = sampler.await;
         if let Some(metrics) = metrics {
@@ -233,6 +239,29 @@ async fn roll_up_metrics(services: Services, stopped: watch::Receiver<bool>) {
     };
     every(Duration::from_secs(seconds), stopped, roll_up).await;
     roll_up().await;
+}
+
+/// Moves the Seedr jobs along, every `providers.seedr.poll_interval_seconds`, on the replica
+/// that sweeps.
+async fn drive_seedr(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
+    let period = Duration::from_secs(
+        services
+            .settings()
+            .providers
+            .seedr
+            .poll_interval_seconds
+            .max(1),
+    );
+    let seedr = crate::providers::seedr::runner::SeedrRunner::new(services.clone());
+    every(period, stopped, || async {
+        if !runner.is_mine() {
+            return;
+        }
+        if let Err(err) = seedr.pass().await {
+            tracing::error!(%err, "Seedr pass failed");
+        }
+    })
+    .await;
 }
 
 /// Records each component's state for the status history, every

@@ -292,6 +292,10 @@ impl Services {
         crate::retention::service::Retention::new(self)
     }
 
+    pub fn providers(&self) -> crate::providers::service::Providers<'_> {
+        crate::providers::service::Providers::new(self)
+    }
+
     pub fn observability(&self) -> crate::observability::service::Observability<'_> {
         crate::observability::service::Observability::new(self)
     }

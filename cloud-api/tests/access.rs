@@ -103,6 +103,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/admin/overview", "support"),
     ("GET", "/api/v1/admin/storage", "support"),
     ("GET", "/api/v1/admin/observability", "support"),
+    ("GET", "/api/v1/admin/provider", "support"),
+    ("POST", "/api/v1/admin/provider", "superadmin"),
     ("GET", "/api/v1/admin/blog", "admin"),
     ("POST", "/api/v1/admin/blog", "admin"),
     ("PUT", "/api/v1/admin/blog/{id}", "admin"),

@@ -174,6 +174,8 @@ wire_names! {
         UnknownDevice = "unknown_device",
         /// No runtime setting has this key.
         UnknownSetting = "unknown_setting",
+        /// The provider cannot be switched to: it has no account configured.
+        ProviderNotConfigured = "provider_not_configured",
         /// The status page has no component of this id.
         UnknownComponent = "unknown_component",
         /// A multipart form has a part the endpoint does not know.

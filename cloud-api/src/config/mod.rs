@@ -68,6 +68,7 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub status: StatusSettings,
     pub metrics: MetricsSettings,
+    pub providers: ProvidersSettings,
     /// The built web console (`ui/dist`); when the folder is missing only the API is served.
     pub console_dir: PathBuf,
     /// A public deployment: the start is refused while `tseeder-cloud check-config` reports an
@@ -101,6 +102,7 @@ impl Default for Settings {
             retention: RetentionSettings::default(),
             status: StatusSettings::default(),
             metrics: MetricsSettings::default(),
+            providers: ProvidersSettings::default(),
             console_dir: PathBuf::from("ui/dist"),
             production: false,
         }
@@ -167,6 +169,55 @@ impl Default for MetricsSettings {
             token: None,
             listen: None,
             rollup_interval_seconds: 60,
+        }
+    }
+}
+
+/// Who runs cloud jobs: the operator's agents, or Seedr.cc with the operator's account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProvidersSettings {
+    /// Where new cloud jobs go (`agents` or `seedr`); owners switch at runtime.
+    pub active: tseeder_protocol::ProviderKind,
+    pub seedr: SeedrSettings,
+}
+
+impl Default for ProvidersSettings {
+    fn default() -> Self {
+        ProvidersSettings {
+            active: tseeder_protocol::ProviderKind::Agents,
+            seedr: SeedrSettings::default(),
+        }
+    }
+}
+
+/// Seedr.cc's REST API v1, called with HTTP Basic auth.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SeedrSettings {
+    /// Seedr's site; the API is under `<base_url>/rest/`.
+    pub base_url: String,
+    pub email: Option<String>,
+    pub password: Option<Secret>,
+    /// How often transfers are polled and finished folders copied.
+    pub poll_interval_seconds: u64,
+    /// A transfer whose folder has not appeared this long after it was added fails.
+    pub transfer_timeout_minutes: u64,
+    /// Seedr unreachable or answering 5xx this long in a row fails the job.
+    pub outage_minutes: u64,
+    pub request_timeout_seconds: u64,
+}
+
+impl Default for SeedrSettings {
+    fn default() -> Self {
+        SeedrSettings {
+            base_url: "https://www.seedr.cc".into(),
+            email: None,
+            password: None,
+            poll_interval_seconds: 5,
+            transfer_timeout_minutes: 24 * 60,
+            outage_minutes: 60,
+            request_timeout_seconds: 60,
         }
     }
 }

@@ -80,7 +80,7 @@ pub fn next_job_for_region(
                  JOIN jobs j ON j.id = (
                      SELECT c.id FROM jobs c {by_user}
                      WHERE c.user_id = q.user_id AND c.status = 'queued' AND c.not_before <= ?2
-                       AND c.device_id IS NULL AND {wanted}
+                       AND c.device_id IS NULL AND c.provider = 'agents' AND {wanted}
                      ORDER BY c.attempts, c.created_at, c.id LIMIT 1)
                  ORDER BY {FAIR_ORDER} LIMIT {CANDIDATES}"
             ),
@@ -125,7 +125,7 @@ fn whole_queue_for_region(
         &format!(
             "SELECT {JOB_COLUMNS} FROM jobs j
                  WHERE j.status = 'queued' AND j.not_before <= ?2 AND j.device_id IS NULL
-                   AND (j.region IS NULL OR j.region = ?1 OR {} <= ?3)
+                   AND j.provider = 'agents' AND (j.region IS NULL OR j.region = ?1 OR {} <= ?3)
                  ORDER BY (j.region IS NULL OR j.region = ?1) DESC, {FAIR_ORDER}
                  LIMIT 1 {}",
             conn.dialect().greatest("j.updated_at", "j.not_before"),

@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::services::Services;
 use crate::{
     accounts, admin, agents, blog, credentials, dispatch, files, jobs, observability, plans,
-    runtime_settings, search, status, webhooks,
+    providers, runtime_settings, search, status, webhooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -173,6 +173,7 @@ impl ApiRoute {
 pub const MEMBER: Access = Access::AtLeast(tseeder_protocol::Role::User);
 pub const SUPPORT: Access = Access::AtLeast(tseeder_protocol::Role::Support);
 pub const ADMIN: Access = Access::AtLeast(tseeder_protocol::Role::Admin);
+pub const SUPERADMIN: Access = Access::AtLeast(tseeder_protocol::Role::Superadmin);
 pub const PUBLIC: Access = Access::Public;
 pub const AGENT: Access = Access::Agent;
 pub const SCRAPER: Access = Access::Scraper;
@@ -221,6 +222,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         admin::routes::routes,
         runtime_settings::routes::routes,
         observability::routes::routes,
+        providers::routes::routes,
         search::routes::routes,
         webhooks::routes::routes,
     ];

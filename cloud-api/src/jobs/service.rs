@@ -233,6 +233,11 @@ impl Jobs<'_> {
         let user_id = principal.user.id.clone();
         let now = db::now_ms();
         let id = job_id.clone();
+        let provider = if routing.device_id.is_some() {
+            tseeder_protocol::ProviderKind::Agents
+        } else {
+            self.services.runtime().providers.active
+        };
         self.services
             .db()
             .transaction_with(move |tx| -> ApiResult<_> {
@@ -270,6 +275,7 @@ impl Jobs<'_> {
                         total_bytes: validated.total_bytes.map(|b| b as i64),
                         region: routing.region.as_deref(),
                         device_id: routing.device_id.as_deref(),
+                        provider,
                         now,
                     },
                 )?;

@@ -91,6 +91,8 @@ pub struct NewJob<'a> {
     pub total_bytes: Option<i64>,
     pub region: Option<&'a str>,
     pub device_id: Option<&'a str>,
+    /// Who runs it; a job for a user's device is always the agents'.
+    pub provider: tseeder_protocol::ProviderKind,
     pub now: i64,
 }
 
@@ -102,8 +104,8 @@ pub fn insert_job(conn: &Tx<'_>, job: &NewJob<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO jobs (id, user_id, name, source, magnet_uri, torrent, source_url,
                            info_hash_v1, info_hash_v2, info_hash, status, total_bytes,
-                           region, device_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+                           region, device_id, created_at, updated_at, provider)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
         params![
             job.id,
             job.user_id,
@@ -119,7 +121,8 @@ pub fn insert_job(conn: &Tx<'_>, job: &NewJob<'_>) -> DbResult<()> {
             job.total_bytes,
             job.region,
             job.device_id,
-            job.now
+            job.now,
+            job.provider.as_str()
         ],
     )?;
     Ok(())

@@ -13,8 +13,15 @@ use tseeder_protocol::{Role, SettingType};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accepts {
     Boolean,
-    Integer { min: i64, max: i64 },
-    Text { max_chars: usize },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Text {
+        max_chars: usize,
+    },
+    /// One of these words.
+    Choice(&'static [&'static str]),
 }
 
 impl Accepts {
@@ -22,7 +29,7 @@ impl Accepts {
         match self {
             Accepts::Boolean => SettingType::Boolean,
             Accepts::Integer { .. } => SettingType::Integer,
-            Accepts::Text { .. } => SettingType::Text,
+            Accepts::Text { .. } | Accepts::Choice(_) => SettingType::Text,
         }
     }
 
@@ -56,6 +63,12 @@ impl Accepts {
                 }
             }
             (Accepts::Text { .. }, _) => Some("must be text".into()),
+            (Accepts::Choice(words), serde_json::Value::String(word))
+                if words.contains(&word.as_str()) =>
+            {
+                None
+            }
+            (Accepts::Choice(words), _) => Some(format!("must be one of {}", words.join(", "))),
         }
     }
 }
@@ -210,6 +223,12 @@ const BOOT_KNOBS: &[(&str, &str, &str, Accepts)] = &[
         Accepts::Integer { min: 1, max: 100 },
     ),
     (
+        "providers.active",
+        "providers",
+        "Where new cloud jobs run: the operator's agents or Seedr.cc (jobs finish where they started)",
+        Accepts::Choice(&["agents", "seedr"]),
+    ),
+    (
         "retention.delete_expired_files",
         "retention",
         "Delete a completed job's files when its plan's retention days have passed",
@@ -272,7 +291,12 @@ pub fn knobs(plans: &[(String, String)]) -> Vec<Knob> {
         group,
         description: (*about).to_owned(),
         accepts: *accepts,
-        editable_by: Role::Admin,
+        // Sending customers' jobs to a third party is the owner's decision.
+        editable_by: if key.starts_with("providers.") {
+            Role::Superadmin
+        } else {
+            Role::Admin
+        },
         home: Home::Boot,
     });
     let plan = plans.iter().flat_map(|(id, name)| {
@@ -311,6 +335,13 @@ pub struct Runtime {
     pub dispatch: DispatchSettings,
     pub alerts: AlertSettings,
     pub retention: RetentionSettings,
+    pub providers: ActiveProvider,
+}
+
+/// The runtime part of the providers' settings (the Seedr account stays in the boot settings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveProvider {
+    pub active: tseeder_protocol::ProviderKind,
 }
 
 impl Runtime {
@@ -322,6 +353,7 @@ impl Runtime {
             "dispatch": settings.dispatch,
             "alerts": settings.alerts,
             "retention": settings.retention,
+            "providers": { "active": settings.providers.active },
         })
     }
 
@@ -352,6 +384,9 @@ impl Runtime {
             dispatch: settings.dispatch.clone(),
             alerts: settings.alerts.clone(),
             retention: settings.retention.clone(),
+            providers: ActiveProvider {
+                active: settings.providers.active,
+            },
         }
     }
 }

@@ -41,6 +41,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("status_maintenance", "id"),
     ("metric_minutes", "at, replica"),
     ("metric_hours", "at, replica"),
+    ("seedr_transfers", "job_id"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.

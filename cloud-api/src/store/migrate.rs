@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0016_metric_rollups.sql",
         sql: include_str!("../../../migrations/0016_metric_rollups.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_providers.sql",
+        sql: include_str!("../../../migrations/0017_providers.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -149,6 +154,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "0012_metric_rollups.sql",
         sql: include_str!("../../../migrations/postgres/0012_metric_rollups.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "0013_providers.sql",
+        sql: include_str!("../../../migrations/postgres/0013_providers.sql"),
     },
 ];
 
