@@ -470,3 +470,66 @@ async fn seedr_cannot_be_switched_on_without_an_account() {
         "agents"
     );
 }
+
+#[tokio::test]
+async fn seedrs_health_is_a_status_component_and_an_overview_alert() {
+    let seedr = SeedrSim::start().await;
+    let server = server_for(&seedr, |s| s.status.sample_interval_seconds = 1).await;
+    let admin = server.user(Role::Admin).await;
+    let seedr_state = |status: &Value| {
+        status["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .find(|c| c["id"] == "seedr")
+            .map(|c| c["state"].as_str().unwrap_or_default().to_owned())
+    };
+    let wait_for = |want: &'static str| {
+        let anon = server.anon();
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+            loop {
+                let status = anon.get("/api/v1/status").await.body;
+                if seedr_state(&status).as_deref() == Some(want) {
+                    return status;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "{status}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    wait_for("operational").await;
+    let history = server
+        .anon()
+        .get("/api/v1/status/history?days=1")
+        .await
+        .body;
+    assert!(
+        history["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .any(|c| c["id"] == "seedr"),
+        "{history}"
+    );
+
+    seedr.set_wrong_password(true);
+    let status = wait_for("outage").await;
+    assert_eq!(status["state"], "outage", "{status}");
+    let overview = admin.get("/api/v1/admin/overview").await.body;
+    let alert = overview["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|a| a["code"] == "provider_unhealthy")
+        .unwrap_or_else(|| panic!("no provider alert in {overview}"))
+        .clone();
+    assert_eq!(alert["severity"], "critical", "{alert}");
+    seedr.set_wrong_password(false);
+    wait_for("operational").await;
+
+    // A deployment without a Seedr account has no such component.
+    let plain = TestServer::start().await;
+    let status = plain.anon().get("/api/v1/status").await.body;
+    assert_eq!(seedr_state(&status), None, "{status}");
+}

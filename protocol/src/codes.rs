@@ -291,6 +291,8 @@ wire_names! {
         DeadLetterGrowth = "dead_letter_growth",
         /// The agents are running nearly as many jobs as they can.
         FleetSaturated = "fleet_saturated",
+        /// The Seedr account is refused, unreachable or nearly full.
+        ProviderUnhealthy = "provider_unhealthy",
     }
 }
 

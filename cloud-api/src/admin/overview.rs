@@ -228,6 +228,28 @@ fn alerts(
             "/admin/storage",
         );
     }
+    if let Some((state, _)) = snapshot
+        .seedr
+        .filter(|(state, _)| *state != tseeder_protocol::ComponentState::Operational)
+    {
+        let (severity, message) = if state == tseeder_protocol::ComponentState::Degraded {
+            (
+                AlertSeverity::Warning,
+                "Seedr's account is nearly full: new Seedr jobs may be refused",
+            )
+        } else {
+            (
+                AlertSeverity::Critical,
+                "Seedr refuses the account or does not answer: Seedr jobs cannot run",
+            )
+        };
+        alert(
+            severity,
+            AlertCode::ProviderUnhealthy,
+            message.into(),
+            "/admin/provider",
+        );
+    }
     let window = &recent.window;
     let judged = window.counts.requests >= FEW_REQUESTS;
     if let Some(rate) = window
@@ -334,6 +356,7 @@ mod tests {
             oldest_wait_ms: None,
             queue_wait_limit_ms: 5 * 60_000,
             storage: None,
+            seedr: None,
             agents: AgentTally {
                 operator_online: 1,
                 ..AgentTally::default()

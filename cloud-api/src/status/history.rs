@@ -24,13 +24,23 @@ pub const MAX_DAYS: u32 = 400;
 const SLOW_PROBE: std::time::Duration = std::time::Duration::from_secs(3);
 const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// The components of the status page, in the order it shows them.
-pub const COMPONENTS: [(&str, &str); 4] = [
+/// The components of the status page, in the order it shows them; the Seedr provider only
+/// where an account is configured.
+pub const COMPONENTS: [(&str, &str); 5] = [
     ("api", "API"),
     ("queue", "Job queue"),
     ("agents", "Download agents"),
     ("storage", "File storage"),
+    ("seedr", "Seedr provider"),
 ];
+
+/// The components this deployment has.
+pub fn components_here(seedr_configured: bool) -> Vec<(&'static str, &'static str)> {
+    COMPONENTS
+        .into_iter()
+        .filter(|(id, _)| *id != "seedr" || seedr_configured)
+        .collect()
+}
 
 pub fn is_component(id: &str) -> bool {
     COMPONENTS.iter().any(|(known, _)| *known == id)
@@ -68,6 +78,7 @@ fn minutes(seconds: i64) -> u64 {
 
 /// The history of every component over the `days` days ending `today`.
 pub fn build_history(
+    components: &[(&str, &str)],
     days: u32,
     today: NaiveDate,
     day_rows: &[(String, String, Seconds)],
@@ -79,7 +90,7 @@ pub fn build_history(
             .map(|t| t.and_utc().timestamp_millis())
             .unwrap_or_default()
     };
-    COMPONENTS
+    components
         .iter()
         .map(|(id, name)| {
             let recorded: BTreeMap<&str, &Seconds> = day_rows
@@ -157,10 +168,14 @@ impl Status<'_> {
         let snapshot = self.snapshot().await;
         let mut states: Vec<(String, ComponentState)> = components(&snapshot)
             .into_iter()
-            .filter(|c| c.id != "storage")
+            // Probed below: the snapshot only repeats the last probe.
+            .filter(|c| c.id != "storage" && c.id != "seedr")
             .map(|c| (c.id, c.state))
             .collect();
         states.push(("storage".into(), self.probe_storage().await));
+        if self.services.providers().seedr_configured() {
+            states.push(("seedr".into(), self.probe_seedr().await));
+        }
         self.record(db::now_ms(), &states, interval_seconds).await
     }
 
@@ -210,6 +225,29 @@ impl Status<'_> {
             Err(_) => {
                 tracing::warn!("storage probe timed out");
                 ComponentState::Outage
+            }
+        }
+    }
+
+    /// Seedr's account: refused or unreachable is an outage, nearly full is degraded.
+    async fn probe_seedr(&self) -> ComponentState {
+        use crate::providers::seedr::client::{SeedrClient, SeedrError};
+        let probe = async {
+            let client = SeedrClient::new(&self.services.settings().providers.seedr)?;
+            client.root().await
+        };
+        match probe.await {
+            Ok(root) if root.space_max > 0.0 && root.space_used / root.space_max >= 0.95 => {
+                ComponentState::Degraded
+            }
+            Ok(_) => ComponentState::Operational,
+            Err(err @ (SeedrError::Unauthorized | SeedrError::Unavailable(_))) => {
+                tracing::warn!(%err, "Seedr probe failed");
+                ComponentState::Outage
+            }
+            Err(err) => {
+                tracing::warn!(%err, "Seedr probe failed");
+                ComponentState::Degraded
             }
         }
     }
@@ -270,7 +308,8 @@ impl Status<'_> {
                 ))
             })
             .await?;
-        let components = build_history(days, today, &day_rows, &last_24h, &incidents);
+        let here = components_here(self.services.providers().seedr_configured());
+        let components = build_history(&here, days, today, &day_rows, &last_24h, &incidents);
         Ok(StatusHistory {
             days,
             components,
@@ -332,7 +371,7 @@ mod tests {
                 seconds(600, 0, 60, 0, 0),
             ),
         ];
-        let history = build_history(3, today, &rows, &[], &[]);
+        let history = build_history(&components_here(false), 3, today, &rows, &[], &[]);
         let api = &history[0];
         assert_eq!(api.id, "api");
         let states: Vec<DayState> = api.days.iter().map(|d| d.state).collect();

@@ -38,6 +38,8 @@ pub(crate) struct Snapshot {
     /// The newest storage probe's state and when it ran (the sampler probes; a visitor never
     /// makes the service write).
     pub(crate) storage: Option<(ComponentState, i64)>,
+    /// The newest probe of the Seedr account, where one is configured.
+    pub(crate) seedr: Option<(ComponentState, i64)>,
 }
 
 pub(crate) fn worst(states: impl IntoIterator<Item = ComponentState>) -> ComponentState {
@@ -127,11 +129,24 @@ pub(crate) fn components(snapshot: &Snapshot) -> Vec<ComponentStatus> {
         };
         (state, detail)
     });
+    let seedr = snapshot.seedr.map(|(state, at)| {
+        let ago = match db::now_ms() - at {
+            ms if ms < 60_000 => "less than a minute ago".to_owned(),
+            ms => format!("{} min ago", minutes(ms)),
+        };
+        let detail = match state {
+            ComponentState::Operational => format!("Seedr accepted the account {ago}"),
+            ComponentState::Degraded => format!("Seedr's account is nearly full ({ago})"),
+            _ => format!("Seedr refused the account or did not answer ({ago})"),
+        };
+        (state, detail)
+    });
     [
         ("api", "API", Some(api)),
         ("queue", "Job queue", Some(queue)),
         ("agents", "Download agents", Some(agents)),
         ("storage", "File storage", storage),
+        ("seedr", "Seedr provider", seedr),
     ]
     .into_iter()
     .filter_map(|(id, name, state)| state.map(|state| (id, name, state)))
@@ -191,6 +206,7 @@ impl Status<'_> {
         let stale_ms = runtime.dispatch.stale_after_seconds as i64 * 1000;
         let queue_wait_limit_ms = i64::from(runtime.alerts.queue_wait_minutes) * 60_000;
         let now = db::now_ms();
+        let seedr_configured = self.services.providers().seedr_configured();
         let read = self
             .services
             .db()
@@ -199,10 +215,15 @@ impl Status<'_> {
                 let oldest = q::oldest_claimable_since(conn, now)?;
                 let list = agents::list_agents(conn, None)?;
                 let storage = super::store::latest_sample(conn, "storage")?;
-                Ok((queued, oldest, list, storage))
+                let seedr = if seedr_configured {
+                    super::store::latest_sample(conn, "seedr")?
+                } else {
+                    None
+                };
+                Ok((queued, oldest, list, storage, seedr))
             })
             .await;
-        let Ok((queued_waiting, oldest, list, storage)) = read.inspect_err(|err| {
+        let Ok((queued_waiting, oldest, list, storage, seedr)) = read.inspect_err(|err| {
             tracing::error!(%err, "status: the database does not answer");
         }) else {
             return Snapshot {
@@ -212,6 +233,7 @@ impl Status<'_> {
                 queue_wait_limit_ms,
                 agents: AgentTally::default(),
                 storage: None,
+                seedr: None,
             };
         };
         let mut tally = AgentTally::default();
@@ -242,6 +264,11 @@ impl Status<'_> {
                     .flatten()
                     .map(|state| (state, at))
             }),
+            seedr: seedr.and_then(|(name, at)| {
+                super::store::state_of_name(&name)
+                    .flatten()
+                    .map(|state| (state, at))
+            }),
         }
     }
 
@@ -261,6 +288,7 @@ mod tests {
             oldest_wait_ms: wait_ms,
             queue_wait_limit_ms: QUEUE_WAIT_DEGRADED_MS,
             storage: None,
+            seedr: None,
             agents: AgentTally {
                 operator_total: total,
                 operator_online: online,
