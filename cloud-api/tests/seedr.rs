@@ -533,3 +533,43 @@ async fn seedrs_health_is_a_status_component_and_an_overview_alert() {
     let status = plain.anon().get("/api/v1/status").await.body;
     assert_eq!(seedr_state(&status), None, "{status}");
 }
+
+#[tokio::test]
+async fn a_transfer_whose_folder_never_appears_fails_and_is_removed_from_seedr() {
+    let seedr = SeedrSim::start().await;
+    // Transfers never advance.
+    seedr.set_progress_step(0);
+    let server = server_for(&seedr, |s| {
+        s.providers.active = tseeder_protocol::ProviderKind::Seedr;
+        s.providers.seedr.transfer_timeout_minutes = 0;
+    })
+    .await;
+    let alice = server.user(Role::User).await;
+    let magnet = random_magnet("Stuck");
+    seedr.offer_magnet(
+        &info_hash(&magnet),
+        Content {
+            name: "Stuck".into(),
+            files: vec![("stuck.bin".into(), bytes(8, 100))],
+        },
+    );
+    let id = submit(&alice, &magnet).await;
+    let job = ended(&alice, &id, Duration::from_secs(20)).await;
+    assert_eq!(job["status"], "failed");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("did not appear within 0 minutes"),
+        "{job}"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seedr.leftovers() != (0, 0, 0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            seedr.leftovers()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -11,6 +11,7 @@ import { Overview } from "./pages/admin/Overview";
 import { SecurityEvents } from "./pages/admin/SecurityEvents";
 import { Storage } from "./pages/admin/Storage";
 import { Observability } from "./pages/admin/Observability";
+import { Provider } from "./pages/admin/Provider";
 import { UserDetail } from "./pages/admin/UserDetail";
 import { Users } from "./pages/admin/Users";
 import { Search } from "./pages/admin/Search";
@@ -97,6 +98,7 @@ export function App() {
           <Route path="agents" element={<Agents />} />
           <Route path="storage" element={<Storage />} />
           <Route path="observability" element={<Observability />} />
+          <Route path="provider" element={<Provider />} />
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="audit" element={<Audit />} />
           <Route path="security" element={<SecurityEvents />} />

@@ -48,6 +48,8 @@ import type {
   StatusReport,
   StorageReport,
   ObservabilityReport,
+  ProviderKind,
+  ProviderReport,
   MetricsRange,
   StoredFile,
   UpdateProfile,
@@ -189,6 +191,8 @@ export interface TseederApi {
   revokeAgent(id: string, why: Justification): Promise<AgentView>;
   storage(): Promise<StorageReport>;
   observability(range: MetricsRange): Promise<ObservabilityReport>;
+  provider(): Promise<ProviderReport>;
+  switchProvider(provider: ProviderKind, expectedVersion: number, why: Justification): Promise<ProviderReport>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
   adminSearch(query: SearchQuery): Promise<SearchResults>;
   incidents(page: number): Promise<Page<Incident>>;

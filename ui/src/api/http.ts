@@ -371,6 +371,12 @@ export class HttpApi implements TseederApi {
   storage() {
     return this.call("get", "/api/v1/admin/storage");
   }
+  provider() {
+    return this.call("get", "/api/v1/admin/provider");
+  }
+  switchProvider(provider: Parameters<TseederApi["switchProvider"]>[0], expectedVersion: number, why: Justification) {
+    return this.call("post", "/api/v1/admin/provider", { body: { provider, expectedVersion, ...why } });
+  }
   observability(range: Parameters<TseederApi["observability"]>[0]) {
     return this.call("get", "/api/v1/admin/observability", { query: { range } });
   }

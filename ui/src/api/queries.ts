@@ -35,6 +35,7 @@ export const keys = {
   agents: ["admin-agents"] as const,
   storage: ["admin-storage"] as const,
   observability: ["admin-observability"] as const,
+  provider: ["admin-provider"] as const,
   audit: ["admin-audit"] as const,
   securityEvents: ["admin-security"] as const,
   deadLetters: ["admin-dead-letters"] as const,
@@ -109,6 +110,9 @@ export const queries = {
   agents: (api: TseederApi) =>
     queryOptions({ queryKey: keys.agents, queryFn: () => api.agents(), refetchInterval: 15_000 }),
   storage: (api: TseederApi) => queryOptions({ queryKey: keys.storage, queryFn: () => api.storage() }),
+  /** Refreshed often: the in-flight counts are what an owner weighs before switching. */
+  provider: (api: TseederApi) =>
+    queryOptions({ queryKey: keys.provider, queryFn: () => api.provider(), refetchInterval: 10_000 }),
   /** Refreshed every minute: the roll-ups grow by a minute at a time. */
   observability: (api: TseederApi, range: MetricsRange) =>
     queryOptions({

@@ -104,6 +104,7 @@ export function AdminLayout() {
           <Item to="/admin/agents">Agents</Item>
           <Item to="/admin/storage">Storage</Item>
           <Item to="/admin/observability">Observability</Item>
+          <Item to="/admin/provider">Provider</Item>
           <Item to="/admin/dead-letters">Dead letters</Item>
           <Item to="/admin/audit">Audit log</Item>
           <Item to="/admin/security">Security</Item>

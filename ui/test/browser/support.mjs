@@ -48,7 +48,7 @@ export function builtBinary(variable, name) {
  * tseeder-cloud on a free loopback port, serving this folder's dist/, with an operator account;
  * `settings` are more TSEEDER_* variables.
  */
-export async function startCloud(settings = {}) {
+export async function startCloud(settings = {}, { adminRole = "admin" } = {}) {
   const bin = builtBinary("TSEEDER_CLOUD_BIN", "tseeder-cloud");
   if (!existsSync(bin))
     throw new Error(`no tseeder-cloud at ${bin}: cargo build -p tseeder-cloud, or set TSEEDER_CLOUD_BIN`);
@@ -74,7 +74,7 @@ export async function startCloud(settings = {}) {
     ...settings,
   };
   const admin = { email: "operator@tseeder.test", password: PASSWORD };
-  const created = spawnSync(bin, ["admin", "create-user", "--email", admin.email, "--role", "admin"], { env });
+  const created = spawnSync(bin, ["admin", "create-user", "--email", admin.email, "--role", adminRole], { env });
   if (created.status !== 0) throw new Error(`create-user failed: ${created.stderr}`);
   const child = spawn(bin, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   await eventually("tseeder-cloud to answer", async () => (await fetch(`${base}/health`)).ok);
