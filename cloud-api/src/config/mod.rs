@@ -205,6 +205,7 @@ pub struct SeedrSettings {
     pub transfer_timeout_minutes: u64,
     /// Seedr unreachable or answering 5xx this long in a row fails the job.
     pub outage_minutes: u64,
+    /// One call's limit; a file download may take longer but not be silent this long.
     pub request_timeout_seconds: u64,
 }
 

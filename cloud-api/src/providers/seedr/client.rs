@@ -119,6 +119,8 @@ struct TransferAnswer {
 #[derive(Debug, Clone)]
 pub struct SeedrClient {
     http: reqwest::Client,
+    /// Every call but a file's download ends within this.
+    limit: Duration,
     rest: String,
     email: String,
     password: String,
@@ -129,8 +131,10 @@ impl SeedrClient {
         let (Some(email), Some(password)) = (&settings.email, &settings.password) else {
             return Err(SeedrError::NotConfigured);
         };
+        let limit = Duration::from_secs(settings.request_timeout_seconds.max(1));
+        // A file's body may take hours; what must not last is silence.
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(settings.request_timeout_seconds.max(1)))
+            .read_timeout(limit)
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
@@ -138,6 +142,7 @@ impl SeedrClient {
         Ok(SeedrClient {
             http,
             rest: format!("{}/rest", settings.base_url.trim_end_matches('/')),
+            limit,
             email: email.clone(),
             password: password.expose().to_owned(),
         })
@@ -178,7 +183,7 @@ impl SeedrClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, SeedrError> {
-        self.send(request)
+        self.send(request.timeout(self.limit))
             .await?
             .json()
             .await
@@ -235,15 +240,21 @@ impl SeedrClient {
     }
 
     pub async fn delete_folder(&self, id: i64) -> Result<(), SeedrError> {
-        self.send(self.request(reqwest::Method::DELETE, &format!("/folder/{id}")))
-            .await
-            .map(drop)
+        self.send(
+            self.request(reqwest::Method::DELETE, &format!("/folder/{id}"))
+                .timeout(self.limit),
+        )
+        .await
+        .map(drop)
     }
 
     pub async fn delete_torrent(&self, id: i64) -> Result<(), SeedrError> {
-        self.send(self.request(reqwest::Method::DELETE, &format!("/torrent/{id}")))
-            .await
-            .map(drop)
+        self.send(
+            self.request(reqwest::Method::DELETE, &format!("/torrent/{id}"))
+                .timeout(self.limit),
+        )
+        .await
+        .map(drop)
     }
 }
 
