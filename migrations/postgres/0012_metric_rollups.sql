@@ -4,7 +4,8 @@
 -- days). Counts add; levels are kept as a sum over `samples` readings so any tick length averages
 -- right. The latency histogram is a comma-separated count per bucket of the /metrics histogram.
 
-CREATE TABLE metric_minutes (
+CREATE TABLE metric_rollups (
+    resolution           TEXT NOT NULL CHECK (resolution IN ('minute', 'hour')),
     at                   BIGINT NOT NULL,
     replica              TEXT NOT NULL,
     requests             BIGINT NOT NULL DEFAULT 0,
@@ -23,27 +24,5 @@ CREATE TABLE metric_minutes (
     dead_letters_sum     BIGINT NOT NULL DEFAULT 0,
     storage_bytes_sum    BIGINT NOT NULL DEFAULT 0,
     live_subscribers_sum BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (at, replica)
-);
-
-CREATE TABLE metric_hours (
-    at                   BIGINT NOT NULL,
-    replica              TEXT NOT NULL,
-    requests             BIGINT NOT NULL DEFAULT 0,
-    client_errors        BIGINT NOT NULL DEFAULT 0,
-    server_errors        BIGINT NOT NULL DEFAULT 0,
-    latency_buckets      TEXT NOT NULL DEFAULT '',
-    jobs_completed       BIGINT NOT NULL DEFAULT 0,
-    jobs_failed          BIGINT NOT NULL DEFAULT 0,
-    agent_bytes_in       BIGINT NOT NULL DEFAULT 0,
-    agent_bytes_out      BIGINT NOT NULL DEFAULT 0,
-    samples              BIGINT NOT NULL DEFAULT 0,
-    queue_depth_sum      BIGINT NOT NULL DEFAULT 0,
-    running_jobs_sum     BIGINT NOT NULL DEFAULT 0,
-    fleet_capacity_sum   BIGINT NOT NULL DEFAULT 0,
-    fleet_active_sum     BIGINT NOT NULL DEFAULT 0,
-    dead_letters_sum     BIGINT NOT NULL DEFAULT 0,
-    storage_bytes_sum    BIGINT NOT NULL DEFAULT 0,
-    live_subscribers_sum BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (at, replica)
+    PRIMARY KEY (resolution, at, replica)
 );

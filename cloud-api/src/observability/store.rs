@@ -12,10 +12,10 @@ pub enum Resolution {
 }
 
 impl Resolution {
-    pub fn table(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Resolution::Minute => "metric_minutes",
-            Resolution::Hour => "metric_hours",
+            Resolution::Minute => "minute",
+            Resolution::Hour => "hour",
         }
     }
 
@@ -77,12 +77,14 @@ pub fn add_to(
     at: i64,
     tick: &Rollup,
 ) -> DbResult<()> {
-    let table = resolution.table();
     let start = resolution.start_of(at);
     let mut row = conn
         .query_row(
-            &format!("SELECT {COLUMNS} FROM {table} WHERE at = ?1 AND replica = ?2"),
-            params![start, replica],
+            &format!(
+                "SELECT {COLUMNS} FROM metric_rollups
+                 WHERE resolution = ?1 AND at = ?2 AND replica = ?3"
+            ),
+            params![resolution.as_str(), start, replica],
             read_rollup,
         )
         .optional()?
@@ -92,9 +94,9 @@ pub fn add_to(
     let l = &row.level_sums;
     conn.execute(
         &format!(
-            "INSERT INTO {table} ({COLUMNS}) VALUES
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-             ON CONFLICT (at, replica) DO UPDATE SET
+            "INSERT INTO metric_rollups (resolution, {COLUMNS}) VALUES
+                 (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+             ON CONFLICT (resolution, at, replica) DO UPDATE SET
                  requests = excluded.requests, client_errors = excluded.client_errors,
                  server_errors = excluded.server_errors,
                  latency_buckets = excluded.latency_buckets,
@@ -127,7 +129,8 @@ pub fn add_to(
             int(l.fleet_active),
             int(l.dead_letters),
             int(l.storage_bytes),
-            int(l.live_subscribers)
+            int(l.live_subscribers),
+            resolution.as_str()
         ],
     )?;
     Ok(())
@@ -141,10 +144,10 @@ pub fn rows_since(
 ) -> DbResult<Vec<(i64, String, Rollup)>> {
     conn.query_map(
         &format!(
-            "SELECT {COLUMNS} FROM {} WHERE at >= ?1 ORDER BY at, replica",
-            resolution.table()
+            "SELECT {COLUMNS} FROM metric_rollups WHERE resolution = ?1 AND at >= ?2
+             ORDER BY at, replica"
         ),
-        params![since],
+        params![resolution.as_str(), since],
         read_rollup,
     )
 }

@@ -234,8 +234,14 @@ pub const PRUNABLE: &[(&str, &str)] = &[
         "DELETE FROM storage_snapshots WHERE taken_at < ?1",
     ),
     ("retentionSweeps", "DELETE FROM retention_sweeps WHERE started_at < ?1"),
-    ("metricMinutes", "DELETE FROM metric_minutes WHERE at < ?1"),
-    ("metricHours", "DELETE FROM metric_hours WHERE at < ?1"),
+    (
+        "metricMinutes",
+        "DELETE FROM metric_rollups WHERE resolution = 'minute' AND at < ?1",
+    ),
+    (
+        "metricHours",
+        "DELETE FROM metric_rollups WHERE resolution = 'hour' AND at < ?1",
+    ),
 ];
 
 /// Removes the rows of `what` (a name in [`PRUNABLE`]) older than `before`.

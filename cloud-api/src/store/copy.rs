@@ -39,8 +39,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("status_incidents", "id"),
     ("status_incident_updates", "id"),
     ("status_maintenance", "id"),
-    ("metric_minutes", "at, replica"),
-    ("metric_hours", "at, replica"),
+    ("metric_rollups", "resolution, at, replica"),
     ("seedr_transfers", "job_id"),
 ];
 
