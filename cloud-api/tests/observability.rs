@@ -9,7 +9,6 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tseeder_cloud::observability::store::{rows_since, Resolution};
 use tseeder_protocol::Role;
-use tseeder_storage::ObjectKey;
 use tseeder_testkit::cloud::{random_magnet, Client, SimAgent, TestServer};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -28,6 +27,16 @@ async fn server() -> TestServer {
         settings.metrics.token = Some(tseeder_cloud::config::Secret::new(SCRAPE_TOKEN));
     })
     .await
+}
+
+/// One roll-up tick of the server, as if at `at`.
+async fn tick(server: &TestServer, at: i64) {
+    server
+        .services
+        .observability()
+        .roll_up(at)
+        .await
+        .expect("roll up");
 }
 
 async fn scraped(server: &TestServer) -> String {
@@ -57,38 +66,6 @@ async fn progress(agent: &SimAgent, job: &str, lease: &str, down: u64, up: u64) 
             json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": down,
                     "totalBytes": 4096, "uploadedBytes": up, "downloadSpeed": 0,
                     "uploadSpeed": 0, "peers": 1, "name": "chart", "files": null }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
-
-/// Runs a claimed job to completion with one stored file.
-async fn complete(server: &TestServer, agent: &SimAgent, user: &Client, job: &str, lease: &str) {
-    let bytes = b"rolled up".to_vec();
-    let (status, body) = agent
-        .call(
-            &format!("/jobs/{job}/progress"),
-            json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": 0,
-                    "totalBytes": bytes.len(), "uploadedBytes": 0, "downloadSpeed": 0,
-                    "uploadSpeed": 0, "peers": 1, "name": "done", "files": [
-                        { "index": 0, "path": "done.bin", "size": bytes.len(), "selected": true }] }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let key = ObjectKey::job_file(&user.user_id, job, 0).expect("key");
-    let file = tempfile::NamedTempFile::new().expect("temp");
-    std::fs::write(file.path(), &bytes).expect("write");
-    server
-        .services
-        .store()
-        .put_file(&key, file.path())
-        .await
-        .expect("put");
-    let (status, body) = agent
-        .call(
-            &format!("/jobs/{job}/complete"),
-            json!({ "leaseId": lease, "files": [
-                { "index": 0, "path": "done.bin", "size": bytes.len(), "objectKey": key.as_str() }] }),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -135,7 +112,9 @@ async fn requests_jobs_and_levels_are_rolled_up_once_per_tick_and_charted() {
     let done = submit(&alice, "done").await;
     let (claimed, lease) = agent.claim().await.expect("claim");
     assert_eq!(claimed, done);
-    complete(&server, &agent, &alice, &done, &lease).await;
+    agent
+        .deliver(&server, &alice.user_id, &done, &lease, "done", b"rolled up")
+        .await;
     let failing = submit(&alice, "failing").await;
     let (claimed, lease) = agent.claim().await.expect("claim");
     assert_eq!(claimed, failing);
@@ -171,12 +150,7 @@ async fn requests_jobs_and_levels_are_rolled_up_once_per_tick_and_charted() {
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
     }
     assert!(stored_rows(&server, Resolution::Minute).await.is_empty());
-    server
-        .services
-        .observability()
-        .roll_up(now_ms())
-        .await
-        .expect("roll up");
+    tick(&server, now_ms()).await;
     let minutes = stored_rows(&server, Resolution::Minute).await;
     assert_eq!(minutes.len(), 1, "{minutes:?}");
     assert_eq!(stored_rows(&server, Resolution::Hour).await.len(), 1);
@@ -210,12 +184,7 @@ async fn requests_jobs_and_levels_are_rolled_up_once_per_tick_and_charted() {
     assert_eq!(point["clientErrors"].as_u64(), Some(counted.client_errors));
 
     // A second tick adds to the same minute; what it counted is the requests since the first.
-    server
-        .services
-        .observability()
-        .roll_up(now_ms())
-        .await
-        .expect("roll up");
+    tick(&server, now_ms()).await;
     let minutes = stored_rows(&server, Resolution::Minute).await;
     assert!(minutes.len() <= 2, "{minutes:?}");
     let total: u64 = minutes.iter().map(|(_, _, r)| r.requests).sum();
@@ -308,11 +277,7 @@ async fn the_overview_raises_alerts_from_the_measurements_past_thresholds_operat
     }
 
     // Half an hour ago: no dead letters yet.
-    let observability = server.services.observability();
-    observability
-        .roll_up(now_ms() - 30 * 60_000)
-        .await
-        .expect("roll up");
+    tick(&server, now_ms() - 30 * 60_000).await;
     // Since then: five jobs ran out of their one try, the one agent is busy with a sixth while
     // another waits, and the service answered slowly with server errors (as a broken database
     // or store would make it).
@@ -329,7 +294,7 @@ async fn the_overview_raises_alerts_from_the_measurements_past_thresholds_operat
     for _ in 0..30 {
         server.services.metrics().window().record_request(503, 4.0);
     }
-    observability.roll_up(now_ms()).await.expect("roll up");
+    tick(&server, now_ms()).await;
     let codes = alert_codes(&admin).await;
     for raised in [
         "server_errors",
@@ -364,11 +329,10 @@ async fn the_overview_raises_alerts_from_the_measurements_past_thresholds_operat
 async fn minutes_go_after_48_hours_and_hours_after_90_days_or_what_operators_set() {
     let server = server().await;
     let admin = server.user(Role::Admin).await;
-    let observability = server.services.observability();
     let now = now_ms();
     for at in [now, now - 3 * DAY_MS, now - 10 * DAY_MS, now - 100 * DAY_MS] {
         server.services.metrics().window().record_request(200, 0.01);
-        observability.roll_up(at).await.expect("roll up");
+        tick(&server, at).await;
     }
     assert_eq!(stored_rows(&server, Resolution::Minute).await.len(), 4);
     assert_eq!(stored_rows(&server, Resolution::Hour).await.len(), 4);

@@ -28,34 +28,9 @@ async fn completed_job(
     let id = created.body["job"]["id"].as_str().expect("id").to_owned();
     let (claimed, lease) = agent.claim().await.expect("claim");
     assert_eq!(claimed, id);
-    let size = bytes.len();
-    let (status, body) = agent
-        .call(
-            &format!("/jobs/{id}/progress"),
-            json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": size,
-                    "totalBytes": size, "uploadedBytes": 0, "downloadSpeed": 0, "uploadSpeed": 0,
-                    "peers": 1, "name": name, "files": [
-                        { "index": 0, "path": format!("{name}.bin"), "size": size, "selected": true }] }),
-        )
+    agent
+        .deliver(server, &user.user_id, &id, &lease, name, bytes)
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let key = ObjectKey::job_file(&user.user_id, &id, 0).expect("key");
-    let file = tempfile::NamedTempFile::new().expect("temp");
-    std::fs::write(file.path(), bytes).expect("write");
-    server
-        .services
-        .store()
-        .put_file(&key, file.path())
-        .await
-        .expect("put");
-    let (status, body) = agent
-        .call(
-            &format!("/jobs/{id}/complete"),
-            json!({ "leaseId": lease, "files": [
-                { "index": 0, "path": format!("{name}.bin"), "size": size, "objectKey": key.as_str() }] }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     id
 }
 

@@ -94,6 +94,32 @@ async fn ended(user: &Client, id: &str, within: Duration) -> Value {
     }
 }
 
+/// Waits until Seedr holds nothing of the jobs (folders, files, transfers).
+async fn until_seedr_is_empty(seedr: &SeedrSim) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seedr.leftovers() != (0, 0, 0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            seedr.leftovers()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A magnet Seedr finishes as one folder `name` holding `files`.
+fn offered(seedr: &SeedrSim, name: &str, files: Vec<(String, Vec<u8>)>) -> String {
+    let magnet = random_magnet(name);
+    seedr.offer_magnet(
+        &info_hash(&magnet),
+        Content {
+            name: name.into(),
+            files,
+        },
+    );
+    magnet
+}
+
 async fn stored(server: &TestServer, user: &Client, job: &str, index: u32) -> Vec<u8> {
     use futures_util::TryStreamExt;
     let key = ObjectKey::job_file(&user.user_id, job, index).expect("key");
@@ -145,18 +171,11 @@ async fn an_owner_switches_to_seedr_and_its_files_arrive_byte_for_byte() {
     switch(&owner, "seedr").await;
 
     // A magnet job runs on Seedr; two files, one in a subfolder.
-    let magnet = random_magnet("Concert");
-    let files = [
+    let files = vec![
         ("concert.mkv".to_owned(), bytes(1, 300_000)),
         ("extras/poster.jpg".to_owned(), bytes(2, 12_345)),
     ];
-    seedr.offer_magnet(
-        &info_hash(&magnet),
-        Content {
-            name: "Concert".into(),
-            files: files.to_vec(),
-        },
-    );
+    let magnet = offered(&seedr, "Concert", files.clone());
     let id = submit(&alice, &magnet).await;
     let job = ended(&alice, &id, Duration::from_secs(30)).await;
     assert_eq!(job["status"], "completed", "{job}");
@@ -183,15 +202,7 @@ async fn an_owner_switches_to_seedr_and_its_files_arrive_byte_for_byte() {
         assert_eq!(sha256(&got), sha256(content), "file {index} ({path})");
     }
     // The folder is gone from Seedr once copied.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while seedr.leftovers() != (0, 0, 0) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{:?}",
-            seedr.leftovers()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_seedr_is_empty(&seedr).await;
     assert_eq!(seedr.deleted_folders().len(), 1);
 
     // The switch is a settings version in the history and the audit log.
@@ -217,14 +228,7 @@ async fn switching_back_sends_new_jobs_to_agents_while_seedr_finishes_its_own() 
     let alice = server.user(Role::User).await;
     let agent = SimAgent::issued(&server, &owner, "eu-1", "eu", 2).await;
     switch(&owner, "seedr").await;
-    let on_seedr = random_magnet("Slow");
-    seedr.offer_magnet(
-        &info_hash(&on_seedr),
-        Content {
-            name: "Slow".into(),
-            files: vec![("slow.bin".into(), bytes(3, 4096))],
-        },
-    );
+    let on_seedr = offered(&seedr, "Slow", vec![("slow.bin".into(), bytes(3, 4096))]);
     let seedr_job = submit(&alice, &on_seedr).await;
     // Agents never see it.
     assert_eq!(agent.claim().await, None);
@@ -308,17 +312,7 @@ async fn seedrs_refusals_become_clear_job_errors_and_its_outages_are_waited_out(
     })
     .await;
     let alice = server.user(Role::User).await;
-    let offer = |name: &str| {
-        let magnet = random_magnet(name);
-        seedr.offer_magnet(
-            &info_hash(&magnet),
-            Content {
-                name: name.into(),
-                files: vec![(format!("{name}.bin"), bytes(7, 2048))],
-            },
-        );
-        magnet
-    };
+    let offer = |name: &str| offered(&seedr, name, vec![(format!("{name}.bin"), bytes(7, 2048))]);
 
     seedr.set_wrong_password(true);
     let id = submit(&alice, &offer("Locked")).await;
@@ -359,15 +353,7 @@ async fn seedrs_refusals_become_clear_job_errors_and_its_outages_are_waited_out(
     );
     seedr.set_failing_transfers(false);
     // The failed transfer does not stay on Seedr.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while seedr.leftovers().2 != 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{:?}",
-            seedr.leftovers()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_seedr_is_empty(&seedr).await;
 
     // Seedr answering 503 for a while: the job waits and then completes.
     seedr.fail_next(3);
@@ -416,15 +402,8 @@ async fn a_restart_mid_copy_resumes_the_download_with_range() {
     })
     .await;
     let alice = server.user(Role::User).await;
-    let magnet = random_magnet("Big");
     let content = bytes(9, 200_000);
-    seedr.offer_magnet(
-        &info_hash(&magnet),
-        Content {
-            name: "Big".into(),
-            files: vec![("big.bin".into(), content.clone())],
-        },
-    );
+    let magnet = offered(&seedr, "Big", vec![("big.bin".into(), content.clone())]);
     seedr.cut_downloads(1);
     let id = submit(&alice, &magnet).await;
     // The first download stops halfway; the server stops before it tries again.
@@ -545,14 +524,7 @@ async fn a_transfer_whose_folder_never_appears_fails_and_is_removed_from_seedr()
     })
     .await;
     let alice = server.user(Role::User).await;
-    let magnet = random_magnet("Stuck");
-    seedr.offer_magnet(
-        &info_hash(&magnet),
-        Content {
-            name: "Stuck".into(),
-            files: vec![("stuck.bin".into(), bytes(8, 100))],
-        },
-    );
+    let magnet = offered(&seedr, "Stuck", vec![("stuck.bin".into(), bytes(8, 100))]);
     let id = submit(&alice, &magnet).await;
     let job = ended(&alice, &id, Duration::from_secs(20)).await;
     assert_eq!(job["status"], "failed");
@@ -563,13 +535,5 @@ async fn a_transfer_whose_folder_never_appears_fails_and_is_removed_from_seedr()
             .contains("did not appear within 0 minutes"),
         "{job}"
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while seedr.leftovers() != (0, 0, 0) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{:?}",
-            seedr.leftovers()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_seedr_is_empty(&seedr).await;
 }

@@ -585,6 +585,48 @@ impl SimAgent {
         .await
     }
 
+    /// Delivers a claimed job as a cloud agent does: its one file `name` of `bytes` reported,
+    /// put into the server's store, and the job completed with it.
+    pub async fn deliver(
+        &self,
+        server: &TestServer,
+        user_id: &str,
+        job: &str,
+        lease: &str,
+        name: &str,
+        bytes: &[u8],
+    ) {
+        let size = bytes.len();
+        let path = format!("{name}.bin");
+        let (status, body) = self
+            .call(
+                &format!("/jobs/{job}/progress"),
+                serde_json::json!({ "leaseId": lease, "status": "downloading", "downloadedBytes": size,
+                    "totalBytes": size, "uploadedBytes": 0, "downloadSpeed": 0, "uploadSpeed": 0,
+                    "peers": 1, "name": name, "files": [
+                        { "index": 0, "path": path, "size": size, "selected": true }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let key = tseeder_storage::ObjectKey::job_file(user_id, job, 0).expect("key");
+        let file = tempfile::NamedTempFile::new().expect("temp");
+        std::fs::write(file.path(), bytes).expect("write");
+        server
+            .services
+            .store()
+            .put_file(&key, file.path())
+            .await
+            .expect("put");
+        let (status, body) = self
+            .call(
+                &format!("/jobs/{job}/complete"),
+                serde_json::json!({ "leaseId": lease, "files": [
+                    { "index": 0, "path": path, "size": size, "objectKey": key.as_str() }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
     pub async fn fail(&self, job: &str, lease: &str, retryable: bool) -> (StatusCode, Value) {
         self.call(
             &format!("/jobs/{job}/fail"),

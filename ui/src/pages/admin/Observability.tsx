@@ -1,19 +1,7 @@
 // What the service measured over the last hour, day or week: latency, errors, throughput, the
 // queue, the fleet and dead letters, from every replica's per-minute and per-hour roll-ups.
 import { useQuery } from "@tanstack/react-query";
-import type { ReactElement } from "react";
-import {
-  Bar,
-  CartesianGrid,
-  ComposedChart,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useSearchParams } from "react-router";
 import { useApi } from "../../api/context";
 import { queries } from "../../api/queries";
@@ -65,14 +53,123 @@ function Tile({ label, value, testId }: { label: string; value: string; testId: 
   );
 }
 
-function ChartCard({ id, title, children }: { id: string; title: string; children: ReactElement }) {
+/** One line or bar of a chart. */
+interface Series {
+  key: keyof MetricPoint;
+  name: string;
+  color: string;
+  bar?: boolean;
+  /** Drawn against the right-hand axis (a percentage beside counts). */
+  right?: boolean;
+}
+
+interface ChartSpec {
+  id: string;
+  title: string;
+  series: Series[];
+  format?: (value: number) => string;
+}
+
+const CHARTS: ChartSpec[] = [
+  {
+    id: "latency",
+    title: "Latency",
+    format: ms,
+    series: [
+      { key: "p50Ms", name: "p50", color: "var(--ok)" },
+      { key: "p95Ms", name: "p95", color: "var(--accent)" },
+      { key: "p99Ms", name: "p99", color: "var(--bad)" },
+    ],
+  },
+  {
+    id: "errors",
+    title: "Requests and server errors",
+    series: [
+      { key: "requests", name: "Requests", color: "var(--accent)", bar: true },
+      { key: "errorRatePercent", name: "Error rate (%)", color: "var(--bad)", right: true },
+    ],
+  },
+  {
+    id: "queue",
+    title: "Queue and running jobs",
+    series: [
+      { key: "queueDepth", name: "Waiting", color: "var(--warn)" },
+      { key: "runningJobs", name: "Running", color: "var(--accent)" },
+    ],
+  },
+  {
+    id: "fleet",
+    title: "Fleet capacity and use",
+    series: [
+      { key: "fleetCapacity", name: "Capacity", color: "var(--muted)" },
+      { key: "fleetActiveJobs", name: "In use", color: "var(--accent)" },
+    ],
+  },
+  {
+    id: "dead-letters",
+    title: "Dead letters",
+    series: [{ key: "deadLetters", name: "Dead letters", color: "var(--bad)" }],
+  },
+  {
+    id: "throughput",
+    title: "Jobs finished",
+    series: [
+      { key: "jobsCompleted", name: "Completed", color: "var(--ok)", bar: true },
+      { key: "jobsFailed", name: "Failed", color: "var(--bad)", bar: true },
+    ],
+  },
+];
+
+function SeriesChart({
+  spec,
+  points,
+  tick,
+}: {
+  spec: ChartSpec;
+  points: MetricPoint[];
+  tick: (iso: string) => string;
+}) {
+  const format = spec.format ?? round;
+  const hasRight = spec.series.some((s) => s.right);
   return (
-    <figure className="card chart" aria-labelledby={`${id}-title`} data-chart={id}>
-      <figcaption id={`${id}-title`}>
-        <h2>{title}</h2>
+    <figure className="card chart" aria-labelledby={`${spec.id}-title`} data-chart={spec.id}>
+      <figcaption id={`${spec.id}-title`}>
+        <h2>{spec.title}</h2>
       </figcaption>
       <ResponsiveContainer width="100%" height={200}>
-        {children}
+        <ComposedChart data={points} margin={{ left: 8, right: 8, top: 8 }}>
+          <CartesianGrid stroke="var(--line)" vertical={false} />
+          <XAxis dataKey="at" tickFormatter={tick} {...axis} minTickGap={24} />
+          <YAxis yAxisId="left" {...axis} width={60} tickFormatter={(v) => format(Number(v))} />
+          {hasRight && (
+            <YAxis yAxisId="right" orientation="right" {...axis} width={50} tickFormatter={(v) => `${v}%`} />
+          )}
+          <Tooltip labelFormatter={(v) => tick(String(v))} formatter={(v) => format(Number(v))} />
+          <Legend />
+          {spec.series.map((s) =>
+            s.bar ? (
+              <Bar
+                key={s.key}
+                yAxisId="left"
+                dataKey={s.key}
+                name={s.name}
+                fill={s.color}
+                stackId={spec.id}
+                isAnimationActive={false}
+              />
+            ) : (
+              <Line
+                key={s.key}
+                yAxisId={s.right ? "right" : "left"}
+                dataKey={s.key}
+                name={s.name}
+                stroke={s.color}
+                dot={DOT}
+                isAnimationActive={false}
+              />
+            ),
+          )}
+        </ComposedChart>
       </ResponsiveContainer>
     </figure>
   );
@@ -90,7 +187,6 @@ export function Observability() {
   const range: MetricsRange = isRange(asked) ? asked : "1h";
   const query = useQuery(queries.observability(api, range));
   const tick = timeLabel(range);
-  const common = (points: MetricPoint[]) => ({ data: points, margin: { left: 8, right: 8, top: 8 } });
   return (
     <section aria-labelledby="observability-title">
       <div className="page-head">
@@ -145,128 +241,9 @@ export function Observability() {
                 />
               </div>
               <div className="chart-grid">
-                <ChartCard id="latency" title="Latency">
-                  <LineChart {...common(points)}>
-                    <CartesianGrid stroke="var(--line)" vertical={false} />
-                    <XAxis dataKey="at" tickFormatter={tick} {...axis} minTickGap={24} />
-                    <YAxis {...axis} width={60} tickFormatter={(v) => ms(Number(v))} />
-                    <Tooltip labelFormatter={(v) => tick(String(v))} formatter={(v) => ms(Number(v))} />
-                    <Legend />
-                    <Line dataKey="p50Ms" name="p50" stroke="var(--ok)" dot={DOT} isAnimationActive={false} />
-                    <Line dataKey="p95Ms" name="p95" stroke="var(--accent)" dot={DOT} isAnimationActive={false} />
-                    <Line dataKey="p99Ms" name="p99" stroke="var(--bad)" dot={DOT} isAnimationActive={false} />
-                  </LineChart>
-                </ChartCard>
-                <ChartCard id="errors" title="Requests and server errors">
-                  <ComposedChart {...common(points)}>
-                    <CartesianGrid stroke="var(--line)" vertical={false} />
-                    <XAxis dataKey="at" tickFormatter={tick} {...axis} minTickGap={24} />
-                    <YAxis yAxisId="count" {...axis} width={50} />
-                    <YAxis yAxisId="rate" orientation="right" {...axis} width={50} tickFormatter={(v) => `${v}%`} />
-                    <Tooltip labelFormatter={(v) => tick(String(v))} />
-                    <Legend />
-                    <Bar
-                      yAxisId="count"
-                      dataKey="requests"
-                      name="Requests"
-                      fill="var(--accent)"
-                      fillOpacity={0.35}
-                      isAnimationActive={false}
-                    />
-                    <Line
-                      yAxisId="rate"
-                      dataKey="errorRatePercent"
-                      name="Error rate (%)"
-                      stroke="var(--bad)"
-                      dot={DOT}
-                      isAnimationActive={false}
-                    />
-                  </ComposedChart>
-                </ChartCard>
-                <ChartCard id="queue" title="Queue and running jobs">
-                  <LineChart {...common(points)}>
-                    <CartesianGrid stroke="var(--line)" vertical={false} />
-                    <XAxis dataKey="at" tickFormatter={tick} {...axis} minTickGap={24} />
-                    <YAxis {...axis} width={40} allowDecimals={false} />
-                    <Tooltip labelFormatter={(v) => tick(String(v))} formatter={round} />
-                    <Legend />
-                    <Line
-                      dataKey="queueDepth"
-                      name="Waiting"
-                      stroke="var(--warn)"
-                      dot={DOT}
-                      isAnimationActive={false}
-                    />
-                    <Line
-                      dataKey="runningJobs"
-                      name="Running"
-                      stroke="var(--accent)"
-                      dot={DOT}
-                      isAnimationActive={false}
-                    />
-                  </LineChart>
-                </ChartCard>
-                <ChartCard id="fleet" title="Fleet capacity and use">
-                  <LineChart {...common(points)}>
-                    <CartesianGrid stroke="var(--line)" vertical={false} />
-                    <XAxis dataKey="at" tickFormatter={tick} {...axis} minTickGap={24} />
-                    <YAxis {...axis} width={40} allowDecimals={false} />
-                    <Tooltip labelFormatter={(v) => tick(String(v))} formatter={round} />
-                    <Legend />
-                    <Line
-                      dataKey="fleetCapacity"
-                      name="Capacity"
-                      stroke="var(--muted)"
-                      dot={DOT}
-                      isAnimationActive={false}
-                    />
-                    <Line
-                      dataKey="fleetActiveJobs"
-                      name="In use"
-                      stroke="var(--accent)"
-                      dot={DOT}
-                      isAnimationActive={false}
-                    />
-                  </LineChart>
-                </ChartCard>
-                <ChartCard id="dead-letters" title="Dead letters">
-                  <LineChart {...common(points)}>
-                    <CartesianGrid stroke="var(--line)" vertical={false} />
-                    <XAxis dataKey="at" tickFormatter={tick} {...axis} minTickGap={24} />
-                    <YAxis {...axis} width={40} allowDecimals={false} />
-                    <Tooltip labelFormatter={(v) => tick(String(v))} formatter={round} />
-                    <Line
-                      dataKey="deadLetters"
-                      name="Dead letters"
-                      stroke="var(--bad)"
-                      dot={DOT}
-                      isAnimationActive={false}
-                    />
-                  </LineChart>
-                </ChartCard>
-                <ChartCard id="throughput" title="Jobs finished">
-                  <ComposedChart {...common(points)}>
-                    <CartesianGrid stroke="var(--line)" vertical={false} />
-                    <XAxis dataKey="at" tickFormatter={tick} {...axis} minTickGap={24} />
-                    <YAxis {...axis} width={40} allowDecimals={false} />
-                    <Tooltip labelFormatter={(v) => tick(String(v))} />
-                    <Legend />
-                    <Bar
-                      dataKey="jobsCompleted"
-                      name="Completed"
-                      stackId="jobs"
-                      fill="var(--ok)"
-                      isAnimationActive={false}
-                    />
-                    <Bar
-                      dataKey="jobsFailed"
-                      name="Failed"
-                      stackId="jobs"
-                      fill="var(--bad)"
-                      isAnimationActive={false}
-                    />
-                  </ComposedChart>
-                </ChartCard>
+                {CHARTS.map((spec) => (
+                  <SeriesChart key={spec.id} spec={spec} points={points} tick={tick} />
+                ))}
               </div>
             </>
           );
