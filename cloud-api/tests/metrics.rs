@@ -113,8 +113,8 @@ async fn prometheus_scrapes_the_cloud_and_an_agent_and_counts_what_was_asked() {
         "tseeder_fleet_capacity",
         "tseeder_jobs{status=\"queued\"}",
         "tseeder_storage_bytes",
-        "tseeder_jobs_finished",
-        "tseeder_agent_bytes",
+        "tseeder_jobs_finished_total{outcome=\"completed\"} 0",
+        "tseeder_agent_bytes_total{direction=\"in\"} 0",
     ] {
         assert!(text.contains(family), "{family} missing from:\n{text}");
     }

@@ -537,3 +537,60 @@ async fn a_transfer_whose_folder_never_appears_fails_and_is_removed_from_seedr()
     );
     until_seedr_is_empty(&seedr).await;
 }
+
+#[tokio::test]
+async fn a_paused_seedr_job_leaves_seedr_and_a_retry_goes_where_new_jobs_go() {
+    let seedr = SeedrSim::start().await;
+    seedr.set_progress_step(5);
+    let server = server_for(&seedr, |_| {}).await;
+    let owner = server.user(Role::Superadmin).await;
+    let alice = server.user(Role::User).await;
+    let agent = SimAgent::issued(&server, &owner, "eu-1", "eu", 1).await;
+    switch(&owner, "seedr").await;
+    let magnet = offered(
+        &seedr,
+        "Paused",
+        vec![("paused.bin".into(), bytes(10, 1000))],
+    );
+    let id = submit(&alice, &magnet).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while seedr.leftovers().2 == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never sent to Seedr"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let paused = alice
+        .post(&format!("/api/v1/jobs/{id}/pause"), json!({}))
+        .await;
+    assert_eq!(paused.status, StatusCode::OK, "{paused:?}");
+    // The transfer is removed from Seedr while the job is paused.
+    until_seedr_is_empty(&seedr).await;
+    // Resumed: it starts over on Seedr, where it began, and completes there.
+    seedr.set_progress_step(50);
+    let resumed = alice
+        .post(&format!("/api/v1/jobs/{id}/resume"), json!({}))
+        .await;
+    assert_eq!(resumed.status, StatusCode::OK, "{resumed:?}");
+    let job = ended(&alice, &id, Duration::from_secs(30)).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(seedr.magnets().len(), 2);
+
+    // A job that failed on Seedr and is retried after the switch back runs on the agents.
+    seedr.set_full(true);
+    let id = submit(
+        &alice,
+        &offered(&seedr, "Retried", vec![("r.bin".into(), bytes(11, 10))]),
+    )
+    .await;
+    let job = ended(&alice, &id, Duration::from_secs(20)).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    switch(&owner, "agents").await;
+    let retried = alice
+        .post(&format!("/api/v1/jobs/{id}/retry"), json!({}))
+        .await;
+    assert_eq!(retried.status, StatusCode::OK, "{retried:?}");
+    let (claimed, _) = agent.claim().await.expect("claim");
+    assert_eq!(claimed, id);
+}

@@ -496,6 +496,8 @@ impl Jobs<'_> {
     ) -> ApiResult<Job> {
         let (uid, jid, now) = (principal.user.id.clone(), job_id.to_owned(), db::now_ms());
         let (from, to, kind) = transition(action);
+        // A retry is a new run: it goes where new jobs go now.
+        let provider = self.services.runtime().providers.active;
         let outcome = self
             .services
             .db()
@@ -524,6 +526,9 @@ impl Jobs<'_> {
                         ErrorCode::InvalidState,
                         "the job changed state meanwhile; reload and try again",
                     ));
+                }
+                if action == JobAction::Retry && job.device_id.is_none() {
+                    q::set_provider(tx, &jid, provider)?;
                 }
                 q::insert_job_event(tx, &jid, kind, Some(to), None, now)?;
                 Ok(q::job_of_user(tx, UserId(&uid), JobId(&jid))?)

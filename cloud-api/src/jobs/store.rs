@@ -345,6 +345,19 @@ pub fn events_of_job(conn: &Tx<'_>, job_id: &str) -> DbResult<Vec<JobEventRow>> 
 /// Moves the job to `to` only if it is currently in one of `from`, so two racing requests
 /// cannot both win. Re-queueing clears the error, the dead-letter mark, the back-off and any old
 /// lease (the agent that held it learns so at its next report).
+/// Who runs the job from now on.
+pub fn set_provider(
+    conn: &Tx<'_>,
+    job_id: &str,
+    provider: tseeder_protocol::ProviderKind,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE jobs SET provider = ?2 WHERE id = ?1",
+        params![job_id, provider.as_str()],
+    )?;
+    Ok(())
+}
+
 pub fn transition_job(
     conn: &Tx<'_>,
     job_id: &str,

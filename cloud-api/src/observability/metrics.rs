@@ -106,6 +106,17 @@ impl Default for Metrics {
             "Bytes agents reported moving for cloud jobs (in: downloaded, out: uploaded to peers)",
             agent_bytes.clone(),
         );
+        // Every series exists from the start, at 0, so rates need no first event.
+        for outcome in [JobOutcome::Completed, JobOutcome::Failed] {
+            jobs_finished.get_or_create(&OutcomeLabels {
+                outcome: outcome.as_str().to_owned(),
+            });
+        }
+        for direction in ["in", "out"] {
+            agent_bytes.get_or_create(&DirectionLabels {
+                direction: direction.to_owned(),
+            });
+        }
         let jobs = Family::<StatusLabels, Gauge>::default();
         registry.register("jobs", "Jobs by status", jobs.clone());
         let mut gauge = |name: &str, help: &str| {

@@ -146,6 +146,17 @@ impl SeedrRunner {
             .map_err(store_error)?;
         match transfer {
             None if job.status == JobStatus::Queued => self.add(client, job).await,
+            Some(transfer) if job.status == JobStatus::Queued => {
+                // Paused and resumed before the clean-up removed it: it starts over.
+                remove_from_seedr(client, &transfer).await?;
+                let id = job.id.clone();
+                self.services
+                    .db()
+                    .call(move |conn| q::forget_transfer(conn, &id))
+                    .await
+                    .map_err(store_error)?;
+                self.add(client, job).await
+            }
             None => Err(SeedrError::Protocol(
                 "the job runs on Seedr but its transfer is not known".into(),
             )),
@@ -507,11 +518,7 @@ impl SeedrRunner {
     async fn clean_up(&self, client: &SeedrClient) -> ApiResult<()> {
         let abandoned = self.services.db().call(q::abandoned_transfers).await?;
         for transfer in abandoned {
-            let removed = match transfer.folder_id {
-                Some(folder) => client.delete_folder(folder).await,
-                None => client.delete_torrent(transfer.transfer_id).await,
-            };
-            match removed {
+            match remove_from_seedr(client, &transfer).await {
                 Err(err) if err.is_transient() || matches!(err, SeedrError::Unauthorized) => {
                     tracing::warn!(job = %transfer.job_id, %err, "could not remove an ended job's transfer from Seedr yet");
                 }
@@ -539,6 +546,19 @@ impl SeedrRunner {
                 .live()
                 .publish_job(&job.user_id, job_view(&job));
         }
+    }
+}
+
+/// Deletes what a transfer left on Seedr: its folder, or the transfer itself while it runs.
+/// Already gone counts as done.
+async fn remove_from_seedr(client: &SeedrClient, transfer: &TransferRow) -> Result<(), SeedrError> {
+    let removed = match transfer.folder_id {
+        Some(folder) => client.delete_folder(folder).await,
+        None => client.delete_torrent(transfer.transfer_id).await,
+    };
+    match removed {
+        Err(SeedrError::Refused(_)) | Ok(()) => Ok(()),
+        Err(err) => Err(err),
     }
 }
 
