@@ -108,14 +108,14 @@ impl Default for Metrics {
         );
         // Every series exists from the start, at 0, so rates need no first event.
         for outcome in [JobOutcome::Completed, JobOutcome::Failed] {
-            jobs_finished.get_or_create(&OutcomeLabels {
+            drop(jobs_finished.get_or_create(&OutcomeLabels {
                 outcome: outcome.as_str().to_owned(),
-            });
+            }));
         }
         for direction in ["in", "out"] {
-            agent_bytes.get_or_create(&DirectionLabels {
+            drop(agent_bytes.get_or_create(&DirectionLabels {
                 direction: direction.to_owned(),
-            });
+            }));
         }
         let jobs = Family::<StatusLabels, Gauge>::default();
         registry.register("jobs", "Jobs by status", jobs.clone());
