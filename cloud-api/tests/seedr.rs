@@ -94,6 +94,17 @@ async fn ended(user: &Client, id: &str, within: Duration) -> Value {
     }
 }
 
+/// Submits `magnet` and waits for the job to fail with an error that says `reason`.
+async fn fails_with(user: &Client, magnet: &str, reason: &str) {
+    let id = submit(user, magnet).await;
+    let job = ended(user, &id, Duration::from_secs(20)).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["error"].as_str().unwrap_or_default().contains(reason),
+        "{reason} not in {job}"
+    );
+}
+
 /// Waits until Seedr holds nothing of the jobs (folders, files, transfers).
 async fn until_seedr_is_empty(seedr: &SeedrSim) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -315,42 +326,15 @@ async fn seedrs_refusals_become_clear_job_errors_and_its_outages_are_waited_out(
     let offer = |name: &str| offered(&seedr, name, vec![(format!("{name}.bin"), bytes(7, 2048))]);
 
     seedr.set_wrong_password(true);
-    let id = submit(&alice, &offer("Locked")).await;
-    let job = ended(&alice, &id, Duration::from_secs(20)).await;
-    assert_eq!(job["status"], "failed");
-    assert!(
-        job["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("credentials"),
-        "{job}"
-    );
+    fails_with(&alice, &offer("Locked"), "credentials").await;
     seedr.set_wrong_password(false);
 
     seedr.set_full(true);
-    let id = submit(&alice, &offer("Full")).await;
-    let job = ended(&alice, &id, Duration::from_secs(20)).await;
-    assert_eq!(job["status"], "failed");
-    assert!(
-        job["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("account is full"),
-        "{job}"
-    );
+    fails_with(&alice, &offer("Full"), "account is full").await;
     seedr.set_full(false);
 
     seedr.set_failing_transfers(true);
-    let id = submit(&alice, &offer("Dead")).await;
-    let job = ended(&alice, &id, Duration::from_secs(20)).await;
-    assert_eq!(job["status"], "failed");
-    assert!(
-        job["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("transfer failed on Seedr"),
-        "{job}"
-    );
+    fails_with(&alice, &offer("Dead"), "transfer failed on Seedr").await;
     seedr.set_failing_transfers(false);
     // The failed transfer does not stay on Seedr.
     until_seedr_is_empty(&seedr).await;
@@ -382,16 +366,7 @@ async fn a_long_outage_fails_the_job_with_the_reason() {
     .await;
     let alice = server.user(Role::User).await;
     seedr.fail_next(1000);
-    let id = submit(&alice, &random_magnet("Gone")).await;
-    let job = ended(&alice, &id, Duration::from_secs(20)).await;
-    assert_eq!(job["status"], "failed");
-    assert!(
-        job["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("unreachable or failing"),
-        "{job}"
-    );
+    fails_with(&alice, &random_magnet("Gone"), "unreachable or failing").await;
 }
 
 #[tokio::test]
@@ -525,16 +500,7 @@ async fn a_transfer_whose_folder_never_appears_fails_and_is_removed_from_seedr()
     .await;
     let alice = server.user(Role::User).await;
     let magnet = offered(&seedr, "Stuck", vec![("stuck.bin".into(), bytes(8, 100))]);
-    let id = submit(&alice, &magnet).await;
-    let job = ended(&alice, &id, Duration::from_secs(20)).await;
-    assert_eq!(job["status"], "failed");
-    assert!(
-        job["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("did not appear within 0 minutes"),
-        "{job}"
-    );
+    fails_with(&alice, &magnet, "did not appear within 0 minutes").await;
     until_seedr_is_empty(&seedr).await;
 }
 
@@ -593,4 +559,34 @@ async fn a_paused_seedr_job_leaves_seedr_and_a_retry_goes_where_new_jobs_go() {
     assert_eq!(retried.status, StatusCode::OK, "{retried:?}");
     let (claimed, _) = agent.claim().await.expect("claim");
     assert_eq!(claimed, id);
+}
+
+#[tokio::test]
+async fn a_hostile_file_name_from_seedr_fails_the_job_and_nothing_is_stored() {
+    let seedr = SeedrSim::start().await;
+    let server = server_for(&seedr, |s| {
+        s.providers.active = tseeder_protocol::ProviderKind::Seedr
+    })
+    .await;
+    let alice = server.user(Role::User).await;
+    let magnet = offered(
+        &seedr,
+        "Hostile",
+        vec![
+            ("fine.bin".into(), bytes(12, 10)),
+            ("../escape.bin".into(), bytes(13, 10)),
+        ],
+    );
+    fails_with(&alice, &magnet, "escape.bin").await;
+    let stored = server
+        .services
+        .store()
+        .list(&format!("users/{}/", alice.user_id))
+        .await
+        .expect("list");
+    assert!(stored.is_empty(), "{stored:?}");
+    assert!(!seedr
+        .seen()
+        .iter()
+        .any(|s| s.path.starts_with("/rest/file/")));
 }

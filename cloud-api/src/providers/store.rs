@@ -149,3 +149,14 @@ pub fn complete(conn: &Tx<'_>, job_id: &str, now: i64) -> DbResult<bool> {
     )?;
     Ok(changed == 1)
 }
+
+/// Fails a Seedr job that waits or runs (one that never reached Seedr fails as it stands).
+pub fn fail(conn: &Tx<'_>, job_id: &str, error: &str, now: i64) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE jobs SET status = 'failed', error = ?2, updated_at = ?3
+         WHERE id = ?1 AND provider = 'seedr'
+           AND status IN ('queued', 'metadata', 'downloading', 'uploading')",
+        params![job_id, error, now],
+    )?;
+    Ok(changed == 1)
+}

@@ -15,6 +15,7 @@ use crate::observability::JobOutcome;
 use crate::providers::store::{self as q, TransferRow};
 use crate::services::Services;
 use crate::store as db;
+use crate::store::{DbResult, Tx};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tseeder_protocol::{JobSource, JobStatus, LiveProgress, ProviderKind};
@@ -58,6 +59,28 @@ impl SeedrRunner {
         self.failing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A read of the store for a Seedr step.
+    async fn read<T, F>(&self, work: F) -> Result<T, SeedrError>
+    where
+        T: Send + 'static,
+        F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.services.db().call(work).await.map_err(store_error)
+    }
+
+    /// A unit of work (state, files, event) for a Seedr step.
+    async fn unit<T, F>(&self, work: F) -> Result<T, SeedrError>
+    where
+        T: Send + 'static,
+        F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.services
+            .db()
+            .transaction(work)
+            .await
+            .map_err(store_error)
     }
 
     /// One walk over the Seedr jobs and what is left on Seedr of ended ones.
@@ -138,23 +161,14 @@ impl SeedrRunner {
         root: &mut Option<Folder>,
     ) -> Result<(), SeedrError> {
         let id = job.id.clone();
-        let transfer = self
-            .services
-            .db()
-            .call(move |conn| q::transfer(conn, &id))
-            .await
-            .map_err(store_error)?;
+        let transfer = self.read(move |conn| q::transfer(conn, &id)).await?;
         match transfer {
             None if job.status == JobStatus::Queued => self.add(client, job).await,
             Some(transfer) if job.status == JobStatus::Queued => {
                 // Paused and resumed before the clean-up removed it: it starts over.
                 remove_from_seedr(client, &transfer).await?;
                 let id = job.id.clone();
-                self.services
-                    .db()
-                    .call(move |conn| q::forget_transfer(conn, &id))
-                    .await
-                    .map_err(store_error)?;
+                self.read(move |conn| q::forget_transfer(conn, &id)).await?;
                 self.add(client, job).await
             }
             None => Err(SeedrError::Protocol(
@@ -179,11 +193,8 @@ impl SeedrRunner {
             _ => {
                 let id = job.id.clone();
                 let torrent = self
-                    .services
-                    .db()
-                    .call(move |conn| job_q::torrent_of_job(conn, &id))
-                    .await
-                    .map_err(store_error)?
+                    .read(move |conn| job_q::torrent_of_job(conn, &id))
+                    .await?
                     .ok_or_else(|| SeedrError::Protocol("the job has no torrent to send".into()))?;
                 client.add_torrent(torrent).await?
             }
@@ -191,9 +202,7 @@ impl SeedrRunner {
         let (id, now) = (job.id.clone(), db::now_ms());
         let title = added.title.clone();
         let started = self
-            .services
-            .db()
-            .transaction(move |tx| {
+            .unit(move |tx| {
                 let started = q::start_transfer(tx, &id, added.user_torrent_id, &title, now)?;
                 if started {
                     job_q::insert_job_event(
@@ -207,8 +216,7 @@ impl SeedrRunner {
                 }
                 Ok(started)
             })
-            .await
-            .map_err(store_error)?;
+            .await?;
         if !started {
             // Cancelled while being added: nothing of it may stay on Seedr.
             client.delete_torrent(added.user_torrent_id).await?;
@@ -259,11 +267,8 @@ impl SeedrRunner {
             self.publish(&job.id).await;
         } else if let Some(folder) = root.folders.iter().find(|f| f.name == transfer.title) {
             let (id, folder_id) = (job.id.clone(), folder.id);
-            self.services
-                .db()
-                .call(move |conn| q::set_folder(conn, &id, folder_id))
-                .await
-                .map_err(store_error)?;
+            self.read(move |conn| q::set_folder(conn, &id, folder_id))
+                .await?;
             let size = folder.size.max(0.0) as u64;
             self.set_running(
                 job,
@@ -299,11 +304,8 @@ impl SeedrRunner {
         let listed = list_files(client, folder_id).await?;
         let id = job.id.clone();
         let known = self
-            .services
-            .db()
-            .call(move |conn| job_q::files_of_job(conn, &id))
-            .await
-            .map_err(store_error)?;
+            .read(move |conn| job_q::files_of_job(conn, &id))
+            .await?;
         let wanted = wanted_files(&known, listed)?;
         let total: u64 = wanted.iter().map(|w| w.file.size).sum();
         if let Some(refusal) = self.quota_refusal(job, total).await? {
@@ -360,20 +362,14 @@ impl SeedrRunner {
         // The folder goes now; if Seedr does not answer, the clean-up of ended jobs retries.
         if client.delete_folder(folder_id).await.is_ok() {
             let id = job.id.clone();
-            self.services
-                .db()
-                .call(move |conn| q::forget_transfer(conn, &id))
-                .await
-                .map_err(store_error)?;
+            self.read(move |conn| q::forget_transfer(conn, &id)).await?;
         }
         Ok(())
     }
 
     async fn quota_refusal(&self, job: &JobRow, total: u64) -> Result<Option<String>, SeedrError> {
         let (user, id) = (job.user_id.clone(), job.id.clone());
-        self.services
-            .db()
-            .call(move |conn| {
+        self.read(move |conn| {
                 let plan = crate::plans::store::plan_of_user(conn, &user)?;
                 let committed = crate::plans::store::stored_bytes_of_user(conn, &user)?
                     .saturating_add(crate::plans::store::reserved_bytes(conn, &user, Some(&id))?);
@@ -390,9 +386,7 @@ impl SeedrRunner {
                 } else {
                     None
                 })
-            })
-            .await
-            .map_err(store_error)
+            }).await
     }
 
     async fn record_completion(
@@ -408,50 +402,40 @@ impl SeedrRunner {
             .iter()
             .map(|w| (w.index, w.path.clone(), w.file.size))
             .collect();
-        self.services
-            .db()
-            .transaction(move |tx| {
-                if !q::set_running(tx, &id, JobStatus::Uploading, total, Some(total), now)? {
-                    return Ok(false);
-                }
-                if list_files {
-                    job_q::insert_job_files(
-                        tx,
-                        &id,
-                        files.iter().map(|(i, p, s)| (*i, p.as_str(), *s, true)),
-                    )?;
-                }
-                for (index, path, size) in &files {
-                    let key = ObjectKey::job_file(&user, &id, *index)
-                        .map_err(|err| db::DbError::Corrupt(err.to_string()))?;
-                    crate::files::store::insert_object(
-                        tx,
-                        &crate::files::store::NewObject {
-                            key: key.as_str(),
-                            user_id: &user,
-                            job_id: &id,
-                            file_index: *index,
-                            path,
-                            size: *size,
-                            now,
-                        },
-                    )?;
-                }
-                if !q::complete(tx, &id, now)? {
-                    return Ok(false);
-                }
-                job_q::insert_job_event(
+        self.unit(move |tx| {
+            if !q::set_running(tx, &id, JobStatus::Uploading, total, Some(total), now)? {
+                return Ok(false);
+            }
+            if list_files {
+                job_q::insert_job_files(
                     tx,
                     &id,
-                    "completed",
-                    Some(JobStatus::Completed),
-                    None,
-                    now,
+                    files.iter().map(|(i, p, s)| (*i, p.as_str(), *s, true)),
                 )?;
-                Ok(true)
-            })
-            .await
-            .map_err(store_error)
+            }
+            for (index, path, size) in &files {
+                let key = ObjectKey::job_file(&user, &id, *index)
+                    .map_err(|err| db::DbError::Corrupt(err.to_string()))?;
+                crate::files::store::insert_object(
+                    tx,
+                    &crate::files::store::NewObject {
+                        key: key.as_str(),
+                        user_id: &user,
+                        job_id: &id,
+                        file_index: *index,
+                        path,
+                        size: *size,
+                        now,
+                    },
+                )?;
+            }
+            if !q::complete(tx, &id, now)? {
+                return Ok(false);
+            }
+            job_q::insert_job_event(tx, &id, "completed", Some(JobStatus::Completed), None, now)?;
+            Ok(true)
+        })
+        .await
     }
 
     async fn set_running(
@@ -463,34 +447,22 @@ impl SeedrRunner {
         message: Option<&'static str>,
     ) -> Result<(), SeedrError> {
         let (id, now) = (job.id.clone(), db::now_ms());
-        self.services
-            .db()
-            .transaction(move |tx| {
-                if q::set_running(tx, &id, status, downloaded, total, now)? {
-                    job_q::insert_job_event(tx, &id, status.as_str(), Some(status), message, now)?;
-                }
-                Ok(())
-            })
-            .await
-            .map_err(store_error)
+        self.unit(move |tx| {
+            if q::set_running(tx, &id, status, downloaded, total, now)? {
+                job_q::insert_job_event(tx, &id, status.as_str(), Some(status), message, now)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn fail(&self, job: &JobRow, error: &str) -> ApiResult<()> {
         let (id, error, now) = (job.id.clone(), error.to_owned(), db::now_ms());
-        let queued = job.status == JobStatus::Queued;
         let failed = self
             .services
             .db()
             .transaction(move |tx| {
-                if queued {
-                    // Never started there: it fails as it stands.
-                    tx.execute(
-                        "UPDATE jobs SET status = 'metadata' WHERE id = ?1 AND status = 'queued'
-                           AND provider = 'seedr'",
-                        db::params![id],
-                    )?;
-                }
-                let failed = crate::dispatch::store::fail_job(tx, &id, &error, false, now)?;
+                let failed = q::fail(tx, &id, &error, now)?;
                 if failed {
                     job_q::insert_job_event(
                         tx,
