@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod agents;
 pub mod audit;
+pub mod billing;
 pub mod blog;
 pub mod captcha;
 pub mod config;

@@ -81,6 +81,11 @@ pub async fn serve(
         runner.clone(),
         stopped.clone(),
     ));
+    let billing = tokio::spawn(settle_billing(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
     let mail = tokio::spawn(deliver_mail(
         services.clone(),
         runner.clone(),
@@ -111,6 +116,7 @@ pub async fn serve(
         let _ = rollups.await;
         let _ = seedr.await;
         let _ = retention.await;
+        let _ = billing.await;
         let _ = sampler.await;
         if let Some(metrics) = metrics {
             let _ = metrics.await;
@@ -308,6 +314,26 @@ async fn sweep_retention(services: Services, runner: SoleRunner, stopped: watch:
             }
         },
     )
+    .await;
+}
+
+/// Lets paid plans lapse whose grace or paid period ended, every
+/// `billing.settle_interval_seconds`, while billing is on.
+async fn settle_billing(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
+    let seconds = services.settings().billing.settle_interval_seconds;
+    if seconds == 0 || !services.billing().enabled() {
+        return;
+    }
+    every(Duration::from_secs(seconds), stopped, || async {
+        if !runner.is_mine() {
+            return;
+        }
+        match services.billing().settle(crate::store::now_ms()).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "lapsed plans returned to the free plan"),
+            Err(err) => tracing::error!(%err, "billing settle failed"),
+        }
+    })
     .await;
 }
 

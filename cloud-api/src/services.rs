@@ -39,6 +39,8 @@ struct Inner {
     fetcher: TorrentFetcher,
     /// Posts webhooks under the same network policy as fetches.
     webhook_client: reqwest::Client,
+    /// Stripe, when billing is configured.
+    stripe: Option<crate::billing::stripe::StripeClient>,
     store: ObjectStore,
     signer: UrlSigner,
     live: Arc<LiveHub>,
@@ -296,6 +298,10 @@ impl Services {
         crate::providers::service::Providers::new(self)
     }
 
+    pub fn billing(&self) -> crate::billing::service::Billing<'_> {
+        crate::billing::service::Billing::new(self)
+    }
+
     pub fn observability(&self) -> crate::observability::service::Observability<'_> {
         crate::observability::service::Observability::new(self)
     }
@@ -348,6 +354,12 @@ impl Services {
             std::time::Duration::from_secs(settings.webhooks.timeout_seconds.max(1)),
             settings.webhooks.allow_private_addresses,
         )?;
+        let stripe = if settings.billing.enabled() {
+            crate::billing::stripe::StripeClient::from_settings(&settings.billing.stripe)
+                .map_err(|err| StartError::Config(err.to_string()))?
+        } else {
+            None
+        };
         let store = settings.storage.location.open(&settings.objects_dir())?;
         let signer = UrlSigner::new(signing_key(&settings)?);
         let trusted_proxies =
@@ -365,6 +377,7 @@ impl Services {
                 trusted_proxies,
                 fetcher,
                 webhook_client,
+                stripe,
                 store,
                 signer,
                 live: Arc::new(LiveHub::default()),
@@ -388,6 +401,10 @@ impl Services {
 
     pub(crate) fn webhook_client(&self) -> &reqwest::Client {
         &self.inner.webhook_client
+    }
+
+    pub(crate) fn stripe(&self) -> Option<&crate::billing::stripe::StripeClient> {
+        self.inner.stripe.as_ref()
     }
 
     pub(crate) fn trusted_proxies(&self) -> &TrustedProxies {

@@ -176,6 +176,20 @@ wire_names! {
         UnknownSetting = "unknown_setting",
         /// The provider cannot be switched to: it has no account configured.
         ProviderNotConfigured = "provider_not_configured",
+        /// Billing is not set up on this server; plans are assigned by operators.
+        BillingNotConfigured = "billing_not_configured",
+        /// The plan has no price to pay through Checkout (free, unknown to billing, or not for sale).
+        PlanNotPurchasable = "plan_not_purchasable",
+        /// A subscription is already running; change or cancel it in the billing portal.
+        AlreadySubscribed = "already_subscribed",
+        /// Nothing was ever bought, so there is no billing account to manage.
+        NoBillingAccount = "no_billing_account",
+        /// The payment provider refused the call or could not be reached.
+        PaymentProviderFailed = "payment_provider_failed",
+        /// A payment webhook's signature is missing, wrong or too old.
+        WebhookSignatureInvalid = "webhook_signature_invalid",
+        /// No plan has this id.
+        UnknownPlan = "unknown_plan",
         /// The status page has no component of this id.
         UnknownComponent = "unknown_component",
         /// A multipart form has a part the endpoint does not know.
@@ -223,6 +237,9 @@ wire_names! {
         UserSuspend = "user.suspend",
         UserUnsuspend = "user.unsuspend",
         UserForceLogout = "user.force_logout",
+        UserPlanChange = "user.plan_change",
+        /// The payment provider's subscription state gave a user another plan.
+        BillingPlanChange = "billing.plan_change",
     }
 }
 
@@ -244,7 +261,9 @@ impl AuditAction {
             AuditAction::UserRoleChange
             | AuditAction::UserSuspend
             | AuditAction::UserUnsuspend
-            | AuditAction::UserForceLogout => "user",
+            | AuditAction::UserForceLogout
+            | AuditAction::UserPlanChange
+            | AuditAction::BillingPlanChange => "user",
         }
     }
 }
@@ -261,6 +280,8 @@ wire_names! {
         PasswordChangeFailed = "password_change_failed",
         RateLimited = "rate_limited",
         SuspendedLogin = "suspended_login",
+        /// A payment webhook came with a wrong, missing or stale signature.
+        BillingWebhookRejected = "billing_webhook_rejected",
     }
 }
 

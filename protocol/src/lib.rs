@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod billing;
 pub mod codes;
 pub mod console;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod webhooks;
 pub use accounts::*;
 pub use admin::*;
 pub use agent::*;
+pub use billing::*;
 pub use codes::*;
 pub use console::*;
 pub use error::*;

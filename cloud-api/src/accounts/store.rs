@@ -130,6 +130,14 @@ pub fn set_role(conn: &Tx<'_>, user_id: &str, role: Role, now: i64) -> DbResult<
     Ok(())
 }
 
+pub fn set_plan(conn: &Tx<'_>, user_id: &str, plan_id: &str, now: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE users SET plan_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![user_id, plan_id, now],
+    )?;
+    Ok(())
+}
+
 /// Suspends with a reason, or lifts the suspension when `suspension` is `None`.
 pub fn set_suspension(
     conn: &Tx<'_>,

@@ -8,7 +8,7 @@ use axum::extract::State;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tseeder_protocol::{
-    AdminJob, AdminOverview, AdminUser, AuditEntry, ChangeRole, Job, JobStatus, Justification,
+    AdminJob, AdminOverview, AdminUser, AuditEntry, BillingOverview, ChangePlan, ChangeRole, Job, JobStatus, Justification,
     Page, SecurityEvent, StorageReport, User,
 };
 
@@ -77,6 +77,27 @@ pub async fn user(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<AdminUser>> {
     services.admin().user(&id).await.map(axum::Json)
+}
+
+pub async fn change_plan(
+    State(services): State<Services>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<ChangePlan>,
+) -> ApiResult<axum::Json<AdminUser>> {
+    services
+        .admin()
+        .change_plan(&actor, &meta, &id, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn user_billing(
+    State(services): State<Services>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<BillingOverview>> {
+    services.billing().overview(&id).await.map(axum::Json)
 }
 
 pub async fn change_role(

@@ -24,6 +24,24 @@ pub(crate) fn routes(_limits: &RouteLimits) -> Vec<ApiRoute> {
         )
         .json::<ChangeRole>()
         .returns::<AdminUser>(200),
+        ApiRoute::post(
+            "/api/v1/admin/users/{id}/plan",
+            ADMIN,
+            handlers::change_plan,
+        )
+        .doc(
+            "admin",
+            "Put a user on a plan by hand, with a reason and ticket (a later subscription change sets it again)",
+        )
+        .json::<ChangePlan>()
+        .returns::<AdminUser>(200),
+        ApiRoute::get(
+            "/api/v1/admin/users/{id}/billing",
+            SUPPORT,
+            handlers::user_billing,
+        )
+        .doc("admin", "A user's plan and subscription as billing sees them")
+        .returns::<BillingOverview>(200),
         ApiRoute::post("/api/v1/admin/users/{id}/suspend", ADMIN, handlers::suspend)
             .doc("admin", "Suspend a user and end their sessions")
             .json::<Justification>()

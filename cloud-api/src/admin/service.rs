@@ -17,7 +17,7 @@ use crate::store as db;
 use crate::store::{to_datetime, Cursor};
 pub use tseeder_protocol::fields::MIN_REASON_CHARS;
 use tseeder_protocol::{
-    AdminJob, AdminUser, AuditAction, AuditEntry, ChangeRole, ErrorCode, Job, JobStatus,
+    AdminJob, AdminUser, AuditAction, AuditEntry, ChangePlan, ChangeRole, ErrorCode, Job, JobStatus,
     Justification, Page, Role, SecurityEvent, User,
 };
 
@@ -49,6 +49,7 @@ pub enum AccountAction {
 /// A change to one user's account, applied after the permission checks.
 enum UserChange {
     Role(Role),
+    Plan(String),
     Suspend,
     Unsuspend,
     ForceLogout,
@@ -136,6 +137,21 @@ impl Admin<'_> {
             .await
     }
 
+    /// Puts a user on a plan by hand (billing off, or a deal made outside Checkout). A later
+    /// change of the user's subscription sets the plan again.
+    pub async fn change_plan(
+        &self,
+        actor: &Principal,
+        meta: &RequestMeta,
+        user_id: &str,
+        req: ChangePlan,
+    ) -> ApiResult<AdminUser> {
+        let why = check_justification(&req.reason, &req.ticket_id)?;
+        let plan = req.plan_id.trim().to_owned();
+        self.change_user(actor, meta, user_id, UserChange::Plan(plan), why)
+            .await
+    }
+
     /// Suspends, unsuspends or signs out every session of a user.
     pub async fn account_action(
         &self,
@@ -172,12 +188,26 @@ impl Admin<'_> {
                     return Err(ApiError::NotFound);
                 };
                 may_manage(&principal, &target)?;
-                let (action, detail) = match change {
+                let (action, detail) = match &change {
                     UserChange::Role(role) => {
+                        let role = *role;
                         users::set_role(tx, &uid, role, now)?;
                         (
                             AuditAction::UserRoleChange,
                             serde_json::json!({ "from": target.role, "to": role }),
+                        )
+                    }
+                    UserChange::Plan(plan) => {
+                        if !crate::plans::store::plan_exists(tx, plan)? {
+                            return Err(ApiError::unprocessable(
+                                ErrorCode::UnknownPlan,
+                                format!("there is no plan {plan:?}"),
+                            ));
+                        }
+                        users::set_plan(tx, &uid, plan, now)?;
+                        (
+                            AuditAction::UserPlanChange,
+                            serde_json::json!({ "from": target.plan_id, "to": plan }),
                         )
                     }
                     UserChange::Suspend => {

@@ -154,6 +154,31 @@ pub fn check(settings: &Settings) -> Vec<Finding> {
         }
     }
 
+    let stripe = &settings.billing.stripe;
+    if stripe.secret_key.is_some() != stripe.webhook_secret.is_some() {
+        error(
+            "billing.stripe.webhook_secret",
+            "billing is half set up: the secret key and the webhook secret go together, and without the webhook secret no payment would ever change a plan".into(),
+            "set both billing.stripe.secret_key (sk_live_…) and billing.stripe.webhook_secret (whsec_… of the endpoint /api/v1/billing/webhook), or neither",
+        );
+    }
+    if let Some(key) = &stripe.secret_key {
+        if key.expose().starts_with("sk_test_") {
+            error(
+                "billing.stripe.secret_key",
+                "a test-mode key: customers would be sent to a checkout that takes no money".into(),
+                "use the live secret key (sk_live_…) or a restricted live key (rk_live_…)",
+            );
+        }
+    }
+    if settings.billing.enabled() && !stripe.api_base.starts_with("https://") {
+        error(
+            "billing.stripe.api_base",
+            format!("{} is not https: the secret key would cross the network in clear", stripe.api_base),
+            "remove it to call Stripe at https://api.stripe.com",
+        );
+    }
+
     let mut advice = |setting, problem: String, fix| {
         findings.push(Finding {
             severity: Severity::Advice,
@@ -273,5 +298,24 @@ mod tests {
                 "database.url",
             ]
         );
+    }
+
+    #[test]
+    fn billing_must_be_whole_and_live() {
+        let mut settings = public();
+        settings.billing.stripe.secret_key = Some(Secret::new("sk_test_51abc"));
+        settings.billing.stripe.api_base = "http://stripe.example.org".into();
+        assert_eq!(
+            errors(&settings),
+            vec!["billing.stripe.webhook_secret", "billing.stripe.secret_key"]
+        );
+        settings.billing.stripe.webhook_secret = Some(Secret::new("whsec_abc"));
+        assert_eq!(
+            errors(&settings),
+            vec!["billing.stripe.secret_key", "billing.stripe.api_base"]
+        );
+        settings.billing.stripe.secret_key = Some(Secret::new("sk_live_51abc"));
+        settings.billing.stripe.api_base = "https://api.stripe.com".into();
+        assert_eq!(errors(&settings), Vec::<&str>::new());
     }
 }

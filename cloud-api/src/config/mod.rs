@@ -69,6 +69,7 @@ pub struct Settings {
     pub status: StatusSettings,
     pub metrics: MetricsSettings,
     pub providers: ProvidersSettings,
+    pub billing: BillingSettings,
     /// The built web console (`ui/dist`); when the folder is missing only the API is served.
     pub console_dir: PathBuf,
     /// A public deployment: the start is refused while `tseeder-cloud check-config` reports an
@@ -103,6 +104,7 @@ impl Default for Settings {
             status: StatusSettings::default(),
             metrics: MetricsSettings::default(),
             providers: ProvidersSettings::default(),
+            billing: BillingSettings::default(),
             console_dir: PathBuf::from("ui/dist"),
             production: false,
         }
@@ -187,6 +189,65 @@ impl Default for ProvidersSettings {
         ProvidersSettings {
             active: tseeder_protocol::ProviderKind::Agents,
             seedr: SeedrSettings::default(),
+        }
+    }
+}
+
+/// Paid plans through Stripe. Billing is on when both the secret key and the webhook secret are
+/// set; otherwise operators assign plans.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BillingSettings {
+    pub stripe: StripeSettings,
+    /// Each paid plan's Stripe price id (`price_…`), by plan id; owners change them at runtime.
+    pub prices: std::collections::BTreeMap<String, String>,
+    /// A subscription past due keeps its plan this long, then falls back to the free plan.
+    pub past_due_grace_days: u64,
+    /// How often lapsed plans (grace or paid period over) are looked for; 0 never.
+    pub settle_interval_seconds: u64,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        BillingSettings {
+            stripe: StripeSettings::default(),
+            prices: std::collections::BTreeMap::new(),
+            past_due_grace_days: 7,
+            settle_interval_seconds: 60,
+        }
+    }
+}
+
+impl BillingSettings {
+    pub fn enabled(&self) -> bool {
+        self.stripe.secret_key.is_some() && self.stripe.webhook_secret.is_some()
+    }
+}
+
+/// Stripe's API, called with the account's secret key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StripeSettings {
+    /// Where the API is (Stripe's own unless a test server stands in).
+    pub api_base: String,
+    /// `sk_live_…` (or `sk_test_…`).
+    pub secret_key: Option<Secret>,
+    /// The webhook endpoint's signing secret (`whsec_…`). While a secret is rolled, Stripe signs
+    /// with the old and the new one, and a match of either signature is accepted.
+    pub webhook_secret: Option<Secret>,
+    /// A webhook signed longer ago (or further ahead) than this is refused as a replay.
+    pub webhook_tolerance_seconds: u64,
+    pub request_timeout_seconds: u64,
+}
+
+impl Default for StripeSettings {
+    fn default() -> Self {
+        StripeSettings {
+            api_base: "https://api.stripe.com".into(),
+            secret_key: None,
+            webhook_secret: None,
+            webhook_tolerance_seconds: 300,
+            request_timeout_seconds: 30,
         }
     }
 }
@@ -542,6 +603,13 @@ impl Settings {
         if !matches!(script.scheme(), "http" | "https") {
             return Err(ConfigError(
                 "captcha.script_url must be http or https".into(),
+            ));
+        }
+        let stripe_api = url::Url::parse(&self.billing.stripe.api_base)
+            .map_err(|err| ConfigError(format!("billing.stripe.api_base: {err}")))?;
+        if !matches!(stripe_api.scheme(), "http" | "https") {
+            return Err(ConfigError(
+                "billing.stripe.api_base must be http or https".into(),
             ));
         }
         if self.captcha.verify_url.is_some() != self.captcha.secret.is_some() {

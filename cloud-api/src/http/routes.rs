@@ -5,7 +5,7 @@ use super::guard::Access;
 use crate::config::Settings;
 use crate::services::Services;
 use crate::{
-    accounts, admin, agents, blog, credentials, dispatch, files, jobs, observability, plans,
+    accounts, admin, agents, billing, blog, credentials, dispatch, files, jobs, observability, plans,
     providers, runtime_settings, search, status, webhooks,
 };
 use axum::extract::DefaultBodyLimit;
@@ -223,6 +223,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         runtime_settings::routes::routes,
         observability::routes::routes,
         providers::routes::routes,
+        billing::routes::routes,
         search::routes::routes,
         webhooks::routes::routes,
     ];

@@ -4,6 +4,19 @@ use crate::store::DbResult;
 use crate::store::{params, Row, Tx};
 use tseeder_protocol::Plan;
 
+/// The plan every account starts on (the schema's default) and falls back to.
+pub const FREE_PLAN: &str = "free";
+
+pub fn plan_exists(conn: &Tx<'_>, plan_id: &str) -> DbResult<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT COUNT(*) FROM plans WHERE id = ?1",
+            params![plan_id],
+            |row| row.get::<_, i64>(0),
+        )?
+        > 0)
+}
+
 fn plan_from_row(row: &Row) -> DbResult<Plan> {
     Ok(Plan {
         id: row.get("id")?,

@@ -324,8 +324,22 @@ pub fn knobs(plans: &[(String, String)]) -> Vec<Knob> {
             }
         })
     });
-    boot.chain(plan).collect()
+    let prices = plans.iter().map(|(id, name)| Knob {
+        key: format!("{PRICE_PREFIX}{id}"),
+        group: "billing",
+        description: format!(
+            "{name}: the Stripe price (price_…) customers subscribe to through Checkout (empty: not for sale)"
+        ),
+        accepts: Accepts::Text { max_chars: 255 },
+        // What customers pay is the owner's decision.
+        editable_by: Role::Superadmin,
+        home: Home::Boot,
+    });
+    boot.chain(plan).chain(prices).collect()
 }
+
+/// Runtime keys of the plans' Stripe prices: `billing.prices.<plan id>`.
+pub const PRICE_PREFIX: &str = "billing.prices.";
 
 /// The runtime-changeable values in force.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,6 +350,31 @@ pub struct Runtime {
     pub alerts: AlertSettings,
     pub retention: RetentionSettings,
     pub providers: ActiveProvider,
+    pub billing: BillingPrices,
+}
+
+/// The runtime part of billing: which Stripe price sells which plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillingPrices {
+    pub prices: std::collections::BTreeMap<String, String>,
+}
+
+impl BillingPrices {
+    /// The Stripe price selling `plan_id`, if it is for sale.
+    pub fn price_of(&self, plan_id: &str) -> Option<&str> {
+        self.prices
+            .get(plan_id)
+            .map(|price| price.trim())
+            .filter(|price| !price.is_empty())
+    }
+
+    /// The plan a Stripe price sells.
+    pub fn plan_of(&self, price_id: &str) -> Option<&str> {
+        self.prices
+            .iter()
+            .find(|(_, price)| price.trim() == price_id && !price_id.is_empty())
+            .map(|(plan, _)| plan.as_str())
+    }
 }
 
 /// The runtime part of the providers' settings (the Seedr account stays in the boot settings).
@@ -354,12 +393,17 @@ impl Runtime {
             "alerts": settings.alerts,
             "retention": settings.retention,
             "providers": { "active": settings.providers.active },
+            "billing": { "prices": settings.billing.prices },
         })
     }
 
     /// A boot setting's value in the boot settings' document ([`Runtime::boot_document`]).
     pub fn boot_value(boot: &serde_json::Value, key: &str) -> Option<serde_json::Value> {
-        boot.pointer(&pointer(key)).cloned()
+        boot.pointer(&pointer(key)).cloned().or_else(|| {
+            // A plan without a price in the boot settings is not for sale.
+            key.strip_prefix(PRICE_PREFIX)
+                .map(|_| serde_json::Value::String(String::new()))
+        })
     }
 
     /// The boot settings with `overrides` laid over them; overrides of plan settings and of
@@ -367,7 +411,15 @@ impl Runtime {
     pub fn build(settings: &Settings, overrides: &Overrides) -> Runtime {
         let mut document = Self::boot_document(settings);
         for (key, value) in overrides {
-            if let Some(slot) = document.pointer_mut(&pointer(key)) {
+            if let Some(plan) = key.strip_prefix(PRICE_PREFIX) {
+                // Plans come and go with the store, so their prices are keys of a map.
+                if let Some(prices) = document
+                    .pointer_mut("/billing/prices")
+                    .and_then(|prices| prices.as_object_mut())
+                {
+                    prices.insert(plan.to_owned(), value.clone());
+                }
+            } else if let Some(slot) = document.pointer_mut(&pointer(key)) {
                 *slot = value.clone();
             }
         }
@@ -386,6 +438,9 @@ impl Runtime {
             retention: settings.retention.clone(),
             providers: ActiveProvider {
                 active: settings.providers.active,
+            },
+            billing: BillingPrices {
+                prices: settings.billing.prices.clone(),
             },
         }
     }
@@ -429,6 +484,37 @@ mod tests {
             Runtime::build(&settings, &overrides),
             Runtime::from_boot(&settings)
         );
+    }
+
+    #[test]
+    fn plan_prices_come_from_the_boot_settings_and_runtime_changes() {
+        let mut settings = Settings::default();
+        settings
+            .billing
+            .prices
+            .insert("pro".into(), "price_boot_pro".into());
+        let mut overrides = Overrides::new();
+        overrides.insert("billing.prices.business".into(), "price_biz".into());
+        let runtime = Runtime::build(&settings, &overrides);
+        assert_eq!(runtime.billing.price_of("pro"), Some("price_boot_pro"));
+        assert_eq!(runtime.billing.price_of("business"), Some("price_biz"));
+        assert_eq!(runtime.billing.plan_of("price_biz"), Some("business"));
+        assert_eq!(runtime.billing.price_of("free"), None);
+        overrides.insert("billing.prices.pro".into(), "".into());
+        let runtime = Runtime::build(&settings, &overrides);
+        assert_eq!(runtime.billing.price_of("pro"), None);
+        assert_eq!(runtime.billing.plan_of(""), None);
+        let boot = Runtime::boot_document(&settings);
+        assert_eq!(
+            Runtime::boot_value(&boot, "billing.prices.free"),
+            Some("".into())
+        );
+        let keys: Vec<_> = knobs(&[("pro".into(), "Pro".into())])
+            .into_iter()
+            .filter(|knob| knob.group == "billing")
+            .map(|knob| (knob.key, knob.editable_by))
+            .collect();
+        assert_eq!(keys, vec![("billing.prices.pro".into(), Role::Superadmin)]);
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("status_maintenance", "id"),
     ("metric_rollups", "resolution, at, replica"),
     ("seedr_transfers", "job_id"),
+    ("billing_customers", "user_id"),
+    ("subscriptions", "subscription_id"),
+    ("billing_events", "event_id"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_providers.sql",
         sql: include_str!("../../../migrations/0017_providers.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_billing.sql",
+        sql: include_str!("../../../migrations/0018_billing.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -159,6 +164,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 13,
         name: "0013_providers.sql",
         sql: include_str!("../../../migrations/postgres/0013_providers.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "0014_billing.sql",
+        sql: include_str!("../../../migrations/postgres/0014_billing.sql"),
     },
 ];
 
