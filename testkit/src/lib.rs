@@ -10,6 +10,7 @@ pub mod garage;
 pub mod mail;
 pub mod postgres;
 pub mod seedr;
+pub mod stripe;
 pub mod swarm;
 pub mod torrents;
 

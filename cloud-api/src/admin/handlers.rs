@@ -8,8 +8,8 @@ use axum::extract::State;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tseeder_protocol::{
-    AdminJob, AdminOverview, AdminUser, AuditEntry, BillingOverview, ChangePlan, ChangeRole, Job, JobStatus, Justification,
-    Page, SecurityEvent, StorageReport, User,
+    AdminJob, AdminOverview, AdminUser, AuditEntry, BillingOverview, ChangePlan, ChangeRole, Job,
+    JobStatus, Justification, Page, SecurityEvent, StorageReport, User,
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]

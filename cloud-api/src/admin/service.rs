@@ -17,8 +17,8 @@ use crate::store as db;
 use crate::store::{to_datetime, Cursor};
 pub use tseeder_protocol::fields::MIN_REASON_CHARS;
 use tseeder_protocol::{
-    AdminJob, AdminUser, AuditAction, AuditEntry, ChangePlan, ChangeRole, ErrorCode, Job, JobStatus,
-    Justification, Page, Role, SecurityEvent, User,
+    AdminJob, AdminUser, AuditAction, AuditEntry, ChangePlan, ChangeRole, ErrorCode, Job,
+    JobStatus, Justification, Page, Role, SecurityEvent, User,
 };
 
 /// Whether `actor` may change `target`'s account at all.

@@ -27,7 +27,9 @@ pub enum Change {
     CheckoutCompleted(CheckoutSession),
     /// `customer.subscription.created`, `.updated` and `.deleted`.
     SubscriptionChanged(SubscriptionState),
-    PaymentFailed { subscription_id: String },
+    PaymentFailed {
+        subscription_id: String,
+    },
     /// An event billing does not act on; it is still recorded so a replay is recognised.
     Ignored,
 }
@@ -191,7 +193,10 @@ mod tests {
             serde_json::json!({ "id": "sub_1", "customer": "cus_1", "status": "past_due",
                 "items": { "data": [{ "price": { "id": "price_pro" }, "current_period_end": 1_700_100_000 }] } }),
         );
-        for (event, status) in [(old, SubscriptionStatus::Active), (new, SubscriptionStatus::PastDue)] {
+        for (event, status) in [
+            (old, SubscriptionStatus::Active),
+            (new, SubscriptionStatus::PastDue),
+        ] {
             let Ok(Change::SubscriptionChanged(state)) = event.change() else {
                 panic!("not a subscription change");
             };
@@ -208,14 +213,19 @@ mod tests {
             serde_json::json!({ "parent": { "subscription_details": { "subscription": "sub_1" } } }),
         ] {
             let change = event("invoice.payment_failed", object).change();
-            assert!(matches!(change, Ok(Change::PaymentFailed { subscription_id }) if subscription_id == "sub_1"));
+            assert!(
+                matches!(change, Ok(Change::PaymentFailed { subscription_id }) if subscription_id == "sub_1")
+            );
         }
         assert!(matches!(
             event("invoice.paid", serde_json::json!({})).change(),
             Ok(Change::Ignored)
         ));
-        assert!(event("customer.subscription.updated", serde_json::json!({ "id": "sub_1" }))
-            .change()
-            .is_err());
+        assert!(event(
+            "customer.subscription.updated",
+            serde_json::json!({ "id": "sub_1" })
+        )
+        .change()
+        .is_err());
     }
 }

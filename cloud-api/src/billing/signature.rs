@@ -92,25 +92,46 @@ mod tests {
     fn wrong_secret_changed_body_or_moved_timestamp_is_refused() {
         let good = sign(SECRET, 1000, BODY);
         let wrong = format!("t=1000,v1={}", sign("whsec_other", 1000, BODY));
-        assert_eq!(verify(Some(&wrong), BODY, SECRET, 300, 1000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(Some(&wrong), BODY, SECRET, 300, 1000),
+            Err(SignatureError::Mismatch)
+        );
         let header = format!("t=1000,v1={good}");
         assert_eq!(
             verify(Some(&header), b"{\"id\":\"evt_2\"}", SECRET, 300, 1000),
             Err(SignatureError::Mismatch)
         );
         let moved = format!("t=1001,v1={good}");
-        assert_eq!(verify(Some(&moved), BODY, SECRET, 300, 1000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(Some(&moved), BODY, SECRET, 300, 1000),
+            Err(SignatureError::Mismatch)
+        );
         let v0_only = format!("t=1000,v0={good}");
-        assert_eq!(verify(Some(&v0_only), BODY, SECRET, 300, 1000), Err(SignatureError::Malformed));
-        assert_eq!(verify(None, BODY, SECRET, 300, 1000), Err(SignatureError::Missing));
-        assert_eq!(verify(Some("v1=zz"), BODY, SECRET, 300, 1000), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(Some(&v0_only), BODY, SECRET, 300, 1000),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(None, BODY, SECRET, 300, 1000),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verify(Some("v1=zz"), BODY, SECRET, 300, 1000),
+            Err(SignatureError::Malformed)
+        );
     }
 
     #[test]
     fn old_and_future_timestamps_are_refused_past_the_tolerance() {
         let header = format!("t=1000,v1={}", sign(SECRET, 1000, BODY));
         assert_eq!(verify(Some(&header), BODY, SECRET, 300, 1300), Ok(1000));
-        assert_eq!(verify(Some(&header), BODY, SECRET, 300, 1301), Err(SignatureError::Stale));
-        assert_eq!(verify(Some(&header), BODY, SECRET, 300, 699), Err(SignatureError::Stale));
+        assert_eq!(
+            verify(Some(&header), BODY, SECRET, 300, 1301),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, SECRET, 300, 699),
+            Err(SignatureError::Stale)
+        );
     }
 }

@@ -64,7 +64,8 @@ pub struct SubscriptionRow {
     pub plan_applied: Option<String>,
 }
 
-const COLUMNS: &str = "subscription_id, user_id, customer_id, plan_id, status, current_period_end, \
+const COLUMNS: &str =
+    "subscription_id, user_id, customer_id, plan_id, status, current_period_end, \
      cancel_at_period_end, past_due_since, started_at, state_at, plan_applied";
 
 fn from_row(row: &Row) -> DbResult<SubscriptionRow> {

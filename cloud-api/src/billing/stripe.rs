@@ -102,7 +102,11 @@ impl StripeClient {
     }
 
     /// Opens a Customer Portal session; answers the page to send the user to.
-    pub async fn create_portal(&self, customer: &str, return_url: &str) -> Result<String, StripeError> {
+    pub async fn create_portal(
+        &self,
+        customer: &str,
+        return_url: &str,
+    ) -> Result<String, StripeError> {
         let form = [("customer", customer), ("return_url", return_url)];
         let session: Session = self
             .post("/v1/billing_portal/sessions", &form, None)

@@ -174,7 +174,10 @@ pub fn check(settings: &Settings) -> Vec<Finding> {
     if settings.billing.enabled() && !stripe.api_base.starts_with("https://") {
         error(
             "billing.stripe.api_base",
-            format!("{} is not https: the secret key would cross the network in clear", stripe.api_base),
+            format!(
+                "{} is not https: the secret key would cross the network in clear",
+                stripe.api_base
+            ),
             "remove it to call Stripe at https://api.stripe.com",
         );
     }

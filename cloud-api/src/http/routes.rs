@@ -5,8 +5,8 @@ use super::guard::Access;
 use crate::config::Settings;
 use crate::services::Services;
 use crate::{
-    accounts, admin, agents, billing, blog, credentials, dispatch, files, jobs, observability, plans,
-    providers, runtime_settings, search, status, webhooks,
+    accounts, admin, agents, billing, blog, credentials, dispatch, files, jobs, observability,
+    plans, providers, runtime_settings, search, status, webhooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;

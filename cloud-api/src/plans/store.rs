@@ -8,13 +8,11 @@ use tseeder_protocol::Plan;
 pub const FREE_PLAN: &str = "free";
 
 pub fn plan_exists(conn: &Tx<'_>, plan_id: &str) -> DbResult<bool> {
-    Ok(conn
-        .query_row(
-            "SELECT COUNT(*) FROM plans WHERE id = ?1",
-            params![plan_id],
-            |row| row.get::<_, i64>(0),
-        )?
-        > 0)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM plans WHERE id = ?1",
+        params![plan_id],
+        |row| row.get::<_, i64>(0),
+    )? > 0)
 }
 
 fn plan_from_row(row: &Row) -> DbResult<Plan> {
