@@ -125,6 +125,11 @@ fn walk(known: &Value, given: &Value, at: &str, unknown: &mut Vec<String>) {
     let (Value::Object(known), Value::Object(given)) = (known, given) else {
         return;
     };
+    // Every field of a settings struct is in its defaults, so a table empty there is a map
+    // (plan id → price…) whose keys are the operator's to choose.
+    if known.is_empty() {
+        return;
+    }
     for (key, value) in given {
         let path = join(at, key);
         match known.get(key) {
@@ -169,6 +174,7 @@ mod tests {
         public_url: Option<String>,
         database: Database,
         mail: Mail,
+        prices: std::collections::BTreeMap<String, String>,
     }
 
     #[derive(Debug, Default, Serialize, Deserialize)]
@@ -248,6 +254,25 @@ mod tests {
                     .to_string()
                     .contains("`maill` is not a setting; the nearest one is `mail`"),
                 "{refused}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+    fn a_map_takes_keys_of_the_operators_choosing() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("t.toml", "[prices]\npro = \"price_1\"\n")?;
+            jail.set_env("EXAMPLE_PRICES__BUSINESS", "price_2");
+            let loaded: Example = load(&with_file(Path::new("t.toml"))).expect("loads");
+            assert_eq!(
+                loaded.prices.get("pro").map(String::as_str),
+                Some("price_1")
+            );
+            assert_eq!(
+                loaded.prices.get("business").map(String::as_str),
+                Some("price_2")
             );
             Ok(())
         });

@@ -20,6 +20,7 @@ import { RuntimeSettingsPage } from "./pages/admin/settings/RuntimeSettings";
 import { SettingsHistory } from "./pages/admin/settings/SettingsHistory";
 import { Blog, BlogArticle } from "./pages/public/Blog";
 import { ForgotPassword, ResetPassword } from "./pages/public/Password";
+import { Pricing } from "./pages/public/Pricing";
 import { SignIn } from "./pages/public/SignIn";
 import { SignUp } from "./pages/public/SignUp";
 import { Status } from "./pages/public/Status";
@@ -48,6 +49,7 @@ export function App() {
         <Route path="forgot-password" element={<ForgotPassword />} />
         <Route path="reset-password" element={<ResetPassword />} />
         <Route path="status" element={<Status />} />
+        <Route path="pricing" element={<Pricing />} />
         <Route path="blog" element={<Blog />} />
         <Route path="blog/:slug" element={<BlogArticle />} />
         <Route

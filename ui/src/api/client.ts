@@ -9,6 +9,8 @@ import type {
   ApiKeyView,
   CallbackSecret,
   AuditEntry,
+  BillingOverview,
+  BillingRedirect,
   BlogPost,
   BlogPostSummary,
   CreatedApiKey,
@@ -163,6 +165,9 @@ export interface TseederApi {
   rotateCallbackSecret(): Promise<CallbackSecret>;
   devices(): Promise<AgentView[]>;
   usage(): Promise<Usage>;
+  billing(): Promise<BillingOverview>;
+  startCheckout(plan: string): Promise<BillingRedirect>;
+  openBillingPortal(): Promise<BillingRedirect>;
 
   // Jobs
   jobs(query: JobQuery): Promise<Page<Job>>;
@@ -183,6 +188,8 @@ export interface TseederApi {
   adminUsers(q: string, page: number): Promise<Page<User>>;
   adminUser(id: string): Promise<AdminUser>;
   changeRole(id: string, role: Role, why: Justification): Promise<AdminUser>;
+  changePlan(id: string, planId: string, why: Justification): Promise<AdminUser>;
+  adminUserBilling(id: string): Promise<BillingOverview>;
   accountAction(id: string, action: AccountAction, why: Justification): Promise<AdminUser>;
   adminJobs(query: AdminJobQuery): Promise<Page<AdminJob>>;
   terminateJob(id: string, why: Justification): Promise<Job>;

@@ -227,6 +227,18 @@ export class HttpApi implements TseederApi {
     return this.call("get", "/api/v1/usage");
   }
 
+  billing() {
+    return this.call("get", "/api/v1/billing");
+  }
+
+  startCheckout(plan: string) {
+    return this.call("post", "/api/v1/billing/checkout", { body: { plan } });
+  }
+
+  openBillingPortal() {
+    return this.call("post", "/api/v1/billing/portal");
+  }
+
   jobs(query: Parameters<TseederApi["jobs"]>[0]) {
     return this.call("get", "/api/v1/jobs", { query: { ...query } });
   }
@@ -303,6 +315,14 @@ export class HttpApi implements TseederApi {
   adminUser(id: string) {
     return this.call("get", "/api/v1/admin/users/{id}", { params: { id } });
   }
+  changePlan(id: string, planId: string, why: Justification) {
+    return this.call("post", "/api/v1/admin/users/{id}/plan", { params: { id }, body: { planId, ...why } });
+  }
+
+  adminUserBilling(id: string) {
+    return this.call("get", "/api/v1/admin/users/{id}/billing", { params: { id } });
+  }
+
   changeRole(id: string, role: Parameters<TseederApi["changeRole"]>[1], why: Justification) {
     return this.call("post", "/api/v1/admin/users/{id}/role", {
       params: { id },

@@ -16,6 +16,7 @@ export const keys = {
   blog: ["blog"] as const,
   blogPost: (slug: string) => ["blog-post", slug] as const,
   usage: ["usage"] as const,
+  billing: ["billing"] as const,
   devices: ["devices"] as const,
   sessions: ["sessions"] as const,
   apiKeys: ["api-keys"] as const,
@@ -28,6 +29,7 @@ export const keys = {
   overview: ["admin-overview"] as const,
   adminUsers: ["admin-users"] as const,
   adminUser: (id: string) => ["admin-user", id] as const,
+  adminUserBilling: (id: string) => ["admin-user-billing", id] as const,
   adminJobs: ["admin-jobs"] as const,
   adminSearch: ["admin-search"] as const,
   runtimeSettings: ["admin-settings"] as const,
@@ -67,6 +69,9 @@ export const queries = {
   /** `userId` keeps one account's numbers from showing for the next one signed in. */
   usage: (api: TseederApi, userId?: string) =>
     queryOptions({ queryKey: [...keys.usage, userId], queryFn: () => api.usage() }),
+  /** The signed-in user's plan and subscription; `userId` keeps accounts' answers apart. */
+  billing: (api: TseederApi, userId?: string) =>
+    queryOptions({ queryKey: [...keys.billing, userId], queryFn: () => api.billing() }),
   devices: (api: TseederApi) => queryOptions({ queryKey: keys.devices, queryFn: () => api.devices() }),
   sessions: (api: TseederApi) => queryOptions({ queryKey: keys.sessions, queryFn: () => api.sessions() }),
   apiKeys: (api: TseederApi) => queryOptions({ queryKey: keys.apiKeys, queryFn: () => api.apiKeys() }),
@@ -93,6 +98,8 @@ export const queries = {
     queryOptions({ queryKey: [...keys.adminUsers, q, page], queryFn: () => api.adminUsers(q, page) }),
   adminUser: (api: TseederApi, id: string) =>
     queryOptions({ queryKey: keys.adminUser(id), queryFn: () => api.adminUser(id) }),
+  adminUserBilling: (api: TseederApi, id: string) =>
+    queryOptions({ queryKey: keys.adminUserBilling(id), queryFn: () => api.adminUserBilling(id) }),
   adminSearch: (api: TseederApi, query: SearchQuery) =>
     queryOptions({ queryKey: [...keys.adminSearch, query], queryFn: () => api.adminSearch(query) }),
   runtimeSettings: (api: TseederApi) =>

@@ -54,6 +54,7 @@ export function Layout() {
                 <Item to="/signup">Sign up</Item>
               </>
             )}
+            <Item to="/pricing">Pricing</Item>
             <Item to="/status">Status</Item>
             <Item to="/blog">Blog</Item>
           </ul>

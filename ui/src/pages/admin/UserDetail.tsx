@@ -10,6 +10,7 @@ import { QueryView } from "../../components/Feedback";
 import { formatDate } from "../../lib/format";
 import { hasRole, useSession } from "../../session";
 import { queries, keys } from "../../api/queries";
+import { UserBilling } from "./UserBilling";
 
 export function UserDetail() {
   const { id = "" } = useParams();
@@ -20,6 +21,7 @@ export function UserDetail() {
   const { ask, dialog } = useConfirm(() => {
     void client.invalidateQueries({ queryKey: keys.adminUser(id) });
     void client.invalidateQueries({ queryKey: keys.adminUsers });
+    void client.invalidateQueries({ queryKey: keys.adminUserBilling(id) });
   });
   const [role, setRole] = useState<Role | "">("");
   useTitle(query.data?.user.email ?? "User");
@@ -62,6 +64,7 @@ export function UserDetail() {
                 <Link to={`/admin/audit?targetId=${data.user.id}`}>Audit entries</Link>
               </p>
             </div>
+            <UserBilling userId={id} email={data.user.email} canAct={canAct} ask={ask} />
             {canAct && (
               <div className="card stack">
                 <h2>Actions</h2>

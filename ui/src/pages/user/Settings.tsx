@@ -1,5 +1,6 @@
-// Profile, default destination, password, sessions, API keys and webhooks.
+// Billing, profile, default destination, password, sessions, API keys and webhooks.
 import { useTitle } from "../../components/useTitle";
+import { Billing } from "./settings/Billing";
 import { Profile } from "./settings/Profile";
 import { Password } from "./settings/Password";
 import { Sessions } from "./settings/Sessions";
@@ -11,6 +12,7 @@ export function SettingsPage() {
   return (
     <section className="page" aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
+      <Billing />
       <div className="grid two">
         <Profile />
         <Password />

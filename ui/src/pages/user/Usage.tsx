@@ -5,7 +5,8 @@ import { useApi } from "../../api/context";
 import { ProgressBar } from "../../components/ProgressBar";
 import { useTitle } from "../../components/useTitle";
 import { QueryView } from "../../components/Feedback";
-import { formatBytes, formatPrice, percent } from "../../lib/format";
+import { formatBytes, percent } from "../../lib/format";
+import { PlanTable } from "../../components/PlanTable";
 import { queries } from "../../api/queries";
 
 export function UsagePage() {
@@ -73,45 +74,7 @@ export function UsagePage() {
       </QueryView>
       <h2>Plans</h2>
       <QueryView query={plans} what="the plans">
-        {(list) => (
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Plan</th>
-                  <th scope="col">Price</th>
-                  <th scope="col" className="num">
-                    Storage
-                  </th>
-                  <th scope="col" className="num">
-                    Largest job
-                  </th>
-                  <th scope="col" className="num">
-                    Active jobs
-                  </th>
-                  <th scope="col" className="num">
-                    Kept for
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((plan) => (
-                  <tr key={plan.id} aria-current={usage.data?.plan.id === plan.id ? "true" : undefined}>
-                    <td>
-                      {plan.name}
-                      {usage.data?.plan.id === plan.id && <span className="badge">Yours</span>}
-                    </td>
-                    <td>{formatPrice(plan.priceCents)}</td>
-                    <td className="num">{formatBytes(plan.maxStorageBytes)}</td>
-                    <td className="num">{formatBytes(plan.maxJobBytes)}</td>
-                    <td className="num">{plan.maxActiveJobs}</td>
-                    <td className="num">{plan.retentionDays} days</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(list) => <PlanTable plans={list} current={usage.data?.plan.id} />}
       </QueryView>
     </section>
   );

@@ -1,0 +1,107 @@
+// The billing card: the plan in force and the subscription behind it, upgrading through Stripe
+// Checkout and managing (plan change, card, cancellation) through Stripe's Customer Portal.
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useSearchParams } from "react-router";
+import { useApi } from "../../../api/context";
+import type { BillingOverview, Plan, Subscription } from "../../../api/types";
+import { errorMessage, Notice, QueryView } from "../../../components/Feedback";
+import { formatDate } from "../../../lib/format";
+import { queries } from "../../../api/queries";
+import { useSession } from "../../../session";
+
+/** Sends the browser to Stripe: a Checkout for a plan, or the Customer Portal. */
+export function useBillingRedirects() {
+  const api = useApi();
+  const go = ({ url }: { url: string }) => window.location.assign(url);
+  const checkout = useMutation({ mutationFn: (plan: string) => api.startCheckout(plan), onSuccess: go });
+  const portal = useMutation({ mutationFn: () => api.openBillingPortal(), onSuccess: go });
+  return { checkout, portal };
+}
+
+/** A subscription in words: what it is and what happens next. */
+export function subscriptionSummary(subscription: Subscription): string {
+  const end = formatDate(subscription.currentPeriodEnd);
+  switch (subscription.status) {
+    case "active":
+    case "trialing":
+      return subscription.cancelAtPeriodEnd ? `Cancelled; the plan ends on ${end}` : `Renews on ${end}`;
+    case "past_due":
+      return `Payment failed; the plan is kept until ${formatDate(subscription.graceEndsAt)} unless a payment succeeds`;
+    case "canceled":
+      return `Cancelled; paid until ${end}`;
+    case "incomplete":
+      return "Waiting for the first payment";
+    default:
+      return `Subscription ${subscription.status.replace("_", " ")}`;
+  }
+}
+
+function running(billing: BillingOverview): boolean {
+  const status = billing.subscription?.status;
+  return status === "active" || status === "trialing" || status === "past_due";
+}
+
+export function Billing() {
+  const api = useApi();
+  const { user } = useSession();
+  const [params] = useSearchParams();
+  const returned = params.get("billing");
+  const plans = useQuery(queries.plans(api));
+  const billing = useQuery({
+    ...queries.billing(api, user?.id),
+    // Back from Checkout, Stripe's webhook may land a moment after the browser does.
+    refetchInterval: (query) =>
+      returned === "success" && query.state.data && !running(query.state.data) ? 2_000 : false,
+  });
+  const { checkout, portal } = useBillingRedirects();
+  const nameOf = (id: string) => plans.data?.find((plan: Plan) => plan.id === id)?.name ?? id;
+
+  return (
+    <section className="card" aria-labelledby="billing-title">
+      <h2 id="billing-title">Billing</h2>
+      {returned === "success" && (
+        <Notice kind="ok">Payment received. Your plan changes as soon as Stripe confirms it.</Notice>
+      )}
+      {returned === "cancelled" && <Notice kind="ok">Checkout cancelled; nothing was charged.</Notice>}
+      <QueryView query={billing} what="your plan">
+        {(data) => (
+          <>
+            <p>
+              You are on the <strong data-testid="billing-plan">{data.plan.name}</strong> plan.
+            </p>
+            {data.subscription && (
+              <p className="muted" data-testid="billing-subscription">
+                {nameOf(data.subscription.planId)}: {subscriptionSummary(data.subscription)}
+              </p>
+            )}
+            {!data.enabled && <p className="muted">Plans on this service are assigned by its operators.</p>}
+            <div className="actions">
+              {data.enabled &&
+                !running(data) &&
+                data.purchasable
+                  .filter((id) => id !== data.plan.id)
+                  .map((id) => (
+                    <button
+                      key={id}
+                      type="button"
+                      className="primary"
+                      disabled={checkout.isPending}
+                      onClick={() => checkout.mutate(id)}
+                    >
+                      Upgrade to {nameOf(id)}
+                    </button>
+                  ))}
+              {data.enabled && data.hasBillingAccount && (
+                <button type="button" disabled={portal.isPending} onClick={() => portal.mutate()}>
+                  Manage billing
+                </button>
+              )}
+            </div>
+          </>
+        )}
+      </QueryView>
+      {checkout.isError && <Notice kind="error">{errorMessage(checkout.error)}</Notice>}
+      {portal.isError && <Notice kind="error">{errorMessage(portal.error)}</Notice>}
+    </section>
+  );
+}
