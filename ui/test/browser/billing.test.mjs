@@ -73,7 +73,10 @@ test("a user upgrades through Checkout and cancels through the portal", async ()
   await page.waitForURL(`${stripe.base}/p/session/**`);
   await page.getByRole("button", { name: "Cancel plan" }).click();
   await page.waitForURL(`${cloud.base}/settings`);
-  await page.getByTestId("billing-subscription").getByText(/Cancelled; the plan ends on/).waitFor();
+  await page
+    .getByTestId("billing-subscription")
+    .getByText(/Cancelled; the plan ends on/)
+    .waitFor();
   await page.getByTestId("billing-plan").getByText("Pro").waitFor();
 
   const me = await page.evaluate(async () => (await fetch("/api/v1/auth/me")).json());
