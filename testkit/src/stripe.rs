@@ -194,19 +194,37 @@ impl StripeSim {
     }
 }
 
-fn stripe_error(status: StatusCode, message: &str, param: Option<&str>) -> Response {
-    let kind = if status == StatusCode::UNAUTHORIZED {
-        "invalid_request_error"
-    } else if status.is_server_error() {
-        "api_error"
-    } else {
-        "invalid_request_error"
-    };
-    (
+/// Stripe's refusal of a call, answered with its error body.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    message: String,
+    param: Option<String>,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let kind = if self.status.is_server_error() {
+            "api_error"
+        } else {
+            "invalid_request_error"
+        };
+        (
+            self.status,
+            Json(
+                json!({ "error": { "type": kind, "message": self.message, "param": self.param } }),
+            ),
+        )
+            .into_response()
+    }
+}
+
+fn stripe_error(status: StatusCode, message: &str, param: Option<&str>) -> Refusal {
+    Refusal {
         status,
-        Json(json!({ "error": { "type": kind, "message": message, "param": param } })),
-    )
-        .into_response()
+        message: message.to_owned(),
+        param: param.map(str::to_owned),
+    }
 }
 
 /// Records the call and checks the key; `Err` is Stripe's answer.
@@ -215,7 +233,7 @@ fn admit(
     path: &str,
     headers: &HeaderMap,
     form: &BTreeMap<String, String>,
-) -> Result<(), Response> {
+) -> Result<(), Refusal> {
     let authorized = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -248,7 +266,7 @@ fn admit(
     Ok(())
 }
 
-fn required<'a>(form: &'a BTreeMap<String, String>, param: &str) -> Result<&'a str, Response> {
+fn required<'a>(form: &'a BTreeMap<String, String>, param: &str) -> Result<&'a str, Refusal> {
     form.get(param)
         .map(String::as_str)
         .filter(|value| !value.is_empty())
@@ -271,12 +289,12 @@ async fn create_customer(
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    if let Err(answer) = admit(&sim, "/v1/customers", &headers, &form) {
-        return answer;
+    if let Err(refusal) = admit(&sim, "/v1/customers", &headers, &form) {
+        return refusal.into_response();
     }
     let email = match required(&form, "email") {
         Ok(email) => email.to_owned(),
-        Err(answer) => return answer,
+        Err(refusal) => return refusal.into_response(),
     };
     let key = headers
         .get("idempotency-key")
@@ -309,8 +327,8 @@ async fn create_checkout(
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    if let Err(answer) = admit(&sim, "/v1/checkout/sessions", &headers, &form) {
-        return answer;
+    if let Err(refusal) = admit(&sim, "/v1/checkout/sessions", &headers, &form) {
+        return refusal.into_response();
     }
     let fields = (|| {
         let mode = required(&form, "mode")?;
@@ -332,7 +350,7 @@ async fn create_checkout(
     })();
     let (customer, price, _quantity, success_url, _cancel_url, user) = match fields {
         Ok(fields) => fields,
-        Err(answer) => return answer,
+        Err(refusal) => return refusal.into_response(),
     };
     let base = headers
         .get(header::HOST)
@@ -345,7 +363,8 @@ async fn create_checkout(
             StatusCode::BAD_REQUEST,
             &format!("No such customer: '{customer}'"),
             Some("customer"),
-        );
+        )
+        .into_response();
     }
     let id = next_id(&mut sim, "cs_test");
     sim.sessions.insert(
@@ -371,17 +390,17 @@ async fn create_portal(
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    if let Err(answer) = admit(&sim, "/v1/billing_portal/sessions", &headers, &form) {
-        return answer;
+    if let Err(refusal) = admit(&sim, "/v1/billing_portal/sessions", &headers, &form) {
+        return refusal.into_response();
     }
     let (customer, return_url) = match (|| {
-        Ok::<_, Response>((
+        Ok::<_, Refusal>((
             required(&form, "customer")?.to_owned(),
             required(&form, "return_url")?.to_owned(),
         ))
     })() {
         Ok(fields) => fields,
-        Err(answer) => return answer,
+        Err(refusal) => return refusal.into_response(),
     };
     let base = headers
         .get(header::HOST)

@@ -177,7 +177,7 @@ mod tests {
         serde_json::from_value(serde_json::json!({
             "id": "evt_1", "type": kind, "created": 1_700_000_000, "data": { "object": object }
         }))
-        .unwrap()
+        .expect("an event")
     }
 
     #[test]
