@@ -22,6 +22,7 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod observability;
+pub mod orgs;
 pub mod plans;
 pub mod providers;
 pub mod ratelimit;

@@ -298,6 +298,10 @@ impl Services {
         crate::providers::service::Providers::new(self)
     }
 
+    pub fn orgs(&self) -> crate::orgs::service::Orgs<'_> {
+        crate::orgs::service::Orgs::new(self)
+    }
+
     pub fn billing(&self) -> crate::billing::service::Billing<'_> {
         crate::billing::service::Billing::new(self)
     }

@@ -39,6 +39,20 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/billing/checkout", "user"),
     ("POST", "/api/v1/billing/portal", "user"),
     ("POST", "/api/v1/billing/webhook", "public"),
+    ("GET", "/api/v1/orgs", "user"),
+    ("POST", "/api/v1/orgs", "user"),
+    ("GET", "/api/v1/orgs/{id}", "user"),
+    ("PATCH", "/api/v1/orgs/{id}", "user"),
+    ("DELETE", "/api/v1/orgs/{id}", "user"),
+    ("POST", "/api/v1/orgs/{id}/invites", "user"),
+    ("DELETE", "/api/v1/orgs/{id}/invites/{inviteId}", "user"),
+    ("POST", "/api/v1/orgs/{id}/leave", "user"),
+    ("PATCH", "/api/v1/orgs/{id}/members/{userId}", "user"),
+    ("DELETE", "/api/v1/orgs/{id}/members/{userId}", "user"),
+    ("POST", "/api/v1/orgs/{id}/transfer", "user"),
+    ("POST", "/api/v1/invites/accept", "user"),
+    ("GET", "/api/v1/admin/orgs", "support"),
+    ("GET", "/api/v1/admin/orgs/{id}", "support"),
     ("GET", "/api/v1/jobs", "user"),
     ("POST", "/api/v1/jobs", "user"),
     ("POST", "/api/v1/jobs/torrent", "user"),
@@ -244,6 +258,39 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
         .expect("webhook id")
         .to_owned();
 
+    // Alice's team, with Carol in it and Dave invited.
+    let carol = server.user(Role::User).await;
+    let team = alice
+        .post("/api/v1/orgs", json!({ "name": "Alice's team" }))
+        .await;
+    let team_id = team.body["org"]["id"].as_str().expect("team id").to_owned();
+    alice
+        .post(
+            &format!("/api/v1/orgs/{team_id}/invites"),
+            json!({ "email": carol.email, "role": "member" }),
+        )
+        .await;
+    let token = server.mailed_token(&carol.email, "/invites/accept").await;
+    let joined = carol
+        .post("/api/v1/invites/accept", json!({ "token": token }))
+        .await;
+    assert_eq!(joined.status, StatusCode::OK, "{joined:?}");
+    let invite = alice
+        .post(
+            &format!("/api/v1/orgs/{team_id}/invites"),
+            json!({ "email": "dave@example.org", "role": "member" }),
+        )
+        .await;
+    let invite_id = invite.body["id"].as_str().expect("invite id").to_owned();
+    // Bodies that pass their checks, so that only the id can refuse the request.
+    let body_for = |path: &str| match path {
+        "/api/v1/orgs/{id}" => json!({ "name": "Bob's now" }),
+        "/api/v1/orgs/{id}/invites" => json!({ "email": "eve@example.org", "role": "member" }),
+        "/api/v1/orgs/{id}/members/{userId}" => json!({ "role": "admin" }),
+        "/api/v1/orgs/{id}/transfer" => json!({ "userId": bob.user_id }),
+        _ => json!({}),
+    };
+
     let mut checked = 0;
     for (verb, path, access) in route_table(&Settings::default()) {
         if !path.contains("{id}") || access != Access::AtLeast(Role::User) {
@@ -259,13 +306,19 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
             &device_id
         } else if path.starts_with("/api/v1/webhooks/") {
             &webhook_id
+        } else if path.starts_with("/api/v1/orgs/") {
+            &team_id
         } else {
             panic!("{verb} {path} takes an id the IDOR test does not know; add it here");
         };
-        let path_with_ids = path.replace("{id}", id).replace("{index}", "0");
+        let path_with_ids = path
+            .replace("{id}", id)
+            .replace("{index}", "0")
+            .replace("{inviteId}", &invite_id)
+            .replace("{userId}", &carol.user_id);
         let mut req = bob.request(verb.clone(), &path_with_ids);
         if verb != Method::GET {
-            req = req.json(&json!({}));
+            req = req.json(&body_for(&path));
         }
         let answer = bob.send_status_only(req).await;
         assert_eq!(
@@ -277,6 +330,11 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
         checked += 1;
     }
     assert!(checked >= 15, "only {checked} routes checked");
+
+    let team = alice.get(&format!("/api/v1/orgs/{team_id}")).await.body;
+    assert_eq!(team["org"]["name"], "Alice's team", "bob changed nothing");
+    assert_eq!(team["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(team["invites"].as_array().map(Vec::len), Some(1));
 
     let still = alice.get(&format!("/api/v1/jobs/{job_id}")).await;
     assert_eq!(still.status, StatusCode::OK);

@@ -190,6 +190,20 @@ wire_names! {
         WebhookSignatureInvalid = "webhook_signature_invalid",
         /// No plan has this id.
         UnknownPlan = "unknown_plan",
+        /// A personal organization cannot be left, given away or deleted.
+        PersonalOrg = "personal_org",
+        /// The owner leaves only after handing the organization to another member.
+        OwnerCannotLeave = "owner_cannot_leave",
+        /// The address already belongs to a member of the organization.
+        AlreadyMember = "already_member",
+        /// The invitation was sent to another address than the signed-in account's.
+        InviteForAnotherEmail = "invite_for_another_email",
+        /// The user is not a member of the organization.
+        NotAMember = "not_a_member",
+        /// That role cannot be given this way (an organization's one owner is made by a transfer).
+        InvalidRole = "invalid_role",
+        /// The user belongs to as many organizations as allowed.
+        TooManyOrgs = "too_many_orgs",
         /// The status page has no component of this id.
         UnknownComponent = "unknown_component",
         /// A multipart form has a part the endpoint does not know.
@@ -240,6 +254,16 @@ wire_names! {
         UserPlanChange = "user.plan_change",
         /// The payment provider's subscription state gave a user another plan.
         BillingPlanChange = "billing.plan_change",
+        OrgCreate = "org.create",
+        OrgRename = "org.rename",
+        OrgDelete = "org.delete",
+        OrgInvite = "org.invite",
+        OrgInviteRevoke = "org.invite_revoke",
+        OrgJoin = "org.join",
+        OrgLeave = "org.leave",
+        OrgMemberRemove = "org.member_remove",
+        OrgMemberRole = "org.member_role",
+        OrgTransfer = "org.transfer",
     }
 }
 
@@ -264,6 +288,16 @@ impl AuditAction {
             | AuditAction::UserForceLogout
             | AuditAction::UserPlanChange
             | AuditAction::BillingPlanChange => "user",
+            AuditAction::OrgCreate
+            | AuditAction::OrgRename
+            | AuditAction::OrgDelete
+            | AuditAction::OrgInvite
+            | AuditAction::OrgInviteRevoke
+            | AuditAction::OrgJoin
+            | AuditAction::OrgLeave
+            | AuditAction::OrgMemberRemove
+            | AuditAction::OrgMemberRole
+            | AuditAction::OrgTransfer => "organization",
         }
     }
 }

@@ -69,6 +69,7 @@ impl std::fmt::Debug for NewUser<'_> {
     }
 }
 
+/// A new account, with its personal organization.
 pub fn insert_user(conn: &Tx<'_>, user: &NewUser<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO users (id, email, password_hash, role, email_verified_at, aup_accepted_at,
@@ -84,7 +85,7 @@ pub fn insert_user(conn: &Tx<'_>, user: &NewUser<'_>) -> DbResult<()> {
             user.now
         ],
     )?;
-    Ok(())
+    crate::orgs::store::create_personal_org(conn, user.id, user.now)
 }
 
 pub fn user_by_email(conn: &Tx<'_>, email: &str) -> DbResult<Option<UserRow>> {

@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::services::Services;
 use crate::{
     accounts, admin, agents, billing, blog, credentials, dispatch, files, jobs, observability,
-    plans, providers, runtime_settings, search, status, webhooks,
+    orgs, plans, providers, runtime_settings, search, status, webhooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -224,6 +224,7 @@ pub fn api_routes(settings: &Settings, openapi: Arc<OnceLock<serde_json::Value>>
         observability::routes::routes,
         providers::routes::routes,
         billing::routes::routes,
+        orgs::routes::routes,
         search::routes::routes,
         webhooks::routes::routes,
     ];

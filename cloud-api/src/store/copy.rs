@@ -44,6 +44,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("billing_customers", "user_id"),
     ("subscriptions", "subscription_id"),
     ("billing_events", "event_id"),
+    ("organizations", "id"),
+    ("memberships", "org_id, user_id"),
+    ("org_invites", "id"),
 ];
 
 /// Tables whose `id` the database numbers; the target's counters continue after the copy.

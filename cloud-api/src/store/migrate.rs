@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0018_billing.sql",
         sql: include_str!("../../../migrations/0018_billing.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_organizations.sql",
+        sql: include_str!("../../../migrations/0019_organizations.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -169,6 +174,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 14,
         name: "0014_billing.sql",
         sql: include_str!("../../../migrations/postgres/0014_billing.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "0015_organizations.sql",
+        sql: include_str!("../../../migrations/postgres/0015_organizations.sql"),
     },
 ];
 

@@ -1,0 +1,185 @@
+//! HTTP shell of organizations.
+
+use crate::error::ApiResult;
+use crate::http::extract::{Auth, Json, Meta};
+use crate::services::{Paging, Services};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tseeder_protocol::{
+    AcceptInvite, AdminOrg, AdminOrgDetail, ChangeMemberRole, InviteMember, NameOrg, OrgDetail,
+    OrgInvite, OrgSummary, Page, TransferOrg,
+};
+
+pub async fn list(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Vec<OrgSummary>>> {
+    services.orgs().list(&principal).await.map(axum::Json)
+}
+
+pub async fn create(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<NameOrg>,
+) -> ApiResult<(StatusCode, axum::Json<OrgDetail>)> {
+    let detail = services.orgs().create(&principal, &meta, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(detail)))
+}
+
+pub async fn detail(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<OrgDetail>> {
+    services
+        .orgs()
+        .detail(&principal, &id)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn rename(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<NameOrg>,
+) -> ApiResult<axum::Json<OrgDetail>> {
+    services
+        .orgs()
+        .rename(&principal, &meta, &id, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn delete(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.orgs().delete(&principal, &meta, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn invite(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<InviteMember>,
+) -> ApiResult<(StatusCode, axum::Json<OrgInvite>)> {
+    let invite = services.orgs().invite(&principal, &meta, &id, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(invite)))
+}
+
+pub async fn revoke_invite(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path((id, invite_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    services
+        .orgs()
+        .revoke_invite(&principal, &meta, &id, &invite_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn accept(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Json(req): Json<AcceptInvite>,
+) -> ApiResult<axum::Json<OrgSummary>> {
+    services
+        .orgs()
+        .accept(&principal, &meta, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn leave(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    services.orgs().leave(&principal, &meta, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn remove_member(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path((id, user_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    services
+        .orgs()
+        .remove_member(&principal, &meta, &id, &user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn change_role(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path((id, user_id)): Path<(String, String)>,
+    Json(req): Json<ChangeMemberRole>,
+) -> ApiResult<axum::Json<OrgDetail>> {
+    services
+        .orgs()
+        .change_role(&principal, &meta, &id, &user_id, req)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn transfer(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<TransferOrg>,
+) -> ApiResult<axum::Json<OrgDetail>> {
+    services
+        .orgs()
+        .transfer(&principal, &meta, &id, req)
+        .await
+        .map(axum::Json)
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgQuery {
+    /// A piece of the name, the id, or a piece of the owner's email.
+    pub q: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+pub async fn operators_list(
+    State(services): State<Services>,
+    Query(query): Query<OrgQuery>,
+) -> ApiResult<axum::Json<Page<AdminOrg>>> {
+    services
+        .orgs()
+        .list_for_operators(query.q, Paging::new(query.page, query.per_page))
+        .await
+        .map(axum::Json)
+}
+
+pub async fn operators_detail(
+    State(services): State<Services>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<AdminOrgDetail>> {
+    services
+        .orgs()
+        .detail_for_operators(&id)
+        .await
+        .map(axum::Json)
+}
