@@ -16,6 +16,7 @@ import { UserDetail } from "./pages/admin/UserDetail";
 import { Users } from "./pages/admin/Users";
 import { Search } from "./pages/admin/Search";
 import { Incidents } from "./pages/admin/Incidents";
+import { OrgDetailPage, Orgs } from "./pages/admin/Orgs";
 import { RuntimeSettingsPage } from "./pages/admin/settings/RuntimeSettings";
 import { SettingsHistory } from "./pages/admin/settings/SettingsHistory";
 import { Blog, BlogArticle } from "./pages/public/Blog";
@@ -30,6 +31,9 @@ import { JobDetailPage } from "./pages/user/JobDetail";
 import { Jobs } from "./pages/user/Jobs";
 import { SettingsPage } from "./pages/user/Settings";
 import { UsagePage } from "./pages/user/Usage";
+import { AcceptInvite } from "./pages/user/orgs/AcceptInvite";
+import { Organization } from "./pages/user/orgs/Organization";
+import { Organizations } from "./pages/user/orgs/Organizations";
 import { RequireRole, useSession } from "./session";
 
 function Home() {
@@ -50,6 +54,7 @@ export function App() {
         <Route path="reset-password" element={<ResetPassword />} />
         <Route path="status" element={<Status />} />
         <Route path="pricing" element={<Pricing />} />
+        <Route path="invites/accept" element={<AcceptInvite />} />
         <Route path="blog" element={<Blog />} />
         <Route path="blog/:slug" element={<BlogArticle />} />
         <Route
@@ -65,6 +70,22 @@ export function App() {
           element={
             <RequireRole least="user">
               <JobDetailPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="orgs"
+          element={
+            <RequireRole least="user">
+              <Organizations />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="orgs/:id"
+          element={
+            <RequireRole least="user">
+              <Organization />
             </RequireRole>
           }
         />
@@ -96,6 +117,8 @@ export function App() {
           <Route path="search" element={<Search />} />
           <Route path="users" element={<Users />} />
           <Route path="users/:id" element={<UserDetail />} />
+          <Route path="orgs" element={<Orgs />} />
+          <Route path="orgs/:id" element={<OrgDetailPage />} />
           <Route path="jobs" element={<AdminJobs />} />
           <Route path="agents" element={<Agents />} />
           <Route path="storage" element={<Storage />} />

@@ -4,6 +4,8 @@ import type {
   Ack,
   AdminJob,
   AdminOverview,
+  AdminOrg,
+  AdminOrgDetail,
   AdminUser,
   AgentView,
   ApiKeyView,
@@ -27,6 +29,10 @@ import type {
   JobLive,
   JobStatus,
   Justification,
+  OrgDetail,
+  OrgInvite,
+  OrgRole,
+  OrgSummary,
   Page,
   Plan,
   RegisterRequest,
@@ -165,6 +171,18 @@ export interface TseederApi {
   rotateCallbackSecret(): Promise<CallbackSecret>;
   devices(): Promise<AgentView[]>;
   usage(): Promise<Usage>;
+  orgs(): Promise<OrgSummary[]>;
+  createOrg(name: string): Promise<OrgDetail>;
+  org(id: string): Promise<OrgDetail>;
+  renameOrg(id: string, name: string): Promise<OrgDetail>;
+  deleteOrg(id: string): Promise<void>;
+  inviteMember(id: string, email: string, role: OrgRole): Promise<OrgInvite>;
+  revokeInvite(id: string, inviteId: string): Promise<void>;
+  acceptInvite(token: string): Promise<OrgSummary>;
+  leaveOrg(id: string): Promise<void>;
+  removeMember(id: string, userId: string): Promise<void>;
+  changeMemberRole(id: string, userId: string, role: OrgRole): Promise<OrgDetail>;
+  transferOrg(id: string, userId: string): Promise<OrgDetail>;
   billing(): Promise<BillingOverview>;
   startCheckout(plan: string): Promise<BillingRedirect>;
   openBillingPortal(): Promise<BillingRedirect>;
@@ -190,6 +208,8 @@ export interface TseederApi {
   changeRole(id: string, role: Role, why: Justification): Promise<AdminUser>;
   changePlan(id: string, planId: string, why: Justification): Promise<AdminUser>;
   adminUserBilling(id: string): Promise<BillingOverview>;
+  adminOrgs(q: string, page: number): Promise<Page<AdminOrg>>;
+  adminOrg(id: string): Promise<AdminOrgDetail>;
   accountAction(id: string, action: AccountAction, why: Justification): Promise<AdminUser>;
   adminJobs(query: AdminJobQuery): Promise<Page<AdminJob>>;
   terminateJob(id: string, why: Justification): Promise<Job>;

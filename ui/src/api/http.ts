@@ -227,6 +227,54 @@ export class HttpApi implements TseederApi {
     return this.call("get", "/api/v1/usage");
   }
 
+  orgs() {
+    return this.call("get", "/api/v1/orgs");
+  }
+
+  createOrg(name: string) {
+    return this.call("post", "/api/v1/orgs", { body: { name } });
+  }
+
+  org(id: string) {
+    return this.call("get", "/api/v1/orgs/{id}", { params: { id } });
+  }
+
+  renameOrg(id: string, name: string) {
+    return this.call("patch", "/api/v1/orgs/{id}", { params: { id }, body: { name } });
+  }
+
+  async deleteOrg(id: string) {
+    await this.call("delete", "/api/v1/orgs/{id}", { params: { id } });
+  }
+
+  inviteMember(id: string, email: string, role: Parameters<TseederApi["inviteMember"]>[2]) {
+    return this.call("post", "/api/v1/orgs/{id}/invites", { params: { id }, body: { email, role } });
+  }
+
+  async revokeInvite(id: string, inviteId: string) {
+    await this.call("delete", "/api/v1/orgs/{id}/invites/{inviteId}", { params: { id, inviteId } });
+  }
+
+  acceptInvite(token: string) {
+    return this.call("post", "/api/v1/invites/accept", { body: { token } });
+  }
+
+  async leaveOrg(id: string) {
+    await this.call("post", "/api/v1/orgs/{id}/leave", { params: { id } });
+  }
+
+  async removeMember(id: string, userId: string) {
+    await this.call("delete", "/api/v1/orgs/{id}/members/{userId}", { params: { id, userId } });
+  }
+
+  changeMemberRole(id: string, userId: string, role: Parameters<TseederApi["changeMemberRole"]>[2]) {
+    return this.call("patch", "/api/v1/orgs/{id}/members/{userId}", { params: { id, userId }, body: { role } });
+  }
+
+  transferOrg(id: string, userId: string) {
+    return this.call("post", "/api/v1/orgs/{id}/transfer", { params: { id }, body: { userId } });
+  }
+
   billing() {
     return this.call("get", "/api/v1/billing");
   }
@@ -317,6 +365,14 @@ export class HttpApi implements TseederApi {
   }
   changePlan(id: string, planId: string, why: Justification) {
     return this.call("post", "/api/v1/admin/users/{id}/plan", { params: { id }, body: { planId, ...why } });
+  }
+
+  adminOrgs(q: string, page: number) {
+    return this.call("get", "/api/v1/admin/orgs", { query: { q, page } });
+  }
+
+  adminOrg(id: string) {
+    return this.call("get", "/api/v1/admin/orgs/{id}", { params: { id } });
   }
 
   adminUserBilling(id: string) {

@@ -17,6 +17,8 @@ export const keys = {
   blogPost: (slug: string) => ["blog-post", slug] as const,
   usage: ["usage"] as const,
   billing: ["billing"] as const,
+  orgs: ["orgs"] as const,
+  org: (id: string) => ["org", id] as const,
   devices: ["devices"] as const,
   sessions: ["sessions"] as const,
   apiKeys: ["api-keys"] as const,
@@ -30,6 +32,8 @@ export const keys = {
   adminUsers: ["admin-users"] as const,
   adminUser: (id: string) => ["admin-user", id] as const,
   adminUserBilling: (id: string) => ["admin-user-billing", id] as const,
+  adminOrgs: ["admin-orgs"] as const,
+  adminOrg: (id: string) => ["admin-org", id] as const,
   adminJobs: ["admin-jobs"] as const,
   adminSearch: ["admin-search"] as const,
   runtimeSettings: ["admin-settings"] as const,
@@ -72,6 +76,8 @@ export const queries = {
   /** The signed-in user's plan and subscription; `userId` keeps accounts' answers apart. */
   billing: (api: TseederApi, userId?: string) =>
     queryOptions({ queryKey: [...keys.billing, userId], queryFn: () => api.billing() }),
+  orgs: (api: TseederApi) => queryOptions({ queryKey: keys.orgs, queryFn: () => api.orgs() }),
+  org: (api: TseederApi, id: string) => queryOptions({ queryKey: keys.org(id), queryFn: () => api.org(id) }),
   devices: (api: TseederApi) => queryOptions({ queryKey: keys.devices, queryFn: () => api.devices() }),
   sessions: (api: TseederApi) => queryOptions({ queryKey: keys.sessions, queryFn: () => api.sessions() }),
   apiKeys: (api: TseederApi) => queryOptions({ queryKey: keys.apiKeys, queryFn: () => api.apiKeys() }),
@@ -98,6 +104,10 @@ export const queries = {
     queryOptions({ queryKey: [...keys.adminUsers, q, page], queryFn: () => api.adminUsers(q, page) }),
   adminUser: (api: TseederApi, id: string) =>
     queryOptions({ queryKey: keys.adminUser(id), queryFn: () => api.adminUser(id) }),
+  adminOrgs: (api: TseederApi, q: string, page: number) =>
+    queryOptions({ queryKey: [...keys.adminOrgs, q, page], queryFn: () => api.adminOrgs(q, page) }),
+  adminOrg: (api: TseederApi, id: string) =>
+    queryOptions({ queryKey: keys.adminOrg(id), queryFn: () => api.adminOrg(id) }),
   adminUserBilling: (api: TseederApi, id: string) =>
     queryOptions({ queryKey: keys.adminUserBilling(id), queryFn: () => api.adminUserBilling(id) }),
   adminSearch: (api: TseederApi, query: SearchQuery) =>

@@ -45,6 +45,7 @@ export function Layout() {
               <>
                 <Item to="/jobs">Jobs</Item>
                 <Item to="/usage">Usage</Item>
+                <Item to="/orgs">Organizations</Item>
                 <Item to="/settings">Settings</Item>
                 {hasRole(user, "support") && <Item to="/admin">Admin</Item>}
               </>
@@ -101,6 +102,7 @@ export function AdminLayout() {
           </Item>
           <Item to="/admin/search">Search</Item>
           <Item to="/admin/users">Users</Item>
+          <Item to="/admin/orgs">Organizations</Item>
           <Item to="/admin/jobs">Jobs</Item>
           <Item to="/admin/agents">Agents</Item>
           <Item to="/admin/storage">Storage</Item>

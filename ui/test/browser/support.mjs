@@ -82,6 +82,12 @@ export async function startCloud(settings = {}, { adminRole = "admin" } = {}) {
     base,
     admin,
     dataDir,
+    /** Another account (verified, password as the operator's) made with the same command. */
+    createUser(email, role = "user") {
+      const made = spawnSync(bin, ["admin", "create-user", "--email", email, "--role", role], { env });
+      if (made.status !== 0) throw new Error(`create-user failed: ${made.stderr}`);
+      return { email, password: PASSWORD };
+    },
     /** Every mail written to the outbox so far, as text with quoted-printable undone. */
     mails() {
       const dir = join(dataDir, "outbox");
