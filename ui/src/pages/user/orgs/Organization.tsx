@@ -80,31 +80,35 @@ function Members({ detail }: { detail: OrgDetail }) {
               </td>
               <td>{m.role}</td>
               <td>{formatDate(m.joinedAt)}</td>
-              <td className="row-actions">
-                {mine === "owner" && m.role !== "owner" && (
-                  <button
-                    type="button"
-                    className="small"
-                    onClick={() => promote.mutate({ userId: m.userId, role: m.role === "admin" ? "member" : "admin" })}
-                  >
-                    {m.role === "admin" ? "Make member" : "Make admin"}
-                  </button>
-                )}
-                {mine === "owner" && m.role !== "owner" && !detail.org.personal && (
-                  <TwoStep
-                    label="Make owner"
-                    confirm={`Hand over to ${m.email}`}
-                    onConfirm={() => transfer.mutate(m.userId)}
-                  />
-                )}
-                {mayRemove(m) && (
-                  <TwoStep
-                    label="Remove"
-                    confirm={`Remove ${m.email}`}
-                    danger
-                    onConfirm={() => remove.mutate(m.userId)}
-                  />
-                )}
+              <td>
+                <div className="row-actions">
+                  {mine === "owner" && m.role !== "owner" && (
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() =>
+                        promote.mutate({ userId: m.userId, role: m.role === "admin" ? "member" : "admin" })
+                      }
+                    >
+                      {m.role === "admin" ? "Make member" : "Make admin"}
+                    </button>
+                  )}
+                  {mine === "owner" && m.role !== "owner" && !detail.org.personal && (
+                    <TwoStep
+                      label="Make owner"
+                      confirm={`Hand over to ${m.email}`}
+                      onConfirm={() => transfer.mutate(m.userId)}
+                    />
+                  )}
+                  {mayRemove(m) && (
+                    <TwoStep
+                      label="Remove"
+                      confirm={`Remove ${m.email}`}
+                      danger
+                      onConfirm={() => remove.mutate(m.userId)}
+                    />
+                  )}
+                </div>
               </td>
             </tr>
           ))}
