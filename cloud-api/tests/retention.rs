@@ -101,7 +101,29 @@ async fn expired_files_are_deleted_after_a_warning_and_the_sweep_is_recorded() {
         )
         .await;
 
+    // An invitation that expired long ago, and one still waiting.
+    let team = user.post("/api/v1/orgs", json!({ "name": "Old team" })).await;
+    let team = team.body["org"]["id"].as_str().expect("team").to_owned();
+    for email in ["long-gone@example.org", "still-welcome@example.org"] {
+        let invited = user
+            .post(
+                &format!("/api/v1/orgs/{team}/invites"),
+                json!({ "email": email, "role": "member" }),
+            )
+            .await;
+        assert_eq!(invited.status, StatusCode::CREATED, "{invited:?}");
+    }
+    server
+        .execute_sql(
+            "UPDATE org_invites SET expires_at = ?1 WHERE email = 'long-gone@example.org'",
+            vec![(chrono::Utc::now().timestamp_millis() - 40 * DAY_MS).to_value()],
+        )
+        .await;
+
     let sweep = server.services.retention().sweep().await.expect("sweep");
+    assert_eq!(sweep.pruned["orgInvites"], 1, "{sweep:?}");
+    let waiting = user.get(&format!("/api/v1/orgs/{team}")).await.body["invites"].clone();
+    assert_eq!(waiting[0]["email"], "still-welcome@example.org", "{waiting}");
     assert_eq!(
         (sweep.expired_jobs, sweep.deleted_files),
         (1, 1),

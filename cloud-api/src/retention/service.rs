@@ -74,6 +74,7 @@ impl Retention<'_> {
         for (what, before) in [
             ("sessions", days(rules.expired_credentials_days)),
             ("accountTokens", days(rules.expired_credentials_days)),
+            ("orgInvites", days(rules.expired_credentials_days)),
             ("securityEvents", days(rules.security_events_days)),
             ("jobEvents", days(rules.job_events_days)),
             ("storageSnapshots", days(rules.storage_snapshots_days)),

@@ -222,6 +222,12 @@ pub const PRUNABLE: &[(&str, &str)] = &[
         "accountTokens",
         "DELETE FROM account_tokens WHERE expires_at < ?1 OR (used_at IS NOT NULL AND used_at < ?1)",
     ),
+    (
+        "orgInvites",
+        "DELETE FROM org_invites WHERE expires_at < ?1
+             OR (accepted_at IS NOT NULL AND accepted_at < ?1)
+             OR (revoked_at IS NOT NULL AND revoked_at < ?1)",
+    ),
     ("securityEvents", "DELETE FROM security_events WHERE created_at < ?1"),
     (
         "jobEvents",
