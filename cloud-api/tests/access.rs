@@ -318,7 +318,7 @@ async fn another_users_ids_are_not_found_on_every_route_that_takes_one() {
             .replace("{userId}", &carol.user_id);
         let mut req = bob.request(verb.clone(), &path_with_ids);
         if verb != Method::GET {
-            req = req.json(&body_for(&path));
+            req = req.json(&body_for(path));
         }
         let answer = bob.send_status_only(req).await;
         assert_eq!(

@@ -102,7 +102,9 @@ async fn expired_files_are_deleted_after_a_warning_and_the_sweep_is_recorded() {
         .await;
 
     // An invitation that expired long ago, and one still waiting.
-    let team = user.post("/api/v1/orgs", json!({ "name": "Old team" })).await;
+    let team = user
+        .post("/api/v1/orgs", json!({ "name": "Old team" }))
+        .await;
     let team = team.body["org"]["id"].as_str().expect("team").to_owned();
     for email in ["long-gone@example.org", "still-welcome@example.org"] {
         let invited = user
@@ -123,7 +125,10 @@ async fn expired_files_are_deleted_after_a_warning_and_the_sweep_is_recorded() {
     let sweep = server.services.retention().sweep().await.expect("sweep");
     assert_eq!(sweep.pruned["orgInvites"], 1, "{sweep:?}");
     let waiting = user.get(&format!("/api/v1/orgs/{team}")).await.body["invites"].clone();
-    assert_eq!(waiting[0]["email"], "still-welcome@example.org", "{waiting}");
+    assert_eq!(
+        waiting[0]["email"], "still-welcome@example.org",
+        "{waiting}"
+    );
     assert_eq!(
         (sweep.expired_jobs, sweep.deleted_files),
         (1, 1),

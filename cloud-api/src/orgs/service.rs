@@ -308,7 +308,7 @@ impl Orgs<'_> {
                     &oid,
                     serde_json::json!({ "email": email, "role": role }),
                 )?;
-                Ok(q::invite(tx, &oid, &id)?.ok_or(ApiError::NotFound)?)
+                q::invite(tx, &oid, &id)?.ok_or(ApiError::NotFound)
             })
             .await?;
         self.services.mail().mail_queued();
