@@ -284,18 +284,22 @@ fn next_id(sim: &mut Sim, prefix: &str) -> String {
     format!("{prefix}_suite{:06}", sim.next)
 }
 
+/// Where the stand-in was reached, for the URLs of its hosted pages.
+fn base_of(headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_default()
+}
+
 async fn create_customer(
     State(sim): State<Shared>,
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    if let Err(refusal) = admit(&sim, "/v1/customers", &headers, &form) {
-        return refusal.into_response();
-    }
-    let email = match required(&form, "email") {
-        Ok(email) => email.to_owned(),
-        Err(refusal) => return refusal.into_response(),
-    };
+) -> Result<Response, Refusal> {
+    admit(&sim, "/v1/customers", &headers, &form)?;
+    let email = required(&form, "email")?.to_owned();
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -315,56 +319,37 @@ async fn create_customer(
             id
         }
     };
-    Json(
-        json!({ "id": id, "object": "customer", "email": email, "metadata": {
-        "user_id": form.get("metadata[user_id]") } }),
-    )
-    .into_response()
+    Ok(Json(json!({ "id": id, "object": "customer", "email": email,
+        "metadata": { "user_id": form.get("metadata[user_id]") } }))
+    .into_response())
 }
 
 async fn create_checkout(
     State(sim): State<Shared>,
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    if let Err(refusal) = admit(&sim, "/v1/checkout/sessions", &headers, &form) {
-        return refusal.into_response();
+) -> Result<Response, Refusal> {
+    admit(&sim, "/v1/checkout/sessions", &headers, &form)?;
+    if required(&form, "mode")? != "subscription" {
+        return Err(stripe_error(
+            StatusCode::BAD_REQUEST,
+            "This test server only sells subscriptions.",
+            Some("mode"),
+        ));
     }
-    let fields = (|| {
-        let mode = required(&form, "mode")?;
-        if mode != "subscription" {
-            return Err(stripe_error(
-                StatusCode::BAD_REQUEST,
-                "This test server only sells subscriptions.",
-                Some("mode"),
-            ));
-        }
-        Ok((
-            required(&form, "customer")?.to_owned(),
-            required(&form, "line_items[0][price]")?.to_owned(),
-            required(&form, "line_items[0][quantity]")?.to_owned(),
-            required(&form, "success_url")?.to_owned(),
-            required(&form, "cancel_url")?.to_owned(),
-            required(&form, "client_reference_id")?.to_owned(),
-        ))
-    })();
-    let (customer, price, _quantity, success_url, _cancel_url, user) = match fields {
-        Ok(fields) => fields,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let base = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(|host| format!("http://{host}"))
-        .unwrap_or_default();
+    let customer = required(&form, "customer")?.to_owned();
+    let price = required(&form, "line_items[0][price]")?.to_owned();
+    required(&form, "line_items[0][quantity]")?;
+    let success_url = required(&form, "success_url")?.to_owned();
+    required(&form, "cancel_url")?;
+    let user = required(&form, "client_reference_id")?.to_owned();
     let mut sim = lock(&sim);
     if !sim.customers.iter().any(|(id, _)| *id == customer) {
-        return stripe_error(
+        return Err(stripe_error(
             StatusCode::BAD_REQUEST,
             &format!("No such customer: '{customer}'"),
             Some("customer"),
-        )
-        .into_response();
+        ));
     }
     let id = next_id(&mut sim, "cs_test");
     sim.sessions.insert(
@@ -378,41 +363,27 @@ async fn create_checkout(
             subscription: None,
         },
     );
-    Json(
+    let url = format!("{}/c/pay/{id}", base_of(&headers));
+    Ok(Json(
         json!({ "id": id, "object": "checkout.session", "mode": "subscription",
-        "status": "open", "url": format!("{base}/c/pay/{id}") }),
+        "status": "open", "url": url }),
     )
-    .into_response()
+    .into_response())
 }
 
 async fn create_portal(
     State(sim): State<Shared>,
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    if let Err(refusal) = admit(&sim, "/v1/billing_portal/sessions", &headers, &form) {
-        return refusal.into_response();
-    }
-    let (customer, return_url) = match (|| {
-        Ok::<_, Refusal>((
-            required(&form, "customer")?.to_owned(),
-            required(&form, "return_url")?.to_owned(),
-        ))
-    })() {
-        Ok(fields) => fields,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let base = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(|host| format!("http://{host}"))
-        .unwrap_or_default();
+) -> Result<Response, Refusal> {
+    admit(&sim, "/v1/billing_portal/sessions", &headers, &form)?;
+    let customer = required(&form, "customer")?.to_owned();
+    let return_url = required(&form, "return_url")?.to_owned();
     let mut sim = lock(&sim);
     let id = next_id(&mut sim, "bps");
     sim.portals.insert(id.clone(), (customer, return_url));
-    Json(json!({ "id": id, "object": "billing_portal.session",
-        "url": format!("{base}/p/session/{id}") }))
-    .into_response()
+    let url = format!("{}/p/session/{id}", base_of(&headers));
+    Ok(Json(json!({ "id": id, "object": "billing_portal.session", "url": url })).into_response())
 }
 
 async fn checkout_page(State(sim): State<Shared>, Path(id): Path<String>) -> Response {

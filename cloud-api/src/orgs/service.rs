@@ -132,7 +132,55 @@ fn detail_in(tx: &Tx<'_>, org: &OrgRow, role: OrgRole, now: i64) -> DbResult<Org
     })
 }
 
+/// The caller acting on one organization, in one unit of work.
+struct Acting {
+    user_id: String,
+    org_id: String,
+    who: Actor,
+    now: i64,
+}
+
+impl Acting {
+    fn record(&self, tx: &Tx<'_>, action: AuditAction, detail: serde_json::Value) -> DbResult<()> {
+        self.who.record(tx, action, &self.org_id, detail)
+    }
+
+    /// The organization as the caller sees it after the change.
+    fn detail(&self, tx: &Tx<'_>) -> ApiResult<OrgDetail> {
+        let (org, role) = membership(tx, &self.org_id, &self.user_id)?;
+        Ok(detail_in(tx, &org, role, self.now)?)
+    }
+}
+
 impl Orgs<'_> {
+    /// Runs `work` as one store operation on `org_id`, with the organization and the caller's
+    /// role in it; not found when the caller is not a member.
+    async fn as_member<T, F>(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+        org_id: &str,
+        mut work: F,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&Tx<'_>, &Acting, OrgRow, OrgRole) -> ApiResult<T> + Send + 'static,
+    {
+        let acting = Acting {
+            user_id: principal.user.id.clone(),
+            org_id: org_id.to_owned(),
+            who: Actor::of(principal, meta),
+            now: db::now_ms(),
+        };
+        self.services
+            .db()
+            .transaction_with(move |tx| {
+                let (org, role) = membership(tx, &acting.org_id, &acting.user_id)?;
+                work(tx, &acting, org, role)
+            })
+            .await
+    }
+
     /// The caller's organizations, personal first.
     pub async fn list(&self, principal: &Principal) -> ApiResult<Vec<OrgSummary>> {
         let uid = principal.user.id.clone();
@@ -145,14 +193,13 @@ impl Orgs<'_> {
     }
 
     pub async fn detail(&self, principal: &Principal, org_id: &str) -> ApiResult<OrgDetail> {
-        let (uid, oid, now) = (principal.user.id.clone(), org_id.to_owned(), db::now_ms());
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (org, role) = membership(tx, &oid, &uid)?;
-                Ok(detail_in(tx, &org, role, now)?)
-            })
-            .await
+        self.as_member(
+            principal,
+            &RequestMeta::default(),
+            org_id,
+            |tx, acting, org, role| Ok(detail_in(tx, &org, role, acting.now)?),
+        )
+        .await
     }
 
     /// A new organization with the caller as its owner.
@@ -163,23 +210,30 @@ impl Orgs<'_> {
         req: NameOrg,
     ) -> ApiResult<OrgDetail> {
         let name = checked_name(&req.name)?;
-        let who = Actor::of(principal, meta);
-        let (uid, now) = (principal.user.id.clone(), db::now_ms());
-        let id = format!("org_{}", uuid::Uuid::now_v7().simple());
+        let acting = Acting {
+            user_id: principal.user.id.clone(),
+            org_id: format!("org_{}", uuid::Uuid::now_v7().simple()),
+            who: Actor::of(principal, meta),
+            now: db::now_ms(),
+        };
         self.services
             .db()
             .transaction_with(move |tx| -> ApiResult<_> {
-                room_for_one_more(tx, &uid)?;
-                q::create_org(tx, &id, &name, None, now)?;
-                q::add_member(tx, &id, &uid, OrgRole::Owner, now)?;
-                who.record(
+                room_for_one_more(tx, &acting.user_id)?;
+                q::create_org(tx, &acting.org_id, &name, None, acting.now)?;
+                q::add_member(
+                    tx,
+                    &acting.org_id,
+                    &acting.user_id,
+                    OrgRole::Owner,
+                    acting.now,
+                )?;
+                acting.record(
                     tx,
                     AuditAction::OrgCreate,
-                    &id,
                     serde_json::json!({ "name": name }),
                 )?;
-                let (org, role) = membership(tx, &id, &uid)?;
-                Ok(detail_in(tx, &org, role, now)?)
+                acting.detail(tx)
             })
             .await
     }
@@ -192,24 +246,17 @@ impl Orgs<'_> {
         req: NameOrg,
     ) -> ApiResult<OrgDetail> {
         let name = checked_name(&req.name)?;
-        let who = Actor::of(principal, meta);
-        let (uid, oid, now) = (principal.user.id.clone(), org_id.to_owned(), db::now_ms());
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (org, role) = membership(tx, &oid, &uid)?;
-                require_owner(role, "renaming it")?;
-                q::rename(tx, &oid, &name, now)?;
-                who.record(
-                    tx,
-                    AuditAction::OrgRename,
-                    &oid,
-                    serde_json::json!({ "from": org.name, "to": name }),
-                )?;
-                let (org, role) = membership(tx, &oid, &uid)?;
-                Ok(detail_in(tx, &org, role, now)?)
-            })
-            .await
+        self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
+            require_owner(role, "renaming it")?;
+            q::rename(tx, &acting.org_id, &name, acting.now)?;
+            acting.record(
+                tx,
+                AuditAction::OrgRename,
+                serde_json::json!({ "from": org.name, "to": name }),
+            )?;
+            acting.detail(tx)
+        })
+        .await
     }
 
     /// Deletes an organization with its memberships and invitations.
@@ -219,26 +266,20 @@ impl Orgs<'_> {
         meta: &RequestMeta,
         org_id: &str,
     ) -> ApiResult<()> {
-        let who = Actor::of(principal, meta);
-        let (uid, oid) = (principal.user.id.clone(), org_id.to_owned());
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (org, role) = membership(tx, &oid, &uid)?;
-                require_owner(role, "deleting it")?;
-                if org.personal {
-                    return Err(refuse_personal("deleted"));
-                }
-                q::delete_org(tx, &oid)?;
-                who.record(
-                    tx,
-                    AuditAction::OrgDelete,
-                    &oid,
-                    serde_json::json!({ "name": org.name, "members": org.members }),
-                )?;
-                Ok(())
-            })
-            .await
+        self.as_member(principal, meta, org_id, |tx, acting, org, role| {
+            require_owner(role, "deleting it")?;
+            if org.personal {
+                return Err(refuse_personal("deleted"));
+            }
+            q::delete_org(tx, &acting.org_id)?;
+            acting.record(
+                tx,
+                AuditAction::OrgDelete,
+                serde_json::json!({ "name": org.name, "members": org.members }),
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Mails a single-use invitation, valid 7 days; it replaces one still waiting for the same
@@ -251,7 +292,8 @@ impl Orgs<'_> {
         req: InviteMember,
     ) -> ApiResult<OrgInvite> {
         let email = normalize_email(&req.email)?;
-        if req.role == OrgRole::Owner {
+        let role = req.role;
+        if role == OrgRole::Owner {
             return Err(ApiError::unprocessable(
                 ErrorCode::InvalidRole,
                 "invite as admin or member; the owner hands the organization over with a transfer",
@@ -259,56 +301,48 @@ impl Orgs<'_> {
         }
         let token = crypto::random_token(32);
         let token_hash = crypto::token_hash(&token);
-        let who = Actor::of(principal, meta);
-        let (uid, oid, now) = (principal.user.id.clone(), org_id.to_owned(), db::now_ms());
         let inviter = principal.user.email.clone();
         let link = format!(
             "{}/invites/accept?token={token}",
             self.services.settings().public_url_trimmed()
         );
         let id = uuid::Uuid::now_v7().to_string();
-        let role = req.role;
         let invite = self
-            .services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (org, my_role) = membership(tx, &oid, &uid)?;
-                if !my_role.manages_members()
-                    || (role == OrgRole::Admin && my_role != OrgRole::Owner)
-                {
+            .as_member(principal, meta, org_id, move |tx, acting, org, mine| {
+                if !mine.manages_members() || (role == OrgRole::Admin && mine != OrgRole::Owner) {
                     return Err(refuse_role(&format!("inviting an {role}")));
                 }
                 if org.personal {
                     return Err(refuse_personal("shared"));
                 }
-                if q::is_member_email(tx, &oid, &email)? {
+                if q::is_member_email(tx, &org.id, &email)? {
                     return Err(ApiError::conflict(
                         ErrorCode::AlreadyMember,
                         format!("{email} is already a member"),
                     ));
                 }
-                q::revoke_waiting_invites(tx, &oid, &email, now)?;
+                q::revoke_waiting_invites(tx, &org.id, &email, acting.now)?;
                 q::insert_invite(
                     tx,
                     &NewInvite {
                         id: &id,
-                        org_id: &oid,
+                        org_id: &org.id,
                         email: &email,
                         role,
                         token_hash: &token_hash,
-                        invited_by: &uid,
-                        now,
-                        expires_at: now + INVITE_TTL_MS,
+                        invited_by: &acting.user_id,
+                        now: acting.now,
+                        expires_at: acting.now + INVITE_TTL_MS,
                     },
                 )?;
-                mail_queue::enqueue(tx, &invite_mail(&email, &org.name, &inviter, &link), now)?;
-                who.record(
+                let mail = invite_mail(&email, &org.name, &inviter, &link);
+                mail_queue::enqueue(tx, &mail, acting.now)?;
+                acting.record(
                     tx,
                     AuditAction::OrgInvite,
-                    &oid,
                     serde_json::json!({ "email": email, "role": role }),
                 )?;
-                q::invite(tx, &oid, &id)?.ok_or(ApiError::NotFound)
+                q::invite(tx, &org.id, &id)?.ok_or(ApiError::NotFound)
             })
             .await?;
         self.services.mail().mail_queued();
@@ -322,37 +356,27 @@ impl Orgs<'_> {
         org_id: &str,
         invite_id: &str,
     ) -> ApiResult<()> {
-        let who = Actor::of(principal, meta);
-        let (uid, oid, iid, now) = (
-            principal.user.id.clone(),
-            org_id.to_owned(),
-            invite_id.to_owned(),
-            db::now_ms(),
-        );
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (_, role) = membership(tx, &oid, &uid)?;
-                if !role.manages_members() {
-                    return Err(refuse_role("withdrawing invitations"));
-                }
-                let invite = q::invite(tx, &oid, &iid)?.ok_or(ApiError::NotFound)?;
-                if invite.accepted_at.is_some() || invite.revoked_at.is_some() {
-                    return Err(ApiError::conflict(
-                        ErrorCode::InvalidState,
-                        "the invitation was already used or withdrawn",
-                    ));
-                }
-                q::revoke_invite(tx, &iid, now)?;
-                who.record(
-                    tx,
-                    AuditAction::OrgInviteRevoke,
-                    &oid,
-                    serde_json::json!({ "email": invite.email }),
-                )?;
-                Ok(())
-            })
-            .await
+        let iid = invite_id.to_owned();
+        self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
+            if !role.manages_members() {
+                return Err(refuse_role("withdrawing invitations"));
+            }
+            let invite = q::invite(tx, &org.id, &iid)?.ok_or(ApiError::NotFound)?;
+            if invite.accepted_at.is_some() || invite.revoked_at.is_some() {
+                return Err(ApiError::conflict(
+                    ErrorCode::InvalidState,
+                    "the invitation was already used or withdrawn",
+                ));
+            }
+            q::revoke_invite(tx, &iid, acting.now)?;
+            acting.record(
+                tx,
+                AuditAction::OrgInviteRevoke,
+                serde_json::json!({ "email": invite.email }),
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Joins the organization an invitation to the caller's own address names.
@@ -418,26 +442,21 @@ impl Orgs<'_> {
         meta: &RequestMeta,
         org_id: &str,
     ) -> ApiResult<()> {
-        let who = Actor::of(principal, meta);
-        let (uid, oid) = (principal.user.id.clone(), org_id.to_owned());
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (org, role) = membership(tx, &oid, &uid)?;
-                if org.personal {
-                    return Err(refuse_personal("left"));
-                }
-                if role == OrgRole::Owner {
-                    return Err(ApiError::conflict(
-                        ErrorCode::OwnerCannotLeave,
-                        "hand the organization to another member first, or delete it",
-                    ));
-                }
-                q::remove_member(tx, &oid, &uid)?;
-                who.record(tx, AuditAction::OrgLeave, &oid, serde_json::json!({}))?;
-                Ok(())
-            })
-            .await
+        self.as_member(principal, meta, org_id, |tx, acting, org, role| {
+            if org.personal {
+                return Err(refuse_personal("left"));
+            }
+            if role == OrgRole::Owner {
+                return Err(ApiError::conflict(
+                    ErrorCode::OwnerCannotLeave,
+                    "hand the organization to another member first, or delete it",
+                ));
+            }
+            q::remove_member(tx, &org.id, &acting.user_id)?;
+            acting.record(tx, AuditAction::OrgLeave, serde_json::json!({}))?;
+            Ok(())
+        })
+        .await
     }
 
     /// The owner removes anyone else; an admin removes members.
@@ -448,41 +467,32 @@ impl Orgs<'_> {
         org_id: &str,
         member_id: &str,
     ) -> ApiResult<()> {
-        let who = Actor::of(principal, meta);
-        let (uid, oid, mid) = (
-            principal.user.id.clone(),
-            org_id.to_owned(),
-            member_id.to_owned(),
-        );
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (_, role) = membership(tx, &oid, &uid)?;
-                if mid == uid {
-                    return Err(ApiError::forbidden(
-                        ErrorCode::SelfAction,
-                        "leave the organization instead of removing yourself",
-                    ));
-                }
-                let target = q::role_in(tx, &oid, &mid)?.ok_or(ApiError::NotFound)?;
-                let allowed = match role {
-                    OrgRole::Owner => true,
-                    OrgRole::Admin => target == OrgRole::Member,
-                    OrgRole::Member => false,
-                };
-                if !allowed {
-                    return Err(refuse_role(&format!("removing an {target}")));
-                }
-                q::remove_member(tx, &oid, &mid)?;
-                who.record(
-                    tx,
-                    AuditAction::OrgMemberRemove,
-                    &oid,
-                    serde_json::json!({ "userId": mid, "role": target }),
-                )?;
-                Ok(())
-            })
-            .await
+        let mid = member_id.to_owned();
+        self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
+            if mid == acting.user_id {
+                return Err(ApiError::forbidden(
+                    ErrorCode::SelfAction,
+                    "leave the organization instead of removing yourself",
+                ));
+            }
+            let target = q::role_in(tx, &org.id, &mid)?.ok_or(ApiError::NotFound)?;
+            let allowed = match role {
+                OrgRole::Owner => true,
+                OrgRole::Admin => target == OrgRole::Member,
+                OrgRole::Member => false,
+            };
+            if !allowed {
+                return Err(refuse_role(&format!("removing an {target}")));
+            }
+            q::remove_member(tx, &org.id, &mid)?;
+            acting.record(
+                tx,
+                AuditAction::OrgMemberRemove,
+                serde_json::json!({ "userId": mid, "role": target }),
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// The owner makes a member an admin or an admin a member.
@@ -500,36 +510,25 @@ impl Orgs<'_> {
                 "make someone the owner with a transfer",
             ));
         }
-        let who = Actor::of(principal, meta);
-        let (uid, oid, mid, now) = (
-            principal.user.id.clone(),
-            org_id.to_owned(),
-            member_id.to_owned(),
-            db::now_ms(),
-        );
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (_, role) = membership(tx, &oid, &uid)?;
-                require_owner(role, "changing roles")?;
-                let target = q::role_in(tx, &oid, &mid)?.ok_or(ApiError::NotFound)?;
-                if target == OrgRole::Owner {
-                    return Err(ApiError::forbidden(
-                        ErrorCode::SelfAction,
-                        "the owner's role changes only with a transfer",
-                    ));
-                }
-                q::set_role(tx, &oid, &mid, req.role)?;
-                who.record(
-                    tx,
-                    AuditAction::OrgMemberRole,
-                    &oid,
-                    serde_json::json!({ "userId": mid, "from": target, "to": req.role }),
-                )?;
-                let (org, role) = membership(tx, &oid, &uid)?;
-                Ok(detail_in(tx, &org, role, now)?)
-            })
-            .await
+        let mid = member_id.to_owned();
+        self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
+            require_owner(role, "changing roles")?;
+            let target = q::role_in(tx, &org.id, &mid)?.ok_or(ApiError::NotFound)?;
+            if target == OrgRole::Owner {
+                return Err(ApiError::forbidden(
+                    ErrorCode::SelfAction,
+                    "the owner's role changes only with a transfer",
+                ));
+            }
+            q::set_role(tx, &org.id, &mid, req.role)?;
+            acting.record(
+                tx,
+                AuditAction::OrgMemberRole,
+                serde_json::json!({ "userId": mid, "from": target, "to": req.role }),
+            )?;
+            acting.detail(tx)
+        })
+        .await
     }
 
     /// Hands the organization to another member; the owner stays as an admin.
@@ -540,42 +539,35 @@ impl Orgs<'_> {
         org_id: &str,
         req: TransferOrg,
     ) -> ApiResult<OrgDetail> {
-        let who = Actor::of(principal, meta);
-        let (uid, oid, now) = (principal.user.id.clone(), org_id.to_owned(), db::now_ms());
         let to = req.user_id;
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let (org, role) = membership(tx, &oid, &uid)?;
-                require_owner(role, "handing it over")?;
-                if org.personal {
-                    return Err(refuse_personal("given away"));
-                }
-                if to == uid {
-                    return Err(ApiError::forbidden(
-                        ErrorCode::SelfAction,
-                        "you own it already",
-                    ));
-                }
-                if q::role_in(tx, &oid, &to)?.is_none() {
-                    return Err(ApiError::unprocessable(
-                        ErrorCode::NotAMember,
-                        "hand the organization to one of its members",
-                    ));
-                }
-                // One owner at a time: the old one steps down before the new one steps up.
-                q::set_role(tx, &oid, &uid, OrgRole::Admin)?;
-                q::set_role(tx, &oid, &to, OrgRole::Owner)?;
-                who.record(
-                    tx,
-                    AuditAction::OrgTransfer,
-                    &oid,
-                    serde_json::json!({ "from": uid, "to": to }),
-                )?;
-                let (org, role) = membership(tx, &oid, &uid)?;
-                Ok(detail_in(tx, &org, role, now)?)
-            })
-            .await
+        self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
+            require_owner(role, "handing it over")?;
+            if org.personal {
+                return Err(refuse_personal("given away"));
+            }
+            if to == acting.user_id {
+                return Err(ApiError::forbidden(
+                    ErrorCode::SelfAction,
+                    "you own it already",
+                ));
+            }
+            if q::role_in(tx, &org.id, &to)?.is_none() {
+                return Err(ApiError::unprocessable(
+                    ErrorCode::NotAMember,
+                    "hand the organization to one of its members",
+                ));
+            }
+            // One owner at a time: the old one steps down before the new one steps up.
+            q::set_role(tx, &org.id, &acting.user_id, OrgRole::Admin)?;
+            q::set_role(tx, &org.id, &to, OrgRole::Owner)?;
+            acting.record(
+                tx,
+                AuditAction::OrgTransfer,
+                serde_json::json!({ "from": acting.user_id, "to": to }),
+            )?;
+            acting.detail(tx)
+        })
+        .await
     }
 
     /// Organizations for operators, newest first, by a piece of the name, the id or the owner's

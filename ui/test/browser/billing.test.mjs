@@ -16,7 +16,7 @@ let browser;
 
 /** The stand-in, its base URL and keys read from its first line. */
 async function startStripe() {
-  const bin = builtBinary("TSEEDER_STRIPE_SIM_BIN", "tseeder-stripe-sim");
+  const bin = builtBinary("TSEEDER_TEST_STRIPE_SIM_BIN", "tseeder-stripe-sim");
   if (!existsSync(bin)) throw new Error(`no Stripe stand-in at ${bin}: cargo build -p tseeder-testkit`);
   const child = spawn(bin, [], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });

@@ -88,7 +88,7 @@ export function Billing() {
                       disabled={checkout.isPending}
                       onClick={() => checkout.mutate(id)}
                     >
-                      Upgrade to {nameOf(id)}
+                      Subscribe to {nameOf(id)}
                     </button>
                   ))}
               {data.enabled && data.hasBillingAccount && (
