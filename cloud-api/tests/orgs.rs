@@ -262,7 +262,11 @@ async fn each_role_does_what_it_may_and_the_owner_hands_over() {
             json!({ "email": "boss@example.org", "role": "owner" }),
         )
         .await;
-    assert_eq!(as_owner.code(), "invalid_role");
+    assert_eq!(
+        as_owner.code(),
+        "invalid_body",
+        "one owner, made by a transfer"
+    );
 
     // The owner promotes the member, then hands the team to them and stays as an admin.
     let promoted = owner

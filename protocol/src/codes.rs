@@ -200,8 +200,6 @@ wire_names! {
         InviteForAnotherEmail = "invite_for_another_email",
         /// The user is not a member of the organization.
         NotAMember = "not_a_member",
-        /// That role cannot be given this way (an organization's one owner is made by a transfer).
-        InvalidRole = "invalid_role",
         /// The user belongs to as many organizations as allowed.
         TooManyOrgs = "too_many_orgs",
         /// The status page has no component of this id.

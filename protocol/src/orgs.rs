@@ -17,6 +17,23 @@ wire_names! {
     }
 }
 
+wire_names! {
+    /// A role given by an invitation or a role change; the one owner is made by a transfer.
+    pub enum GrantedRole {
+        Admin = "admin",
+        Member = "member",
+    }
+}
+
+impl From<GrantedRole> for OrgRole {
+    fn from(role: GrantedRole) -> OrgRole {
+        match role {
+            GrantedRole::Admin => OrgRole::Admin,
+            GrantedRole::Member => OrgRole::Member,
+        }
+    }
+}
+
 impl OrgRole {
     /// Invites and removes members.
     pub fn manages_members(self) -> bool {
@@ -83,9 +100,9 @@ pub struct NameOrg {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InviteMember {
+    #[schemars(email, length(max = 254))]
     pub email: String,
-    /// `admin` or `member`; an organization has one owner, made by a transfer.
-    pub role: OrgRole,
+    pub role: GrantedRole,
 }
 
 /// `POST /api/v1/invites/accept`.
@@ -99,8 +116,7 @@ pub struct AcceptInvite {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeMemberRole {
-    /// `admin` or `member`.
-    pub role: OrgRole,
+    pub role: GrantedRole,
 }
 
 /// `POST /api/v1/orgs/{id}/transfer`.

@@ -1,9 +1,9 @@
 //! HTTP shell of organizations.
 
 use crate::error::ApiResult;
-use crate::http::extract::{Auth, Json, Meta};
+use crate::http::extract::{Auth, Json, Meta, Path, Query};
 use crate::services::{Paging, Services};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::Deserialize;

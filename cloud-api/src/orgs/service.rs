@@ -292,13 +292,7 @@ impl Orgs<'_> {
         req: InviteMember,
     ) -> ApiResult<OrgInvite> {
         let email = normalize_email(&req.email)?;
-        let role = req.role;
-        if role == OrgRole::Owner {
-            return Err(ApiError::unprocessable(
-                ErrorCode::InvalidRole,
-                "invite as admin or member; the owner hands the organization over with a transfer",
-            ));
-        }
+        let role = OrgRole::from(req.role);
         let token = crypto::random_token(32);
         let token_hash = crypto::token_hash(&token);
         let inviter = principal.user.email.clone();
@@ -504,12 +498,7 @@ impl Orgs<'_> {
         member_id: &str,
         req: ChangeMemberRole,
     ) -> ApiResult<OrgDetail> {
-        if req.role == OrgRole::Owner {
-            return Err(ApiError::unprocessable(
-                ErrorCode::InvalidRole,
-                "make someone the owner with a transfer",
-            ));
-        }
+        let role_given = OrgRole::from(req.role);
         let mid = member_id.to_owned();
         self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
             require_owner(role, "changing roles")?;
@@ -520,11 +509,11 @@ impl Orgs<'_> {
                     "the owner's role changes only with a transfer",
                 ));
             }
-            q::set_role(tx, &org.id, &mid, req.role)?;
+            q::set_role(tx, &org.id, &mid, role_given)?;
             acting.record(
                 tx,
                 AuditAction::OrgMemberRole,
-                serde_json::json!({ "userId": mid, "from": target, "to": req.role }),
+                serde_json::json!({ "userId": mid, "from": target, "to": role_given }),
             )?;
             acting.detail(tx)
         })

@@ -29,9 +29,9 @@ import type {
   JobLive,
   JobStatus,
   Justification,
+  GrantedRole,
   OrgDetail,
   OrgInvite,
-  OrgRole,
   OrgSummary,
   Page,
   Plan,
@@ -176,12 +176,12 @@ export interface TseederApi {
   org(id: string): Promise<OrgDetail>;
   renameOrg(id: string, name: string): Promise<OrgDetail>;
   deleteOrg(id: string): Promise<void>;
-  inviteMember(id: string, email: string, role: OrgRole): Promise<OrgInvite>;
+  inviteMember(id: string, email: string, role: GrantedRole): Promise<OrgInvite>;
   revokeInvite(id: string, inviteId: string): Promise<void>;
   acceptInvite(token: string): Promise<OrgSummary>;
   leaveOrg(id: string): Promise<void>;
   removeMember(id: string, userId: string): Promise<void>;
-  changeMemberRole(id: string, userId: string, role: OrgRole): Promise<OrgDetail>;
+  changeMemberRole(id: string, userId: string, role: GrantedRole): Promise<OrgDetail>;
   transferOrg(id: string, userId: string): Promise<OrgDetail>;
   billing(): Promise<BillingOverview>;
   startCheckout(plan: string): Promise<BillingRedirect>;

@@ -104,6 +104,7 @@ export type Subscription = Schemas["Subscription"];
 export type SubscriptionStatus = Schemas["SubscriptionStatus"];
 export type AdminOrg = Schemas["AdminOrg"];
 export type AdminOrgDetail = Schemas["AdminOrgDetail"];
+export type GrantedRole = Schemas["GrantedRole"];
 export type OrgDetail = Schemas["OrgDetail"];
 export type OrgInvite = Schemas["OrgInvite"];
 export type OrgMember = Schemas["OrgMember"];

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useApi } from "../../../api/context";
 import { keys, queries } from "../../../api/queries";
-import type { OrgDetail, OrgMember, OrgRole } from "../../../api/types";
+import type { GrantedRole, OrgDetail, OrgMember } from "../../../api/types";
 import { errorMessage, Notice, QueryView } from "../../../components/Feedback";
 import { useTitle } from "../../../components/useTitle";
 import { formatDate } from "../../../lib/format";
@@ -49,7 +49,7 @@ function Members({ detail }: { detail: OrgDetail }) {
   const refresh = () => void client.invalidateQueries({ queryKey: keys.org(id) });
   const remove = useMutation({ mutationFn: (userId: string) => api.removeMember(id, userId), onSuccess: refresh });
   const promote = useMutation({
-    mutationFn: ({ userId, role }: { userId: string; role: OrgRole }) => api.changeMemberRole(id, userId, role),
+    mutationFn: ({ userId, role }: { userId: string; role: GrantedRole }) => api.changeMemberRole(id, userId, role),
     onSuccess: refresh,
   });
   const transfer = useMutation({ mutationFn: (userId: string) => api.transferOrg(id, userId), onSuccess: refresh });
@@ -124,7 +124,7 @@ function Invites({ detail }: { detail: OrgDetail }) {
   const client = useQueryClient();
   const id = detail.org.id;
   const [email, setEmail] = useState("");
-  const [role, setRole] = useState<OrgRole>("member");
+  const [role, setRole] = useState<GrantedRole>("member");
   const refresh = () => void client.invalidateQueries({ queryKey: keys.org(id) });
   const invite = useMutation({
     mutationFn: () => api.inviteMember(id, email.trim(), role),
@@ -152,7 +152,7 @@ function Invites({ detail }: { detail: OrgDetail }) {
           onChange={(e) => setEmail(e.target.value)}
           required
         />
-        <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as OrgRole)}>
+        <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as GrantedRole)}>
           <option value="member">member</option>
           {detail.org.role === "owner" && <option value="admin">admin</option>}
         </select>
