@@ -94,6 +94,16 @@ fn subscribed(id: &str, customer: &str, status: &str, period_end: i64, cancels: 
     )
 }
 
+/// Mails to `email` whose text holds `subject` (quoted-printable undone).
+async fn mails_to(server: &TestServer, email: &str, subject: &str) -> Vec<String> {
+    server
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|mail| mail.contains(&format!("To: {email}")) && mail.contains(subject))
+        .collect()
+}
+
 async fn audit_of(server: &TestServer, user_id: &str, action: &str) -> Vec<Value> {
     let admin = server.user(Role::Admin).await;
     let audit = admin
@@ -346,8 +356,14 @@ async fn a_cancelled_subscription_keeps_the_plan_until_its_period_ends() {
     let now = tseeder_cloud::store::now_ms();
     assert_eq!(billing.settle(now + 4 * DAY_MS).await.expect("settle"), 0);
     assert_eq!(plan_of(&user).await, "pro");
+    assert!(mails_to(&server, &user.email, "now on the free plan")
+        .await
+        .is_empty());
     assert_eq!(billing.settle(now + 6 * DAY_MS).await.expect("settle"), 1);
     assert_eq!(plan_of(&user).await, "free");
+    let lapsed = mails_to(&server, &user.email, "now on the free plan").await;
+    assert_eq!(lapsed.len(), 1, "{lapsed:?}");
+    assert!(lapsed[0].contains("subscription ended"), "{}", lapsed[0]);
     assert_eq!(billing.settle(now + 7 * DAY_MS).await.expect("settle"), 0);
 
     let audit = audit_of(&server, &user.user_id, "billing.plan_change").await;

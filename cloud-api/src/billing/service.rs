@@ -9,6 +9,8 @@ use super::stripe::{CheckoutRequest, StripeClient, StripeError};
 use crate::accounts::store as users;
 use crate::audit::store::{insert_audit, NewAudit};
 use crate::error::{ApiError, ApiResult};
+use crate::mail::store as mail_queue;
+use crate::mail::Email;
 use crate::plans::store::{self as plans, FREE_PLAN};
 use crate::runtime_settings::catalog::BillingPrices;
 use crate::services::{Principal, RequestMeta, Services};
@@ -40,6 +42,8 @@ struct Terms {
     prices: BillingPrices,
     grace_ms: i64,
     now: i64,
+    /// Where the mails' links point.
+    public_url: String,
 }
 
 impl Billing<'_> {
@@ -63,6 +67,7 @@ impl Billing<'_> {
             prices: self.services.runtime().values.billing.clone(),
             grace_ms: i64::try_from(days).unwrap_or(i64::MAX / DAY_MS) * DAY_MS,
             now,
+            public_url: self.services.settings().public_url_trimmed(),
         }
     }
 
@@ -269,7 +274,9 @@ impl Billing<'_> {
                 Ok(true)
             })
             .await?;
-        if !applied {
+        if applied {
+            self.services.mail().mail_queued();
+        } else {
             tracing::info!(event = %event.id, kind = %event.kind, "Stripe event replayed; ignored");
         }
         Ok(WebhookReceipt { applied })
@@ -291,7 +298,7 @@ impl Billing<'_> {
     /// Lets plans lapse whose grace period or paid period ended; answers how many changed.
     pub async fn settle(&self, now: i64) -> ApiResult<usize> {
         let terms = self.terms(now);
-        Ok(self
+        let changed = self
             .services
             .db()
             .transaction_with(move |tx| -> DbResult<_> {
@@ -304,7 +311,11 @@ impl Billing<'_> {
                 }
                 Ok(changed)
             })
-            .await?)
+            .await?;
+        if changed > 0 {
+            self.services.mail().mail_queued();
+        }
+        Ok(changed)
     }
 }
 
@@ -383,6 +394,11 @@ fn settle_plan(tx: &Tx<'_>, user_id: &str, terms: &Terms) -> DbResult<bool> {
         return Ok(false);
     }
     users::set_plan(tx, user_id, &plan, terms.now)?;
+    if plan == FREE_PLAN {
+        // The mail goes out now, whatever moment the plan was settled for.
+        let mail = lapsed_mail(&user.email, &user.plan_id, &row, terms);
+        mail_queue::enqueue(tx, &mail, db::now_ms())?;
+    }
     insert_audit(
         tx,
         &NewAudit {
@@ -403,6 +419,24 @@ fn settle_plan(tx: &Tx<'_>, user_id: &str, terms: &Terms) -> DbResult<bool> {
         },
     )?;
     Ok(true)
+}
+
+/// What a user hears when billing takes their paid plan away.
+fn lapsed_mail(email: &str, old_plan: &str, row: &SubscriptionRow, terms: &Terms) -> Email {
+    let why = match row.status {
+        SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid => {
+            "no payment came through during the grace period"
+        }
+        _ => "your subscription ended",
+    };
+    Email {
+        to: email.to_owned(),
+        subject: "Your tseeder account is now on the free plan".into(),
+        text: format!(
+            "Your {old_plan} plan has ended: {why}.\r\n\r\nYour account now has the free plan's limits; files beyond them are kept for the plan's retention period, and new jobs must fit.\r\n\r\nSubscribe again under Billing:\r\n\r\n{}/settings\r\n",
+            terms.public_url
+        ),
+    }
 }
 
 /// A finished Checkout links the customer to the user and, until Stripe's subscription events
@@ -553,5 +587,22 @@ fn payment_failed(
     row.past_due_since = Some(at);
     row.state_at = at;
     q::save_subscription(tx, &row, terms.now)?;
+    if let Some(user) = users::user_by_id(tx, &row.user_id)? {
+        let kept_until = db::to_datetime(at.saturating_add(terms.grace_ms));
+        mail_queue::enqueue(
+            tx,
+            &Email {
+                to: user.email,
+                subject: "Your tseeder payment did not go through".into(),
+                text: format!(
+                    "The renewal payment of your {} plan failed.\r\n\r\nYou keep the plan until {} (UTC). Unless a payment succeeds by then, your account moves to the free plan, with its smaller storage and job limits.\r\n\r\nUpdate your payment method under Billing:\r\n\r\n{}/settings\r\n",
+                    row.plan_id,
+                    kept_until.format("%Y-%m-%d %H:%M"),
+                    terms.public_url
+                ),
+            },
+            db::now_ms(),
+        )?;
+    }
     Ok(Some(row.user_id))
 }
