@@ -1,5 +1,6 @@
 // What the user's plan allows and how much of it is used, with the plans side by side.
 import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
 import { Cell, Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
 import { useApi } from "../../api/context";
 import { ProgressBar } from "../../components/ProgressBar";
@@ -73,6 +74,10 @@ export function UsagePage() {
         }}
       </QueryView>
       <h2>Plans</h2>
+      <p className="muted">
+        Change your plan under <Link to="/settings">Settings → Billing</Link>; every plan is compared on the{" "}
+        <Link to="/pricing">pricing page</Link>.
+      </p>
       <QueryView query={plans} what="the plans">
         {(list) => <PlanTable plans={list} current={usage.data?.plan.id} />}
       </QueryView>
