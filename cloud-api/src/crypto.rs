@@ -24,6 +24,17 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The hex HMAC-SHA256 of `<timestamp>.<body>` keyed with `secret`: how tseeder signs its own
+/// webhooks and how Stripe signs the ones it sends us.
+pub fn timestamped_hmac(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// A new API key secret and its visible prefix.
 pub fn new_api_key() -> (String, String) {
     let secret = format!("{API_KEY_PREFIX}{}", random_token(32));

@@ -47,18 +47,18 @@ struct Terms {
 }
 
 impl Billing<'_> {
+    /// The Stripe client exists exactly when billing is configured.
     pub fn enabled(&self) -> bool {
-        self.services.settings().billing.enabled() && self.services.stripe().is_some()
+        self.services.stripe().is_some()
     }
 
     fn stripe(&self) -> ApiResult<&StripeClient> {
-        match self.services.stripe() {
-            Some(stripe) if self.enabled() => Ok(stripe),
-            _ => Err(ApiError::conflict(
+        self.services.stripe().ok_or_else(|| {
+            ApiError::conflict(
                 ErrorCode::BillingNotConfigured,
                 "billing is not set up on this server; an operator assigns plans",
-            )),
-        }
+            )
+        })
     }
 
     fn terms(&self, now: i64) -> Terms {
@@ -466,7 +466,11 @@ fn checkout_completed(
         .metadata
         .get("plan")
         .filter(|plan| terms.prices.price_of(plan).is_some());
-    let Some(plan) = plan.filter(|plan| plans::plan_exists(tx, plan).unwrap_or(false)) else {
+    let plan = match plan {
+        Some(plan) if plans::plan_exists(tx, plan)? => Some(plan),
+        _ => None,
+    };
+    let Some(plan) = plan else {
         tracing::warn!(subscription, "a Checkout finished for a plan not for sale");
         return Ok(None);
     };

@@ -3,8 +3,7 @@
 //! of several `v1` entries may match (Stripe signs with the old and the new secret while one is
 //! rolled), and a timestamp further than the tolerance from now is refused as a replay.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use crate::crypto::{constant_time_eq, timestamped_hmac};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -39,16 +38,10 @@ pub fn verify(
     let (Some(timestamp), false) = (timestamp, signatures.is_empty()) else {
         return Err(SignatureError::Malformed);
     };
-    let matches = signatures.iter().any(|signature| {
-        let Ok(expected) = data_encoding::HEXLOWER_PERMISSIVE.decode(signature.as_bytes()) else {
-            return false;
-        };
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(payload);
-        mac.verify_slice(&expected).is_ok()
-    });
+    let expected = timestamped_hmac(secret, timestamp, payload);
+    let matches = signatures
+        .iter()
+        .any(|signature| constant_time_eq(signature.as_bytes(), expected.as_bytes()));
     if !matches {
         return Err(SignatureError::Mismatch);
     }
@@ -61,6 +54,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
 
     const SECRET: &str = "whsec_test_secret";
     const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.payment_failed"}"#;

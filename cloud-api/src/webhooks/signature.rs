@@ -3,20 +3,13 @@
 //! recomputes it over the body as received, compares in constant time, and refuses a `t` far
 //! from its clock (docs/webhooks.md shows it in a few lines).
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 pub const HEADER: &str = "tseeder-signature";
 
 /// The header's value for `body` sent at `timestamp` (seconds since the epoch).
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
     format!(
         "t={timestamp},v1={}",
-        hex::encode(mac.finalize().into_bytes())
+        crate::crypto::timestamped_hmac(secret, timestamp, body)
     )
 }
 
@@ -28,6 +21,8 @@ pub fn new_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
 
     #[test]
     fn the_signature_is_hmac_sha256_of_the_timestamp_a_dot_and_the_body() {
