@@ -42,14 +42,19 @@ def seed_sql(list_user):
         f"""INSERT INTO users (id, email, password_hash, created_at, updated_at)
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {USERS})
             SELECT 'queue-user-' || i, 'queue-' || i || '@bench.test', 'x', i, i FROM n""",
-        f"""INSERT INTO jobs (id, user_id, name, source, info_hash, status, created_at, updated_at)
+        f"""INSERT INTO organizations (id, name, personal_of, created_at, updated_at)
+            SELECT 'org_' || id, 'Personal', id, created_at, updated_at FROM users
+            WHERE id LIKE 'queue-user-%'""",
+        f"""INSERT INTO jobs (id, user_id, org_id, name, source, info_hash, status, created_at,
+                              updated_at)
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {JOBS})
-            SELECT 'queued-' || i, 'queue-user-' || (1 + i % {USERS}), 'queued ' || i, 'magnet',
+            SELECT 'queued-' || i, 'queue-user-' || (1 + i % {USERS}),
+                   'org_queue-user-' || (1 + i % {USERS}), 'queued ' || i, 'magnet',
                    'q' || i, 'queued', 1000 + i, 1000 + i FROM n""",
-        f"""INSERT INTO jobs (id, user_id, name, source, info_hash, status, total_bytes,
+        f"""INSERT INTO jobs (id, user_id, org_id, name, source, info_hash, status, total_bytes,
                               downloaded_bytes, created_at, updated_at)
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {JOBS})
-            SELECT 'done-' || i, '{list_user}', 'finished job number ' || i, 'magnet',
+            SELECT 'done-' || i, '{list_user}', 'org_{list_user}', 'finished job number ' || i, 'magnet',
                    'd' || i, 'completed', 1048576, 1048576, 1000 + i, 1000 + i FROM n""",
     ]
 

@@ -10,7 +10,9 @@ use crate::config::{Rate, Settings};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address::TrustedProxies;
 use crate::jobs::live::LiveHub;
+use crate::jobs::store::JobScope;
 use crate::mail::Mailer;
+pub use crate::orgs::store::WorkingOrg;
 use crate::ratelimit::{LimitedAction, RateLimiter};
 use crate::store as db;
 use crate::store::Cursor;
@@ -142,11 +144,21 @@ pub enum Credential {
 pub struct Principal {
     pub user: UserRow,
     pub credential: Credential,
+    /// The organization the request works in: the session's choice, or the API key's.
+    pub org: WorkingOrg,
 }
 
 impl Principal {
     pub fn role(&self) -> Role {
         self.user.role
+    }
+
+    /// The jobs this caller may see and act on in the organization they work in.
+    pub fn job_scope(&self) -> JobScope {
+        JobScope {
+            org_id: self.org.id.clone(),
+            user_id: (!self.org.role.sees_all_jobs()).then(|| self.user.id.clone()),
+        }
     }
 }
 

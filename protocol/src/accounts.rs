@@ -139,6 +139,9 @@ pub struct ApiKeyView {
     pub name: String,
     /// The visible start of the key, e.g. `tsk_a1b2c3d4`, to recognise it in a list.
     pub prefix: String,
+    /// The organization the key works in: its jobs, files and plan.
+    pub org_id: String,
+    pub org_name: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
@@ -163,9 +166,11 @@ pub struct Plan {
     pub price_cents: u32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
+    /// The organization the request works in, whose plan and quotas these are.
+    pub org_id: String,
     pub plan: Plan,
     pub active_jobs: u32,
     pub storage_bytes: u64,

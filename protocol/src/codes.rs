@@ -202,6 +202,8 @@ wire_names! {
         NotAMember = "not_a_member",
         /// The user belongs to as many organizations as allowed.
         TooManyOrgs = "too_many_orgs",
+        /// An organization that still has jobs (and stored files) is not deleted.
+        OrgHasJobs = "org_has_jobs",
         /// The status page has no component of this id.
         UnknownComponent = "unknown_component",
         /// A multipart form has a part the endpoint does not know.
@@ -262,6 +264,8 @@ wire_names! {
         OrgMemberRemove = "org.member_remove",
         OrgMemberRole = "org.member_role",
         OrgTransfer = "org.transfer",
+        /// An operator put a team organization on a plan.
+        OrgPlanChange = "org.plan_change",
     }
 }
 
@@ -295,7 +299,8 @@ impl AuditAction {
             | AuditAction::OrgLeave
             | AuditAction::OrgMemberRemove
             | AuditAction::OrgMemberRole
-            | AuditAction::OrgTransfer => "organization",
+            | AuditAction::OrgTransfer
+            | AuditAction::OrgPlanChange => "organization",
         }
     }
 }

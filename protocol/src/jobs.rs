@@ -126,6 +126,12 @@ pub struct JobFile {
 pub struct Job {
     pub id: String,
     pub name: String,
+    /// The organization the job belongs to (its plan and quotas count it).
+    #[serde(default)]
+    pub org_id: String,
+    /// Who submitted it; owners and admins of the organization see everyone's.
+    #[serde(default)]
+    pub owner_id: String,
     pub status: JobStatus,
     /// True once the last retry failed and the job waits in the dead-letter queue.
     pub dead_lettered: bool,

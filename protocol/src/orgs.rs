@@ -39,6 +39,18 @@ impl OrgRole {
     pub fn manages_members(self) -> bool {
         matches!(self, OrgRole::Owner | OrgRole::Admin)
     }
+
+    /// Sees and manages every job of the organization, not only their own.
+    pub fn sees_all_jobs(self) -> bool {
+        matches!(self, OrgRole::Owner | OrgRole::Admin)
+    }
+}
+
+/// Which organization the session works in from now on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchOrg {
+    pub org_id: String,
 }
 
 /// An organization as one of its members sees it in a list.
@@ -53,6 +65,10 @@ pub struct OrgSummary {
     /// The caller's role in it.
     pub role: OrgRole,
     pub members: u32,
+    /// The plan its jobs share (a personal organization's is its user's).
+    pub plan_id: String,
+    /// The organization the caller's session (or key) works in now.
+    pub current: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -136,6 +152,7 @@ pub struct AdminOrg {
     pub personal: bool,
     pub owner_email: String,
     pub members: u32,
+    pub plan_id: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -144,6 +161,8 @@ pub struct AdminOrg {
 #[serde(rename_all = "camelCase")]
 pub struct AdminOrgDetail {
     pub org: AdminOrg,
+    /// What its jobs use of its plan.
+    pub usage: crate::Usage,
     pub members: Vec<OrgMember>,
     pub invites: Vec<OrgInvite>,
 }

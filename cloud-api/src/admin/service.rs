@@ -106,7 +106,8 @@ impl Admin<'_> {
                     return Ok(None);
                 };
                 let sessions = credentials::count_live_sessions(conn, &uid, now)?;
-                let usage = plans::usage_of_user(conn, &uid)?;
+                let personal = crate::orgs::store::personal_org_id(&uid);
+                let usage = plans::usage_of_org(conn, &personal)?;
                 Ok(Some((user, sessions, usage.active_jobs)))
             })
             .await?;
@@ -241,6 +242,7 @@ impl Admin<'_> {
         after: Option<&str>,
     ) -> ApiResult<Page<AdminJob>> {
         let filter = JobFilter {
+            org_id: None,
             user_id,
             status,
             search: search.filter(|s| !s.trim().is_empty()),
@@ -326,9 +328,7 @@ impl Admin<'_> {
             })
             .await?;
         let row = job.ok_or(ApiError::NotFound)?;
-        self.services
-            .live()
-            .publish_job(&row.user_id, job_view(&row));
+        self.services.live().publish_job(job_view(&row));
         Ok(job_view(&row))
     }
 

@@ -179,8 +179,9 @@ mod tests {
         )
         .expect("user");
         conn.execute(
-            "INSERT INTO jobs (id, user_id, name, source, info_hash, status, created_at, updated_at)
-             VALUES (?1 || '-job', ?1, 'job', 'magnet', ?1, 'completed', 0, 0)",
+            "INSERT INTO jobs (id, user_id, org_id, name, source, info_hash, status, created_at,
+                               updated_at)
+             VALUES (?1 || '-job', ?1, NULL, 'job', 'magnet', ?1, 'completed', 0, 0)",
             params![id],
         )
         .expect("job");

@@ -41,7 +41,7 @@ impl Credentials<'_> {
             .db()
             .call(move |conn| {
                 let found = credentials::live_session_by_token(conn, &token_hash, now, idle_since)?;
-                if let Some((session, _)) = &found {
+                if let Some((session, _, _)) = &found {
                     if now - session.last_seen_at > ACTIVITY_RESOLUTION_MS {
                         credentials::touch_session(conn, &session.id, now)?;
                     }
@@ -49,12 +49,13 @@ impl Credentials<'_> {
                 Ok(found)
             })
             .await?;
-        Ok(found.map(|(session, user)| Principal {
+        Ok(found.map(|(session, user, org)| Principal {
             user,
             credential: Credential::Session {
                 id: session.id,
                 csrf_token: session.csrf_token,
             },
+            org,
         }))
     }
 
@@ -70,7 +71,7 @@ impl Credentials<'_> {
             .db()
             .call(move |conn| {
                 let found = credentials::live_api_key_by_hash(conn, &key_hash)?;
-                if let Some((key, _)) = &found {
+                if let Some((key, _, _)) = &found {
                     if key
                         .last_used_at
                         .is_none_or(|at| now - at > ACTIVITY_RESOLUTION_MS)
@@ -81,9 +82,10 @@ impl Credentials<'_> {
                 Ok(found)
             })
             .await?;
-        Ok(found.map(|(key, user)| Principal {
+        Ok(found.map(|(key, user, org)| Principal {
             user,
             credential: Credential::ApiKey { id: key.id },
+            org,
         }))
     }
 
@@ -176,13 +178,15 @@ impl Credentials<'_> {
         let key_hash = crypto::token_hash(&secret);
         let id = uuid::Uuid::new_v4().to_string();
         let now = db::now_ms();
-        let (kid, uid, kname, kprefix) = (
+        let (kid, uid, kname, kprefix, org_id) = (
             id.clone(),
             principal.user.id.clone(),
             name.clone(),
             prefix.clone(),
+            principal.org.id.clone(),
         );
-        self.services
+        let org = self
+            .services
             .db()
             .call(move |conn| {
                 credentials::insert_api_key(
@@ -190,19 +194,24 @@ impl Credentials<'_> {
                     &NewApiKey {
                         id: &kid,
                         user_id: &uid,
+                        org_id: &org_id,
                         name: &kname,
                         prefix: &kprefix,
                         key_hash: &key_hash,
                         now,
                     },
-                )
+                )?;
+                crate::orgs::store::org(conn, &org_id)
             })
-            .await?;
+            .await?
+            .ok_or(ApiError::NotFound)?;
         Ok(CreatedApiKey {
             key: ApiKeyView {
                 id,
                 name,
                 prefix,
+                org_id: org.id,
+                org_name: org.name,
                 created_at: to_datetime(now),
                 last_used_at: None,
             },
@@ -223,6 +232,8 @@ impl Credentials<'_> {
                 id: k.id,
                 name: k.name,
                 prefix: k.prefix,
+                org_id: k.org_id,
+                org_name: k.org_name,
                 created_at: to_datetime(k.created_at),
                 last_used_at: k.last_used_at.map(to_datetime),
             })

@@ -2,6 +2,7 @@
 
 use crate::accounts::store::{user_from_row, UserRow, USER_COLUMNS};
 use crate::ids::{ApiKeyId, SessionId, UserId};
+use crate::orgs::store::WorkingOrg;
 use crate::store::DbResult;
 use crate::store::{params, OptionalExtension, Row, Tx};
 
@@ -64,25 +65,41 @@ pub fn insert_session(conn: &Tx<'_>, session: &NewSession<'_>) -> DbResult<()> {
     Ok(())
 }
 
-/// The live (not revoked, not expired) session with this token hash, and its user.
-/// The session behind a token: not revoked, not expired, and used since `idle_since`.
+/// The session behind a token (not revoked, not expired, and used since `idle_since`), its
+/// user, and the organization it works in: the one chosen while the user is still a member of
+/// it, their personal one otherwise.
 pub fn live_session_by_token(
     conn: &Tx<'_>,
     token_hash: &[u8],
     now: i64,
     idle_since: i64,
-) -> DbResult<Option<(SessionRow, UserRow)>> {
+) -> DbResult<Option<(SessionRow, UserRow, WorkingOrg)>> {
     conn.query_row(
         &format!(
-            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}
+            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, m.org_id AS member_org, m.role AS member_role
                  FROM sessions s JOIN users u ON u.id = s.user_id
+                 LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id
                  WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
                    AND s.last_seen_at > ?3"
         ),
         params![token_hash, now, idle_since],
-        |row| Ok((session_from_row(row)?, user_from_row(row)?)),
+        |row| {
+            let user = user_from_row(row)?;
+            let org =
+                WorkingOrg::from_membership(row)?.unwrap_or_else(|| WorkingOrg::personal(&user.id));
+            Ok((session_from_row(row)?, user, org))
+        },
     )
     .optional()
+}
+
+/// The organization the session works in from now on (`None`: the user's personal one).
+pub fn set_session_org(conn: &Tx<'_>, session_id: &str, org_id: Option<&str>) -> DbResult<()> {
+    conn.execute(
+        "UPDATE sessions SET org_id = ?2 WHERE id = ?1",
+        params![session_id, org_id],
+    )?;
+    Ok(())
 }
 
 pub fn touch_session(conn: &Tx<'_>, session_id: &str, now: i64) -> DbResult<()> {
@@ -139,6 +156,8 @@ pub fn revoke_all_sessions(conn: &Tx<'_>, user_id: &str, now: i64) -> DbResult<u
 pub struct ApiKeyRow {
     pub id: String,
     pub user_id: String,
+    pub org_id: String,
+    pub org_name: String,
     pub name: String,
     pub prefix: String,
     pub created_at: i64,
@@ -149,6 +168,8 @@ fn api_key_from_row(row: &Row) -> DbResult<ApiKeyRow> {
     Ok(ApiKeyRow {
         id: row.get("kid")?,
         user_id: row.get("user_id")?,
+        org_id: row.get("k_org_id")?,
+        org_name: row.get("org_name")?,
         name: row.get("name")?,
         prefix: row.get("prefix")?,
         created_at: row.get("k_created_at")?,
@@ -156,13 +177,15 @@ fn api_key_from_row(row: &Row) -> DbResult<ApiKeyRow> {
     })
 }
 
-const API_KEY_COLUMNS: &str =
-    "k.id AS kid, k.user_id, k.name, k.prefix, k.created_at AS k_created_at, k.last_used_at";
+/// Read from `api_keys k JOIN organizations ko ON ko.id = k.org_id`.
+const API_KEY_COLUMNS: &str = "k.id AS kid, k.user_id, k.org_id AS k_org_id, ko.name AS org_name, \
+     k.name, k.prefix, k.created_at AS k_created_at, k.last_used_at";
 
 #[derive(Debug)]
 pub struct NewApiKey<'a> {
     pub id: &'a str,
     pub user_id: &'a str,
+    pub org_id: &'a str,
     pub name: &'a str,
     pub prefix: &'a str,
     pub key_hash: &'a [u8],
@@ -171,32 +194,42 @@ pub struct NewApiKey<'a> {
 
 pub fn insert_api_key(conn: &Tx<'_>, key: &NewApiKey<'_>) -> DbResult<()> {
     conn.execute(
-        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, org_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             key.id,
             key.user_id,
             key.name,
             key.prefix,
             key.key_hash,
-            key.now
+            key.now,
+            key.org_id
         ],
     )?;
     Ok(())
 }
 
+/// The live key with this hash, its user and its organization; a key stops working when its
+/// user leaves (or is removed from) the organization it belongs to.
 pub fn live_api_key_by_hash(
     conn: &Tx<'_>,
     key_hash: &[u8],
-) -> DbResult<Option<(ApiKeyRow, UserRow)>> {
+) -> DbResult<Option<(ApiKeyRow, UserRow, WorkingOrg)>> {
     conn.query_row(
         &format!(
-            "SELECT {API_KEY_COLUMNS}, {USER_COLUMNS}
+            "SELECT {API_KEY_COLUMNS}, {USER_COLUMNS}, m.org_id AS member_org, m.role AS member_role
                  FROM api_keys k JOIN users u ON u.id = k.user_id
+                 JOIN organizations ko ON ko.id = k.org_id
+                 JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.user_id
                  WHERE k.key_hash = ?1 AND k.revoked_at IS NULL"
         ),
         params![key_hash],
-        |row| Ok((api_key_from_row(row)?, user_from_row(row)?)),
+        |row| {
+            let org = WorkingOrg::from_membership(row)?.ok_or_else(|| {
+                crate::store::DbError::Corrupt("a key without its membership".into())
+            })?;
+            Ok((api_key_from_row(row)?, user_from_row(row)?, org))
+        },
     )
     .optional()
 }
@@ -212,7 +245,7 @@ pub fn touch_api_key(conn: &Tx<'_>, key_id: &str, now: i64) -> DbResult<()> {
 
 pub fn live_api_keys_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<Vec<ApiKeyRow>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {API_KEY_COLUMNS} FROM api_keys k
+        "SELECT {API_KEY_COLUMNS} FROM api_keys k JOIN organizations ko ON ko.id = k.org_id
          WHERE k.user_id = ?1 AND k.revoked_at IS NULL ORDER BY k.created_at DESC"
     ))?;
     let rows = stmt

@@ -50,12 +50,6 @@ fn running_status(status: AgentJobStatus) -> JobStatus {
     }
 }
 
-/// What changed, for the live streams.
-struct Changed {
-    user_id: String,
-    job: Option<JobRow>,
-}
-
 enum Recorded {
     Updated(Box<JobRow>),
     Refused(String),
@@ -160,11 +154,9 @@ impl<'a> Dispatch<'a> {
 }
 
 impl Dispatch<'_> {
-    fn publish(&self, changed: &Changed) {
-        if let Some(job) = &changed.job {
-            self.services
-                .live()
-                .publish_job(&changed.user_id, job_view(job));
+    fn publish(&self, job: Option<&JobRow>) {
+        if let Some(job) = job {
+            self.services.live().publish_job(job_view(job));
         }
     }
 
@@ -176,10 +168,7 @@ impl Dispatch<'_> {
             .call(move |conn| job_q::job_by_id(conn, &id))
             .await
         {
-            Ok(Some(job)) => self
-                .services
-                .live()
-                .publish_job(&job.user_id, job_view(&job)),
+            Ok(Some(job)) => self.services.live().publish_job(job_view(&job)),
             Ok(None) => {}
             Err(err) => tracing::error!(%err, "could not read a job to publish"),
         }
@@ -243,9 +232,9 @@ impl Dispatch<'_> {
                 )?;
                 let torrent = job_q::torrent_of_job(tx, &job.id)?;
                 let files = job_q::files_of_job(tx, &job.id)?;
-                let plan = plans::plan_of_user(tx, &job.user_id)?;
-                let stored = plans::stored_bytes_of_user(tx, &job.user_id)?;
-                let reserved = plans::reserved_bytes(tx, &job.user_id, Some(&job.id))?;
+                let plan = plans::plan_of_org(tx, &job.org_id)?;
+                let stored = plans::stored_bytes_of_org(tx, &job.org_id)?;
+                let reserved = plans::reserved_bytes(tx, &job.org_id, Some(&job.id))?;
                 let room = if job.device_id.is_some() {
                     u64::MAX
                 } else {
@@ -281,10 +270,7 @@ impl Dispatch<'_> {
             return Ok(ClaimReply::default());
         };
         self.services.live().clear_progress(&assignment.job_id);
-        self.publish(&Changed {
-            user_id: assignment.user_id.clone(),
-            job,
-        });
+        self.publish(job.as_ref());
         Ok(ClaimReply {
             assignment: Some(assignment),
         })
@@ -365,9 +351,7 @@ impl Dispatch<'_> {
                 eta_seconds: report.eta_seconds,
             },
         );
-        self.services
-            .live()
-            .publish_job(&current.user_id, job_view(&current));
+        self.services.live().publish_job(job_view(&current));
         Ok(reply(ControlAction::Continue, None))
     }
 
@@ -394,7 +378,7 @@ impl Dispatch<'_> {
             None => None,
         };
         let name = report.name.as_deref().map(names::display_name);
-        let (jid, uid, lease) = (job.id.clone(), job.user_id.clone(), report.lease_id.clone());
+        let (jid, org, lease) = (job.id.clone(), job.org_id.clone(), report.lease_id.clone());
         let on_device = job.device_id.is_some();
         let downloaded = report.downloaded_bytes;
         let total = report.total_bytes;
@@ -403,9 +387,9 @@ impl Dispatch<'_> {
             .transaction(move |tx| {
                 if let Some(files) = &files {
                     let selected_total: u64 = files.iter().filter(|f| f.3).map(|f| f.2).sum();
-                    let plan = plans::plan_of_user(tx, &uid)?;
-                    let committed = plans::stored_bytes_of_user(tx, &uid)?
-                        .saturating_add(plans::reserved_bytes(tx, &uid, Some(&jid))?);
+                    let plan = plans::plan_of_org(tx, &org)?;
+                    let committed = plans::stored_bytes_of_org(tx, &org)?
+                        .saturating_add(plans::reserved_bytes(tx, &org, Some(&jid))?);
                     let refusal = if selected_total > plan.max_job_bytes {
                         Some(format!(
                             "the chosen files take {selected_total} bytes; the {} plan allows {} bytes per job",
@@ -496,9 +480,7 @@ impl Dispatch<'_> {
             .await?;
         self.services.metrics().job_finished(JobOutcome::Completed);
         self.services.live().clear_progress(&done.id);
-        self.services
-            .live()
-            .publish_job(&done.user_id, job_view(&done));
+        self.services.live().publish_job(job_view(&done));
         Ok(job_view(&done))
     }
 
@@ -698,9 +680,7 @@ impl Dispatch<'_> {
         if ended {
             self.services.metrics().job_finished(JobOutcome::Failed);
         }
-        self.services
-            .live()
-            .publish_job(&job.user_id, job_view(&job));
+        self.services.live().publish_job(job_view(&job));
         Ok(job_view(&job))
     }
 
@@ -744,9 +724,7 @@ impl Dispatch<'_> {
             })
             .await?
             .ok_or_else(lease_lost)?;
-        self.services
-            .live()
-            .publish_job(&job.user_id, job_view(&job));
+        self.services.live().publish_job(job_view(&job));
         Ok(job_view(&job))
     }
 
@@ -881,9 +859,7 @@ impl Dispatch<'_> {
                 )
             })?
             .ok_or(ApiError::NotFound)?;
-        self.services
-            .live()
-            .publish_job(&job.user_id, job_view(&job));
+        self.services.live().publish_job(job_view(&job));
         Ok(job_view(&job))
     }
 }

@@ -5,7 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::files::archive::{archive_length, ZipEntry, ZipWriter};
 use crate::files::store as q;
 use crate::files::store::ObjectRow;
-use crate::ids::{JobId, UserId};
+use crate::ids::JobId;
 use crate::jobs::store as job_q;
 use crate::services::{Principal, Services};
 use crate::store::to_datetime;
@@ -63,16 +63,17 @@ impl<'a> Files<'a> {
 }
 
 impl Files<'_> {
-    async fn objects_of_users_job(
+    /// The stored files of a job the caller sees in their organization.
+    async fn objects_of_visible_job(
         &self,
         principal: &Principal,
         job_id: &str,
     ) -> ApiResult<Vec<ObjectRow>> {
-        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let (scope, jid) = (principal.job_scope(), job_id.to_owned());
         self.services
             .db()
             .call(move |conn| {
-                if job_q::job_of_user(conn, UserId(&uid), JobId(&jid))?.is_none() {
+                if job_q::job_in_scope(conn, &scope, JobId(&jid))?.is_none() {
                     return Ok(None);
                 }
                 q::objects_of_job(conn, &jid).map(Some)
@@ -83,7 +84,7 @@ impl Files<'_> {
 
     pub async fn list(&self, principal: &Principal, job_id: &str) -> ApiResult<Vec<StoredFile>> {
         Ok(self
-            .objects_of_users_job(principal, job_id)
+            .objects_of_visible_job(principal, job_id)
             .await?
             .into_iter()
             .map(|o| StoredFile {
@@ -100,7 +101,7 @@ impl Files<'_> {
         job_id: &str,
         index: u32,
     ) -> ApiResult<ObjectRow> {
-        self.objects_of_users_job(principal, job_id)
+        self.objects_of_visible_job(principal, job_id)
             .await?
             .into_iter()
             .find(|o| o.file_index == index)
@@ -172,14 +173,14 @@ impl Files<'_> {
     /// Every stored file of the job in one stored (uncompressed) ZIP of known length.
     pub async fn archive(&self, principal: &Principal, job_id: &str) -> ApiResult<JobArchive> {
         use futures_util::StreamExt as _;
-        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let (scope, jid) = (principal.job_scope(), job_id.to_owned());
         let job = self
             .services
             .db()
-            .call(move |conn| job_q::job_of_user(conn, UserId(&uid), JobId(&jid)))
+            .call(move |conn| job_q::job_in_scope(conn, &scope, JobId(&jid)))
             .await?
             .ok_or(ApiError::NotFound)?;
-        let objects = self.objects_of_users_job(principal, job_id).await?;
+        let objects = self.objects_of_visible_job(principal, job_id).await?;
         if objects.is_empty() {
             return Err(ApiError::conflict(
                 ErrorCode::NoFiles,

@@ -1,6 +1,7 @@
 //! Live job updates: agents' progress ticks are kept in memory (never written to the database
-//! one by one), and every change is serialized once and fanned out to its owner's streams only
-//! (one channel per user with an open stream, so a change never wakes other users' streams).
+//! one by one), and every change is serialized once and fanned out to the streams of its
+//! organization only (one channel per organization with an open stream, so a change never wakes
+//! other organizations' streams; a member's stream then keeps only the member's own jobs).
 //! On PostgreSQL every change travels through the database's NOTIFY first, so that the streams
 //! (and the progress shown) of every replica hear it, this one's included.
 
@@ -16,6 +17,9 @@ use tseeder_protocol::{Job, JobLive, LiveProgress};
 /// One update, already serialized: every subscriber sends the same bytes.
 #[derive(Debug, Clone)]
 pub struct LiveEvent {
+    /// The organization whose channel carries it (empty: every channel).
+    pub org_id: Arc<str>,
+    /// The job's owner, or the user whose credentials a revocation is about.
     pub user_id: Arc<str>,
     pub job_id: Arc<str>,
     /// The SSE event name: `job` or `removed`.
@@ -25,7 +29,8 @@ pub struct LiveEvent {
 
 #[derive(Debug)]
 pub struct LiveHub {
-    /// The channel of each user with an open stream; channels nobody listens to are dropped.
+    /// The channel of each organization with an open stream; channels nobody listens to are
+    /// dropped.
     channels: Mutex<HashMap<Arc<str>, broadcast::Sender<LiveEvent>>>,
     /// Subscriptions so far, to sweep abandoned channels now and then.
     subscriptions: AtomicUsize,
@@ -37,7 +42,7 @@ pub struct LiveHub {
 /// The kind of the hub's internal revocation notice.
 pub const REVOKED: &str = "revoked";
 
-/// The kind of the hub's internal notice that changes were missed (an empty user means
+/// The kind of the hub's internal notice that changes were missed (an empty organization means
 /// everyone's): streams send a fresh snapshot, as when they lag.
 pub const RESYNC: &str = "resync";
 
@@ -45,12 +50,14 @@ pub const RESYNC: &str = "resync";
 const CHANNEL: &str = "tseeder_live";
 
 /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; a larger change makes the
-/// user's streams reload instead.
+/// organization's streams reload instead.
 const MAX_PAYLOAD: usize = 7900;
 
 /// A change as it crosses replicas.
 #[derive(Serialize, Deserialize)]
 struct Relayed<'a> {
+    #[serde(rename = "o", borrow)]
+    org_id: Cow<'a, str>,
     #[serde(rename = "u", borrow)]
     user_id: Cow<'a, str>,
     #[serde(rename = "j", borrow)]
@@ -68,8 +75,8 @@ fn known_kind(kind: &str) -> Option<&'static str> {
         .find(|known| *known == kind)
 }
 
-/// Events buffered per user before a stream lags and gets a fresh snapshot instead (each
-/// user's channel holds this many slots while the user has a stream open).
+/// Events buffered per organization before a stream lags and gets a fresh snapshot instead
+/// (each organization's channel holds this many slots while a stream of it is open).
 const CHANNEL_CAPACITY: usize = 256;
 
 /// Every this many subscriptions, channels whose streams all ended are dropped.
@@ -95,17 +102,17 @@ impl LiveHub {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The changes of `user_id`'s jobs (and the notices for everyone).
-    pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<LiveEvent> {
+    /// The changes of `org_id`'s jobs (and the notices for everyone).
+    pub fn subscribe(&self, org_id: &str) -> broadcast::Receiver<LiveEvent> {
         let mut channels = self.channels();
         if self.subscriptions.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             channels.retain(|_, sender| sender.receiver_count() > 0);
         }
-        if let Some(sender) = channels.get(user_id) {
+        if let Some(sender) = channels.get(org_id) {
             return sender.subscribe();
         }
         let (sender, receiver) = broadcast::channel(CHANNEL_CAPACITY);
-        channels.insert(Arc::from(user_id), sender);
+        channels.insert(Arc::from(org_id), sender);
         receiver
     }
 
@@ -137,33 +144,43 @@ impl LiveHub {
         JobLive { job, progress }
     }
 
-    pub fn publish_job(&self, user_id: &str, job: Job) {
+    pub fn publish_job(&self, job: Job) {
         if !job.status.is_running() {
             self.clear_progress(&job.id);
         }
         let job_id: Arc<str> = Arc::from(job.id.as_str());
+        let (org_id, user_id) = (job.org_id.clone(), job.owner_id.clone());
         let live = self.with_progress(job);
         match serde_json::to_string(&live) {
-            Ok(data) => self.send(user_id, job_id, "job", data),
+            Ok(data) => self.send(&org_id, &user_id, job_id, "job", data),
             Err(err) => tracing::error!(%err, "could not serialize a job update"),
         }
     }
 
-    /// Tells the user's open streams that some of the user's credentials were revoked: each
-    /// checks its own and ends when it is gone. Never sent to clients.
+    /// Tells the user's open streams (in whichever organization) that some of the user's
+    /// credentials were revoked: each checks its own and ends when it is gone. Never sent to
+    /// clients.
     pub fn publish_revoked(&self, user_id: &str) {
-        self.send(user_id, Arc::from(""), REVOKED, String::new());
+        self.send("", user_id, Arc::from(""), REVOKED, String::new());
     }
 
-    pub fn publish_removed(&self, user_id: &str, job_id: &str) {
+    pub fn publish_removed(&self, org_id: &str, user_id: &str, job_id: &str) {
         self.clear_progress(job_id);
         let data = serde_json::json!({ "id": job_id }).to_string();
-        self.send(user_id, Arc::from(job_id), "removed", data);
+        self.send(org_id, user_id, Arc::from(job_id), "removed", data);
     }
 
-    fn send(&self, user_id: &str, job_id: Arc<str>, kind: &'static str, data: String) {
+    fn send(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        job_id: Arc<str>,
+        kind: &'static str,
+        data: String,
+    ) {
         if let Some(relay) = self.relay.get() {
             let relayed = Relayed {
+                org_id: Cow::Borrowed(org_id),
                 user_id: Cow::Borrowed(user_id),
                 job_id: Cow::Borrowed(&job_id),
                 kind: Cow::Borrowed(kind),
@@ -172,7 +189,8 @@ impl LiveHub {
             let payload = match serde_json::to_string(&relayed) {
                 Ok(payload) if payload.len() <= MAX_PAYLOAD => Some(payload),
                 _ => serde_json::to_string(&Relayed {
-                    user_id: Cow::Borrowed(user_id),
+                    org_id: Cow::Borrowed(org_id),
+                    user_id: Cow::Borrowed(""),
                     job_id: Cow::Borrowed(""),
                     kind: Cow::Borrowed(RESYNC),
                     data: Cow::Borrowed(""),
@@ -185,31 +203,39 @@ impl LiveHub {
                 }
             }
         }
-        self.broadcast(user_id, job_id, kind, data);
+        self.broadcast(org_id, user_id, job_id, kind, data);
     }
 
-    /// Hands the change to the streams of its user (an empty user: everyone's). Nobody
-    /// listening is not an error.
-    fn broadcast(&self, user_id: &str, job_id: Arc<str>, kind: &'static str, data: String) {
+    /// Hands the change to the streams of its organization (an empty one: everyone's).
+    /// Nobody listening is not an error.
+    fn broadcast(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        job_id: Arc<str>,
+        kind: &'static str,
+        data: String,
+    ) {
         let event = LiveEvent {
+            org_id: Arc::from(org_id),
             user_id: Arc::from(user_id),
             job_id,
             kind,
             data: Arc::from(data),
         };
         let mut channels = self.channels();
-        if user_id.is_empty() {
+        if org_id.is_empty() {
             for sender in channels.values() {
                 let _ = sender.send(event.clone());
             }
             return;
         }
-        let unheard = match channels.get(user_id) {
+        let unheard = match channels.get(org_id) {
             Some(sender) => sender.send(event).is_err(),
             None => false,
         };
         if unheard {
-            channels.remove(user_id);
+            channels.remove(org_id);
         }
     }
 }
@@ -239,6 +265,7 @@ impl LiveHub {
             _ => {}
         }
         self.broadcast(
+            &relayed.org_id,
             &relayed.user_id,
             Arc::from(relayed.job_id.as_ref()),
             kind,
@@ -268,7 +295,7 @@ impl LiveHub {
             match notice {
                 Notice::Payload(payload) => hub.hear(payload),
                 // Whatever was sent meanwhile is lost: every stream starts over.
-                Notice::Reconnected => hub.broadcast("", Arc::from(""), RESYNC, String::new()),
+                Notice::Reconnected => hub.broadcast("", "", Arc::from(""), RESYNC, String::new()),
                 Notice::Idle => {}
             }
             true
@@ -307,27 +334,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_change_reaches_only_its_owners_streams_and_unheard_channels_go() {
+    fn a_change_reaches_only_its_organizations_streams_and_unheard_channels_go() {
         let hub = LiveHub::default();
-        let mut ann = hub.subscribe("ann");
-        let mut bob = hub.subscribe("bob");
-        hub.publish_removed("ann", "job-1");
-        assert_eq!(
-            &*ann.try_recv().expect("ann hears her change").job_id,
-            "job-1"
-        );
-        assert!(bob.try_recv().is_err(), "bob's stream is not woken");
-
-        hub.broadcast("", Arc::from(""), RESYNC, String::new());
-        assert_eq!(ann.try_recv().expect("everyone").kind, RESYNC);
-        assert_eq!(bob.try_recv().expect("everyone").kind, RESYNC);
-
-        drop(bob);
-        hub.publish_removed("bob", "job-2");
+        let mut acme = hub.subscribe("org_acme");
+        let mut other = hub.subscribe("org_other");
+        hub.publish_removed("org_acme", "ann", "job-1");
+        let heard = acme.try_recv().expect("acme's stream hears its change");
+        assert_eq!((&*heard.job_id, &*heard.user_id), ("job-1", "ann"));
         assert!(
-            !hub.channels().contains_key("bob"),
+            other.try_recv().is_err(),
+            "another organization's stream is not woken"
+        );
+
+        hub.publish_revoked("bob");
+        assert_eq!(acme.try_recv().expect("everyone").kind, REVOKED);
+        let revoked = other.try_recv().expect("everyone");
+        assert_eq!((revoked.kind, &*revoked.user_id), (REVOKED, "bob"));
+
+        drop(other);
+        hub.publish_removed("org_other", "bob", "job-2");
+        assert!(
+            !hub.channels().contains_key("org_other"),
             "a channel nobody listens to is dropped"
         );
-        assert!(hub.channels().contains_key("ann"));
+        assert!(hub.channels().contains_key("org_acme"));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::accounts::service::ip_key;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{JobId, UserId};
+use crate::ids::JobId;
 use crate::jobs::store as q;
 use crate::jobs::store::{JobFilter, JobRow, NewJob};
 use crate::plans::store as plans;
@@ -102,6 +102,8 @@ pub fn job_view(row: &JobRow) -> Job {
     Job {
         id: row.id.clone(),
         name: row.name.clone(),
+        org_id: row.org_id.clone(),
+        owner_id: row.user_id.clone(),
         status: row.status,
         dead_lettered: row.dead_lettered,
         source: row.source,
@@ -152,18 +154,18 @@ fn selection(indexes: &[u32], selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>
     Ok(chosen)
 }
 
-/// Why the plan does not allow one more active job of `size` bytes (besides `except_job`,
-/// when the job itself is counted already), if it does not. A job kept on one of the user's
-/// devices takes no cloud storage.
+/// Why the organization's plan does not allow one more active job of `size` bytes (besides
+/// `except_job`, when the job itself is counted already), if it does not: every member's jobs
+/// share it. A job kept on one of the user's devices takes no cloud storage.
 fn plan_refusal(
     conn: &Tx<'_>,
-    user_id: &str,
+    org_id: &str,
     plan: &Plan,
     size: Option<u64>,
     except_job: Option<&str>,
     on_device: bool,
 ) -> Result<Option<ApiError>, DbError> {
-    let usage = plans::usage_of_user(conn, user_id)?;
+    let usage = plans::usage_of_org(conn, org_id)?;
     let quota = |message: String| Some(ApiError::forbidden(ErrorCode::QuotaExceeded, message));
     if usage.active_jobs >= plan.max_active_jobs {
         return Ok(quota(format!(
@@ -180,7 +182,7 @@ fn plan_refusal(
         }
         let committed = usage
             .storage_bytes
-            .saturating_add(plans::reserved_bytes(conn, user_id, except_job)?);
+            .saturating_add(plans::reserved_bytes(conn, org_id, except_job)?);
         if !on_device && committed.saturating_add(size) > plan.max_storage_bytes {
             return Ok(quota(format!(
                 "this torrent would take your storage past the {} plan's {} bytes (counting your unfinished jobs)",
@@ -231,6 +233,7 @@ impl Jobs<'_> {
         let validated = self.validate_input(input, selected_files).await?;
         let job_id = uuid::Uuid::now_v7().to_string();
         let user_id = principal.user.id.clone();
+        let org_id = principal.org.id.clone();
         let now = db::now_ms();
         let id = job_id.clone();
         let provider = if routing.device_id.is_some() {
@@ -253,10 +256,10 @@ impl Jobs<'_> {
                         ));
                     }
                 }
-                let plan = plans::plan_of_user(tx, &user_id)?;
+                let plan = plans::plan_of_org(tx, &org_id)?;
                 let size = validated.total_bytes;
                 let on_device = routing.device_id.is_some();
-                if let Some(refusal) = plan_refusal(tx, &user_id, &plan, size, None, on_device)? {
+                if let Some(refusal) = plan_refusal(tx, &org_id, &plan, size, None, on_device)? {
                     return Err(refusal);
                 }
                 q::insert_job(
@@ -264,6 +267,7 @@ impl Jobs<'_> {
                     &NewJob {
                         id: &id,
                         user_id: &user_id,
+                        org_id: &org_id,
                         name: &validated.name,
                         source: validated.source,
                         magnet_uri: validated.magnet_uri.as_deref(),
@@ -301,9 +305,7 @@ impl Jobs<'_> {
                 )
             })?;
         let detail = self.detail(principal, &job_id).await?;
-        self.services
-            .live()
-            .publish_job(&principal.user.id, detail.job.clone());
+        self.services.live().publish_job(detail.job.clone());
         Ok(detail)
     }
 
@@ -412,8 +414,10 @@ impl Jobs<'_> {
         paging: Paging,
         after: Option<&str>,
     ) -> ApiResult<Page<Job>> {
+        let scope = principal.job_scope();
         let filter = JobFilter {
-            user_id: Some(principal.user.id.clone()),
+            org_id: Some(scope.org_id),
+            user_id: scope.user_id,
             status,
             search: search.filter(|s| !s.trim().is_empty()),
             limit: paging.per_page,
@@ -429,12 +433,12 @@ impl Jobs<'_> {
     }
 
     pub async fn detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
-        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let (scope, jid) = (principal.job_scope(), job_id.to_owned());
         let found = self
             .services
             .db()
             .call(move |conn| {
-                let Some(job) = q::job_of_user(conn, UserId(&uid), JobId(&jid))? else {
+                let Some(job) = q::job_in_scope(conn, &scope, JobId(&jid))? else {
                     return Ok(None);
                 };
                 let files = q::files_of_job(conn, &jid)?;
@@ -464,12 +468,12 @@ impl Jobs<'_> {
     }
 
     pub async fn events(&self, principal: &Principal, job_id: &str) -> ApiResult<Vec<JobEvent>> {
-        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let (scope, jid) = (principal.job_scope(), job_id.to_owned());
         let events = self
             .services
             .db()
             .call(move |conn| {
-                if q::job_of_user(conn, UserId(&uid), JobId(&jid))?.is_none() {
+                if q::job_in_scope(conn, &scope, JobId(&jid))?.is_none() {
                     return Ok(None);
                 }
                 q::events_of_job(conn, &jid).map(Some)
@@ -494,7 +498,7 @@ impl Jobs<'_> {
         job_id: &str,
         action: JobAction,
     ) -> ApiResult<Job> {
-        let (uid, jid, now) = (principal.user.id.clone(), job_id.to_owned(), db::now_ms());
+        let (scope, jid, now) = (principal.job_scope(), job_id.to_owned(), db::now_ms());
         let (from, to, kind) = transition(action);
         // A retry is a new run: it goes where new jobs go now.
         let provider = self.services.runtime().providers.active;
@@ -502,7 +506,7 @@ impl Jobs<'_> {
             .services
             .db()
             .transaction_with(move |tx| -> ApiResult<_> {
-                let Some(job) = q::job_of_user(tx, UserId(&uid), JobId(&jid))? else {
+                let Some(job) = q::job_in_scope(tx, &scope, JobId(&jid))? else {
                     return Err(ApiError::NotFound);
                 };
                 if !from.contains(&job.status) {
@@ -512,11 +516,11 @@ impl Jobs<'_> {
                     ));
                 }
                 if takes_slot(action) {
-                    let plan = plans::plan_of_user(tx, &uid)?;
+                    let plan = plans::plan_of_org(tx, &job.org_id)?;
                     let size = job.total_bytes.map(|b| b.max(0) as u64);
                     let on_device = job.device_id.is_some();
                     if let Some(refusal) =
-                        plan_refusal(tx, &uid, &plan, size, Some(&jid), on_device)?
+                        plan_refusal(tx, &job.org_id, &plan, size, Some(&jid), on_device)?
                     {
                         return Err(refusal);
                     }
@@ -531,7 +535,7 @@ impl Jobs<'_> {
                     q::set_provider(tx, &jid, provider)?;
                 }
                 q::insert_job_event(tx, &jid, kind, Some(to), None, now)?;
-                Ok(q::job_of_user(tx, UserId(&uid), JobId(&jid))?)
+                Ok(q::job_in_scope(tx, &scope, JobId(&jid))?)
             })
             .await
             .map_err(|err| {
@@ -541,48 +545,49 @@ impl Jobs<'_> {
                 )
             })?;
         let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;
-        self.services
-            .live()
-            .publish_job(&principal.user.id, job.clone());
+        self.services.live().publish_job(job.clone());
         Ok(job)
     }
 
     /// Deletes the job with its stored files; an agent still working on it learns so at its
     /// next report and cleans up.
     pub async fn delete(&self, principal: &Principal, job_id: &str) -> ApiResult<()> {
-        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
-        let objects = self
+        let (scope, jid) = (principal.job_scope(), job_id.to_owned());
+        let (job, objects) = self
             .services
             .db()
             .call(move |conn| {
-                if q::job_of_user(conn, UserId(&uid), JobId(&jid))?.is_none() {
+                let Some(job) = q::job_in_scope(conn, &scope, JobId(&jid))? else {
                     return Ok(None);
-                }
-                crate::files::store::objects_of_job(conn, &jid).map(Some)
+                };
+                let objects = crate::files::store::objects_of_job(conn, &jid)?;
+                Ok(Some((job, objects)))
             })
             .await?
             .ok_or(ApiError::NotFound)?;
         self.services.files().delete_objects(objects).await?;
-        let (uid, jid) = (principal.user.id.clone(), job_id.to_owned());
+        let (scope, jid) = (principal.job_scope(), job_id.to_owned());
         let deleted = self
             .services
             .db()
-            .call(move |conn| q::delete_job(conn, UserId(&uid), JobId(&jid)))
+            .call(move |conn| q::delete_job(conn, &scope, JobId(&jid)))
             .await?;
         if !deleted {
             return Err(ApiError::NotFound);
         }
         self.services
             .live()
-            .publish_removed(&principal.user.id, job_id);
+            .publish_removed(&job.org_id, &job.user_id, job_id);
         Ok(())
     }
 
-    /// The user's unfinished jobs (and the newest finished ones) with live progress: what a
-    /// live stream sends first and after falling behind.
+    /// The jobs the caller sees in their organization (unfinished and the newest finished
+    /// ones) with live progress: what a live stream sends first and after falling behind.
     pub async fn live_snapshot(&self, principal: &Principal) -> ApiResult<Vec<JobLive>> {
+        let scope = principal.job_scope();
         let filter = JobFilter {
-            user_id: Some(principal.user.id.clone()),
+            org_id: Some(scope.org_id),
+            user_id: scope.user_id,
             status: None,
             search: None,
             limit: 200,

@@ -1,6 +1,6 @@
 //! Queries on jobs, their files and their event history.
 
-use crate::ids::{JobId, UserId};
+use crate::ids::JobId;
 use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::{JobSource, JobStatus};
@@ -9,6 +9,8 @@ use tseeder_protocol::{JobSource, JobStatus};
 pub struct JobRow {
     pub id: String,
     pub user_id: String,
+    /// The organization whose plan counts the job.
+    pub org_id: String,
     pub name: String,
     pub source: JobSource,
     pub magnet_uri: Option<String>,
@@ -30,7 +32,7 @@ pub struct JobRow {
     pub completed_at: Option<i64>,
 }
 
-pub(crate) const JOB_COLUMNS: &str = "j.id, j.user_id, j.name, j.source, j.magnet_uri, j.source_url, \
+pub(crate) const JOB_COLUMNS: &str = "j.id, j.user_id, j.org_id, j.name, j.source, j.magnet_uri, j.source_url, \
      j.info_hash_v1, j.info_hash_v2, j.status, j.dead_lettered, j.total_bytes, \
      j.downloaded_bytes, j.error, j.attempts, j.region, j.device_id, j.agent_id, j.created_at, j.updated_at, \
      j.completed_at";
@@ -49,6 +51,7 @@ pub(crate) fn job_from_row(row: &Row) -> DbResult<JobRow> {
     Ok(JobRow {
         id: row.get("id")?,
         user_id: row.get("user_id")?,
+        org_id: row.get("org_id")?,
         name: row.get("name")?,
         source: match source.as_str() {
             "magnet" => JobSource::Magnet,
@@ -80,6 +83,7 @@ pub(crate) fn job_from_row(row: &Row) -> DbResult<JobRow> {
 pub struct NewJob<'a> {
     pub id: &'a str,
     pub user_id: &'a str,
+    pub org_id: &'a str,
     pub name: &'a str,
     pub source: JobSource,
     pub magnet_uri: Option<&'a str>,
@@ -104,8 +108,8 @@ pub fn insert_job(conn: &Tx<'_>, job: &NewJob<'_>) -> DbResult<()> {
     conn.execute(
         "INSERT INTO jobs (id, user_id, name, source, magnet_uri, torrent, source_url,
                            info_hash_v1, info_hash_v2, info_hash, status, total_bytes,
-                           region, device_id, created_at, updated_at, provider)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
+                           region, device_id, created_at, updated_at, provider, org_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17)",
         params![
             job.id,
             job.user_id,
@@ -122,7 +126,8 @@ pub fn insert_job(conn: &Tx<'_>, job: &NewJob<'_>) -> DbResult<()> {
             job.region,
             job.device_id,
             job.now,
-            job.provider.as_str()
+            job.provider.as_str(),
+            job.org_id
         ],
     )?;
     Ok(())
@@ -186,15 +191,27 @@ pub fn insert_job_event(
     Ok(())
 }
 
-/// The job, only when it belongs to `user_id`.
-pub fn job_of_user(
+/// The jobs a caller may see and act on: an organization's, and within it only the caller's
+/// own unless they are one of its owners or admins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobScope {
+    pub org_id: String,
+    /// Set for members, who see only what they submitted.
+    pub user_id: Option<String>,
+}
+
+/// The job, only when it is in `scope`.
+pub fn job_in_scope(
     conn: &Tx<'_>,
-    user_id: UserId<'_>,
+    scope: &JobScope,
     job_id: JobId<'_>,
 ) -> DbResult<Option<JobRow>> {
     conn.query_row(
-        &format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.id = ?1 AND j.user_id = ?2"),
-        params![job_id, user_id],
+        &format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j
+             WHERE j.id = ?1 AND j.org_id = ?2 AND (?3 IS NULL OR j.user_id = ?3)"
+        ),
+        params![job_id, scope.org_id, scope.user_id],
         job_from_row,
     )
     .optional()
@@ -212,6 +229,8 @@ pub fn job_by_id(conn: &Tx<'_>, job_id: &str) -> DbResult<Option<JobRow>> {
 /// Filters shared by the user's and the operator's job lists.
 #[derive(Debug, Default, Clone)]
 pub struct JobFilter {
+    /// An organization's jobs (an operator's list leaves it out).
+    pub org_id: Option<String>,
     pub user_id: Option<String>,
     pub status: Option<JobStatus>,
     /// Matches job names, and for operators also owner emails.
@@ -226,7 +245,8 @@ pub use crate::store::TOTAL_CAP;
 use crate::store::{Cursor, Keyset, ListQuery};
 
 /// Only the filters given become conditions, so the planner can use the index that serves
-/// them (`jobs_by_user_page` for a user's own list, `jobs_by_created` for everyone's), newest
+/// them (`jobs_by_org_page` for an organization's list, `jobs_by_user_page` for a member's own,
+/// `jobs_by_created` for everyone's), newest
 /// first with the id breaking ties, so that a cursor is exact.
 pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
     let pattern = filter
@@ -236,6 +256,10 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
     let mut conditions = Vec::new();
     let mut values = Vec::new();
     let mut needs_owner = false;
+    if let Some(org_id) = &filter.org_id {
+        values.push(org_id.to_value());
+        conditions.push(format!("j.org_id = ?{}", values.len()));
+    }
     if let Some(user_id) = &filter.user_id {
         values.push(user_id.to_value());
         conditions.push(format!("j.user_id = ?{}", values.len()));
@@ -248,7 +272,7 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
         values.push(pattern.to_value());
         let placeholder = format!("?{}", values.len());
         let by_name = dialect.like_ci("j.name", &placeholder);
-        conditions.push(match filter.user_id {
+        conditions.push(match filter.user_id.as_ref().or(filter.org_id.as_ref()) {
             Some(_) => by_name,
             None => {
                 needs_owner = true;
@@ -390,10 +414,10 @@ pub fn transition_job(
     Ok(changed == 1)
 }
 
-pub fn delete_job(conn: &Tx<'_>, user_id: UserId<'_>, job_id: JobId<'_>) -> DbResult<bool> {
+pub fn delete_job(conn: &Tx<'_>, scope: &JobScope, job_id: JobId<'_>) -> DbResult<bool> {
     let changed = conn.execute(
-        "DELETE FROM jobs WHERE id = ?1 AND user_id = ?2",
-        params![job_id, user_id],
+        "DELETE FROM jobs WHERE id = ?1 AND org_id = ?2 AND (?3 IS NULL OR user_id = ?3)",
+        params![job_id, scope.org_id, scope.user_id],
     )?;
     Ok(changed == 1)
 }

@@ -1,5 +1,6 @@
-//! Server-Sent Events: the user's jobs (or one job) live. A stream opens with a snapshot, then
-//! sends each change of the user's jobs as the hub serialized it once; a stream that falls behind gets a fresh
+//! Server-Sent Events: the jobs the caller sees in their organization (or one job) live. A
+//! stream opens with a snapshot, then sends each change of those jobs as the hub serialized it
+//! once; a stream that falls behind gets a fresh
 //! snapshot instead of the missed events. Keep-alive comments hold idle connections open, and a
 //! stream ends when the session or key it was opened with is revoked.
 
@@ -45,7 +46,8 @@ async fn snapshot(services: &Services, principal: &Principal, scope: &Scope) -> 
 }
 
 fn matches(event: &LiveEvent, principal: &Principal, scope: &Scope) -> bool {
-    *event.user_id == *principal.user.id
+    *event.org_id == *principal.org.id
+        && (principal.org.role.sees_all_jobs() || *event.user_id == *principal.user.id)
         && match scope {
             Scope::User => true,
             Scope::Job(id) => *event.job_id == **id,
@@ -58,7 +60,7 @@ async fn open(
     scope: Scope,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the snapshot, so no change falls between the two.
-    let receiver = services.live().subscribe(&principal.user.id);
+    let receiver = services.live().subscribe(&principal.org.id);
     let first = snapshot(&services, &principal, &scope).await?;
     let state = StreamState {
         services,
@@ -90,8 +92,8 @@ async fn open(
                 }
                 Ok(event)
                     if event.kind == RESYNC
-                        && (event.user_id.is_empty()
-                            || *event.user_id == *state.principal.user.id) =>
+                        && (event.org_id.is_empty()
+                            || *event.org_id == *state.principal.org.id) =>
                 {
                     match snapshot(&state.services, &state.principal, &state.scope).await {
                         Ok(event) => return Some((Ok(event), state)),

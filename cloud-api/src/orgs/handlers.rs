@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tseeder_protocol::{
-    AcceptInvite, AdminOrg, AdminOrgDetail, ChangeMemberRole, InviteMember, NameOrg, OrgDetail,
-    OrgInvite, OrgSummary, Page, TransferOrg,
+    AcceptInvite, AdminOrg, AdminOrgDetail, ChangeMemberRole, ChangePlan, InviteMember, NameOrg,
+    OrgDetail, OrgInvite, OrgSummary, Page, TransferOrg,
 };
 
 pub async fn list(
@@ -169,6 +169,32 @@ pub async fn operators_list(
     services
         .orgs()
         .list_for_operators(query.q, Paging::new(query.page, query.per_page))
+        .await
+        .map(axum::Json)
+}
+
+pub async fn work_in(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<OrgSummary>> {
+    services
+        .orgs()
+        .work_in(&principal, &id)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn operators_change_plan(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    Json(req): Json<ChangePlan>,
+) -> ApiResult<axum::Json<AdminOrgDetail>> {
+    services
+        .orgs()
+        .change_plan_for_operators(&principal, &meta, &id, req)
         .await
         .map(axum::Json)
 }

@@ -1,7 +1,7 @@
 //! The organizations slice of the route table.
 
 use super::handlers;
-use crate::http::routes::{ApiRoute, RouteLimits, MEMBER, SUPPORT};
+use crate::http::routes::{ApiRoute, RouteLimits, ADMIN, MEMBER, SUPPORT};
 use tseeder_protocol::*;
 
 pub(crate) fn routes(_limits: &RouteLimits) -> Vec<ApiRoute> {
@@ -62,6 +62,12 @@ pub(crate) fn routes(_limits: &RouteLimits) -> Vec<ApiRoute> {
             .doc("organizations", "Hand the organization to a member; the owner becomes an admin")
             .json::<TransferOrg>()
             .returns::<OrgDetail>(200),
+        ApiRoute::post("/api/v1/orgs/{id}/use", MEMBER, handlers::work_in)
+            .doc(
+                "organizations",
+                "Work in this organization from now on (a session): its jobs, files, plan and new API keys",
+            )
+            .returns::<OrgSummary>(200),
         ApiRoute::post("/api/v1/invites/accept", MEMBER, handlers::accept)
             .doc(
                 "organizations",
@@ -75,6 +81,13 @@ pub(crate) fn routes(_limits: &RouteLimits) -> Vec<ApiRoute> {
             .returns::<Page<AdminOrg>>(200),
         ApiRoute::get("/api/v1/admin/orgs/{id}", SUPPORT, handlers::operators_detail)
             .doc("admin", "One organization with its members and waiting invitations")
+            .returns::<AdminOrgDetail>(200),
+        ApiRoute::post("/api/v1/admin/orgs/{id}/plan", ADMIN, handlers::operators_change_plan)
+            .doc(
+                "admin",
+                "Put a team organization on a plan by hand (reason and ticket required; audited)",
+            )
+            .json::<ChangePlan>()
             .returns::<AdminOrgDetail>(200),
     ]
 }

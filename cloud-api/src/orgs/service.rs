@@ -11,11 +11,13 @@ use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::store as mail_queue;
 use crate::mail::Email;
+use crate::services::Credential;
 use crate::services::{Paging, Principal, RequestMeta, Services};
 use crate::store::{self as db, DbResult, Tx};
 use tseeder_protocol::{
-    fields, AcceptInvite, AdminOrg, AdminOrgDetail, AuditAction, ChangeMemberRole, ErrorCode,
-    InviteMember, NameOrg, OrgDetail, OrgInvite, OrgMember, OrgRole, OrgSummary, Page, TransferOrg,
+    fields, AcceptInvite, AdminOrg, AdminOrgDetail, AuditAction, ChangeMemberRole, ChangePlan,
+    ErrorCode, InviteMember, NameOrg, OrgDetail, OrgInvite, OrgMember, OrgRole, OrgSummary, Page,
+    TransferOrg, Usage,
 };
 
 /// An invitation may be accepted this long after it was sent.
@@ -35,13 +37,15 @@ impl<'a> Orgs<'a> {
     }
 }
 
-fn summary(row: &OrgRow, role: OrgRole) -> OrgSummary {
+fn summary(row: &OrgRow, role: OrgRole, working_in: &str) -> OrgSummary {
     OrgSummary {
         id: row.id.clone(),
         name: row.name.clone(),
         personal: row.personal,
         role,
         members: row.members,
+        plan_id: row.plan_id.clone(),
+        current: row.id == working_in,
         created_at: db::to_datetime(row.created_at),
     }
 }
@@ -116,14 +120,15 @@ fn room_for_one_more(tx: &Tx<'_>, user_id: &str) -> ApiResult<()> {
 }
 
 /// The organization as `role` sees it: invitations only for those who manage members.
-fn detail_in(tx: &Tx<'_>, org: &OrgRow, role: OrgRole, now: i64) -> DbResult<OrgDetail> {
+fn detail_in(tx: &Tx<'_>, org: &OrgRow, role: OrgRole, acting: &Acting) -> DbResult<OrgDetail> {
+    let now = acting.now;
     let invites = if role.manages_members() {
         q::waiting_invites(tx, &org.id, now)?
     } else {
         Vec::new()
     };
     Ok(OrgDetail {
-        org: summary(org, role),
+        org: summary(org, role, &acting.working_in),
         members: q::members(tx, &org.id)?
             .into_iter()
             .map(member_view)
@@ -136,6 +141,8 @@ fn detail_in(tx: &Tx<'_>, org: &OrgRow, role: OrgRole, now: i64) -> DbResult<Org
 struct Acting {
     user_id: String,
     org_id: String,
+    /// The organization the caller's credential works in.
+    working_in: String,
     who: Actor,
     now: i64,
 }
@@ -148,7 +155,7 @@ impl Acting {
     /// The organization as the caller sees it after the change.
     fn detail(&self, tx: &Tx<'_>) -> ApiResult<OrgDetail> {
         let (org, role) = membership(tx, &self.org_id, &self.user_id)?;
-        Ok(detail_in(tx, &org, role, self.now)?)
+        Ok(detail_in(tx, &org, role, self)?)
     }
 }
 
@@ -169,6 +176,7 @@ impl Orgs<'_> {
         let acting = Acting {
             user_id: principal.user.id.clone(),
             org_id: org_id.to_owned(),
+            working_in: principal.org.id.clone(),
             who: Actor::of(principal, meta),
             now: db::now_ms(),
         };
@@ -189,7 +197,11 @@ impl Orgs<'_> {
             .db()
             .call(move |tx| q::orgs_of_user(tx, &uid))
             .await?;
-        Ok(rows.iter().map(|(org, role)| summary(org, *role)).collect())
+        let working_in = &principal.org.id;
+        Ok(rows
+            .iter()
+            .map(|(org, role)| summary(org, *role, working_in))
+            .collect())
     }
 
     pub async fn detail(&self, principal: &Principal, org_id: &str) -> ApiResult<OrgDetail> {
@@ -197,7 +209,7 @@ impl Orgs<'_> {
             principal,
             &RequestMeta::default(),
             org_id,
-            |tx, acting, org, role| Ok(detail_in(tx, &org, role, acting.now)?),
+            |tx, acting, org, role| Ok(detail_in(tx, &org, role, acting)?),
         )
         .await
     }
@@ -213,6 +225,7 @@ impl Orgs<'_> {
         let acting = Acting {
             user_id: principal.user.id.clone(),
             org_id: format!("org_{}", uuid::Uuid::now_v7().simple()),
+            working_in: principal.org.id.clone(),
             who: Actor::of(principal, meta),
             now: db::now_ms(),
         };
@@ -270,6 +283,12 @@ impl Orgs<'_> {
             require_owner(role, "deleting it")?;
             if org.personal {
                 return Err(refuse_personal("deleted"));
+            }
+            if q::has_jobs(tx, &acting.org_id)? {
+                return Err(ApiError::conflict(
+                    ErrorCode::OrgHasJobs,
+                    "delete the organization's jobs (and their files) first",
+                ));
             }
             q::delete_org(tx, &acting.org_id)?;
             acting.record(
@@ -382,6 +401,7 @@ impl Orgs<'_> {
     ) -> ApiResult<OrgSummary> {
         let token_hash = crypto::token_hash(req.token.trim());
         let who = Actor::of(principal, meta);
+        let working_in = principal.org.id.clone();
         let (uid, email, now) = (
             principal.user.id.clone(),
             principal.user.email.clone(),
@@ -425,7 +445,7 @@ impl Orgs<'_> {
                     serde_json::json!({ "role": invite.role, "invite": invite.id }),
                 )?;
                 let (org, role) = membership(tx, &invite.org_id, &uid)?;
-                Ok(summary(&org, role))
+                Ok(summary(&org, role, &working_in))
             })
             .await
     }
@@ -559,6 +579,74 @@ impl Orgs<'_> {
         .await
     }
 
+    /// Makes the organization the one the caller's session works in: its jobs, files, usage
+    /// and new API keys. An API key stays in the organization it was made in.
+    pub async fn work_in(&self, principal: &Principal, org_id: &str) -> ApiResult<OrgSummary> {
+        let Credential::Session { id: session_id, .. } = &principal.credential else {
+            return Err(ApiError::forbidden(
+                ErrorCode::SessionRequired,
+                "an API key works in the organization it was made in; make a key there instead",
+            ));
+        };
+        let (uid, oid, sid) = (
+            principal.user.id.clone(),
+            org_id.to_owned(),
+            session_id.clone(),
+        );
+        self.services
+            .db()
+            .transaction_with(move |tx| -> ApiResult<_> {
+                let (org, role) = membership(tx, &oid, &uid)?;
+                let chosen = (!org.personal).then_some(oid.as_str());
+                crate::credentials::store::set_session_org(tx, &sid, chosen)?;
+                Ok(summary(&org, role, &oid))
+            })
+            .await
+    }
+
+    /// Puts a team organization on a plan by hand (an operator, with a reason and a ticket); a
+    /// personal organization's plan is its user's, changed on the user.
+    pub async fn change_plan_for_operators(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+        org_id: &str,
+        req: ChangePlan,
+    ) -> ApiResult<AdminOrgDetail> {
+        let why = crate::audit::actor::check_justification(&req.reason, &req.ticket_id)?;
+        let plan = req.plan_id.trim().to_owned();
+        let who = Actor::of(principal, meta);
+        let (oid, now) = (org_id.to_owned(), db::now_ms());
+        self.services
+            .db()
+            .transaction_with(move |tx| -> ApiResult<_> {
+                let org = q::org(tx, &oid)?.ok_or(ApiError::NotFound)?;
+                if org.personal {
+                    return Err(ApiError::conflict(
+                        ErrorCode::PersonalOrg,
+                        "a personal organization is on its user's plan: change the user's plan",
+                    ));
+                }
+                if !crate::plans::store::plan_exists(tx, &plan)? {
+                    return Err(ApiError::unprocessable(
+                        ErrorCode::UnknownPlan,
+                        format!("there is no plan {plan:?}"),
+                    ));
+                }
+                q::set_plan(tx, &oid, &plan, now)?;
+                who.audit(
+                    tx,
+                    AuditAction::OrgPlanChange,
+                    &oid,
+                    &why,
+                    serde_json::json!({ "from": org.plan_id, "to": plan }),
+                )?;
+                Ok(())
+            })
+            .await?;
+        self.detail_for_operators(org_id).await
+    }
+
     /// Organizations for operators, newest first, by a piece of the name, the id or the owner's
     /// email.
     pub async fn list_for_operators(
@@ -591,8 +679,17 @@ impl Orgs<'_> {
             .db()
             .transaction_with(move |tx| -> ApiResult<_> {
                 let org = q::org(tx, &oid)?.ok_or(ApiError::NotFound)?;
+                let plan = crate::plans::store::plan_of_org(tx, &oid)?;
+                let counts = crate::plans::store::usage_of_org(tx, &oid)?;
                 Ok(AdminOrgDetail {
                     org: admin_view(&org, q::owner_email(tx, &oid)?),
+                    usage: Usage {
+                        org_id: oid.clone(),
+                        plan,
+                        active_jobs: counts.active_jobs,
+                        storage_bytes: counts.storage_bytes,
+                        total_jobs: counts.total_jobs,
+                    },
                     members: q::members(tx, &oid)?.into_iter().map(member_view).collect(),
                     invites: q::waiting_invites(tx, &oid, now)?
                         .into_iter()
@@ -611,6 +708,7 @@ fn admin_view(org: &OrgRow, owner_email: String) -> AdminOrg {
         personal: org.personal,
         owner_email,
         members: org.members,
+        plan_id: org.plan_id.clone(),
         created_at: db::to_datetime(org.created_at),
     }
 }

@@ -9,6 +9,37 @@ pub fn personal_org_id(user_id: &str) -> String {
     format!("org_{user_id}")
 }
 
+/// The organization a request works in, and the caller's role there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkingOrg {
+    pub id: String,
+    pub role: OrgRole,
+}
+
+impl WorkingOrg {
+    /// A user's own organization, which they always own.
+    pub fn personal(user_id: &str) -> WorkingOrg {
+        WorkingOrg {
+            id: personal_org_id(user_id),
+            role: OrgRole::Owner,
+        }
+    }
+
+    /// The organization a credential chose, read from its `member_org` and `member_role`
+    /// columns (a join on the credential's own membership), if that membership still exists.
+    pub(crate) fn from_membership(row: &Row) -> DbResult<Option<WorkingOrg>> {
+        let org: Option<String> = row.get("member_org")?;
+        let role: Option<String> = row.get("member_role")?;
+        Ok(match (org, role) {
+            (Some(id), Some(role)) => Some(WorkingOrg {
+                id,
+                role: role_of(role)?,
+            }),
+            _ => None,
+        })
+    }
+}
+
 fn role_of(text: String) -> DbResult<OrgRole> {
     OrgRole::parse(&text).ok_or_else(|| DbError::Corrupt(format!("organization role {text}")))
 }
@@ -56,11 +87,13 @@ pub struct OrgRow {
     pub personal: bool,
     pub created_at: i64,
     pub members: u32,
+    pub plan_id: String,
 }
 
 const ORG_COLUMNS: &str = "o.id, o.name, \
      CASE WHEN o.personal_of IS NULL THEN 0 ELSE 1 END AS personal, o.created_at, \
-     (SELECT COUNT(*) FROM memberships c WHERE c.org_id = o.id) AS members";
+     (SELECT COUNT(*) FROM memberships c WHERE c.org_id = o.id) AS members, \
+     COALESCE((SELECT pu.plan_id FROM users pu WHERE pu.id = o.personal_of), o.plan_id) AS org_plan";
 
 fn org_from_row(row: &Row) -> DbResult<OrgRow> {
     Ok(OrgRow {
@@ -69,6 +102,7 @@ fn org_from_row(row: &Row) -> DbResult<OrgRow> {
         personal: row.get("personal")?,
         created_at: row.get("created_at")?,
         members: row.get::<_, i64>("members")? as u32,
+        plan_id: row.get("org_plan")?,
     })
 }
 
@@ -161,6 +195,24 @@ pub fn rename(tx: &Tx<'_>, org_id: &str, name: &str, now: i64) -> DbResult<()> {
         params![org_id, name, now],
     )?;
     Ok(())
+}
+
+/// Puts a team organization on a plan (a personal one uses its user's).
+pub fn set_plan(tx: &Tx<'_>, org_id: &str, plan_id: &str, now: i64) -> DbResult<()> {
+    tx.execute(
+        "UPDATE organizations SET plan_id = ?2, updated_at = ?3
+         WHERE id = ?1 AND personal_of IS NULL",
+        params![org_id, plan_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn has_jobs(tx: &Tx<'_>, org_id: &str) -> DbResult<bool> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE org_id = ?1 LIMIT 1) AS any_job",
+        params![org_id],
+        |row| row.get::<_, i64>(0),
+    )? > 0)
 }
 
 pub fn delete_org(tx: &Tx<'_>, org_id: &str) -> DbResult<()> {

@@ -1,4 +1,4 @@
-//! Plans and what a user uses of theirs.
+//! Plans, and what the organization a request works in uses of its own.
 
 use crate::error::ApiResult;
 use crate::plans::store as plans;
@@ -23,18 +23,19 @@ impl Plans<'_> {
     }
 
     pub async fn usage(&self, principal: &Principal) -> ApiResult<Usage> {
-        let uid = principal.user.id.clone();
+        let org_id = principal.org.id.clone();
         let (plan, counts) = self
             .services
             .db()
             .call(move |conn| {
                 Ok((
-                    plans::plan_of_user(conn, &uid)?,
-                    plans::usage_of_user(conn, &uid)?,
+                    plans::plan_of_org(conn, &org_id)?,
+                    plans::usage_of_org(conn, &org_id)?,
                 ))
             })
             .await?;
         Ok(Usage {
+            org_id: principal.org.id.clone(),
             plan,
             active_jobs: counts.active_jobs,
             storage_bytes: counts.storage_bytes,

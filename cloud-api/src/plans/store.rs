@@ -40,6 +40,27 @@ pub fn list_plans(conn: &Tx<'_>) -> DbResult<Vec<Plan>> {
     Ok(plans)
 }
 
+/// The plan id of the organization `org` (an SQL expression): a personal organization uses its
+/// user's plan (which billing and operators set on the account), a team its own.
+pub(crate) fn org_plan_id(org: &str) -> String {
+    format!(
+        "(SELECT COALESCE(pu.plan_id, po.plan_id) FROM organizations po
+          LEFT JOIN users pu ON pu.id = po.personal_of WHERE po.id = {org})"
+    )
+}
+
+pub fn plan_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<Plan> {
+    conn.query_row(
+        &format!(
+            "SELECT {PLAN_COLUMNS} FROM plans WHERE id = {}",
+            org_plan_id("?1")
+        ),
+        params![org_id],
+        plan_from_row,
+    )
+}
+
+/// The plan of the user's personal organization: the one their account is on.
 pub fn plan_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<Plan> {
     conn.query_row(
         &format!(
@@ -58,48 +79,45 @@ pub struct UsageCounts {
     pub storage_bytes: u64,
 }
 
-/// Bytes the user's unfinished cloud jobs of known size will store: counted against the quota
-/// beside what is stored, so jobs running side by side cannot each take the whole room left.
-/// Jobs kept on the user's own devices store nothing in the cloud.
-pub fn reserved_bytes(conn: &Tx<'_>, user_id: &str, except_job: Option<&str>) -> DbResult<u64> {
+/// Bytes the organization's unfinished cloud jobs of known size will store: counted against
+/// the quota beside what is stored, so jobs running side by side cannot each take the whole
+/// room left. Jobs kept on members' own devices store nothing in the cloud.
+pub fn reserved_bytes(conn: &Tx<'_>, org_id: &str, except_job: Option<&str>) -> DbResult<u64> {
     Ok(conn
         .query_row(
             "SELECT CAST(COALESCE(SUM(total_bytes), 0) AS BIGINT) FROM jobs
-         WHERE user_id = ?1 AND device_id IS NULL AND total_bytes IS NOT NULL
+         WHERE org_id = ?1 AND device_id IS NULL AND total_bytes IS NOT NULL
            AND status NOT IN ('completed', 'cancelled', 'failed') AND id IS DISTINCT FROM ?2",
-            params![user_id, except_job],
+            params![org_id, except_job],
             |row| row.get::<_, i64>(0),
         )?
         .max(0) as u64)
 }
 
-/// The bytes of the stored objects the user keeps (what a quota check needs, without counting
-/// the user's jobs).
-pub fn stored_bytes_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<u64> {
+/// The bytes of the stored objects of the organization's jobs (what a quota check needs,
+/// without counting the jobs).
+pub fn stored_bytes_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<u64> {
     Ok(conn
         .query_row(
-            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM objects WHERE user_id = ?1",
-            params![user_id],
+            "SELECT CAST(COALESCE(SUM(o.size), 0) AS BIGINT)
+             FROM objects o JOIN jobs j ON j.id = o.job_id WHERE j.org_id = ?1",
+            params![org_id],
             |row| row.get::<_, i64>(0),
         )?
         .max(0) as u64)
 }
 
-/// Jobs that hold a slot, all jobs, and the bytes of the stored objects the user keeps.
-pub fn usage_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<UsageCounts> {
-    conn.query_row(
-        "SELECT
-             COUNT(*) FILTER (WHERE status NOT IN ('completed', 'cancelled', 'failed')),
-             COUNT(*),
-             (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM objects WHERE user_id = ?1)
-         FROM jobs WHERE user_id = ?1",
-        params![user_id],
-        |row| {
-            Ok(UsageCounts {
-                active_jobs: row.get::<_, i64>(0)? as u32,
-                total_jobs: row.get::<_, i64>(1)? as u64,
-                storage_bytes: row.get::<_, i64>(2)? as u64,
-            })
-        },
-    )
+/// Jobs that hold a slot, all jobs, and the bytes stored, of everyone in the organization.
+pub fn usage_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<UsageCounts> {
+    let (active_jobs, total_jobs) = conn.query_row(
+        "SELECT COUNT(*) FILTER (WHERE status NOT IN ('completed', 'cancelled', 'failed')), COUNT(*)
+         FROM jobs WHERE org_id = ?1",
+        params![org_id],
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+    )?;
+    Ok(UsageCounts {
+        active_jobs: active_jobs as u32,
+        total_jobs: total_jobs as u64,
+        storage_bytes: stored_bytes_of_org(conn, org_id)?,
+    })
 }

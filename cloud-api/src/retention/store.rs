@@ -31,7 +31,9 @@ fn expiring_from_row(row: &Row) -> DbResult<ExpiringJob> {
 /// `retention_days` after completion (0: for good).
 const EXPIRING: &str = "SELECT j.id, j.user_id, u.email, j.name,
             j.completed_at + p.retention_days * ?1 AS expires_at
-     FROM jobs j JOIN users u ON u.id = j.user_id JOIN plans p ON p.id = u.plan_id
+     FROM jobs j JOIN users u ON u.id = j.user_id
+     JOIN plans p ON p.id = (SELECT COALESCE(pu.plan_id, po.plan_id) FROM organizations po
+                 LEFT JOIN users pu ON pu.id = po.personal_of WHERE po.id = j.org_id)
      WHERE j.status = 'completed' AND j.files_expired_at IS NULL AND j.completed_at IS NOT NULL
        AND j.device_id IS NULL AND p.retention_days > 0
        AND j.completed_at + p.retention_days * ?1 <= ?2";
@@ -77,11 +79,12 @@ pub fn mark_expired(conn: &Tx<'_>, job_id: &str, message: &str, now: i64) -> DbR
     crate::jobs::store::insert_job_event(conn, job_id, "files_expired", None, Some(message), now)
 }
 
-/// When a completed job's files go, by its owner's plan now; `None` when they are kept.
+/// When a completed job's files go, by its organization's plan now; `None` when they are kept.
 pub fn files_expire_at(conn: &Tx<'_>, job_id: &str) -> DbResult<Option<i64>> {
     conn.query_row(
         "SELECT j.completed_at + p.retention_days * ?1
-             FROM jobs j JOIN users u ON u.id = j.user_id JOIN plans p ON p.id = u.plan_id
+             FROM jobs j JOIN plans p ON p.id = (SELECT COALESCE(pu.plan_id, po.plan_id) FROM organizations po
+                 LEFT JOIN users pu ON pu.id = po.personal_of WHERE po.id = j.org_id)
              WHERE j.id = ?2 AND j.status = 'completed' AND j.files_expired_at IS NULL
                AND j.completed_at IS NOT NULL AND j.device_id IS NULL AND p.retention_days > 0",
         params![DAY_MS, job_id],

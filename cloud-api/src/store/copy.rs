@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 pub const TABLES: &[(&str, &str)] = &[
     ("plans", "id"),
     ("users", "id"),
+    ("organizations", "id"),
+    ("memberships", "org_id, user_id"),
     ("sessions", "id"),
     ("api_keys", "id"),
     ("account_tokens", "token_hash"),
@@ -44,8 +46,6 @@ pub const TABLES: &[(&str, &str)] = &[
     ("billing_customers", "user_id"),
     ("subscriptions", "subscription_id"),
     ("billing_events", "event_id"),
-    ("organizations", "id"),
-    ("memberships", "org_id, user_id"),
     ("org_invites", "id"),
 ];
 

@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0019_organizations.sql",
         sql: include_str!("../../../migrations/0019_organizations.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_org_ownership.sql",
+        sql: include_str!("../../../migrations/0020_org_ownership.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -179,6 +184,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 15,
         name: "0015_organizations.sql",
         sql: include_str!("../../../migrations/postgres/0015_organizations.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "0016_org_ownership.sql",
+        sql: include_str!("../../../migrations/postgres/0016_org_ownership.sql"),
     },
 ];
 

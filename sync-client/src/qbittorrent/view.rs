@@ -360,6 +360,8 @@ mod tests {
                 job: Job {
                     id: "job".into(),
                     name: "Show.S01E01".into(),
+                    org_id: "org_user".into(),
+                    owner_id: "user".into(),
                     status,
                     dead_lettered: false,
                     source: JobSource::Magnet,

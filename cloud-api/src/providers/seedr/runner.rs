@@ -368,11 +368,11 @@ impl SeedrRunner {
     }
 
     async fn quota_refusal(&self, job: &JobRow, total: u64) -> Result<Option<String>, SeedrError> {
-        let (user, id) = (job.user_id.clone(), job.id.clone());
+        let (org, id) = (job.org_id.clone(), job.id.clone());
         self.read(move |conn| {
-                let plan = crate::plans::store::plan_of_user(conn, &user)?;
-                let committed = crate::plans::store::stored_bytes_of_user(conn, &user)?
-                    .saturating_add(crate::plans::store::reserved_bytes(conn, &user, Some(&id))?);
+                let plan = crate::plans::store::plan_of_org(conn, &org)?;
+                let committed = crate::plans::store::stored_bytes_of_org(conn, &org)?
+                    .saturating_add(crate::plans::store::reserved_bytes(conn, &org, Some(&id))?);
                 Ok(if total > plan.max_job_bytes {
                     Some(format!(
                         "quota exceeded: the files take {total} bytes; the {} plan allows {} bytes per job",
@@ -514,9 +514,7 @@ impl SeedrRunner {
             .call(move |conn| job_q::job_by_id(conn, &id))
             .await
         {
-            self.services
-                .live()
-                .publish_job(&job.user_id, job_view(&job));
+            self.services.live().publish_job(job_view(&job));
         }
     }
 }
