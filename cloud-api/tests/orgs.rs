@@ -3,13 +3,17 @@
 //! mailed single-use token is accepted only by the account of that address within 7 days;
 //! owners, admins and members each may do what their role allows; the owner hands the team over
 //! and deletes it; another organization's team, invitations and members are out of reach;
-//! operators search organizations. Every change is in the audit log.
+//! operators search organizations. Every change is in the audit log. Jobs belong to the
+//! organization a session (or an API key) works in: its plan and quotas count everyone's jobs,
+//! owners and admins see and manage all of them, members their own, and nobody outside reaches
+//! them.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::time::Duration;
 use tseeder_cloud::store::Value as StoreValue;
 use tseeder_protocol::Role;
-use tseeder_testkit::cloud::{Client, TestServer};
+use tseeder_testkit::cloud::{random_magnet, Answer, Client, LiveStream, TestServer};
 
 const ACCEPT: &str = "/invites/accept";
 
@@ -452,5 +456,319 @@ async fn operators_search_organizations_and_see_their_members() {
             (owner.email.clone(), "owner".into()),
             (member.email.clone(), "member".into())
         ]
+    );
+}
+
+/// Makes `org` the organization `client`'s session works in.
+async fn work_in(client: &Client, org: &str) {
+    let used = client
+        .post(&format!("/api/v1/orgs/{org}/use"), json!({}))
+        .await;
+    assert_eq!(used.status, StatusCode::OK, "{used:?}");
+    assert_eq!(used.body["current"], true);
+}
+
+async fn submit(client: &Client, name: &str) -> Answer {
+    client
+        .post("/api/v1/jobs", json!({ "magnet": random_magnet(name) }))
+        .await
+}
+
+fn job_ids(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|job| job["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+async fn current_org(client: &Client) -> String {
+    let usage = client.get("/api/v1/usage").await;
+    assert_eq!(usage.status, StatusCode::OK, "{usage:?}");
+    usage.body["orgId"].as_str().expect("orgId").to_owned()
+}
+
+#[tokio::test]
+async fn a_teams_jobs_share_its_plan_and_owners_see_what_members_submit() {
+    let server = TestServer::start().await;
+    let owner = server.user(Role::User).await;
+    let member = server.user(Role::User).await;
+    let org = team(&owner, "Render farm").await;
+    join(&server, &owner, &org, &member, "member").await;
+    let personal = current_org(&member).await;
+    assert_eq!(personal, format!("org_{}", member.user_id));
+
+    work_in(&member, &org).await;
+    let listed = member.get("/api/v1/orgs").await;
+    let current: Vec<&str> = listed
+        .body
+        .as_array()
+        .expect("orgs")
+        .iter()
+        .filter(|o| o["current"] == true)
+        .map(|o| o["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(current, [org.as_str()]);
+    let theirs = submit(&member, "members-job").await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{theirs:?}");
+    assert_eq!(theirs.body["job"]["orgId"], org.as_str());
+    assert_eq!(theirs.body["job"]["ownerId"], member.user_id.as_str());
+    let theirs = theirs.body["job"]["id"].as_str().expect("id").to_owned();
+
+    // The owner, still in their personal organization, neither lists nor reaches it.
+    assert!(job_ids(&owner.get("/api/v1/jobs").await.body).is_empty());
+    assert_eq!(
+        owner.get(&format!("/api/v1/jobs/{theirs}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    work_in(&owner, &org).await;
+    assert_eq!(
+        job_ids(&owner.get("/api/v1/jobs").await.body),
+        std::slice::from_ref(&theirs)
+    );
+    let mine = submit(&owner, "owners-job").await;
+    let mine = mine.body["job"]["id"].as_str().expect("id").to_owned();
+
+    // The free plan's two active jobs are the team's, whoever submits.
+    let over = submit(&member, "one-too-many").await;
+    assert_eq!(
+        (over.status, over.code()),
+        (StatusCode::FORBIDDEN, "quota_exceeded"),
+        "{over:?}"
+    );
+    let usage = member.get("/api/v1/usage").await;
+    assert_eq!(usage.body["orgId"], org.as_str());
+    assert_eq!(usage.body["activeJobs"], 2);
+    // The member's personal organization has a plan of its own.
+    work_in(&member, &personal).await;
+    let own = submit(&member, "at-home").await;
+    assert_eq!(own.status, StatusCode::CREATED, "{own:?}");
+    assert_eq!(own.body["job"]["orgId"], personal.as_str());
+    work_in(&member, &org).await;
+
+    // A member sees and manages their own jobs only; the owner everyone's.
+    assert_eq!(
+        job_ids(&member.get("/api/v1/jobs").await.body),
+        std::slice::from_ref(&theirs)
+    );
+    for path in [
+        format!("/api/v1/jobs/{mine}"),
+        format!("/api/v1/jobs/{mine}/events"),
+        format!("/api/v1/jobs/{mine}/files"),
+    ] {
+        assert_eq!(
+            member.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let refused = member
+        .post(&format!("/api/v1/jobs/{mine}/cancel"), json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let mut listed = job_ids(&owner.get("/api/v1/jobs").await.body);
+    listed.sort();
+    let mut both = vec![mine.clone(), theirs.clone()];
+    both.sort();
+    assert_eq!(listed, both);
+    let cancelled = owner
+        .post(&format!("/api/v1/jobs/{theirs}/cancel"), json!({}))
+        .await;
+    assert_eq!(cancelled.body["status"], "cancelled", "{cancelled:?}");
+    let fits = submit(&member, "fits-now").await;
+    assert_eq!(fits.status, StatusCode::CREATED, "{fits:?}");
+
+    // Operators put the team on a plan; a personal organization follows its user's.
+    let admin = server.user(Role::Admin).await;
+    let why = |plan: &str| json!({ "planId": plan, "reason": "Team bought the pro plan by invoice", "ticketId": "T-42" });
+    let changed = admin
+        .post(&format!("/api/v1/admin/orgs/{org}/plan"), why("pro"))
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:?}");
+    assert_eq!(changed.body["org"]["planId"], "pro");
+    assert_eq!(changed.body["usage"]["activeJobs"], 2);
+    assert_eq!(member.get("/api/v1/usage").await.body["plan"]["id"], "pro");
+    assert_eq!(
+        member.get(&format!("/api/v1/orgs/{org}")).await.body["org"]["planId"],
+        "pro"
+    );
+    let refused = admin
+        .post(&format!("/api/v1/admin/orgs/{personal}/plan"), why("pro"))
+        .await;
+    assert_eq!(refused.code(), "personal_org");
+    let unknown = admin
+        .post(&format!("/api/v1/admin/orgs/{org}/plan"), why("platinum"))
+        .await;
+    assert_eq!(unknown.code(), "unknown_plan");
+    let audit = admin
+        .get(&format!("/api/v1/admin/audit?targetId={org}"))
+        .await;
+    assert!(
+        audit.body.to_string().contains("org.plan_change"),
+        "{audit:?}"
+    );
+
+    // A team with jobs is not deleted; a removed member's session falls back to their own.
+    let refused = owner.delete(&format!("/api/v1/orgs/{org}")).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::CONFLICT, "org_has_jobs")
+    );
+    let removed = owner
+        .delete(&format!("/api/v1/orgs/{org}/members/{}", member.user_id))
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{removed:?}");
+    assert_eq!(current_org(&member).await, personal);
+    assert_eq!(
+        member.get(&format!("/api/v1/jobs/{theirs}")).await.status,
+        StatusCode::NOT_FOUND,
+        "what a member submitted stays with the team"
+    );
+    assert_eq!(
+        owner.get(&format!("/api/v1/jobs/{theirs}")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_works_in_the_organization_it_was_made_in() {
+    let server = TestServer::start().await;
+    let owner = server.user(Role::User).await;
+    let member = server.user(Role::User).await;
+    let org = team(&owner, "Archive").await;
+    join(&server, &owner, &org, &member, "admin").await;
+    work_in(&member, &org).await;
+    let (_, secret) = member.create_key("team script").await;
+    // The session moves on; the key stays in the team.
+    work_in(&member, &format!("org_{}", member.user_id)).await;
+    let keys = member.get("/api/v1/api-keys").await;
+    assert_eq!(keys.body[0]["orgId"], org.as_str());
+    assert_eq!(keys.body[0]["orgName"], "Archive");
+
+    let script = member.with_key(&secret);
+    let submitted = submit(&script, "from-a-script").await;
+    assert_eq!(
+        submitted.body["job"]["orgId"],
+        org.as_str(),
+        "{submitted:?}"
+    );
+    let refused = script
+        .post(
+            &format!("/api/v1/orgs/org_{}/use", member.user_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused.code(), "session_required");
+    // An admin of the team sees the owner's jobs through the key as well.
+    work_in(&owner, &org).await;
+    let owners = submit(&owner, "owners").await;
+    let owners = owners.body["job"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        script.get(&format!("/api/v1/jobs/{owners}")).await.status,
+        StatusCode::OK
+    );
+
+    let left = member
+        .post(&format!("/api/v1/orgs/{org}/leave"), json!({}))
+        .await;
+    assert_eq!(left.status, StatusCode::NO_CONTENT, "{left:?}");
+    assert_eq!(
+        script.get("/api/v1/jobs").await.status,
+        StatusCode::UNAUTHORIZED,
+        "a key stops working when its user leaves its organization"
+    );
+}
+
+#[tokio::test]
+async fn another_organizations_jobs_are_out_of_reach() {
+    let server = TestServer::start().await;
+    let owner = server.user(Role::User).await;
+    let outsider = server.user(Role::User).await;
+    let org = team(&owner, "Private").await;
+    work_in(&owner, &org).await;
+    let job = submit(&owner, "private").await;
+    let job = job.body["job"]["id"].as_str().expect("id").to_owned();
+    let other = team(&outsider, "Elsewhere").await;
+    work_in(&outsider, &other).await;
+    for path in [
+        format!("/api/v1/jobs/{job}"),
+        format!("/api/v1/jobs/{job}/events"),
+        format!("/api/v1/jobs/{job}/files"),
+        format!("/api/v1/jobs/{job}/zip"),
+        format!("/api/v1/jobs/{job}/live"),
+    ] {
+        assert_eq!(
+            outsider.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    for action in ["pause", "cancel", "retry", "resume"] {
+        let refused = outsider
+            .post(&format!("/api/v1/jobs/{job}/{action}"), json!({}))
+            .await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    let link = outsider
+        .post(&format!("/api/v1/jobs/{job}/files/0/link"), json!({}))
+        .await;
+    assert_eq!(link.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        outsider.delete(&format!("/api/v1/jobs/{job}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let refused = outsider
+        .post(&format!("/api/v1/orgs/{org}/use"), json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(job_ids(&outsider.get("/api/v1/jobs").await.body).is_empty());
+    assert_eq!(
+        owner.get(&format!("/api/v1/jobs/{job}")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn live_streams_carry_the_teams_jobs_to_owners_and_a_members_own_to_the_member() {
+    let server = TestServer::start().await;
+    let owner = server.user(Role::User).await;
+    let member = server.user(Role::User).await;
+    let org = team(&owner, "Live").await;
+    join(&server, &owner, &org, &member, "member").await;
+    work_in(&owner, &org).await;
+    work_in(&member, &org).await;
+    let mut owners_stream = LiveStream::open(&owner, "/api/v1/jobs/live").await;
+    let mut members_stream = LiveStream::open(&member, "/api/v1/jobs/live").await;
+    assert_eq!(
+        owners_stream.next(Duration::from_secs(5)).await.0,
+        "snapshot"
+    );
+    assert_eq!(
+        members_stream.next(Duration::from_secs(5)).await.0,
+        "snapshot"
+    );
+
+    let owners = submit(&owner, "owners").await;
+    let owners = owners.body["job"]["id"].as_str().expect("id").to_owned();
+    let theirs = submit(&member, "members").await;
+    let theirs = theirs.body["job"]["id"].as_str().expect("id").to_owned();
+
+    let (event, data) = owners_stream.next(Duration::from_secs(5)).await;
+    assert_eq!(
+        (event.as_str(), &data["job"]["id"]),
+        ("job", &json!(owners))
+    );
+    let (event, data) = owners_stream.next(Duration::from_secs(5)).await;
+    assert_eq!(
+        (event.as_str(), &data["job"]["id"]),
+        ("job", &json!(theirs)),
+        "the owner hears a member's job"
+    );
+    let (event, data) = members_stream.next(Duration::from_secs(5)).await;
+    assert_eq!(
+        (event.as_str(), &data["job"]["id"]),
+        ("job", &json!(theirs)),
+        "the member hears only their own"
     );
 }

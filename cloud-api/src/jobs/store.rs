@@ -209,7 +209,7 @@ pub fn job_in_scope(
     conn.query_row(
         &format!(
             "SELECT {JOB_COLUMNS} FROM jobs j
-             WHERE j.id = ?1 AND j.org_id = ?2 AND (?3 IS NULL OR j.user_id = ?3)"
+             WHERE j.id = ?1 AND j.org_id = ?2 AND j.user_id = COALESCE(?3, j.user_id)"
         ),
         params![job_id, scope.org_id, scope.user_id],
         job_from_row,
@@ -416,7 +416,7 @@ pub fn transition_job(
 
 pub fn delete_job(conn: &Tx<'_>, scope: &JobScope, job_id: JobId<'_>) -> DbResult<bool> {
     let changed = conn.execute(
-        "DELETE FROM jobs WHERE id = ?1 AND org_id = ?2 AND (?3 IS NULL OR user_id = ?3)",
+        "DELETE FROM jobs WHERE id = ?1 AND org_id = ?2 AND user_id = COALESCE(?3, user_id)",
         params![job_id, scope.org_id, scope.user_id],
     )?;
     Ok(changed == 1)

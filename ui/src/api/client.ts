@@ -183,6 +183,8 @@ export interface TseederApi {
   removeMember(id: string, userId: string): Promise<void>;
   changeMemberRole(id: string, userId: string, role: GrantedRole): Promise<OrgDetail>;
   transferOrg(id: string, userId: string): Promise<OrgDetail>;
+  /** Makes the session work in this organization: its jobs, files, plan and new API keys. */
+  workIn(id: string): Promise<OrgSummary>;
   billing(): Promise<BillingOverview>;
   startCheckout(plan: string): Promise<BillingRedirect>;
   openBillingPortal(): Promise<BillingRedirect>;
@@ -210,6 +212,7 @@ export interface TseederApi {
   adminUserBilling(id: string): Promise<BillingOverview>;
   adminOrgs(q: string, page: number): Promise<Page<AdminOrg>>;
   adminOrg(id: string): Promise<AdminOrgDetail>;
+  changeOrgPlan(id: string, planId: string, why: Justification): Promise<AdminOrgDetail>;
   accountAction(id: string, action: AccountAction, why: Justification): Promise<AdminUser>;
   adminJobs(query: AdminJobQuery): Promise<Page<AdminJob>>;
   terminateJob(id: string, why: Justification): Promise<Job>;

@@ -227,6 +227,9 @@ export class HttpApi implements TseederApi {
     return this.call("get", "/api/v1/usage");
   }
 
+  workIn(id: string) {
+    return this.call("post", "/api/v1/orgs/{id}/use", { params: { id } });
+  }
   orgs() {
     return this.call("get", "/api/v1/orgs");
   }
@@ -373,6 +376,9 @@ export class HttpApi implements TseederApi {
 
   adminOrg(id: string) {
     return this.call("get", "/api/v1/admin/orgs/{id}", { params: { id } });
+  }
+  changeOrgPlan(id: string, planId: string, why: Justification) {
+    return this.call("post", "/api/v1/admin/orgs/{id}/plan", { params: { id }, body: { planId, ...why } });
   }
 
   adminUserBilling(id: string) {

@@ -3,6 +3,7 @@
 import { useState, type ReactNode } from "react";
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { hasRole, useSession, useSignOut, useSiteConfig } from "../session";
+import { OrgSwitcher } from "./OrgSwitcher";
 
 function Item({ to, children, end }: { to: string; children: ReactNode; end?: boolean }) {
   return (
@@ -61,6 +62,7 @@ export function Layout() {
           </ul>
           {user && (
             <div className="account">
+              <OrgSwitcher />
               <span className="who" title={user.email}>
                 {user.displayName || user.email}
               </span>

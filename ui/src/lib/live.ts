@@ -6,12 +6,15 @@ import { useEffect, useState } from "react";
 import { useApi } from "../api/context";
 import type { Job, JobLive } from "../api/types";
 import { keys } from "../api/queries";
+import { useWorkingOrg } from "../components/OrgSwitcher";
 
 export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: boolean } {
   const api = useApi();
   const client = useQueryClient();
   const [live, setLive] = useState<ReadonlyMap<string, JobLive>>(new Map());
   const [connected, setConnected] = useState(false);
+  // A stream carries one organization's jobs: switching opens a new one.
+  const orgId = useWorkingOrg()?.id;
 
   useEffect(() => {
     let known = new Map<string, JobLive>();
@@ -50,7 +53,7 @@ export function useLiveJobs(): { live: ReadonlyMap<string, JobLive>; connected: 
       clearTimeout(refetch);
       stop();
     };
-  }, [api, client]);
+  }, [api, client, orgId]);
 
   return { live, connected };
 }

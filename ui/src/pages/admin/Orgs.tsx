@@ -1,9 +1,13 @@
-// Find organizations by name, id or owner's email, and see one's members and invitations.
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+// Find organizations by name, id or owner's email, and see one's members, invitations, plan and
+// usage.
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { useApi } from "../../api/context";
-import { queries } from "../../api/queries";
+import { keys, queries } from "../../api/queries";
+import { useConfirm } from "../../components/ConfirmDialog";
+import { hasRole, useSession } from "../../session";
+import { OrgPlan } from "./OrgPlan";
 import { QueryView } from "../../components/Feedback";
 import { PagedTable } from "../../components/PagedTable";
 import { useTitle } from "../../components/useTitle";
@@ -42,6 +46,7 @@ export function Orgs() {
             <th scope="col" className="num">
               Members
             </th>
+            <th scope="col">Plan</th>
             <th scope="col">Created</th>
           </>
         }
@@ -52,6 +57,7 @@ export function Orgs() {
             </td>
             <td>{o.ownerEmail}</td>
             <td className="num">{o.members}</td>
+            <td>{o.planId}</td>
             <td>{formatRelative(o.createdAt)}</td>
           </tr>
         )}
@@ -64,6 +70,12 @@ export function OrgDetailPage() {
   const { id = "" } = useParams();
   const api = useApi();
   const query = useQuery(queries.adminOrg(api, id));
+  const client = useQueryClient();
+  const { user: me } = useSession();
+  const { ask, dialog } = useConfirm(() => {
+    void client.invalidateQueries({ queryKey: keys.adminOrg(id) });
+    void client.invalidateQueries({ queryKey: keys.adminOrgs });
+  });
   useTitle(query.data?.org.name ?? "Organization");
   return (
     <section aria-labelledby="admin-org-title">
@@ -89,6 +101,7 @@ export function OrgDetailPage() {
                 <Link to={`/admin/audit?targetId=${detail.org.id}`}>Audit entries</Link>
               </p>
             </div>
+            <OrgPlan detail={detail} canAct={hasRole(me, "admin")} ask={ask} />
             <div className="card">
               <h2>Members</h2>
               <table className="table" aria-label="Members">
@@ -120,6 +133,7 @@ export function OrgDetailPage() {
           </>
         )}
       </QueryView>
+      {dialog}
     </section>
   );
 }

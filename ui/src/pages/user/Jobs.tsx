@@ -1,4 +1,5 @@
-// The user's jobs: add one, filter, and watch them move live.
+// The jobs of the working organization the user sees (a team's owners and admins see everyone's,
+// with who submitted each): add one, filter, and watch them move live.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
@@ -14,6 +15,21 @@ import { AddJob } from "./AddJob";
 import { JobActions } from "./JobActions";
 import { JobProgress } from "./Progress";
 import { queries } from "../../api/queries";
+import { useWorkingOrg } from "../../components/OrgSwitcher";
+import { useSession } from "../../session";
+
+/** Who submitted each job, for a team's owners and admins, who see everyone's. */
+function useSubmitters(): (ownerId: string) => string | null {
+  const api = useApi();
+  const { user } = useSession();
+  const org = useWorkingOrg();
+  const seesEveryone = !!org && !org.personal && org.role !== "member";
+  const detail = useQuery({ ...queries.org(api, org?.id ?? ""), enabled: seesEveryone });
+  return (ownerId) => {
+    if (!seesEveryone || ownerId === user?.id) return null;
+    return detail.data?.members.find((m) => m.userId === ownerId)?.email ?? "a former member";
+  };
+}
 
 export function Jobs() {
   useTitle("Jobs");
@@ -24,6 +40,7 @@ export function Jobs() {
   const filters = { status: status || undefined, q: search.trim() || undefined, page };
   const query = useQuery({ ...queries.jobs(api, filters), placeholderData: keepPreviousData });
   const { live, connected } = useLiveJobs();
+  const submitter = useSubmitters();
 
   return (
     <section className="page" aria-labelledby="jobs-title">
@@ -85,6 +102,7 @@ export function Jobs() {
                       <span className="muted small-print">
                         {formatBytes(job.totalBytes)} · added {formatRelative(job.createdAt)}
                         {job.deviceId ? " · to my computer" : ""}
+                        {submitter(job.ownerId) && <span data-testid="submitter"> · by {submitter(job.ownerId)}</span>}
                       </span>
                       <JobActions job={job} />
                     </div>

@@ -1,4 +1,5 @@
-// What the user's plan allows and how much of it is used, with the plans side by side.
+// What the working organization's plan allows and how much of it its jobs use, with the plans
+// side by side.
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { Cell, Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
@@ -9,15 +10,22 @@ import { QueryView } from "../../components/Feedback";
 import { formatBytes, percent } from "../../lib/format";
 import { PlanTable } from "../../components/PlanTable";
 import { queries } from "../../api/queries";
+import { orgLabel, useWorkingOrg } from "../../components/OrgSwitcher";
 
 export function UsagePage() {
   useTitle("Usage");
   const api = useApi();
   const usage = useQuery(queries.usage(api));
   const plans = useQuery(queries.plans(api));
+  const org = useWorkingOrg();
   return (
     <section className="page" aria-labelledby="usage-title">
       <h1 id="usage-title">Usage and plan</h1>
+      {org && !org.personal && (
+        <p className="muted" data-testid="usage-org">
+          {orgLabel(org)}: every member's jobs count against this organization's plan.
+        </p>
+      )}
       <QueryView query={usage} what="your usage">
         {(data) => {
           const used = percent(data.storageBytes, data.plan.maxStorageBytes) ?? 0;

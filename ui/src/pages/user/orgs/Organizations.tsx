@@ -1,4 +1,4 @@
-// The user's organizations (their personal one first) and a new team.
+// The user's organizations (their personal one first), the one they work in, and a new team.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
@@ -6,6 +6,7 @@ import { useApi } from "../../../api/context";
 import { keys, queries } from "../../../api/queries";
 import { errorMessage, Notice, QueryView } from "../../../components/Feedback";
 import { useTitle } from "../../../components/useTitle";
+import { useWorkIn } from "../../../components/OrgSwitcher";
 
 export function Organizations() {
   useTitle("Organizations");
@@ -14,6 +15,7 @@ export function Organizations() {
   const navigate = useNavigate();
   const orgs = useQuery(queries.orgs(api));
   const [name, setName] = useState("");
+  const workIn = useWorkIn();
   const create = useMutation({
     mutationFn: () => api.createOrg(name.trim()),
     onSuccess: (detail) => {
@@ -42,9 +44,24 @@ export function Organizations() {
                   </Link>{" "}
                   {org.personal && <span className="badge">Personal</span>}
                   <div className="muted small-print">
-                    {org.role} · {org.members} {org.members === 1 ? "member" : "members"}
+                    {org.role} · {org.members} {org.members === 1 ? "member" : "members"} · {org.planId} plan
                   </div>
                 </div>
+                {org.current ? (
+                  <span className="badge" aria-label={`Working in ${org.name}`}>
+                    Working here
+                  </span>
+                ) : (
+                  <button
+                    type="button"
+                    className="small"
+                    disabled={workIn.isPending}
+                    onClick={() => workIn.mutate(org.id)}
+                    aria-label={`Work in ${org.name}`}
+                  >
+                    Work here
+                  </button>
+                )}
               </li>
             ))}
           </ul>
@@ -63,6 +80,7 @@ export function Organizations() {
         </button>
       </form>
       {create.isError && <Notice kind="error">{errorMessage(create.error)}</Notice>}
+      {workIn.isError && <Notice kind="error">{errorMessage(workIn.error)}</Notice>}
     </section>
   );
 }

@@ -92,7 +92,8 @@ export function ApiKeys() {
                 <div>
                   <strong>{key.name}</strong> <code>{key.prefix}…</code>
                   <div className="muted small-print">
-                    created {formatRelative(key.createdAt)} · last used {formatRelative(key.lastUsedAt)}
+                    works in {key.orgName} · created {formatRelative(key.createdAt)} · last used{" "}
+                    {formatRelative(key.lastUsedAt)}
                   </div>
                 </div>
                 <button

@@ -1,0 +1,86 @@
+// A team organization's plan and what its jobs use of it, and for admins the plan set by hand,
+// justified like every operator action. A personal organization follows its user's plan.
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { useApi } from "../../api/context";
+import { queries } from "../../api/queries";
+import type { AdminOrgDetail } from "../../api/types";
+import type { ConfirmRequest } from "../../components/ConfirmDialog";
+import { formatBytes } from "../../lib/format";
+
+export function OrgPlan({
+  detail,
+  canAct,
+  ask,
+}: {
+  detail: AdminOrgDetail;
+  canAct: boolean;
+  ask: (request: ConfirmRequest) => void;
+}) {
+  const api = useApi();
+  const plans = useQuery(queries.plans(api));
+  const [plan, setPlan] = useState("");
+  const { org, usage } = detail;
+  const owner = detail.members.find((m) => m.role === "owner");
+  return (
+    <section className="card stack" aria-labelledby="org-plan-title">
+      <h2 id="org-plan-title">Plan and usage</h2>
+      <dl className="facts">
+        <dt>Plan</dt>
+        <dd data-testid="org-plan">{usage.plan.name}</dd>
+        <dt>Active jobs</dt>
+        <dd>
+          {usage.activeJobs} of {usage.plan.maxActiveJobs}
+        </dd>
+        <dt>Storage</dt>
+        <dd>
+          {formatBytes(usage.storageBytes)} of {formatBytes(usage.plan.maxStorageBytes)}
+        </dd>
+        <dt>Jobs so far</dt>
+        <dd>{usage.totalJobs}</dd>
+      </dl>
+      {org.personal ? (
+        <p className="muted">
+          A personal organization is on its user's plan
+          {owner && (
+            <>
+              : change it on <Link to={`/admin/users/${owner.userId}`}>{owner.email}</Link>
+            </>
+          )}
+          .
+        </p>
+      ) : (
+        canAct && (
+          <div className="add-row">
+            <label className="inline">
+              <span className="muted">Plan</span>
+              <select value={plan || usage.plan.id} onChange={(e) => setPlan(e.target.value)}>
+                {(plans.data ?? []).map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button
+              type="button"
+              disabled={!plan || plan === usage.plan.id}
+              onClick={() =>
+                ask({
+                  title: `Put ${org.name} on ${plan}`,
+                  description: `Every member's jobs then count against ${plan} instead of ${usage.plan.id}.`,
+                  word: "PLAN",
+                  actionLabel: "Change plan",
+                  run: (why) => api.changeOrgPlan(org.id, plan, why),
+                })
+              }
+            >
+              Change plan
+            </button>
+          </div>
+        )
+      )}
+    </section>
+  );
+}
