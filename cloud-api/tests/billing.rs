@@ -1,5 +1,6 @@
 //! Stripe billing against the suite's Stripe stand-in (testkit `stripe`), on both backends:
-//! Checkout is opened with what Stripe needs and one customer per user; the stand-in's payment
+//! Checkout is opened with what Stripe needs and one customer per organization (a team's bought
+//! by its owner and shared by its members); the stand-in's payment
 //! posts signed events that put the user on the plan (audited); webhooks built and signed here
 //! check order safety, cancellation at period end, the past-due grace period, replays, a wrong
 //! secret and a stale timestamp; with billing off the routes say so and operators assign plans.
@@ -147,10 +148,12 @@ async fn checkout_sends_what_stripe_needs_and_reuses_one_customer() {
         "the customer is created once and reused"
     );
     assert_eq!(customers[0].form["email"], user.email);
-    assert_eq!(customers[0].form["metadata[user_id]"], user.user_id);
+    // A user's own purchase is billed to their personal organization.
+    let personal = format!("org_{}", user.user_id);
+    assert_eq!(customers[0].form["metadata[org_id]"], personal);
     assert_eq!(
         customers[0].idempotency_key.as_deref(),
-        Some(format!("customer-{}", user.user_id).as_str())
+        Some(format!("customer-{personal}").as_str())
     );
     let customer = &stripe.customers()[0].0;
     let sessions: Vec<_> = calls
@@ -162,7 +165,8 @@ async fn checkout_sends_what_stripe_needs_and_reuses_one_customer() {
         let form = &session.form;
         assert_eq!(form["mode"], "subscription");
         assert_eq!(form["customer"], *customer);
-        assert_eq!(form["client_reference_id"], user.user_id);
+        assert_eq!(form["client_reference_id"], personal);
+        assert_eq!(form["subscription_data[metadata][org_id]"], personal);
         assert_eq!(form["line_items[0][price]"], "price_suite_pro");
         assert_eq!(form["line_items[0][quantity]"], "1");
         assert_eq!(form["metadata[plan]"], "pro");
@@ -564,4 +568,94 @@ async fn without_billing_the_routes_say_so_and_operators_assign_plans() {
     );
     assert_eq!(audit[0]["reason"], WHY);
     assert_eq!(audit[0]["ticketId"], "T-9");
+}
+
+#[tokio::test]
+async fn a_team_buys_its_own_plan_through_its_owner_and_its_members_share_it() {
+    let stripe = StripeSim::start().await;
+    let server = billed_server(&stripe).await;
+    let owner = server.user(Role::User).await;
+    let member = server.user(Role::User).await;
+    let created = owner
+        .post("/api/v1/orgs", json!({ "name": "Studio" }))
+        .await;
+    let org = created.body["org"]["id"].as_str().expect("org").to_owned();
+    owner
+        .post(
+            &format!("/api/v1/orgs/{org}/invites"),
+            json!({ "email": member.email, "role": "member" }),
+        )
+        .await;
+    let token = server.mailed_token(&member.email, "/invites/accept").await;
+    let joined = member
+        .post("/api/v1/invites/accept", json!({ "token": token }))
+        .await;
+    assert_eq!(joined.status, StatusCode::OK, "{joined:?}");
+    for client in [&owner, &member] {
+        let used = client
+            .post(&format!("/api/v1/orgs/{org}/use"), json!({}))
+            .await;
+        assert_eq!(used.status, StatusCode::OK, "{used:?}");
+    }
+
+    // A member sees the team's billing and may not buy or manage it.
+    let overview = member.get("/api/v1/billing").await.body;
+    assert_eq!(overview["orgId"], org.as_str());
+    assert_eq!(overview["canManage"], false);
+    let refused = member
+        .post("/api/v1/billing/checkout", json!({ "plan": "pro" }))
+        .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::FORBIDDEN, "insufficient_role")
+    );
+    let refused = member.post("/api/v1/billing/portal", json!({})).await;
+    assert_eq!(refused.code(), "insufficient_role");
+
+    // The owner buys for the team: the team is Stripe's customer and reference.
+    assert_eq!(owner.get("/api/v1/billing").await.body["canManage"], true);
+    let opened = owner
+        .post("/api/v1/billing/checkout", json!({ "plan": "pro" }))
+        .await;
+    assert_eq!(opened.status, StatusCode::OK, "{opened:?}");
+    let calls = stripe.calls();
+    let customer = calls
+        .iter()
+        .find(|call| call.path == "/v1/customers")
+        .expect("customer");
+    assert_eq!(customer.form["metadata[org_id]"], org);
+    assert_eq!(customer.form["email"], owner.email);
+    let session = calls
+        .iter()
+        .find(|call| call.path == "/v1/checkout/sessions")
+        .expect("session");
+    assert_eq!(session.form["client_reference_id"], org);
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let url = opened.body["url"].as_str().expect("url");
+    let paid = browser.post(url).send().await.expect("pay");
+    assert!(paid.status().is_redirection(), "{paid:?}");
+
+    assert_eq!(plan_of(&member).await, "pro", "every member shares it");
+    assert_eq!(member.get("/api/v1/usage").await.body["plan"]["id"], "pro");
+    let audit = audit_of(&server, &org, "billing.org_plan_change").await;
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["detail"]["to"], "pro");
+    // The owner's own account did not buy anything.
+    owner
+        .post(
+            &format!("/api/v1/orgs/org_{}/use", owner.user_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(plan_of(&owner).await, "free");
+
+    // What is paid for is not deleted with the team.
+    let refused = owner.delete(&format!("/api/v1/orgs/{org}")).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::CONFLICT, "org_has_subscription")
+    );
 }

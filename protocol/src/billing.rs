@@ -45,6 +45,10 @@ pub struct Subscription {
 pub struct BillingOverview {
     /// Billing is configured on this server; when not, operators assign plans.
     pub enabled: bool,
+    /// The organization billed: the one the request works in.
+    pub org_id: String,
+    /// The caller may buy and manage its plan (its owner).
+    pub can_manage: bool,
     /// The plan in force.
     pub plan: Plan,
     pub subscription: Option<Subscription>,

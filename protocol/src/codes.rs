@@ -204,6 +204,8 @@ wire_names! {
         TooManyOrgs = "too_many_orgs",
         /// An organization that still has jobs (and stored files) is not deleted.
         OrgHasJobs = "org_has_jobs",
+        /// An organization whose subscription still runs is not deleted.
+        OrgHasSubscription = "org_has_subscription",
         /// The status page has no component of this id.
         UnknownComponent = "unknown_component",
         /// A multipart form has a part the endpoint does not know.
@@ -254,6 +256,8 @@ wire_names! {
         UserPlanChange = "user.plan_change",
         /// The payment provider's subscription state gave a user another plan.
         BillingPlanChange = "billing.plan_change",
+        /// The payment provider's subscription state gave a team organization another plan.
+        BillingOrgPlanChange = "billing.org_plan_change",
         OrgCreate = "org.create",
         OrgRename = "org.rename",
         OrgDelete = "org.delete",
@@ -300,7 +304,8 @@ impl AuditAction {
             | AuditAction::OrgMemberRemove
             | AuditAction::OrgMemberRole
             | AuditAction::OrgTransfer
-            | AuditAction::OrgPlanChange => "organization",
+            | AuditAction::OrgPlanChange
+            | AuditAction::BillingOrgPlanChange => "organization",
         }
     }
 }

@@ -34,7 +34,7 @@ pub struct Call {
 struct CheckoutSession {
     customer: String,
     price: String,
-    user: String,
+    reference: String,
     metadata_plan: String,
     success_url: String,
     subscription: Option<String>,
@@ -46,7 +46,7 @@ struct SubscriptionRecord {
     customer: String,
     price: String,
     plan: String,
-    user: String,
+    reference: String,
     status: String,
     cancel_at_period_end: bool,
     created: i64,
@@ -320,7 +320,7 @@ async fn create_customer(
         }
     };
     Ok(Json(json!({ "id": id, "object": "customer", "email": email,
-        "metadata": { "user_id": form.get("metadata[user_id]") } }))
+        "metadata": { "org_id": form.get("metadata[org_id]") } }))
     .into_response())
 }
 
@@ -342,7 +342,7 @@ async fn create_checkout(
     required(&form, "line_items[0][quantity]")?;
     let success_url = required(&form, "success_url")?.to_owned();
     required(&form, "cancel_url")?;
-    let user = required(&form, "client_reference_id")?.to_owned();
+    let reference = required(&form, "client_reference_id")?.to_owned();
     let mut sim = lock(&sim);
     if !sim.customers.iter().any(|(id, _)| *id == customer) {
         return Err(stripe_error(
@@ -357,7 +357,7 @@ async fn create_checkout(
         CheckoutSession {
             customer,
             price,
-            user,
+            reference,
             metadata_plan: form.get("metadata[plan]").cloned().unwrap_or_default(),
             success_url,
             subscription: None,
@@ -430,7 +430,7 @@ fn subscription_event(sim: &mut Sim, kind: &str, record: &SubscriptionRecord) ->
         record.cancel_at_period_end,
         record.created,
     );
-    object["metadata"] = json!({ "user_id": record.user, "plan": record.plan });
+    object["metadata"] = json!({ "org_id": record.reference, "plan": record.plan });
     (kind.to_owned(), event(&id, kind, now(), object))
 }
 
@@ -448,7 +448,7 @@ async fn pay(State(sim): State<Shared>, Path(id): Path<String>) -> Response {
             customer: session.customer.clone(),
             price: session.price.clone(),
             plan: session.metadata_plan.clone(),
-            user: session.user.clone(),
+            reference: session.reference.clone(),
             status: "active".into(),
             cancel_at_period_end: false,
             created: now(),
@@ -466,8 +466,8 @@ async fn pay(State(sim): State<Shared>, Path(id): Path<String>) -> Response {
             json!({ "id": id, "object": "checkout.session", "mode": "subscription",
                 "status": "complete", "payment_status": "paid",
                 "customer": session.customer, "subscription": record.id,
-                "client_reference_id": session.user,
-                "metadata": { "plan": session.metadata_plan, "user_id": session.user } }),
+                "client_reference_id": session.reference,
+                "metadata": { "plan": session.metadata_plan, "org_id": session.reference } }),
         );
         let created = subscription_event(&mut guard, "customer.subscription.created", &record);
         (

@@ -97,7 +97,12 @@ pub async fn user_billing(
     State(services): State<Services>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<BillingOverview>> {
-    services.billing().overview(&id).await.map(axum::Json)
+    let personal = crate::orgs::store::personal_org_id(&id);
+    services
+        .billing()
+        .overview_of(&personal, false)
+        .await
+        .map(axum::Json)
 }
 
 pub async fn change_role(

@@ -14,7 +14,7 @@ pub async fn overview(
 ) -> ApiResult<axum::Json<BillingOverview>> {
     services
         .billing()
-        .overview(&principal.user.id)
+        .overview(&principal)
         .await
         .map(axum::Json)
 }

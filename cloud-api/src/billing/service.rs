@@ -1,6 +1,7 @@
-//! Billing as users and Stripe use it: the overview of a user's plan and subscription, Checkout
-//! and Customer Portal sessions, the signed webhook that sets the plan, and the settling of plans
-//! whose grace period or paid period has run out.
+//! Billing as organizations and Stripe use it: the overview of an organization's plan and
+//! subscription, Checkout and Customer Portal sessions for its owner, the signed webhook that sets
+//! its plan (a personal organization's is its user's), and the settling of plans whose grace
+//! period or paid period has run out.
 
 use super::events::{Change, CheckoutSession, Event, SubscriptionState};
 use super::signature::{self, SignatureError};
@@ -11,10 +12,12 @@ use crate::audit::store::{insert_audit, NewAudit};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::store as mail_queue;
 use crate::mail::Email;
+use crate::orgs::store as orgs;
 use crate::plans::store::{self as plans, FREE_PLAN};
 use crate::runtime_settings::catalog::BillingPrices;
 use crate::services::{Principal, RequestMeta, Services};
 use crate::store::{self as db, DbResult, Tx};
+use tseeder_protocol::OrgRole;
 use tseeder_protocol::{
     AuditAction, BillingOverview, BillingRedirect, ErrorCode, SecurityEventKind, StartCheckout,
     Subscription, SubscriptionStatus, WebhookReceipt,
@@ -71,21 +74,28 @@ impl Billing<'_> {
         }
     }
 
-    /// The user's plan, subscription and what they can buy.
-    pub async fn overview(&self, user_id: &str) -> ApiResult<BillingOverview> {
-        let uid = user_id.to_owned();
+    /// The plan and subscription of the organization the caller works in, and what its owner
+    /// can buy.
+    pub async fn overview(&self, principal: &Principal) -> ApiResult<BillingOverview> {
+        let can_manage = principal.org.role == OrgRole::Owner;
+        self.overview_of(&principal.org.id, can_manage).await
+    }
+
+    /// An organization's plan, subscription and what can be bought for it.
+    pub async fn overview_of(&self, org_id: &str, can_manage: bool) -> ApiResult<BillingOverview> {
+        let oid = org_id.to_owned();
         let terms = self.terms(db::now_ms());
         let (plan, newest, customer, all_plans) = self
             .services
             .db()
             .call(move |tx| {
-                if users::user_by_id(tx, &uid)?.is_none() {
+                if orgs::org(tx, &oid)?.is_none() {
                     return Ok(None);
                 }
                 Ok(Some((
-                    plans::plan_of_user(tx, &uid)?,
-                    q::newest_subscription(tx, &uid)?,
-                    q::customer_of_user(tx, &uid)?,
+                    plans::plan_of_org(tx, &oid)?,
+                    q::newest_subscription(tx, &oid)?,
+                    q::customer_of_org(tx, &oid)?,
                     plans::list_plans(tx)?,
                 )))
             })
@@ -94,6 +104,8 @@ impl Billing<'_> {
         let enabled = self.enabled();
         Ok(BillingOverview {
             enabled,
+            org_id: org_id.to_owned(),
+            can_manage,
             plan,
             subscription: newest.map(|row| subscription_view(&row, terms.grace_ms)),
             has_billing_account: customer.is_some(),
@@ -105,25 +117,27 @@ impl Billing<'_> {
         })
     }
 
-    /// Opens a Checkout Session for `req.plan`, creating the user's Stripe customer the first time.
+    /// Opens a Checkout Session for `req.plan` for the organization the caller works in and
+    /// owns, creating its Stripe customer the first time.
     pub async fn checkout(
         &self,
         principal: &Principal,
         req: StartCheckout,
     ) -> ApiResult<BillingRedirect> {
         let stripe = self.stripe()?;
+        require_owner(principal)?;
         let terms = self.terms(db::now_ms());
-        let uid = principal.user.id.clone();
+        let org_id = principal.org.id.clone();
         let plan_id = req.plan.trim().to_owned();
         let (known, newest, customer) = {
-            let (uid, plan_id) = (uid.clone(), plan_id.clone());
+            let (oid, plan_id) = (org_id.clone(), plan_id.clone());
             self.services
                 .db()
                 .call(move |tx| {
                     Ok((
                         plans::plan_exists(tx, &plan_id)?,
-                        q::newest_subscription(tx, &uid)?,
-                        q::customer_of_user(tx, &uid)?,
+                        q::newest_subscription(tx, &oid)?,
+                        q::customer_of_org(tx, &oid)?,
                     ))
                 })
                 .await?
@@ -159,7 +173,7 @@ impl Billing<'_> {
                 customer: &customer,
                 price,
                 plan: &plan_id,
-                user_id: &uid,
+                org_id: &org_id,
                 success_url: &format!("{public}/settings?billing=success"),
                 cancel_url: &format!("{public}/settings?billing=cancelled"),
             })
@@ -174,10 +188,10 @@ impl Billing<'_> {
         principal: &Principal,
     ) -> ApiResult<String> {
         let created = stripe
-            .create_customer(&principal.user.id, &principal.user.email)
+            .create_customer(&principal.org.id, &principal.user.email)
             .await
             .map_err(|err| upstream(err, "create the billing account"))?;
-        let uid = principal.user.id.clone();
+        let oid = principal.org.id.clone();
         let now = db::now_ms();
         // Two first checkouts at once get one customer from Stripe (same idempotency key), and
         // the store keeps the first link either way.
@@ -185,21 +199,22 @@ impl Billing<'_> {
             .services
             .db()
             .transaction_with(move |tx| -> DbResult<_> {
-                q::link_customer(tx, &uid, &created, now)?;
-                q::customer_of_user(tx, &uid)
+                q::link_customer(tx, &oid, &created, now)?;
+                q::customer_of_org(tx, &oid)
             })
             .await?;
         customer.ok_or_else(|| ApiError::internal("a linked customer vanished"))
     }
 
-    /// Opens the Customer Portal for a user who has bought something before.
+    /// Opens the Customer Portal for the owner of an organization that bought something before.
     pub async fn portal(&self, principal: &Principal) -> ApiResult<BillingRedirect> {
         let stripe = self.stripe()?;
-        let uid = principal.user.id.clone();
+        require_owner(principal)?;
+        let oid = principal.org.id.clone();
         let customer = self
             .services
             .db()
-            .call(move |tx| q::customer_of_user(tx, &uid))
+            .call(move |tx| q::customer_of_org(tx, &oid))
             .await?
             .ok_or_else(|| {
                 ApiError::conflict(
@@ -258,7 +273,7 @@ impl Billing<'_> {
                 if !q::record_event(tx, &id, &kind, terms.now)? {
                     return Ok(false);
                 }
-                let user = match change.as_ref() {
+                let org = match change.as_ref() {
                     Change::CheckoutCompleted(session) => checkout_completed(tx, session, &terms)?,
                     Change::SubscriptionChanged(state) => {
                         subscription_changed(tx, state, at, &terms)?
@@ -268,8 +283,8 @@ impl Billing<'_> {
                     }
                     Change::Ignored => None,
                 };
-                if let Some(user) = user {
-                    settle_plan(tx, &user, &terms)?;
+                if let Some(org) = org {
+                    settle_plan(tx, &org, &terms)?;
                 }
                 Ok(true)
             })
@@ -304,8 +319,8 @@ impl Billing<'_> {
             .transaction_with(move |tx| -> DbResult<_> {
                 q::prune_events(tx, terms.now - EVENT_MEMORY_MS)?;
                 let mut changed = 0;
-                for user in q::lapsing_users(tx, FREE_PLAN)? {
-                    if settle_plan(tx, &user, &terms)? {
+                for org in q::lapsing_orgs(tx, FREE_PLAN)? {
+                    if settle_plan(tx, &org, &terms)? {
                         changed += 1;
                     }
                 }
@@ -317,6 +332,27 @@ impl Billing<'_> {
         }
         Ok(changed)
     }
+}
+
+/// An organization's plan is bought and managed by its owner (a personal one's by its user).
+fn require_owner(principal: &Principal) -> ApiResult<()> {
+    if principal.org.role == OrgRole::Owner {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            ErrorCode::InsufficientRole,
+            "only the organization's owner buys and manages its plan",
+        ))
+    }
+}
+
+/// The organization a Stripe reference names: an organization id, or (from Checkouts opened
+/// before billing moved to organizations) a user id, whose personal organization it means.
+fn org_of_reference(tx: &Tx<'_>, reference: &str) -> DbResult<Option<String>> {
+    if orgs::org(tx, reference)?.is_some() {
+        return Ok(Some(reference.to_owned()));
+    }
+    Ok(users::user_by_id(tx, reference)?.map(|user| orgs::personal_org_id(&user.id)))
 }
 
 fn upstream(err: StripeError, what: &str) -> ApiError {
@@ -371,10 +407,10 @@ fn entitled_plan(row: &SubscriptionRow, terms: &Terms) -> Option<String> {
     }
 }
 
-/// Gives the user the plan their newest subscription entitles them to, if billing has not given
-/// it already; audited. Billing never takes away a plan it did not give.
-fn settle_plan(tx: &Tx<'_>, user_id: &str, terms: &Terms) -> DbResult<bool> {
-    let Some(mut row) = q::newest_subscription(tx, user_id)? else {
+/// Gives the organization the plan its newest subscription entitles it to, if billing has not
+/// given it already; audited. Billing never takes away a plan it did not give.
+fn settle_plan(tx: &Tx<'_>, org_id: &str, terms: &Terms) -> DbResult<bool> {
+    let Some(mut row) = q::newest_subscription(tx, org_id)? else {
         return Ok(false);
     };
     let Some(plan) = entitled_plan(&row, terms) else {
@@ -385,31 +421,44 @@ fn settle_plan(tx: &Tx<'_>, user_id: &str, terms: &Terms) -> DbResult<bool> {
     {
         return Ok(false);
     }
-    let Some(user) = users::user_by_id(tx, user_id)? else {
+    let Some(org) = orgs::org(tx, org_id)? else {
         return Ok(false);
     };
     row.plan_applied = Some(plan.clone());
     q::save_subscription(tx, &row, terms.now)?;
-    if user.plan_id == plan {
+    let before = plans::plan_of_org(tx, org_id)?.id;
+    if before == plan {
         return Ok(false);
     }
-    users::set_plan(tx, user_id, &plan, terms.now)?;
+    plans::set_plan_of_org(tx, org_id, &plan, terms.now)?;
     if plan == FREE_PLAN {
-        // The mail goes out now, whatever moment the plan was settled for.
-        let mail = lapsed_mail(&user.email, &user.plan_id, &row, terms);
-        mail_queue::enqueue(tx, &mail, db::now_ms())?;
+        if let Some((_, email)) = orgs::owner(tx, org_id)? {
+            // The mail goes out now, whatever moment the plan was settled for.
+            let whose = if org.personal {
+                "Your tseeder account".to_owned()
+            } else {
+                format!("{} on tseeder", org.name)
+            };
+            let mail = lapsed_mail(&email, &whose, &before, &row, terms);
+            mail_queue::enqueue(tx, &mail, db::now_ms())?;
+        }
     }
+    // A personal organization's plan is its user's account's, audited on the user.
+    let (action, target) = match orgs::personal_user(tx, org_id)? {
+        Some(user_id) => (AuditAction::BillingPlanChange, user_id),
+        None => (AuditAction::BillingOrgPlanChange, org_id.to_owned()),
+    };
     insert_audit(
         tx,
         &NewAudit {
             actor_id: None,
             actor_email: "billing",
-            action: AuditAction::BillingPlanChange,
-            target_id: user_id,
+            action,
+            target_id: &target,
             reason: None,
             ticket_id: None,
             detail: &serde_json::json!({
-                "from": user.plan_id,
+                "from": before,
                 "to": plan,
                 "subscription": row.subscription_id,
                 "status": row.status,
@@ -421,8 +470,14 @@ fn settle_plan(tx: &Tx<'_>, user_id: &str, terms: &Terms) -> DbResult<bool> {
     Ok(true)
 }
 
-/// What a user hears when billing takes their paid plan away.
-fn lapsed_mail(email: &str, old_plan: &str, row: &SubscriptionRow, terms: &Terms) -> Email {
+/// What an organization's owner hears when billing takes its paid plan away.
+fn lapsed_mail(
+    email: &str,
+    whose: &str,
+    old_plan: &str,
+    row: &SubscriptionRow,
+    terms: &Terms,
+) -> Email {
     let why = match row.status {
         SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid => {
             "no payment came through during the grace period"
@@ -431,22 +486,22 @@ fn lapsed_mail(email: &str, old_plan: &str, row: &SubscriptionRow, terms: &Terms
     };
     Email {
         to: email.to_owned(),
-        subject: "Your tseeder account is now on the free plan".into(),
+        subject: format!("{whose} is now on the free plan"),
         text: format!(
-            "Your {old_plan} plan has ended: {why}.\r\n\r\nYour account now has the free plan's limits; files beyond them are kept for the plan's retention period, and new jobs must fit.\r\n\r\nSubscribe again under Billing:\r\n\r\n{}/settings\r\n",
+            "Your {old_plan} plan has ended: {why}.\r\n\r\nIt now has the free plan's limits; files beyond them are kept for the plan's retention period, and new jobs must fit.\r\n\r\nSubscribe again under Billing:\r\n\r\n{}/settings\r\n",
             terms.public_url
         ),
     }
 }
 
-/// A finished Checkout links the customer to the user and, until Stripe's subscription events
-/// say more, stands for an active subscription to the plan bought.
+/// A finished Checkout links the customer to the organization and, until Stripe's subscription
+/// events say more, stands for an active subscription to the plan bought.
 fn checkout_completed(
     tx: &Tx<'_>,
     session: &CheckoutSession,
     terms: &Terms,
 ) -> DbResult<Option<String>> {
-    let (Some("subscription"), Some(user_id), Some(customer), Some(subscription)) = (
+    let (Some("subscription"), Some(reference), Some(customer), Some(subscription)) = (
         session.mode.as_deref(),
         session.client_reference_id.as_deref(),
         session.customer.as_deref(),
@@ -454,13 +509,19 @@ fn checkout_completed(
     ) else {
         return Ok(None);
     };
-    if users::user_by_id(tx, user_id)?.is_none() {
-        tracing::warn!(user_id, "a Checkout finished for a user who is gone");
+    let Some(org_id) = org_of_reference(tx, reference)? else {
+        tracing::warn!(
+            reference,
+            "a Checkout finished for an organization that is gone"
+        );
         return Ok(None);
-    }
-    q::link_customer(tx, user_id, customer, terms.now)?;
+    };
+    let Some((buyer, _)) = orgs::owner(tx, &org_id)? else {
+        return Ok(None);
+    };
+    q::link_customer(tx, &org_id, customer, terms.now)?;
     if q::subscription(tx, subscription)?.is_some() {
-        return Ok(Some(user_id.to_owned()));
+        return Ok(Some(org_id));
     }
     let plan = session
         .metadata
@@ -478,7 +539,8 @@ fn checkout_completed(
         tx,
         &SubscriptionRow {
             subscription_id: subscription.to_owned(),
-            user_id: user_id.to_owned(),
+            org_id: org_id.clone(),
+            user_id: buyer,
             customer_id: customer.to_owned(),
             plan_id: plan.clone(),
             status: SubscriptionStatus::Active,
@@ -492,7 +554,7 @@ fn checkout_completed(
         },
         terms.now,
     )?;
-    Ok(Some(user_id.to_owned()))
+    Ok(Some(org_id))
 }
 
 /// A subscription's new state, unless a newer one was applied already (Stripe does not
@@ -512,18 +574,34 @@ fn subscription_changed(
             return Ok(None);
         }
     }
-    let user_id = match q::user_of_customer(tx, &state.customer)? {
-        Some(user) => Some(user),
-        None => match state.metadata.get("user_id") {
-            Some(user) if users::user_by_id(tx, user)?.is_some() => {
-                q::link_customer(tx, user, &state.customer, terms.now)?;
-                Some(user.clone())
+    let org_id = match q::org_of_customer(tx, &state.customer)? {
+        Some(org) => Some(org),
+        None => {
+            let reference = state
+                .metadata
+                .get("org_id")
+                .or_else(|| state.metadata.get("user_id"));
+            match reference {
+                Some(reference) => {
+                    let org = org_of_reference(tx, reference)?;
+                    if let Some(org) = &org {
+                        q::link_customer(tx, org, &state.customer, terms.now)?;
+                    }
+                    org
+                }
+                None => None,
             }
-            _ => None,
-        },
+        }
     };
-    let Some(user_id) = user_id else {
-        tracing::warn!(customer = %state.customer, "a subscription of a customer no user has");
+    let Some(org_id) = org_id else {
+        tracing::warn!(customer = %state.customer, "a subscription of a customer no organization has");
+        return Ok(None);
+    };
+    let buyer = match &existing {
+        Some(old) => Some(old.user_id.clone()),
+        None => orgs::owner(tx, &org_id)?.map(|(id, _)| id),
+    };
+    let Some(buyer) = buyer else {
         return Ok(None);
     };
     let priced = match state
@@ -549,7 +627,8 @@ fn subscription_changed(
         tx,
         &SubscriptionRow {
             subscription_id: state.id.clone(),
-            user_id: user_id.clone(),
+            org_id: org_id.clone(),
+            user_id: buyer,
             customer_id: state.customer.clone(),
             plan_id: plan,
             status: state.status,
@@ -566,7 +645,7 @@ fn subscription_changed(
         },
         terms.now,
     )?;
-    Ok(Some(user_id))
+    Ok(Some(org_id))
 }
 
 /// A failed renewal makes a running subscription past due, which starts the grace period.
@@ -591,15 +670,15 @@ fn payment_failed(
     row.past_due_since = Some(at);
     row.state_at = at;
     q::save_subscription(tx, &row, terms.now)?;
-    if let Some(user) = users::user_by_id(tx, &row.user_id)? {
+    if let Some((_, email)) = orgs::owner(tx, &row.org_id)? {
         let kept_until = db::to_datetime(at.saturating_add(terms.grace_ms));
         mail_queue::enqueue(
             tx,
             &Email {
-                to: user.email,
+                to: email,
                 subject: "Your tseeder payment did not go through".into(),
                 text: format!(
-                    "The renewal payment of your {} plan failed.\r\n\r\nYou keep the plan until {} (UTC). Unless a payment succeeds by then, your account moves to the free plan, with its smaller storage and job limits.\r\n\r\nUpdate your payment method under Billing:\r\n\r\n{}/settings\r\n",
+                    "The renewal payment of your {} plan failed.\r\n\r\nYou keep the plan until {} (UTC). Unless a payment succeeds by then, your organization moves to the free plan, with its smaller storage and job limits.\r\n\r\nUpdate your payment method under Billing:\r\n\r\n{}/settings\r\n",
                     row.plan_id,
                     kept_until.format("%Y-%m-%d %H:%M"),
                     terms.public_url
@@ -608,5 +687,5 @@ fn payment_failed(
             db::now_ms(),
         )?;
     }
-    Ok(Some(row.user_id))
+    Ok(Some(row.org_id))
 }

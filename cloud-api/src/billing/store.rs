@@ -1,34 +1,46 @@
-//! Queries on Stripe customers, subscriptions and the events already applied.
+//! Queries on organizations' Stripe customers, their subscriptions and the events already
+//! applied.
 
 use crate::store::{params, DbError, DbResult, OptionalExtension, Row, Tx};
 use tseeder_protocol::SubscriptionStatus;
 
-pub fn customer_of_user(tx: &Tx<'_>, user_id: &str) -> DbResult<Option<String>> {
+pub fn customer_of_org(tx: &Tx<'_>, org_id: &str) -> DbResult<Option<String>> {
     tx.query_row(
-        "SELECT customer_id FROM billing_customers WHERE user_id = ?1",
-        params![user_id],
+        "SELECT customer_id FROM org_billing_customers WHERE org_id = ?1",
+        params![org_id],
         |row| row.get(0),
     )
     .optional()
 }
 
-pub fn user_of_customer(tx: &Tx<'_>, customer_id: &str) -> DbResult<Option<String>> {
+pub fn org_of_customer(tx: &Tx<'_>, customer_id: &str) -> DbResult<Option<String>> {
     tx.query_row(
-        "SELECT user_id FROM billing_customers WHERE customer_id = ?1",
+        "SELECT org_id FROM org_billing_customers WHERE customer_id = ?1",
         params![customer_id],
         |row| row.get(0),
     )
     .optional()
 }
 
-/// Keeps the first customer linked to a user; a later one for the same user is not linked.
-pub fn link_customer(tx: &Tx<'_>, user_id: &str, customer_id: &str, now: i64) -> DbResult<()> {
+/// Keeps the first customer linked to an organization; a later one is not linked.
+pub fn link_customer(tx: &Tx<'_>, org_id: &str, customer_id: &str, now: i64) -> DbResult<()> {
     tx.execute(
-        "INSERT INTO billing_customers (user_id, customer_id, created_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO org_billing_customers (org_id, customer_id, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
-        params![user_id, customer_id, now],
+        params![org_id, customer_id, now],
     )?;
     Ok(())
+}
+
+/// True while a subscription of the organization runs or may run again (active, trialing,
+/// past due): what is paid for is not deleted with the organization.
+pub fn has_running_subscription(tx: &Tx<'_>, org_id: &str) -> DbResult<bool> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) FROM subscriptions
+         WHERE org_id = ?1 AND status IN ('active', 'trialing', 'past_due')",
+        params![org_id],
+        |row| row.get::<_, i64>(0),
+    )? > 0)
 }
 
 /// Records a Stripe event id; false when it was recorded before (a replay).
@@ -51,6 +63,9 @@ pub fn prune_events(tx: &Tx<'_>, received_before: i64) -> DbResult<usize> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionRow {
     pub subscription_id: String,
+    /// The organization whose plan it sets.
+    pub org_id: String,
+    /// Who bought it.
     pub user_id: String,
     pub customer_id: String,
     pub plan_id: String,
@@ -66,12 +81,13 @@ pub struct SubscriptionRow {
 
 const COLUMNS: &str =
     "subscription_id, user_id, customer_id, plan_id, status, current_period_end, \
-     cancel_at_period_end, past_due_since, started_at, state_at, plan_applied";
+     cancel_at_period_end, past_due_since, started_at, state_at, plan_applied, org_id";
 
 fn from_row(row: &Row) -> DbResult<SubscriptionRow> {
     let status: String = row.get("status")?;
     Ok(SubscriptionRow {
         subscription_id: row.get("subscription_id")?,
+        org_id: row.get("org_id")?,
         user_id: row.get("user_id")?,
         customer_id: row.get("customer_id")?,
         plan_id: row.get("plan_id")?,
@@ -95,14 +111,14 @@ pub fn subscription(tx: &Tx<'_>, subscription_id: &str) -> DbResult<Option<Subsc
     .optional()
 }
 
-/// The user's newest subscription, the one that decides the plan.
-pub fn newest_subscription(tx: &Tx<'_>, user_id: &str) -> DbResult<Option<SubscriptionRow>> {
+/// The organization's newest subscription, the one that decides its plan.
+pub fn newest_subscription(tx: &Tx<'_>, org_id: &str) -> DbResult<Option<SubscriptionRow>> {
     tx.query_row(
         &format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE user_id = ?1
+            "SELECT {COLUMNS} FROM subscriptions WHERE org_id = ?1
              ORDER BY started_at DESC, subscription_id DESC LIMIT 1"
         ),
-        params![user_id],
+        params![org_id],
         from_row,
     )
     .optional()
@@ -112,9 +128,9 @@ pub fn save_subscription(tx: &Tx<'_>, row: &SubscriptionRow, now: i64) -> DbResu
     tx.execute(
         &format!(
             "INSERT INTO subscriptions ({COLUMNS}, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (subscription_id) DO UPDATE SET
-                 user_id = excluded.user_id, customer_id = excluded.customer_id,
+                 org_id = excluded.org_id, user_id = excluded.user_id, customer_id = excluded.customer_id,
                  plan_id = excluded.plan_id, status = excluded.status,
                  current_period_end = excluded.current_period_end,
                  cancel_at_period_end = excluded.cancel_at_period_end,
@@ -134,17 +150,18 @@ pub fn save_subscription(tx: &Tx<'_>, row: &SubscriptionRow, now: i64) -> DbResu
             row.started_at,
             row.state_at,
             row.plan_applied,
+            row.org_id,
             now
         ],
     )?;
     Ok(())
 }
 
-/// Users whose newest subscription gave them a plan and no longer runs (past due, cancelled,
+/// Organizations whose subscription gave them a plan and no longer runs (past due, cancelled,
 /// unpaid): their plan may lapse with the passing of time alone.
-pub fn lapsing_users(tx: &Tx<'_>, free_plan: &str) -> DbResult<Vec<String>> {
+pub fn lapsing_orgs(tx: &Tx<'_>, free_plan: &str) -> DbResult<Vec<String>> {
     let mut stmt = tx.prepare(
-        "SELECT DISTINCT user_id FROM subscriptions
+        "SELECT DISTINCT org_id FROM subscriptions
          WHERE status NOT IN ('active', 'trialing') AND plan_applied <> ?1",
     )?;
     let users = stmt

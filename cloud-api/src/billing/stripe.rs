@@ -42,7 +42,8 @@ pub struct CheckoutRequest<'a> {
     pub customer: &'a str,
     pub price: &'a str,
     pub plan: &'a str,
-    pub user_id: &'a str,
+    /// The organization whose plan it buys.
+    pub org_id: &'a str,
     pub success_url: &'a str,
     pub cancel_url: &'a str,
 }
@@ -72,12 +73,13 @@ impl StripeClient {
         }))
     }
 
-    /// Creates the user's customer. The idempotency key makes two racing first checkouts (or a
-    /// retry after a lost answer) get the same customer rather than two.
-    pub async fn create_customer(&self, user_id: &str, email: &str) -> Result<String, StripeError> {
-        let form = [("email", email), ("metadata[user_id]", user_id)];
+    /// Creates the organization's customer, billed at its owner's address. The idempotency key
+    /// makes two racing first checkouts (or a retry after a lost answer) get the same customer
+    /// rather than two.
+    pub async fn create_customer(&self, org_id: &str, email: &str) -> Result<String, StripeError> {
+        let form = [("email", email), ("metadata[org_id]", org_id)];
         let created: Created = self
-            .post("/v1/customers", &form, Some(&format!("customer-{user_id}")))
+            .post("/v1/customers", &form, Some(&format!("customer-{org_id}")))
             .await?;
         Ok(created.id)
     }
@@ -87,15 +89,15 @@ impl StripeClient {
         let form = [
             ("mode", "subscription"),
             ("customer", req.customer),
-            ("client_reference_id", req.user_id),
+            ("client_reference_id", req.org_id),
             ("line_items[0][price]", req.price),
             ("line_items[0][quantity]", "1"),
             ("success_url", req.success_url),
             ("cancel_url", req.cancel_url),
             ("metadata[plan]", req.plan),
-            ("metadata[user_id]", req.user_id),
+            ("metadata[org_id]", req.org_id),
             ("subscription_data[metadata][plan]", req.plan),
-            ("subscription_data[metadata][user_id]", req.user_id),
+            ("subscription_data[metadata][org_id]", req.org_id),
         ];
         let session: Session = self.post("/v1/checkout/sessions", &form, None).await?;
         Ok(session.url)

@@ -284,6 +284,12 @@ impl Orgs<'_> {
             if org.personal {
                 return Err(refuse_personal("deleted"));
             }
+            if crate::billing::store::has_running_subscription(tx, &acting.org_id)? {
+                return Err(ApiError::conflict(
+                    ErrorCode::OrgHasSubscription,
+                    "its subscription still runs: cancel it in the billing portal first",
+                ));
+            }
             if q::has_jobs(tx, &acting.org_id)? {
                 return Err(ApiError::conflict(
                     ErrorCode::OrgHasJobs,

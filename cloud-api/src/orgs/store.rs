@@ -410,6 +410,29 @@ pub fn list_for_operators(
     Ok((rows, total))
 }
 
+/// The user whose personal organization this is, if it is one.
+pub fn personal_user(tx: &Tx<'_>, org_id: &str) -> DbResult<Option<String>> {
+    Ok(tx
+        .query_row(
+            "SELECT personal_of FROM organizations WHERE id = ?1",
+            params![org_id],
+            |row| row.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// The organization's owner: id and email.
+pub fn owner(tx: &Tx<'_>, org_id: &str) -> DbResult<Option<(String, String)>> {
+    tx.query_row(
+        "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.org_id = ?1 AND m.role = 'owner'",
+        params![org_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()
+}
+
 pub fn owner_email(tx: &Tx<'_>, org_id: &str) -> DbResult<String> {
     tx.query_row(
         "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id

@@ -60,6 +60,14 @@ pub fn plan_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<Plan> {
     )
 }
 
+/// Puts the organization on a plan: a personal one through its user's account, a team its own.
+pub fn set_plan_of_org(conn: &Tx<'_>, org_id: &str, plan_id: &str, now: i64) -> DbResult<()> {
+    match crate::orgs::store::personal_user(conn, org_id)? {
+        Some(user_id) => crate::accounts::store::set_plan(conn, &user_id, plan_id, now),
+        None => crate::orgs::store::set_plan(conn, org_id, plan_id, now),
+    }
+}
+
 /// The plan of the user's personal organization: the one their account is on.
 pub fn plan_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<Plan> {
     conn.query_row(

@@ -43,7 +43,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("status_maintenance", "id"),
     ("metric_rollups", "resolution, at, replica"),
     ("seedr_transfers", "job_id"),
-    ("billing_customers", "user_id"),
+    ("org_billing_customers", "org_id"),
     ("subscriptions", "subscription_id"),
     ("billing_events", "event_id"),
     ("org_invites", "id"),

@@ -107,6 +107,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_org_ownership.sql",
         sql: include_str!("../../../migrations/0020_org_ownership.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_org_billing.sql",
+        sql: include_str!("../../../migrations/0021_org_billing.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -189,6 +194,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 16,
         name: "0016_org_ownership.sql",
         sql: include_str!("../../../migrations/postgres/0016_org_ownership.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "0017_org_billing.sql",
+        sql: include_str!("../../../migrations/postgres/0017_org_billing.sql"),
     },
 ];
 

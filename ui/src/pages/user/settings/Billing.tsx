@@ -1,5 +1,6 @@
-// The billing card: the plan in force and the subscription behind it, upgrading through Stripe
-// Checkout and managing (plan change, card, cancellation) through Stripe's Customer Portal.
+// The billing card of the organization one works in: the plan in force and the subscription
+// behind it, and for its owner upgrading through Stripe Checkout and managing (plan change, card,
+// cancellation) through Stripe's Customer Portal.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { useApi } from "../../../api/context";
@@ -8,6 +9,7 @@ import { errorMessage, Notice, QueryView } from "../../../components/Feedback";
 import { formatDate } from "../../../lib/format";
 import { queries } from "../../../api/queries";
 import { useSession } from "../../../session";
+import { useWorkingOrg } from "../../../components/OrgSwitcher";
 
 /** Sends the browser to Stripe: a Checkout for a plan, or the Customer Portal. */
 export function useBillingRedirects() {
@@ -54,6 +56,7 @@ export function Billing() {
       returned === "success" && query.state.data && !running(query.state.data) ? 2_000 : false,
   });
   const { checkout, portal } = useBillingRedirects();
+  const org = useWorkingOrg();
   const nameOf = (id: string) => plans.data?.find((plan: Plan) => plan.id === id)?.name ?? id;
 
   return (
@@ -67,7 +70,16 @@ export function Billing() {
         {(data) => (
           <>
             <p>
-              You are on the <strong data-testid="billing-plan">{data.plan.name}</strong> plan.
+              {org && !org.personal ? (
+                <>
+                  {org.name} is on the <strong data-testid="billing-plan">{data.plan.name}</strong> plan, shared by its
+                  members.
+                </>
+              ) : (
+                <>
+                  You are on the <strong data-testid="billing-plan">{data.plan.name}</strong> plan.
+                </>
+              )}
             </p>
             {data.subscription && (
               <p className="muted" data-testid="billing-subscription">
@@ -75,8 +87,14 @@ export function Billing() {
               </p>
             )}
             {!data.enabled && <p className="muted">Plans on this service are assigned by its operators.</p>}
+            {data.enabled && !data.canManage && (
+              <p className="muted" data-testid="billing-owner-only">
+                Only the organization's owner buys and manages its plan.
+              </p>
+            )}
             <div className="actions">
               {data.enabled &&
+                data.canManage &&
                 !running(data) &&
                 data.purchasable
                   .filter((id) => id !== data.plan.id)
@@ -91,7 +109,7 @@ export function Billing() {
                       Subscribe to {nameOf(id)}
                     </button>
                   ))}
-              {data.enabled && data.hasBillingAccount && (
+              {data.enabled && data.canManage && data.hasBillingAccount && (
                 <button type="button" disabled={portal.isPending} onClick={() => portal.mutate()}>
                   Manage billing
                 </button>
