@@ -69,6 +69,31 @@ struct Relayed<'a> {
     data: Cow<'a, str>,
 }
 
+impl<'a> Relayed<'a> {
+    fn of(event: &'a LiveEvent) -> Relayed<'a> {
+        Relayed {
+            org_id: Cow::Borrowed(&event.org_id),
+            user_id: Cow::Borrowed(&event.user_id),
+            job_id: Cow::Borrowed(&event.job_id),
+            kind: Cow::Borrowed(event.kind),
+            data: Cow::Borrowed(&event.data),
+        }
+    }
+}
+
+impl LiveEvent {
+    /// One of the hub's own notices, which carry no job.
+    fn notice(org_id: Arc<str>, user_id: Arc<str>, kind: &'static str) -> LiveEvent {
+        LiveEvent {
+            org_id,
+            user_id,
+            job_id: Arc::from(""),
+            kind,
+            data: Arc::from(""),
+        }
+    }
+}
+
 fn known_kind(kind: &str) -> Option<&'static str> {
     ["job", "removed", REVOKED, RESYNC]
         .into_iter()
@@ -148,11 +173,20 @@ impl LiveHub {
         if !job.status.is_running() {
             self.clear_progress(&job.id);
         }
-        let job_id: Arc<str> = Arc::from(job.id.as_str());
-        let (org_id, user_id) = (job.org_id.clone(), job.owner_id.clone());
+        let (org_id, user_id, job_id) = (
+            Arc::from(job.org_id.as_str()),
+            Arc::from(job.owner_id.as_str()),
+            Arc::from(job.id.as_str()),
+        );
         let live = self.with_progress(job);
         match serde_json::to_string(&live) {
-            Ok(data) => self.send(&org_id, &user_id, job_id, "job", data),
+            Ok(data) => self.send(LiveEvent {
+                org_id,
+                user_id,
+                job_id,
+                kind: "job",
+                data: Arc::from(data),
+            }),
             Err(err) => tracing::error!(%err, "could not serialize a job update"),
         }
     }
@@ -161,41 +195,33 @@ impl LiveHub {
     /// credentials were revoked: each checks its own and ends when it is gone. Never sent to
     /// clients.
     pub fn publish_revoked(&self, user_id: &str) {
-        self.send("", user_id, Arc::from(""), REVOKED, String::new());
+        self.send(LiveEvent::notice(
+            Arc::from(""),
+            Arc::from(user_id),
+            REVOKED,
+        ));
     }
 
     pub fn publish_removed(&self, org_id: &str, user_id: &str, job_id: &str) {
         self.clear_progress(job_id);
         let data = serde_json::json!({ "id": job_id }).to_string();
-        self.send(org_id, user_id, Arc::from(job_id), "removed", data);
+        self.send(LiveEvent {
+            org_id: Arc::from(org_id),
+            user_id: Arc::from(user_id),
+            job_id: Arc::from(job_id),
+            kind: "removed",
+            data: Arc::from(data),
+        });
     }
 
-    fn send(
-        &self,
-        org_id: &str,
-        user_id: &str,
-        job_id: Arc<str>,
-        kind: &'static str,
-        data: String,
-    ) {
+    fn send(&self, event: LiveEvent) {
         if let Some(relay) = self.relay.get() {
-            let relayed = Relayed {
-                org_id: Cow::Borrowed(org_id),
-                user_id: Cow::Borrowed(user_id),
-                job_id: Cow::Borrowed(&job_id),
-                kind: Cow::Borrowed(kind),
-                data: Cow::Borrowed(&data),
-            };
-            let payload = match serde_json::to_string(&relayed) {
+            let payload = match serde_json::to_string(&Relayed::of(&event)) {
                 Ok(payload) if payload.len() <= MAX_PAYLOAD => Some(payload),
-                _ => serde_json::to_string(&Relayed {
-                    org_id: Cow::Borrowed(org_id),
-                    user_id: Cow::Borrowed(""),
-                    job_id: Cow::Borrowed(""),
-                    kind: Cow::Borrowed(RESYNC),
-                    data: Cow::Borrowed(""),
-                })
-                .ok(),
+                _ => {
+                    let resync = LiveEvent::notice(event.org_id.clone(), Arc::from(""), RESYNC);
+                    serde_json::to_string(&Relayed::of(&resync)).ok()
+                }
             };
             if let Some(payload) = payload {
                 if relay.send(payload).is_ok() {
@@ -203,26 +229,13 @@ impl LiveHub {
                 }
             }
         }
-        self.broadcast(org_id, user_id, job_id, kind, data);
+        self.broadcast(event);
     }
 
     /// Hands the change to the streams of its organization (an empty one: everyone's).
     /// Nobody listening is not an error.
-    fn broadcast(
-        &self,
-        org_id: &str,
-        user_id: &str,
-        job_id: Arc<str>,
-        kind: &'static str,
-        data: String,
-    ) {
-        let event = LiveEvent {
-            org_id: Arc::from(org_id),
-            user_id: Arc::from(user_id),
-            job_id,
-            kind,
-            data: Arc::from(data),
-        };
+    fn broadcast(&self, event: LiveEvent) {
+        let org_id = event.org_id.clone();
         let mut channels = self.channels();
         if org_id.is_empty() {
             for sender in channels.values() {
@@ -230,12 +243,12 @@ impl LiveHub {
             }
             return;
         }
-        let unheard = match channels.get(org_id) {
+        let unheard = match channels.get(&org_id) {
             Some(sender) => sender.send(event).is_err(),
             None => false,
         };
         if unheard {
-            channels.remove(org_id);
+            channels.remove(&org_id);
         }
     }
 }
@@ -264,13 +277,13 @@ impl LiveHub {
             "removed" => self.clear_progress(&relayed.job_id),
             _ => {}
         }
-        self.broadcast(
-            &relayed.org_id,
-            &relayed.user_id,
-            Arc::from(relayed.job_id.as_ref()),
+        self.broadcast(LiveEvent {
+            org_id: Arc::from(relayed.org_id.as_ref()),
+            user_id: Arc::from(relayed.user_id.as_ref()),
+            job_id: Arc::from(relayed.job_id.as_ref()),
             kind,
-            relayed.data.into_owned(),
-        );
+            data: Arc::from(relayed.data.as_ref()),
+        });
     }
 
     /// Open streams on this replica.
@@ -295,7 +308,9 @@ impl LiveHub {
             match notice {
                 Notice::Payload(payload) => hub.hear(payload),
                 // Whatever was sent meanwhile is lost: every stream starts over.
-                Notice::Reconnected => hub.broadcast("", "", Arc::from(""), RESYNC, String::new()),
+                Notice::Reconnected => {
+                    hub.broadcast(LiveEvent::notice(Arc::from(""), Arc::from(""), RESYNC))
+                }
                 Notice::Idle => {}
             }
             true

@@ -2,10 +2,11 @@
 // the colleague opens the mailed link, accepts, and sees the team as a member (no invitations,
 // no owner's actions); the owner sees them in the members. A team's members then work in it
 // through the switcher: their jobs share the team's plan, the owner sees everyone's with who
-// submitted each, a member only their own. Screenshots land in test-results/screenshots.
+// submitted each, a member only their own; an operator moves the team to a bigger plan. Screenshots
+// land in test-results/screenshots.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, newPage, screenshot, signIn, startCloud } from "./support.mjs";
+import { eventually, launchBrowser, newPage, screenshot, signIn, startCloud } from "./support.mjs";
 
 let cloud;
 let browser;
@@ -146,6 +147,34 @@ test("a team's members share its plan; the owner sees who submitted what, a memb
     await member.page.getByRole("list", { name: "Jobs" }).getByRole("link", { name: "mates-job" }).count(),
     0,
   );
+
+  // An operator sees the team's plan and usage, and moves it to a bigger plan.
+  const operator = await newPage(browser);
+  await signIn(operator.page, cloud.base, cloud.admin.email, cloud.admin.password);
+  await operator.page.goto(`${cloud.base}/admin/orgs`);
+  await operator.page.getByLabel("Search organizations").fill("Seed crew");
+  await operator.page.getByRole("link", { name: "Seed crew" }).click();
+  await operator.page.getByRole("heading", { name: "Seed crew" }).waitFor();
+  assert.equal(await operator.page.getByTestId("org-plan").textContent(), "Free");
+  await operator.page.getByText("2 of 2").waitFor();
+  await operator.page.getByRole("region", { name: "Plan and usage" }).getByRole("combobox").selectOption("pro");
+  await operator.page.getByRole("button", { name: "Change plan" }).click();
+  const dialog = operator.page.getByRole("dialog");
+  await dialog.getByLabel("Reason").fill("The team pays by yearly invoice");
+  await dialog.getByLabel("Ticket id").fill("SALES-7");
+  await dialog.getByLabel("Type PLAN to confirm").fill("PLAN");
+  await dialog.getByRole("button", { name: "Change plan" }).click();
+  await dialog.waitFor({ state: "detached" });
+  await eventually(
+    "the team's new plan to show",
+    async () => (await operator.page.getByTestId("org-plan").textContent()) === "Pro",
+  );
+  await screenshot(operator.page, "admin-org-plan");
+  await workIn(member.page, "Seed crew");
+  await addJob(member.page, "fits-on-pro");
+  await member.page.getByRole("list", { name: "Jobs" }).getByRole("link", { name: "fits-on-pro" }).waitFor();
+
   assert.deepEqual(owner.problems, []);
   assert.deepEqual(member.problems, []);
+  assert.deepEqual(operator.problems, []);
 });

@@ -1,13 +1,11 @@
 // A team organization's plan and what its jobs use of it, and for admins the plan set by hand,
 // justified like every operator action. A personal organization follows its user's plan.
-import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
-import { queries } from "../../api/queries";
 import type { AdminOrgDetail } from "../../api/types";
 import type { ConfirmRequest } from "../../components/ConfirmDialog";
 import { formatBytes } from "../../lib/format";
+import { PlanChanger } from "./PlanChanger";
 
 export function OrgPlan({
   detail,
@@ -19,8 +17,6 @@ export function OrgPlan({
   ask: (request: ConfirmRequest) => void;
 }) {
   const api = useApi();
-  const plans = useQuery(queries.plans(api));
-  const [plan, setPlan] = useState("");
   const { org, usage } = detail;
   const owner = detail.members.find((m) => m.role === "owner");
   return (
@@ -52,33 +48,17 @@ export function OrgPlan({
         </p>
       ) : (
         canAct && (
-          <div className="add-row">
-            <label className="inline">
-              <span className="muted">Plan</span>
-              <select value={plan || usage.plan.id} onChange={(e) => setPlan(e.target.value)}>
-                {(plans.data ?? []).map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button
-              type="button"
-              disabled={!plan || plan === usage.plan.id}
-              onClick={() =>
-                ask({
-                  title: `Put ${org.name} on ${plan}`,
-                  description: `Every member's jobs then count against ${plan} instead of ${usage.plan.id}.`,
-                  word: "PLAN",
-                  actionLabel: "Change plan",
-                  run: (why) => api.changeOrgPlan(org.id, plan, why),
-                })
-              }
-            >
-              Change plan
-            </button>
-          </div>
+          <PlanChanger
+            current={usage.plan.id}
+            ask={ask}
+            confirm={(plan) => ({
+              title: `Put ${org.name} on ${plan}`,
+              description: `Every member's jobs then count against ${plan} instead of ${usage.plan.id}.`,
+              word: "PLAN",
+              actionLabel: "Change plan",
+              run: (why) => api.changeOrgPlan(org.id, plan, why),
+            })}
+          />
         )
       )}
     </section>

@@ -1,12 +1,12 @@
 // A user's plan as billing sees it (the Stripe subscription behind it, if any), and for admins
 // the plan set by hand, justified like every operator action.
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { useApi } from "../../api/context";
 import { queries } from "../../api/queries";
 import type { ConfirmRequest } from "../../components/ConfirmDialog";
 import { QueryView } from "../../components/Feedback";
 import { subscriptionSummary } from "../user/settings/Billing";
+import { PlanChanger } from "./PlanChanger";
 
 export function UserBilling({
   userId,
@@ -21,8 +21,6 @@ export function UserBilling({
 }) {
   const api = useApi();
   const billing = useQuery(queries.adminUserBilling(api, userId));
-  const plans = useQuery(queries.plans(api));
-  const [plan, setPlan] = useState("");
 
   return (
     <section className="card stack" aria-labelledby="user-billing-title">
@@ -41,35 +39,19 @@ export function UserBilling({
               <dd>{data.hasBillingAccount ? "yes" : "no"}</dd>
             </dl>
             {canAct && (
-              <div className="add-row">
-                <label className="inline">
-                  <span className="muted">Plan</span>
-                  <select value={plan || data.plan.id} onChange={(e) => setPlan(e.target.value)}>
-                    {(plans.data ?? []).map((p) => (
-                      <option key={p.id} value={p.id}>
-                        {p.name}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <button
-                  type="button"
-                  disabled={!plan || plan === data.plan.id}
-                  onClick={() =>
-                    ask({
-                      title: `Put ${email} on ${plan}`,
-                      description: data.subscription
-                        ? "They pay through Stripe: the next change of their subscription sets the plan again."
-                        : `Their plan changes from ${data.plan.id} to ${plan}.`,
-                      word: "PLAN",
-                      actionLabel: "Change plan",
-                      run: (why) => api.changePlan(userId, plan, why),
-                    })
-                  }
-                >
-                  Change plan
-                </button>
-              </div>
+              <PlanChanger
+                current={data.plan.id}
+                ask={ask}
+                confirm={(plan) => ({
+                  title: `Put ${email} on ${plan}`,
+                  description: data.subscription
+                    ? "They pay through Stripe: the next change of their subscription sets the plan again."
+                    : `Their plan changes from ${data.plan.id} to ${plan}.`,
+                  word: "PLAN",
+                  actionLabel: "Change plan",
+                  run: (why) => api.changePlan(userId, plan, why),
+                })}
+              />
             )}
           </>
         )}
