@@ -772,3 +772,39 @@ async fn live_streams_carry_the_teams_jobs_to_owners_and_a_members_own_to_the_me
         "the member hears only their own"
     );
 }
+
+#[tokio::test]
+async fn a_torrent_runs_once_per_organization() {
+    let server = TestServer::start().await;
+    let owner = server.user(Role::User).await;
+    let member = server.user(Role::User).await;
+    let org = team(&owner, "Mirror").await;
+    join(&server, &owner, &org, &member, "member").await;
+    let magnet = random_magnet("shared");
+    let add = |client: &Client| {
+        let magnet = magnet.clone();
+        let client = client.clone();
+        async move {
+            client
+                .post("/api/v1/jobs", json!({ "magnet": magnet }))
+                .await
+        }
+    };
+
+    let at_home = add(&member).await;
+    assert_eq!(at_home.status, StatusCode::CREATED, "{at_home:?}");
+    work_in(&member, &org).await;
+    let for_the_team = add(&member).await;
+    assert_eq!(
+        for_the_team.status,
+        StatusCode::CREATED,
+        "the same torrent for another organization: {for_the_team:?}"
+    );
+    work_in(&owner, &org).await;
+    let twice = add(&owner).await;
+    assert_eq!(
+        (twice.status, twice.code()),
+        (StatusCode::CONFLICT, "job_exists"),
+        "the team fetches it already"
+    );
+}

@@ -855,7 +855,7 @@ impl Dispatch<'_> {
             .map_err(|err| {
                 err.unique_means(
                     ErrorCode::JobExists,
-                    "the owner already has an active job for this torrent",
+                    "the job's organization already has an active job for this torrent",
                 )
             })?
             .ok_or(ApiError::NotFound)?;

@@ -301,7 +301,7 @@ impl Jobs<'_> {
             .map_err(|err| {
                 err.unique_means(
                     ErrorCode::JobExists,
-                    "you already have an active job for this torrent",
+                    "this organization already has an active job for this torrent",
                 )
             })?;
         let detail = self.detail(principal, &job_id).await?;
@@ -541,7 +541,7 @@ impl Jobs<'_> {
             .map_err(|err| {
                 err.unique_means(
                     ErrorCode::JobExists,
-                    "another active job already fetches this torrent",
+                    "another active job of this organization already fetches this torrent",
                 )
             })?;
         let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;

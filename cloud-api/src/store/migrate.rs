@@ -112,6 +112,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0021_org_billing.sql",
         sql: include_str!("../../../migrations/0021_org_billing.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_one_live_job_per_torrent_per_org.sql",
+        sql: include_str!("../../../migrations/0022_one_live_job_per_torrent_per_org.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -199,6 +204,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 17,
         name: "0017_org_billing.sql",
         sql: include_str!("../../../migrations/postgres/0017_org_billing.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "0018_one_live_job_per_torrent_per_org.sql",
+        sql: include_str!("../../../migrations/postgres/0018_one_live_job_per_torrent_per_org.sql"),
     },
 ];
 
