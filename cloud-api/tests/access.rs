@@ -54,6 +54,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/invites/accept", "user"),
     ("GET", "/api/v1/admin/orgs", "support"),
     ("GET", "/api/v1/admin/orgs/{id}", "support"),
+    ("GET", "/api/v1/admin/orgs/{id}/billing", "support"),
     ("POST", "/api/v1/admin/orgs/{id}/plan", "admin"),
     ("GET", "/api/v1/jobs", "user"),
     ("POST", "/api/v1/jobs", "user"),

@@ -643,6 +643,14 @@ async fn a_team_buys_its_own_plan_through_its_owner_and_its_members_share_it() {
     let audit = audit_of(&server, &org, "billing.org_plan_change").await;
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0]["detail"]["to"], "pro");
+    let support = server.user(Role::Support).await;
+    let seen = support
+        .get(&format!("/api/v1/admin/orgs/{org}/billing"))
+        .await;
+    assert_eq!(seen.status, StatusCode::OK, "{seen:?}");
+    assert_eq!(seen.body["subscription"]["planId"], "pro");
+    assert_eq!(seen.body["subscription"]["status"], "active");
+    assert_eq!(seen.body["hasBillingAccount"], true);
     // The owner's own account did not buy anything.
     owner
         .post(

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tseeder_protocol::{
-    AcceptInvite, AdminOrg, AdminOrgDetail, ChangeMemberRole, ChangePlan, InviteMember, NameOrg,
-    OrgDetail, OrgInvite, OrgSummary, Page, TransferOrg,
+    AcceptInvite, AdminOrg, AdminOrgDetail, BillingOverview, ChangeMemberRole, ChangePlan,
+    InviteMember, NameOrg, OrgDetail, OrgInvite, OrgSummary, Page, TransferOrg,
 };
 
 pub async fn list(
@@ -181,6 +181,17 @@ pub async fn work_in(
     services
         .orgs()
         .work_in(&principal, &id)
+        .await
+        .map(axum::Json)
+}
+
+pub async fn operators_billing(
+    State(services): State<Services>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<BillingOverview>> {
+    services
+        .billing()
+        .overview_of(&id, false)
         .await
         .map(axum::Json)
 }

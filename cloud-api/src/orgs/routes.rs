@@ -82,6 +82,9 @@ pub(crate) fn routes(_limits: &RouteLimits) -> Vec<ApiRoute> {
         ApiRoute::get("/api/v1/admin/orgs/{id}", SUPPORT, handlers::operators_detail)
             .doc("admin", "One organization with its members and waiting invitations")
             .returns::<AdminOrgDetail>(200),
+        ApiRoute::get("/api/v1/admin/orgs/{id}/billing", SUPPORT, handlers::operators_billing)
+            .doc("admin", "An organization's plan and subscription as billing sees them")
+            .returns::<BillingOverview>(200),
         ApiRoute::post("/api/v1/admin/orgs/{id}/plan", ADMIN, handlers::operators_change_plan)
             .doc(
                 "admin",

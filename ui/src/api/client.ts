@@ -210,6 +210,7 @@ export interface TseederApi {
   changeRole(id: string, role: Role, why: Justification): Promise<AdminUser>;
   changePlan(id: string, planId: string, why: Justification): Promise<AdminUser>;
   adminUserBilling(id: string): Promise<BillingOverview>;
+  adminOrgBilling(id: string): Promise<BillingOverview>;
   adminOrgs(q: string, page: number): Promise<Page<AdminOrg>>;
   adminOrg(id: string): Promise<AdminOrgDetail>;
   changeOrgPlan(id: string, planId: string, why: Justification): Promise<AdminOrgDetail>;

@@ -381,6 +381,9 @@ export class HttpApi implements TseederApi {
     return this.call("post", "/api/v1/admin/orgs/{id}/plan", { params: { id }, body: { planId, ...why } });
   }
 
+  adminOrgBilling(id: string) {
+    return this.call("get", "/api/v1/admin/orgs/{id}/billing", { params: { id } });
+  }
   adminUserBilling(id: string) {
     return this.call("get", "/api/v1/admin/users/{id}/billing", { params: { id } });
   }

@@ -32,6 +32,7 @@ export const keys = {
   adminUsers: ["admin-users"] as const,
   adminUser: (id: string) => ["admin-user", id] as const,
   adminUserBilling: (id: string) => ["admin-user-billing", id] as const,
+  adminOrgBilling: (id: string) => ["admin-org-billing", id] as const,
   adminOrgs: ["admin-orgs"] as const,
   adminOrg: (id: string) => ["admin-org", id] as const,
   adminJobs: ["admin-jobs"] as const,
@@ -110,6 +111,8 @@ export const queries = {
     queryOptions({ queryKey: keys.adminOrg(id), queryFn: () => api.adminOrg(id) }),
   adminUserBilling: (api: TseederApi, id: string) =>
     queryOptions({ queryKey: keys.adminUserBilling(id), queryFn: () => api.adminUserBilling(id) }),
+  adminOrgBilling: (api: TseederApi, id: string) =>
+    queryOptions({ queryKey: keys.adminOrgBilling(id), queryFn: () => api.adminOrgBilling(id) }),
   adminSearch: (api: TseederApi, query: SearchQuery) =>
     queryOptions({ queryKey: [...keys.adminSearch, query], queryFn: () => api.adminSearch(query) }),
   runtimeSettings: (api: TseederApi) =>

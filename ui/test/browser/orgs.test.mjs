@@ -156,6 +156,7 @@ test("a team's members share its plan; the owner sees who submitted what, a memb
   await operator.page.getByRole("link", { name: "Seed crew" }).click();
   await operator.page.getByRole("heading", { name: "Seed crew" }).waitFor();
   assert.equal(await operator.page.getByTestId("org-plan").textContent(), "Free");
+  assert.equal(await operator.page.getByTestId("org-subscription").textContent(), "none");
   await operator.page.getByText("2 of 2").waitFor();
   await operator.page.getByRole("region", { name: "Plan and usage" }).getByRole("combobox").selectOption("pro");
   await operator.page.getByRole("button", { name: "Change plan" }).click();

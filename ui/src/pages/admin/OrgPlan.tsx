@@ -1,10 +1,14 @@
-// A team organization's plan and what its jobs use of it, and for admins the plan set by hand,
-// justified like every operator action. A personal organization follows its user's plan.
+// An organization's plan, the subscription behind it and what its jobs use of it, and for admins
+// a team's plan set by hand, justified like every operator action. A personal organization
+// follows its user's plan.
+import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { useApi } from "../../api/context";
 import type { AdminOrgDetail } from "../../api/types";
 import type { ConfirmRequest } from "../../components/ConfirmDialog";
+import { queries } from "../../api/queries";
 import { formatBytes } from "../../lib/format";
+import { subscriptionSummary } from "../user/settings/Billing";
 import { PlanChanger } from "./PlanChanger";
 
 export function OrgPlan({
@@ -18,6 +22,7 @@ export function OrgPlan({
 }) {
   const api = useApi();
   const { org, usage } = detail;
+  const billing = useQuery(queries.adminOrgBilling(api, org.id));
   const owner = detail.members.find((m) => m.role === "owner");
   return (
     <section className="card stack" aria-labelledby="org-plan-title">
@@ -35,6 +40,14 @@ export function OrgPlan({
         </dd>
         <dt>Jobs so far</dt>
         <dd>{usage.totalJobs}</dd>
+        <dt>Subscription</dt>
+        <dd data-testid="org-subscription">
+          {billing.data?.subscription
+            ? `${billing.data.subscription.planId}: ${subscriptionSummary(billing.data.subscription)}`
+            : billing.isError
+              ? "could not be read"
+              : "none"}
+        </dd>
       </dl>
       {org.personal ? (
         <p className="muted">

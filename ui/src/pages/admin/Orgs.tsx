@@ -75,6 +75,7 @@ export function OrgDetailPage() {
   const { ask, dialog } = useConfirm(() => {
     void client.invalidateQueries({ queryKey: keys.adminOrg(id) });
     void client.invalidateQueries({ queryKey: keys.adminOrgs });
+    void client.invalidateQueries({ queryKey: keys.adminOrgBilling(id) });
   });
   useTitle(query.data?.org.name ?? "Organization");
   return (
