@@ -2,7 +2,8 @@
 //! (email and password become an API key for this device), jobs, files and their signed links,
 //! devices, and the live job stream (Server-Sent Events, reconnecting with a fresh snapshot).
 //! The cloud is one URL (a load balancer's) or several replicas' URLs: a request that cannot
-//! connect to one goes to the next, and the one that answered is tried first from then on.
+//! connect to one goes to the next, as does a read answered by a gateway that has no server
+//! behind it (502, 503, 504), and the one that answered is tried first from then on.
 
 use crate::secrets::Secret;
 use futures_util::StreamExt;
@@ -72,6 +73,14 @@ pub struct RawAnswer {
     pub retry_after: Option<String>,
 }
 
+/// What a load balancer or reverse proxy answers when the server behind it is down or slow.
+fn gateway_failed(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+    )
+}
+
 fn http_client(cookies: bool) -> Result<reqwest::Client, CloudError> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -126,9 +135,11 @@ impl CloudClient {
         self.key.is_some()
     }
 
-    /// Sends the request `build` makes for a base, starting with the active one. Only a
-    /// request that could not connect moves on to the next URL: it never reached a server, so
-    /// even a POST is safe to send again.
+    /// Sends the request `build` makes for a base, starting with the active one. A request
+    /// that could not connect moves on to the next URL: it never reached a server, so even a
+    /// POST is safe to send again. A read (GET, HEAD) also moves on when a gateway in front of
+    /// that URL answers that nothing serves behind it (502, 503, 504); a write is not sent
+    /// twice, since the gateway may have passed it on before failing.
     async fn send(
         &self,
         build: impl Fn(&str) -> reqwest::RequestBuilder,
@@ -138,12 +149,20 @@ impl CloudClient {
         for step in 0..count {
             let index = (first + step) % count;
             let base = self.bases[index].as_str();
-            match build(base).send().await {
+            let last = step + 1 == count;
+            let request = build(base)
+                .build()
+                .map_err(|err| CloudError::Protocol(err.to_string()))?;
+            let is_read = matches!(*request.method(), Method::GET | Method::HEAD);
+            match self.http.execute(request).await {
+                Ok(response) if is_read && !last && gateway_failed(response.status()) => {
+                    tracing::info!(%base, status = %response.status(), "no server behind this URL; trying the next");
+                }
                 Ok(response) => {
                     self.active.store(index, Ordering::Relaxed);
                     return Ok((response, base));
                 }
-                Err(err) if err.is_connect() && step + 1 < count => {
+                Err(err) if err.is_connect() && !last => {
                     tracing::info!(%base, "cloud unreachable; trying the next URL");
                 }
                 Err(_) => return Err(CloudError::Network(self.cloud_url())),
@@ -644,6 +663,66 @@ mod tests {
                 ("job".to_owned(), "{}".to_owned())
             ]
         );
+    }
+
+    /// A server on loopback answering every request with `status` and counting them.
+    async fn answering(status: u16) -> (String, Arc<AtomicUsize>) {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().fallback(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::Relaxed);
+                (
+                    axum::http::StatusCode::from_u16(status).expect("status"),
+                    "{\"items\":[]}",
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, hits)
+    }
+
+    #[tokio::test]
+    async fn a_read_goes_past_a_gateway_with_nothing_behind_it_and_a_write_does_not() {
+        let (gateway, gateway_hits) = answering(503).await;
+        let (replica, replica_hits) = answering(200).await;
+        let client = CloudClient::new(&format!("{gateway},{replica}"), None).expect("client");
+
+        // A write answered 503 may have reached a server: it is not sent again.
+        let write = client
+            .raw("POST", "/api/v1/jobs", Some("{}".into()))
+            .await
+            .expect("answer");
+        assert_eq!(write.status, 503);
+        assert_eq!(replica_hits.load(Ordering::Relaxed), 0);
+
+        let read = client
+            .raw("GET", "/api/v1/jobs", None)
+            .await
+            .expect("answer");
+        assert_eq!(read.status, 200);
+        assert_eq!(
+            client.base(),
+            replica,
+            "the replica is tried first from then on"
+        );
+        let again = client
+            .raw("GET", "/api/v1/jobs", None)
+            .await
+            .expect("answer");
+        assert_eq!(again.status, 200);
+        assert_eq!(gateway_hits.load(Ordering::Relaxed), 2);
+        assert_eq!(replica_hits.load(Ordering::Relaxed), 2);
+
+        // The last URL's answer is the answer, whatever it is.
+        let only = CloudClient::new(&gateway, None).expect("client");
+        let read = only.raw("GET", "/api/v1/jobs", None).await.expect("answer");
+        assert_eq!(read.status, 503);
     }
 
     #[tokio::test]
