@@ -808,3 +808,40 @@ async fn a_torrent_runs_once_per_organization() {
         "the team fetches it already"
     );
 }
+
+#[tokio::test]
+async fn a_stream_ends_when_its_user_changes_role_or_leaves_the_organization() {
+    let server = TestServer::start().await;
+    let owner = server.user(Role::User).await;
+    let admin = server.user(Role::User).await;
+    let member = server.user(Role::User).await;
+    let org = team(&owner, "Watchers").await;
+    join(&server, &owner, &org, &admin, "admin").await;
+    join(&server, &owner, &org, &member, "member").await;
+    work_in(&admin, &org).await;
+    work_in(&member, &org).await;
+    let mut admins = LiveStream::open(&admin, "/api/v1/jobs/live").await;
+    let mut members = LiveStream::open(&member, "/api/v1/jobs/live").await;
+    assert_eq!(admins.next(Duration::from_secs(5)).await.0, "snapshot");
+    assert_eq!(members.next(Duration::from_secs(5)).await.0, "snapshot");
+
+    // An admin made a member no longer follows everyone's jobs on the stream opened as admin.
+    let demoted = owner
+        .patch(
+            &format!("/api/v1/orgs/{org}/members/{}", admin.user_id),
+            json!({ "role": "member" }),
+        )
+        .await;
+    assert_eq!(demoted.status, StatusCode::OK, "{demoted:?}");
+    assert!(admins.ends_within(Duration::from_secs(5)).await);
+    assert!(
+        !members.ends_within(Duration::from_millis(500)).await,
+        "another member's stream goes on"
+    );
+
+    let removed = owner
+        .delete(&format!("/api/v1/orgs/{org}/members/{}", member.user_id))
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{removed:?}");
+    assert!(members.ends_within(Duration::from_secs(5)).await);
+}

@@ -132,18 +132,28 @@ impl Credentials<'_> {
         revoked.then_some(()).ok_or(ApiError::NotFound)
     }
 
-    /// True while the credential a stream was opened with is still valid.
-    pub async fn credential_is_live(&self, credential: &Credential) -> ApiResult<bool> {
-        let (session, key) = match credential {
+    /// True while what a stream was opened with still holds: its credential is live and its
+    /// user keeps the role they had in the organization the stream follows (leaving, removal
+    /// or a role change ends it, and the client reconnects with what holds now).
+    pub async fn still_holds(&self, principal: &Principal) -> ApiResult<bool> {
+        let (session, key) = match &principal.credential {
             Credential::Session { id, .. } => (Some(id.clone()), None),
             Credential::ApiKey { id } => (None, Some(id.clone())),
         };
+        let (org_id, user_id, role) = (
+            principal.org.id.clone(),
+            principal.user.id.clone(),
+            principal.org.role,
+        );
         let now = db::now_ms();
         Ok(self
             .services
             .db()
             .call(move |conn| {
-                credentials::credential_is_live(conn, session.as_deref(), key.as_deref(), now)
+                Ok(
+                    credentials::credential_is_live(conn, session.as_deref(), key.as_deref(), now)?
+                        && crate::orgs::store::role_in(conn, &org_id, &user_id)? == Some(role),
+                )
             })
             .await?)
     }

@@ -2,7 +2,8 @@
 //! stream opens with a snapshot, then sends each change of those jobs as the hub serialized it
 //! once; a stream that falls behind gets a fresh
 //! snapshot instead of the missed events. Keep-alive comments hold idle connections open, and a
-//! stream ends when the session or key it was opened with is revoked.
+//! stream ends when the session or key it was opened with is revoked, or its user leaves the
+//! organization or changes role there.
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Auth, Path};
@@ -78,12 +79,12 @@ async fn open(
                 Ok(event)
                     if event.kind == REVOKED && *event.user_id == *state.principal.user.id =>
                 {
-                    // A stream lives no longer than the credential it was opened with.
-                    let credential = &state.principal.credential;
+                    // A stream lives no longer than the credential and the role it was opened
+                    // with.
                     match state
                         .services
                         .credentials()
-                        .credential_is_live(credential)
+                        .still_holds(&state.principal)
                         .await
                     {
                         Ok(true) => continue,
@@ -107,12 +108,11 @@ async fn open(
                 Ok(_) => continue,
                 Err(RecvError::Lagged(_)) => {
                     // The missed events may have held a revocation.
-                    let credential = &state.principal.credential;
                     if !matches!(
                         state
                             .services
                             .credentials()
-                            .credential_is_live(credential)
+                            .still_holds(&state.principal)
                             .await,
                         Ok(true)
                     ) {

@@ -476,7 +476,9 @@ impl Orgs<'_> {
             acting.record(tx, AuditAction::OrgLeave, serde_json::json!({}))?;
             Ok(())
         })
-        .await
+        .await?;
+        self.services.live().publish_revoked(&principal.user.id);
+        Ok(())
     }
 
     /// The owner removes anyone else; an admin removes members.
@@ -512,7 +514,9 @@ impl Orgs<'_> {
             )?;
             Ok(())
         })
-        .await
+        .await?;
+        self.services.live().publish_revoked(member_id);
+        Ok(())
     }
 
     /// The owner makes a member an admin or an admin a member.
@@ -526,24 +530,27 @@ impl Orgs<'_> {
     ) -> ApiResult<OrgDetail> {
         let role_given = OrgRole::from(req.role);
         let mid = member_id.to_owned();
-        self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
-            require_owner(role, "changing roles")?;
-            let target = q::role_in(tx, &org.id, &mid)?.ok_or(ApiError::NotFound)?;
-            if target == OrgRole::Owner {
-                return Err(ApiError::forbidden(
-                    ErrorCode::SelfAction,
-                    "the owner's role changes only with a transfer",
-                ));
-            }
-            q::set_role(tx, &org.id, &mid, role_given)?;
-            acting.record(
-                tx,
-                AuditAction::OrgMemberRole,
-                serde_json::json!({ "userId": mid, "from": target, "to": role_given }),
-            )?;
-            acting.detail(tx)
-        })
-        .await
+        let detail = self
+            .as_member(principal, meta, org_id, move |tx, acting, org, role| {
+                require_owner(role, "changing roles")?;
+                let target = q::role_in(tx, &org.id, &mid)?.ok_or(ApiError::NotFound)?;
+                if target == OrgRole::Owner {
+                    return Err(ApiError::forbidden(
+                        ErrorCode::SelfAction,
+                        "the owner's role changes only with a transfer",
+                    ));
+                }
+                q::set_role(tx, &org.id, &mid, role_given)?;
+                acting.record(
+                    tx,
+                    AuditAction::OrgMemberRole,
+                    serde_json::json!({ "userId": mid, "from": target, "to": role_given }),
+                )?;
+                acting.detail(tx)
+            })
+            .await?;
+        self.services.live().publish_revoked(member_id);
+        Ok(detail)
     }
 
     /// Hands the organization to another member; the owner stays as an admin.
@@ -555,34 +562,39 @@ impl Orgs<'_> {
         req: TransferOrg,
     ) -> ApiResult<OrgDetail> {
         let to = req.user_id;
-        self.as_member(principal, meta, org_id, move |tx, acting, org, role| {
-            require_owner(role, "handing it over")?;
-            if org.personal {
-                return Err(refuse_personal("given away"));
-            }
-            if to == acting.user_id {
-                return Err(ApiError::forbidden(
-                    ErrorCode::SelfAction,
-                    "you own it already",
-                ));
-            }
-            if q::role_in(tx, &org.id, &to)?.is_none() {
-                return Err(ApiError::unprocessable(
-                    ErrorCode::NotAMember,
-                    "hand the organization to one of its members",
-                ));
-            }
-            // One owner at a time: the old one steps down before the new one steps up.
-            q::set_role(tx, &org.id, &acting.user_id, OrgRole::Admin)?;
-            q::set_role(tx, &org.id, &to, OrgRole::Owner)?;
-            acting.record(
-                tx,
-                AuditAction::OrgTransfer,
-                serde_json::json!({ "from": acting.user_id, "to": to }),
-            )?;
-            acting.detail(tx)
-        })
-        .await
+        let new_owner = to.clone();
+        let detail = self
+            .as_member(principal, meta, org_id, move |tx, acting, org, role| {
+                require_owner(role, "handing it over")?;
+                if org.personal {
+                    return Err(refuse_personal("given away"));
+                }
+                if to == acting.user_id {
+                    return Err(ApiError::forbidden(
+                        ErrorCode::SelfAction,
+                        "you own it already",
+                    ));
+                }
+                if q::role_in(tx, &org.id, &to)?.is_none() {
+                    return Err(ApiError::unprocessable(
+                        ErrorCode::NotAMember,
+                        "hand the organization to one of its members",
+                    ));
+                }
+                // One owner at a time: the old one steps down before the new one steps up.
+                q::set_role(tx, &org.id, &acting.user_id, OrgRole::Admin)?;
+                q::set_role(tx, &org.id, &to, OrgRole::Owner)?;
+                acting.record(
+                    tx,
+                    AuditAction::OrgTransfer,
+                    serde_json::json!({ "from": acting.user_id, "to": to }),
+                )?;
+                acting.detail(tx)
+            })
+            .await?;
+        self.services.live().publish_revoked(&principal.user.id);
+        self.services.live().publish_revoked(&new_owner);
+        Ok(detail)
     }
 
     /// Makes the organization the one the caller's session works in: its jobs, files, usage
