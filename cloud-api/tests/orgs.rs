@@ -593,6 +593,20 @@ async fn a_teams_jobs_share_its_plan_and_owners_see_what_members_submit() {
         member.get(&format!("/api/v1/orgs/{org}")).await.body["org"]["planId"],
         "pro"
     );
+    // Operators list one organization's jobs, whoever submitted them.
+    let listed = admin.get(&format!("/api/v1/admin/jobs?orgId={org}")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
+    let items = listed.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "{listed:?}");
+    assert!(items
+        .iter()
+        .all(|item| item["job"]["orgId"] == org.as_str()));
+    assert!(items
+        .iter()
+        .any(|item| item["userId"] == member.user_id.as_str()));
+    assert!(items
+        .iter()
+        .any(|item| item["userId"] == owner.user_id.as_str()));
     let refused = admin
         .post(&format!("/api/v1/admin/orgs/{personal}/plan"), why("pro"))
         .await;

@@ -1,6 +1,6 @@
 //! Operator endpoints: users, all jobs, the audit log, security events, overview and storage.
 
-use crate::admin::service::AccountAction;
+use crate::admin::service::{AccountAction, JobOwners};
 use crate::error::ApiResult;
 use crate::http::extract::{Auth, Json, Meta, Path, Query};
 use crate::services::{Paging, Services};
@@ -30,6 +30,8 @@ pub struct AdminJobQuery {
     /// Part of a job name or owner email.
     pub q: Option<String>,
     pub user_id: Option<String>,
+    /// Only the jobs of this organization.
+    pub org_id: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
     /// `nextCursor` of the page before: pages on from there (`page` is then ignored).
@@ -158,7 +160,10 @@ pub async fn jobs(
         .list_jobs(
             query.status,
             query.q,
-            query.user_id,
+            JobOwners {
+                user_id: query.user_id,
+                org_id: query.org_id,
+            },
             Paging::new(query.page, query.per_page),
             query.after.as_deref(),
         )

@@ -237,13 +237,13 @@ impl Admin<'_> {
         &self,
         status: Option<JobStatus>,
         search: Option<String>,
-        user_id: Option<String>,
+        owners: JobOwners,
         paging: Paging,
         after: Option<&str>,
     ) -> ApiResult<Page<AdminJob>> {
         let filter = JobFilter {
-            org_id: None,
-            user_id,
+            org_id: owners.org_id,
+            user_id: owners.user_id,
             status,
             search: search.filter(|s| !s.trim().is_empty()),
             limit: paging.per_page,
@@ -452,4 +452,11 @@ impl Admin<'_> {
             .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
         Ok(user_view(&user))
     }
+}
+
+/// Whose jobs an operator lists: one user's, one organization's, or (neither) everyone's.
+#[derive(Debug, Clone, Default)]
+pub struct JobOwners {
+    pub user_id: Option<String>,
+    pub org_id: Option<String>,
 }

@@ -108,6 +108,7 @@ export interface JobQuery {
 
 export interface AdminJobQuery extends JobQuery {
   userId?: string;
+  orgId?: string;
 }
 
 export interface SearchQuery {

@@ -171,6 +171,11 @@ test("a team's members share its plan; the owner sees who submitted what, a memb
     async () => (await operator.page.getByTestId("org-plan").textContent()) === "Pro",
   );
   await screenshot(operator.page, "admin-org-plan");
+  await operator.page.getByRole("link", { name: "Its jobs" }).click();
+  await operator.page.getByRole("heading", { name: "All jobs" }).waitFor();
+  await operator.page.getByText("leads-job").waitFor();
+  await operator.page.getByText("mates-job").waitFor();
+  assert.equal(await operator.page.getByText("at-home").count(), 0, "the member's own job is not the team's");
   await workIn(member.page, "Seed crew");
   await addJob(member.page, "fits-on-pro");
   await member.page.getByRole("list", { name: "Jobs" }).getByRole("link", { name: "fits-on-pro" }).waitFor();

@@ -19,10 +19,11 @@ export function AdminJobs() {
   const { user } = useSession();
   const [params] = useSearchParams();
   const userId = params.get("userId") ?? undefined;
+  const orgId = params.get("orgId") ?? undefined;
   const [status, setStatus] = useState<JobStatus | "">("");
   const [q, setQ] = useState(params.get("q") ?? "");
   const [page, setPage] = useState(1);
-  const filters = { status: status || undefined, q: q.trim() || undefined, userId, page };
+  const filters = { status: status || undefined, q: q.trim() || undefined, userId, orgId, page };
   const query = useQuery({ ...queries.adminJobs(api, filters), placeholderData: keepPreviousData });
   const { ask, dialog } = useConfirm(() => void client.invalidateQueries({ queryKey: keys.adminJobs }));
   const canAct = hasRole(user, "admin");
@@ -49,6 +50,7 @@ export function AdminJobs() {
           }}
         />
         {userId && <Link to="/admin/jobs">Show every user</Link>}
+        {orgId && <Link to="/admin/jobs">Show every organization</Link>}
       </div>
       <PagedTable
         query={query}

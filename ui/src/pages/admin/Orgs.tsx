@@ -99,7 +99,8 @@ export function OrgDetailPage() {
                 <dd>{formatDate(detail.org.createdAt)}</dd>
               </dl>
               <p>
-                <Link to={`/admin/audit?targetId=${detail.org.id}`}>Audit entries</Link>
+                <Link to={`/admin/audit?targetId=${detail.org.id}`}>Audit entries</Link> ·{" "}
+                <Link to={`/admin/jobs?orgId=${detail.org.id}`}>Its jobs</Link>
               </p>
             </div>
             <OrgPlan detail={detail} canAct={hasRole(me, "admin")} ask={ask} />
