@@ -430,7 +430,7 @@ fn settle_plan(tx: &Tx<'_>, org_id: &str, terms: &Terms) -> DbResult<bool> {
     if before == plan {
         return Ok(false);
     }
-    plans::set_plan_of_org(tx, org_id, &plan, terms.now)?;
+    let personal_user = plans::set_plan_of_org(tx, org_id, &plan, terms.now)?;
     if plan == FREE_PLAN {
         if let Some((_, email)) = orgs::owner(tx, org_id)? {
             // The mail goes out now, whatever moment the plan was settled for.
@@ -444,7 +444,7 @@ fn settle_plan(tx: &Tx<'_>, org_id: &str, terms: &Terms) -> DbResult<bool> {
         }
     }
     // A personal organization's plan is its user's account's, audited on the user.
-    let (action, target) = match orgs::personal_user(tx, org_id)? {
+    let (action, target) = match personal_user {
         Some(user_id) => (AuditAction::BillingPlanChange, user_id),
         None => (AuditAction::BillingOrgPlanChange, org_id.to_owned()),
     };

@@ -17,7 +17,7 @@ use crate::store::{self as db, DbResult, Tx};
 use tseeder_protocol::{
     fields, AcceptInvite, AdminOrg, AdminOrgDetail, AuditAction, ChangeMemberRole, ChangePlan,
     ErrorCode, InviteMember, NameOrg, OrgDetail, OrgInvite, OrgMember, OrgRole, OrgSummary, Page,
-    TransferOrg, Usage,
+    TransferOrg,
 };
 
 /// An invitation may be accepted this long after it was sent.
@@ -697,17 +697,9 @@ impl Orgs<'_> {
             .db()
             .transaction_with(move |tx| -> ApiResult<_> {
                 let org = q::org(tx, &oid)?.ok_or(ApiError::NotFound)?;
-                let plan = crate::plans::store::plan_of_org(tx, &oid)?;
-                let counts = crate::plans::store::usage_of_org(tx, &oid)?;
                 Ok(AdminOrgDetail {
                     org: admin_view(&org, q::owner_email(tx, &oid)?),
-                    usage: Usage {
-                        org_id: oid.clone(),
-                        plan,
-                        active_jobs: counts.active_jobs,
-                        storage_bytes: counts.storage_bytes,
-                        total_jobs: counts.total_jobs,
-                    },
+                    usage: crate::plans::store::usage_of(tx, &oid)?,
                     members: q::members(tx, &oid)?.into_iter().map(member_view).collect(),
                     invites: q::waiting_invites(tx, &oid, now)?
                         .into_iter()

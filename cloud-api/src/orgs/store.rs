@@ -90,10 +90,15 @@ pub struct OrgRow {
     pub plan_id: String,
 }
 
-const ORG_COLUMNS: &str = "o.id, o.name, \
-     CASE WHEN o.personal_of IS NULL THEN 0 ELSE 1 END AS personal, o.created_at, \
-     (SELECT COUNT(*) FROM memberships c WHERE c.org_id = o.id) AS members, \
-     COALESCE((SELECT pu.plan_id FROM users pu WHERE pu.id = o.personal_of), o.plan_id) AS org_plan";
+/// Read from `organizations o`.
+fn org_columns() -> String {
+    format!(
+        "o.id, o.name, CASE WHEN o.personal_of IS NULL THEN 0 ELSE 1 END AS personal, \
+         o.created_at, (SELECT COUNT(*) FROM memberships c WHERE c.org_id = o.id) AS members, \
+         {} AS org_plan",
+        crate::plans::store::org_plan_id("o.id")
+    )
+}
 
 fn org_from_row(row: &Row) -> DbResult<OrgRow> {
     Ok(OrgRow {
@@ -108,7 +113,10 @@ fn org_from_row(row: &Row) -> DbResult<OrgRow> {
 
 pub fn org(tx: &Tx<'_>, org_id: &str) -> DbResult<Option<OrgRow>> {
     tx.query_row(
-        &format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.id = ?1"),
+        &format!(
+            "SELECT {} FROM organizations o WHERE o.id = ?1",
+            org_columns()
+        ),
         params![org_id],
         org_from_row,
     )
@@ -118,9 +126,10 @@ pub fn org(tx: &Tx<'_>, org_id: &str) -> DbResult<Option<OrgRow>> {
 /// The user's organizations with their role in each, personal first, then oldest first.
 pub fn orgs_of_user(tx: &Tx<'_>, user_id: &str) -> DbResult<Vec<(OrgRow, OrgRole)>> {
     let mut stmt = tx.prepare(&format!(
-        "SELECT {ORG_COLUMNS}, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
+        "SELECT {}, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
          WHERE m.user_id = ?1
-         ORDER BY o.personal_of IS NULL, o.created_at, o.id"
+         ORDER BY o.personal_of IS NULL, o.created_at, o.id",
+        org_columns()
     ))?;
     let rows = stmt
         .query_map(params![user_id], |row| {
@@ -391,8 +400,9 @@ pub fn list_for_operators(
         None => (joined.to_owned(), Vec::new()),
     };
     let mut stmt = tx.prepare(&format!(
-        "SELECT {ORG_COLUMNS}, u.email AS owner_email FROM {from_where}
-         ORDER BY o.created_at DESC, o.id DESC LIMIT {limit} OFFSET {offset}"
+        "SELECT {}, u.email AS owner_email FROM {from_where}
+         ORDER BY o.created_at DESC, o.id DESC LIMIT {limit} OFFSET {offset}",
+        org_columns()
     ))?;
     let rows = stmt
         .query_map(&values, |row| {

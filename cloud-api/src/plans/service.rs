@@ -24,22 +24,10 @@ impl Plans<'_> {
 
     pub async fn usage(&self, principal: &Principal) -> ApiResult<Usage> {
         let org_id = principal.org.id.clone();
-        let (plan, counts) = self
+        Ok(self
             .services
             .db()
-            .call(move |conn| {
-                Ok((
-                    plans::plan_of_org(conn, &org_id)?,
-                    plans::usage_of_org(conn, &org_id)?,
-                ))
-            })
-            .await?;
-        Ok(Usage {
-            org_id: principal.org.id.clone(),
-            plan,
-            active_jobs: counts.active_jobs,
-            storage_bytes: counts.storage_bytes,
-            total_jobs: counts.total_jobs,
-        })
+            .call(move |conn| plans::usage_of(conn, &org_id))
+            .await?)
     }
 }

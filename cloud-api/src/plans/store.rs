@@ -2,7 +2,7 @@
 
 use crate::store::DbResult;
 use crate::store::{params, Row, Tx};
-use tseeder_protocol::Plan;
+use tseeder_protocol::{Plan, Usage};
 
 /// The plan every account starts on (the schema's default) and falls back to.
 pub const FREE_PLAN: &str = "free";
@@ -60,24 +60,20 @@ pub fn plan_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<Plan> {
     )
 }
 
-/// Puts the organization on a plan: a personal one through its user's account, a team its own.
-pub fn set_plan_of_org(conn: &Tx<'_>, org_id: &str, plan_id: &str, now: i64) -> DbResult<()> {
-    match crate::orgs::store::personal_user(conn, org_id)? {
-        Some(user_id) => crate::accounts::store::set_plan(conn, &user_id, plan_id, now),
-        None => crate::orgs::store::set_plan(conn, org_id, plan_id, now),
+/// Puts the organization on a plan: a personal one through its user's account (answered), a
+/// team its own.
+pub fn set_plan_of_org(
+    conn: &Tx<'_>,
+    org_id: &str,
+    plan_id: &str,
+    now: i64,
+) -> DbResult<Option<String>> {
+    let personal_user = crate::orgs::store::personal_user(conn, org_id)?;
+    match &personal_user {
+        Some(user_id) => crate::accounts::store::set_plan(conn, user_id, plan_id, now)?,
+        None => crate::orgs::store::set_plan(conn, org_id, plan_id, now)?,
     }
-}
-
-/// The plan of the user's personal organization: the one their account is on.
-pub fn plan_of_user(conn: &Tx<'_>, user_id: &str) -> DbResult<Plan> {
-    conn.query_row(
-        &format!(
-            "SELECT {PLAN_COLUMNS} FROM plans
-             WHERE id = (SELECT plan_id FROM users WHERE id = ?1)"
-        ),
-        params![user_id],
-        plan_from_row,
-    )
+    Ok(personal_user)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +109,18 @@ pub fn stored_bytes_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<u64> {
             |row| row.get::<_, i64>(0),
         )?
         .max(0) as u64)
+}
+
+/// The organization's plan and what every member's jobs use of it.
+pub fn usage_of(conn: &Tx<'_>, org_id: &str) -> DbResult<Usage> {
+    let counts = usage_of_org(conn, org_id)?;
+    Ok(Usage {
+        org_id: org_id.to_owned(),
+        plan: plan_of_org(conn, org_id)?,
+        active_jobs: counts.active_jobs,
+        storage_bytes: counts.storage_bytes,
+        total_jobs: counts.total_jobs,
+    })
 }
 
 /// Jobs that hold a slot, all jobs, and the bytes stored, of everyone in the organization.

@@ -1,6 +1,7 @@
 //! Queries of the retention sweep: completed jobs whose files expire or soon will, the daily
 //! storage snapshots and sweep records, and the age-based pruning of what is kept for a while.
 
+use crate::plans::store::org_plan_id;
 use crate::store::{params, DbError, DbResult, OptionalExtension, Row, Tx};
 use std::collections::BTreeMap;
 
@@ -27,21 +28,24 @@ fn expiring_from_row(row: &Row) -> DbResult<ExpiringJob> {
     })
 }
 
-/// Completed cloud jobs whose files expire by `until`: the plan keeps them
-/// `retention_days` after completion (0: for good).
-const EXPIRING: &str = "SELECT j.id, j.user_id, u.email, j.name,
-            j.completed_at + p.retention_days * ?1 AS expires_at
-     FROM jobs j JOIN users u ON u.id = j.user_id
-     JOIN plans p ON p.id = (SELECT COALESCE(pu.plan_id, po.plan_id) FROM organizations po
-                 LEFT JOIN users pu ON pu.id = po.personal_of WHERE po.id = j.org_id)
-     WHERE j.status = 'completed' AND j.files_expired_at IS NULL AND j.completed_at IS NOT NULL
-       AND j.device_id IS NULL AND p.retention_days > 0
-       AND j.completed_at + p.retention_days * ?1 <= ?2";
+/// Completed cloud jobs whose files expire by `until`: the plan of the job's organization keeps
+/// them `retention_days` after completion (0: for good).
+fn expiring() -> String {
+    format!(
+        "SELECT j.id, j.user_id, u.email, j.name,
+                j.completed_at + p.retention_days * ?1 AS expires_at
+         FROM jobs j JOIN users u ON u.id = j.user_id JOIN plans p ON p.id = {}
+         WHERE j.status = 'completed' AND j.files_expired_at IS NULL
+           AND j.completed_at IS NOT NULL AND j.device_id IS NULL AND p.retention_days > 0
+           AND j.completed_at + p.retention_days * ?1 <= ?2",
+        org_plan_id("j.org_id")
+    )
+}
 
 /// Jobs whose files are due to go now, oldest first.
 pub fn expired_jobs(conn: &Tx<'_>, now: i64, limit: u32) -> DbResult<Vec<ExpiringJob>> {
     conn.query_map(
-        &format!("{EXPIRING} ORDER BY j.completed_at LIMIT ?3"),
+        &format!("{} ORDER BY j.completed_at LIMIT ?3", expiring()),
         params![DAY_MS, now, i64::from(limit)],
         expiring_from_row,
     )
@@ -51,9 +55,10 @@ pub fn expired_jobs(conn: &Tx<'_>, now: i64, limit: u32) -> DbResult<Vec<Expirin
 pub fn jobs_to_warn(conn: &Tx<'_>, until: i64, limit: u32) -> DbResult<Vec<ExpiringJob>> {
     conn.query_map(
         &format!(
-            "{EXPIRING} AND j.expiry_warned_at IS NULL
+            "{} AND j.expiry_warned_at IS NULL
                AND EXISTS (SELECT 1 FROM objects o WHERE o.job_id = j.id)
-             ORDER BY j.user_id, j.completed_at LIMIT ?3"
+             ORDER BY j.user_id, j.completed_at LIMIT ?3",
+            expiring()
         ),
         params![DAY_MS, until, i64::from(limit)],
         expiring_from_row,
@@ -82,11 +87,13 @@ pub fn mark_expired(conn: &Tx<'_>, job_id: &str, message: &str, now: i64) -> DbR
 /// When a completed job's files go, by its organization's plan now; `None` when they are kept.
 pub fn files_expire_at(conn: &Tx<'_>, job_id: &str) -> DbResult<Option<i64>> {
     conn.query_row(
-        "SELECT j.completed_at + p.retention_days * ?1
-             FROM jobs j JOIN plans p ON p.id = (SELECT COALESCE(pu.plan_id, po.plan_id) FROM organizations po
-                 LEFT JOIN users pu ON pu.id = po.personal_of WHERE po.id = j.org_id)
+        &format!(
+            "SELECT j.completed_at + p.retention_days * ?1
+             FROM jobs j JOIN plans p ON p.id = {}
              WHERE j.id = ?2 AND j.status = 'completed' AND j.files_expired_at IS NULL
                AND j.completed_at IS NOT NULL AND j.device_id IS NULL AND p.retention_days > 0",
+            org_plan_id("j.org_id")
+        ),
         params![DAY_MS, job_id],
         |row| row.get::<_, i64>(0),
     )
