@@ -26,8 +26,8 @@ function useSubmitters(): (ownerId: string) => string | null {
   const seesEveryone = !!org && !org.personal && org.role !== "member";
   const detail = useQuery({ ...queries.org(api, org?.id ?? ""), enabled: seesEveryone });
   return (ownerId) => {
-    if (!seesEveryone || ownerId === user?.id) return null;
-    return detail.data?.members.find((m) => m.userId === ownerId)?.email ?? "a former member";
+    if (!seesEveryone || !detail.data || ownerId === user?.id) return null;
+    return detail.data.members.find((m) => m.userId === ownerId)?.email ?? "a former member";
   };
 }
 
@@ -88,6 +88,7 @@ export function Jobs() {
               {data.items.map((listed) => {
                 const current = live.get(listed.id);
                 const job = freshest(listed, current);
+                const by = submitter(job.ownerId);
                 return (
                   <li key={job.id} className="card job" data-job-id={job.id}>
                     <div className="job-head">
@@ -102,7 +103,7 @@ export function Jobs() {
                       <span className="muted small-print">
                         {formatBytes(job.totalBytes)} · added {formatRelative(job.createdAt)}
                         {job.deviceId ? " · to my computer" : ""}
-                        {submitter(job.ownerId) && <span data-testid="submitter"> · by {submitter(job.ownerId)}</span>}
+                        {by && <span data-testid="submitter"> · by {by}</span>}
                       </span>
                       <JobActions job={job} />
                     </div>
