@@ -10,6 +10,7 @@ use tseeder_cloud::accounts::store::{search_users_query, UserFilter};
 use tseeder_cloud::config::Secret;
 use tseeder_cloud::dispatch::store::dead_letters_query;
 use tseeder_cloud::jobs::store::{list_jobs_query, JobFilter, TOTAL_CAP};
+use tseeder_cloud::plans::store::{RESERVED_BYTES_SQL, STORED_BYTES_SQL};
 use tseeder_cloud::store::{Cursor, Dialect, ToValue, Value, LOOKAHEAD_PAGES};
 use tseeder_protocol::Role;
 use tseeder_testkit::cloud;
@@ -343,11 +344,37 @@ async fn assert_operator_lists_served_by_indexes(server: &TestServer) {
     }
 }
 
+/// The sums every claim and submission checks a quota with: an organization's reservations and
+/// stored bytes, each from its own index rather than every job the organization ever had.
+async fn assert_quota_sums_served_by_indexes(server: &TestServer) {
+    let dialect = server.services.db().dialect();
+    let org = "org_someone".to_value();
+    for (sql, values, index) in [
+        (
+            RESERVED_BYTES_SQL,
+            vec![org.clone(), Some("a-job").to_value()],
+            "jobs_reserving_by_org",
+        ),
+        (STORED_BYTES_SQL, vec![org.clone()], "objects_by_org"),
+    ] {
+        let steps = plan(server, sql.to_owned(), values).await;
+        assert!(
+            steps.contains(index),
+            "{dialect:?} sums by {index}:\n{steps}"
+        );
+        assert!(
+            !steps.contains("jobs_by_org_page"),
+            "{dialect:?} walks the organization's jobs:\n{steps}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn each_planner_pages_the_lists_from_an_index() {
     let sqlite = TestServer::start_with(|s| s.database.url = None).await;
     assert_served_by_indexes(&sqlite).await;
     assert_operator_lists_served_by_indexes(&sqlite).await;
+    assert_quota_sums_served_by_indexes(&sqlite).await;
 
     let (server_url, _own) = match std::env::var(SHARED_URL) {
         Ok(url) if !url.is_empty() => (url, None),
@@ -360,4 +387,5 @@ async fn each_planner_pages_the_lists_from_an_index() {
     let postgres = TestServer::start_with(|s| s.database.url = Some(Secret::new(database))).await;
     assert_served_by_indexes(&postgres).await;
     assert_operator_lists_served_by_indexes(&postgres).await;
+    assert_quota_sums_served_by_indexes(&postgres).await;
 }

@@ -24,8 +24,8 @@ pub struct NewObject<'a> {
 
 pub fn insert_object(conn: &Tx<'_>, object: &NewObject<'_>) -> DbResult<()> {
     conn.execute(
-        "INSERT INTO objects (key, user_id, job_id, file_index, path, size, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO objects (key, user_id, org_id, job_id, file_index, path, size, created_at)
+         VALUES (?1, ?2, (SELECT org_id FROM jobs WHERE id = ?3), ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (key) DO UPDATE SET size = excluded.size, path = excluded.path",
         params![
             object.key,

@@ -83,18 +83,26 @@ pub struct UsageCounts {
     pub storage_bytes: u64,
 }
 
+/// [`reserved_bytes`]'s query (`?1` the organization, `?2` a job left out), read from the
+/// `jobs_reserving_by_org` index alone: a claim runs it, so it must not walk every job the
+/// organization ever had.
+pub const RESERVED_BYTES_SQL: &str =
+    "SELECT CAST(COALESCE(SUM(total_bytes), 0) AS BIGINT) FROM jobs
+     WHERE org_id = ?1 AND device_id IS NULL AND total_bytes IS NOT NULL
+       AND status NOT IN ('completed', 'cancelled', 'failed') AND id IS DISTINCT FROM ?2";
+
+/// [`stored_bytes_of_org`]'s query (`?1` the organization), read from `objects_by_org`.
+pub const STORED_BYTES_SQL: &str =
+    "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM objects WHERE org_id = ?1";
+
 /// Bytes the organization's unfinished cloud jobs of known size will store: counted against
 /// the quota beside what is stored, so jobs running side by side cannot each take the whole
 /// room left. Jobs kept on members' own devices store nothing in the cloud.
 pub fn reserved_bytes(conn: &Tx<'_>, org_id: &str, except_job: Option<&str>) -> DbResult<u64> {
     Ok(conn
-        .query_row(
-            "SELECT CAST(COALESCE(SUM(total_bytes), 0) AS BIGINT) FROM jobs
-         WHERE org_id = ?1 AND device_id IS NULL AND total_bytes IS NOT NULL
-           AND status NOT IN ('completed', 'cancelled', 'failed') AND id IS DISTINCT FROM ?2",
-            params![org_id, except_job],
-            |row| row.get::<_, i64>(0),
-        )?
+        .query_row(RESERVED_BYTES_SQL, params![org_id, except_job], |row| {
+            row.get::<_, i64>(0)
+        })?
         .max(0) as u64)
 }
 
@@ -102,12 +110,9 @@ pub fn reserved_bytes(conn: &Tx<'_>, org_id: &str, except_job: Option<&str>) -> 
 /// without counting the jobs).
 pub fn stored_bytes_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<u64> {
     Ok(conn
-        .query_row(
-            "SELECT CAST(COALESCE(SUM(o.size), 0) AS BIGINT)
-             FROM objects o JOIN jobs j ON j.id = o.job_id WHERE j.org_id = ?1",
-            params![org_id],
-            |row| row.get::<_, i64>(0),
-        )?
+        .query_row(STORED_BYTES_SQL, params![org_id], |row| {
+            row.get::<_, i64>(0)
+        })?
         .max(0) as u64)
 }
 

@@ -117,6 +117,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0022_one_live_job_per_torrent_per_org.sql",
         sql: include_str!("../../../migrations/0022_one_live_job_per_torrent_per_org.sql"),
     },
+    Migration {
+        version: 23,
+        name: "0023_org_quota_indexes.sql",
+        sql: include_str!("../../../migrations/0023_org_quota_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -209,6 +214,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 18,
         name: "0018_one_live_job_per_torrent_per_org.sql",
         sql: include_str!("../../../migrations/postgres/0018_one_live_job_per_torrent_per_org.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "0019_org_quota_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0019_org_quota_indexes.sql"),
     },
 ];
 

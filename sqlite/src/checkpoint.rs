@@ -1,0 +1,119 @@
+//! WAL checkpoints off the commit path: a commit that leaves the log past its threshold asks a
+//! thread of the database's own to copy the log back, so no caller waits for that copy and
+//! its flush (which SQLite's automatic checkpoint makes the unlucky committer do).
+
+use rusqlite::hooks::Wal;
+use std::cell::Cell;
+use std::os::raw::c_int;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+
+/// Log pages after which a checkpoint is asked for: SQLite's own automatic threshold.
+pub(crate) const CHECKPOINT_PAGES: c_int = 1000;
+
+thread_local! {
+    /// Pages in the log after the last commit on this thread, as SQLite reported them.
+    static WAL_PAGES: Cell<c_int> = const { Cell::new(0) };
+}
+
+/// The WAL hook: called by SQLite on the committing thread right after each commit.
+pub(crate) fn note_wal_pages(_: &Wal, pages: c_int) -> rusqlite::Result<()> {
+    WAL_PAGES.with(|noted| noted.set(pages));
+    Ok(())
+}
+
+/// Whether the work just run on this thread left the log long enough to checkpoint (and
+/// forgets it, so the next piece of work on the thread starts clean).
+pub(crate) fn wal_outgrown() -> bool {
+    WAL_PAGES.with(|noted| noted.replace(0)) >= CHECKPOINT_PAGES
+}
+
+#[derive(Debug, Default)]
+struct Signal {
+    requested: bool,
+    closed: bool,
+}
+
+/// The handle a pool keeps; dropping it stops the thread.
+#[derive(Debug)]
+pub(crate) struct Checkpointer {
+    signal: Arc<(Mutex<Signal>, Condvar)>,
+}
+
+impl Checkpointer {
+    /// Starts the thread for the database at `path`. It opens its connection when first asked
+    /// to checkpoint, so a database that is only read never holds one more.
+    pub(crate) fn start(path: &Path) -> Checkpointer {
+        let signal = Arc::new((Mutex::new(Signal::default()), Condvar::new()));
+        let path = path.to_owned();
+        let shared = Arc::clone(&signal);
+        let spawned = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || run(&path, &shared));
+        if let Err(err) = spawned {
+            // Without the thread the log still gets copied back when the last connection
+            // closes; it only grows meanwhile.
+            tracing::error!(%err, "could not start the SQLite checkpoint thread");
+        }
+        Checkpointer { signal }
+    }
+
+    /// Asks for a checkpoint; requests made while one runs are served by one more.
+    pub(crate) fn request(&self) {
+        let (state, wake) = &*self.signal;
+        if let Ok(mut state) = state.lock() {
+            state.requested = true;
+            wake.notify_one();
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (state, wake) = &*self.signal;
+        if let Ok(mut state) = state.lock() {
+            state.closed = true;
+            wake.notify_one();
+        }
+    }
+}
+
+fn run(path: &Path, signal: &(Mutex<Signal>, Condvar)) {
+    let (state, wake) = signal;
+    let mut conn: Option<rusqlite::Connection> = None;
+    loop {
+        {
+            let Ok(mut guard) = state.lock() else { return };
+            while !guard.requested && !guard.closed {
+                guard = match wake.wait(guard) {
+                    Ok(guard) => guard,
+                    Err(_) => return,
+                };
+            }
+            if guard.closed {
+                return;
+            }
+            guard.requested = false;
+        }
+        if conn.is_none() {
+            conn = match rusqlite::Connection::open(path) {
+                Ok(opened) => Some(opened),
+                Err(err) => {
+                    tracing::warn!(%err, "could not open SQLite for a checkpoint");
+                    continue;
+                }
+            };
+        }
+        if let Some(conn) = &conn {
+            // PASSIVE never waits for, or blocks, readers and writers: what readers still need
+            // stays in the log for the next checkpoint.
+            let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+            });
+            match done {
+                Ok((log, copied)) => tracing::trace!(log, copied, "checkpoint"),
+                Err(err) => tracing::warn!(%err, "SQLite checkpoint failed"),
+            }
+        }
+    }
+}
