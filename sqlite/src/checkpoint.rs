@@ -6,9 +6,11 @@ use rusqlite::hooks::Wal;
 use std::cell::Cell;
 use std::os::raw::c_int;
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-/// Log pages after which a checkpoint is asked for: SQLite's own automatic threshold.
+/// Pages written to the log since the last checkpoint after which another is asked for:
+/// SQLite's own automatic threshold.
 pub(crate) const CHECKPOINT_PAGES: c_int = 1000;
 
 thread_local! {
@@ -22,10 +24,10 @@ pub(crate) fn note_wal_pages(_: &Wal, pages: c_int) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Whether the work just run on this thread left the log long enough to checkpoint (and
-/// forgets it, so the next piece of work on the thread starts clean).
-pub(crate) fn wal_outgrown() -> bool {
-    WAL_PAGES.with(|noted| noted.replace(0)) >= CHECKPOINT_PAGES
+/// Pages in the log after the work just run on this thread committed, 0 when it committed
+/// nothing; forgotten once read, so the next piece of work on the thread starts clean.
+pub(crate) fn wal_pages() -> c_int {
+    WAL_PAGES.with(|noted| noted.replace(0))
 }
 
 #[derive(Debug, Default)]
@@ -38,6 +40,10 @@ struct Signal {
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
     signal: Arc<(Mutex<Signal>, Condvar)>,
+    /// Log pages the last checkpoint copied back. The log only starts over when a write begins
+    /// after everything in it was copied, which under steady writes is rare: counting from
+    /// here keeps a long log from asking for a checkpoint after every commit.
+    copied: Arc<AtomicI32>,
 }
 
 impl Checkpointer {
@@ -46,20 +52,39 @@ impl Checkpointer {
     pub(crate) fn start(path: &Path) -> Checkpointer {
         let signal = Arc::new((Mutex::new(Signal::default()), Condvar::new()));
         let path = path.to_owned();
-        let shared = Arc::clone(&signal);
+        let copied = Arc::new(AtomicI32::new(0));
+        let (shared, noted) = (Arc::clone(&signal), Arc::clone(&copied));
         let spawned = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || run(&path, &shared));
+            .spawn(move || run(&path, &shared, &noted));
         if let Err(err) = spawned {
             // Without the thread the log still gets copied back when the last connection
             // closes; it only grows meanwhile.
             tracing::error!(%err, "could not start the SQLite checkpoint thread");
         }
-        Checkpointer { signal }
+        Checkpointer { signal, copied }
+    }
+
+    /// Called after work that committed with `pages` in the log: asks for a checkpoint once
+    /// enough was written since the last one.
+    pub(crate) fn committed(&self, pages: c_int) {
+        if pages == 0 {
+            return;
+        }
+        let copied = self.copied.load(Ordering::Relaxed);
+        // Fewer pages than were copied: the log started over since.
+        let since = if pages < copied {
+            pages
+        } else {
+            pages - copied
+        };
+        if since >= CHECKPOINT_PAGES {
+            self.request();
+        }
     }
 
     /// Asks for a checkpoint; requests made while one runs are served by one more.
-    pub(crate) fn request(&self) {
+    fn request(&self) {
         let (state, wake) = &*self.signal;
         if let Ok(mut state) = state.lock() {
             state.requested = true;
@@ -78,7 +103,7 @@ impl Drop for Checkpointer {
     }
 }
 
-fn run(path: &Path, signal: &(Mutex<Signal>, Condvar)) {
+fn run(path: &Path, signal: &(Mutex<Signal>, Condvar), copied: &AtomicI32) {
     let (state, wake) = signal;
     let mut conn: Option<rusqlite::Connection> = None;
     loop {
@@ -108,10 +133,13 @@ fn run(path: &Path, signal: &(Mutex<Signal>, Condvar)) {
             // PASSIVE never waits for, or blocks, readers and writers: what readers still need
             // stays in the log for the next checkpoint.
             let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+                Ok((row.get::<_, c_int>(1)?, row.get::<_, c_int>(2)?))
             });
             match done {
-                Ok((log, copied)) => tracing::trace!(log, copied, "checkpoint"),
+                Ok((log, done)) => {
+                    copied.store(done.max(0), Ordering::Relaxed);
+                    tracing::trace!(log, copied = done, "checkpoint");
+                }
                 Err(err) => tracing::warn!(%err, "SQLite checkpoint failed"),
             }
         }

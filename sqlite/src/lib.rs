@@ -128,9 +128,7 @@ impl Db {
             let mut conn = pool.take()?;
             let result = work(&mut conn);
             pool.give_back(conn);
-            if checkpoint::wal_outgrown() {
-                pool.checkpointer.request();
-            }
+            pool.checkpointer.committed(checkpoint::wal_pages());
             result
         })
         .await
