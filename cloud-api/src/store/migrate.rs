@@ -119,8 +119,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 23,
-        name: "0023_org_quota_indexes.sql",
-        sql: include_str!("../../../migrations/0023_org_quota_indexes.sql"),
+        name: "0023_quota_and_lease_indexes.sql",
+        sql: include_str!("../../../migrations/0023_quota_and_lease_indexes.sql"),
     },
 ];
 
@@ -217,8 +217,8 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 19,
-        name: "0019_org_quota_indexes.sql",
-        sql: include_str!("../../../migrations/postgres/0019_org_quota_indexes.sql"),
+        name: "0019_quota_and_lease_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0019_quota_and_lease_indexes.sql"),
     },
 ];
 

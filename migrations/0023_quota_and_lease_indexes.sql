@@ -10,3 +10,8 @@ DROP INDEX jobs_reserving_by_user;
 ALTER TABLE objects ADD COLUMN org_id TEXT REFERENCES organizations(id);
 UPDATE objects SET org_id = (SELECT j.org_id FROM jobs j WHERE j.id = objects.job_id);
 CREATE INDEX objects_by_org ON objects (org_id, size);
+
+-- An agent's leased jobs, counted on every claim and every agent lookup: keyed by the agent
+-- and holding only leased jobs, so neither an agent's finished jobs nor everyone's leases
+-- are walked.
+CREATE INDEX jobs_leased_by_agent ON jobs (agent_id) WHERE lease_id IS NOT NULL;
