@@ -80,7 +80,19 @@ struct Pool {
     /// polls with sleeps that grow to 100 ms: under contention a few writers would otherwise
     /// wait far longer than the work takes.
     writer: Arc<Semaphore>,
+    /// The connection write transactions run on, kept apart from the readers' pool. A
+    /// connection drops its page cache whenever another one wrote since it last read, so a
+    /// write on any pooled connection would start cold; on the one connection that does the
+    /// writing, the pages the last write read are still there.
+    writer_conn: Mutex<Option<Connection>>,
     checkpointer: Checkpointer,
+}
+
+/// Which connection a piece of work runs on.
+#[derive(Clone, Copy)]
+enum Role {
+    Reader,
+    Writer,
 }
 
 /// More idle connections than this are closed rather than kept: enough for the blocking
@@ -102,6 +114,7 @@ impl Db {
                     .max_connections
                     .map(|max| Arc::new(Semaphore::new(max.max(1)))),
                 writer: Arc::new(Semaphore::new(1)),
+                writer_conn: Mutex::new(None),
                 checkpointer: Checkpointer::start(path),
             }),
         })
@@ -109,6 +122,14 @@ impl Db {
 
     /// Runs `work` with a connection on a blocking thread.
     pub async fn call<T, F>(&self, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
+    {
+        self.run(Role::Reader, work).await
+    }
+
+    async fn run<T, F>(&self, role: Role, work: F) -> DbResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
@@ -125,9 +146,9 @@ impl Db {
         let pool = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.take()?;
+            let mut conn = pool.take(role)?;
             let result = work(&mut conn);
-            pool.give_back(conn);
+            pool.give_back(role, conn);
             pool.checkpointer.committed(checkpoint::wal_pages());
             result
         })
@@ -157,7 +178,7 @@ impl Db {
             .await
             .map_err(|err| E::from(DbError::Worker(err.to_string())))?;
         let outcome = self
-            .call(move |conn| {
+            .run(Role::Writer, move |conn| {
                 let tx = conn
                     .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                     .map_err(DbError::from)?;
@@ -177,19 +198,25 @@ impl Db {
 }
 
 impl Pool {
-    fn take(&self) -> DbResult<Connection> {
-        let idle = self
-            .idle
-            .lock()
-            .map_err(|_| DbError::Worker("pool lock poisoned".into()))?
-            .pop();
-        match idle {
+    fn take(&self, role: Role) -> DbResult<Connection> {
+        let poisoned = || DbError::Worker("pool lock poisoned".into());
+        let kept = match role {
+            Role::Writer => self.writer_conn.lock().map_err(|_| poisoned())?.take(),
+            Role::Reader => self.idle.lock().map_err(|_| poisoned())?.pop(),
+        };
+        match kept {
             Some(conn) => Ok(conn),
             None => open_connection(&self.path, &self.options),
         }
     }
 
-    fn give_back(&self, conn: Connection) {
+    fn give_back(&self, role: Role, conn: Connection) {
+        if let Role::Writer = role {
+            if let Ok(mut slot) = self.writer_conn.lock() {
+                slot.get_or_insert(conn);
+            }
+            return;
+        }
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() < MAX_IDLE {
                 idle.push(conn);
