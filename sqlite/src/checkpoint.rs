@@ -1,5 +1,5 @@
-//! WAL checkpoints off the commit path: a commit that leaves the log past its threshold asks a
-//! thread of the database's own to copy the log back, so no caller waits for that copy and
+//! WAL checkpoints off the commit path: once a thousand pages were written to the log since the
+//! last checkpoint, the commit asks a thread of the database's own to copy the log back, so no caller waits for that copy and
 //! its flush (which SQLite's automatic checkpoint makes the unlucky committer do).
 
 use rusqlite::hooks::Wal;
@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 /// Pages written to the log since the last checkpoint after which another is asked for:
 /// SQLite's own automatic threshold.
-pub(crate) const CHECKPOINT_PAGES: c_int = 1000;
+const CHECKPOINT_PAGES: c_int = 1000;
 
 thread_local! {
     /// Pages in the log after the last commit on this thread, as SQLite reported them.
@@ -36,33 +36,39 @@ struct Signal {
     closed: bool,
 }
 
-/// The handle a pool keeps; dropping it stops the thread.
-#[derive(Debug)]
-pub(crate) struct Checkpointer {
-    signal: Arc<(Mutex<Signal>, Condvar)>,
+/// What the pool and the thread share.
+#[derive(Debug, Default)]
+struct Shared {
+    signal: Mutex<Signal>,
+    wake: Condvar,
     /// Log pages the last checkpoint copied back. The log only starts over when a write begins
     /// after everything in it was copied, which under steady writes is rare: counting from
     /// here keeps a long log from asking for a checkpoint after every commit.
-    copied: Arc<AtomicI32>,
+    copied: AtomicI32,
+}
+
+/// The handle a pool keeps; dropping it stops the thread.
+#[derive(Debug)]
+pub(crate) struct Checkpointer {
+    shared: Arc<Shared>,
 }
 
 impl Checkpointer {
     /// Starts the thread for the database at `path`. It opens its connection when first asked
     /// to checkpoint, so a database that is only read never holds one more.
     pub(crate) fn start(path: &Path) -> Checkpointer {
-        let signal = Arc::new((Mutex::new(Signal::default()), Condvar::new()));
+        let shared = Arc::new(Shared::default());
         let path = path.to_owned();
-        let copied = Arc::new(AtomicI32::new(0));
-        let (shared, noted) = (Arc::clone(&signal), Arc::clone(&copied));
+        let theirs = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || run(&path, &shared, &noted));
+            .spawn(move || run(&path, &theirs));
         if let Err(err) = spawned {
             // Without the thread the log still gets copied back when the last connection
             // closes; it only grows meanwhile.
             tracing::error!(%err, "could not start the SQLite checkpoint thread");
         }
-        Checkpointer { signal, copied }
+        Checkpointer { shared }
     }
 
     /// Called after work that committed with `pages` in the log: asks for a checkpoint once
@@ -71,7 +77,7 @@ impl Checkpointer {
         if pages == 0 {
             return;
         }
-        let copied = self.copied.load(Ordering::Relaxed);
+        let copied = self.shared.copied.load(Ordering::Relaxed);
         // Fewer pages than were copied: the log started over since.
         let since = if pages < copied {
             pages
@@ -85,32 +91,31 @@ impl Checkpointer {
 
     /// Asks for a checkpoint; requests made while one runs are served by one more.
     fn request(&self) {
-        let (state, wake) = &*self.signal;
-        if let Ok(mut state) = state.lock() {
-            state.requested = true;
-            wake.notify_one();
+        if let Ok(mut signal) = self.shared.signal.lock() {
+            signal.requested = true;
+            self.shared.wake.notify_one();
         }
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        let (state, wake) = &*self.signal;
-        if let Ok(mut state) = state.lock() {
-            state.closed = true;
-            wake.notify_one();
+        if let Ok(mut signal) = self.shared.signal.lock() {
+            signal.closed = true;
+            self.shared.wake.notify_one();
         }
     }
 }
 
-fn run(path: &Path, signal: &(Mutex<Signal>, Condvar), copied: &AtomicI32) {
-    let (state, wake) = signal;
+fn run(path: &Path, shared: &Shared) {
     let mut conn: Option<rusqlite::Connection> = None;
     loop {
         {
-            let Ok(mut guard) = state.lock() else { return };
+            let Ok(mut guard) = shared.signal.lock() else {
+                return;
+            };
             while !guard.requested && !guard.closed {
-                guard = match wake.wait(guard) {
+                guard = match shared.wake.wait(guard) {
                     Ok(guard) => guard,
                     Err(_) => return,
                 };
@@ -137,7 +142,7 @@ fn run(path: &Path, signal: &(Mutex<Signal>, Condvar), copied: &AtomicI32) {
             });
             match done {
                 Ok((log, done)) => {
-                    copied.store(done.max(0), Ordering::Relaxed);
+                    shared.copied.store(done.max(0), Ordering::Relaxed);
                     tracing::trace!(log, copied = done, "checkpoint");
                 }
                 Err(err) => tracing::warn!(%err, "SQLite checkpoint failed"),

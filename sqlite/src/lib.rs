@@ -234,6 +234,9 @@ fn open_connection(path: &Path, options: &Options) -> DbResult<Connection> {
     // Every statement a server runs stays compiled: parsing SQL again costs more than most of
     // the queries it would run (rusqlite keeps 16 by default).
     conn.set_prepared_statement_cache_capacity(256);
+    // Pages read through a memory map are not copied into each connection's cache, which
+    // every other connection's write empties. The map is address space, not memory: 1 GiB
+    // covers the database a single machine serves.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
