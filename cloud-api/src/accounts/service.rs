@@ -2,18 +2,18 @@
 //! user's own profile and password.
 
 use crate::accounts::store as q;
-use crate::accounts::store::{NewUser, TokenPurpose};
+use crate::accounts::store::TokenPurpose;
+use crate::accounts::units;
 use crate::credentials::store as credentials;
 use crate::credentials::store::NewSession;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{AgentId, SessionId, UserId};
-use crate::mail::{store as mail_queue, Email};
+use crate::ids::{SessionId, UserId};
+use crate::mail::Email;
 use crate::ratelimit::LimitedAction;
 use crate::services::{user_view, Credential, Principal, RequestMeta, Services};
-use crate::store::DbError;
 use crate::{crypto, store as db};
 use tseeder_protocol::{
-    Ack, ChangePassword, ErrorCode, LoginRequest, PasswordResetConfirm, RegisterRequest, Role,
+    Ack, ChangePassword, ErrorCode, LoginRequest, PasswordResetConfirm, RegisterRequest,
     SecurityEventKind, SessionInfo, UpdateProfile, User,
 };
 
@@ -148,9 +148,7 @@ impl Accounts<'_> {
             .await?;
 
         let password_hash = hash_password(req.password).await?;
-        let user_id = uuid::Uuid::now_v7().to_string();
         let token = crypto::random_token(32);
-        let token_hash = crypto::token_hash(&token);
         let ttl_ms = i64::from(
             self.services
                 .settings()
@@ -158,40 +156,16 @@ impl Accounts<'_> {
                 .email_verification_ttl_hours,
         ) * 3_600_000;
         let now = db::now_ms();
-        let verification = self.verification_mail(&email, &token);
-        let taken_notice = self.taken_address_mail(&email);
-        let mail = email.clone();
-        let outcome = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                if q::user_by_email(tx, &mail)?.is_some() {
-                    mail_queue::enqueue(tx, &taken_notice, now)?;
-                    return Ok(());
-                }
-                q::insert_user(
-                    tx,
-                    &NewUser {
-                        id: &user_id,
-                        email: &mail,
-                        password_hash: &password_hash,
-                        role: Role::User,
-                        email_verified_at: None,
-                        aup_accepted_at: Some(now),
-                        now,
-                    },
-                )?;
-                q::insert_account_token(
-                    tx,
-                    &token_hash,
-                    &user_id,
-                    TokenPurpose::VerifyEmail,
-                    now,
-                    now + ttl_ms,
-                )?;
-                mail_queue::enqueue(tx, &verification, now)
-            })
-            .await;
+        let registration = units::Registration {
+            verification: self.verification_mail(&email, &token),
+            taken_notice: self.taken_address_mail(&email),
+            user_id: uuid::Uuid::now_v7().to_string(),
+            email,
+            password_hash,
+            token_hash: crypto::token_hash(&token),
+            token_expires_at: now + ttl_ms,
+        };
+        let outcome = units::register(self.services.db(), registration, now).await;
         match outcome {
             Ok(()) => self.services.mail().mail_queued(),
             // Registered by a request running at the same moment: the same answer, no mail.
@@ -278,20 +252,7 @@ impl Accounts<'_> {
 
     pub async fn verify_email(&self, token: &str) -> ApiResult<Ack> {
         let token_hash = crypto::token_hash(token.trim());
-        let now = db::now_ms();
-        let verified = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(user_id) =
-                    q::consume_account_token(tx, &token_hash, TokenPurpose::VerifyEmail, now)?
-                else {
-                    return Ok(false);
-                };
-                q::mark_email_verified(tx, &user_id, now)?;
-                Ok(true)
-            })
-            .await?;
+        let verified = units::verify_email(self.services.db(), token_hash, db::now_ms()).await?;
         if !verified {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidToken,
@@ -326,7 +287,6 @@ impl Accounts<'_> {
             )
             .await?;
         let token = crypto::random_token(32);
-        let token_hash = crypto::token_hash(&token);
         let ttl_ms = i64::from(
             self.services
                 .settings()
@@ -334,31 +294,14 @@ impl Accounts<'_> {
                 .email_verification_ttl_hours,
         ) * 3_600_000;
         let now = db::now_ms();
-        let lookup = email.clone();
-        let verification = self.verification_mail(&email, &token);
-        let queued = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(user) = q::user_by_email(tx, &lookup)? else {
-                    return Ok(false);
-                };
-                if user.email_verified_at.is_some() {
-                    return Ok(false);
-                }
-                q::retire_account_tokens(tx, &user.id, TokenPurpose::VerifyEmail, now)?;
-                q::insert_account_token(
-                    tx,
-                    &token_hash,
-                    &user.id,
-                    TokenPurpose::VerifyEmail,
-                    now,
-                    now + ttl_ms,
-                )?;
-                mail_queue::enqueue(tx, &verification, now)?;
-                Ok(true)
-            })
-            .await?;
+        let link = units::Link {
+            mail: self.verification_mail(&email, &token),
+            email,
+            purpose: TokenPurpose::VerifyEmail,
+            token_hash: crypto::token_hash(&token),
+            expires_at: now + ttl_ms,
+        };
+        let queued = units::issue_link(self.services.db(), link, now).await?;
         if queued {
             self.services.mail().mail_queued();
         }
@@ -522,18 +465,16 @@ impl Accounts<'_> {
             .rate_limit(LimitedAction::Reset, &email, limits.reset_per_account, meta)
             .await?;
         let token = crypto::random_token(32);
-        let token_hash = crypto::token_hash(&token);
         let ttl_ms =
             i64::from(self.services.settings().sessions.password_reset_ttl_minutes) * 60_000;
         let now = db::now_ms();
-        let lookup = email.clone();
         let link = format!(
             "{}/reset-password?token={token}",
             self.services.settings().public_url_trimmed()
         );
         let minutes = self.services.settings().sessions.password_reset_ttl_minutes;
         let mail = Email {
-            to: email,
+            to: email.clone(),
             subject: "Reset your tseeder password".into(),
             text: format!(
                 "Someone asked to reset the password of this tseeder account.\r\n\r\nChoose a new password within {minutes} minutes:\r\n\r\n{link}\r\n\r\nIf it was not you, ignore this message; your password stays as it is.\r\n"
@@ -541,26 +482,14 @@ impl Accounts<'_> {
         };
         // Queued in the same transaction, so the answer takes as long with or without an
         // account and a slow mail server shows in neither.
-        let issued = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(user) = q::user_by_email(tx, &lookup)? else {
-                    return Ok(false);
-                };
-                q::retire_account_tokens(tx, &user.id, TokenPurpose::PasswordReset, now)?;
-                q::insert_account_token(
-                    tx,
-                    &token_hash,
-                    &user.id,
-                    TokenPurpose::PasswordReset,
-                    now,
-                    now + ttl_ms,
-                )?;
-                mail_queue::enqueue(tx, &mail, now)?;
-                Ok(true)
-            })
-            .await?;
+        let link = units::Link {
+            email,
+            purpose: TokenPurpose::PasswordReset,
+            token_hash: crypto::token_hash(&token),
+            expires_at: now + ttl_ms,
+            mail,
+        };
+        let issued = units::issue_link(self.services.db(), link, now).await?;
         if issued {
             self.services.mail().mail_queued();
         }
@@ -588,23 +517,9 @@ impl Accounts<'_> {
             .await?;
         let password_hash = hash_password(req.new_password).await?;
         let token_hash = crypto::token_hash(req.token.trim());
-        let now = db::now_ms();
-        let changed = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(user_id) =
-                    q::consume_account_token(tx, &token_hash, TokenPurpose::PasswordReset, now)?
-                else {
-                    return Ok::<_, DbError>(None);
-                };
-                q::set_password_hash(tx, &user_id, &password_hash, now)?;
-                q::mark_email_verified(tx, &user_id, now)?;
-                q::retire_account_tokens(tx, &user_id, TokenPurpose::PasswordReset, now)?;
-                credentials::revoke_credentials(tx, &user_id, None, now)?;
-                Ok(Some(user_id))
-            })
-            .await?;
+        let changed =
+            units::reset_password(self.services.db(), token_hash, password_hash, db::now_ms())
+                .await?;
         let Some(user_id) = changed else {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidToken,
@@ -634,27 +549,14 @@ impl Accounts<'_> {
             ));
         }
         let device = req.default_device_id.map(|id| id.trim().to_owned());
-        let (uid, now) = (principal.user.id.clone(), db::now_ms());
-        let updated = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                if let Some(name) = &display_name {
-                    let name = (!name.is_empty()).then_some(name.as_str());
-                    q::set_display_name(tx, &uid, name, now)?;
-                }
-                if let Some(device) = &device {
-                    if !device.is_empty()
-                        && !q::is_live_device_of(tx, UserId(&uid), AgentId(device))?
-                    {
-                        return Ok(None);
-                    }
-                    let device = (!device.is_empty()).then_some(device.as_str());
-                    q::set_default_device(tx, &uid, device, now)?;
-                }
-                q::user_by_id(tx, &uid)
-            })
-            .await?;
+        let updated = units::update_profile(
+            self.services.db(),
+            principal.user.id.clone(),
+            display_name,
+            device,
+            db::now_ms(),
+        )
+        .await?;
         updated.map(|row| user_view(&row)).ok_or_else(|| {
             ApiError::unprocessable(
                 ErrorCode::UnknownDevice,
@@ -701,23 +603,16 @@ impl Accounts<'_> {
             Credential::Session { id, .. } => Some(id.clone()),
             Credential::ApiKey { .. } => None,
         };
-        let (uid, now) = (principal.user.id.clone(), db::now_ms());
         let everywhere = req.sign_out_everywhere;
-        let revoked = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                q::set_password_hash(tx, &uid, &hash, now)?;
-                if everywhere {
-                    return credentials::revoke_credentials(tx, &uid, keep.as_deref(), now);
-                }
-                let sessions = credentials::revoke_other_sessions(tx, &uid, keep.as_deref(), now)?;
-                Ok(credentials::Revoked {
-                    sessions,
-                    ..Default::default()
-                })
-            })
-            .await?;
+        let revoked = units::change_password(
+            self.services.db(),
+            principal.user.id.clone(),
+            hash,
+            keep,
+            everywhere,
+            db::now_ms(),
+        )
+        .await?;
         self.services.live().publish_revoked(&principal.user.id);
         let message = if everywhere {
             format!(

@@ -3,27 +3,21 @@
 //! lease; failures back off and end in the dead-letter queue; expired leases put jobs back.
 
 use crate::agents::service::{stop_action, AgentPrincipal};
-use crate::agents::store as agent_q;
 use crate::audit::actor::{check_justification, Actor};
 use crate::dispatch::store as q;
+use crate::dispatch::units::{self, CheckedFile, Recorded};
 use crate::error::{ApiError, ApiResult};
-use crate::files::store as object_q;
-use crate::files::store::NewObject;
 use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::service::job_view;
 use crate::jobs::store as job_q;
 use crate::jobs::store::JobRow;
 use crate::observability::JobOutcome;
-use crate::plans::store as plans;
 use crate::services::{Paging, Principal, RequestMeta, Services};
 use crate::store as db;
-use crate::store::Tx;
-use crate::store::{to_datetime, DbResult};
-use base64::Engine as _;
 use tseeder_protocol::{
-    names, AdminJob, AgentJobStatus, AgentKind, Assignment, AuditAction, ClaimReply,
-    CompleteReport, ControlAction, ErrorCode, FailReport, Job, JobStatus, Justification,
-    LiveProgress, Page, ProgressReply, ProgressReport, ReleaseLease,
+    names, AdminJob, AgentJobStatus, AgentKind, ClaimReply, CompleteReport, ControlAction,
+    ErrorCode, FailReport, Job, JobStatus, Justification, LiveProgress, Page, ProgressReply,
+    ProgressReport, ReleaseLease,
 };
 use tseeder_storage::ObjectKey;
 
@@ -50,95 +44,8 @@ fn running_status(status: AgentJobStatus) -> JobStatus {
     }
 }
 
-enum Recorded {
-    Updated(Box<JobRow>),
-    Refused(String),
-    LeaseLost,
-}
-
 fn reply(action: ControlAction, reason: Option<String>) -> ProgressReply {
     ProgressReply { action, reason }
-}
-
-/// Requeues a failed try with back-off, or fails the job (dead-lettered when retries ran out).
-/// True when the job failed for good.
-fn settle_failure(
-    tx: &Tx<'_>,
-    job: &JobRow,
-    error: &str,
-    retryable: bool,
-    settings: &crate::config::DispatchSettings,
-    now: i64,
-) -> DbResult<bool> {
-    if retryable && job.attempts < settings.max_attempts {
-        let wait = backoff_seconds(
-            settings.backoff_base_seconds,
-            settings.backoff_max_seconds,
-            job.attempts,
-        );
-        let not_before = now + wait as i64 * 1000;
-        if q::requeue_job(tx, &job.id, error, not_before, now)? {
-            let message = format!("{error}; next try in {wait} s");
-            job_q::insert_job_event(
-                tx,
-                &job.id,
-                "retry",
-                Some(JobStatus::Queued),
-                Some(&message),
-                now,
-            )?;
-        }
-        Ok(false)
-    } else {
-        let dead = retryable;
-        let failed = q::fail_job(tx, &job.id, error, dead, now)?;
-        if failed {
-            let kind = if dead { "dead_lettered" } else { "failed" };
-            let message = if dead {
-                format!("{error}; gave up after {} tries", job.attempts)
-            } else {
-                error.to_owned()
-            };
-            job_q::insert_job_event(
-                tx,
-                &job.id,
-                kind,
-                Some(JobStatus::Failed),
-                Some(&message),
-                now,
-            )?;
-        }
-        Ok(failed)
-    }
-}
-
-/// Whether a busier agent should leave this fresh job to a less loaded, fresh agent of the
-/// same region for a moment.
-fn defers_to_less_loaded(
-    tx: &Tx<'_>,
-    me: &agent_q::AgentRow,
-    job: &JobRow,
-    now: i64,
-    settings: &crate::config::DispatchSettings,
-) -> DbResult<bool> {
-    let waited_ms = now - job.updated_at;
-    if waited_ms >= settings.load_balance_wait_seconds as i64 * 1000 {
-        return Ok(false);
-    }
-    let fresh_since = now - settings.stale_after_seconds as i64 * 1000;
-    let my_load = f64::from(me.active_jobs) / f64::from(me.capacity.max(1));
-    let other = agent_q::least_loaded_free_agent(tx, Some(&me.region), &me.id, fresh_since)?;
-    Ok(other.is_some_and(|(_, load)| load < my_load))
-}
-
-/// A manifest entry that passed its checks.
-#[derive(Debug)]
-struct CheckedFile {
-    /// The object's key; `None` for a file a device keeps.
-    key: Option<String>,
-    index: u32,
-    path: String,
-    size: u64,
 }
 
 /// The queue, leases and agent reports.
@@ -177,95 +84,13 @@ impl Dispatch<'_> {
     /// Gives the agent the best queued job it may run, or nothing.
     pub async fn claim(&self, agent: &AgentPrincipal) -> ApiResult<ClaimReply> {
         let settings = self.services.runtime().dispatch.clone();
-        let agent_id = agent.agent.id.clone();
-        let now = db::now_ms();
-        let granted = self
-            .services
-            .db()
-            .locking_transaction(move |tx| {
-                agent_q::touch_agent(tx, &agent_id, now)?;
-                let Some(me) = agent_q::agent_by_id(tx, &agent_id)? else {
-                    return Ok(None);
-                };
-                if me.revoked_at.is_some() || !me.has_room() {
-                    return Ok(None);
-                }
-                let failover_before = now - settings.failover_after_seconds as i64 * 1000;
-                let job = match me.kind {
-                    AgentKind::Device => q::next_job_for_device(tx, &me.id, now)?,
-                    AgentKind::Operator => {
-                        q::next_job_for_region(tx, &me.region, now, failover_before)?
-                    }
-                };
-                let Some(job) = job else {
-                    return Ok(None);
-                };
-                if me.kind == AgentKind::Operator
-                    && defers_to_less_loaded(tx, &me, &job, now, &settings)?
-                {
-                    return Ok(None);
-                }
-                let lease_id = uuid::Uuid::new_v4().to_string();
-                let expires = now + settings.lease_seconds as i64 * 1000;
-                if !q::grant_lease(
-                    tx,
-                    JobId(&job.id),
-                    AgentId(&me.id),
-                    LeaseId(&lease_id),
-                    expires,
-                    now,
-                )? {
-                    return Ok(None);
-                }
-                let attempt = job.attempts + 1;
-                let message = format!(
-                    "agent {} ({}) took it, try {attempt} of {}",
-                    me.name, me.region, settings.max_attempts
-                );
-                job_q::insert_job_event(
-                    tx,
-                    &job.id,
-                    "claimed",
-                    Some(JobStatus::Metadata),
-                    Some(&message),
-                    now,
-                )?;
-                let torrent = job_q::torrent_of_job(tx, &job.id)?;
-                let files = job_q::files_of_job(tx, &job.id)?;
-                let plan = plans::plan_of_org(tx, &job.org_id)?;
-                let stored = plans::stored_bytes_of_org(tx, &job.org_id)?;
-                let reserved = plans::reserved_bytes(tx, &job.org_id, Some(&job.id))?;
-                let room = if job.device_id.is_some() {
-                    u64::MAX
-                } else {
-                    plan.max_storage_bytes
-                        .saturating_sub(stored.saturating_add(reserved))
-                };
-                let selected =
-                    (!files.is_empty() && files.iter().any(|f| !f.selected)).then(|| {
-                        files
-                            .iter()
-                            .filter(|f| f.selected)
-                            .map(|f| f.index)
-                            .collect()
-                    });
-                let assignment = Assignment {
-                    job_id: job.id.clone(),
-                    user_id: job.user_id.clone(),
-                    lease_id,
-                    lease_expires_at: to_datetime(expires),
-                    name: job.name.clone(),
-                    magnet: job.magnet_uri.clone(),
-                    torrent_base64: torrent
-                        .map(|t| base64::engine::general_purpose::STANDARD.encode(t)),
-                    selected_files: selected,
-                    attempt,
-                    max_bytes: Some(plan.max_job_bytes.min(room)),
-                };
-                let updated = job_q::job_by_id(tx, &job.id)?;
-                Ok(Some((assignment, updated)))
-            })
-            .await?;
+        let granted = units::claim(
+            self.services.db(),
+            agent.agent.id.clone(),
+            settings,
+            db::now_ms(),
+        )
+        .await?;
         let Some((assignment, job)) = granted else {
             return Ok(ClaimReply::default());
         };
@@ -377,73 +202,18 @@ impl Dispatch<'_> {
             ),
             None => None,
         };
-        let name = report.name.as_deref().map(names::display_name);
-        let (jid, org, lease) = (job.id.clone(), job.org_id.clone(), report.lease_id.clone());
-        let on_device = job.device_id.is_some();
-        let downloaded = report.downloaded_bytes;
-        let total = report.total_bytes;
-        let outcome = self
-            .services.db()
-            .transaction(move |tx| {
-                if let Some(files) = &files {
-                    let selected_total: u64 = files.iter().filter(|f| f.3).map(|f| f.2).sum();
-                    let plan = plans::plan_of_org(tx, &org)?;
-                    let committed = plans::stored_bytes_of_org(tx, &org)?
-                        .saturating_add(plans::reserved_bytes(tx, &org, Some(&jid))?);
-                    let refusal = if selected_total > plan.max_job_bytes {
-                        Some(format!(
-                            "the chosen files take {selected_total} bytes; the {} plan allows {} bytes per job",
-                            plan.name, plan.max_job_bytes
-                        ))
-                    } else if !on_device
-                        && committed.saturating_add(selected_total) > plan.max_storage_bytes
-                    {
-                        Some(format!(
-                            "the chosen files ({selected_total} bytes) with your other unfinished jobs would take your storage past the {} plan's {} bytes",
-                            plan.name, plan.max_storage_bytes
-                        ))
-                    } else {
-                        None
-                    };
-                    if let Some(reason) = refusal {
-                        let error = format!("quota exceeded: {reason}");
-                        if q::fail_job(tx, &jid, &error, false, now)? {
-                            job_q::insert_job_event(
-                                tx,
-                                &jid,
-                                "failed",
-                                Some(JobStatus::Failed),
-                                Some(&error),
-                                now,
-                            )?;
-                        }
-                        return Ok(Recorded::Refused(error));
-                    }
-                    q::delete_job_files(tx, &jid)?;
-                    job_q::insert_job_files(
-                        tx,
-                        &jid,
-                        files.iter().map(|(index, path, size, selected)| {
-                            (*index, path.as_str(), *size, *selected)
-                        }),
-                    )?;
-                    if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
-                        q::set_job_name(tx, &jid, name)?;
-                    }
-                }
-                if !q::record_running_state(tx, JobId(&jid), LeaseId(&lease), status, downloaded, total, now)? {
-                    return Ok(Recorded::LeaseLost);
-                }
-                if files.is_some() || status != JobStatus::Metadata {
-                    job_q::insert_job_event(tx, &jid, status.as_str(), Some(status), None, now)?;
-                }
-                Ok(match job_q::job_by_id(tx, &jid)? {
-                    Some(job) => Recorded::Updated(Box::new(job)),
-                    None => Recorded::LeaseLost,
-                })
-            })
-            .await?;
-        Ok(outcome)
+        let state = units::StateReport {
+            job_id: job.id.clone(),
+            org_id: job.org_id.clone(),
+            lease_id: report.lease_id.clone(),
+            on_device: job.device_id.is_some(),
+            status,
+            files,
+            name: report.name.as_deref().map(names::display_name),
+            downloaded: report.downloaded_bytes,
+            total: report.total_bytes,
+        };
+        Ok(units::record_state(self.services.db(), state, now).await?)
     }
 
     /// The agent delivered every file: the manifest is checked against the job, and against the
@@ -595,43 +365,7 @@ impl Dispatch<'_> {
         lease_id: &str,
         checked: Vec<CheckedFile>,
     ) -> ApiResult<JobRow> {
-        let (jid, uid, lease, now) = (
-            job.id.clone(),
-            job.user_id.clone(),
-            lease_id.to_owned(),
-            db::now_ms(),
-        );
-        self.services
-            .db()
-            .transaction(move |tx| {
-                if !q::complete_job(tx, JobId(&jid), LeaseId(&lease), now)? {
-                    return Ok(None);
-                }
-                for file in &checked {
-                    let Some(key) = &file.key else { continue };
-                    object_q::insert_object(
-                        tx,
-                        &NewObject {
-                            key,
-                            user_id: &uid,
-                            job_id: &jid,
-                            file_index: file.index,
-                            path: &file.path,
-                            size: file.size,
-                            now,
-                        },
-                    )?;
-                }
-                job_q::insert_job_event(
-                    tx,
-                    &jid,
-                    "completed",
-                    Some(JobStatus::Completed),
-                    None,
-                    now,
-                )?;
-                job_q::job_by_id(tx, &jid)
-            })
+        units::complete(self.services.db(), job, lease_id, checked, db::now_ms())
             .await?
             .ok_or_else(lease_lost)
     }
@@ -643,11 +377,11 @@ impl Dispatch<'_> {
         job_id: &str,
         report: FailReport,
     ) -> ApiResult<Job> {
-        let (jid, lease, agent_id) = (
-            job_id.to_owned(),
-            report.lease_id.clone(),
-            agent.agent.id.clone(),
-        );
+        let held = units::Held {
+            job_id: job_id.to_owned(),
+            lease_id: report.lease_id.clone(),
+            agent_id: agent.agent.id.clone(),
+        };
         let settings = self.services.runtime().dispatch.clone();
         let detail: String = report
             .error
@@ -657,26 +391,16 @@ impl Dispatch<'_> {
             .collect();
         tracing::warn!(job = %job_id, agent = %agent.agent.id, kind = report.kind.code(), %detail, "a try failed");
         let error = report.kind.user_error();
-        let now = db::now_ms();
-        let job = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(job) =
-                    q::job_under_lease(tx, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?
-                else {
-                    return Ok(None);
-                };
-                if !job.status.is_running() {
-                    q::clear_lease(tx, JobId(&jid), LeaseId(&lease))?;
-                    return Ok(job_q::job_by_id(tx, &jid)?.map(|job| (job, false)));
-                }
-                let ended = settle_failure(tx, &job, &error, report.retryable, &settings, now)?;
-                Ok(job_q::job_by_id(tx, &jid)?.map(|job| (job, ended)))
-            })
-            .await?
-            .ok_or_else(lease_lost)?;
-        let (job, ended) = job;
+        let (job, ended) = units::fail(
+            self.services.db(),
+            held,
+            error,
+            report.retryable,
+            settings,
+            db::now_ms(),
+        )
+        .await?
+        .ok_or_else(lease_lost)?;
         if ended {
             self.services.metrics().job_finished(JobOutcome::Failed);
         }
@@ -692,36 +416,12 @@ impl Dispatch<'_> {
         job_id: &str,
         req: ReleaseLease,
     ) -> ApiResult<Job> {
-        let (jid, lease, agent_id, now) = (
-            job_id.to_owned(),
-            req.lease_id,
-            agent.agent.id.clone(),
-            db::now_ms(),
-        );
-        let job = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(job) =
-                    q::job_under_lease(tx, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?
-                else {
-                    return Ok(None);
-                };
-                if job.status.is_running() {
-                    q::release_job(tx, JobId(&jid), LeaseId(&lease), now)?;
-                    job_q::insert_job_event(
-                        tx,
-                        &jid,
-                        "released",
-                        Some(JobStatus::Queued),
-                        Some("the agent handed the job back"),
-                        now,
-                    )?;
-                } else {
-                    q::clear_lease(tx, JobId(&jid), LeaseId(&lease))?;
-                }
-                job_q::job_by_id(tx, &jid)
-            })
+        let held = units::Held {
+            job_id: job_id.to_owned(),
+            lease_id: req.lease_id,
+            agent_id: agent.agent.id.clone(),
+        };
+        let job = units::release(self.services.db(), held, db::now_ms())
             .await?
             .ok_or_else(lease_lost)?;
         self.services.live().publish_job(job_view(&job));
@@ -734,31 +434,8 @@ impl Dispatch<'_> {
         // Lease expiry is not the job's fault: the next agent may take it at once.
         let mut settings = self.services.runtime().dispatch.clone();
         settings.backoff_base_seconds = 0;
-        let now = db::now_ms();
-        let (changed, ended) = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let expired = q::expired_leases(tx, now)?;
-                let (mut changed, mut ended) = (Vec::new(), 0usize);
-                for (job, lease) in expired {
-                    if job.status.is_running() {
-                        ended += usize::from(settle_failure(
-                            tx,
-                            &job,
-                            "the agent stopped reporting and its lease expired",
-                            true,
-                            &settings,
-                            now,
-                        )?);
-                    } else {
-                        q::clear_lease(tx, JobId(&job.id), LeaseId(&lease))?;
-                    }
-                    changed.push(job.id);
-                }
-                Ok((changed, ended))
-            })
-            .await?;
+        let (changed, ended) =
+            units::expire_leases(self.services.db(), settings, db::now_ms()).await?;
         for _ in 0..ended {
             self.services.metrics().job_finished(JobOutcome::Failed);
         }
@@ -806,59 +483,21 @@ impl Dispatch<'_> {
     ) -> ApiResult<Job> {
         let why = check_justification(&req.reason, &req.ticket_id)?;
         let who = Actor::of(actor, meta);
-        let (jid, now) = (job_id.to_owned(), db::now_ms());
-        let job = self
-            .services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let Some(job) = job_q::job_by_id(tx, &jid)? else {
-                    return Err(ApiError::NotFound);
-                };
-                if !(job.dead_lettered && job.status == JobStatus::Failed) {
-                    return Err(ApiError::conflict(
-                        ErrorCode::NotDeadLettered,
-                        "only dead-lettered jobs can be replayed",
-                    ));
-                }
-                if !job_q::transition_job(
-                    tx,
-                    &jid,
-                    &[JobStatus::Failed],
-                    JobStatus::Queued,
-                    None,
-                    now,
-                )? {
-                    return Err(ApiError::conflict(
-                        ErrorCode::InvalidState,
-                        "the job changed state meanwhile",
-                    ));
-                }
-                let message = format!("replayed by an operator: {}", why.reason);
-                job_q::insert_job_event(
-                    tx,
-                    &jid,
-                    "replayed",
-                    Some(JobStatus::Queued),
-                    Some(&message),
-                    now,
-                )?;
-                who.audit(
-                    tx,
-                    AuditAction::JobReplay,
-                    &jid,
-                    &why,
-                    serde_json::json!({ "owner": job.user_id, "lastError": job.error }),
-                )?;
-                Ok(job_q::job_by_id(tx, &jid)?)
-            })
-            .await
-            .map_err(|err| {
-                err.unique_means(
-                    ErrorCode::JobExists,
-                    "the job's organization already has an active job for this torrent",
-                )
-            })?
-            .ok_or(ApiError::NotFound)?;
+        let job = units::replay_dead_letter(
+            self.services.db(),
+            who,
+            why,
+            job_id.to_owned(),
+            db::now_ms(),
+        )
+        .await
+        .map_err(|err| {
+            err.unique_means(
+                ErrorCode::JobExists,
+                "the job's organization already has an active job for this torrent",
+            )
+        })?
+        .ok_or(ApiError::NotFound)?;
         self.services.live().publish_job(job_view(&job));
         Ok(job_view(&job))
     }

@@ -5,18 +5,17 @@ use crate::accounts::service::ip_key;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::JobId;
 use crate::jobs::store as q;
-use crate::jobs::store::{JobFilter, JobRow, NewJob};
-use crate::plans::store as plans;
+use crate::jobs::store::{JobFilter, JobRow};
+use crate::jobs::units;
 use crate::ratelimit::LimitedAction;
 use crate::services::{decode_after, Paging, Principal, RequestMeta, Services};
 use crate::store as db;
-use crate::store::{to_datetime, DbError};
-use crate::store::{Cursor, Tx};
+use crate::store::to_datetime;
+use crate::store::Cursor;
 use crate::torrent::{magnet, metainfo};
 use tseeder_engine::fetch::FetchError;
 use tseeder_protocol::{
     ErrorCode, Job, JobAction, JobDetail, JobEvent, JobFile, JobLive, JobSource, JobStatus, Page,
-    Plan,
 };
 
 /// Where a new job's torrent comes from.
@@ -154,45 +153,6 @@ fn selection(indexes: &[u32], selected: Option<Vec<u32>>) -> ApiResult<Vec<bool>
     Ok(chosen)
 }
 
-/// Why the organization's plan does not allow one more active job of `size` bytes (besides
-/// `except_job`, when the job itself is counted already), if it does not: every member's jobs
-/// share it. A job kept on one of the user's devices takes no cloud storage.
-fn plan_refusal(
-    conn: &Tx<'_>,
-    org_id: &str,
-    plan: &Plan,
-    size: Option<u64>,
-    except_job: Option<&str>,
-    on_device: bool,
-) -> Result<Option<ApiError>, DbError> {
-    let usage = plans::usage_of_org(conn, org_id)?;
-    let quota = |message: String| Some(ApiError::forbidden(ErrorCode::QuotaExceeded, message));
-    if usage.active_jobs >= plan.max_active_jobs {
-        return Ok(quota(format!(
-            "the {} plan allows {} active jobs at a time; wait for one to finish or cancel one",
-            plan.name, plan.max_active_jobs
-        )));
-    }
-    if let Some(size) = size {
-        if size > plan.max_job_bytes {
-            return Ok(quota(format!(
-                "this torrent is {size} bytes; the {} plan allows up to {} bytes per job",
-                plan.name, plan.max_job_bytes
-            )));
-        }
-        let committed = usage
-            .storage_bytes
-            .saturating_add(plans::reserved_bytes(conn, org_id, except_job)?);
-        if !on_device && committed.saturating_add(size) > plan.max_storage_bytes {
-            return Ok(quota(format!(
-                "this torrent would take your storage past the {} plan's {} bytes (counting your unfinished jobs)",
-                plan.name, plan.max_storage_bytes
-            )));
-        }
-    }
-    Ok(None)
-}
-
 /// Users' jobs: submission, listing, state changes and history.
 #[derive(Debug, Clone, Copy)]
 pub struct Jobs<'a> {
@@ -232,71 +192,31 @@ impl Jobs<'_> {
             .await?;
         let validated = self.validate_input(input, selected_files).await?;
         let job_id = uuid::Uuid::now_v7().to_string();
-        let user_id = principal.user.id.clone();
-        let org_id = principal.org.id.clone();
-        let now = db::now_ms();
-        let id = job_id.clone();
         let provider = if routing.device_id.is_some() {
             tseeder_protocol::ProviderKind::Agents
         } else {
             self.services.runtime().providers.active
         };
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                if let Some(device) = &routing.device_id {
-                    let owned = crate::agents::store::agent_by_id(tx, device)?.is_some_and(|a| {
-                        a.owner_user_id.as_deref() == Some(user_id.as_str())
-                            && a.revoked_at.is_none()
-                    });
-                    if !owned {
-                        return Err(ApiError::unprocessable(
-                            ErrorCode::UnknownDevice,
-                            "deviceId is not one of your registered devices",
-                        ));
-                    }
-                }
-                let plan = plans::plan_of_org(tx, &org_id)?;
-                let size = validated.total_bytes;
-                let on_device = routing.device_id.is_some();
-                if let Some(refusal) = plan_refusal(tx, &org_id, &plan, size, None, on_device)? {
-                    return Err(refusal);
-                }
-                q::insert_job(
-                    tx,
-                    &NewJob {
-                        id: &id,
-                        user_id: &user_id,
-                        org_id: &org_id,
-                        name: &validated.name,
-                        source: validated.source,
-                        magnet_uri: validated.magnet_uri.as_deref(),
-                        torrent: validated.torrent.as_deref(),
-                        source_url: validated.source_url.as_deref(),
-                        info_hash_v1: validated.info_hash_v1.as_deref(),
-                        info_hash_v2: validated.info_hash_v2.as_deref(),
-                        status: JobStatus::Queued,
-                        total_bytes: validated.total_bytes.map(|b| b as i64),
-                        region: routing.region.as_deref(),
-                        device_id: routing.device_id.as_deref(),
-                        provider,
-                        now,
-                    },
-                )?;
-                q::insert_job_files(
-                    tx,
-                    &id,
-                    validated.files.iter().map(|(index, path, size, selected)| {
-                        (*index, path.as_str(), *size, *selected)
-                    }),
-                )?;
-                if let Some(url) = &routing.callback_url {
-                    crate::webhooks::store::insert_callback(tx, &id, url)?;
-                }
-                q::insert_job_event(tx, &id, "submitted", Some(JobStatus::Submitted), None, now)?;
-                q::insert_job_event(tx, &id, "queued", Some(JobStatus::Queued), None, now)?;
-                Ok(())
-            })
+        let submission = units::Submission {
+            id: job_id.clone(),
+            user_id: principal.user.id.clone(),
+            org_id: principal.org.id.clone(),
+            name: validated.name,
+            source: validated.source,
+            magnet_uri: validated.magnet_uri,
+            torrent: validated.torrent,
+            source_url: validated.source_url,
+            info_hash_v1: validated.info_hash_v1,
+            info_hash_v2: validated.info_hash_v2,
+            files: validated.files,
+            total_bytes: validated.total_bytes,
+            region: routing.region,
+            device_id: routing.device_id,
+            callback_url: routing.callback_url,
+            provider,
+            now: db::now_ms(),
+        };
+        units::submit(self.services.db(), submission)
             .await
             .map_err(|err| {
                 err.unique_means(
@@ -498,52 +418,30 @@ impl Jobs<'_> {
         job_id: &str,
         action: JobAction,
     ) -> ApiResult<Job> {
-        let (scope, jid, now) = (principal.job_scope(), job_id.to_owned(), db::now_ms());
         let (from, to, kind) = transition(action);
-        // A retry is a new run: it goes where new jobs go now.
-        let provider = self.services.runtime().providers.active;
-        let outcome = self
-            .services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let Some(job) = q::job_in_scope(tx, &scope, JobId(&jid))? else {
-                    return Err(ApiError::NotFound);
-                };
-                if !from.contains(&job.status) {
-                    return Err(ApiError::conflict(
-                        ErrorCode::InvalidState,
-                        format!("a {} job cannot be {kind}", job.status.as_str()),
-                    ));
-                }
-                if takes_slot(action) {
-                    let plan = plans::plan_of_org(tx, &job.org_id)?;
-                    let size = job.total_bytes.map(|b| b.max(0) as u64);
-                    let on_device = job.device_id.is_some();
-                    if let Some(refusal) =
-                        plan_refusal(tx, &job.org_id, &plan, size, Some(&jid), on_device)?
-                    {
-                        return Err(refusal);
-                    }
-                }
-                if !q::transition_job(tx, &jid, from, to, None, now)? {
-                    return Err(ApiError::conflict(
-                        ErrorCode::InvalidState,
-                        "the job changed state meanwhile; reload and try again",
-                    ));
-                }
-                if action == JobAction::Retry && job.device_id.is_none() {
-                    q::set_provider(tx, &jid, provider)?;
-                }
-                q::insert_job_event(tx, &jid, kind, Some(to), None, now)?;
-                Ok(q::job_in_scope(tx, &scope, JobId(&jid))?)
-            })
-            .await
-            .map_err(|err| {
-                err.unique_means(
-                    ErrorCode::JobExists,
-                    "another active job of this organization already fetches this torrent",
-                )
-            })?;
+        let change = units::Transition {
+            from,
+            to,
+            kind,
+            takes_slot: takes_slot(action),
+            // A retry is a new run: it goes where new jobs go now.
+            provider: (action == JobAction::Retry)
+                .then(|| self.services.runtime().providers.active),
+        };
+        let outcome = units::transition(
+            self.services.db(),
+            principal.job_scope(),
+            job_id.to_owned(),
+            change,
+            db::now_ms(),
+        )
+        .await
+        .map_err(|err| {
+            err.unique_means(
+                ErrorCode::JobExists,
+                "another active job of this organization already fetches this torrent",
+            )
+        })?;
         let job = outcome.as_ref().map(job_view).ok_or(ApiError::NotFound)?;
         self.services.live().publish_job(job.clone());
         Ok(job)
