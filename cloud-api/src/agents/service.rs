@@ -2,17 +2,16 @@
 //! heartbeats and the fleet view. Tokens are shown once and stored hashed.
 
 use crate::agents::store as q;
-use crate::agents::store::{AgentRow, NewAgent, Vitals};
+use crate::agents::store::{AgentRow, Vitals};
+use crate::agents::units;
 use crate::audit::actor::{check_justification, Actor, Why};
-use crate::dispatch::store as dispatch;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{AgentId, JobId, LeaseId};
 use crate::services::{Principal, RequestMeta, Services};
 use crate::store::to_datetime;
 use crate::{crypto, store as db};
 use tseeder_protocol::{
-    AgentKind, AgentRegistered, AgentView, AuditAction, ControlAction, ErrorCode, Heartbeat,
-    HeartbeatReply, IssueAgentToken, IssuedAgentToken, JobControl, JobStatus, Justification,
+    AgentKind, AgentRegistered, AgentView, ControlAction, ErrorCode, Heartbeat,
+    HeartbeatReply, IssueAgentToken, IssuedAgentToken, JobStatus, Justification,
     RegisterAgent, RegisterDevice, AGENT_TOKEN_PREFIX,
 };
 
@@ -135,38 +134,15 @@ impl Agents<'_> {
         audit: Option<(Actor, Why)>,
     ) -> ApiResult<IssuedAgentToken> {
         let token = new_agent_token();
-        let (id, hash, now) = (
-            uuid::Uuid::now_v7().to_string(),
-            token_hash(&token),
-            db::now_ms(),
-        );
-        let agent = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                q::insert_agent(
-                    tx,
-                    &NewAgent {
-                        id: &id,
-                        name: &name,
-                        kind,
-                        owner_user_id: owner_user_id.as_deref(),
-                        region: &region,
-                        token_hash: &hash,
-                        now,
-                    },
-                )?;
-                if let Some((who, why)) = &audit {
-                    who.audit(
-                        tx,
-                        AuditAction::AgentIssue,
-                        &id,
-                        why,
-                        serde_json::json!({ "name": name, "region": region }),
-                    )?;
-                }
-                q::agent_by_id(tx, &id)
-            })
+        let creation = units::Creation {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind,
+            owner_user_id,
+            name,
+            region,
+            token_hash: token_hash(&token),
+        };
+        let agent = units::create(self.services.db(), creation, audit, db::now_ms())
             .await?
             .ok_or(ApiError::NotFound)?;
         Ok(IssuedAgentToken {
@@ -199,27 +175,14 @@ impl Agents<'_> {
 
     /// A user removes one of their own devices; its jobs go back to the queue.
     pub async fn revoke_device(&self, principal: &Principal, device_id: &str) -> ApiResult<()> {
-        let (owner, id, now) = (
+        let found = units::revoke_device(
+            self.services.db(),
             principal.user.id.clone(),
             device_id.to_owned(),
+            DEVICE_REMOVED,
             db::now_ms(),
-        );
-        let found = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(agent) = q::agent_by_id(tx, &id)? else {
-                    return Ok(false);
-                };
-                if agent.owner_user_id.as_deref() != Some(owner.as_str()) {
-                    return Ok(false);
-                }
-                q::revoke_agent(tx, &id, now)?;
-                dispatch::release_agent_leases(tx, &id, now)?;
-                dispatch::fail_jobs_of_device(tx, &id, DEVICE_REMOVED, now)?;
-                Ok(true)
-            })
-            .await?;
+        )
+        .await?;
         found.then_some(()).ok_or(ApiError::NotFound)
     }
 
@@ -242,31 +205,14 @@ impl Agents<'_> {
     ) -> ApiResult<AgentView> {
         let why = check_justification(&req.reason, &req.ticket_id)?;
         let who = Actor::of(actor, meta);
-        let (id, now) = (agent_id.to_owned(), db::now_ms());
-        let outcome = self
-            .services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                if q::agent_by_id(tx, &id)?.is_none() {
-                    return Err(ApiError::NotFound);
-                }
-                if !q::revoke_agent(tx, &id, now)? {
-                    return Err(ApiError::conflict(
-                        ErrorCode::AlreadyRevoked,
-                        "this agent's token is already revoked",
-                    ));
-                }
-                let requeued = dispatch::release_agent_leases(tx, &id, now)?;
-                who.audit(
-                    tx,
-                    AuditAction::AgentRevoke,
-                    &id,
-                    &why,
-                    serde_json::json!({ "requeuedJobs": requeued }),
-                )?;
-                Ok(q::agent_by_id(tx, &id)?)
-            })
-            .await?;
+        let outcome = units::revoke(
+            self.services.db(),
+            who,
+            why,
+            agent_id.to_owned(),
+            db::now_ms(),
+        )
+        .await?;
         outcome
             .map(|agent| self.view(&agent))
             .ok_or(ApiError::NotFound)
@@ -284,18 +230,14 @@ impl Agents<'_> {
             AgentKind::Operator => checked_label(&req.region, "region")?,
         };
         let version = req.version.chars().take(64).collect::<String>();
-        let (id, capacity, now) = (agent.agent.id.clone(), req.capacity.min(1000), db::now_ms());
-        // An agent registers once per start: any lease it held belongs to work it lost. Every
-        // write names the agent's own rows, so agents reconnecting all at once (after a
-        // control-plane restart) never fail each other as SERIALIZABLE would make them.
-        let released = self
-            .services
-            .db()
-            .locking_transaction(move |tx| {
-                q::register_agent(tx, &id, &name, &region, capacity, &version, now)?;
-                dispatch::release_agent_leases(tx, &id, now)
-            })
-            .await?;
+        let registration = units::Registration {
+            id: agent.agent.id.clone(),
+            name,
+            region,
+            capacity: req.capacity.min(1000),
+            version,
+        };
+        let released = units::register(self.services.db(), registration, db::now_ms()).await?;
         if released > 0 {
             tracing::info!(agent = %agent.agent.id, released, "restarted agent's old jobs put back in the queue");
         }
@@ -316,7 +258,6 @@ impl Agents<'_> {
         agent: &AgentPrincipal,
         beat: Heartbeat,
     ) -> ApiResult<HeartbeatReply> {
-        let id = agent.agent.id.clone();
         let now = db::now_ms();
         let expires = now + self.services.runtime().dispatch.lease_seconds as i64 * 1000;
         let vitals = Vitals {
@@ -325,45 +266,15 @@ impl Agents<'_> {
             disk_free_bytes: beat.disk_free_bytes,
             bandwidth_bps: beat.bandwidth_bps,
         };
-        // Each write names the agent and its leases, as a claim's do.
-        let controls = self
-            .services
-            .db()
-            .locking_transaction(move |tx| {
-                q::record_heartbeat(tx, &id, vitals, now)?;
-                let mut controls = Vec::new();
-                for held in beat.leases.iter().take(1000) {
-                    let job = dispatch::job_under_lease(
-                        tx,
-                        JobId(&held.job_id),
-                        LeaseId(&held.lease_id),
-                        AgentId(&id),
-                    )?;
-                    let action = match job {
-                        Some(job) if job.status.is_running() => {
-                            dispatch::renew_lease(
-                                tx,
-                                JobId(&held.job_id),
-                                LeaseId(&held.lease_id),
-                                AgentId(&id),
-                                expires,
-                            )?;
-                            ControlAction::Continue
-                        }
-                        Some(job) => stop_action(job.status),
-                        None => ControlAction::LeaseLost,
-                    };
-                    if action != ControlAction::Continue {
-                        controls.push(JobControl {
-                            job_id: held.job_id.clone(),
-                            lease_id: Some(held.lease_id.clone()),
-                            action,
-                        });
-                    }
-                }
-                Ok(controls)
-            })
-            .await?;
+        let controls = units::heartbeat(
+            self.services.db(),
+            agent.agent.id.clone(),
+            vitals,
+            beat.leases,
+            expires,
+            now,
+        )
+        .await?;
         Ok(HeartbeatReply { controls })
     }
 
@@ -375,38 +286,15 @@ impl Agents<'_> {
         region: &str,
     ) -> ApiResult<Option<String>> {
         let token = new_agent_token();
-        let (hash, name, region, now) = (
-            token_hash(&token),
+        let renewed = units::renew_embedded(
+            self.services.db(),
+            EMBEDDED_AGENT_ID,
             name.to_owned(),
             region.to_owned(),
+            token_hash(&token),
             db::now_ms(),
-        );
-        let revoked = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                if let Some(agent) = q::agent_by_id(tx, EMBEDDED_AGENT_ID)? {
-                    if agent.revoked_at.is_some() {
-                        return Ok(true);
-                    }
-                    q::set_agent_token(tx, EMBEDDED_AGENT_ID, &hash)?;
-                } else {
-                    q::insert_agent(
-                        tx,
-                        &NewAgent {
-                            id: EMBEDDED_AGENT_ID,
-                            name: &name,
-                            kind: AgentKind::Operator,
-                            owner_user_id: None,
-                            region: &region,
-                            token_hash: &hash,
-                            now,
-                        },
-                    )?;
-                }
-                Ok(false)
-            })
-            .await?;
-        Ok((!revoked).then_some(token))
+        )
+        .await?;
+        Ok(renewed.then_some(token))
     }
 }
