@@ -4,6 +4,7 @@
 
 use crate::accounts::service::EMAIL_TAKEN;
 use crate::accounts::store as users;
+use crate::admin::units::{self, UserChange};
 use crate::audit::actor::{check_justification, Actor, Why};
 use crate::audit::store as audit;
 use crate::credentials::store as credentials;
@@ -17,39 +18,13 @@ use crate::store as db;
 use crate::store::{to_datetime, Cursor};
 pub use tseeder_protocol::fields::MIN_REASON_CHARS;
 use tseeder_protocol::{
-    AdminJob, AdminUser, AuditAction, AuditEntry, ChangePlan, ChangeRole, ErrorCode, Job,
+    AdminJob, AdminUser, AuditEntry, ChangePlan, ChangeRole, ErrorCode, Job,
     JobStatus, Justification, Page, Role, SecurityEvent, User,
 };
-
-/// Whether `actor` may change `target`'s account at all.
-fn may_manage(actor: &Principal, target: &users::UserRow) -> ApiResult<()> {
-    if actor.user.id == target.id {
-        return Err(ApiError::forbidden(
-            ErrorCode::SelfAction,
-            "operators cannot use this on their own account",
-        ));
-    }
-    if actor.role() != Role::Superadmin && target.role >= actor.role() {
-        return Err(ApiError::forbidden(
-            ErrorCode::InsufficientRole,
-            "only a higher role can change this account",
-        ));
-    }
-    Ok(())
-}
 
 /// Operator actions on an account that need nothing but a justification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountAction {
-    Suspend,
-    Unsuspend,
-    ForceLogout,
-}
-
-/// A change to one user's account, applied after the permission checks.
-enum UserChange {
-    Role(Role),
-    Plan(String),
     Suspend,
     Unsuspend,
     ForceLogout,
@@ -179,56 +154,17 @@ impl Admin<'_> {
         change: UserChange,
         why: Why,
     ) -> ApiResult<AdminUser> {
-        let principal = actor.clone();
         let who = Actor::of(actor, meta);
-        let (uid, now) = (user_id.to_owned(), db::now_ms());
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let Some(target) = users::user_by_id(tx, &uid)? else {
-                    return Err(ApiError::NotFound);
-                };
-                may_manage(&principal, &target)?;
-                let (action, detail) = match &change {
-                    UserChange::Role(role) => {
-                        let role = *role;
-                        users::set_role(tx, &uid, role, now)?;
-                        (
-                            AuditAction::UserRoleChange,
-                            serde_json::json!({ "from": target.role, "to": role }),
-                        )
-                    }
-                    UserChange::Plan(plan) => {
-                        if !crate::plans::store::plan_exists(tx, plan)? {
-                            return Err(ApiError::unprocessable(
-                                ErrorCode::UnknownPlan,
-                                format!("there is no plan {plan:?}"),
-                            ));
-                        }
-                        users::set_plan(tx, &uid, plan, now)?;
-                        (
-                            AuditAction::UserPlanChange,
-                            serde_json::json!({ "from": target.plan_id, "to": plan }),
-                        )
-                    }
-                    UserChange::Suspend => {
-                        users::set_suspension(tx, &uid, Some(&why.reason), now)?;
-                        let revoked = credentials::revoke_credentials(tx, &uid, None, now)?;
-                        (AuditAction::UserSuspend, revoked.detail())
-                    }
-                    UserChange::Unsuspend => {
-                        users::set_suspension(tx, &uid, None, now)?;
-                        (AuditAction::UserUnsuspend, serde_json::json!({}))
-                    }
-                    UserChange::ForceLogout => {
-                        let revoked = credentials::revoke_credentials(tx, &uid, None, now)?;
-                        (AuditAction::UserForceLogout, revoked.detail())
-                    }
-                };
-                who.audit(tx, action, &uid, &why, detail)?;
-                Ok(())
-            })
-            .await?;
+        units::change_user(
+            self.services.db(),
+            actor.clone(),
+            who,
+            why,
+            user_id.to_owned(),
+            change,
+            db::now_ms(),
+        )
+        .await?;
         self.services.live().publish_revoked(user_id);
         self.user(user_id).await
     }
@@ -277,56 +213,14 @@ impl Admin<'_> {
     ) -> ApiResult<Job> {
         let why = check_justification(&req.reason, &req.ticket_id)?;
         let who = Actor::of(actor, meta);
-        let (jid, now) = (job_id.to_owned(), db::now_ms());
-        let job = self
-            .services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<_> {
-                let Some(job) = jobs::job_by_id(tx, &jid)? else {
-                    return Err(ApiError::NotFound);
-                };
-                if job.status.is_terminal() {
-                    return Err(ApiError::conflict(
-                        ErrorCode::InvalidState,
-                        format!("the job is already {}", job.status.as_str()),
-                    ));
-                }
-                let message = format!("terminated by an operator: {}", why.reason);
-                let live: Vec<JobStatus> = JobStatus::ALL
-                    .into_iter()
-                    .filter(|s| !s.is_terminal())
-                    .collect();
-                if !jobs::transition_job(
-                    tx,
-                    &jid,
-                    &live,
-                    JobStatus::Cancelled,
-                    Some(&message),
-                    now,
-                )? {
-                    return Err(ApiError::conflict(
-                        ErrorCode::InvalidState,
-                        "the job changed state meanwhile",
-                    ));
-                }
-                jobs::insert_job_event(
-                    tx,
-                    &jid,
-                    "terminated",
-                    Some(JobStatus::Cancelled),
-                    Some(&message),
-                    now,
-                )?;
-                who.audit(
-                    tx,
-                    AuditAction::JobTerminate,
-                    &jid,
-                    &why,
-                    serde_json::json!({ "owner": job.user_id, "previousStatus": job.status }),
-                )?;
-                Ok(jobs::job_by_id(tx, &jid)?)
-            })
-            .await?;
+        let job = units::terminate_job(
+            self.services.db(),
+            who,
+            why,
+            job_id.to_owned(),
+            db::now_ms(),
+        )
+        .await?;
         let row = job.ok_or(ApiError::NotFound)?;
         self.services.live().publish_job(job_view(&row));
         Ok(job_view(&row))
@@ -427,26 +321,7 @@ impl Admin<'_> {
         crate::accounts::service::check_password_rules(&password)?;
         let hash = crate::accounts::service::hash_password(password).await?;
         let id = uuid::Uuid::now_v7().to_string();
-        let now = db::now_ms();
-        let (uid, mail) = (id.clone(), email.clone());
-        let user = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                users::insert_user(
-                    tx,
-                    &users::NewUser {
-                        id: &uid,
-                        email: &mail,
-                        password_hash: &hash,
-                        role,
-                        email_verified_at: Some(now),
-                        aup_accepted_at: None,
-                        now,
-                    },
-                )?;
-                users::user_by_id(tx, &uid)
-            })
+        let user = units::create_user(self.services.db(), id, email, hash, role, db::now_ms())
             .await
             .map_err(ApiError::unique_as(EMAIL_TAKEN.0, EMAIL_TAKEN.1))?
             .ok_or_else(|| ApiError::internal("user vanished after insert"))?;

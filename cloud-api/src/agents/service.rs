@@ -10,9 +10,9 @@ use crate::services::{Principal, RequestMeta, Services};
 use crate::store::to_datetime;
 use crate::{crypto, store as db};
 use tseeder_protocol::{
-    AgentKind, AgentRegistered, AgentView, ControlAction, ErrorCode, Heartbeat,
-    HeartbeatReply, IssueAgentToken, IssuedAgentToken, JobStatus, Justification,
-    RegisterAgent, RegisterDevice, AGENT_TOKEN_PREFIX,
+    AgentKind, AgentRegistered, AgentView, ControlAction, ErrorCode, Heartbeat, HeartbeatReply,
+    IssueAgentToken, IssuedAgentToken, JobStatus, Justification, RegisterAgent, RegisterDevice,
+    AGENT_TOKEN_PREFIX,
 };
 
 /// An authenticated agent.
