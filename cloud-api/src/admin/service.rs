@@ -18,8 +18,8 @@ use crate::store as db;
 use crate::store::{to_datetime, Cursor};
 pub use tseeder_protocol::fields::MIN_REASON_CHARS;
 use tseeder_protocol::{
-    AdminJob, AdminUser, AuditEntry, ChangePlan, ChangeRole, ErrorCode, Job,
-    JobStatus, Justification, Page, Role, SecurityEvent, User,
+    AdminJob, AdminUser, AuditEntry, ChangePlan, ChangeRole, ErrorCode, Job, JobStatus,
+    Justification, Page, Role, SecurityEvent, User,
 };
 
 /// Operator actions on an account that need nothing but a justification.

@@ -8,3 +8,4 @@ pub mod service;
 pub mod signature;
 pub mod store;
 pub mod stripe;
+pub mod units;
