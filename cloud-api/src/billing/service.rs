@@ -21,7 +21,6 @@ use tseeder_protocol::{
 
 const DAY_MS: i64 = 86_400_000;
 
-
 #[derive(Debug, Clone, Copy)]
 pub struct Billing<'a> {
     services: &'a Services,

@@ -2,13 +2,14 @@
 
 use crate::audit::actor::{check_justification, Actor};
 use crate::blog::store as blog;
-use crate::blog::store::{NewPost, PostRow};
+use crate::blog::store::PostRow;
+use crate::blog::units;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{Paging, Principal, RequestMeta, Services};
 use crate::store as db;
-use crate::store::{to_datetime, DbError};
+use crate::store::to_datetime;
 use tseeder_protocol::{
-    fields, AuditAction, BlogPost, BlogPostSummary, ErrorCode, Justification, Page, SaveBlogPost,
+    fields, BlogPost, BlogPostSummary, ErrorCode, Justification, Page, SaveBlogPost,
 };
 
 fn post_summary(row: &PostRow) -> BlogPostSummary {
@@ -122,38 +123,7 @@ impl Blog<'_> {
         let creating = id.is_none();
         let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let now = db::now_ms();
-        let saved = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let row = NewPost {
-                    id: &id,
-                    slug: &post.slug,
-                    title: &post.title,
-                    summary: &post.summary,
-                    body: &post.body,
-                    author_id: &actor.id,
-                    published_at: post.published.then_some(now),
-                    now,
-                };
-                if creating {
-                    blog::insert_post(tx, &row)?;
-                } else if !blog::update_post(tx, &row)? {
-                    return Ok(None);
-                }
-                let detail = serde_json::json!({ "slug": post.slug, "published": post.published });
-                actor.record(
-                    tx,
-                    if creating {
-                        AuditAction::BlogCreate
-                    } else {
-                        AuditAction::BlogUpdate
-                    },
-                    &id,
-                    detail,
-                )?;
-                blog::post_by_id(tx, &id)
-            })
+        let saved = units::save(self.services.db(), actor, id, post, creating, now)
             .await
             .map_err(ApiError::unique_as(
                 ErrorCode::SlugTaken,
@@ -172,24 +142,7 @@ impl Blog<'_> {
         let why = check_justification(&why.reason, &why.ticket_id)?;
         let actor = Actor::of(principal, meta);
         let id = id.to_owned();
-        let deleted = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let Some(post) = blog::post_by_id(tx, &id)? else {
-                    return Ok::<_, DbError>(false);
-                };
-                blog::delete_post(tx, &id)?;
-                actor.audit(
-                    tx,
-                    AuditAction::BlogDelete,
-                    &id,
-                    &why,
-                    serde_json::json!({ "slug": post.slug, "title": post.title }),
-                )?;
-                Ok(true)
-            })
-            .await?;
+        let deleted = units::delete(self.services.db(), actor, why, id).await?;
         deleted.then_some(()).ok_or(ApiError::NotFound)
     }
 }
