@@ -4,3 +4,4 @@
 
 pub mod service;
 pub mod store;
+pub mod units;

@@ -3,15 +3,14 @@
 //! the day's storage snapshot and an audit entry.
 
 use super::store::{self as q, ExpiringJob, SweepRow};
-use crate::audit::store::{self as audit, NewAudit};
+use super::units;
 use crate::error::ApiResult;
 use crate::files::store as objects;
-use crate::mail::store as mail_queue;
 use crate::mail::Email;
 use crate::services::Services;
 use crate::store::{self as db};
 use std::collections::BTreeMap;
-use tseeder_protocol::{AuditAction, RetentionSweep};
+use tseeder_protocol::RetentionSweep;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -95,40 +94,7 @@ impl Retention<'_> {
         sweep.finished_at = db::now_ms();
         let day = db::to_datetime(started_at).format("%Y-%m-%d").to_string();
         let record = sweep.clone();
-        self.services
-            .db()
-            .transaction(move |tx| {
-                q::record_snapshot(
-                    tx,
-                    &day,
-                    record.deleted_files,
-                    record.reclaimed_bytes,
-                    record.finished_at,
-                )?;
-                q::insert_sweep(tx, &record)?;
-                if record.expired_jobs > 0 || record.deleted_files > 0 {
-                    audit::insert_audit(
-                        tx,
-                        &NewAudit {
-                            actor_id: None,
-                            actor_email: "system",
-                            action: AuditAction::RetentionSweep,
-                            target_id: &day,
-                            reason: Some("plan retention period passed"),
-                            ticket_id: None,
-                            detail: &serde_json::json!({
-                                "expiredJobs": record.expired_jobs,
-                                "deletedFiles": record.deleted_files,
-                                "reclaimedBytes": record.reclaimed_bytes,
-                            }),
-                            ip: None,
-                            now: record.finished_at,
-                        },
-                    )?;
-                }
-                Ok(())
-            })
-            .await?;
+        units::record_sweep(self.services.db(), day, record).await?;
         Ok(sweep_view(sweep))
     }
 
@@ -181,16 +147,7 @@ impl Retention<'_> {
                 )
             })
             .collect();
-        self.services
-            .db()
-            .transaction(move |tx| {
-                for (mail, ids) in &mails {
-                    mail_queue::enqueue(tx, mail, now)?;
-                    q::mark_warned(tx, ids, now)?;
-                }
-                Ok(())
-            })
-            .await?;
+        units::queue_warnings(self.services.db(), mails, now).await?;
         self.services.mail_wakeup().notify_one();
         Ok(warned)
     }
