@@ -13,6 +13,7 @@ pub mod routes;
 pub mod service;
 pub(crate) mod state;
 pub mod store;
+pub mod units;
 
 pub use metrics::{measure, Metrics};
 pub use rollup::JobOutcome;

@@ -5,6 +5,7 @@
 use super::report::{points, slots, Totals};
 use super::rollup::Rollup;
 use super::store::{self as q, Resolution};
+use super::units;
 use crate::error::ApiResult;
 use crate::services::Services;
 use crate::store as db;
@@ -60,13 +61,7 @@ impl<'a> Observability<'a> {
         let reading = super::state::read(self.services).await?;
         let tick = counted.clone().with_levels(reading.levels);
         let replica = self.services.metrics().replica().to_owned();
-        self.services
-            .db()
-            .transaction(move |tx| {
-                q::add_to(tx, Resolution::Minute, &replica, now, &tick)?;
-                q::add_to(tx, Resolution::Hour, &replica, now, &tick)
-            })
-            .await?;
+        units::add_tick(self.services.db(), replica, now, tick).await?;
         Ok(())
     }
 

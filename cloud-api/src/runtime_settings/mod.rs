@@ -6,6 +6,7 @@ pub mod handlers;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod units;
 
 pub use catalog::Runtime;
 

@@ -4,6 +4,7 @@
 
 use super::catalog::{knobs, Home, Knob, Runtime};
 use super::store::{self as q, Overrides, VersionRow};
+use super::units;
 use super::{Current, CHANNEL};
 use crate::audit::actor::{check_justification, Actor, Why};
 use crate::error::{ApiError, ApiResult};
@@ -28,15 +29,15 @@ impl<'a> RuntimeSettings<'a> {
 }
 
 /// What the store holds now, read in one piece of work.
-struct Stored {
-    version: u64,
-    overrides: Overrides,
-    plans: Vec<(String, String)>,
+pub(crate) struct Stored {
+    pub(crate) version: u64,
+    pub(crate) overrides: Overrides,
+    pub(crate) plans: Vec<(String, String)>,
     /// Plan settings' values before any runtime change.
-    first_values: Overrides,
+    pub(crate) first_values: Overrides,
 }
 
-fn read_stored(tx: &Tx<'_>) -> db::DbResult<Stored> {
+pub(crate) fn read_stored(tx: &Tx<'_>) -> db::DbResult<Stored> {
     let latest = q::latest(tx)?;
     Ok(Stored {
         version: latest.as_ref().map_or(0, |row| row.version),
@@ -47,7 +48,7 @@ fn read_stored(tx: &Tx<'_>) -> db::DbResult<Stored> {
 }
 
 /// A setting's value now and without runtime changes.
-fn value_and_default(
+pub(crate) fn value_and_default(
     tx: &Tx<'_>,
     boot: &serde_json::Value,
     stored: &Stored,
@@ -78,12 +79,12 @@ fn value_and_default(
 }
 
 /// The change to make, checked.
-struct Request {
+pub(crate) struct Request {
     /// Key → new value; `None` returns it to its default.
-    changes: BTreeMap<String, Option<serde_json::Value>>,
-    expected_version: u64,
-    rollback_of: Option<u64>,
-    action: AuditAction,
+    pub(crate) changes: BTreeMap<String, Option<serde_json::Value>>,
+    pub(crate) expected_version: u64,
+    pub(crate) rollback_of: Option<u64>,
+    pub(crate) action: AuditAction,
 }
 
 impl RuntimeSettings<'_> {
@@ -229,108 +230,7 @@ impl RuntimeSettings<'_> {
         let who = Actor::of(actor, meta);
         let role = actor.role();
         let now = db::now_ms();
-        let row = self
-            .services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<VersionRow> {
-                let stored = read_stored(tx)?;
-                if stored.version != req.expected_version {
-                    return Err(changed_meanwhile(stored.version));
-                }
-                let catalog = knobs(&stored.plans);
-                let mut overrides = stored.overrides.clone();
-                let mut changes = Vec::new();
-                for (key, wanted) in &req.changes {
-                    let knob = catalog
-                        .iter()
-                        .find(|knob| &knob.key == key)
-                        .ok_or_else(|| {
-                            ApiError::unprocessable(
-                                ErrorCode::UnknownSetting,
-                                format!("there is no runtime setting {key:?}"),
-                            )
-                        })?;
-                    if let Some(value) = wanted {
-                        if let Some(why) = knob.accepts.refuse(value) {
-                            return Err(ApiError::unprocessable(
-                                ErrorCode::InvalidSetting,
-                                format!("{key} {why}"),
-                            ));
-                        }
-                    }
-                    let (old, default) = value_and_default(tx, &boot, &stored, knob)?;
-                    let new = normalized(wanted.clone().unwrap_or(default.clone()));
-                    if new == old {
-                        continue;
-                    }
-                    if role < knob.editable_by {
-                        return Err(ApiError::forbidden(
-                            ErrorCode::InsufficientRole,
-                            format!("only a {} can change {key}", knob.editable_by.as_str()),
-                        ));
-                    }
-                    if new == default {
-                        overrides.remove(key);
-                    } else {
-                        overrides.insert(key.clone(), new.clone());
-                    }
-                    if let Home::Plan { plan_id, column } = &knob.home {
-                        q::set_plan_value(tx, plan_id, *column, new.as_i64().unwrap_or_default())?;
-                    }
-                    changes.push(SettingChange {
-                        key: key.clone(),
-                        old,
-                        new,
-                    });
-                }
-                if changes.is_empty() {
-                    return Err(ApiError::unprocessable(
-                        ErrorCode::NothingChanged,
-                        "every setting already has the value asked for",
-                    ));
-                }
-                let version = stored.version + 1;
-                q::insert_version(
-                    tx,
-                    &q::NewVersion {
-                        version,
-                        overrides: &overrides,
-                        changes: &changes,
-                        actor_id: &who.id,
-                        actor_email: &who.email,
-                        reason: &why.reason,
-                        ticket_id: &why.ticket_id,
-                        rollback_of: req.rollback_of,
-                        now,
-                    },
-                )
-                .map_err(|err| {
-                    if err.is_unique_violation() {
-                        changed_meanwhile(version)
-                    } else {
-                        err.into()
-                    }
-                })?;
-                who.audit(
-                    tx,
-                    req.action,
-                    &version.to_string(),
-                    &why,
-                    serde_json::json!({ "changes": changes, "rollbackOf": req.rollback_of }),
-                )?;
-                Ok(VersionRow {
-                    version,
-                    overrides,
-                    changes,
-                    actor_id: Some(who.id.clone()),
-                    actor_email: who.email.clone(),
-                    reason: why.reason.clone(),
-                    ticket_id: why.ticket_id.clone(),
-                    rollback_of: req.rollback_of,
-                    created_at: now,
-                })
-            })
-            .await?;
+        let row = units::commit(self.services.db(), boot, who, why, role, req, now).await?;
         self.install(row.version, row.overrides.clone());
         if self.services.db().dialect() == Dialect::Postgres {
             if let Err(err) = self
@@ -423,7 +323,7 @@ impl RuntimeSettings<'_> {
     }
 }
 
-fn changed_meanwhile(now: u64) -> ApiError {
+pub(crate) fn changed_meanwhile(now: u64) -> ApiError {
     ApiError::conflict(
         ErrorCode::SettingsChanged,
         format!(
@@ -433,7 +333,7 @@ fn changed_meanwhile(now: u64) -> ApiError {
 }
 
 /// Whole numbers as integers, so `5.0` and `5` are one value.
-fn normalized(value: serde_json::Value) -> serde_json::Value {
+pub(crate) fn normalized(value: serde_json::Value) -> serde_json::Value {
     match value.as_f64() {
         Some(n) if value.is_number() && n.fract() == 0.0 && n.abs() < 9.0e15 => (n as i64).into(),
         _ => value,

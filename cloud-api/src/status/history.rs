@@ -5,10 +5,11 @@
 
 use super::service::{components, Status};
 use super::store::{self as q, IncidentRow, Seconds};
+use super::units;
 use crate::error::{ApiError, ApiResult};
 use crate::store as db;
 use chrono::{Duration, NaiveDate, Utc};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 use tseeder_protocol::{
     ComponentDay, ComponentHistory, ComponentState, DayState, ErrorCode, IncidentRef,
@@ -262,22 +263,8 @@ impl Status<'_> {
     ) -> ApiResult<()> {
         let states = states.to_vec();
         let day = day_of(at);
-        self.services
-            .db()
-            .transaction(move |tx| {
-                let maintained: BTreeSet<String> = q::maintenance_ending_after(tx, at)?
-                    .into_iter()
-                    .filter(|window| window.starts_at <= at)
-                    .flat_map(|window| window.components)
-                    .collect();
-                for (component, state) in &states {
-                    let state = (!maintained.contains(component)).then_some(*state);
-                    q::record_sample(tx, component, at, &day, state, seconds)?;
-                }
-                q::prune_samples(tx, at - SAMPLES_KEPT_MS)?;
-                Ok(())
-            })
-            .await?;
+        let kept_after = at - SAMPLES_KEPT_MS;
+        units::record_samples(self.services.db(), at, day, states, seconds, kept_after).await?;
         Ok(())
     }
 

@@ -7,3 +7,4 @@ pub mod incidents;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod units;
