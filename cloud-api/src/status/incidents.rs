@@ -5,12 +5,13 @@
 use super::history::is_component;
 use super::service::Status;
 use super::store::{self as q, IncidentRow, MaintenanceRow};
+use super::units;
 use crate::audit::actor::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{Paging, Principal, RequestMeta};
 use crate::store as db;
 use tseeder_protocol::{
-    fields, AuditAction, ErrorCode, Incident, IncidentSeverity, IncidentStatus, IncidentUpdate,
+    fields, ErrorCode, Incident, IncidentSeverity, IncidentStatus, IncidentUpdate,
     Maintenance, OpenIncident, Page, ScheduleMaintenance, UpdateIncident,
 };
 
@@ -131,21 +132,7 @@ impl Status<'_> {
             resolved_at: None,
         };
         let id = row.id.clone();
-        self.services
-            .db()
-            .transaction(move |tx| {
-                q::insert_incident(tx, &row)?;
-                q::insert_update(tx, &row.id, &row.status, &note, now)?;
-                who.record(
-                    tx,
-                    AuditAction::IncidentOpen,
-                    &row.id,
-                    serde_json::json!({
-                        "title": row.title, "component": row.component, "severity": row.severity,
-                    }),
-                )
-            })
-            .await?;
+        units::open_incident(self.services.db(), who, row, note, now).await?;
         self.incident_view(&id).await
     }
 
@@ -159,43 +146,7 @@ impl Status<'_> {
         let note = checked_note(&req.note)?;
         let who = Actor::of(actor, meta);
         let (iid, now) = (id.to_owned(), db::now_ms());
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<()> {
-                let incident = q::incident(tx, &iid)?.ok_or(ApiError::NotFound)?;
-                if incident.status == IncidentStatus::Resolved.as_str() {
-                    return Err(ApiError::conflict(
-                        ErrorCode::IncidentResolved,
-                        "the incident is resolved; open a new one",
-                    ));
-                }
-                let severity = req
-                    .severity
-                    .map_or(incident.severity.clone(), |s| s.as_str().to_owned());
-                let resolved = req.status == IncidentStatus::Resolved;
-                q::update_incident(
-                    tx,
-                    &iid,
-                    req.status.as_str(),
-                    &severity,
-                    resolved.then_some(now),
-                )?;
-                q::insert_update(tx, &iid, req.status.as_str(), &note, now)?;
-                who.record(
-                    tx,
-                    if resolved {
-                        AuditAction::IncidentResolve
-                    } else {
-                        AuditAction::IncidentUpdate
-                    },
-                    &iid,
-                    serde_json::json!({
-                        "from": incident.status, "to": req.status, "severity": severity,
-                    }),
-                )?;
-                Ok(())
-            })
-            .await?;
+        units::update_incident(self.services.db(), who, iid, req, note, now).await?;
         self.incident_view(id).await
     }
 
@@ -246,21 +197,7 @@ impl Status<'_> {
         };
         let who = Actor::of(actor, meta);
         let stored = row.clone();
-        self.services
-            .db()
-            .transaction(move |tx| {
-                q::insert_maintenance(tx, &stored, now)?;
-                who.record(
-                    tx,
-                    AuditAction::MaintenanceSchedule,
-                    &stored.id,
-                    serde_json::json!({
-                        "title": stored.title, "components": stored.components,
-                        "startsAt": stored.starts_at, "endsAt": stored.ends_at,
-                    }),
-                )
-            })
-            .await?;
+        units::schedule_maintenance(self.services.db(), who, stored, now).await?;
         Ok(maintenance_view(row))
     }
 
@@ -272,20 +209,6 @@ impl Status<'_> {
     ) -> ApiResult<()> {
         let who = Actor::of(actor, meta);
         let (mid, now) = (id.to_owned(), db::now_ms());
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<()> {
-                if !q::cancel_maintenance(tx, &mid, now)? {
-                    return Err(ApiError::NotFound);
-                }
-                who.record(
-                    tx,
-                    AuditAction::MaintenanceCancel,
-                    &mid,
-                    serde_json::json!({}),
-                )?;
-                Ok(())
-            })
-            .await
+        units::cancel_maintenance(self.services.db(), who, mid, now).await
     }
 }

@@ -2,10 +2,12 @@
 //! resolved, maintenance planned, each one store operation with its audit row where an operator
 //! acted, so a service never holds a transaction.
 
-use super::store as q;
+use super::store::{self as q, IncidentRow, MaintenanceRow};
+use crate::audit::actor::Actor;
+use crate::error::{ApiError, ApiResult};
 use crate::store::{DbResult, Store};
 use std::collections::BTreeSet;
-use tseeder_protocol::ComponentState;
+use tseeder_protocol::{AuditAction, ComponentState, ErrorCode, IncidentStatus, UpdateIncident};
 
 /// Records the components' states at `at`, each counting `seconds` (a component inside a
 /// planned maintenance window as in maintenance), and forgets samples older than `kept_after`.
@@ -30,6 +32,124 @@ pub async fn record_samples(
             }
             q::prune_samples(tx, kept_after)?;
             Ok(())
+        })
+        .await
+}
+
+/// Cancels a planned maintenance window, with the operator's audit row.
+pub(crate) async fn cancel_maintenance(
+    store: &Store,
+    who: Actor,
+    mid: String,
+    now: i64,
+) -> ApiResult<()> {
+    store
+        .transaction_with(move |tx| -> ApiResult<()> {
+            if !q::cancel_maintenance(tx, &mid, now)? {
+                return Err(ApiError::NotFound);
+            }
+            who.record(
+                tx,
+                AuditAction::MaintenanceCancel,
+                &mid,
+                serde_json::json!({}),
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+/// Plans a maintenance window, with the operator's audit row.
+pub(crate) async fn schedule_maintenance(
+    store: &Store,
+    who: Actor,
+    stored: MaintenanceRow,
+    now: i64,
+) -> DbResult<()> {
+    store
+        .transaction(move |tx| {
+            q::insert_maintenance(tx, &stored, now)?;
+            who.record(
+                tx,
+                AuditAction::MaintenanceSchedule,
+                &stored.id,
+                serde_json::json!({
+                    "title": stored.title, "components": stored.components,
+                    "startsAt": stored.starts_at, "endsAt": stored.ends_at,
+                }),
+            )
+        })
+        .await
+}
+
+/// Adds an update to an open incident (resolving it when its status says so), with the
+/// operator's audit row; a resolved incident takes no more.
+pub(crate) async fn update_incident(
+    store: &Store,
+    who: Actor,
+    iid: String,
+    req: UpdateIncident,
+    note: String,
+    now: i64,
+) -> ApiResult<()> {
+    store
+        .transaction_with(move |tx| -> ApiResult<()> {
+            let incident = q::incident(tx, &iid)?.ok_or(ApiError::NotFound)?;
+            if incident.status == IncidentStatus::Resolved.as_str() {
+                return Err(ApiError::conflict(
+                    ErrorCode::IncidentResolved,
+                    "the incident is resolved; open a new one",
+                ));
+            }
+            let severity = req
+                .severity
+                .map_or(incident.severity.clone(), |s| s.as_str().to_owned());
+            let resolved = req.status == IncidentStatus::Resolved;
+            q::update_incident(
+                tx,
+                &iid,
+                req.status.as_str(),
+                &severity,
+                resolved.then_some(now),
+            )?;
+            q::insert_update(tx, &iid, req.status.as_str(), &note, now)?;
+            who.record(
+                tx,
+                if resolved {
+                    AuditAction::IncidentResolve
+                } else {
+                    AuditAction::IncidentUpdate
+                },
+                &iid,
+                serde_json::json!({
+                    "from": incident.status, "to": req.status, "severity": severity,
+                }),
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+/// Opens an incident with its first update and the operator's audit row.
+pub(crate) async fn open_incident(
+    store: &Store,
+    who: Actor,
+    row: IncidentRow,
+    note: String,
+    now: i64,
+) -> DbResult<()> {
+    store
+        .transaction(move |tx| {
+            q::insert_incident(tx, &row)?;
+            q::insert_update(tx, &row.id, &row.status, &note, now)?;
+            who.record(
+                tx,
+                AuditAction::IncidentOpen,
+                &row.id,
+                serde_json::json!({
+                    "title": row.title, "component": row.component, "severity": row.severity,
+                }),
+            )
         })
         .await
 }
