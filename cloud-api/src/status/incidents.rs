@@ -11,8 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::{Paging, Principal, RequestMeta};
 use crate::store as db;
 use tseeder_protocol::{
-    fields, ErrorCode, Incident, IncidentSeverity, IncidentStatus, IncidentUpdate,
-    Maintenance, OpenIncident, Page, ScheduleMaintenance, UpdateIncident,
+    fields, ErrorCode, Incident, IncidentSeverity, IncidentStatus, IncidentUpdate, Maintenance,
+    OpenIncident, Page, ScheduleMaintenance, UpdateIncident,
 };
 
 const MAX_NOTE_CHARS: usize = 5000;

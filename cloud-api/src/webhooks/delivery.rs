@@ -7,104 +7,17 @@
 use super::service::Webhooks;
 use super::signature;
 use super::store::{self as q, DeliveryRow};
-use crate::jobs::service::job_view;
-use crate::jobs::store as job_q;
-use crate::store::{self as db, to_datetime, DbResult, Tx};
+use super::units::{self, Outcome};
+use crate::store as db;
 use futures_util::StreamExt;
-use tseeder_protocol::WebhookEvent;
 
-/// Events read per pass.
-const EVENTS_PER_PASS: u32 = 500;
 /// Deliveries tried at once.
 const PARALLEL_TRIES: usize = 8;
-
-/// The webhook events an end of a job is, for endpoints; a callback gets the last one.
-fn events_of(kind: &str) -> &'static [WebhookEvent] {
-    match kind {
-        "completed" => &[WebhookEvent::JobCompleted],
-        "failed" => &[WebhookEvent::JobFailed],
-        "dead_lettered" => &[WebhookEvent::JobFailed, WebhookEvent::JobDeadLettered],
-        _ => &[],
-    }
-}
 
 pub fn retry_delay_ms(base_seconds: u64, attempts: u32) -> i64 {
     let exponent = attempts.saturating_sub(1).min(16);
     let base_ms = i64::try_from(base_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
     base_ms.saturating_mul(1 << exponent).min(3_600_000)
-}
-
-/// The body every delivery of `event` about `job` carries.
-fn payload(delivery_id: &str, event: WebhookEvent, at: i64, job: &tseeder_protocol::Job) -> String {
-    serde_json::json!({
-        "id": delivery_id,
-        "type": event.as_str(),
-        "createdAt": to_datetime(at),
-        "data": { "job": job },
-    })
-    .to_string()
-}
-
-/// Turns the next events into deliveries and moves the cursor past them; how many were made.
-fn enqueue_pass(tx: &Tx<'_>, now: i64) -> DbResult<usize> {
-    let after = q::cursor(tx)?;
-    let (ends, last) = q::job_ends_after(tx, after, EVENTS_PER_PASS)?;
-    let mut made = 0;
-    for end in ends {
-        let Some(job) = job_q::job_by_id(tx, &end.job_id)? else {
-            continue;
-        };
-        let events = events_of(&end.kind);
-        let view = job_view(&job);
-        let mut deliver = |webhook_id: Option<&str>, url: &str, event: WebhookEvent| {
-            let id = uuid::Uuid::now_v7().to_string();
-            made += 1;
-            q::insert_delivery(
-                tx,
-                &DeliveryRow {
-                    payload: payload(&id, event, end.at, &view),
-                    id,
-                    user_id: job.user_id.clone(),
-                    webhook_id: webhook_id.map(str::to_owned),
-                    job_id: job.id.clone(),
-                    event: event.as_str().to_owned(),
-                    url: url.to_owned(),
-                    status: "pending".into(),
-                    attempts: 0,
-                    next_attempt_at: now,
-                    last_status: None,
-                    last_error: None,
-                    created_at: end.at,
-                    delivered_at: None,
-                },
-            )
-        };
-        // An endpoint hears of what happened after it was registered, not before.
-        for webhook in q::webhooks_of_user(tx, &job.user_id)? {
-            if webhook.created_at > end.at {
-                continue;
-            }
-            for event in events {
-                if webhook.events.iter().any(|e| e == event.as_str()) {
-                    deliver(Some(&webhook.id), &webhook.url, *event)?;
-                }
-            }
-        }
-        if let (Some(url), Some(event)) = (q::callback_of_job(tx, &job.id)?, events.last()) {
-            deliver(None, &url, *event)?;
-        }
-    }
-    if last != after {
-        q::set_cursor(tx, last)?;
-    }
-    Ok(made)
-}
-
-/// What one try came to.
-struct Outcome {
-    delivered: bool,
-    status: Option<u16>,
-    error: Option<String>,
 }
 
 impl Webhooks<'_> {
@@ -113,12 +26,7 @@ impl Webhooks<'_> {
     pub async fn deliver_pass(&self) -> usize {
         loop {
             let now = db::now_ms();
-            match self
-                .services
-                .db()
-                .transaction(move |tx| enqueue_pass(tx, now))
-                .await
-            {
+            match units::enqueue_deliveries(self.services.db(), now).await {
                 // A full page may have more behind it.
                 Ok(made) if made > 0 => continue,
                 Ok(_) => break,
@@ -154,11 +62,7 @@ impl Webhooks<'_> {
         let now = db::now_ms();
         let hold = now + (settings.timeout_seconds as i64 + 60) * 1000;
         let claim_id = id.clone();
-        let claimed = self
-            .services
-            .db()
-            .transaction(move |tx| q::claim_delivery(tx, &claim_id, now, hold))
-            .await;
+        let claimed = units::claim_delivery(self.services.db(), claim_id, now, hold).await;
         let (delivery, secret) = match claimed {
             Ok(Some(claimed)) => claimed,
             Ok(None) => return false,
@@ -184,21 +88,7 @@ impl Webhooks<'_> {
             );
         }
         let delivered = outcome.delivered;
-        let recorded = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                q::record_try(
-                    tx,
-                    &id,
-                    outcome.delivered,
-                    outcome.status,
-                    outcome.error.as_deref(),
-                    next,
-                    now,
-                )
-            })
-            .await;
+        let recorded = units::record_try(self.services.db(), id, outcome, next, now).await;
         if let Err(err) = recorded {
             tracing::error!(%err, "could not record a webhook delivery");
         }

@@ -4,6 +4,7 @@
 
 use super::signature;
 use super::store::{self as q, DeliveryRow, WebhookRow};
+use super::units;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{Principal, Services};
 use crate::store::{self as db, to_datetime};
@@ -143,20 +144,7 @@ impl Webhooks<'_> {
             last_delivery: None,
         };
         let max = u64::from(self.services.settings().webhooks.max_endpoints_per_user);
-        let stored = row.clone();
-        self.services
-            .db()
-            .transaction_with(move |tx| -> ApiResult<()> {
-                if q::count_webhooks(tx, &stored.user_id)? >= max {
-                    return Err(ApiError::conflict(
-                        ErrorCode::TooManyWebhooks,
-                        format!("an account has at most {max} webhook endpoints"),
-                    ));
-                }
-                q::insert_webhook(tx, &stored)?;
-                Ok(())
-            })
-            .await?;
+        units::add_webhook(self.services.db(), row.clone(), max).await?;
         Ok(CreatedWebhook {
             webhook: view(&row),
             secret: row.secret,
@@ -165,11 +153,7 @@ impl Webhooks<'_> {
 
     pub async fn delete(&self, principal: &Principal, id: &str) -> ApiResult<()> {
         let (user, id) = (principal.user.id.clone(), id.to_owned());
-        let deleted = self
-            .services
-            .db()
-            .transaction(move |tx| q::delete_webhook(tx, &user, &id))
-            .await?;
+        let deleted = units::delete_webhook(self.services.db(), user, id).await?;
         if deleted {
             Ok(())
         } else {
@@ -181,10 +165,7 @@ impl Webhooks<'_> {
     pub async fn rotate_callback_secret(&self, principal: &Principal) -> ApiResult<CallbackSecret> {
         let secret = signature::new_secret();
         let (user, stored, now) = (principal.user.id.clone(), secret.clone(), db::now_ms());
-        self.services
-            .db()
-            .transaction(move |tx| q::put_callback_secret(tx, &user, &stored, now))
-            .await?;
+        units::put_callback_secret(self.services.db(), user, stored, now).await?;
         Ok(CallbackSecret { secret })
     }
 
