@@ -7,3 +7,4 @@ pub mod routes;
 pub mod seedr;
 pub mod service;
 pub mod store;
+pub mod units;

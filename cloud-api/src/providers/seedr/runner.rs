@@ -13,6 +13,7 @@ use crate::jobs::service::job_view;
 use crate::jobs::store::{self as job_q, JobRow};
 use crate::observability::JobOutcome;
 use crate::providers::store::{self as q, TransferRow};
+use crate::providers::units;
 use crate::services::Services;
 use crate::store as db;
 use crate::store::{DbResult, Tx};
@@ -68,19 +69,6 @@ impl SeedrRunner {
         F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
     {
         self.services.db().call(work).await.map_err(store_error)
-    }
-
-    /// A unit of work (state, files, event) for a Seedr step.
-    async fn unit<T, F>(&self, work: F) -> Result<T, SeedrError>
-    where
-        T: Send + 'static,
-        F: FnMut(&Tx<'_>) -> DbResult<T> + Send + 'static,
-    {
-        self.services
-            .db()
-            .transaction(work)
-            .await
-            .map_err(store_error)
     }
 
     /// One walk over the Seedr jobs and what is left on Seedr of ended ones.
@@ -201,22 +189,10 @@ impl SeedrRunner {
         };
         let (id, now) = (job.id.clone(), db::now_ms());
         let title = added.title.clone();
-        let started = self
-            .unit(move |tx| {
-                let started = q::start_transfer(tx, &id, added.user_torrent_id, &title, now)?;
-                if started {
-                    job_q::insert_job_event(
-                        tx,
-                        &id,
-                        "metadata",
-                        Some(JobStatus::Metadata),
-                        Some("sent to Seedr"),
-                        now,
-                    )?;
-                }
-                Ok(started)
-            })
-            .await?;
+        let started =
+            units::start_transfer(self.services.db(), id, added.user_torrent_id, title, now)
+                .await
+                .map_err(store_error)?;
         if !started {
             // Cancelled while being added: nothing of it may stay on Seedr.
             client.delete_torrent(added.user_torrent_id).await?;
@@ -402,40 +378,9 @@ impl SeedrRunner {
             .iter()
             .map(|w| (w.index, w.path.clone(), w.file.size))
             .collect();
-        self.unit(move |tx| {
-            if !q::set_running(tx, &id, JobStatus::Uploading, total, Some(total), now)? {
-                return Ok(false);
-            }
-            if list_files {
-                job_q::insert_job_files(
-                    tx,
-                    &id,
-                    files.iter().map(|(i, p, s)| (*i, p.as_str(), *s, true)),
-                )?;
-            }
-            for (index, path, size) in &files {
-                let key = ObjectKey::job_file(&user, &id, *index)
-                    .map_err(|err| db::DbError::Corrupt(err.to_string()))?;
-                crate::files::store::insert_object(
-                    tx,
-                    &crate::files::store::NewObject {
-                        key: key.as_str(),
-                        user_id: &user,
-                        job_id: &id,
-                        file_index: *index,
-                        path,
-                        size: *size,
-                        now,
-                    },
-                )?;
-            }
-            if !q::complete(tx, &id, now)? {
-                return Ok(false);
-            }
-            job_q::insert_job_event(tx, &id, "completed", Some(JobStatus::Completed), None, now)?;
-            Ok(true)
-        })
-        .await
+        units::complete(self.services.db(), id, user, files, list_files, total, now)
+            .await
+            .map_err(store_error)
     }
 
     async fn set_running(
@@ -447,35 +392,22 @@ impl SeedrRunner {
         message: Option<&'static str>,
     ) -> Result<(), SeedrError> {
         let (id, now) = (job.id.clone(), db::now_ms());
-        self.unit(move |tx| {
-            if q::set_running(tx, &id, status, downloaded, total, now)? {
-                job_q::insert_job_event(tx, &id, status.as_str(), Some(status), message, now)?;
-            }
-            Ok(())
-        })
+        units::set_running(
+            self.services.db(),
+            id,
+            status,
+            downloaded,
+            total,
+            message,
+            now,
+        )
         .await
+        .map_err(store_error)
     }
 
     async fn fail(&self, job: &JobRow, error: &str) -> ApiResult<()> {
         let (id, error, now) = (job.id.clone(), error.to_owned(), db::now_ms());
-        let failed = self
-            .services
-            .db()
-            .transaction(move |tx| {
-                let failed = q::fail(tx, &id, &error, now)?;
-                if failed {
-                    job_q::insert_job_event(
-                        tx,
-                        &id,
-                        "failed",
-                        Some(JobStatus::Failed),
-                        Some(&error),
-                        now,
-                    )?;
-                }
-                Ok(failed)
-            })
-            .await?;
+        let failed = units::fail(self.services.db(), id, error, now).await?;
         if failed {
             tracing::warn!(job = %job.id, "a Seedr job failed");
             self.services.metrics().job_finished(JobOutcome::Failed);
