@@ -147,14 +147,4 @@ mod tests {
         assert_eq!(retry_delay_ms(30, 8), 3_600_000);
         assert_eq!(retry_delay_ms(u64::MAX, 3), 3_600_000);
     }
-
-    #[test]
-    fn a_dead_lettered_job_is_also_a_failed_one() {
-        assert_eq!(events_of("completed"), &[WebhookEvent::JobCompleted]);
-        assert_eq!(
-            events_of("dead_lettered"),
-            &[WebhookEvent::JobFailed, WebhookEvent::JobDeadLettered]
-        );
-        assert!(events_of("retry").is_empty());
-    }
 }

@@ -173,3 +173,18 @@ fn payload(delivery_id: &str, event: WebhookEvent, at: i64, job: &tseeder_protoc
     })
     .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_lettered_job_is_also_a_failed_one() {
+        assert_eq!(events_of("completed"), &[WebhookEvent::JobCompleted]);
+        assert_eq!(
+            events_of("dead_lettered"),
+            &[WebhookEvent::JobFailed, WebhookEvent::JobDeadLettered]
+        );
+        assert!(events_of("retry").is_empty());
+    }
+}
