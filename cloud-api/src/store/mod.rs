@@ -1,7 +1,9 @@
 //! Where the control plane keeps its state: one SQLite file (the embedded default) or one
 //! PostgreSQL database shared by several replicas. Each domain's queries live in its own
 //! `store.rs`, written once against [`Tx`]; a unit of work (a change, its event and its audit row)
-//! is one call of [`Store::transaction_with`], all or nothing on either backend.
+//! is one function of the domain's `units.rs`, which runs it as one call of
+//! [`Store::transaction_with`], all or nothing on either backend. Services call those functions
+//! and never open a transaction themselves.
 
 pub mod backup;
 pub mod copy;
