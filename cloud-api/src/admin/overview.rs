@@ -3,7 +3,7 @@
 
 use crate::admin::service::Admin;
 use crate::admin::store as q;
-use crate::audit::store as audit;
+use crate::admin::units;
 use crate::config::AlertSettings;
 use crate::config::StorageBackend;
 use crate::error::ApiResult;
@@ -16,23 +16,23 @@ use tseeder_protocol::{
     StorageReport, UserCounts, UserStorage,
 };
 
-const DAY_MS: i64 = 24 * HOUR_MS;
+pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// Days of history the overview's chart shows.
 const CHART_DAYS: i64 = 14;
 
 /// The counts the overview is computed from, read in one piece of work.
 #[derive(Debug)]
-struct Counts {
-    users: q::UserTotals,
-    jobs_by_status: std::collections::BTreeMap<String, u64>,
-    dead_letters: u64,
-    storage_bytes: u64,
-    object_count: u64,
-    per_day: Vec<(String, u64, u64, u64)>,
-    failed_last_hour: u64,
-    login_failures: u64,
-    near_quota: u64,
+pub(crate) struct Counts {
+    pub(crate) users: q::UserTotals,
+    pub(crate) jobs_by_status: std::collections::BTreeMap<String, u64>,
+    pub(crate) dead_letters: u64,
+    pub(crate) storage_bytes: u64,
+    pub(crate) object_count: u64,
+    pub(crate) per_day: Vec<(String, u64, u64, u64)>,
+    pub(crate) failed_last_hour: u64,
+    pub(crate) login_failures: u64,
+    pub(crate) near_quota: u64,
 }
 
 impl Admin<'_> {
@@ -75,28 +75,14 @@ impl Admin<'_> {
             .map(|start| start.and_utc().timestamp_millis())
             .unwrap_or(now - CHART_DAYS * DAY_MS);
         let login_failed = SecurityEventKind::LoginFailed.as_str();
-        Ok(self
-            .services
-            .db()
-            .call(move |conn| {
-                let (storage_bytes, object_count) = q::storage_totals(conn)?;
-                Ok(Counts {
-                    users: q::user_totals(conn, now - 7 * DAY_MS)?,
-                    jobs_by_status: q::jobs_by_status(conn)?,
-                    dead_letters: q::dead_letter_count(conn)?,
-                    storage_bytes,
-                    object_count,
-                    per_day: q::jobs_per_day(conn, since_chart)?,
-                    failed_last_hour: q::failed_since(conn, now - HOUR_MS)?,
-                    login_failures: audit::count_security_events_since(
-                        conn,
-                        login_failed,
-                        now - HOUR_MS,
-                    )?,
-                    near_quota: q::users_near_quota(conn, near_quota_percent)?,
-                })
-            })
-            .await?)
+        Ok(units::overview_counts(
+            self.services.db(),
+            now,
+            since_chart,
+            near_quota_percent,
+            login_failed,
+        )
+        .await?)
     }
 
     pub async fn storage_report(&self) -> ApiResult<StorageReport> {

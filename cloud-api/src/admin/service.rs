@@ -7,12 +7,10 @@ use crate::accounts::store as users;
 use crate::admin::units::{self, UserChange};
 use crate::audit::actor::{check_justification, Actor, Why};
 use crate::audit::store as audit;
-use crate::credentials::store as credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::service::job_view;
 use crate::jobs::store as jobs;
 use crate::jobs::store::JobFilter;
-use crate::plans::store as plans;
 use crate::services::{user_view, Paging, Principal, RequestMeta, Services};
 use crate::store as db;
 use crate::store::{to_datetime, Cursor};
@@ -73,19 +71,7 @@ impl Admin<'_> {
 
     pub async fn user(&self, user_id: &str) -> ApiResult<AdminUser> {
         let (uid, now) = (user_id.to_owned(), db::now_ms());
-        let found = self
-            .services
-            .db()
-            .call(move |conn| {
-                let Some(user) = users::user_by_id(conn, &uid)? else {
-                    return Ok(None);
-                };
-                let sessions = credentials::count_live_sessions(conn, &uid, now)?;
-                let personal = crate::orgs::store::personal_org_id(&uid);
-                let usage = plans::usage_of_org(conn, &personal)?;
-                Ok(Some((user, sessions, usage.active_jobs)))
-            })
-            .await?;
+        let found = units::user_detail(self.services.db(), uid, now).await?;
         let (user, active_sessions, active_jobs) = found.ok_or(ApiError::NotFound)?;
         Ok(AdminUser {
             user: user_view(&user),

@@ -1,14 +1,20 @@
 //! Operators' units of work on accounts and jobs: each change with its audit row, decided on the
 //! rows it reads (the target's role, the job's state) and stored as one store operation, so
-//! a service never holds a transaction.
+//! a service never holds a transaction; and the operators' reads that take several queries
+//! (a user's detail, the overview's counts), each one store call.
 
 use crate::accounts::store as users;
+use crate::admin::overview::Counts;
+use crate::admin::store as q;
 use crate::audit::actor::{Actor, Why};
+use crate::audit::store as audit;
 use crate::credentials::store as credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::store as jobs;
 use crate::jobs::store::JobRow;
+use crate::plans::store as plans;
 use crate::services::Principal;
+use crate::status::service::HOUR_MS;
 use crate::store::{DbResult, Store};
 use tseeder_protocol::{AuditAction, ErrorCode, JobStatus, Role};
 
@@ -171,6 +177,55 @@ pub async fn create_user(
                 },
             )?;
             users::user_by_id(tx, &uid)
+        })
+        .await
+}
+
+/// A user with their live sessions and their personal organization's active jobs.
+pub async fn user_detail(
+    store: &Store,
+    uid: String,
+    now: i64,
+) -> DbResult<Option<(users::UserRow, u32, u32)>> {
+    store
+        .call(move |conn| {
+            let Some(user) = users::user_by_id(conn, &uid)? else {
+                return Ok(None);
+            };
+            let sessions = credentials::count_live_sessions(conn, &uid, now)?;
+            let personal = crate::orgs::store::personal_org_id(&uid);
+            let usage = plans::usage_of_org(conn, &personal)?;
+            Ok(Some((user, sessions, usage.active_jobs)))
+        })
+        .await
+}
+
+/// What the operators' overview is computed from, read in one store call.
+pub(crate) async fn overview_counts(
+    store: &Store,
+    now: i64,
+    since_chart: i64,
+    near_quota_percent: u64,
+    login_failed: &'static str,
+) -> DbResult<Counts> {
+    store
+        .call(move |conn| {
+            let (storage_bytes, object_count) = q::storage_totals(conn)?;
+            Ok(Counts {
+                users: q::user_totals(conn, now - 7 * crate::admin::overview::DAY_MS)?,
+                jobs_by_status: q::jobs_by_status(conn)?,
+                dead_letters: q::dead_letter_count(conn)?,
+                storage_bytes,
+                object_count,
+                per_day: q::jobs_per_day(conn, since_chart)?,
+                failed_last_hour: q::failed_since(conn, now - HOUR_MS)?,
+                login_failures: audit::count_security_events_since(
+                    conn,
+                    login_failed,
+                    now - HOUR_MS,
+                )?,
+                near_quota: q::users_near_quota(conn, near_quota_percent)?,
+            })
         })
         .await
 }

@@ -4,8 +4,8 @@
 //! minute, and its count is brought up to date by the periodic upkeep.
 
 use crate::accounts::service::ip_key;
-use crate::audit::store as audit;
 use crate::credentials::service::Credentials;
+use crate::credentials::units;
 use crate::services::RequestMeta;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -52,7 +52,7 @@ impl FailureTally {
     }
 }
 
-fn detail(count: u64) -> serde_json::Value {
+pub(crate) fn detail(count: u64) -> serde_json::Value {
     serde_json::json!({ "count": count, "windowSeconds": WINDOW.as_secs() })
 }
 
@@ -106,16 +106,7 @@ impl Credentials<'_> {
         if changed.is_empty() {
             return;
         }
-        let result = self
-            .services
-            .db()
-            .call(move |conn| {
-                for (row_id, count) in &changed {
-                    audit::set_security_event_detail(conn, *row_id, &detail(*count))?;
-                }
-                Ok(())
-            })
-            .await;
+        let result = units::recount_failures(self.services.db(), changed).await;
         if let Err(err) = result {
             tracing::error!(%err, "could not update security event counts");
         }

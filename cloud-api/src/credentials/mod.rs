@@ -5,3 +5,4 @@ pub mod handlers;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod units;

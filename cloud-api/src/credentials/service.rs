@@ -1,16 +1,13 @@
 //! Proving who a caller is (session cookies and API keys), and managing both.
 
 use crate::credentials::store as credentials;
-use crate::credentials::store::NewApiKey;
+use crate::credentials::units;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{ApiKeyId, SessionId, UserId};
 use crate::services::{Credential, Principal, Services};
 use crate::store::to_datetime;
 use crate::{crypto, store as db};
 use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, ErrorCode, SessionView};
-
-/// Last-seen times are kept to the minute, so most requests read without writing.
-const ACTIVITY_RESOLUTION_MS: i64 = 60_000;
 
 /// Sessions and API keys: proving who a caller is, listing and revoking.
 #[derive(Debug, Clone, Copy)]
@@ -36,19 +33,7 @@ impl Credentials<'_> {
         } else {
             now - idle_hours * 3_600_000
         };
-        let found = self
-            .services
-            .db()
-            .call(move |conn| {
-                let found = credentials::live_session_by_token(conn, &token_hash, now, idle_since)?;
-                if let Some((session, _, _)) = &found {
-                    if now - session.last_seen_at > ACTIVITY_RESOLUTION_MS {
-                        credentials::touch_session(conn, &session.id, now)?;
-                    }
-                }
-                Ok(found)
-            })
-            .await?;
+        let found = units::session_in_use(self.services.db(), token_hash, now, idle_since).await?;
         Ok(found.map(|(session, user, org)| Principal {
             user,
             credential: Credential::Session {
@@ -66,22 +51,7 @@ impl Credentials<'_> {
         }
         let key_hash = crypto::token_hash(secret);
         let now = db::now_ms();
-        let found = self
-            .services
-            .db()
-            .call(move |conn| {
-                let found = credentials::live_api_key_by_hash(conn, &key_hash)?;
-                if let Some((key, _, _)) = &found {
-                    if key
-                        .last_used_at
-                        .is_none_or(|at| now - at > ACTIVITY_RESOLUTION_MS)
-                    {
-                        credentials::touch_api_key(conn, &key.id, now)?;
-                    }
-                }
-                Ok(found)
-            })
-            .await?;
+        let found = units::api_key_in_use(self.services.db(), key_hash, now).await?;
         Ok(found.map(|(key, user, org)| Principal {
             user,
             credential: Credential::ApiKey { id: key.id },
@@ -146,16 +116,10 @@ impl Credentials<'_> {
             principal.org.role,
         );
         let now = db::now_ms();
-        Ok(self
-            .services
-            .db()
-            .call(move |conn| {
-                Ok(
-                    credentials::credential_is_live(conn, session.as_deref(), key.as_deref(), now)?
-                        && crate::orgs::store::role_in(conn, &org_id, &user_id)? == Some(role),
-                )
-            })
-            .await?)
+        Ok(
+            units::still_holds(self.services.db(), session, key, org_id, user_id, role, now)
+                .await?,
+        )
     }
 
     /// A new API key, for a signed-in browser session that proves the password again: a key
@@ -188,31 +152,15 @@ impl Credentials<'_> {
         let key_hash = crypto::token_hash(&secret);
         let id = uuid::Uuid::new_v4().to_string();
         let now = db::now_ms();
-        let (kid, uid, kname, kprefix, org_id) = (
-            id.clone(),
-            principal.user.id.clone(),
-            name.clone(),
-            prefix.clone(),
-            principal.org.id.clone(),
-        );
-        let org = self
-            .services
-            .db()
-            .call(move |conn| {
-                credentials::insert_api_key(
-                    conn,
-                    &NewApiKey {
-                        id: &kid,
-                        user_id: &uid,
-                        org_id: &org_id,
-                        name: &kname,
-                        prefix: &kprefix,
-                        key_hash: &key_hash,
-                        now,
-                    },
-                )?;
-                crate::orgs::store::org(conn, &org_id)
-            })
+        let issued = units::IssuedKey {
+            id: id.clone(),
+            user_id: principal.user.id.clone(),
+            org_id: principal.org.id.clone(),
+            name: name.clone(),
+            prefix: prefix.clone(),
+            key_hash,
+        };
+        let org = units::store_api_key(self.services.db(), issued, now)
             .await?
             .ok_or(ApiError::NotFound)?;
         Ok(CreatedApiKey {

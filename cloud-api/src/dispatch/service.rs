@@ -7,7 +7,6 @@ use crate::audit::actor::{check_justification, Actor};
 use crate::dispatch::store as q;
 use crate::dispatch::units::{self, CheckedFile, Recorded};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::service::job_view;
 use crate::jobs::store as job_q;
 use crate::jobs::store::JobRow;
@@ -114,24 +113,7 @@ impl Dispatch<'_> {
         // A progress report renews the lease as a heartbeat does, so a job whose agent's
         // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
         let lease_ms = self.services.runtime().dispatch.lease_seconds as i64 * 1000;
-        let job = self
-            .services
-            .db()
-            .call(move |conn| {
-                let job =
-                    q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
-                if job.as_ref().is_some_and(|job| job.status.is_running()) {
-                    q::renew_lease_if_half_spent(
-                        conn,
-                        JobId(&jid),
-                        LeaseId(&lease),
-                        AgentId(&agent_id),
-                        now + lease_ms,
-                        now + lease_ms / 2,
-                    )?;
-                }
-                Ok(job)
-            })
+        let job = units::held_job_renewed(self.services.db(), agent_id, jid, lease, now, lease_ms)
             .await?;
         let Some(job) = job else {
             return Ok(reply(ControlAction::LeaseLost, None));
@@ -266,16 +248,7 @@ impl Dispatch<'_> {
             lease_id.to_owned(),
             agent.agent.id.clone(),
         );
-        let found = self
-            .services
-            .db()
-            .call(move |conn| {
-                let job =
-                    q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
-                let files = job_q::files_of_job(conn, &jid)?;
-                Ok(job.map(|job| (job, files)))
-            })
-            .await?;
+        let found = units::held_job_with_files(self.services.db(), jid, lease, agent_id).await?;
         let Some((job, files)) = found else {
             return Err(lease_lost());
         };

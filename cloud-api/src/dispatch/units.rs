@@ -497,3 +497,48 @@ fn defers_to_less_loaded(
     let other = agent_q::least_loaded_free_agent(tx, Some(&me.region), &me.id, fresh_since)?;
     Ok(other.is_some_and(|(_, load)| load < my_load))
 }
+
+/// The job the agent's lease still holds, with its files; nothing when the lease is not
+/// the agent's any more.
+pub async fn held_job_with_files(
+    store: &Store,
+    jid: String,
+    lease: String,
+    agent_id: String,
+) -> DbResult<Option<(JobRow, Vec<job_q::JobFileRow>)>> {
+    store
+        .call(move |conn| {
+            let job = q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
+            let files = job_q::files_of_job(conn, &jid)?;
+            Ok(job.map(|job| (job, files)))
+        })
+        .await
+}
+
+/// The job the agent's lease holds; a running job's lease is renewed for `lease_ms` once half
+/// of it is spent, as a heartbeat would. Nothing when the lease is not the agent's any more.
+pub async fn held_job_renewed(
+    store: &Store,
+    agent_id: String,
+    jid: String,
+    lease: String,
+    now: i64,
+    lease_ms: i64,
+) -> DbResult<Option<JobRow>> {
+    store
+        .call(move |conn| {
+            let job = q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
+            if job.as_ref().is_some_and(|job| job.status.is_running()) {
+                q::renew_lease_if_half_spent(
+                    conn,
+                    JobId(&jid),
+                    LeaseId(&lease),
+                    AgentId(&agent_id),
+                    now + lease_ms,
+                    now + lease_ms / 2,
+                )?;
+            }
+            Ok(job)
+        })
+        .await
+}

@@ -5,4 +5,5 @@ pub mod handlers;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod units;
 pub mod upkeep;

@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::files::archive::{archive_length, ZipEntry, ZipWriter};
 use crate::files::store as q;
 use crate::files::store::ObjectRow;
+use crate::files::units;
 use crate::ids::JobId;
 use crate::jobs::store as job_q;
 use crate::services::{Principal, Services};
@@ -70,14 +71,7 @@ impl Files<'_> {
         job_id: &str,
     ) -> ApiResult<Vec<ObjectRow>> {
         let (scope, jid) = (principal.job_scope(), job_id.to_owned());
-        self.services
-            .db()
-            .call(move |conn| {
-                if job_q::job_in_scope(conn, &scope, JobId(&jid))?.is_none() {
-                    return Ok(None);
-                }
-                q::objects_of_job(conn, &jid).map(Some)
-            })
+        units::objects_of_visible_job(self.services.db(), scope, jid)
             .await?
             .ok_or(ApiError::NotFound)
     }

@@ -354,21 +354,7 @@ impl Jobs<'_> {
 
     pub async fn detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
         let (scope, jid) = (principal.job_scope(), job_id.to_owned());
-        let found = self
-            .services
-            .db()
-            .call(move |conn| {
-                let Some(job) = q::job_in_scope(conn, &scope, JobId(&jid))? else {
-                    return Ok(None);
-                };
-                let files = q::files_of_job(conn, &jid)?;
-                let expiry = (
-                    crate::retention::store::files_expire_at(conn, &jid)?,
-                    crate::retention::store::files_expired_at(conn, &jid)?,
-                );
-                Ok(Some((job, files, expiry)))
-            })
-            .await?;
+        let found = units::detail(self.services.db(), scope, jid).await?;
         let (job, files, (expire_at, expired_at)) = found.ok_or(ApiError::NotFound)?;
         let deleting = self.services.runtime().retention.delete_expired_files;
         Ok(JobDetail {
@@ -389,15 +375,7 @@ impl Jobs<'_> {
 
     pub async fn events(&self, principal: &Principal, job_id: &str) -> ApiResult<Vec<JobEvent>> {
         let (scope, jid) = (principal.job_scope(), job_id.to_owned());
-        let events = self
-            .services
-            .db()
-            .call(move |conn| {
-                if q::job_in_scope(conn, &scope, JobId(&jid))?.is_none() {
-                    return Ok(None);
-                }
-                q::events_of_job(conn, &jid).map(Some)
-            })
+        let events = units::events(self.services.db(), scope, jid)
             .await?
             .ok_or(ApiError::NotFound)?;
         Ok(events
@@ -451,16 +429,7 @@ impl Jobs<'_> {
     /// next report and cleans up.
     pub async fn delete(&self, principal: &Principal, job_id: &str) -> ApiResult<()> {
         let (scope, jid) = (principal.job_scope(), job_id.to_owned());
-        let (job, objects) = self
-            .services
-            .db()
-            .call(move |conn| {
-                let Some(job) = q::job_in_scope(conn, &scope, JobId(&jid))? else {
-                    return Ok(None);
-                };
-                let objects = crate::files::store::objects_of_job(conn, &jid)?;
-                Ok(Some((job, objects)))
-            })
+        let (job, objects) = units::job_with_objects(self.services.db(), scope, jid)
             .await?
             .ok_or(ApiError::NotFound)?;
         self.services.files().delete_objects(objects).await?;

@@ -1,15 +1,17 @@
 //! Jobs' units of work: a submission and a user's action on a job, each one store operation
-//! (the change, its event), so a service never holds a transaction. Their refusals (the plan
+//! (the change, its event), so a service never holds a transaction; and the reads of a job
+//! that take several queries, each one store call. Their refusals (the plan
 //! is full, the job moved on) are decided on the rows they read, and are the API's own errors.
 
 use crate::error::{ApiError, ApiResult};
+use crate::files::store::ObjectRow;
 use crate::ids::JobId;
 use crate::jobs::store::{
-    insert_job, insert_job_event, insert_job_files, job_in_scope, set_provider, transition_job,
-    JobRow, JobScope, NewJob,
+    self as q, insert_job, insert_job_event, insert_job_files, job_in_scope, set_provider,
+    transition_job, JobEventRow, JobFileRow, JobRow, JobScope, NewJob,
 };
 use crate::plans::store as plans;
-use crate::store::{DbError, Store, Tx};
+use crate::store::{DbError, DbResult, Store, Tx};
 use tseeder_protocol::{ErrorCode, JobSource, JobStatus};
 
 /// A validated job as the service hands it over to be stored.
@@ -195,4 +197,58 @@ fn plan_refusal(
         }
     }
     Ok(None)
+}
+
+/// A job in scope with its stored objects: what deleting it removes.
+pub async fn job_with_objects(
+    store: &Store,
+    scope: JobScope,
+    jid: String,
+) -> DbResult<Option<(JobRow, Vec<ObjectRow>)>> {
+    store
+        .call(move |conn| {
+            let Some(job) = q::job_in_scope(conn, &scope, JobId(&jid))? else {
+                return Ok(None);
+            };
+            let objects = crate::files::store::objects_of_job(conn, &jid)?;
+            Ok(Some((job, objects)))
+        })
+        .await
+}
+
+/// A job's history, when the job is in scope.
+pub async fn events(
+    store: &Store,
+    scope: JobScope,
+    jid: String,
+) -> DbResult<Option<Vec<JobEventRow>>> {
+    store
+        .call(move |conn| {
+            if q::job_in_scope(conn, &scope, JobId(&jid))?.is_none() {
+                return Ok(None);
+            }
+            q::events_of_job(conn, &jid).map(Some)
+        })
+        .await
+}
+
+/// A job in scope with its files, and when its stored files expire (or expired).
+pub async fn detail(
+    store: &Store,
+    scope: JobScope,
+    jid: String,
+) -> DbResult<Option<(JobRow, Vec<JobFileRow>, (Option<i64>, Option<i64>))>> {
+    store
+        .call(move |conn| {
+            let Some(job) = q::job_in_scope(conn, &scope, JobId(&jid))? else {
+                return Ok(None);
+            };
+            let files = q::files_of_job(conn, &jid)?;
+            let expiry = (
+                crate::retention::store::files_expire_at(conn, &jid)?,
+                crate::retention::store::files_expired_at(conn, &jid)?,
+            );
+            Ok(Some((job, files, expiry)))
+        })
+        .await
 }

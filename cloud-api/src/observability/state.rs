@@ -4,7 +4,6 @@
 
 use super::metrics::StatusLabels;
 use super::rollup::Levels;
-use crate::admin::store as q;
 use crate::error::ApiResult;
 use crate::services::Services;
 use std::collections::BTreeMap;
@@ -24,16 +23,8 @@ pub(crate) struct Reading {
 
 /// Reads the levels from the store (one read) and the status snapshot.
 pub(crate) async fn read(services: &Services) -> ApiResult<Reading> {
-    let (by_status, dead_letters, (storage_bytes, stored_objects)) = services
-        .db()
-        .call(|conn| {
-            Ok((
-                q::jobs_by_status(conn)?,
-                q::dead_letter_count(conn)?,
-                q::storage_totals(conn)?,
-            ))
-        })
-        .await?;
+    let (by_status, dead_letters, (storage_bytes, stored_objects)) =
+        super::units::levels(services.db()).await?;
     let snapshot = services.status().snapshot().await;
     let running_jobs = tseeder_protocol::JobStatus::ALL
         .iter()

@@ -187,18 +187,7 @@ impl RuntimeSettings<'_> {
     ) -> ApiResult<SettingsVersion> {
         let why = check_justification(&req.reason, &req.ticket_id)?;
         let target = req.version;
-        let (current, then) = self
-            .services
-            .db()
-            .call(move |tx| {
-                let current = q::latest(tx)?.map(|row| row.overrides).unwrap_or_default();
-                let then = match target {
-                    0 => Some(Overrides::new()),
-                    version => q::version(tx, version)?.map(|row| row.overrides),
-                };
-                Ok((current, then))
-            })
-            .await?;
+        let (current, then) = units::overrides_now_and_then(self.services.db(), target).await?;
         let then = then.ok_or(ApiError::NotFound)?;
         let keys: BTreeSet<&String> = current.keys().chain(then.keys()).collect();
         let changes = keys

@@ -4,10 +4,10 @@
 
 use super::catalog::{knobs, Home};
 use super::service::{changed_meanwhile, normalized, read_stored, value_and_default, Request};
-use super::store::{self as q, VersionRow};
+use super::store::{self as q, Overrides, VersionRow};
 use crate::audit::actor::{Actor, Why};
 use crate::error::{ApiError, ApiResult};
-use crate::store::Store;
+use crate::store::{DbResult, Store};
 use tseeder_protocol::{ErrorCode, Role, SettingChange};
 
 /// Stores the next version of the runtime settings: each change checked against the catalog
@@ -120,6 +120,23 @@ pub(crate) async fn commit(
                 rollback_of: req.rollback_of,
                 created_at: now,
             })
+        })
+        .await
+}
+
+/// The overrides in force now, and those of version `target` (0: none at all), if it exists.
+pub async fn overrides_now_and_then(
+    store: &Store,
+    target: u64,
+) -> DbResult<(Overrides, Option<Overrides>)> {
+    store
+        .call(move |tx| {
+            let current = q::latest(tx)?.map(|row| row.overrides).unwrap_or_default();
+            let then = match target {
+                0 => Some(Overrides::new()),
+                version => q::version(tx, version)?.map(|row| row.overrides),
+            };
+            Ok((current, then))
         })
         .await
 }
