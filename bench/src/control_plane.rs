@@ -169,9 +169,11 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()?;
+    // When each report was sent, written by the agent's loop before it sends; streams only
+    // note when each report arrived, and the delays are computed once every stream is done, so
+    // the streams share nothing while they receive.
     let sent_at: Arc<std::sync::Mutex<Vec<Option<Instant>>>> =
         Arc::new(std::sync::Mutex::new(vec![None; run.reports as usize + 1]));
-    let delays = Arc::new(std::sync::Mutex::new(Vec::new()));
     let ready = Arc::new(AtomicUsize::new(0));
     let resyncs = Arc::new(AtomicUsize::new(0));
     let open_started = Instant::now();
@@ -198,27 +200,19 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
             "stream {n}: {}",
             answer.status()
         );
-        let (sent_at, delays, ready, resyncs) = (
-            sent_at.clone(),
-            delays.clone(),
-            ready.clone(),
-            resyncs.clone(),
-        );
+        let (ready, resyncs) = (ready.clone(), resyncs.clone());
         let reports = run.reports;
         streams.push(tokio::spawn(async move {
             let mut body = answer.bytes_stream();
             let mut buffer = Vec::new();
+            let mut arrivals: Vec<(u64, Instant)> = Vec::with_capacity(reports as usize);
             let (mut seen, mut snapshots) = (0u64, 0usize);
             while let Some(chunk) = body.next().await {
                 buffer.extend_from_slice(&chunk?);
                 while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
+                    let arrived = Instant::now();
                     let event: Vec<u8> = buffer.drain(..end + 2).collect();
-                    let text = String::from_utf8_lossy(&event);
-                    let Some(data) = text.lines().find_map(|l| l.strip_prefix("data: ")) else {
-                        continue;
-                    };
-                    let value: serde_json::Value = serde_json::from_str(data)?;
-                    if text.contains("event: snapshot") {
+                    if event.starts_with(b"event: snapshot") {
                         snapshots += 1;
                         if snapshots == 1 {
                             ready.fetch_add(1, Ordering::Relaxed);
@@ -226,32 +220,13 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
                         }
                         // Fell behind: the server sent the state instead of the missed events.
                         resyncs.fetch_add(1, Ordering::Relaxed);
-                        let latest = value
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|job| job["progress"]["downloadedBytes"].as_u64())
-                            .max()
-                            .unwrap_or(0);
-                        seen = seen.max(latest);
-                        if seen >= reports {
-                            return anyhow::Ok(());
-                        }
-                        continue;
+                        seen = seen.max(latest_progress(&event)?);
+                    } else if let Some(k) = downloaded_bytes(&event) {
+                        arrivals.push((k, arrived));
+                        seen = seen.max(k);
                     }
-                    let Some(k) = value["progress"]["downloadedBytes"].as_u64() else {
-                        continue;
-                    };
-                    let arrived = Instant::now();
-                    if let Some(Some(sent)) = sent_at.lock().expect("sent").get(k as usize) {
-                        delays
-                            .lock()
-                            .expect("delays")
-                            .push((arrived - *sent).as_secs_f64() * 1000.0);
-                    }
-                    seen = seen.max(k);
                     if seen >= reports {
-                        return anyhow::Ok(());
+                        return anyhow::Ok(arrivals);
                     }
                 }
             }
@@ -292,14 +267,20 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
         tokio::time::sleep(run.interval).await;
     }
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut millis = Vec::with_capacity(run.subscribers * run.reports as usize);
+    let sent_at = std::mem::take(&mut *sent_at.lock().expect("sent"));
     for stream in streams {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, stream).await {
+        let arrivals = match tokio::time::timeout(left, stream).await {
             Ok(done) => done??,
             Err(_) => bail!("not every stream saw the last report within a minute"),
+        };
+        for (k, arrived) in arrivals {
+            if let Some(Some(sent)) = sent_at.get(k as usize) {
+                millis.push((arrived - *sent).as_secs_f64() * 1000.0);
+            }
         }
     }
-    let millis = std::mem::take(&mut *delays.lock().expect("delays"));
     let expected = run.subscribers as u64 * run.reports;
     let mut out = summary(millis);
     out["expected"] = expected.into();
@@ -308,4 +289,51 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
     out["resyncs"] = resyncs.load(Ordering::Relaxed).into();
     println!("{out}");
     Ok(())
+}
+
+/// The live progress's `downloadedBytes` of a progress event (the report's number, the one
+/// thing a stream times), found without parsing the whole job, so that the streams take as
+/// little as they can of the cores the server shares with them.
+fn downloaded_bytes(event: &[u8]) -> Option<u64> {
+    const FIELD: &[u8] = b"\"progress\":{\"downloadedBytes\":";
+    let at = event.windows(FIELD.len()).position(|w| w == FIELD)? + FIELD.len();
+    let digits = event[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(None, |n: Option<u64>, b| {
+            Some(n.unwrap_or(0) * 10 + u64::from(b - b'0'))
+        });
+    digits
+}
+
+/// The furthest progress a snapshot shows.
+fn latest_progress(event: &[u8]) -> anyhow::Result<u64> {
+    let text = String::from_utf8_lossy(event);
+    let data = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .context("a snapshot without data")?;
+    let value: serde_json::Value = serde_json::from_str(data)?;
+    Ok(value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|job| job["progress"]["downloadedBytes"].as_u64())
+        .max()
+        .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::downloaded_bytes;
+
+    #[test]
+    fn the_live_progress_is_read_not_the_stored_count() {
+        let event = br#"event: job
+data: {"job":{"id":"j","downloadedBytes":0,"name":"x"},"progress":{"downloadedBytes":17,"totalBytes":200}}
+
+"#;
+        assert_eq!(downloaded_bytes(event), Some(17));
+        assert_eq!(downloaded_bytes(b"event: job\ndata: {\"job\":{}}\n\n"), None);
+    }
 }
