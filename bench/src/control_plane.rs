@@ -334,6 +334,9 @@ data: {"job":{"id":"j","downloadedBytes":0,"name":"x"},"progress":{"downloadedBy
 
 "#;
         assert_eq!(downloaded_bytes(event), Some(17));
-        assert_eq!(downloaded_bytes(b"event: job\ndata: {\"job\":{}}\n\n"), None);
+        assert_eq!(
+            downloaded_bytes(b"event: job\ndata: {\"job\":{}}\n\n"),
+            None
+        );
     }
 }

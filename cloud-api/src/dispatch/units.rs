@@ -289,6 +289,14 @@ pub struct Held {
     pub agent_id: String,
 }
 
+impl Held {
+    /// The job, while the lease is still the agent's.
+    fn job(&self, tx: &Tx<'_>) -> DbResult<Option<JobRow>> {
+        let (job, lease) = (JobId(&self.job_id), LeaseId(&self.lease_id));
+        q::job_under_lease(tx, job, lease, AgentId(&self.agent_id))
+    }
+}
+
 /// A failed try under the agent's lease: requeued after a back-off, or failed for good
 /// (true). A job its owner stopped meanwhile only loses its lease. Nothing when the lease is
 /// no longer the agent's.
@@ -303,9 +311,7 @@ pub async fn fail(
     store
         .transaction(move |tx| {
             let (jid, lease) = (&held.job_id, &held.lease_id);
-            let Some(job) =
-                q::job_under_lease(tx, JobId(jid), LeaseId(lease), AgentId(&held.agent_id))?
-            else {
+            let Some(job) = held.job(tx)? else {
                 return Ok(None);
             };
             if !job.status.is_running() {
@@ -324,9 +330,7 @@ pub async fn release(store: &Store, held: Held, now: i64) -> DbResult<Option<Job
     store
         .transaction(move |tx| {
             let (jid, lease) = (&held.job_id, &held.lease_id);
-            let Some(job) =
-                q::job_under_lease(tx, JobId(jid), LeaseId(lease), AgentId(&held.agent_id))?
-            else {
+            let Some(job) = held.job(tx)? else {
                 return Ok(None);
             };
             if job.status.is_running() {
