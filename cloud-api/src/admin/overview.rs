@@ -208,7 +208,7 @@ fn alerts(
             AlertSeverity::Warning,
             AlertCode::StorageQuota,
             format!(
-                "{} users have used {}% or more of their storage",
+                "{} organizations have used {}% or more of their storage",
                 counts.near_quota, thresholds.storage_quota_percent
             ),
             "/admin/storage",

@@ -113,14 +113,18 @@ pub fn storage_totals(conn: &Tx<'_>) -> DbResult<(u64, u64)> {
 }
 
 /// Users whose stored bytes reach `percent` of their plan's quota.
-pub fn users_near_quota(conn: &Tx<'_>, percent: u64) -> DbResult<u64> {
+/// Organizations whose stored files take `percent` or more of their plan's storage: the plan
+/// and its quota belong to the organization (a personal one's to its user), and every member's
+/// files count.
+pub fn orgs_near_quota(conn: &Tx<'_>, percent: u64) -> DbResult<u64> {
     let count: i64 = conn.query_row(
         "SELECT COUNT(*) FROM (
              SELECT 1 FROM objects o
-             JOIN users u ON u.id = o.user_id
-             JOIN plans p ON p.id = u.plan_id
+             JOIN organizations g ON g.id = o.org_id
+             LEFT JOIN users pu ON pu.id = g.personal_of
+             JOIN plans p ON p.id = COALESCE(pu.plan_id, g.plan_id)
              WHERE p.max_storage_bytes > 0
-             GROUP BY u.id, p.max_storage_bytes
+             GROUP BY g.id, p.max_storage_bytes
              HAVING SUM(o.size) * 100 >= p.max_storage_bytes * ?1
          ) AS near",
         params![percent as i64],
@@ -170,41 +174,66 @@ mod tests {
 
     const GIB: i64 = 1 << 30;
 
-    /// A user on the free plan (10 GiB) with one job whose files total `sizes`.
-    fn user_with_files(conn: &Tx<'_>, id: &str, sizes: &[i64]) {
+    fn user(conn: &Tx<'_>, id: &str) {
         conn.execute(
             "INSERT INTO users (id, email, password_hash, created_at, updated_at)
              VALUES (?1, ?1 || '@example.org', 'x', 0, 0)",
             params![id],
         )
         .expect("user");
+    }
+
+    /// An organization (personal to `personal_of`, or a team on `plan`).
+    fn org(conn: &Tx<'_>, id: &str, personal_of: Option<&str>, plan: &str) {
+        conn.execute(
+            "INSERT INTO organizations (id, name, personal_of, plan_id, created_at, updated_at)
+             VALUES (?1, ?1, ?2, ?3, 0, 0)",
+            params![id, personal_of, plan],
+        )
+        .expect("organization");
+    }
+
+    /// A job of `user_id`'s in `org_id` whose files total `sizes`.
+    fn files(conn: &Tx<'_>, user_id: &str, org_id: &str, sizes: &[i64]) {
+        let job = format!("{org_id}-{user_id}-job");
         conn.execute(
             "INSERT INTO jobs (id, user_id, org_id, name, source, info_hash, status, created_at,
                                updated_at)
-             VALUES (?1 || '-job', ?1, NULL, 'job', 'magnet', ?1, 'completed', 0, 0)",
-            params![id],
+             VALUES (?1, ?2, ?3, 'job', 'magnet', ?1, 'completed', 0, 0)",
+            params![job, user_id, org_id],
         )
         .expect("job");
         for (index, size) in sizes.iter().enumerate() {
             conn.execute(
-                "INSERT INTO objects (key, user_id, job_id, file_index, path, size, created_at)
-                 VALUES (?1 || ?2, ?1, ?1 || '-job', ?2, 'f', ?3, 0)",
-                params![id, index as i64, size],
+                "INSERT INTO objects (key, user_id, org_id, job_id, file_index, path, size,
+                                      created_at)
+                 VALUES (?1 || ?2, ?3, ?4, ?1, ?2, 'f', ?5, 0)",
+                params![job, index as i64, user_id, org_id, size],
             )
             .expect("object");
         }
     }
 
     #[test]
-    fn users_near_their_quota_are_counted_by_their_whole_use() {
+    fn organizations_near_their_quota_are_counted_by_every_members_files() {
         let mut raw = rusqlite::Connection::open_in_memory().expect("open");
         crate::store::migrate::apply(&mut raw).expect("migrate");
         let conn = Tx::sqlite(&raw);
-        user_with_files(&conn, "light", &[GIB]);
-        user_with_files(&conn, "split", &[5 * GIB, 4 * GIB + GIB / 2]);
-        user_with_files(&conn, "full", &[10 * GIB]);
-        assert_eq!(users_near_quota(&conn, 90).expect("count"), 2);
-        assert_eq!(users_near_quota(&conn, 100).expect("count"), 1);
-        assert_eq!(users_near_quota(&conn, 5).expect("count"), 3);
+        for id in ["light", "split", "full", "member"] {
+            user(&conn, id);
+            org(&conn, &format!("org_{id}"), Some(id), "free");
+        }
+        // Personal organizations on the free plan (10 GiB).
+        files(&conn, "light", "org_light", &[GIB]);
+        files(&conn, "split", "org_split", &[5 * GIB, 4 * GIB + GIB / 2]);
+        files(&conn, "full", "org_full", &[10 * GIB]);
+        // A team on the free plan filled by two members, neither near 10 GiB on their own;
+        // what they store there is not their personal organizations'.
+        org(&conn, "team", None, "free");
+        files(&conn, "light", "team", &[5 * GIB]);
+        files(&conn, "member", "team", &[5 * GIB]);
+        assert_eq!(orgs_near_quota(&conn, 90).expect("count"), 3);
+        assert_eq!(orgs_near_quota(&conn, 100).expect("count"), 2);
+        assert_eq!(orgs_near_quota(&conn, 5).expect("count"), 4);
     }
 }

@@ -224,7 +224,7 @@ pub(crate) async fn overview_counts(
                     login_failed,
                     now - HOUR_MS,
                 )?,
-                near_quota: q::users_near_quota(conn, near_quota_percent)?,
+                near_quota: q::orgs_near_quota(conn, near_quota_percent)?,
             })
         })
         .await
