@@ -398,6 +398,12 @@ def bench_sync(args, work, services, logs):
                 target = os.path.join(out, "bench-data.bin")
                 cmd = [os.path.join(args.bin_dir, "tseeder-bench"), "sync", "--url", url,
                        "--size", str(size), "--name", "bench-data.bin", "--out", out]
+            # Each tool starts with the disk idle: what the previous one (or the cloud's own
+            # download) left unwritten would otherwise be written back while this one runs and
+            # slow whichever tool waits for the disk (tseeder sync waits for its file to be on
+            # it; curl does not).
+            os.sync()
+            time.sleep(1)
             started = time.monotonic()
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
                            stderr=open(os.path.join(logs, "sync.log"), "ab"))
