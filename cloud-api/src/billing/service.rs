@@ -9,8 +9,6 @@ use super::store::{self as q, SubscriptionRow};
 use super::stripe::{CheckoutRequest, StripeClient, StripeError};
 use super::units::{self, holds_a_plan, Terms};
 use crate::error::{ApiError, ApiResult};
-use crate::orgs::store as orgs;
-use crate::plans::store::{self as plans};
 use crate::services::{Principal, RequestMeta, Services};
 use crate::store::{self as db};
 use tseeder_protocol::OrgRole;
@@ -68,20 +66,7 @@ impl Billing<'_> {
     pub async fn overview_of(&self, org_id: &str, can_manage: bool) -> ApiResult<BillingOverview> {
         let oid = org_id.to_owned();
         let terms = self.terms(db::now_ms());
-        let (plan, newest, customer, all_plans) = self
-            .services
-            .db()
-            .call(move |tx| {
-                if orgs::org(tx, &oid)?.is_none() {
-                    return Ok(None);
-                }
-                Ok(Some((
-                    plans::plan_of_org(tx, &oid)?,
-                    q::newest_subscription(tx, &oid)?,
-                    q::customer_of_org(tx, &oid)?,
-                    plans::list_plans(tx)?,
-                )))
-            })
+        let (plan, newest, customer, all_plans) = units::overview(self.services.db(), oid)
             .await?
             .ok_or(ApiError::NotFound)?;
         let enabled = self.enabled();
@@ -114,16 +99,7 @@ impl Billing<'_> {
         let plan_id = req.plan.trim().to_owned();
         let (known, newest, customer) = {
             let (oid, plan_id) = (org_id.clone(), plan_id.clone());
-            self.services
-                .db()
-                .call(move |tx| {
-                    Ok((
-                        plans::plan_exists(tx, &plan_id)?,
-                        q::newest_subscription(tx, &oid)?,
-                        q::customer_of_org(tx, &oid)?,
-                    ))
-                })
-                .await?
+            units::checkout_context(self.services.db(), oid, plan_id).await?
         };
         if !known {
             return Err(ApiError::unprocessable(

@@ -1,7 +1,8 @@
 //! Billing's units of work: a Stripe event applied once (its change to a subscription, the
 //! plan it entitles the organization to, the mail about it), a customer linked, plans
 //! settled when their grace or paid period ran out. Each is one store operation, so a service
-//! never holds a transaction.
+//! never holds a transaction. The reads the overview and a checkout take are one store call
+//! each.
 
 use super::events::{Change, CheckoutSession, SubscriptionState};
 use super::store::{self as q, SubscriptionRow};
@@ -420,4 +421,50 @@ fn payment_failed(
         )?;
     }
     Ok(Some(row.org_id))
+}
+
+/// What opening a checkout needs to know: whether the plan exists, the organization's newest
+/// subscription and its Stripe customer.
+pub async fn checkout_context(
+    store: &Store,
+    oid: String,
+    plan_id: String,
+) -> DbResult<(bool, Option<SubscriptionRow>, Option<String>)> {
+    store
+        .call(move |tx| {
+            Ok((
+                plans::plan_exists(tx, &plan_id)?,
+                q::newest_subscription(tx, &oid)?,
+                q::customer_of_org(tx, &oid)?,
+            ))
+        })
+        .await
+}
+
+/// An organization's plan, newest subscription, Stripe customer and every plan; nothing when
+/// there is no such organization.
+pub async fn overview(
+    store: &Store,
+    oid: String,
+) -> DbResult<
+    Option<(
+        tseeder_protocol::Plan,
+        Option<SubscriptionRow>,
+        Option<String>,
+        Vec<tseeder_protocol::Plan>,
+    )>,
+> {
+    store
+        .call(move |tx| {
+            if orgs::org(tx, &oid)?.is_none() {
+                return Ok(None);
+            }
+            Ok(Some((
+                plans::plan_of_org(tx, &oid)?,
+                q::newest_subscription(tx, &oid)?,
+                q::customer_of_org(tx, &oid)?,
+                plans::list_plans(tx)?,
+            )))
+        })
+        .await
 }

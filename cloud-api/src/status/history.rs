@@ -4,7 +4,7 @@
 //! degraded and planned maintenance not at all.
 
 use super::service::{components, Status};
-use super::store::{self as q, IncidentRow, Seconds};
+use super::store::{IncidentRow, Seconds};
 use super::units;
 use crate::error::{ApiError, ApiResult};
 use crate::store as db;
@@ -16,7 +16,7 @@ use tseeder_protocol::{
     IncidentSeverity, StatusHistory, Uptime,
 };
 
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 /// Raw samples are kept this long: enough for the last 24 hours' uptime.
 const SAMPLES_KEPT_MS: i64 = 2 * DAY_MS;
 /// How far back the public history reaches (the daily records are kept longer).
@@ -283,18 +283,8 @@ impl Status<'_> {
             .format("%Y-%m-%d")
             .to_string();
         let since = now - i64::from(days) * DAY_MS;
-        let (day_rows, last_24h, incidents, windows) = self
-            .services
-            .db()
-            .call(move |tx| {
-                Ok((
-                    q::days(tx, &since_day)?,
-                    q::sample_seconds_since(tx, now - DAY_MS)?,
-                    q::incidents_since(tx, since)?,
-                    q::maintenance_ending_after(tx, now)?,
-                ))
-            })
-            .await?;
+        let (day_rows, last_24h, incidents, windows) =
+            units::history_reads(self.services.db(), since_day, now, since).await?;
         let here = components_here(self.services.providers().seedr_configured());
         let components = build_history(&here, days, today, &day_rows, &last_24h, &incidents);
         Ok(StatusHistory {

@@ -66,15 +66,7 @@ impl Status<'_> {
     /// Incidents with their updates, in the order given.
     pub(crate) async fn incident_views(&self, rows: Vec<IncidentRow>) -> ApiResult<Vec<Incident>> {
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-        let updates = self
-            .services
-            .db()
-            .call(move |tx| {
-                ids.iter()
-                    .map(|id| q::updates_of(tx, id))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
+        let updates = units::updates_of(self.services.db(), ids).await?;
         Ok(rows
             .into_iter()
             .zip(updates)

@@ -1,9 +1,8 @@
 //! The public status page and site settings. Component states are computed from the data when
 //! asked, never stored or hard-coded.
 
+use super::units;
 use crate::accounts::service::MIN_PASSWORD_CHARS;
-use crate::admin::store as q;
-use crate::agents::store as agents;
 use crate::services::Services;
 use crate::store as db;
 use chrono::Utc;
@@ -207,22 +206,7 @@ impl Status<'_> {
         let queue_wait_limit_ms = i64::from(runtime.alerts.queue_wait_minutes) * 60_000;
         let now = db::now_ms();
         let seedr_configured = self.services.providers().seedr_configured();
-        let read = self
-            .services
-            .db()
-            .call(move |conn| {
-                let queued = crate::dispatch::store::queue_depth(conn)?;
-                let oldest = q::oldest_claimable_since(conn, now)?;
-                let list = agents::list_agents(conn, None)?;
-                let storage = super::store::latest_sample(conn, "storage")?;
-                let seedr = if seedr_configured {
-                    super::store::latest_sample(conn, "seedr")?
-                } else {
-                    None
-                };
-                Ok((queued, oldest, list, storage, seedr))
-            })
-            .await;
+        let read = units::snapshot_reads(self.services.db(), now, seedr_configured).await;
         let Ok((queued_waiting, oldest, list, storage, seedr)) = read.inspect_err(|err| {
             tracing::error!(%err, "status: the database does not answer");
         }) else {

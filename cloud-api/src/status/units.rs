@@ -1,6 +1,7 @@
 //! The status page's units of work: components' states sampled, incidents opened, updated and
 //! resolved, maintenance planned, each one store operation with its audit row where an operator
-//! acted, so a service never holds a transaction.
+//! acted, so a service never holds a transaction; and the reads the snapshot, the history and
+//! the incidents take, each one store call.
 
 use super::store::{self as q, IncidentRow, MaintenanceRow};
 use crate::audit::actor::Actor;
@@ -153,3 +154,75 @@ pub(crate) async fn open_incident(
         })
         .await
 }
+
+/// What the status snapshot reads: the queue's depth and oldest claimable job, the agents,
+/// and the latest storage (and Seedr) probe samples.
+pub async fn snapshot_reads(
+    store: &Store,
+    now: i64,
+    seedr_configured: bool,
+) -> DbResult<(
+    u64,
+    Option<i64>,
+    Vec<crate::agents::store::AgentRow>,
+    Option<(String, i64)>,
+    Option<(String, i64)>,
+)> {
+    store
+        .call(move |conn| {
+            let queued = crate::dispatch::store::queue_depth(conn)?;
+            let oldest = crate::admin::store::oldest_claimable_since(conn, now)?;
+            let list = crate::agents::store::list_agents(conn, None)?;
+            let storage = q::latest_sample(conn, "storage")?;
+            let seedr = if seedr_configured {
+                q::latest_sample(conn, "seedr")?
+            } else {
+                None
+            };
+            Ok((queued, oldest, list, storage, seedr))
+        })
+        .await
+}
+
+/// The updates of each incident, in the order given.
+pub async fn updates_of(
+    store: &Store,
+    ids: Vec<String>,
+) -> DbResult<Vec<Vec<(String, String, i64)>>> {
+    store
+        .call(move |tx| {
+            ids.iter()
+                .map(|id| q::updates_of(tx, id))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+}
+
+/// What the public history reads: each component's days, the last day's samples, the
+/// incidents since `since` and the maintenance windows still to end.
+pub async fn history_reads(
+    store: &Store,
+    since_day: String,
+    now: i64,
+    since: i64,
+) -> DbResult<HistoryReads> {
+    store
+        .call(move |tx| {
+            Ok((
+                q::days(tx, &since_day)?,
+                q::sample_seconds_since(tx, now - super::history::DAY_MS)?,
+                q::incidents_since(tx, since)?,
+                q::maintenance_ending_after(tx, now)?,
+            ))
+        })
+        .await
+}
+
+/// What the public history is built from: each component's days, the last day's seconds by
+/// state, the incidents and the maintenance windows.
+pub type HistoryReads = (
+    Vec<(String, String, q::Seconds)>,
+    Vec<(String, q::Seconds)>,
+    Vec<IncidentRow>,
+    Vec<MaintenanceRow>,
+);
