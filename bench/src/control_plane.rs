@@ -300,10 +300,11 @@ fn downloaded_bytes(event: &[u8]) -> Option<u64> {
     let digits = event[at..]
         .iter()
         .take_while(|b| b.is_ascii_digit())
-        .fold(None, |n: Option<u64>, b| {
-            Some(n.unwrap_or(0) * 10 + u64::from(b - b'0'))
-        });
-    digits
+        .count();
+    std::str::from_utf8(&event[at..at + digits])
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// The furthest progress a snapshot shows.

@@ -12,8 +12,8 @@ use crate::status::service::{minutes, status_report, Snapshot, HOUR_MS};
 use crate::store as db;
 use chrono::{DateTime, Duration, Utc};
 use tseeder_protocol::{
-    AdminOverview, AgentCounts, Alert, AlertCode, AlertSeverity, DayCount, SecurityEventKind,
-    StorageReport, UserCounts, UserStorage,
+    AdminOverview, AgentCounts, Alert, AlertCode, AlertSeverity, DayCount, StorageReport,
+    UserCounts, UserStorage,
 };
 
 pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
@@ -74,15 +74,10 @@ impl Admin<'_> {
             .and_hms_opt(0, 0, 0)
             .map(|start| start.and_utc().timestamp_millis())
             .unwrap_or(now - CHART_DAYS * DAY_MS);
-        let login_failed = SecurityEventKind::LoginFailed.as_str();
-        Ok(units::overview_counts(
-            self.services.db(),
-            now,
-            since_chart,
-            near_quota_percent,
-            login_failed,
+        Ok(
+            units::overview_counts(self.services.db(), now, since_chart, near_quota_percent)
+                .await?,
         )
-        .await?)
     }
 
     pub async fn storage_report(&self) -> ApiResult<StorageReport> {

@@ -16,7 +16,7 @@ use crate::plans::store as plans;
 use crate::services::Principal;
 use crate::status::service::HOUR_MS;
 use crate::store::{DbResult, Store};
-use tseeder_protocol::{AuditAction, ErrorCode, JobStatus, Role};
+use tseeder_protocol::{AuditAction, ErrorCode, JobStatus, Role, SecurityEventKind};
 
 /// Whether `actor` may change `target`'s account at all.
 pub(crate) fn may_manage(actor: &Principal, target: &users::UserRow) -> ApiResult<()> {
@@ -206,7 +206,6 @@ pub(crate) async fn overview_counts(
     now: i64,
     since_chart: i64,
     near_quota_percent: u64,
-    login_failed: &'static str,
 ) -> DbResult<Counts> {
     store
         .call(move |conn| {
@@ -221,7 +220,7 @@ pub(crate) async fn overview_counts(
                 failed_last_hour: q::failed_since(conn, now - HOUR_MS)?,
                 login_failures: audit::count_security_events_since(
                     conn,
-                    login_failed,
+                    SecurityEventKind::LoginFailed.as_str(),
                     now - HOUR_MS,
                 )?,
                 near_quota: q::orgs_near_quota(conn, near_quota_percent)?,

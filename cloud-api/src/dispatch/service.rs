@@ -108,13 +108,16 @@ impl Dispatch<'_> {
         job_id: &str,
         report: ProgressReport,
     ) -> ApiResult<ProgressReply> {
-        let (agent_id, jid, now) = (agent.agent.id.clone(), job_id.to_owned(), db::now_ms());
-        let lease = report.lease_id.clone();
+        let now = db::now_ms();
+        let held = units::Held {
+            job_id: job_id.to_owned(),
+            lease_id: report.lease_id.clone(),
+            agent_id: agent.agent.id.clone(),
+        };
         // A progress report renews the lease as a heartbeat does, so a job whose agent's
         // heartbeats are late (a slow claim, a busy loop) keeps its lease while it reports.
         let lease_ms = self.services.runtime().dispatch.lease_seconds as i64 * 1000;
-        let job = units::held_job_renewed(self.services.db(), agent_id, jid, lease, now, lease_ms)
-            .await?;
+        let job = units::held_job_renewed(self.services.db(), held, now, lease_ms).await?;
         let Some(job) = job else {
             return Ok(reply(ControlAction::LeaseLost, None));
         };
@@ -243,12 +246,12 @@ impl Dispatch<'_> {
         job_id: &str,
         lease_id: &str,
     ) -> ApiResult<(JobRow, Vec<job_q::JobFileRow>)> {
-        let (jid, lease, agent_id) = (
-            job_id.to_owned(),
-            lease_id.to_owned(),
-            agent.agent.id.clone(),
-        );
-        let found = units::held_job_with_files(self.services.db(), jid, lease, agent_id).await?;
+        let held = units::Held {
+            job_id: job_id.to_owned(),
+            lease_id: lease_id.to_owned(),
+            agent_id: agent.agent.id.clone(),
+        };
+        let found = units::held_job_with_files(self.services.db(), held).await?;
         let Some((job, files)) = found else {
             return Err(lease_lost());
         };

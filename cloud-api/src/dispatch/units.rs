@@ -506,14 +506,12 @@ fn defers_to_less_loaded(
 /// the agent's any more.
 pub async fn held_job_with_files(
     store: &Store,
-    jid: String,
-    lease: String,
-    agent_id: String,
+    held: Held,
 ) -> DbResult<Option<(JobRow, Vec<job_q::JobFileRow>)>> {
     store
         .call(move |conn| {
-            let job = q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
-            let files = job_q::files_of_job(conn, &jid)?;
+            let job = held.job(conn)?;
+            let files = job_q::files_of_job(conn, &held.job_id)?;
             Ok(job.map(|job| (job, files)))
         })
         .await
@@ -523,21 +521,19 @@ pub async fn held_job_with_files(
 /// of it is spent, as a heartbeat would. Nothing when the lease is not the agent's any more.
 pub async fn held_job_renewed(
     store: &Store,
-    agent_id: String,
-    jid: String,
-    lease: String,
+    held: Held,
     now: i64,
     lease_ms: i64,
 ) -> DbResult<Option<JobRow>> {
     store
         .call(move |conn| {
-            let job = q::job_under_lease(conn, JobId(&jid), LeaseId(&lease), AgentId(&agent_id))?;
+            let job = held.job(conn)?;
             if job.as_ref().is_some_and(|job| job.status.is_running()) {
                 q::renew_lease_if_half_spent(
                     conn,
-                    JobId(&jid),
-                    LeaseId(&lease),
-                    AgentId(&agent_id),
+                    JobId(&held.job_id),
+                    LeaseId(&held.lease_id),
+                    AgentId(&held.agent_id),
                     now + lease_ms,
                     now + lease_ms / 2,
                 )?;
