@@ -590,3 +590,42 @@ async fn a_hostile_file_name_from_seedr_fails_the_job_and_nothing_is_stored() {
         .iter()
         .any(|s| s.path.starts_with("/rest/file/")));
 }
+
+#[tokio::test]
+async fn files_past_the_plan_fail_the_job_before_anything_is_copied() {
+    let seedr = SeedrSim::start().await;
+    let server = server_for(&seedr, |s| {
+        s.providers.active = tseeder_protocol::ProviderKind::Seedr
+    })
+    .await;
+    // A magnet's size is unknown when it is submitted: Seedr's folder is the first to tell it.
+    server
+        .execute_sql(
+            "UPDATE plans SET max_job_bytes = 4096 WHERE id = 'free'",
+            Vec::new(),
+        )
+        .await;
+    let alice = server.user(Role::User).await;
+    let magnet = offered(
+        &seedr,
+        "Too big",
+        vec![
+            ("a.bin".into(), bytes(1, 3000)),
+            ("b.bin".into(), bytes(2, 3000)),
+        ],
+    );
+    let id = submit(&alice, &magnet).await;
+    let job = ended(&alice, &id, Duration::from_secs(20)).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    let error = job["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("quota exceeded") && error.contains("6000 bytes") && error.contains("4096"),
+        "{job}"
+    );
+    let files = alice.get(&format!("/api/v1/jobs/{id}/files")).await;
+    assert!(
+        files.body.as_array().is_none_or(|f| f.is_empty()),
+        "nothing was stored: {files:?}"
+    );
+    until_seedr_is_empty(&seedr).await;
+}

@@ -12,6 +12,7 @@ use crate::files::store::NewObject;
 use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::store as job_q;
 use crate::jobs::store::JobRow;
+use crate::plans::quota;
 use crate::plans::store as plans;
 use crate::store::{to_datetime, DbResult, Store, Tx};
 use base64::Engine as _;
@@ -214,25 +215,11 @@ fn files_refusal(
     let org = &report.org_id;
     let selected_total: u64 = files.iter().filter(|f| f.3).map(|f| f.2).sum();
     let plan = plans::plan_of_org(tx, org)?;
-    let committed = plans::stored_bytes_of_org(tx, org)?.saturating_add(plans::reserved_bytes(
-        tx,
-        org,
-        Some(&report.job_id),
-    )?);
-    Ok(if selected_total > plan.max_job_bytes {
-        Some(format!(
-            "the chosen files take {selected_total} bytes; the {} plan allows {} bytes per job",
-            plan.name, plan.max_job_bytes
-        ))
-    } else if !report.on_device && committed.saturating_add(selected_total) > plan.max_storage_bytes
-    {
-        Some(format!(
-            "the chosen files ({selected_total} bytes) with your other unfinished jobs would take your storage past the {} plan's {} bytes",
-            plan.name, plan.max_storage_bytes
-        ))
-    } else {
-        None
-    })
+    let committed = plans::committed_bytes(tx, org, Some(&report.job_id))?;
+    Ok(
+        quota::refuse_size(&plan, selected_total, committed, !report.on_device)
+            .map(|refusal| refusal.message("the chosen files")),
+    )
 }
 
 /// A manifest entry that passed its checks.

@@ -10,6 +10,7 @@ use crate::jobs::store::{
     self as q, insert_job, insert_job_event, insert_job_files, job_in_scope, set_provider,
     transition_job, JobEventRow, JobFileRow, JobRow, JobScope, NewJob,
 };
+use crate::plans::quota;
 use crate::plans::store as plans;
 use crate::store::{DbError, DbResult, Store, Tx};
 use tseeder_protocol::{ErrorCode, JobSource, JobStatus};
@@ -172,28 +173,19 @@ fn plan_refusal(
 ) -> Result<Option<ApiError>, DbError> {
     let plan = plans::plan_of_org(conn, org_id)?;
     let usage = plans::usage_of_org(conn, org_id)?;
-    let quota = |message: String| Some(ApiError::forbidden(ErrorCode::QuotaExceeded, message));
+    let refuse = |message: String| Some(ApiError::forbidden(ErrorCode::QuotaExceeded, message));
     if usage.active_jobs >= plan.max_active_jobs {
-        return Ok(quota(format!(
+        return Ok(refuse(format!(
             "the {} plan allows {} active jobs at a time; wait for one to finish or cancel one",
             plan.name, plan.max_active_jobs
         )));
     }
     if let Some(size) = size {
-        if size > plan.max_job_bytes {
-            return Ok(quota(format!(
-                "this torrent is {size} bytes; the {} plan allows up to {} bytes per job",
-                plan.name, plan.max_job_bytes
-            )));
-        }
         let committed = usage
             .storage_bytes
             .saturating_add(plans::reserved_bytes(conn, org_id, except_job)?);
-        if !on_device && committed.saturating_add(size) > plan.max_storage_bytes {
-            return Ok(quota(format!(
-                "this torrent would take your storage past the {} plan's {} bytes (counting your unfinished jobs)",
-                plan.name, plan.max_storage_bytes
-            )));
+        if let Some(refusal) = quota::refuse_size(&plan, size, committed, !on_device) {
+            return Ok(refuse(refusal.message("the torrent's files")));
         }
     }
     Ok(None)

@@ -106,6 +106,15 @@ pub fn reserved_bytes(conn: &Tx<'_>, org_id: &str, except_job: Option<&str>) -> 
         .max(0) as u64)
 }
 
+/// What the organization's quota already holds: its stored files and what its unfinished cloud
+/// jobs (but `except_job`) will store.
+pub fn committed_bytes(conn: &Tx<'_>, org_id: &str, except_job: Option<&str>) -> DbResult<u64> {
+    Ok(
+        stored_bytes_of_org(conn, org_id)?
+            .saturating_add(reserved_bytes(conn, org_id, except_job)?),
+    )
+}
+
 /// The bytes of the stored objects of the organization's jobs (what a quota check needs,
 /// without counting the jobs).
 pub fn stored_bytes_of_org(conn: &Tx<'_>, org_id: &str) -> DbResult<u64> {

@@ -346,23 +346,14 @@ impl SeedrRunner {
     async fn quota_refusal(&self, job: &JobRow, total: u64) -> Result<Option<String>, SeedrError> {
         let (org, id) = (job.org_id.clone(), job.id.clone());
         self.read(move |conn| {
-                let plan = crate::plans::store::plan_of_org(conn, &org)?;
-                let committed = crate::plans::store::stored_bytes_of_org(conn, &org)?
-                    .saturating_add(crate::plans::store::reserved_bytes(conn, &org, Some(&id))?);
-                Ok(if total > plan.max_job_bytes {
-                    Some(format!(
-                        "quota exceeded: the files take {total} bytes; the {} plan allows {} bytes per job",
-                        plan.name, plan.max_job_bytes
-                    ))
-                } else if committed.saturating_add(total) > plan.max_storage_bytes {
-                    Some(format!(
-                        "quota exceeded: the files ({total} bytes) would take your storage past the {} plan's {} bytes",
-                        plan.name, plan.max_storage_bytes
-                    ))
-                } else {
-                    None
-                })
-            }).await
+            let plan = crate::plans::store::plan_of_org(conn, &org)?;
+            let committed = crate::plans::store::committed_bytes(conn, &org, Some(&id))?;
+            Ok(
+                crate::plans::quota::refuse_size(&plan, total, committed, true)
+                    .map(|refusal| format!("quota exceeded: {}", refusal.message("the files"))),
+            )
+        })
+        .await
     }
 
     async fn record_completion(
