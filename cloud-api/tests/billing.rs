@@ -194,7 +194,8 @@ async fn checkout_sends_what_stripe_needs_and_reuses_one_customer() {
         .await;
     assert_eq!(unknown.code(), "unknown_plan");
 
-    stripe.fail_next(1);
+    // Stripe down: setting the billing address first is best effort, the checkout is not.
+    stripe.fail_next(2);
     let outage = user
         .post("/api/v1/billing/checkout", json!({ "plan": "pro" }))
         .await;
@@ -665,5 +666,52 @@ async fn a_team_buys_its_own_plan_through_its_owner_and_its_members_share_it() {
     assert_eq!(
         (refused.status, refused.code()),
         (StatusCode::CONFLICT, "org_has_subscription")
+    );
+
+    // Handed over, the team is billed at its new owner's address, not the former owner's.
+    let customer_id = stripe
+        .calls()
+        .iter()
+        .find(|call| call.path == "/v1/checkout/sessions")
+        .map(|call| call.form["customer"].clone())
+        .expect("the customer checked out");
+    let email_of = |id: &str| {
+        stripe
+            .customers()
+            .into_iter()
+            .find(|(known, _)| known == id)
+            .map(|(_, email)| email)
+    };
+    assert_eq!(
+        email_of(&customer_id).as_deref(),
+        Some(owner.email.as_str())
+    );
+    let handed = owner
+        .post(
+            &format!("/api/v1/orgs/{org}/transfer"),
+            json!({ "userId": member.user_id }),
+        )
+        .await;
+    assert_eq!(handed.status, StatusCode::OK, "{handed:?}");
+    assert_eq!(
+        email_of(&customer_id).as_deref(),
+        Some(member.email.as_str())
+    );
+    let update = stripe
+        .calls()
+        .into_iter()
+        .find(|call| call.path == format!("/v1/customers/{customer_id}"))
+        .expect("the customer was updated");
+    assert!(update.authorized, "{update:?}");
+    let portal = member.post("/api/v1/billing/portal", json!({})).await;
+    assert_eq!(
+        portal.status,
+        StatusCode::OK,
+        "the new owner manages it: {portal:?}"
+    );
+    assert_eq!(
+        stripe.customers().len(),
+        1,
+        "still one customer for the team"
     );
 }

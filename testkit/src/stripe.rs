@@ -1,8 +1,8 @@
 //! A local Stripe for the suite, following Stripe's public API as tseeder uses it: form-encoded
-//! `POST /v1/customers` (honouring `Idempotency-Key`), `POST /v1/checkout/sessions` and
-//! `POST /v1/billing_portal/sessions`, each with `Authorization: Bearer <secret key>` and
-//! Stripe's error body (`{"error": {"type", "message", "param"}}`) for a missing parameter or a
-//! wrong key. Its hosted Checkout page takes a "payment" with one click: the subscription is
+//! `POST /v1/customers` (honouring `Idempotency-Key`), `POST /v1/customers/{id}` (the email),
+//! `POST /v1/checkout/sessions` and `POST /v1/billing_portal/sessions`, each with
+//! `Authorization: Bearer <secret key>` and Stripe's error body (`{"error": {"type", "message",
+//! "param"}}`) for a missing parameter or a wrong key. Its hosted Checkout page takes a "payment" with one click: the subscription is
 //! created, `checkout.session.completed` and `customer.subscription.created` are posted to the
 //! webhook URL signed as Stripe signs them, and the browser goes back to `success_url`. Its
 //! portal page cancels at period end the same way. It records every API call it receives.
@@ -148,6 +148,7 @@ impl StripeSim {
         let sim: Shared = Arc::default();
         let app = Router::new()
             .route("/v1/customers", post(create_customer))
+            .route("/v1/customers/{id}", post(update_customer))
             .route("/v1/checkout/sessions", post(create_checkout))
             .route("/v1/billing_portal/sessions", post(create_portal))
             .route("/c/pay/{id}", get(checkout_page).post(pay))
@@ -322,6 +323,27 @@ async fn create_customer(
     Ok(Json(json!({ "id": id, "object": "customer", "email": email,
         "metadata": { "org_id": form.get("metadata[org_id]") } }))
     .into_response())
+}
+
+/// `POST /v1/customers/{id}`: only the billing address is ever changed here.
+async fn update_customer(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Result<Response, Refusal> {
+    admit(&sim, &format!("/v1/customers/{id}"), &headers, &form)?;
+    let email = required(&form, "email")?.to_owned();
+    let mut sim = lock(&sim);
+    let Some(customer) = sim.customers.iter_mut().find(|(known, _)| *known == id) else {
+        return Err(stripe_error(
+            StatusCode::NOT_FOUND,
+            &format!("No such customer: '{id}'"),
+            Some("id"),
+        ));
+    };
+    customer.1 = email.clone();
+    Ok(Json(json!({ "id": id, "object": "customer", "email": email })).into_response())
 }
 
 async fn create_checkout(

@@ -123,7 +123,10 @@ impl Billing<'_> {
             ));
         }
         let customer = match customer {
-            Some(customer) => customer,
+            Some(customer) => {
+                bill_owner(stripe, &customer, &principal.user.email).await;
+                customer
+            }
             None => self.create_customer(stripe, principal).await?,
         };
         let public = self.services.settings().public_url_trimmed();
@@ -162,6 +165,26 @@ impl Billing<'_> {
         customer.ok_or_else(|| ApiError::internal("a linked customer vanished"))
     }
 
+    /// The organization has a new owner: its Stripe customer (when it bought something) is
+    /// billed at the new owner's address. The transfer has happened either way, so a failure is
+    /// logged, and the owner's next checkout or portal visit sets the address again.
+    pub async fn owner_changed(&self, org_id: &str, owner_email: &str) {
+        let Ok(stripe) = self.stripe() else {
+            return;
+        };
+        let oid = org_id.to_owned();
+        match self
+            .services
+            .db()
+            .call(move |tx| q::customer_of_org(tx, &oid))
+            .await
+        {
+            Ok(Some(customer)) => bill_owner(stripe, &customer, owner_email).await,
+            Ok(None) => {}
+            Err(err) => tracing::warn!(org = org_id, %err, "could not read the billing customer"),
+        }
+    }
+
     /// Opens the Customer Portal for the owner of an organization that bought something before.
     pub async fn portal(&self, principal: &Principal) -> ApiResult<BillingRedirect> {
         let stripe = self.stripe()?;
@@ -178,6 +201,7 @@ impl Billing<'_> {
                     "nothing was bought yet, so there is no billing account to manage",
                 )
             })?;
+        bill_owner(stripe, &customer, &principal.user.email).await;
         let public = self.services.settings().public_url_trimmed();
         let url = stripe
             .create_portal(&customer, &format!("{public}/settings"))
@@ -288,5 +312,12 @@ fn subscription_view(row: &SubscriptionRow, grace_ms: i64) -> Subscription {
         grace_ends_at: (row.status == SubscriptionStatus::PastDue)
             .then(|| row.past_due_since.unwrap_or(row.state_at) + grace_ms)
             .map(db::to_datetime),
+    }
+}
+
+/// Sets the customer's billing address to the owner's; best effort (see `owner_changed`).
+async fn bill_owner(stripe: &StripeClient, customer: &str, owner_email: &str) {
+    if let Err(err) = stripe.set_customer_email(customer, owner_email).await {
+        tracing::warn!(customer, %err, "could not bill the Stripe customer at its owner's address");
     }
 }

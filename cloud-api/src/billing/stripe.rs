@@ -84,6 +84,14 @@ impl StripeClient {
         Ok(created.id)
     }
 
+    /// Bills the customer at `email` from now on: invoices and receipts go to the organization's
+    /// owner, who may have changed since the customer was made.
+    pub async fn set_customer_email(&self, customer: &str, email: &str) -> Result<(), StripeError> {
+        let path = format!("/v1/customers/{customer}");
+        let _: Created = self.post(&path, &[("email", email)], None).await?;
+        Ok(())
+    }
+
     /// Opens a Checkout Session in subscription mode; answers the page to send the user to.
     pub async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<String, StripeError> {
         let form = [

@@ -390,6 +390,12 @@ impl Orgs<'_> {
             units::transfer(self.services.db(), self.acting(principal, meta, org_id), to).await?;
         self.services.live().publish_revoked(&principal.user.id);
         self.services.live().publish_revoked(&new_owner);
+        if let Some(owner) = detail.members.iter().find(|m| m.user_id == new_owner) {
+            self.services
+                .billing()
+                .owner_changed(org_id, &owner.email)
+                .await;
+        }
         Ok(detail)
     }
 
