@@ -40,8 +40,16 @@ impl fmt::Display for Finding {
 /// A secret shorter than this is guessable offline (links are HMACs of it).
 const MIN_SECRET_LEN: usize = 32;
 
-/// Every finding for these settings, errors first.
+/// The optimisation level this binary's own code was built with (Cargo's `opt-level`).
+const BUILD_OPT_LEVEL: &str = env!("BUILD_OPT_LEVEL");
+
+/// Every finding for these settings and this binary, errors first.
 pub fn check(settings: &Settings) -> Vec<Finding> {
+    check_build(settings, BUILD_OPT_LEVEL)
+}
+
+/// [`check`], for a binary built at `opt_level`.
+fn check_build(settings: &Settings, opt_level: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut error = |setting, problem: String, fix| {
         findings.push(Finding {
@@ -215,6 +223,15 @@ pub fn check(settings: &Settings) -> Vec<Finding> {
             "set an absolute folder, e.g. data_dir = \"/var/lib/tseeder\"",
         );
     }
+    if !matches!(opt_level, "2" | "3") {
+        advice(
+            "build",
+            format!(
+                "this tseeder-cloud was built at opt-level {opt_level}, as development builds and the quick build scripts/run makes are: it serves about a third of a release build's load"
+            ),
+            "install the .deb, or build with `cargo build --release --locked -p tseeder-cloud`",
+        );
+    }
     match crate::store::Location::parse(&settings.database_url()) {
         crate::store::Location::SqliteFile(path) => advice(
             "backups",
@@ -277,6 +294,23 @@ mod tests {
         assert_eq!(errors(&public()), Vec::<&str>::new());
         let advice: Vec<_> = check(&public()).into_iter().map(|f| f.setting).collect();
         assert!(advice.contains(&"backups") && advice.contains(&"storage.backend"));
+    }
+
+    #[test]
+    fn a_quick_build_is_named_but_does_not_stop_a_start() {
+        let settings = public();
+        let quick = check_build(&settings, "0");
+        let build = quick.iter().find(|f| f.setting == "build").expect("named");
+        assert_eq!(build.severity, Severity::Advice);
+        assert!(build.fix.contains("--release"), "{build}");
+        assert!(check_build(&settings, "1")
+            .iter()
+            .any(|f| f.setting == "build"));
+        for release in ["2", "3"] {
+            assert!(!check_build(&settings, release)
+                .iter()
+                .any(|f| f.setting == "build"));
+        }
     }
 
     #[test]
