@@ -2,10 +2,11 @@
 //! `POST /v1/customers` (honouring `Idempotency-Key`), `POST /v1/customers/{id}` (the email),
 //! `POST /v1/checkout/sessions` and `POST /v1/billing_portal/sessions`, each with
 //! `Authorization: Bearer <secret key>` and Stripe's error body (`{"error": {"type", "message",
-//! "param"}}`) for a missing parameter or a wrong key. Its hosted Checkout page takes a "payment" with one click: the subscription is
-//! created, `checkout.session.completed` and `customer.subscription.created` are posted to the
-//! webhook URL signed as Stripe signs them, and the browser goes back to `success_url`. Its
-//! portal page cancels at period end the same way. It records every API call it receives.
+//! "param"}}`) for a missing parameter or a wrong key. Its hosted Checkout page takes a
+//! "payment" with one click: the subscription is created, `checkout.session.completed` and
+//! `customer.subscription.created` are posted to the webhook URL signed as Stripe signs them,
+//! and the browser goes back to `success_url`. Its portal page cancels at period end the same
+//! way. It records every API call it receives.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};

@@ -181,6 +181,7 @@ fn plan_refusal(
         )));
     }
     if let Some(size) = size {
+        // `plans::committed_bytes`, with the stored bytes the usage above already read.
         let committed = usage
             .storage_bytes
             .saturating_add(plans::reserved_bytes(conn, org_id, except_job)?);
