@@ -6,6 +6,7 @@
 
 mod commands;
 mod core;
+mod memory;
 mod notify;
 mod tray;
 mod window;

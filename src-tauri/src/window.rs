@@ -43,7 +43,7 @@ pub fn close(app: &AppHandle) {
 const HELPERS_KEPT: Duration = Duration::from_secs(3);
 
 /// Called when the main window is gone: unless it is opened again meanwhile, ends WebKit's
-/// network process. Tauri keeps the web context alive for the app's lifetime on Linux (a new
+/// network process and hands back the memory the window used in this process. Tauri keeps the web context alive for the app's lifetime on Linux (a new
 /// context would start a second network process), and WebKit keeps that context's network
 /// process running with no page left; WebKit starts a new one when the next web view needs it.
 pub fn closed(app: &AppHandle) {
@@ -55,6 +55,7 @@ pub fn closed(app: &AppHandle) {
         let _ = handle.run_on_main_thread(move || {
             if app.get_webview_window(MAIN).is_none() {
                 end_idle_network_process();
+                crate::memory::release_window_memory();
             }
         });
     });

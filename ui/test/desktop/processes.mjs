@@ -84,16 +84,17 @@ export const webkitProcesses = (root) => processTree(root).filter((p) => p.name.
 /** WebKit's web processes (which hold the page) under `root`; the kernel keeps 15 characters. */
 export const webProcesses = (root) => webkitProcesses(root).filter((p) => p.name === "WebKitWebProces");
 
+/** Resident memory of one process, in MiB (0 once it is gone). */
+export function rssMiB(pid) {
+  const line = read(pid, "status")
+    ?.split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : 0;
+}
+
 /** Resident memory summed over `root`'s tree, in MiB. */
 export function treeRssMiB(root) {
-  let kib = 0;
-  for (const { pid } of processTree(root)) {
-    const line = read(pid, "status")
-      ?.split("\n")
-      .find((l) => l.startsWith("VmRSS:"));
-    if (line) kib += Number(line.split(/\s+/)[1]);
-  }
-  return kib / 1024;
+  return processTree(root).reduce((sum, { pid }) => sum + rssMiB(pid), 0);
 }
 
 const x11 = fileURLToPath(new URL("./x11.py", import.meta.url));

@@ -1,6 +1,7 @@
 // The app in the tray: closing the window must release its web view (WebKit's web and network
-// processes exit, the app keeps running), and opening it again must build a fresh one that draws
-// the app. The app
+// processes exit, the app keeps running), the app's own process must let go of what the window
+// used in it (WebKit's and GL's library pages, the freed heap), and opening it again must build
+// a fresh one that draws the app. The app
 // is started directly, not through WebDriver, so nothing but the app decides about its window.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -13,6 +14,7 @@ import {
   appEnv,
   closeWindow,
   endApp,
+  rssMiB,
   shownWindows,
   treeRssMiB,
   webkitProcesses,
@@ -57,6 +59,7 @@ test("closing the window ends WebKit's processes and leaves the app in the tray;
   app = spawn(bin, [], { env, stdio: ["ignore", "ignore", "inherit"] });
   const first = await drawnWindow("the window to be drawn");
   const open = treeRssMiB(app.pid);
+  const openOwn = rssMiB(app.pid);
 
   closeWindow(first);
   await eventually(
@@ -72,6 +75,21 @@ test("closing the window ends WebKit's processes and leaves the app in the tray;
   assert.ok(
     closed < open - 50,
     `closing the window freed too little: ${open.toFixed(0)} MiB open, ${closed.toFixed(0)} MiB closed`,
+  );
+  // In the app's own process, WebKit's UI side and GL leave their libraries' pages resident:
+  // without handing them back the process keeps nearly all it held with the window open.
+  const closedOwn = await eventually(
+    "the app's own process to hand back the window's memory",
+    () => {
+      const now = rssMiB(app.pid);
+      return now < openOwn / 2 ? now : null;
+    },
+    15_000,
+  ).catch(() => rssMiB(app.pid));
+  t.diagnostic(`the app's own process: ${openOwn.toFixed(0)} MiB open, ${closedOwn.toFixed(0)} MiB in the tray`);
+  assert.ok(
+    closedOwn < openOwn / 2,
+    `the app's own process kept ${closedOwn.toFixed(0)} of the ${openOwn.toFixed(0)} MiB it held with the window open`,
   );
 
   // Launching the app again (the desktop menu, a link) hands over to this one, which opens a
