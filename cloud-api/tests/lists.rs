@@ -12,7 +12,7 @@ use tseeder_cloud::dispatch::store::dead_letters_query;
 use tseeder_cloud::jobs::store::{list_jobs_query, JobFilter, TOTAL_CAP};
 use tseeder_cloud::plans::store::{RESERVED_BYTES_SQL, STORED_BYTES_SQL};
 use tseeder_cloud::store::{Cursor, Dialect, ToValue, Value, LOOKAHEAD_PAGES};
-use tseeder_protocol::Role;
+use tseeder_protocol::{JobStatus, Role};
 use tseeder_testkit::cloud;
 use tseeder_testkit::postgres::{fresh_database, PostgresServer, SHARED_URL};
 
@@ -240,7 +240,52 @@ async fn plan(server: &TestServer, sql: String, values: Vec<Value>) -> String {
         .expect("explain")
 }
 
+/// Jobs as a real store holds them, so that PostgreSQL's planner chooses by statistics, not
+/// between indexes that an empty table makes equally cheap: 8,000 jobs of twenty users in ten
+/// organizations; `org_someone` is a team with a tenth of them, a quarter of those its member
+/// `someone`'s, one in thirty failed, where elsewhere a third failed.
+async fn seed_a_team(server: &TestServer) {
+    let statements = [
+        "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20)
+         SELECT CASE WHEN i = 1 THEN 'someone' ELSE 'member-' || i END,
+                'member-' || i || '@team.test', 'x', i, i FROM n",
+        "INSERT INTO organizations (id, name, personal_of, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+         SELECT CASE WHEN i = 1 THEN 'org_someone' ELSE 'org-' || i END, 'Team', NULL, i, i
+         FROM n",
+        "INSERT INTO jobs (id, user_id, org_id, name, source, info_hash, status, created_at,
+                           updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8000)
+         SELECT 'team-' || i,
+                CASE WHEN i % 40 = 0 THEN 'someone' ELSE 'member-' || (2 + i % 19) END,
+                CASE WHEN i % 10 = 0 THEN 'org_someone' ELSE 'org-' || (1 + i % 10) END,
+                'job ' || i, 'magnet', 't' || i,
+                CASE WHEN i % 300 = 0 OR (i % 10 <> 0 AND i % 3 = 0) THEN 'failed'
+                     ELSE 'completed' END,
+                1000 + i, 1000 + i
+         FROM n",
+    ];
+    server
+        .services
+        .db()
+        .call(move |tx| {
+            for sql in statements {
+                tx.execute(sql, &[])?;
+            }
+            // PostgreSQL's autovacuum gathers statistics on its own; the server never runs
+            // ANALYZE on SQLite, whose planner then goes by its built-in estimates.
+            if tx.dialect() == Dialect::Postgres {
+                tx.execute("ANALYZE", &[])?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("seed a team");
+}
+
 async fn assert_served_by_indexes(server: &TestServer) {
+    seed_a_team(server).await;
     let dialect = server.services.db().dialect();
     // An owner's or admin's view of an organization's jobs.
     let org = JobFilter {
@@ -260,15 +305,23 @@ async fn assert_served_by_indexes(server: &TestServer) {
         user_id: Some("someone".into()),
         ..org.clone()
     };
+    // An organization's jobs in one status: failed ones are a few among thousands.
+    let failed = JobFilter {
+        status: Some(JobStatus::Failed),
+        ..org.clone()
+    };
     let everyone = JobFilter {
         org_id: None,
         ..org.clone()
     };
-    let member_indexes: &[&str] = &["jobs_by_user_page", "jobs_by_org_page"];
+    // Keyed by both: the organization's index alone would walk every member's jobs to find
+    // this one's, and the user's would walk their jobs in every organization.
+    let member_indexes: &[&str] = &["jobs_by_org_member_page"];
     for (filter, indexes) in [
         (&org, &["jobs_by_org_page"][..]),
         (&next_page, &["jobs_by_org_page"][..]),
         (&member, member_indexes),
+        (&failed, &["jobs_by_org_status_page"][..]),
         (&everyone, &["jobs_by_created"][..]),
     ] {
         let query = list_jobs_query(dialect, filter);
@@ -296,8 +349,23 @@ async fn assert_served_by_indexes(server: &TestServer) {
                 query.values[..query.count_values].to_vec(),
             )
             .await;
+            // Counting needs no order: for a whole organization any index that leads with it
+            // serves.
+            let counted_by: &[&str] = if filter.user_id.is_some() {
+                indexes
+            } else if filter.status.is_some() {
+                // PostgreSQL takes the organization and the status for independent, and its
+                // statistics may then make counting from all failed jobs look cheaper.
+                &["jobs_by_org_status_page", "jobs_by_status"]
+            } else {
+                &[
+                    "jobs_by_org_page",
+                    "jobs_by_org_member_page",
+                    "jobs_by_org_status_page",
+                ]
+            };
             assert!(
-                indexes.iter().any(|index| count.contains(index)),
+                counted_by.iter().any(|index| count.contains(index)),
                 "{dialect:?} counts {filter:?}:\n{count}"
             );
             assert!(!count.contains("Seq Scan"), "{count}");

@@ -122,6 +122,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0023_quota_and_lease_indexes.sql",
         sql: include_str!("../../../migrations/0023_quota_and_lease_indexes.sql"),
     },
+    Migration {
+        version: 24,
+        name: "0024_job_list_indexes.sql",
+        sql: include_str!("../../../migrations/0024_job_list_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -219,6 +224,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 19,
         name: "0019_quota_and_lease_indexes.sql",
         sql: include_str!("../../../migrations/postgres/0019_quota_and_lease_indexes.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "0020_job_list_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0020_job_list_indexes.sql"),
     },
 ];
 
