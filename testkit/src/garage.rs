@@ -53,6 +53,18 @@ pub fn garage(config: &Path, args: &[&str]) -> String {
 }
 
 pub async fn start_garage() -> Garage {
+    // A port found free can be taken by another test's server before Garage binds it; Garage
+    // then serves its RPC but not the S3 API, and requests reach whatever took the port.
+    for _ in 0..5 {
+        if let Some((garage_proc, config)) = try_start().await {
+            return set_up(garage_proc, &config);
+        }
+    }
+    panic!("garage did not start on free ports in five tries");
+}
+
+/// Starts Garage on fresh ports; `None` when its S3 port turned out to be someone else's.
+async fn try_start() -> Option<(Garage, PathBuf)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let (rpc, s3, admin) = (free_port(), free_port(), free_port());
     let config = dir.path().join("garage.toml");
@@ -90,13 +102,18 @@ api_bind_addr = "127.0.0.1:{admin}"
         .stderr(Stdio::null())
         .spawn()
         .expect("start garage (install it with scripts/setup)");
-    let garage_proc = Garage {
+    let pid = child.id();
+    let mut garage_proc = Garage {
         child,
         endpoint: format!("http://127.0.0.1:{s3}"),
         _dir: dir,
     };
-    let mut ready = false;
+    // Up to 30 s to answer at all, then 5 s more for the S3 listener to be its own.
+    let mut answered = 0;
     for _ in 0..150 {
+        if garage_proc.child.try_wait().ok().flatten().is_some() {
+            return None;
+        }
         let status = Command::new(garage_bin())
             .arg("-c")
             .arg(&config)
@@ -105,12 +122,54 @@ api_bind_addr = "127.0.0.1:{admin}"
             .stderr(Stdio::null())
             .status();
         if status.is_ok_and(|s| s.success()) {
-            ready = true;
-            break;
+            if listens_on(pid, s3) {
+                return Some((garage_proc, config));
+            }
+            answered += 1;
+            if answered > 25 {
+                return None;
+            }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(ready, "garage did not start");
+    panic!("garage did not start");
+}
+
+/// Whether process `pid` holds the listening TCP socket on 127.0.0.1:`port` (Linux).
+fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    let sockets: std::collections::HashSet<String> = fds
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy();
+            target
+                .strip_prefix("socket:[")
+                .and_then(|rest| rest.strip_suffix(']'))
+                .map(str::to_owned)
+        })
+        .collect();
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return false;
+    };
+    // "sl local_address rem_address st … uid timeout inode": ports and states in hex.
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.len() > 9
+            && fields[3] == "0A"
+            && fields[1]
+                .rsplit_once(':')
+                .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok())
+                == Some(port)
+            && sockets.contains(fields[9])
+    })
+}
+
+/// The layout, key and bucket of a node that just started.
+fn set_up(garage_proc: Garage, config: &Path) -> Garage {
+    let config = config.to_path_buf();
     let node = garage(&config, &["node", "id", "-q"]);
     let node_id = node.trim().split('@').next().expect("node id").to_owned();
     garage(
