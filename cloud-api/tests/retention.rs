@@ -199,6 +199,16 @@ async fn expired_files_are_deleted_after_a_warning_and_the_sweep_is_recorded() {
     assert_eq!(today["reclaimedBytes"], b"eight days old".len(), "{today}");
     assert_eq!(today["objects"], 2);
     assert_eq!(today["storedBytes"], storage["totalBytes"]);
+    // The user's two remaining files, counted for their personal organization against its
+    // plan (Free, 10 GiB).
+    let heaviest = &storage["topOrganizations"];
+    assert_eq!(heaviest.as_array().map(Vec::len), Some(1), "{storage}");
+    assert_eq!(heaviest[0]["personal"], true);
+    assert_eq!(heaviest[0]["ownerEmail"], user.email.as_str());
+    assert_eq!(heaviest[0]["planId"], "free");
+    assert_eq!(heaviest[0]["objects"], 2);
+    assert_eq!(heaviest[0]["bytes"], storage["totalBytes"]);
+    assert_eq!(heaviest[0]["quotaBytes"], 10_u64 << 30);
 
     // A second sweep warns nobody again and finds nothing new.
     let again = server.services.retention().sweep().await.expect("sweep");

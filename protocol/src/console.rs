@@ -185,11 +185,17 @@ pub struct AdminOverview {
     pub jobs_per_day: Vec<DayCount>,
 }
 
+/// What an organization's files take against its plan's storage: the plan and the quota
+/// belong to the organization (a personal one's to its user), and every member's files count.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct UserStorage {
-    pub user_id: String,
-    pub email: String,
+pub struct OrgStorage {
+    pub org_id: String,
+    pub name: String,
+    /// A user's personal organization rather than a team.
+    pub personal: bool,
+    pub owner_id: String,
+    pub owner_email: String,
     pub plan_id: String,
     pub bytes: u64,
     pub objects: u64,
@@ -203,8 +209,8 @@ pub struct StorageReport {
     pub backend: String,
     pub total_bytes: u64,
     pub object_count: u64,
-    /// The heaviest users first.
-    pub top_users: Vec<UserStorage>,
+    /// The organizations storing the most, heaviest first.
+    pub top_organizations: Vec<OrgStorage>,
     /// One per day the retention sweep ran, oldest first, up to 90 days back.
     pub snapshots: Vec<StorageSnapshot>,
     /// The newest retention sweep; absent before the first.

@@ -12,8 +12,8 @@ use crate::status::service::{minutes, status_report, Snapshot, HOUR_MS};
 use crate::store as db;
 use chrono::{DateTime, Duration, Utc};
 use tseeder_protocol::{
-    AdminOverview, AgentCounts, Alert, AlertCode, AlertSeverity, DayCount, StorageReport,
-    UserCounts, UserStorage,
+    AdminOverview, AgentCounts, Alert, AlertCode, AlertSeverity, DayCount, OrgStorage,
+    StorageReport, UserCounts,
 };
 
 pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
@@ -84,7 +84,7 @@ impl Admin<'_> {
         let ((total_bytes, object_count), rows) = self
             .services
             .db()
-            .call(|conn| Ok((q::storage_totals(conn)?, q::storage_by_user(conn, 50)?)))
+            .call(|conn| Ok((q::storage_totals(conn)?, q::storage_by_org(conn, 50)?)))
             .await?;
         let (snapshots, last_sweep) = self.services.retention().history(90).await?;
         Ok(StorageReport {
@@ -97,11 +97,14 @@ impl Admin<'_> {
             .into(),
             total_bytes,
             object_count,
-            top_users: rows
+            top_organizations: rows
                 .into_iter()
-                .map(|row| UserStorage {
-                    user_id: row.user_id,
-                    email: row.email,
+                .map(|row| OrgStorage {
+                    org_id: row.org_id,
+                    name: row.name,
+                    personal: row.personal,
+                    owner_id: row.owner_id,
+                    owner_email: row.owner_email,
                     plan_id: row.plan_id,
                     bytes: row.bytes,
                     objects: row.objects,

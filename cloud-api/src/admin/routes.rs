@@ -93,7 +93,10 @@ pub(crate) fn routes(_limits: &RouteLimits) -> Vec<ApiRoute> {
             )
             .returns::<AdminOverview>(200),
         ApiRoute::get("/api/v1/admin/storage", SUPPORT, handlers::admin_storage)
-            .doc("admin", "Stored bytes in all and by the heaviest users")
+            .doc(
+                "admin",
+                "Stored bytes in all and by the organizations storing the most",
+            )
             .returns::<StorageReport>(200),
     ]
 }

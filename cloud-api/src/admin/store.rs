@@ -133,35 +133,48 @@ pub fn orgs_near_quota(conn: &Tx<'_>, percent: u64) -> DbResult<u64> {
     Ok(count as u64)
 }
 
-#[derive(Debug, Clone)]
-pub struct UserStorageRow {
-    pub user_id: String,
-    pub email: String,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgStorageRow {
+    pub org_id: String,
+    pub name: String,
+    pub personal: bool,
+    pub owner_id: String,
+    pub owner_email: String,
     pub plan_id: String,
     pub bytes: u64,
     pub objects: u64,
     pub quota_bytes: u64,
 }
 
-pub fn storage_by_user(conn: &Tx<'_>, limit: u32) -> DbResult<Vec<UserStorageRow>> {
+/// The `limit` organizations whose stored files take the most, each against its own plan
+/// (a personal organization's is its user's), heaviest first.
+pub fn storage_by_org(conn: &Tx<'_>, limit: u32) -> DbResult<Vec<OrgStorageRow>> {
     let mut stmt = conn.prepare(
-        "SELECT u.id, u.email, u.plan_id, CAST(SUM(o.size) AS BIGINT), COUNT(*), p.max_storage_bytes
+        "SELECT g.id, g.name, g.personal_of IS NOT NULL AS personal, ow.id AS owner_id,
+                ow.email AS owner_email, p.id AS plan_id, CAST(SUM(o.size) AS BIGINT) AS bytes,
+                COUNT(*) AS objects, p.max_storage_bytes
          FROM objects o
-         JOIN users u ON u.id = o.user_id
-         JOIN plans p ON p.id = u.plan_id
-         GROUP BY u.id, p.id
-         ORDER BY SUM(o.size) DESC, u.email
+         JOIN organizations g ON g.id = o.org_id
+         LEFT JOIN users pu ON pu.id = g.personal_of
+         JOIN plans p ON p.id = COALESCE(pu.plan_id, g.plan_id)
+         JOIN memberships m ON m.org_id = g.id AND m.role = 'owner'
+         JOIN users ow ON ow.id = m.user_id
+         GROUP BY g.id, g.name, g.personal_of, ow.id, ow.email, p.id, p.max_storage_bytes
+         ORDER BY SUM(o.size) DESC, g.id
          LIMIT ?1",
     )?;
     let rows = stmt
         .query_map(params![limit], |row| {
-            Ok(UserStorageRow {
-                user_id: row.get(0)?,
-                email: row.get(1)?,
-                plan_id: row.get(2)?,
-                bytes: row.get::<_, i64>(3)? as u64,
-                objects: row.get::<_, i64>(4)? as u64,
-                quota_bytes: row.get::<_, i64>(5)? as u64,
+            Ok(OrgStorageRow {
+                org_id: row.get(0)?,
+                name: row.get(1)?,
+                personal: row.get(2)?,
+                owner_id: row.get(3)?,
+                owner_email: row.get(4)?,
+                plan_id: row.get(5)?,
+                bytes: row.get::<_, i64>(6)? as u64,
+                objects: row.get::<_, i64>(7)? as u64,
+                quota_bytes: row.get::<_, i64>(8)? as u64,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -212,6 +225,64 @@ mod tests {
             )
             .expect("object");
         }
+    }
+
+    fn owner(conn: &Tx<'_>, org_id: &str, user_id: &str) {
+        conn.execute(
+            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', 0)",
+            params![org_id, user_id],
+        )
+        .expect("owner");
+    }
+
+    #[test]
+    fn the_storage_report_weighs_each_organization_against_its_own_plan() {
+        let mut raw = rusqlite::Connection::open_in_memory().expect("open");
+        crate::store::migrate::apply(&mut raw).expect("migrate");
+        let conn = Tx::sqlite(&raw);
+        for id in ["lead", "member", "idle"] {
+            user(&conn, id);
+            org(&conn, &format!("org_{id}"), Some(id), "free");
+            owner(&conn, &format!("org_{id}"), id);
+        }
+        // The lead's own files, and a Pro team the lead owns where both store files: the
+        // team's files count against the team's plan, not against either member's.
+        files(&conn, "lead", "org_lead", &[GIB]);
+        org(&conn, "team", None, "pro");
+        owner(&conn, "team", "lead");
+        files(&conn, "lead", "team", &[3 * GIB]);
+        files(&conn, "member", "team", &[4 * GIB, GIB]);
+
+        let report = storage_by_org(&conn, 10).expect("report");
+        assert_eq!(
+            report,
+            vec![
+                OrgStorageRow {
+                    org_id: "team".into(),
+                    name: "team".into(),
+                    personal: false,
+                    owner_id: "lead".into(),
+                    owner_email: "lead@example.org".into(),
+                    plan_id: "pro".into(),
+                    bytes: 8 * GIB as u64,
+                    objects: 3,
+                    quota_bytes: 200 * GIB as u64,
+                },
+                OrgStorageRow {
+                    org_id: "org_lead".into(),
+                    name: "org_lead".into(),
+                    personal: true,
+                    owner_id: "lead".into(),
+                    owner_email: "lead@example.org".into(),
+                    plan_id: "free".into(),
+                    bytes: GIB as u64,
+                    objects: 1,
+                    quota_bytes: 10 * GIB as u64,
+                },
+            ],
+            "heaviest first; an organization with nothing stored is not listed"
+        );
+        assert_eq!(storage_by_org(&conn, 1).expect("report").len(), 1);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-// Stored bytes in all, and the heaviest users against their quota.
+// Stored bytes in all, and the organizations storing the most against their plans' quotas.
 import { useQuery } from "@tanstack/react-query";
 import { Area, AreaChart, Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Link } from "react-router";
@@ -77,20 +77,30 @@ export function Storage() {
                 </div>
               )}
             </section>
-            {report.topUsers.length === 0 ? (
+            {report.topOrganizations.length === 0 ? (
               <Empty title="Nothing stored yet" />
             ) : (
               <>
                 <div className="card chart" aria-hidden="true">
-                  <ResponsiveContainer width="100%" height={Math.max(120, report.topUsers.slice(0, 10).length * 32)}>
-                    <BarChart data={report.topUsers.slice(0, 10)} layout="vertical" margin={{ left: 20 }}>
+                  <ResponsiveContainer
+                    width="100%"
+                    height={Math.max(120, report.topOrganizations.slice(0, 10).length * 32)}
+                  >
+                    <BarChart
+                      data={report.topOrganizations.slice(0, 10).map((o) => ({
+                        label: o.personal ? o.ownerEmail : o.name,
+                        bytes: o.bytes,
+                      }))}
+                      layout="vertical"
+                      margin={{ left: 20 }}
+                    >
                       <XAxis
                         type="number"
                         tickFormatter={(v) => formatBytes(Number(v))}
                         stroke="var(--muted)"
                         fontSize={12}
                       />
-                      <YAxis type="category" dataKey="email" width={180} stroke="var(--muted)" fontSize={12} />
+                      <YAxis type="category" dataKey="label" width={180} stroke="var(--muted)" fontSize={12} />
                       <Tooltip formatter={(v) => formatBytes(Number(v))} />
                       <Bar dataKey="bytes" name="Stored" fill="var(--accent)" isAnimationActive={false} />
                     </BarChart>
@@ -100,7 +110,8 @@ export function Storage() {
                   <table className="table">
                     <thead>
                       <tr>
-                        <th scope="col">User</th>
+                        <th scope="col">Organization</th>
+                        <th scope="col">Owner</th>
                         <th scope="col">Plan</th>
                         <th scope="col" className="num">
                           Files
@@ -112,20 +123,24 @@ export function Storage() {
                       </tr>
                     </thead>
                     <tbody>
-                      {report.topUsers.map((u) => (
-                        <tr key={u.userId}>
+                      {report.topOrganizations.map((o) => (
+                        <tr key={o.orgId}>
                           <td>
-                            <Link to={`/admin/users/${u.userId}`}>{u.email}</Link>
+                            <Link to={`/admin/orgs/${o.orgId}`}>{o.name}</Link>{" "}
+                            {o.personal && <span className="badge">Personal</span>}
                           </td>
-                          <td>{u.planId}</td>
-                          <td className="num">{u.objects}</td>
-                          <td className="num">{formatBytes(u.bytes)}</td>
+                          <td>
+                            <Link to={`/admin/users/${o.ownerId}`}>{o.ownerEmail}</Link>
+                          </td>
+                          <td>{o.planId}</td>
+                          <td className="num">{o.objects}</td>
+                          <td className="num">{formatBytes(o.bytes)}</td>
                           <td className="load">
                             <ProgressBar
-                              value={percent(u.bytes, u.quotaBytes) ?? 0}
-                              label={`Quota used by ${u.email}`}
+                              value={percent(o.bytes, o.quotaBytes) ?? 0}
+                              label={`Quota used by ${o.personal ? o.ownerEmail : o.name}`}
                             />
-                            <span className="small-print">of {formatBytes(u.quotaBytes)}</span>
+                            <span className="small-print">of {formatBytes(o.quotaBytes)}</span>
                           </td>
                         </tr>
                       ))}
