@@ -27,6 +27,14 @@ pub async fn start_services(settings: Settings) -> Result<Services, LaunchError>
         .reload()
         .await
         .map_err(StartError::Db)?;
+    let sealed = services
+        .webhooks()
+        .seal_stored_secrets()
+        .await
+        .map_err(StartError::Db)?;
+    if sealed > 0 {
+        tracing::info!(sealed, "webhook secrets stored in the clear are now sealed");
+    }
     Ok(services)
 }
 

@@ -45,6 +45,8 @@ struct Inner {
     stripe: Option<crate::billing::stripe::StripeClient>,
     store: ObjectStore,
     signer: UrlSigner,
+    /// Seals webhook secrets at rest, keyed from the same server key as `signer`.
+    webhook_secrets: crate::webhooks::sealed::SecretBox,
     live: Arc<LiveHub>,
     /// The runtime settings in force, swapped whole when a new version arrives.
     runtime: std::sync::RwLock<Arc<crate::runtime_settings::Current>>,
@@ -377,7 +379,9 @@ impl Services {
             None
         };
         let store = settings.storage.location.open(&settings.objects_dir())?;
-        let signer = UrlSigner::new(signing_key(&settings)?);
+        let server_key = signing_key(&settings)?;
+        let webhook_secrets = crate::webhooks::sealed::SecretBox::new(&server_key);
+        let signer = UrlSigner::new(server_key);
         let trusted_proxies =
             TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Config)?;
         let settings_for_runtime = settings.clone();
@@ -396,6 +400,7 @@ impl Services {
                 stripe,
                 store,
                 signer,
+                webhook_secrets,
                 live: Arc::new(LiveHub::default()),
                 runtime: std::sync::RwLock::new(Arc::new(crate::runtime_settings::Current {
                     version: 0,
@@ -459,6 +464,10 @@ impl Services {
 
     pub(crate) fn signer(&self) -> &UrlSigner {
         &self.inner.signer
+    }
+
+    pub(crate) fn webhook_secrets(&self) -> &crate::webhooks::sealed::SecretBox {
+        &self.inner.webhook_secrets
     }
 
     /// Lets live changes cross replicas through the store, when it can carry them.

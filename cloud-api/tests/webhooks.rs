@@ -1,7 +1,8 @@
 //! Webhooks over real sockets: a receiver on 127.0.0.1 checks every delivery's signature the way
 //! docs/webhooks.md tells a receiver to, answers 500 at first and sees the same delivery again
 //! until it accepts it; a dead-lettered job is told to endpoints that want it; a job's own
-//! callback URL hears of its completion signed with the callback secret; and URLs that would
+//! callback URL hears of its completion signed with the callback secret; secrets are sealed in
+//! the store and a server that cannot open them sends nothing unsigned; and URLs that would
 //! reach the server's own network are refused.
 
 use axum::body::Bytes;
@@ -12,8 +13,9 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tseeder_cloud::store::ToValue;
 use tseeder_protocol::Role;
-use tseeder_testkit::cloud::{random_magnet, Client, SimAgent, TestServer};
+use tseeder_testkit::cloud::{random_magnet, Client, SimAgent, TestServer, PASSWORD};
 use tseeder_testkit::swarm::{SeedOptions, Seeder};
 
 /// What a receiver got: the path, the signature header, the event header and the raw body.
@@ -226,6 +228,117 @@ async fn a_receiver_that_fails_sees_the_same_signed_delivery_until_it_accepts_it
     assert_eq!(theirs.body, json!([]));
     let removed = other.delete(&format!("/api/v1/webhooks/{webhook}")).await;
     assert_eq!(removed.status, StatusCode::NOT_FOUND);
+}
+
+/// What the store holds as a secret: `sql` selects it by the one id given.
+async fn stored(server: &TestServer, sql: &'static str, id: &str) -> String {
+    let id = id.to_owned();
+    server
+        .services
+        .db()
+        .call(move |tx| {
+            tx.query(sql, &[id.to_value()])?
+                .first()
+                .map(|row| row.get::<_, String>(0))
+                .transpose()
+        })
+        .await
+        .expect("read the stored secret")
+        .expect("the secret's row")
+}
+
+const ENDPOINT_SECRET: &str = "SELECT secret FROM webhooks WHERE id = ?1";
+const CALLBACK_SECRET: &str = "SELECT secret FROM webhook_callback_secrets WHERE user_id = ?1";
+
+/// `user` signed in again on a restarted server.
+async fn signed_in_again(server: &TestServer, user: &Client) -> Client {
+    let mut again = server.anon();
+    again.login(&user.email, PASSWORD).await;
+    again
+}
+
+#[tokio::test]
+async fn secrets_are_sealed_at_rest_and_never_sent_unsigned_when_they_cannot_be_opened() {
+    let server = TestServer::start_with(quick_webhooks).await;
+    let user = server.user(Role::User).await;
+    let (base, seen) = receiver(0).await;
+    let (webhook, secret) = register(&user, &format!("{base}/hooks"), &["job.failed"]).await;
+    let made = user
+        .post("/api/v1/webhooks/callback-secret", json!({}))
+        .await;
+    let callback = made.body["secret"].as_str().expect("secret").to_owned();
+    let sealed_endpoint = stored(&server, ENDPOINT_SECRET, &webhook).await;
+    let sealed_callback = stored(&server, CALLBACK_SECRET, &user.user_id).await;
+    for (sealed, shown) in [(&sealed_endpoint, &secret), (&sealed_callback, &callback)] {
+        assert!(
+            sealed.starts_with("sealed1:") && !sealed.contains(shown.as_str()),
+            "the store holds the secret sealed, not as shown: {sealed}"
+        );
+    }
+
+    // Secrets stored in the clear, as before sealing, are sealed when the server starts and
+    // still sign what is delivered.
+    server
+        .execute_sql(
+            "UPDATE webhooks SET secret = ?1",
+            vec![secret.as_str().to_value()],
+        )
+        .await;
+    server
+        .execute_sql(
+            "UPDATE webhook_callback_secrets SET secret = ?1",
+            vec![callback.as_str().to_value()],
+        )
+        .await;
+    let server = server.restart().await;
+    let resealed = stored(&server, ENDPOINT_SECRET, &webhook).await;
+    assert!(
+        resealed.starts_with("sealed1:") && resealed != sealed_endpoint,
+        "{resealed}"
+    );
+    let resealed = stored(&server, CALLBACK_SECRET, &user.user_id).await;
+    assert!(
+        resealed.starts_with("sealed1:") && resealed != sealed_callback,
+        "{resealed}"
+    );
+    let user = signed_in_again(&server, &user).await;
+    failed_job(&server, &user, false).await;
+    let got = until_received(&seen, "/hooks", 1).await;
+    assert!(signed_by(&got[0], &secret), "{:?}", got[0]);
+
+    // With another server key the secret cannot be opened: the delivery fails and says why,
+    // and nothing goes out unsigned.
+    std::fs::write(
+        server.data_dir().join("link-signing.key"),
+        "another-server-key-of-more-than-32-characters",
+    )
+    .expect("replace the key");
+    let server = server.restart().await;
+    let user = signed_in_again(&server, &user).await;
+    failed_job(&server, &user, false).await;
+    let mut refused = Value::Null;
+    for _ in 0..100 {
+        let deliveries = user
+            .get(&format!("/api/v1/webhooks/deliveries?webhookId={webhook}"))
+            .await
+            .body;
+        if let Some(found) = deliveries
+            .as_array()
+            .and_then(|all| all.iter().find(|d| !d["lastError"].is_null()))
+        {
+            refused = found.clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        refused["lastError"]
+            .as_str()
+            .is_some_and(|error| error.contains("link-signing key")),
+        "{refused}"
+    );
+    assert_eq!(refused["state"], "pending", "{refused}");
+    assert_eq!(until_received(&seen, "/hooks", 1).await.len(), 1);
 }
 
 #[tokio::test]

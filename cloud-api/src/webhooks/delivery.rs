@@ -95,6 +95,8 @@ impl Webhooks<'_> {
         delivered
     }
 
+    /// Sends the delivery, signed with the secret sealed in `secret` (none for a callback of a
+    /// user without a callback secret).
     async fn post(&self, delivery: &DeliveryRow, secret: Option<&str>) -> Outcome {
         let failed = |status: Option<u16>, error: String| Outcome {
             delivered: false,
@@ -106,6 +108,15 @@ impl Webhooks<'_> {
             Ok(url) => url,
             Err(err) => return failed(None, err.to_string()),
         };
+        // A secret that cannot be opened is never replaced by sending unsigned: the receiver
+        // must refuse what it cannot verify, and the error tells the user why.
+        let secret = match secret
+            .map(|stored| self.services.webhook_secrets().open(stored))
+            .transpose()
+        {
+            Ok(secret) => secret,
+            Err(err) => return failed(None, err.to_string()),
+        };
         let body = delivery.payload.clone().into_bytes();
         let timestamp = db::now_ms() / 1000;
         let mut request = self
@@ -115,7 +126,7 @@ impl Webhooks<'_> {
             .header("content-type", "application/json")
             .header("tseeder-event", &delivery.event)
             .header("tseeder-delivery", &delivery.id);
-        if let Some(secret) = secret {
+        if let Some(secret) = &secret {
             request = request.header(signature::HEADER, signature::sign(secret, timestamp, &body));
         }
         match request.body(body).send().await {

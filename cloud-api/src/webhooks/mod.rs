@@ -4,6 +4,7 @@
 pub mod delivery;
 pub mod handlers;
 pub mod routes;
+pub mod sealed;
 pub mod service;
 pub mod signature;
 pub mod store;

@@ -133,11 +133,12 @@ impl Webhooks<'_> {
                     )
                 })?,
         };
+        let secret = signature::new_secret();
         let row = WebhookRow {
             id: uuid::Uuid::now_v7().to_string(),
             user_id: principal.user.id.clone(),
             url,
-            secret: signature::new_secret(),
+            secret: self.services.webhook_secrets().seal(&secret),
             events: events.iter().map(|e| e.as_str().to_owned()).collect(),
             description,
             created_at: db::now_ms(),
@@ -147,7 +148,7 @@ impl Webhooks<'_> {
         units::add_webhook(self.services.db(), row.clone(), max).await?;
         Ok(CreatedWebhook {
             webhook: view(&row),
-            secret: row.secret,
+            secret,
         })
     }
 
@@ -161,10 +162,17 @@ impl Webhooks<'_> {
         }
     }
 
+    /// Seals the secrets stored before sealing (at start, before any delivery); answers how many.
+    pub async fn seal_stored_secrets(&self) -> crate::store::DbResult<usize> {
+        let sealer = self.services.webhook_secrets().clone();
+        units::seal_stored_secrets(self.services.db(), sealer).await
+    }
+
     /// Makes (or replaces) the secret that signs the user's job callbacks.
     pub async fn rotate_callback_secret(&self, principal: &Principal) -> ApiResult<CallbackSecret> {
         let secret = signature::new_secret();
-        let (user, stored, now) = (principal.user.id.clone(), secret.clone(), db::now_ms());
+        let stored = self.services.webhook_secrets().seal(&secret);
+        let (user, now) = (principal.user.id.clone(), db::now_ms());
         units::put_callback_secret(self.services.db(), user, stored, now).await?;
         Ok(CallbackSecret { secret })
     }

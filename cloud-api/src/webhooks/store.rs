@@ -2,7 +2,7 @@
 //! `job_events` past the cursor, in the same unit of work that moves the cursor, so an event is
 //! turned into deliveries exactly once whatever restarts happen.
 
-use crate::store::{params, DbResult, OptionalExtension, Row, Tx};
+use crate::store::{params, DbResult, OptionalExtension, Row, ToValue, Tx};
 
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
@@ -104,6 +104,56 @@ pub fn callback_secret(conn: &Tx<'_>, user_id: &str) -> DbResult<Option<String>>
         |row| row.get(0),
     )
     .optional()
+}
+
+/// Which stored secret a row holds: an endpoint's (by its id) or a user's callback secret (by
+/// the user's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretOwner {
+    Endpoint,
+    Callback,
+}
+
+/// Secrets stored before sealing (`sealed_like` is the sealed prefix followed by `%`), with
+/// the id of the row that holds each.
+pub fn unsealed_secrets(
+    conn: &Tx<'_>,
+    sealed_like: &str,
+) -> DbResult<Vec<(SecretOwner, String, String)>> {
+    let mut found = Vec::new();
+    for (owner, sql) in [
+        (
+            SecretOwner::Endpoint,
+            "SELECT id, secret FROM webhooks WHERE secret NOT LIKE ?1",
+        ),
+        (
+            SecretOwner::Callback,
+            "SELECT user_id, secret FROM webhook_callback_secrets WHERE secret NOT LIKE ?1",
+        ),
+    ] {
+        for row in conn.query(sql, &[sealed_like.to_value()])? {
+            found.push((owner, row.get(0)?, row.get(1)?));
+        }
+    }
+    Ok(found)
+}
+
+/// Replaces a row's secret with its sealed form, only while it still holds `stored` (another
+/// replica starting at the same time may have sealed it first).
+pub fn reseal(
+    conn: &Tx<'_>,
+    owner: SecretOwner,
+    id: &str,
+    stored: &str,
+    sealed: &str,
+) -> DbResult<bool> {
+    let sql = match owner {
+        SecretOwner::Endpoint => "UPDATE webhooks SET secret = ?3 WHERE id = ?1 AND secret = ?2",
+        SecretOwner::Callback => {
+            "UPDATE webhook_callback_secrets SET secret = ?3 WHERE user_id = ?1 AND secret = ?2"
+        }
+    };
+    Ok(conn.execute(sql, params![id, stored, sealed])? == 1)
 }
 
 pub fn insert_callback(conn: &Tx<'_>, job_id: &str, url: &str) -> DbResult<()> {

@@ -3,6 +3,7 @@
 //! move; a delivery claimed for a try and the try recorded. Each is one store operation, so a
 //! service never holds a transaction.
 
+use super::sealed::{SecretBox, SEALED_PREFIX};
 use super::store::{self as q, DeliveryRow, WebhookRow};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::service::job_view;
@@ -45,6 +46,22 @@ pub async fn put_callback_secret(
 ) -> DbResult<()> {
     store
         .transaction(move |tx| q::put_callback_secret(tx, &user_id, &secret, now))
+        .await
+}
+
+/// Seals every secret stored before sealing, in one unit of work; answers how many it sealed.
+pub async fn seal_stored_secrets(store: &Store, sealer: SecretBox) -> DbResult<usize> {
+    store
+        .transaction(move |tx| {
+            let like = format!("{SEALED_PREFIX}%");
+            let mut sealed = 0;
+            for (owner, id, stored) in q::unsealed_secrets(tx, &like)? {
+                if q::reseal(tx, owner, &id, &stored, &sealer.seal(&stored))? {
+                    sealed += 1;
+                }
+            }
+            Ok(sealed)
+        })
         .await
 }
 
