@@ -169,21 +169,20 @@ fn listens_on(pid: u32, port: u16) -> bool {
 
 /// The layout, key and bucket of a node that just started.
 fn set_up(garage_proc: Garage, config: &Path) -> Garage {
-    let config = config.to_path_buf();
-    let node = garage(&config, &["node", "id", "-q"]);
+    let node = garage(config, &["node", "id", "-q"]);
     let node_id = node.trim().split('@').next().expect("node id").to_owned();
     garage(
-        &config,
+        config,
         &["layout", "assign", "-z", "dc1", "-c", "1G", &node_id],
     );
-    garage(&config, &["layout", "apply", "--version", "1"]);
+    garage(config, &["layout", "apply", "--version", "1"]);
     garage(
-        &config,
+        config,
         &["key", "import", "--yes", "-n", "test", KEY_ID, SECRET],
     );
-    garage(&config, &["bucket", "create", BUCKET]);
+    garage(config, &["bucket", "create", BUCKET]);
     garage(
-        &config,
+        config,
         &[
             "bucket", "allow", "--read", "--write", "--owner", BUCKET, "--key", "test",
         ],

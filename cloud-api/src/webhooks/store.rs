@@ -114,12 +114,13 @@ pub enum SecretOwner {
     Callback,
 }
 
-/// Secrets stored before sealing (`sealed_like` is the sealed prefix followed by `%`), with
-/// the id of the row that holds each.
+/// Secrets that do not start with `sealed_prefix` (stored before sealing), with the id of the
+/// row that holds each.
 pub fn unsealed_secrets(
     conn: &Tx<'_>,
-    sealed_like: &str,
+    sealed_prefix: &str,
 ) -> DbResult<Vec<(SecretOwner, String, String)>> {
+    let sealed_like = format!("{sealed_prefix}%");
     let mut found = Vec::new();
     for (owner, sql) in [
         (
@@ -131,7 +132,7 @@ pub fn unsealed_secrets(
             "SELECT user_id, secret FROM webhook_callback_secrets WHERE secret NOT LIKE ?1",
         ),
     ] {
-        for row in conn.query(sql, &[sealed_like.to_value()])? {
+        for row in conn.query(sql, &[sealed_like.as_str().to_value()])? {
             found.push((owner, row.get(0)?, row.get(1)?));
         }
     }

@@ -53,9 +53,8 @@ pub async fn put_callback_secret(
 pub async fn seal_stored_secrets(store: &Store, sealer: SecretBox) -> DbResult<usize> {
     store
         .transaction(move |tx| {
-            let like = format!("{SEALED_PREFIX}%");
             let mut sealed = 0;
-            for (owner, id, stored) in q::unsealed_secrets(tx, &like)? {
+            for (owner, id, stored) in q::unsealed_secrets(tx, SEALED_PREFIX)? {
                 if q::reseal(tx, owner, &id, &stored, &sealer.seal(&stored))? {
                     sealed += 1;
                 }
