@@ -427,6 +427,24 @@ impl LiveStream {
             .await
             .expect("stream");
         assert_eq!(response.status(), StatusCode::OK, "stream {path}");
+        // A browser's EventSource refuses any other type, and a cache must not keep the stream.
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            header("content-type").as_deref(),
+            Some("text/event-stream"),
+            "stream {path}"
+        );
+        assert_eq!(
+            header("cache-control").as_deref(),
+            Some("no-cache"),
+            "stream {path}"
+        );
         LiveStream {
             response,
             buffer: String::new(),

@@ -6,6 +6,7 @@
 //! (and the progress shown) of every replica hear it, this one's included.
 
 use crate::store::{Notice, Store};
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,7 +15,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use tokio::sync::{broadcast, mpsc};
 use tseeder_protocol::{Job, JobLive, LiveProgress};
 
-/// One update, already serialized: every subscriber sends the same bytes.
+/// One update, already serialized and framed: every subscriber sends the same bytes, shared,
+/// so that a change reaching ten thousand streams is encoded once, not once per stream.
 #[derive(Debug, Clone)]
 pub struct LiveEvent {
     /// The organization whose channel carries it (empty: every channel).
@@ -24,7 +26,29 @@ pub struct LiveEvent {
     pub job_id: Arc<str>,
     /// The SSE event name: `job` or `removed`.
     pub kind: &'static str,
-    pub data: Arc<str>,
+    /// The whole SSE event (`event:` and `data:` lines), as a stream writes it.
+    pub frame: Bytes,
+    /// Where the JSON document starts in `frame`.
+    data_start: usize,
+}
+
+/// One SSE event of `kind` carrying the JSON document `data`. JSON as serde_json writes it has
+/// no raw line breaks, so the document is one `data:` line.
+pub fn sse_frame(kind: &str, data: &str) -> Bytes {
+    let (frame, _) = framed(kind, data);
+    frame
+}
+
+fn framed(kind: &str, data: &str) -> (Bytes, usize) {
+    debug_assert!(!data.contains(['\n', '\r']) && !kind.contains(['\n', '\r']));
+    let mut frame = String::with_capacity(kind.len() + data.len() + 16);
+    frame.push_str("event: ");
+    frame.push_str(kind);
+    frame.push_str("\ndata: ");
+    let data_start = frame.len();
+    frame.push_str(data);
+    frame.push_str("\n\n");
+    (Bytes::from(frame), data_start)
 }
 
 #[derive(Debug)]
@@ -76,21 +100,40 @@ impl<'a> Relayed<'a> {
             user_id: Cow::Borrowed(&event.user_id),
             job_id: Cow::Borrowed(&event.job_id),
             kind: Cow::Borrowed(event.kind),
-            data: Cow::Borrowed(&event.data),
+            data: Cow::Borrowed(event.data()),
         }
     }
 }
 
 impl LiveEvent {
-    /// One of the hub's own notices, which carry no job.
-    fn notice(org_id: Arc<str>, user_id: Arc<str>, kind: &'static str) -> LiveEvent {
+    fn new(
+        org_id: Arc<str>,
+        user_id: Arc<str>,
+        job_id: Arc<str>,
+        kind: &'static str,
+        data: &str,
+    ) -> LiveEvent {
+        let (frame, data_start) = framed(kind, data);
         LiveEvent {
             org_id,
             user_id,
-            job_id: Arc::from(""),
+            job_id,
             kind,
-            data: Arc::from(""),
+            frame,
+            data_start,
         }
+    }
+
+    /// One of the hub's own notices, which carry no job.
+    fn notice(org_id: Arc<str>, user_id: Arc<str>, kind: &'static str) -> LiveEvent {
+        LiveEvent::new(org_id, user_id, Arc::from(""), kind, "")
+    }
+
+    /// The JSON document the event carries.
+    pub fn data(&self) -> &str {
+        let document = &self.frame[self.data_start..self.frame.len() - 2];
+        // Built from a `&str` in `framed`, and cut at ASCII boundaries.
+        std::str::from_utf8(document).unwrap_or_default()
     }
 }
 
@@ -180,13 +223,7 @@ impl LiveHub {
         );
         let live = self.with_progress(job);
         match serde_json::to_string(&live) {
-            Ok(data) => self.send(LiveEvent {
-                org_id,
-                user_id,
-                job_id,
-                kind: "job",
-                data: Arc::from(data),
-            }),
+            Ok(data) => self.send(LiveEvent::new(org_id, user_id, job_id, "job", &data)),
             Err(err) => tracing::error!(%err, "could not serialize a job update"),
         }
     }
@@ -205,13 +242,13 @@ impl LiveHub {
     pub fn publish_removed(&self, org_id: &str, user_id: &str, job_id: &str) {
         self.clear_progress(job_id);
         let data = serde_json::json!({ "id": job_id }).to_string();
-        self.send(LiveEvent {
-            org_id: Arc::from(org_id),
-            user_id: Arc::from(user_id),
-            job_id: Arc::from(job_id),
-            kind: "removed",
-            data: Arc::from(data),
-        });
+        self.send(LiveEvent::new(
+            Arc::from(org_id),
+            Arc::from(user_id),
+            Arc::from(job_id),
+            "removed",
+            &data,
+        ));
     }
 
     fn send(&self, event: LiveEvent) {
@@ -263,6 +300,11 @@ impl LiveHub {
         let Some(kind) = known_kind(&relayed.kind) else {
             return;
         };
+        if relayed.data.contains(['\n', '\r']) {
+            // Not serde_json's: it would break the stream's framing.
+            tracing::warn!("ignored a live change with a line break in its document");
+            return;
+        }
         match kind {
             "job" => match serde_json::from_str::<JobLive>(&relayed.data) {
                 Ok(live) => match live.progress {
@@ -277,13 +319,13 @@ impl LiveHub {
             "removed" => self.clear_progress(&relayed.job_id),
             _ => {}
         }
-        self.broadcast(LiveEvent {
-            org_id: Arc::from(relayed.org_id.as_ref()),
-            user_id: Arc::from(relayed.user_id.as_ref()),
-            job_id: Arc::from(relayed.job_id.as_ref()),
+        self.broadcast(LiveEvent::new(
+            Arc::from(relayed.org_id.as_ref()),
+            Arc::from(relayed.user_id.as_ref()),
+            Arc::from(relayed.job_id.as_ref()),
             kind,
-            data: Arc::from(relayed.data.as_ref()),
-        });
+            &relayed.data,
+        ));
     }
 
     /// Open streams on this replica.
@@ -373,5 +415,39 @@ mod tests {
             "a channel nobody listens to is dropped"
         );
         assert!(hub.channels().contains_key("org_acme"));
+    }
+
+    #[test]
+    fn a_change_is_framed_once_as_the_sse_event_every_stream_sends() {
+        let hub = LiveHub::default();
+        let mut acme = hub.subscribe("org_acme");
+        let mut again = hub.subscribe("org_acme");
+        hub.publish_removed("org_acme", "ann", "job-1");
+        let heard = acme.try_recv().expect("heard");
+        assert_eq!(
+            &heard.frame[..],
+            b"event: removed\ndata: {\"id\":\"job-1\"}\n\n"
+        );
+        assert_eq!(heard.data(), r#"{"id":"job-1"}"#);
+        let other = again.try_recv().expect("heard");
+        assert_eq!(
+            heard.frame.as_ptr(),
+            other.frame.as_ptr(),
+            "every stream shares the one encoding"
+        );
+    }
+
+    #[test]
+    fn a_relayed_change_that_would_break_the_framing_is_dropped() {
+        let hub = LiveHub::default();
+        let mut acme = hub.subscribe("org_acme");
+        let relayed = |data: &str| {
+            serde_json::json!({"o": "org_acme", "u": "ann", "j": "job-1", "k": "removed", "d": data})
+                .to_string()
+        };
+        hub.hear(&relayed("{}\n\nevent: job\ndata: {}"));
+        assert!(acme.try_recv().is_err(), "a raw line break is refused");
+        hub.hear(&relayed(r#"{"id":"job-1"}"#));
+        assert_eq!(acme.try_recv().expect("heard").data(), r#"{"id":"job-1"}"#);
     }
 }

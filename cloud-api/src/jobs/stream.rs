@@ -7,16 +7,25 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Auth, Path};
-use crate::jobs::live::{LiveEvent, RESYNC, REVOKED};
+use crate::jobs::live::{sse_frame, LiveEvent, RESYNC, REVOKED};
 use crate::services::{Principal, Services};
+use axum::body::Body;
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use futures_util::stream;
-use futures_util::stream::Stream;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+/// How often an idle stream sends a comment, so that proxies keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// A comment line: clients ignore it.
+const KEEP_ALIVE_FRAME: &[u8] = b":\n\n";
 
 /// What a stream follows.
 #[derive(Debug, Clone)]
@@ -31,10 +40,13 @@ struct StreamState {
     scope: Scope,
     receiver: Receiver<LiveEvent>,
     /// A snapshot waiting to be sent first.
-    pending: Option<Event>,
+    pending: Option<Bytes>,
+    /// Ticks every [`KEEP_ALIVE`] whether or not events went out: cheaper for ten thousand
+    /// streams than re-arming a timer with every event, and a comment is harmless.
+    keep_alive: Interval,
 }
 
-async fn snapshot(services: &Services, principal: &Principal, scope: &Scope) -> ApiResult<Event> {
+async fn snapshot(services: &Services, principal: &Principal, scope: &Scope) -> ApiResult<Bytes> {
     let data = match scope {
         Scope::User => serde_json::to_string(&services.jobs().live_snapshot(principal).await?),
         Scope::Job(id) => {
@@ -43,7 +55,7 @@ async fn snapshot(services: &Services, principal: &Principal, scope: &Scope) -> 
         }
     }
     .map_err(|err| ApiError::Internal(err.to_string()))?;
-    Ok(Event::default().event("snapshot").data(data))
+    Ok(sse_frame("snapshot", &data))
 }
 
 fn matches(event: &LiveEvent, principal: &Principal, scope: &Scope) -> bool {
@@ -55,11 +67,7 @@ fn matches(event: &LiveEvent, principal: &Principal, scope: &Scope) -> bool {
         }
 }
 
-async fn open(
-    services: Services,
-    principal: Principal,
-    scope: Scope,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+async fn open(services: Services, principal: Principal, scope: Scope) -> ApiResult<Response> {
     // Subscribe before reading the snapshot, so no change falls between the two.
     let receiver = services.live().subscribe(&principal.org.id);
     let first = snapshot(&services, &principal, &scope).await?;
@@ -69,13 +77,22 @@ async fn open(
         scope,
         receiver,
         pending: Some(first),
+        keep_alive: keep_alive(),
     };
     let events = stream::unfold(state, |mut state| async move {
         if let Some(event) = state.pending.take() {
-            return Some((Ok(event), state));
+            return Some((Ok::<_, Infallible>(event), state));
         }
         loop {
-            match state.receiver.recv().await {
+            let received = tokio::select! {
+                // Events first; the keep-alive only matters when there are none.
+                biased;
+                received = state.receiver.recv() => received,
+                _ = state.keep_alive.tick() => {
+                    return Some((Ok(Bytes::from_static(KEEP_ALIVE_FRAME)), state));
+                }
+            };
+            match received {
                 Ok(event)
                     if event.kind == REVOKED && *event.user_id == *state.principal.user.id =>
                 {
@@ -102,8 +119,7 @@ async fn open(
                     }
                 }
                 Ok(event) if matches(&event, &state.principal, &state.scope) => {
-                    let sse = Event::default().event(event.kind).data(&*event.data);
-                    return Some((Ok(sse), state));
+                    return Some((Ok(event.frame), state));
                 }
                 Ok(_) => continue,
                 Err(RecvError::Lagged(_)) => {
@@ -128,13 +144,26 @@ async fn open(
             }
         }
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(events),
+    )
+        .into_response())
+}
+
+fn keep_alive() -> Interval {
+    let mut interval = tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval
 }
 
 pub async fn user_stream(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<Response> {
     open(services, principal, Scope::User).await
 }
 
@@ -142,6 +171,6 @@ pub async fn job_stream(
     State(services): State<Services>,
     Auth(principal): Auth,
     Path(id): Path<String>,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<Response> {
     open(services, principal, Scope::Job(id)).await
 }
