@@ -324,7 +324,7 @@ async fn assert_served_by_indexes(server: &TestServer) {
         (&failed, &["jobs_by_org_status_page"][..]),
         (&everyone, &["jobs_by_created"][..]),
     ] {
-        let query = list_jobs_query(dialect, filter);
+        let query = list_jobs_query(dialect, filter, filter.org_id.is_none());
         let rows = plan(server, query.rows.clone(), query.values.clone()).await;
         assert!(
             indexes.iter().any(|index| rows.contains(index)),

@@ -175,12 +175,12 @@ impl Admin<'_> {
         let (rows, total) = self
             .services
             .db()
-            .call(move |conn| jobs::list_jobs(conn, &filter))
+            .call(move |conn| jobs::list_jobs_with_owners(conn, &filter))
             .await?;
         Ok(paging.wrap_keyset(
             rows,
             total,
-            crate::jobs::service::job_position,
+            |(row, _)| crate::jobs::service::job_position(row),
             |(row, email)| AdminJob {
                 job: job_view(&row),
                 user_id: row.user_id.clone(),

@@ -98,23 +98,28 @@ struct Validated {
 }
 
 pub fn job_view(row: &JobRow) -> Job {
+    into_job(row.clone())
+}
+
+/// [`job_view`] of a row no longer needed, moving its text instead of copying it.
+pub fn into_job(row: JobRow) -> Job {
     Job {
-        id: row.id.clone(),
-        name: row.name.clone(),
-        org_id: row.org_id.clone(),
-        owner_id: row.user_id.clone(),
+        id: row.id,
+        name: row.name,
+        org_id: row.org_id,
+        owner_id: row.user_id,
         status: row.status,
         dead_lettered: row.dead_lettered,
         source: row.source,
-        info_hash_v1: row.info_hash_v1.clone(),
-        info_hash_v2: row.info_hash_v2.clone(),
-        magnet: row.magnet_uri.clone(),
+        info_hash_v1: row.info_hash_v1,
+        info_hash_v2: row.info_hash_v2,
+        magnet: row.magnet_uri,
         total_bytes: row.total_bytes.map(|b| b as u64),
         downloaded_bytes: row.downloaded_bytes.max(0) as u64,
-        error: row.error.clone(),
+        error: row.error,
         attempts: row.attempts,
-        region: row.region.clone(),
-        device_id: row.device_id.clone(),
+        region: row.region,
+        device_id: row.device_id,
         created_at: to_datetime(row.created_at),
         updated_at: to_datetime(row.updated_at),
         completed_at: row.completed_at.map(to_datetime),
@@ -349,7 +354,7 @@ impl Jobs<'_> {
             .db()
             .call(move |conn| q::list_jobs(conn, &filter))
             .await?;
-        Ok(paging.wrap_keyset(rows, total, job_position, |(row, _)| job_view(&row)))
+        Ok(paging.wrap_keyset(rows, total, job_position, into_job))
     }
 
     pub async fn detail(&self, principal: &Principal, job_id: &str) -> ApiResult<JobDetail> {
@@ -467,14 +472,14 @@ impl Jobs<'_> {
             .call(move |conn| q::list_jobs(conn, &filter))
             .await?;
         Ok(rows
-            .iter()
-            .map(|(row, _)| self.services.live().with_progress(job_view(row)))
+            .into_iter()
+            .map(|row| self.services.live().with_progress(into_job(row)))
             .collect())
     }
 }
 
 /// A job's place in a job list (newest first).
-pub(crate) fn job_position((row, _): &(JobRow, String)) -> Cursor {
+pub(crate) fn job_position(row: &JobRow) -> Cursor {
     Cursor {
         at: row.created_at,
         id: row.id.clone(),

@@ -247,8 +247,9 @@ use crate::store::{Cursor, Keyset, ListQuery};
 /// Only the filters given become conditions, so the planner can use the index that serves
 /// them (`jobs_by_org_page` for an organization's list, `jobs_by_user_page` for a member's own,
 /// `jobs_by_created` for everyone's), newest
-/// first with the id breaking ties, so that a cursor is exact.
-pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
+/// first with the id breaking ties, so that a cursor is exact. With `owners`, each row also
+/// has its owner's email (`owner_email`), joined from users.
+pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter, owners: bool) -> ListQuery {
     let pattern = filter
         .search
         .as_deref()
@@ -288,11 +289,16 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
     } else {
         "jobs j"
     };
+    let select = if owners {
+        format!(
+            "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id"
+        )
+    } else {
+        format!("SELECT {JOB_COLUMNS} FROM {counted_from}")
+    };
     ListQuery::keyset(
         Keyset {
-            select: &format!(
-                "SELECT {JOB_COLUMNS}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id"
-            ),
+            select: &select,
             count_from: counted_from,
             time: "j.created_at",
             id: "j.id",
@@ -305,10 +311,18 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter) -> ListQuery {
     )
 }
 
-/// A page of jobs newest first, each with its owner's email, and the total (up to
-/// [`TOTAL_CAP`] + 1, so a caller can tell that it was capped).
-pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<(JobRow, String)>, u64)> {
-    list_jobs_query(conn.dialect(), filter).run(conn, |row| {
+/// A page of jobs newest first, and the total (up to [`TOTAL_CAP`] + 1, so a caller can tell
+/// that it was capped).
+pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<JobRow>, u64)> {
+    list_jobs_query(conn.dialect(), filter, false).run(conn, job_from_row)
+}
+
+/// [`list_jobs`] with each job's owner's email, as operators see everyone's jobs.
+pub fn list_jobs_with_owners(
+    conn: &Tx<'_>,
+    filter: &JobFilter,
+) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+    list_jobs_query(conn.dialect(), filter, true).run(conn, |row| {
         Ok((job_from_row(row)?, row.get("owner_email")?))
     })
 }

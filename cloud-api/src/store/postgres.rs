@@ -4,7 +4,7 @@
 //! every replica the all-or-nothing, one-at-a-time behaviour SQLite's write lock gives one
 //! process, without a lock around the whole database.
 
-use super::sql::{numbered_placeholders, Row, Value};
+use super::sql::{numbered_placeholders, Columns, Row, Value};
 use super::{DbError, DbResult, Migration};
 use bytes::BytesMut;
 use postgres::error::SqlState;
@@ -174,17 +174,16 @@ impl PgTx<'_> {
 
     fn query_once(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
         let statement = self.statement(sql, params)?;
-        let columns: Arc<[String]> = statement
-            .columns()
-            .iter()
-            .map(|c| c.name().to_owned())
-            .collect();
+        let width = statement.columns().len();
+        let columns = Arc::new(Columns::new(
+            statement.columns().iter().map(|c| c.name().to_owned()),
+        ));
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         self.tx
             .query(&statement, &params)?
             .iter()
             .map(|row| {
-                let values = (0..columns.len())
+                let values = (0..width)
                     .map(|i| read(row, i))
                     .collect::<DbResult<Vec<_>>>()?;
                 Ok(Row::new(Arc::clone(&columns), values))

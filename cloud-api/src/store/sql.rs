@@ -5,7 +5,7 @@
 //! [`Tx`].
 
 use super::{DbError, DbResult};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 /// A stored value.
@@ -182,49 +182,94 @@ macro_rules! params {
 }
 pub(crate) use params;
 
-/// Where a column is found: by position or by name.
+/// A result's column names, in order.
+#[derive(Debug)]
+pub struct Columns {
+    names: Box<[String]>,
+    /// No two columns share a name, so a name found after the last column read is the only
+    /// one (a join may select two `id`s; the first is then always the one named).
+    unique: bool,
+}
+
+impl Columns {
+    pub fn new(names: impl IntoIterator<Item = String>) -> Columns {
+        let names: Box<[String]> = names.into_iter().collect();
+        let unique = names.iter().enumerate().all(|(i, name)| {
+            !names[..i]
+                .iter()
+                .any(|earlier| earlier.eq_ignore_ascii_case(name))
+        });
+        Columns { names, unique }
+    }
+}
+
+/// Where a column is found: by position or by name. `hint` is where a name's search may start
+/// when names are unique: the column after the one read last, since rows are mostly read in
+/// the order they were selected.
 pub trait ColumnIndex {
-    fn position(&self, columns: &[String]) -> Option<usize>;
+    fn position(&self, columns: &Columns, hint: usize) -> Option<usize>;
 }
 
 impl ColumnIndex for usize {
-    fn position(&self, columns: &[String]) -> Option<usize> {
-        (*self < columns.len()).then_some(*self)
+    fn position(&self, columns: &Columns, _hint: usize) -> Option<usize> {
+        (*self < columns.names.len()).then_some(*self)
     }
 }
 
 impl ColumnIndex for &str {
-    fn position(&self, columns: &[String]) -> Option<usize> {
-        columns
+    fn position(&self, columns: &Columns, hint: usize) -> Option<usize> {
+        let named = |name: &String| name.eq_ignore_ascii_case(self);
+        let hint = if columns.unique {
+            hint.min(columns.names.len())
+        } else {
+            0
+        };
+        let (before, from_hint) = columns.names.split_at(hint);
+        from_hint
             .iter()
-            .position(|name| name.eq_ignore_ascii_case(self))
+            .position(named)
+            .map(|i| hint + i)
+            .or_else(|| before.iter().position(named))
     }
 }
 
 /// One result row, read by position or column name.
 #[derive(Debug, Clone)]
 pub struct Row {
-    columns: Arc<[String]>,
+    columns: Arc<Columns>,
     values: Vec<Value>,
+    /// The column after the one read last: a row read in its columns' order finds each name at
+    /// the first comparison instead of scanning the whole list.
+    next: Cell<usize>,
 }
 
 impl Row {
-    pub(crate) fn new(columns: Arc<[String]>, values: Vec<Value>) -> Row {
-        Row { columns, values }
+    pub(crate) fn new(columns: Arc<Columns>, values: Vec<Value>) -> Row {
+        Row {
+            columns,
+            values,
+            next: Cell::new(0),
+        }
     }
 
     pub fn columns(&self) -> &[String] {
-        &self.columns
+        &self.columns.names
     }
 
     /// A column's raw value by name.
     pub fn value(&self, column: &str) -> Option<&Value> {
-        column.position(&self.columns).map(|i| &self.values[i])
+        self.find(&column).map(|i| &self.values[i])
+    }
+
+    fn find(&self, index: &impl ColumnIndex) -> Option<usize> {
+        let position = index.position(&self.columns, self.next.get())?;
+        self.next.set(position + 1);
+        Some(position)
     }
 
     pub fn get<I: ColumnIndex + std::fmt::Debug, T: FromValue>(&self, index: I) -> DbResult<T> {
-        let position = index
-            .position(&self.columns)
+        let position = self
+            .find(&index)
             .ok_or_else(|| DbError::Corrupt(format!("no column {index:?}")))?;
         T::from_value(&self.values[position])
             .map_err(|message| DbError::Corrupt(format!("column {index:?}: {message}")))
@@ -485,5 +530,37 @@ mod tests {
         assert_eq!(Option::<String>::from_value(&Value::Null), Ok(None));
         assert_eq!(bool::from_value(&true.to_value()), Ok(true));
         assert!(String::from_value(&Value::Integer(1)).is_err());
+    }
+
+    fn row(names: &[&str]) -> Row {
+        let values = (0..names.len() as i64).map(Value::Integer).collect();
+        Row::new(
+            Arc::new(Columns::new(names.iter().map(|name| name.to_string()))),
+            values,
+        )
+    }
+
+    #[test]
+    fn columns_are_found_by_name_in_any_order() {
+        let row = row(&["id", "name", "status"]);
+        assert_eq!(row.get::<_, i64>("id").ok(), Some(0));
+        assert_eq!(row.get::<_, i64>("status").ok(), Some(2));
+        assert_eq!(row.get::<_, i64>("NAME").ok(), Some(1), "names ignore case");
+        assert_eq!(
+            row.get::<_, i64>("id").ok(),
+            Some(0),
+            "a column before the last read"
+        );
+        assert_eq!(row.get::<_, i64>(2usize).ok(), Some(2));
+        assert!(row.get::<_, i64>("missing").is_err());
+    }
+
+    #[test]
+    fn a_name_two_columns_share_is_always_the_first() {
+        // As a join selecting `j.id` and `u.id` answers.
+        let row = row(&["id", "name", "id"]);
+        assert_eq!(row.get::<_, i64>("name").ok(), Some(1));
+        assert_eq!(row.get::<_, i64>("id").ok(), Some(0));
+        assert_eq!(row.get::<_, i64>("id").ok(), Some(0));
     }
 }

@@ -2,7 +2,7 @@
 //! transactions take the lock up front (`BEGIN IMMEDIATE`), so a unit of work never sees another
 //! one's half-done change and needs no retry.
 
-use super::sql::{Row, Value};
+use super::sql::{Columns, Row, Value};
 use super::DbResult;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::sync::Arc;
@@ -46,12 +46,9 @@ pub(super) fn query(
     params: &[Value],
 ) -> DbResult<Vec<Row>> {
     let mut statement = conn.prepare_cached(sql).map_err(sqlite_error)?;
-    let columns: Arc<[String]> = statement
-        .column_names()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let width = columns.len();
+    let names = statement.column_names();
+    let width = names.len();
+    let columns = Arc::new(Columns::new(names.into_iter().map(str::to_owned)));
     let mut rows = statement
         .query(rusqlite::params_from_iter(params))
         .map_err(sqlite_error)?;
