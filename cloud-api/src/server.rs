@@ -27,13 +27,22 @@ pub async fn start_services(settings: Settings) -> Result<Services, LaunchError>
         .reload()
         .await
         .map_err(StartError::Db)?;
-    let sealed = services
+    let secrets = services
         .webhooks()
         .seal_stored_secrets()
         .await
         .map_err(StartError::Db)?;
-    if sealed > 0 {
-        tracing::info!(sealed, "webhook secrets stored in the clear are now sealed");
+    if secrets.sealed > 0 {
+        tracing::info!(
+            sealed = secrets.sealed,
+            "webhook secrets stored in the clear or under a previous link-signing key are now sealed under the current one"
+        );
+    }
+    if secrets.unreadable > 0 {
+        tracing::warn!(
+            unreadable = secrets.unreadable,
+            "webhook secrets that no link-signing key opens: their deliveries fail until their owners replace them; if the key changed, list the old one in storage.previous_url_signing_secrets"
+        );
     }
     Ok(services)
 }

@@ -380,8 +380,15 @@ impl Services {
         };
         let store = settings.storage.location.open(&settings.objects_dir())?;
         let server_key = signing_key(&settings)?;
-        let webhook_secrets = crate::webhooks::sealed::SecretBox::new(&server_key);
-        let signer = UrlSigner::new(server_key);
+        let previous_keys: Vec<Vec<u8>> = settings
+            .storage
+            .previous_url_signing_secrets
+            .iter()
+            .map(|key| key.expose().as_bytes().to_vec())
+            .collect();
+        let webhook_secrets = crate::webhooks::sealed::SecretBox::new(&server_key)
+            .with_previous(previous_keys.iter().map(Vec::as_slice));
+        let signer = UrlSigner::new(server_key).with_previous(previous_keys);
         let trusted_proxies =
             TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Config)?;
         let settings_for_runtime = settings.clone();

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 use swarm::{sha256_hex, SeedOptions, Seeder};
+use tseeder_cloud::config::Secret;
 use tseeder_cloud::Settings;
 use tseeder_protocol::Role;
 use tseeder_testkit::{cloud, garage, swarm};
@@ -214,6 +215,42 @@ async fn a_magnet_is_downloaded_stored_and_served_from_the_local_store() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let body: Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(body["error"]["code"], "link_expired");
+
+    // Rotating the link-signing key (docs/operations.md): a link handed out before the rotation
+    // opens its file until it expires, and no longer once the old key is dropped.
+    let generated = std::fs::read_to_string(server.data_dir().join("link-signing.key"))
+        .expect("the key generated at first start");
+    let mut server = server;
+    server.settings.storage.link_ttl_seconds = 60;
+    let server = server.restart().await;
+    let alice = alice.rebased(&server.base);
+    let before = link(&alice, &job_id, 1).await;
+    let mut server = server;
+    server.settings.storage.url_signing_secret =
+        Some(Secret::new("the-rotated-link-signing-key-of-40-characters"));
+    server.settings.storage.previous_url_signing_secrets = vec![Secret::new(generated.trim())];
+    let moved = server.base.clone();
+    let server = server.restart().await;
+    let alice = alice.rebased(&server.base);
+    let before = before.replacen(&moved, &server.base, 1);
+    let (status, _, _) = fetch(&before, None).await;
+    assert_eq!(status, StatusCode::OK, "a link signed with the old key");
+    let after = link(&alice, &job_id, 1).await;
+    let mut server = server;
+    server.settings.storage.previous_url_signing_secrets.clear();
+    let moved = server.base.clone();
+    let server = server.restart().await;
+    let alice = alice.rebased(&server.base);
+    let (before, after) = (
+        before.replacen(&moved, &server.base, 1),
+        after.replacen(&moved, &server.base, 1),
+    );
+    let (status, _, body) = fetch(&before, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the old key dropped");
+    let body: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(body["error"]["code"], "link_invalid");
+    let (status, _, _) = fetch(&after, None).await;
+    assert_eq!(status, StatusCode::OK, "a link signed with the new key");
 
     // Deleting the job deletes its files and gives the storage back.
     let objects = server.data_dir().join("objects");

@@ -2,8 +2,9 @@
 //! docs/webhooks.md tells a receiver to, answers 500 at first and sees the same delivery again
 //! until it accepts it; a dead-lettered job is told to endpoints that want it; a job's own
 //! callback URL hears of its completion signed with the callback secret; secrets are sealed in
-//! the store and a server that cannot open them sends nothing unsigned; and URLs that would
-//! reach the server's own network are refused.
+//! the store and a server that cannot open them sends nothing unsigned, while a rotated
+//! link-signing key reseals them under the new key; and URLs that would reach the server's own
+//! network are refused.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tseeder_cloud::config::Secret;
 use tseeder_cloud::store::ToValue;
 use tseeder_protocol::Role;
 use tseeder_testkit::cloud::{random_magnet, Client, SimAgent, TestServer, PASSWORD};
@@ -339,6 +341,51 @@ async fn secrets_are_sealed_at_rest_and_never_sent_unsigned_when_they_cannot_be_
     );
     assert_eq!(refused["state"], "pending", "{refused}");
     assert_eq!(until_received(&seen, "/hooks", 1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_rotated_link_signing_key_reseals_webhook_secrets_and_deliveries_stay_signed() {
+    let mut server = TestServer::start_with(quick_webhooks).await;
+    let user = server.user(Role::User).await;
+    let (base, seen) = receiver(0).await;
+    let (webhook, secret) = register(&user, &format!("{base}/hooks"), &["job.failed"]).await;
+    user.post("/api/v1/webhooks/callback-secret", json!({}))
+        .await;
+    let sealed_endpoint = stored(&server, ENDPOINT_SECRET, &webhook).await;
+    let sealed_callback = stored(&server, CALLBACK_SECRET, &user.user_id).await;
+    let generated = std::fs::read_to_string(server.data_dir().join("link-signing.key"))
+        .expect("the key generated at first start");
+
+    // As docs/operations.md tells an operator to rotate: the new key, and the old one kept as
+    // a previous key for one start.
+    server.settings.storage.url_signing_secret =
+        Some(Secret::new("the-rotated-link-signing-key-of-40-characters"));
+    server.settings.storage.previous_url_signing_secrets = vec![Secret::new(generated.trim())];
+    let mut server = server.restart().await;
+    let resealed_endpoint = stored(&server, ENDPOINT_SECRET, &webhook).await;
+    let resealed_callback = stored(&server, CALLBACK_SECRET, &user.user_id).await;
+    for (before, after) in [
+        (&sealed_endpoint, &resealed_endpoint),
+        (&sealed_callback, &resealed_callback),
+    ] {
+        assert!(
+            after.starts_with("sealed1:") && after != before,
+            "sealed again under the new key: {after}"
+        );
+    }
+
+    // The old key dropped, the secret the receiver holds still signs what is delivered.
+    server.settings.storage.previous_url_signing_secrets.clear();
+    let server = server.restart().await;
+    assert_eq!(
+        stored(&server, ENDPOINT_SECRET, &webhook).await,
+        resealed_endpoint,
+        "nothing is left to reseal"
+    );
+    let user = signed_in_again(&server, &user).await;
+    failed_job(&server, &user, false).await;
+    let got = until_received(&seen, "/hooks", 1).await;
+    assert!(signed_by(&got[0], &secret), "{:?}", got[0]);
 }
 
 #[tokio::test]

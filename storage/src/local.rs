@@ -174,6 +174,8 @@ fn list_blocking(root: &Path, prefix: &str) -> Result<Vec<ObjectInfo>, StorageEr
 #[derive(Clone)]
 pub struct UrlSigner {
     secret: Vec<u8>,
+    /// Keys this one replaced: links they signed stay good until they expire.
+    previous: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for UrlSigner {
@@ -186,12 +188,20 @@ impl UrlSigner {
     pub fn new(secret: impl Into<Vec<u8>>) -> UrlSigner {
         UrlSigner {
             secret: secret.into(),
+            previous: Vec::new(),
         }
     }
 
-    fn mac(&self, key: &ObjectKey, expires_unix: i64, name: Option<&str>) -> Hmac<Sha256> {
+    /// Also accepts, until they expire, links signed with any of `secrets`: the keys this one
+    /// replaced, so rotating the key does not break downloads already handed out.
+    pub fn with_previous(mut self, secrets: impl IntoIterator<Item = Vec<u8>>) -> UrlSigner {
+        self.previous = secrets.into_iter().collect();
+        self
+    }
+
+    fn mac(secret: &[u8], key: &ObjectKey, expires_unix: i64, name: Option<&str>) -> Hmac<Sha256> {
         // HMAC takes keys of any length.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret)
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
             .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
         mac.update(key.as_str().as_bytes());
         mac.update(b"\n");
@@ -205,10 +215,15 @@ impl UrlSigner {
     }
 
     pub fn sign(&self, key: &ObjectKey, expires_unix: i64, name: Option<&str>) -> String {
-        hex::encode(self.mac(key, expires_unix, name).finalize().into_bytes())
+        hex::encode(
+            Self::mac(&self.secret, key, expires_unix, name)
+                .finalize()
+                .into_bytes(),
+        )
     }
 
-    /// True when `signature` was made by this signer for `key` and has not expired at `now`.
+    /// True when `signature` was made by this signer (or with a key it replaced) for `key` and
+    /// has not expired at `now`.
     pub fn verify(
         &self,
         key: &ObjectKey,
@@ -220,7 +235,14 @@ impl UrlSigner {
         let Ok(raw) = hex::decode(signature) else {
             return false;
         };
-        now_unix <= expires_unix && self.mac(key, expires_unix, name).verify_slice(&raw).is_ok()
+        now_unix <= expires_unix
+            && std::iter::once(&self.secret)
+                .chain(&self.previous)
+                .any(|secret| {
+                    Self::mac(secret, key, expires_unix, name)
+                        .verify_slice(&raw)
+                        .is_ok()
+                })
     }
 }
 
@@ -327,5 +349,26 @@ mod tests {
         );
         assert!(!UrlSigner::new(b"other".to_vec()).verify(&key, 1_000, name, &sig, 999));
         assert!(!signer.verify(&key, 1_000, name, "zz", 999));
+    }
+
+    #[test]
+    fn links_signed_before_a_rotation_stay_good_until_they_expire() {
+        let before = UrlSigner::new(b"the old key".to_vec());
+        let key = ObjectKey::parse("users/u/jobs/j/files/0").expect("key");
+        let handed_out = before.sign(&key, 1_000, None);
+        let rotated =
+            UrlSigner::new(b"the new key".to_vec()).with_previous([b"the old key".to_vec()]);
+        assert!(rotated.verify(&key, 1_000, None, &handed_out, 999));
+        assert!(
+            !rotated.verify(&key, 1_000, None, &handed_out, 1_001),
+            "expired"
+        );
+        let fresh = rotated.sign(&key, 1_000, None);
+        assert_ne!(fresh, handed_out, "new links are signed with the new key");
+        assert!(!before.verify(&key, 1_000, None, &fresh, 999));
+        assert!(
+            !UrlSigner::new(b"the new key".to_vec()).verify(&key, 1_000, None, &handed_out, 999),
+            "once the old key is dropped, its links are refused"
+        );
     }
 }

@@ -137,6 +137,20 @@ fn check_build(settings: &Settings, opt_level: &str) -> Vec<Finding> {
         ),
         _ => {}
     }
+    if settings
+        .storage
+        .previous_url_signing_secrets
+        .iter()
+        .any(|secret| secret.expose().len() < MIN_SECRET_LEN)
+    {
+        error(
+            "storage.previous_url_signing_secrets",
+            format!(
+                "a key shorter than {MIN_SECRET_LEN} characters: links it signs could be forged"
+            ),
+            "remove it, or give the whole key it stands for",
+        );
+    }
     if settings.storage.location.backend == StorageBackend::S3
         && settings.storage.location.s3.secret_access_key.is_empty()
     {
@@ -321,6 +335,7 @@ mod tests {
         settings.torrent_network.allow_private_addresses = true;
         settings.webhooks.allow_private_addresses = true;
         settings.storage.url_signing_secret = Some(Secret::new("short"));
+        settings.storage.previous_url_signing_secrets = vec![Secret::new("short")];
         settings.database.url = Some(Secret::new("postgres://tseeder@db.example.org/tseeder"));
         settings.storage.location.backend = StorageBackend::S3;
         assert_eq!(
@@ -331,6 +346,7 @@ mod tests {
                 "torrent_network.allow_private_addresses",
                 "webhooks.allow_private_addresses",
                 "storage.url_signing_secret",
+                "storage.previous_url_signing_secrets",
                 "storage.s3.secret_access_key",
                 "database.url",
             ]

@@ -325,6 +325,10 @@ pub struct StorageSettings {
     pub location: StoreLocation,
     /// Key of the local store's signed links; generated once into the data folder when absent.
     pub url_signing_secret: Option<Secret>,
+    /// Keys `url_signing_secret` replaced: links they signed stay good until they expire, and
+    /// webhook secrets sealed under them are sealed under the current key at start. Kept for
+    /// one link lifetime after a rotation, then removed.
+    pub previous_url_signing_secrets: Vec<Secret>,
     /// Lifetime of a download link.
     pub link_ttl_seconds: u64,
     /// How often the store is swept of abandoned uploads and of objects whose job is gone;
@@ -340,6 +344,7 @@ impl Default for StorageSettings {
         StorageSettings {
             location: StoreLocation::default(),
             url_signing_secret: None,
+            previous_url_signing_secrets: Vec::new(),
             link_ttl_seconds: 15 * 60,
             sweep_interval_seconds: 60 * 60,
             abandoned_upload_hours: 24,

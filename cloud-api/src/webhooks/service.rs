@@ -162,8 +162,9 @@ impl Webhooks<'_> {
         }
     }
 
-    /// Seals the secrets stored before sealing (at start, before any delivery); answers how many.
-    pub async fn seal_stored_secrets(&self) -> crate::store::DbResult<usize> {
+    /// Seals under the current key the secrets stored before sealing or sealed under a previous
+    /// key (at start, before any delivery).
+    pub async fn seal_stored_secrets(&self) -> crate::store::DbResult<units::Resealed> {
         let sealer = self.services.webhook_secrets().clone();
         units::seal_stored_secrets(self.services.db(), sealer).await
     }

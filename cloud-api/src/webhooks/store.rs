@@ -2,7 +2,7 @@
 //! `job_events` past the cursor, in the same unit of work that moves the cursor, so an event is
 //! turned into deliveries exactly once whatever restarts happen.
 
-use crate::store::{params, DbResult, OptionalExtension, Row, ToValue, Tx};
+use crate::store::{params, DbResult, OptionalExtension, Row, Tx};
 
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
@@ -114,32 +114,24 @@ pub enum SecretOwner {
     Callback,
 }
 
-/// Secrets that do not start with `sealed_prefix` (stored before sealing), with the id of the
-/// row that holds each.
-pub fn unsealed_secrets(
-    conn: &Tx<'_>,
-    sealed_prefix: &str,
-) -> DbResult<Vec<(SecretOwner, String, String)>> {
-    let sealed_like = format!("{sealed_prefix}%");
+/// Every stored secret, with the id of the row that holds it.
+pub fn stored_secrets(conn: &Tx<'_>) -> DbResult<Vec<(SecretOwner, String, String)>> {
     let mut found = Vec::new();
     for (owner, sql) in [
-        (
-            SecretOwner::Endpoint,
-            "SELECT id, secret FROM webhooks WHERE secret NOT LIKE ?1",
-        ),
+        (SecretOwner::Endpoint, "SELECT id, secret FROM webhooks"),
         (
             SecretOwner::Callback,
-            "SELECT user_id, secret FROM webhook_callback_secrets WHERE secret NOT LIKE ?1",
+            "SELECT user_id, secret FROM webhook_callback_secrets",
         ),
     ] {
-        for row in conn.query(sql, &[sealed_like.as_str().to_value()])? {
+        for row in conn.query(sql, params![])? {
             found.push((owner, row.get(0)?, row.get(1)?));
         }
     }
     Ok(found)
 }
 
-/// Replaces a row's secret with its sealed form, only while it still holds `stored` (another
+/// Replaces a row's secret with its (newly) sealed form, only while it still holds `stored` (another
 /// replica starting at the same time may have sealed it first).
 pub fn reseal(
     conn: &Tx<'_>,

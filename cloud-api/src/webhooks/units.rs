@@ -3,7 +3,7 @@
 //! move; a delivery claimed for a try and the try recorded. Each is one store operation, so a
 //! service never holds a transaction.
 
-use super::sealed::{SecretBox, SEALED_PREFIX};
+use super::sealed::{Renewal, SecretBox, Unreadable};
 use super::store::{self as q, DeliveryRow, WebhookRow};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::service::job_view;
@@ -49,17 +49,35 @@ pub async fn put_callback_secret(
         .await
 }
 
-/// Seals every secret stored before sealing, in one unit of work; answers how many it sealed.
-pub async fn seal_stored_secrets(store: &Store, sealer: SecretBox) -> DbResult<usize> {
+/// What the start's pass over stored secrets did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Sealed under the current key: stored in the clear, or sealed under a previous one.
+    pub sealed: usize,
+    /// Opened by no key this server has: their deliveries fail until the secret is replaced.
+    pub unreadable: usize,
+}
+
+/// Seals every secret stored before sealing, seals again under the current key what a key it
+/// replaced sealed, and counts what no key opens; in one unit of work. Every stored secret is
+/// read (one per endpoint and per user with callbacks: few), so that a changed key is told at
+/// start rather than at the first delivery.
+pub async fn seal_stored_secrets(store: &Store, sealer: SecretBox) -> DbResult<Resealed> {
     store
         .transaction(move |tx| {
-            let mut sealed = 0;
-            for (owner, id, stored) in q::unsealed_secrets(tx, SEALED_PREFIX)? {
-                if q::reseal(tx, owner, &id, &stored, &sealer.seal(&stored))? {
-                    sealed += 1;
+            let mut done = Resealed::default();
+            for (owner, id, stored) in q::stored_secrets(tx)? {
+                match sealer.renewal(&stored) {
+                    Ok(Renewal::Current) => {}
+                    Ok(Renewal::Reseal(sealed)) => {
+                        if q::reseal(tx, owner, &id, &stored, &sealed)? {
+                            done.sealed += 1;
+                        }
+                    }
+                    Err(Unreadable) => done.unreadable += 1,
                 }
             }
-            Ok(sealed)
+            Ok(done)
         })
         .await
 }
