@@ -262,10 +262,14 @@ def print_results(results, sse):
     targets = {"sqlite": 5.0, "postgres": 20.0}
     for kind, r in results.items():
         for c in r["claims"]:
-            met = "met" if c["p99_ms"] < targets[kind] else "not met"
+            # The target is what one claim costs; sixteen callers queue behind one another.
+            verdict = ""
+            if c["callers"] == 1:
+                met = "met" if c["p99_ms"] < targets[kind] else "not met"
+                verdict = f"< {targets[kind]:.0f} ms: {met}"
             print(f"| {kind} | {c['callers']} | {c['count']} | {c['granted']} | "
                   f"{c['p50_ms']:.2f} | {c['p99_ms']:.2f} | {c['claims_per_second']:.0f} | "
-                  f"< {targets[kind]:.0f} ms: {met} |")
+                  f"{verdict} |")
     print("\nGET /api/v1/jobs?perPage=50 (a user with 100,000 jobs), wrk 2 threads 32 connections")
     print("| backend | what | requests/s | p50 ms | p99 ms | ÷ bare axum |")
     print("|---|---|---:|---:|---:|---:|")
