@@ -38,6 +38,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/billing", "user"),
     ("POST", "/api/v1/billing/checkout", "user"),
     ("POST", "/api/v1/billing/portal", "user"),
+    ("GET", "/api/v1/billing/invoices", "user"),
     ("POST", "/api/v1/billing/webhook", "public"),
     ("GET", "/api/v1/orgs", "user"),
     ("POST", "/api/v1/orgs", "user"),

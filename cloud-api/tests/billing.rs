@@ -3,7 +3,8 @@
 //! by its owner and shared by its members); the stand-in's payment
 //! posts signed events that put the user on the plan (audited); webhooks built and signed here
 //! check order safety, cancellation at period end, the past-due grace period, replays, a wrong
-//! secret and a stale timestamp; with billing off the routes say so and operators assign plans.
+//! secret and a stale timestamp; a team's owner, and no one else, lists its invoices from
+//! Stripe; with billing off the routes say so and operators assign plans.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -11,7 +12,8 @@ use tseeder_cloud::config::Secret;
 use tseeder_protocol::Role;
 use tseeder_testkit::cloud::{Client, TestServer};
 use tseeder_testkit::stripe::{
-    event, signature, subscription, StripeSim, SECRET_KEY, WEBHOOK_SECRET,
+    event, signature, subscription, StripeSim, INVOICE_AMOUNT, INVOICE_CURRENCY, SECRET_KEY,
+    WEBHOOK_SECRET,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -529,6 +531,11 @@ async fn without_billing_the_routes_say_so_and_operators_assign_plans() {
         assert_eq!(refused.status, StatusCode::CONFLICT, "{path}");
         assert_eq!(refused.code(), "billing_not_configured");
     }
+    let refused = user.get("/api/v1/billing/invoices").await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::CONFLICT, "billing_not_configured")
+    );
     let webhook = reqwest::Client::new()
         .post(format!("{}/api/v1/billing/webhook", server.base))
         .body("{}")
@@ -640,6 +647,34 @@ async fn a_team_buys_its_own_plan_through_its_owner_and_its_members_share_it() {
     assert!(paid.status().is_redirection(), "{paid:?}");
 
     assert_eq!(plan_of(&member).await, "pro", "every member shares it");
+
+    // The owner sees the team's invoices, as Stripe keeps them; a member does not.
+    let invoices = owner.get("/api/v1/billing/invoices").await;
+    assert_eq!(invoices.status, StatusCode::OK, "{invoices:?}");
+    let items = invoices.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{invoices:?}");
+    assert_eq!(items[0]["number"], "SUITE-0001");
+    assert_eq!(items[0]["status"], "paid");
+    assert_eq!(items[0]["amountPaid"], INVOICE_AMOUNT);
+    assert_eq!(items[0]["currency"], INVOICE_CURRENCY);
+    assert!(items[0]["createdAt"].is_string());
+    let hosted = items[0]["hostedUrl"].as_str().expect("hosted page");
+    assert!(hosted.starts_with(&stripe.base), "{hosted}");
+    assert_eq!(invoices.body["hasMore"], false);
+    let listed = stripe
+        .calls()
+        .into_iter()
+        .filter(|call| call.path == "/v1/invoices")
+        .collect::<Vec<_>>();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].authorized);
+    assert_eq!(listed[0].form["customer"], session.form["customer"]);
+    assert_eq!(listed[0].form["limit"], "24");
+    let refused = member.get("/api/v1/billing/invoices").await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::FORBIDDEN, "insufficient_role")
+    );
     assert_eq!(member.get("/api/v1/usage").await.body["plan"]["id"], "pro");
     let audit = audit_of(&server, &org, "billing.org_plan_change").await;
     assert_eq!(audit.len(), 1, "{audit:?}");
@@ -660,6 +695,12 @@ async fn a_team_buys_its_own_plan_through_its_owner_and_its_members_share_it() {
         )
         .await;
     assert_eq!(plan_of(&owner).await, "free");
+    let none = owner.get("/api/v1/billing/invoices").await;
+    assert_eq!(
+        none.body,
+        json!({ "items": [], "hasMore": false }),
+        "nothing was bought in the owner's own organization"
+    );
 
     // What is paid for is not deleted with the team.
     let refused = owner.delete(&format!("/api/v1/orgs/{org}")).await;

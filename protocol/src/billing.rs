@@ -73,6 +73,35 @@ pub struct BillingRedirect {
     pub url: String,
 }
 
+/// One of the organization's invoices, as Stripe keeps it: amounts in the currency's smallest
+/// unit (cents).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Invoice {
+    pub id: String,
+    /// Stripe's invoice number (none while a draft).
+    pub number: Option<String>,
+    /// `draft`, `open`, `paid`, `uncollectible` or `void`, as Stripe names them.
+    pub status: String,
+    pub amount_due: i64,
+    pub amount_paid: i64,
+    /// ISO 4217, lower case, as Stripe writes it (`eur`).
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+    /// Stripe's page of the invoice, where it can be paid or downloaded.
+    pub hosted_url: Option<String>,
+    pub pdf_url: Option<String>,
+}
+
+/// `GET /api/v1/billing/invoices` answer: the newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Invoices {
+    pub items: Vec<Invoice>,
+    /// Stripe holds older ones than these (its Customer Portal lists them all).
+    pub has_more: bool,
+}
+
 /// `POST /api/v1/billing/webhook` answer.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -22,6 +22,10 @@ use std::sync::{Arc, Mutex};
 pub const SECRET_KEY: &str = "sk_test_suite_4eC39HqLyjWDarjtT1zdp7dc";
 pub const WEBHOOK_SECRET: &str = "whsec_suite_1f3e9a7c5b2d4e6f8a0b";
 
+/// What every subscription's first invoice comes to, in cents of [`INVOICE_CURRENCY`].
+pub const INVOICE_AMOUNT: i64 = 900;
+pub const INVOICE_CURRENCY: &str = "eur";
+
 /// An API call as the stand-in received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
@@ -54,6 +58,15 @@ struct SubscriptionRecord {
     period_end: i64,
 }
 
+#[derive(Debug, Clone)]
+struct InvoiceRecord {
+    id: String,
+    number: String,
+    customer: String,
+    subscription: String,
+    created: i64,
+}
+
 #[derive(Debug, Default)]
 struct Sim {
     next: u64,
@@ -64,6 +77,7 @@ struct Sim {
     sessions: HashMap<String, CheckoutSession>,
     portals: HashMap<String, (String, String)>,
     subscriptions: Vec<SubscriptionRecord>,
+    invoices: Vec<InvoiceRecord>,
     /// What tseeder answered each webhook posted to it: (event type, status).
     deliveries: Vec<(String, u16)>,
     fail_next: u32,
@@ -152,6 +166,7 @@ impl StripeSim {
             .route("/v1/customers/{id}", post(update_customer))
             .route("/v1/checkout/sessions", post(create_checkout))
             .route("/v1/billing_portal/sessions", post(create_portal))
+            .route("/v1/invoices", get(list_invoices))
             .route("/c/pay/{id}", get(checkout_page).post(pay))
             .route("/p/session/{id}", get(portal_page))
             .route("/p/session/{id}/cancel", post(cancel_at_period_end))
@@ -481,6 +496,14 @@ async fn pay(State(sim): State<Shared>, Path(id): Path<String>) -> Response {
             stored.subscription = Some(record.id.clone());
         }
         guard.subscriptions.push(record.clone());
+        let invoice = InvoiceRecord {
+            id: next_id(&mut guard, "in"),
+            number: format!("SUITE-{:04}", guard.invoices.len() + 1),
+            customer: record.customer.clone(),
+            subscription: record.id.clone(),
+            created: now(),
+        };
+        guard.invoices.push(invoice);
         let completed_id = next_id(&mut guard, "evt");
         let completed = event(
             &completed_id,
@@ -503,6 +526,59 @@ async fn pay(State(sim): State<Shared>, Path(id): Path<String>) -> Response {
     };
     deliver(&sim, events).await;
     Redirect::to(&success_url).into_response()
+}
+
+/// `GET /v1/invoices`: the customer's invoices, newest first, `limit` of them (1 to 100).
+async fn list_invoices(
+    State(sim): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, Refusal> {
+    admit(&sim, "/v1/invoices", &headers, &query)?;
+    let customer = required(&query, "customer")?;
+    let limit = match query.get("limit") {
+        None => 10,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                stripe_error(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid integer: limit must be between 1 and 100.",
+                    Some("limit"),
+                )
+            })?,
+    };
+    let base = base_of(&headers);
+    let guard = lock(&sim);
+    let mine: Vec<&InvoiceRecord> = guard
+        .invoices
+        .iter()
+        .rev()
+        .filter(|invoice| invoice.customer == customer)
+        .collect();
+    let data: Vec<Value> = mine
+        .iter()
+        .take(limit)
+        .map(|invoice| {
+            json!({
+                "id": invoice.id, "object": "invoice", "number": invoice.number,
+                "customer": invoice.customer, "status": "paid",
+                "amount_due": INVOICE_AMOUNT, "amount_paid": INVOICE_AMOUNT,
+                "total": INVOICE_AMOUNT, "currency": INVOICE_CURRENCY,
+                "created": invoice.created,
+                "hosted_invoice_url": format!("{base}/i/{}", invoice.id),
+                "invoice_pdf": format!("{base}/i/{}/pdf", invoice.id),
+                "parent": { "type": "subscription_details",
+                    "subscription_details": { "subscription": invoice.subscription } },
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "object": "list", "url": "/v1/invoices", "data": data,
+        "has_more": mine.len() > limit,
+    })))
 }
 
 async fn portal_page(State(sim): State<Shared>, Path(id): Path<String>) -> Response {

@@ -6,7 +6,7 @@ use crate::services::Services;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use tseeder_protocol::{BillingOverview, BillingRedirect, StartCheckout, WebhookReceipt};
+use tseeder_protocol::{BillingOverview, BillingRedirect, Invoices, StartCheckout, WebhookReceipt};
 
 pub async fn overview(
     State(services): State<Services>,
@@ -36,6 +36,17 @@ pub async fn portal(
     Auth(principal): Auth,
 ) -> ApiResult<axum::Json<BillingRedirect>> {
     services.billing().portal(&principal).await.map(axum::Json)
+}
+
+pub async fn invoices(
+    State(services): State<Services>,
+    Auth(principal): Auth,
+) -> ApiResult<axum::Json<Invoices>> {
+    services
+        .billing()
+        .invoices(&principal)
+        .await
+        .map(axum::Json)
 }
 
 /// Stripe signs the exact bytes it sent, so the body is read raw, never re-serialised.

@@ -2,7 +2,7 @@
 
 use super::handlers;
 use crate::http::routes::{ApiRoute, RouteLimits, MEMBER, PUBLIC};
-use tseeder_protocol::{BillingOverview, BillingRedirect, StartCheckout, WebhookReceipt};
+use tseeder_protocol::{BillingOverview, BillingRedirect, Invoices, StartCheckout, WebhookReceipt};
 
 /// Stripe's events carry whole objects (an invoice with its lines), larger than API requests.
 const WEBHOOK_BODY_LIMIT: usize = 512 * 1024;
@@ -28,6 +28,12 @@ pub(crate) fn routes(_limits: &RouteLimits) -> Vec<ApiRoute> {
                 "Open Stripe's Customer Portal to change, cancel or pay the subscription",
             )
             .returns::<BillingRedirect>(200),
+        ApiRoute::get("/api/v1/billing/invoices", MEMBER, handlers::invoices)
+            .doc(
+                "billing",
+                "The organization's newest invoices from Stripe, for its owner (older ones are in the Customer Portal)",
+            )
+            .returns::<Invoices>(200),
         ApiRoute::post("/api/v1/billing/webhook", PUBLIC, handlers::webhook)
             .doc(
                 "billing",

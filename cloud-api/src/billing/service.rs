@@ -1,23 +1,27 @@
 //! Billing as organizations and Stripe use it: the overview of an organization's plan and
-//! subscription, Checkout and Customer Portal sessions for its owner, the signed webhook that sets
+//! subscription, Checkout and Customer Portal sessions and the invoices for its owner, the signed
+//! webhook that sets
 //! its plan (a personal organization's is its user's), and the settling of plans whose grace
 //! period or paid period has run out.
 
 use super::events::Event;
 use super::signature::{self, SignatureError};
 use super::store::{self as q, SubscriptionRow};
-use super::stripe::{CheckoutRequest, StripeClient, StripeError};
+use super::stripe::{CheckoutRequest, StripeClient, StripeError, StripeInvoice};
 use super::units::{self, holds_a_plan, Terms};
 use crate::error::{ApiError, ApiResult};
 use crate::services::{Principal, RequestMeta, Services};
 use crate::store::{self as db};
 use tseeder_protocol::OrgRole;
 use tseeder_protocol::{
-    BillingOverview, BillingRedirect, ErrorCode, SecurityEventKind, StartCheckout, Subscription,
-    SubscriptionStatus, WebhookReceipt,
+    BillingOverview, BillingRedirect, ErrorCode, Invoice, Invoices, SecurityEventKind,
+    StartCheckout, Subscription, SubscriptionStatus, WebhookReceipt,
 };
 
 const DAY_MS: i64 = 86_400_000;
+
+/// Invoices shown: two years of monthly ones. Older ones are in Stripe's Customer Portal.
+const INVOICES_SHOWN: u32 = 24;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Billing<'a> {
@@ -210,6 +214,32 @@ impl Billing<'_> {
         Ok(BillingRedirect { url })
     }
 
+    /// The organization's newest invoices, for its owner; none before anything was bought.
+    pub async fn invoices(&self, principal: &Principal) -> ApiResult<Invoices> {
+        let stripe = self.stripe()?;
+        require_owner(principal)?;
+        let oid = principal.org.id.clone();
+        let customer = self
+            .services
+            .db()
+            .call(move |tx| q::customer_of_org(tx, &oid))
+            .await?;
+        let Some(customer) = customer else {
+            return Ok(Invoices {
+                items: Vec::new(),
+                has_more: false,
+            });
+        };
+        let listed = stripe
+            .list_invoices(&customer, INVOICES_SHOWN)
+            .await
+            .map_err(|err| upstream(err, "list the invoices"))?;
+        Ok(Invoices {
+            items: listed.data.into_iter().map(invoice_view).collect(),
+            has_more: listed.has_more,
+        })
+    }
+
     /// Verifies and applies one Stripe event. A bad signature is a security event.
     pub async fn receive(
         &self,
@@ -303,6 +333,26 @@ fn upstream(err: StripeError, what: &str) -> ApiError {
     }
 }
 
+fn invoice_view(invoice: StripeInvoice) -> Invoice {
+    Invoice {
+        id: invoice.id,
+        number: invoice.number,
+        status: invoice.status.unwrap_or_else(|| "draft".into()),
+        amount_due: invoice.amount_due,
+        amount_paid: invoice.amount_paid,
+        currency: invoice.currency,
+        created_at: db::to_datetime(invoice.created.saturating_mul(1000)),
+        hosted_url: invoice.hosted_invoice_url.filter(|url| is_web_link(url)),
+        pdf_url: invoice.invoice_pdf.filter(|url| is_web_link(url)),
+    }
+}
+
+/// A link the console may render: a web page, never a `javascript:` or `data:` URL, whatever
+/// the payment provider's answer held.
+fn is_web_link(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|url| matches!(url.scheme(), "https" | "http"))
+}
+
 fn subscription_view(row: &SubscriptionRow, grace_ms: i64) -> Subscription {
     Subscription {
         plan_id: row.plan_id.clone(),
@@ -319,5 +369,29 @@ fn subscription_view(row: &SubscriptionRow, grace_ms: i64) -> Subscription {
 async fn bill_owner(stripe: &StripeClient, customer: &str, owner_email: &str) {
     if let Err(err) = stripe.set_customer_email(customer, owner_email).await {
         tracing::warn!(customer, %err, "could not bill the Stripe customer at its owner's address");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invoice_keeps_only_links_a_browser_opens_as_pages() {
+        let listed: StripeInvoice = serde_json::from_value(serde_json::json!({
+            "id": "in_1", "number": "A-1", "status": "open", "amount_due": 900, "amount_paid": 0,
+            "currency": "eur", "created": 1_700_000_000,
+            "hosted_invoice_url": "javascript:alert(1)",
+            "invoice_pdf": "https://pay.stripe.com/invoice/acct_1/in_1/pdf",
+        }))
+        .expect("Stripe's invoice");
+        let shown = invoice_view(listed);
+        assert_eq!(shown.hosted_url, None);
+        assert_eq!(
+            shown.pdf_url.as_deref(),
+            Some("https://pay.stripe.com/invoice/acct_1/in_1/pdf")
+        );
+        assert_eq!(shown.created_at.timestamp(), 1_700_000_000);
+        assert_eq!((shown.amount_due, shown.amount_paid), (900, 0));
     }
 }

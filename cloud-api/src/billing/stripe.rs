@@ -1,5 +1,6 @@
 //! Stripe's API as billing uses it: form-encoded calls with the secret key, an idempotency key
-//! where a retry must not create a second object, and Stripe's error body read for the log.
+//! where a retry must not create a second object, a customer's invoices, and Stripe's error
+//! body read for the log.
 
 use crate::config::StripeSettings;
 use serde::Deserialize;
@@ -34,6 +35,32 @@ struct Created {
 #[derive(Debug, Deserialize)]
 struct Session {
     url: String,
+}
+
+/// An invoice as Stripe's API lists it (the fields billing shows).
+#[derive(Debug, Clone, Deserialize)]
+pub struct StripeInvoice {
+    pub id: String,
+    pub number: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub amount_due: i64,
+    #[serde(default)]
+    pub amount_paid: i64,
+    pub currency: String,
+    /// Unix seconds.
+    pub created: i64,
+    pub hosted_invoice_url: Option<String>,
+    pub invoice_pdf: Option<String>,
+}
+
+/// A page of a Stripe list.
+#[derive(Debug, Deserialize)]
+pub struct StripeList<T> {
+    pub data: Vec<T>,
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// What a Checkout Session is opened with.
@@ -124,6 +151,21 @@ impl StripeClient {
         Ok(session.url)
     }
 
+    /// The customer's newest `limit` invoices (Stripe allows 1 to 100).
+    pub async fn list_invoices(
+        &self,
+        customer: &str,
+        limit: u32,
+    ) -> Result<StripeList<StripeInvoice>, StripeError> {
+        let limit = limit.clamp(1, 100).to_string();
+        let request = self
+            .http
+            .get(format!("{}/v1/invoices", self.api))
+            .bearer_auth(&self.secret_key)
+            .query(&[("customer", customer), ("limit", limit.as_str())]);
+        self.send(request).await
+    }
+
     async fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
@@ -138,6 +180,13 @@ impl StripeClient {
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
+        self.send(request).await
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, StripeError> {
         let response = request
             .send()
             .await

@@ -13,6 +13,7 @@ import type {
   AuditEntry,
   BillingOverview,
   BillingRedirect,
+  Invoices,
   BlogPost,
   BlogPostSummary,
   CreatedApiKey,
@@ -189,6 +190,7 @@ export interface TseederApi {
   billing(): Promise<BillingOverview>;
   startCheckout(plan: string): Promise<BillingRedirect>;
   openBillingPortal(): Promise<BillingRedirect>;
+  invoices(): Promise<Invoices>;
 
   // Jobs
   jobs(query: JobQuery): Promise<Page<Job>>;

@@ -290,6 +290,10 @@ export class HttpApi implements TseederApi {
     return this.call("post", "/api/v1/billing/portal");
   }
 
+  invoices() {
+    return this.call("get", "/api/v1/billing/invoices");
+  }
+
   jobs(query: Parameters<TseederApi["jobs"]>[0]) {
     return this.call("get", "/api/v1/jobs", { query: { ...query } });
   }

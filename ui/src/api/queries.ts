@@ -17,6 +17,7 @@ export const keys = {
   blogPost: (slug: string) => ["blog-post", slug] as const,
   usage: ["usage"] as const,
   billing: ["billing"] as const,
+  invoices: ["invoices"] as const,
   orgs: ["orgs"] as const,
   org: (id: string) => ["org", id] as const,
   devices: ["devices"] as const,
@@ -77,6 +78,9 @@ export const queries = {
   /** The signed-in user's plan and subscription; `userId` keeps accounts' answers apart. */
   billing: (api: TseederApi, userId?: string) =>
     queryOptions({ queryKey: [...keys.billing, userId], queryFn: () => api.billing() }),
+  /** The working organization's invoices, for its owner; `orgId` keeps organizations' apart. */
+  invoices: (api: TseederApi, orgId?: string) =>
+    queryOptions({ queryKey: [...keys.invoices, orgId], queryFn: () => api.invoices() }),
   orgs: (api: TseederApi) => queryOptions({ queryKey: keys.orgs, queryFn: () => api.orgs() }),
   org: (api: TseederApi, id: string) => queryOptions({ queryKey: keys.org(id), queryFn: () => api.org(id) }),
   devices: (api: TseederApi) => queryOptions({ queryKey: keys.devices, queryFn: () => api.devices() }),

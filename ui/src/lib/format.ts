@@ -73,6 +73,18 @@ export function formatCount(value: number): string {
   return new Intl.NumberFormat("en").format(value);
 }
 
+/** An amount in a currency's smallest unit (cents), as Stripe gives it: `€9.00`. */
+export function formatMoney(minorUnits: number, currency: string): string {
+  const code = currency.toUpperCase();
+  try {
+    const format = new Intl.NumberFormat("en", { style: "currency", currency: code });
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    return format.format(minorUnits / 10 ** digits);
+  } catch {
+    return `${(minorUnits / 100).toFixed(2)} ${code}`;
+  }
+}
+
 export function formatPrice(cents: number): string {
   if (cents === 0) return "Free";
   return `$${(cents / 100).toFixed(2)}/month`;

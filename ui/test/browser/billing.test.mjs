@@ -1,6 +1,7 @@
 // Billing in Debian's Chromium against the suite's Stripe stand-in (testkit's
 // tseeder-stripe-sim): the pricing page sends a signed-in user to Checkout, the stand-in's
-// payment page posts the signed webhooks and redirects back, and Settings shows the new plan;
+// payment page posts the signed webhooks and redirects back, and Settings shows the new plan
+// and its invoice;
 // the Customer Portal cancels at period end; the operator sees the subscription. Screenshots
 // land in test-results/screenshots.
 import assert from "node:assert/strict";
@@ -65,6 +66,12 @@ test("a user upgrades through Checkout and cancels through the portal", async ()
   await page.getByText("Payment received.").waitFor();
   await page.getByTestId("billing-plan").getByText("Pro").waitFor();
   assert.match(await page.getByTestId("billing-subscription").textContent(), /^Pro: Renews on /);
+  // The payment is an invoice, listed with a link to Stripe's page of it.
+  const invoice = page.getByTestId("invoices").getByRole("link", { name: "SUITE-0001" });
+  await invoice.waitFor();
+  assert.ok((await invoice.getAttribute("href")).startsWith(`${stripe.base}/i/`));
+  const invoiceRow = page.getByTestId("invoices").getByRole("row", { name: /SUITE-0001/ });
+  assert.match(await invoiceRow.textContent(), /€9\.00paid$/);
   await screenshot(page, "settings-billing-pro");
   const usage = await page.evaluate(async () => (await fetch("/api/v1/usage")).json());
   assert.equal(usage.plan.id, "pro");

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatEta, formatPrice, formatRelative, formatSpeed, percent } from "../../src/lib/format";
+import {
+  formatBytes,
+  formatEta,
+  formatMoney,
+  formatPrice,
+  formatRelative,
+  formatSpeed,
+  percent,
+} from "../../src/lib/format";
 
 describe("sizes and speeds", () => {
   it("uses binary units with sensible precision", () => {
@@ -49,6 +57,11 @@ describe("percentages and prices", () => {
     expect(percent(500, 200)).toBe(100);
     expect(percent(5, 0)).toBeNull();
     expect(percent(5, null)).toBeNull();
+  });
+  it("writes invoice amounts in their own currency's units", () => {
+    expect(formatMoney(900, "eur")).toBe("€9.00");
+    expect(formatMoney(1250, "usd")).toBe("$12.50");
+    expect(formatMoney(900, "jpy")).toBe("¥900");
   });
   it("prices plans", () => {
     expect(formatPrice(0)).toBe("Free");

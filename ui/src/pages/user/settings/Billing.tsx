@@ -1,12 +1,12 @@
 // The billing card of the organization one works in: the plan in force and the subscription
-// behind it, and for its owner upgrading through Stripe Checkout and managing (plan change, card,
-// cancellation) through Stripe's Customer Portal.
+// behind it, and for its owner upgrading through Stripe Checkout, managing (plan change, card,
+// cancellation) through Stripe's Customer Portal, and the invoices Stripe keeps.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { useApi } from "../../../api/context";
-import type { BillingOverview, Plan, Subscription } from "../../../api/types";
+import type { BillingOverview, Invoice, Plan, Subscription } from "../../../api/types";
 import { errorMessage, Notice, QueryView } from "../../../components/Feedback";
-import { formatDate } from "../../../lib/format";
+import { formatDate, formatMoney } from "../../../lib/format";
 import { queries } from "../../../api/queries";
 import { useSession } from "../../../session";
 import { useWorkingOrg } from "../../../components/OrgSwitcher";
@@ -36,6 +36,52 @@ export function subscriptionSummary(subscription: Subscription): string {
     default:
       return `Subscription ${subscription.status.replace("_", " ")}`;
   }
+}
+
+/** The organization's invoices, newest first, each linked to Stripe's page of it. */
+function InvoiceList({ orgId }: { orgId?: string }) {
+  const api = useApi();
+  const invoices = useQuery(queries.invoices(api, orgId));
+  return (
+    <QueryView query={invoices} what="the invoices">
+      {(data) =>
+        data.items.length === 0 ? null : (
+          <>
+            <h3>Invoices</h3>
+            <table className="table" aria-label="Invoices" data-testid="invoices">
+              <thead>
+                <tr>
+                  <th scope="col">Date</th>
+                  <th scope="col">Invoice</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((invoice: Invoice) => (
+                  <tr key={invoice.id}>
+                    <td>{formatDate(invoice.createdAt)}</td>
+                    <td>
+                      {invoice.hostedUrl ? (
+                        <a href={invoice.hostedUrl} target="_blank" rel="noreferrer noopener">
+                          {invoice.number ?? invoice.id}
+                        </a>
+                      ) : (
+                        (invoice.number ?? invoice.id)
+                      )}
+                    </td>
+                    <td>{formatMoney(invoice.amountDue, invoice.currency)}</td>
+                    <td>{invoice.status}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {data.hasMore && <p className="muted">Older invoices are in Manage billing.</p>}
+          </>
+        )
+      }
+    </QueryView>
+  );
 }
 
 function running(billing: BillingOverview): boolean {
@@ -115,6 +161,7 @@ export function Billing() {
                 </button>
               )}
             </div>
+            {data.enabled && data.canManage && data.hasBillingAccount && <InvoiceList orgId={data.orgId} />}
           </>
         )}
       </QueryView>
