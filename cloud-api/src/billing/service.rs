@@ -189,15 +189,22 @@ impl Billing<'_> {
         }
     }
 
-    /// Opens the Customer Portal for the owner of an organization that bought something before.
-    pub async fn portal(&self, principal: &Principal) -> ApiResult<BillingRedirect> {
-        let stripe = self.stripe()?;
+    /// The Stripe customer of the organization the owner works in, once it bought something.
+    async fn owners_customer(&self, principal: &Principal) -> ApiResult<Option<String>> {
         require_owner(principal)?;
         let oid = principal.org.id.clone();
-        let customer = self
+        Ok(self
             .services
             .db()
             .call(move |tx| q::customer_of_org(tx, &oid))
+            .await?)
+    }
+
+    /// Opens the Customer Portal for the owner of an organization that bought something before.
+    pub async fn portal(&self, principal: &Principal) -> ApiResult<BillingRedirect> {
+        let stripe = self.stripe()?;
+        let customer = self
+            .owners_customer(principal)
             .await?
             .ok_or_else(|| {
                 ApiError::conflict(
@@ -217,14 +224,7 @@ impl Billing<'_> {
     /// The organization's newest invoices, for its owner; none before anything was bought.
     pub async fn invoices(&self, principal: &Principal) -> ApiResult<Invoices> {
         let stripe = self.stripe()?;
-        require_owner(principal)?;
-        let oid = principal.org.id.clone();
-        let customer = self
-            .services
-            .db()
-            .call(move |tx| q::customer_of_org(tx, &oid))
-            .await?;
-        let Some(customer) = customer else {
+        let Some(customer) = self.owners_customer(principal).await? else {
             return Ok(Invoices {
                 items: Vec::new(),
                 has_more: false,

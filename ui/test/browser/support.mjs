@@ -88,11 +88,13 @@ export async function startCloud(settings = {}, { adminRole = "admin" } = {}) {
       if (made.status !== 0) throw new Error(`create-user failed: ${made.stderr}`);
       return { email, password: PASSWORD };
     },
-    /** Every mail written to the outbox so far, as text with quoted-printable undone. */
+    /** Every mail written to the outbox so far, as text with quoted-printable undone. A mail
+     * being written is a hidden `.….partial` file until it is renamed whole: those are left out. */
     mails() {
       const dir = join(dataDir, "outbox");
       if (!existsSync(dir)) return [];
       return readdirSync(dir)
+        .filter((name) => !name.startsWith("."))
         .sort()
         .map((name) =>
           readFileSync(join(dir, name), "utf8")
