@@ -7,6 +7,7 @@ use cloud::{random_magnet, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 use tseeder_cloud::accounts::store::{search_users_query, UserFilter};
+use tseeder_cloud::agents::store::agent_by_id_sql;
 use tseeder_cloud::config::Secret;
 use tseeder_cloud::dispatch::store::dead_letters_query;
 use tseeder_cloud::jobs::store::{list_jobs_query, JobFilter, TOTAL_CAP};
@@ -314,6 +315,11 @@ async fn assert_served_by_indexes(server: &TestServer) {
         org_id: None,
         ..org.clone()
     };
+    // Everyone's failed jobs (the operators' list by status).
+    let everyone_failed = JobFilter {
+        org_id: None,
+        ..failed.clone()
+    };
     // Keyed by both: the organization's index alone would walk every member's jobs to find
     // this one's, and the user's would walk their jobs in every organization.
     let member_indexes: &[&str] = &["jobs_by_org_member_page"];
@@ -323,6 +329,7 @@ async fn assert_served_by_indexes(server: &TestServer) {
         (&member, member_indexes),
         (&failed, &["jobs_by_org_status_page"][..]),
         (&everyone, &["jobs_by_created"][..]),
+        (&everyone_failed, &["jobs_by_status_page"][..]),
     ] {
         let query = list_jobs_query(dialect, filter, filter.org_id.is_none());
         let rows = plan(server, query.rows.clone(), query.values.clone()).await;
@@ -356,7 +363,7 @@ async fn assert_served_by_indexes(server: &TestServer) {
             } else if filter.status.is_some() {
                 // PostgreSQL takes the organization and the status for independent, and its
                 // statistics may then make counting from all failed jobs look cheaper.
-                &["jobs_by_org_status_page", "jobs_by_status"]
+                &["jobs_by_org_status_page", "jobs_by_status_page"]
             } else {
                 &[
                     "jobs_by_org_page",
@@ -437,12 +444,31 @@ async fn assert_quota_sums_served_by_indexes(server: &TestServer) {
     }
 }
 
+/// The agent lookup every claim and report makes counts the agent's jobs from its leased jobs
+/// alone, never from all jobs in a status.
+async fn assert_agent_lookup_reads_its_leased_jobs(server: &TestServer) {
+    let dialect = server.services.db().dialect();
+    let steps = plan(server, agent_by_id_sql(), vec!["agent-1".to_value()]).await;
+    assert!(
+        !steps.contains("jobs_by_status"),
+        "{dialect:?} counts an agent's jobs through a status index:\n{steps}"
+    );
+    if dialect == Dialect::Sqlite {
+        assert_eq!(
+            steps.matches("jobs_leased_by_agent").count(),
+            2,
+            "both counts read the agent's leased jobs:\n{steps}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn each_planner_pages_the_lists_from_an_index() {
     let sqlite = TestServer::start_with(|s| s.database.url = None).await;
     assert_served_by_indexes(&sqlite).await;
     assert_operator_lists_served_by_indexes(&sqlite).await;
     assert_quota_sums_served_by_indexes(&sqlite).await;
+    assert_agent_lookup_reads_its_leased_jobs(&sqlite).await;
 
     let (server_url, _own) = match std::env::var(SHARED_URL) {
         Ok(url) if !url.is_empty() => (url, None),
@@ -456,4 +482,5 @@ async fn each_planner_pages_the_lists_from_an_index() {
     assert_served_by_indexes(&postgres).await;
     assert_operator_lists_served_by_indexes(&postgres).await;
     assert_quota_sums_served_by_indexes(&postgres).await;
+    assert_agent_lookup_reads_its_leased_jobs(&postgres).await;
 }

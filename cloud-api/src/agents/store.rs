@@ -41,8 +41,8 @@ const AGENT_COLUMNS: &str = "a.id, a.name, a.kind, a.owner_user_id, u.email AS o
      a.region, a.capacity, a.version, a.created_at, a.revoked_at, a.last_seen_at, a.cpu_percent, \
      a.memory_bytes, a.disk_free_bytes, a.bandwidth_bps, \
      (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL) AS active_jobs, \
-     (SELECT COUNT(*) FROM jobs j WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL \
-        AND j.status = 'metadata') AS resolving_jobs";
+     (SELECT COALESCE(SUM(CASE WHEN j.status = 'metadata' THEN 1 ELSE 0 END), 0) FROM jobs j \
+        WHERE j.agent_id = a.id AND j.lease_id IS NOT NULL) AS resolving_jobs";
 
 const AGENT_FROM: &str = "agents a LEFT JOIN users u ON u.id = a.owner_user_id";
 
@@ -121,13 +121,17 @@ pub fn agent_by_token_hash(conn: &Tx<'_>, token_hash: &str) -> DbResult<Option<A
     .optional()
 }
 
+/// [`agent_by_id`]'s query (`?1` the agent). Every claim and report looks its agent up, so its
+/// counts of the agent's jobs must read the agent's leased jobs (`jobs_leased_by_agent`) and
+/// nothing else: a status test in their `WHERE` could make SQLite, which plans without
+/// statistics, walk every job in that status instead. The status is tested in the sum.
+pub fn agent_by_id_sql() -> String {
+    format!("SELECT {AGENT_COLUMNS} FROM {AGENT_FROM} WHERE a.id = ?1")
+}
+
 pub fn agent_by_id(conn: &Tx<'_>, agent_id: &str) -> DbResult<Option<AgentRow>> {
-    conn.query_row(
-        &format!("SELECT {AGENT_COLUMNS} FROM {AGENT_FROM} WHERE a.id = ?1"),
-        params![agent_id],
-        agent_from_row,
-    )
-    .optional()
+    conn.query_row(&agent_by_id_sql(), params![agent_id], agent_from_row)
+        .optional()
 }
 
 /// A device keeps the region its owner's account implies; operator agents report theirs.

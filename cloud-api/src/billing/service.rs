@@ -203,15 +203,12 @@ impl Billing<'_> {
     /// Opens the Customer Portal for the owner of an organization that bought something before.
     pub async fn portal(&self, principal: &Principal) -> ApiResult<BillingRedirect> {
         let stripe = self.stripe()?;
-        let customer = self
-            .owners_customer(principal)
-            .await?
-            .ok_or_else(|| {
-                ApiError::conflict(
-                    ErrorCode::NoBillingAccount,
-                    "nothing was bought yet, so there is no billing account to manage",
-                )
-            })?;
+        let customer = self.owners_customer(principal).await?.ok_or_else(|| {
+            ApiError::conflict(
+                ErrorCode::NoBillingAccount,
+                "nothing was bought yet, so there is no billing account to manage",
+            )
+        })?;
         bill_owner(stripe, &customer, &principal.user.email).await;
         let public = self.services.settings().public_url_trimmed();
         let url = stripe

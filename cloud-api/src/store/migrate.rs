@@ -127,6 +127,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0024_job_list_indexes.sql",
         sql: include_str!("../../../migrations/0024_job_list_indexes.sql"),
     },
+    Migration {
+        version: 25,
+        name: "0025_status_list_index.sql",
+        sql: include_str!("../../../migrations/0025_status_list_index.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -229,6 +234,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 20,
         name: "0020_job_list_indexes.sql",
         sql: include_str!("../../../migrations/postgres/0020_job_list_indexes.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "0021_status_list_index.sql",
+        sql: include_str!("../../../migrations/postgres/0021_status_list_index.sql"),
     },
 ];
 
