@@ -100,13 +100,18 @@ impl SecretBox {
 
     /// Whether a stored value must be sealed again for the current key alone to open it.
     pub fn renewal(&self, stored: &str) -> Result<Renewal, Unreadable> {
-        if let Some(encoded) = stored.strip_prefix(SEALED_PREFIX) {
-            if open_with(&self.key, encoded).is_some() {
-                return Ok(Renewal::Current);
+        let secret = match stored.strip_prefix(SEALED_PREFIX) {
+            None => stored.to_owned(),
+            Some(encoded) if open_with(&self.key, encoded).is_some() => {
+                return Ok(Renewal::Current)
             }
-        }
-        self.open(stored)
-            .map(|secret| Renewal::Reseal(self.seal(&secret)))
+            Some(encoded) => self
+                .previous
+                .iter()
+                .find_map(|key| open_with(key, encoded))
+                .ok_or(Unreadable)?,
+        };
+        Ok(Renewal::Reseal(self.seal(&secret)))
     }
 }
 
