@@ -122,10 +122,19 @@ class Apps:
     def __init__(self, args, logs):
         self.args = args
         self.logs = logs
+        # What a machine keeps for every app of its user, outside any app's profile: Mesa's
+        # compiled shaders (WebKit composites and rasterises through GL; with no GPU, Mesa's
+        # llvmpipe compiles each shader with LLVM, hundreds of milliseconds on a first start).
+        # A fresh profile for each start must not also mean a machine that never ran GL.
+        machine_cache = os.path.join(args.work, "machine-cache")
+        shutil.rmtree(machine_cache, ignore_errors=True)  # each run's first start is cold
+        self.machine_caches = dict(
+            MESA_SHADER_CACHE_DIR=os.path.join(machine_cache, "mesa_shader_cache"))
 
     def tseeder_env(self, home):
         return dict(
             os.environ,
+            **self.machine_caches,
             HOME=home,
             XDG_CONFIG_HOME=os.path.join(home, ".config"),
             XDG_DATA_HOME=os.path.join(home, ".local/share"),
@@ -151,7 +160,8 @@ class Apps:
                 "[Preferences]\nGeneral\\UseRandomPort=true\nAdvanced\\AnonymousMode=false\n"
                 "Connection\\UPnP=false\nGeneral\\CloseToTray=false\n"
             )
-        return dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
+        return dict(os.environ, **self.machine_caches, HOME=home,
+                    XDG_CONFIG_HOME=os.path.join(home, ".config"),
                     XDG_DATA_HOME=os.path.join(home, ".local/share"),
                     XDG_CACHE_HOME=os.path.join(home, ".cache"))
 
@@ -182,7 +192,10 @@ def wait_for_paint(proc, started, timeout=60):
 
 def bench_first_paint(args, apps, work):
     samples = {"tseeder": [], "qBittorrent": []}
-    # One unmeasured start of each warms the page cache, as for any app opened before.
+    first_start = {}
+    # One unmeasured start of each warms the page cache and the GL shader cache (outside the
+    # app's profile, see `Apps.machine_caches`), as for any app opened on this machine before;
+    # its time is kept apart as the first start ever.
     for run in range(0, args.runs + 1):
         for app in ("tseeder", "qBittorrent"):
             home = tempfile.mkdtemp(prefix=f"paint-{app}-", dir=work)
@@ -201,7 +214,10 @@ def bench_first_paint(args, apps, work):
             if run > 0:
                 samples[app].append(seconds)
                 log(f"first paint run {run}: {app} {seconds:.3f} s")
-    return samples
+            else:
+                first_start[app] = seconds
+                log(f"first paint, first start on this machine: {app} {seconds:.3f} s")
+    return samples, first_start
 
 
 class TenTorrents:
@@ -438,14 +454,19 @@ def main():
     verdicts = []
     try:
         if "paint" in parts:
-            samples = bench_first_paint(args, apps, args.work)
+            samples, first_start = bench_first_paint(args, apps, args.work)
             ours = statistics.median(samples["tseeder"])
             theirs = statistics.median(samples["qBittorrent"])
-            print(f"\nCold start to first paint under Xvfb, median of {args.runs}")
-            print(f"{'app':<14}{'median s':>10}")
-            print(f"{'tseeder':<14}{ours:>10.3f}\n{'qBittorrent':<14}{theirs:>10.3f}")
-            results["first_paint"] = {app: {"median_seconds": statistics.median(s), "runs": s}
-                                      for app, s in samples.items()}
+            print(f"\nCold start to first paint under Xvfb, median of {args.runs}, and the "
+                  "first start on this machine (cold GL shader cache)")
+            print(f"{'app':<14}{'median s':>10}{'first start s':>15}")
+            for app in ("tseeder", "qBittorrent"):
+                print(f"{app:<14}{statistics.median(samples[app]):>10.3f}"
+                      f"{first_start[app]:>15.3f}")
+            results["first_paint"] = {
+                app: {"median_seconds": statistics.median(s), "runs": s,
+                      "first_start_seconds": first_start[app]}
+                for app, s in samples.items()}
             verdicts.append(f"first paint: {ours:.3f} s (target median < 0.6 s) "
                             + ("met" if ours < 0.6 else "NOT met"))
         if "memory" in parts:

@@ -77,10 +77,26 @@ fn hostname() -> String {
         .unwrap_or_else(|| "this computer".into())
 }
 
+/// WebKit paints the window's page on the CPU unless the user's environment says otherwise.
+/// The page is text and boxes; painting it through GL first compiles GL shaders, and on a
+/// machine without a GPU (virtual machines, remote desktops) Mesa's llvmpipe compiles each with
+/// LLVM on the start's path: half a second before the first frame (docs/benchmarks.md). WebKit
+/// still composites through GL; only the painting of the page's tiles moves to the CPU.
+#[cfg(target_os = "linux")]
+fn paint_on_the_cpu() {
+    const CPU_PAINTING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+    if std::env::var_os(CPU_PAINTING).is_none() {
+        // First thing in `main`, before any thread exists that could read the environment.
+        std::env::set_var(CPU_PAINTING, "1");
+    }
+}
+
 fn main() {
     // Start-up phases are logged at debug level (TSEEDER_LOG=tseeder=debug) to see where the
     // time before the first frame goes.
     let started = std::time::Instant::now();
+    #[cfg(target_os = "linux")]
+    paint_on_the_cpu();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TSEEDER_LOG")

@@ -84,6 +84,25 @@ export const webkitProcesses = (root) => processTree(root).filter((p) => p.name.
 /** WebKit's web processes (which hold the page) under `root`; the kernel keeps 15 characters. */
 export const webProcesses = (root) => webkitProcesses(root).filter((p) => p.name === "WebKitWebProces");
 
+/** The names of a process's threads (`comm`, 15 characters kept), or none once it is gone. */
+export function threadNames(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map((tid) => read(pid, `task/${tid}/comm`)?.trim())
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** One variable of a process's environment as it started, or undefined. */
+export function environmentOf(pid, name) {
+  const entry = read(pid, "environ")
+    ?.split("\0")
+    .find((e) => e.startsWith(`${name}=`));
+  return entry?.slice(name.length + 1);
+}
+
 /** Resident memory of one process, in MiB (0 once it is gone). */
 export function rssMiB(pid) {
   const line = read(pid, "status")
