@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tseeder_protocol::names;
 
+mod disk;
 pub mod job;
+
+use disk::DiskWriter;
 
 pub const PENDING: &str = "pending";
 pub const DONE: &str = "done";
@@ -51,11 +54,6 @@ impl SyncError {
         )
     }
 }
-
-/// The most one write to the temporary file takes: larger writes copied into the page cache
-/// measured several times slower here (a 1 MiB write's source no longer sits in the CPU's
-/// cache), so a large network chunk is written in pieces of this size.
-const WRITE_BYTES: usize = 64 * 1024;
 
 /// The HTTP client file transfers use: patient with slow links, quick to notice a dead one.
 pub fn http_client() -> reqwest::Client {
@@ -245,7 +243,7 @@ async fn receive(
     let mut body = response.bytes_stream();
     // The disk works on its own thread while the next bytes arrive, and finishes with the
     // flush to the device, so that waiting on the disk never stalls the transfer.
-    let mut writer = DiskWriter::start(file.into_std().await);
+    let mut writer = DiskWriter::start(file.into_std().await)?;
     let mut broken = None;
     while let Some(chunk) = body.next().await {
         let chunk = match chunk {
@@ -326,142 +324,6 @@ async fn open_locked(part: PathBuf) -> Result<std::fs::File, SyncError> {
     })
     .await
     .map_err(|err| SyncError::Io(std::io::Error::other(err)))?
-}
-
-/// Writes a transfer's bytes on a blocking thread and flushes them to the device at the end.
-/// The network's chunks are handed over as they came, without a copy. Queued chunks are
-/// bounded, so a slow disk slows the transfer instead of filling memory. Dropped without
-/// `finish` (the transfer was cancelled), it stops at the next write and keeps what it wrote
-/// for the resume.
-struct DiskWriter {
-    full: Option<tokio::sync::mpsc::Sender<bytes::Bytes>>,
-    done: Option<tokio::task::JoinHandle<std::io::Result<std::fs::File>>>,
-    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl DiskWriter {
-    /// Chunks in flight between the network and the disk: a few MiB of the network's usual
-    /// chunks.
-    const QUEUED: usize = 64;
-
-    /// `file` is locked (`open_locked`) and positioned where the bytes go.
-    fn start(file: std::fs::File) -> DiskWriter {
-        use std::sync::atomic::Ordering;
-        let (full, mut queued) = tokio::sync::mpsc::channel::<bytes::Bytes>(Self::QUEUED);
-        let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stop = abandoned.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            use std::io::Write;
-            let mut file = file;
-            let flusher = Flusher::start(&file);
-            let mut unflushed = 0;
-            while let Some(chunk) = queued.blocking_recv() {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                for piece in chunk.chunks(WRITE_BYTES) {
-                    file.write_all(piece)?;
-                }
-                unflushed += chunk.len();
-                if unflushed >= FLUSH_EVERY_BYTES {
-                    flusher.flush();
-                    unflushed = 0;
-                }
-            }
-            flusher.stop();
-            file.sync_all()?;
-            Ok(file)
-        });
-        DiskWriter {
-            full: Some(full),
-            done: Some(done),
-            abandoned,
-        }
-    }
-
-    /// Queues a chunk for the disk; false when the writer has stopped (its error comes from
-    /// `finish`).
-    async fn write(&mut self, chunk: bytes::Bytes) -> bool {
-        match &self.full {
-            Some(queue) => queue.send(chunk).await.is_ok(),
-            None => false,
-        }
-    }
-
-    /// Waits until everything queued is written and on the device. Also called after a broken
-    /// transfer: what arrived is kept for the resume.
-    async fn finish(mut self) -> Result<std::fs::File, SyncError> {
-        self.full = None;
-        let Some(done) = self.done.take() else {
-            return Err(SyncError::Io(std::io::Error::other(
-                "the writer was already finished",
-            )));
-        };
-        done.await
-            .map_err(|err| SyncError::Io(std::io::Error::other(err)))?
-            .map_err(SyncError::Io)
-    }
-}
-
-/// Bytes written between two flushes of the transfer's data to the device while it goes on.
-const FLUSH_EVERY_BYTES: usize = 64 * 1024 * 1024;
-
-/// Flushes a file's written data to the device on its own thread while writing goes on, so the
-/// flush a finished transfer must wait for is only the last few megabytes, not the whole file.
-/// Best effort: the final `sync_all` is what makes a file count as on the disk.
-struct Flusher {
-    wake: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Flusher {
-    fn start(file: &std::fs::File) -> Flusher {
-        let Ok(file) = file.try_clone() else {
-            return Flusher {
-                wake: None,
-                thread: None,
-            };
-        };
-        let (wake, woken) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("sync-flush".into())
-            .spawn(move || {
-                while woken.recv().is_ok() {
-                    // Wake-ups that came during the last flush are covered by the next one.
-                    while woken.try_recv().is_ok() {}
-                    if let Err(err) = file.sync_data() {
-                        tracing::debug!(%err, "an early flush failed; the final one decides");
-                    }
-                }
-            })
-            .ok();
-        Flusher {
-            wake: Some(wake),
-            thread,
-        }
-    }
-
-    fn flush(&self) {
-        if let Some(wake) = &self.wake {
-            let _ = wake.send(());
-        }
-    }
-
-    fn stop(mut self) {
-        self.wake = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for DiskWriter {
-    fn drop(&mut self) {
-        if self.done.is_some() {
-            self.abandoned
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
 }
 
 /// Gives the verified temporary file its final name without ever replacing a file that appeared
