@@ -404,6 +404,43 @@ async fn a_restart_mid_copy_resumes_the_download_with_range() {
 }
 
 #[tokio::test]
+async fn a_folder_of_many_files_is_copied_several_files_at_a_time() {
+    let seedr = SeedrSim::start().await;
+    let server = server_for(&seedr, |s| {
+        s.providers.active = tseeder_protocol::ProviderKind::Seedr;
+        s.providers.seedr.files_at_once = 3;
+    })
+    .await;
+    let alice = server.user(Role::User).await;
+    let files: Vec<(String, Vec<u8>)> = (0..5u8)
+        .map(|n| {
+            (
+                format!("part{n}.bin"),
+                bytes(n, 50_000 + usize::from(n) * 7),
+            )
+        })
+        .collect();
+    let magnet = offered(&seedr, "Many", files.clone());
+    // Each download pauses halfway, so the copies that run together are seen together.
+    seedr.slow_downloads(Duration::from_millis(400));
+    let id = submit(&alice, &magnet).await;
+    let job = ended(&alice, &id, Duration::from_secs(40)).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    for (index, (_, content)) in files.iter().enumerate() {
+        assert_eq!(
+            sha256(&stored(&server, &alice, &id, index as u32).await),
+            sha256(content),
+            "file {index}"
+        );
+    }
+    assert_eq!(
+        seedr.most_downloads_at_once(),
+        3,
+        "files_at_once = 3 with five files to copy"
+    );
+}
+
+#[tokio::test]
 async fn seedr_cannot_be_switched_on_without_an_account() {
     let server = TestServer::start().await;
     let owner = server.user(Role::Superadmin).await;

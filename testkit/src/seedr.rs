@@ -6,7 +6,7 @@
 //! `DELETE /rest/torrent/{id}`. Transfers advance each time the root folder is read, then
 //! become a folder named after the torrent. It records what it receives, and can be told to
 //! misbehave: wrong credentials, 5xx for a while, a full account, a failed transfer, a download
-//! cut short.
+//! cut short, downloads that pause halfway (counting how many overlap).
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Form, Json, Router};
 use base64::Engine as _;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -81,6 +82,10 @@ struct Sim {
     deleted_folders: Vec<i64>,
     faults: Faults,
     progress_step: u32,
+    /// Each download sends half its bytes, waits this long, then sends the rest.
+    download_pause: Option<std::time::Duration>,
+    downloads_now: usize,
+    most_downloads_at_once: usize,
 }
 
 impl Sim {
@@ -319,6 +324,16 @@ impl SeedrSim {
         lock(&self.sim).faults.cut_downloads = n;
     }
 
+    /// Every download from now on pauses halfway for `pause`, so downloads overlap.
+    pub fn slow_downloads(&self, pause: std::time::Duration) {
+        lock(&self.sim).download_pause = Some(pause);
+    }
+
+    /// The most downloads that were being sent at the same moment.
+    pub fn most_downloads_at_once(&self) -> usize {
+        lock(&self.sim).most_downloads_at_once
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.sim).seen.clone()
     }
@@ -458,8 +473,8 @@ async fn add_file(State(sim): State<Shared>, mut form: Multipart) -> Response {
 }
 
 /// The file's bytes; `Range: bytes=N-` answers 206 from N.
-async fn file(State(sim): State<Shared>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let mut sim = lock(&sim);
+async fn file(State(shared): State<Shared>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let mut sim = lock(&shared);
     let Some((name, bytes)) = sim.files.get(&id).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -481,15 +496,44 @@ async fn file(State(sim): State<Shared>, Path(id): Path<i64>, headers: HeaderMap
         StatusCode::OK
     };
     let disposition = format!("attachment; filename=\"{name}\"");
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes[start..end].to_vec(),
-    )
-        .into_response()
+    let headers = [
+        (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+        (header::CONTENT_DISPOSITION, disposition),
+    ];
+    let body = bytes[start..end].to_vec();
+    let Some(pause) = sim.download_pause else {
+        return (status, headers, body).into_response();
+    };
+    sim.downloads_now += 1;
+    sim.most_downloads_at_once = sim.most_downloads_at_once.max(sim.downloads_now);
+    drop(sim);
+    let sending = Sending(shared.clone());
+    let half = body.len() / 2;
+    let (first, rest) = (
+        axum::body::Bytes::copy_from_slice(&body[..half]),
+        axum::body::Bytes::copy_from_slice(&body[half..]),
+    );
+    let parts = futures_util::stream::iter([(first, None), (rest, Some(pause))]).then(
+        move |(part, wait)| {
+            let _sending = &sending;
+            async move {
+                if let Some(wait) = wait {
+                    tokio::time::sleep(wait).await;
+                }
+                Ok::<_, std::convert::Infallible>(part)
+            }
+        },
+    );
+    (status, headers, axum::body::Body::from_stream(parts)).into_response()
+}
+
+/// A download being sent; counted off when its body is done or dropped.
+struct Sending(Shared);
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        lock(&self.0).downloads_now -= 1;
+    }
 }
 
 async fn delete_folder(State(sim): State<Shared>, Path(id): Path<i64>) -> Response {

@@ -268,6 +268,9 @@ pub struct SeedrSettings {
     pub outage_minutes: u64,
     /// One call's limit; a file download may take longer but not be silent this long.
     pub request_timeout_seconds: u64,
+    /// Files of one finished folder downloaded from Seedr at once; each is staged whole in the
+    /// data folder before it goes to the store.
+    pub files_at_once: usize,
 }
 
 impl Default for SeedrSettings {
@@ -280,6 +283,7 @@ impl Default for SeedrSettings {
             transfer_timeout_minutes: 24 * 60,
             outage_minutes: 60,
             request_timeout_seconds: 60,
+            files_at_once: 3,
         }
     }
 }

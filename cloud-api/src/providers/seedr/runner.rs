@@ -1,7 +1,7 @@
 //! The Seedr runner: one replica at a time walks the Seedr jobs every
 //! `providers.seedr.poll_interval_seconds`. A queued job's transfer is added (magnet or
 //! .torrent); a running one follows Seedr's progress until its folder appears; a finished
-//! folder is copied into our store and the job completes; then the folder is deleted on Seedr.
+//! folder is copied into our store (`files_at_once` files at a time) and the job completes; then the folder is deleted on Seedr.
 //! What a job has reached is kept in the store, so a restart resumes from Seedr's state.
 //! Seedr being unreachable or failing is retried with back-off for `outage_minutes`; bad
 //! credentials, a full account or a failed transfer fail the job with that reason.
@@ -17,7 +17,9 @@ use crate::providers::units;
 use crate::services::Services;
 use crate::store as db;
 use crate::store::{DbResult, Tx};
+use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tseeder_protocol::{JobSource, JobStatus, LiveProgress, ProviderKind};
 use tseeder_storage::ObjectKey;
@@ -296,38 +298,28 @@ impl SeedrRunner {
         tokio::fs::create_dir_all(&staging)
             .await
             .map_err(|err| SeedrError::Protocol(format!("staging folder: {err}")))?;
-        let store = self.services.store();
-        let mut copied = 0u64;
-        for want in &wanted {
-            let key = ObjectKey::job_file(&job.user_id, &job.id, want.index)
-                .map_err(|err| SeedrError::Protocol(err.to_string()))?;
-            let stored = store
-                .head(&key)
-                .await
-                .map_err(|err| SeedrError::Unavailable(format!("our store: {err}")))?;
-            if stored.is_none_or(|info| info.size != want.file.size) {
-                let partial = staging.join(format!("{}.part", want.index));
-                download(client, &want.file, &partial).await?;
-                store
-                    .put_file(&key, &partial)
-                    .await
-                    .map_err(|err| SeedrError::Unavailable(format!("our store: {err}")))?;
-                let _ = tokio::fs::remove_file(&partial).await;
-            }
-            copied += want.file.size;
-            self.services.live().set_progress(
-                &job.id,
-                LiveProgress {
-                    downloaded_bytes: total,
-                    total_bytes: Some(total),
-                    uploaded_bytes: copied,
-                    download_speed: 0,
-                    upload_speed: 0,
-                    peers: 0,
-                    eta_seconds: None,
-                },
-            );
-        }
+        // Several files at once: one Seedr download is often slower than our link and store.
+        // Each is staged whole before it goes to the store, so the staging folder holds up to
+        // this many files. The first failure stops the others; their partial files stay for
+        // the next pass to resume.
+        let at_once = self
+            .services
+            .settings()
+            .providers
+            .seedr
+            .files_at_once
+            .max(1);
+        let copied = AtomicU64::new(0);
+        // The copies are made up front (none runs until polled): a stream that maps each file
+        // to its copy is not provably `Send` for the spawned runner.
+        let copies: Vec<_> = wanted
+            .iter()
+            .map(|want| self.copy_file(client, job, want, &staging, &copied, total))
+            .collect();
+        futures_util::stream::iter(copies)
+            .buffer_unordered(at_once)
+            .try_collect::<Vec<()>>()
+            .await?;
         let completed = self.record_completion(job, &known, &wanted, total).await?;
         let _ = tokio::fs::remove_dir_all(&staging).await;
         if completed {
@@ -340,6 +332,49 @@ impl SeedrRunner {
             let id = job.id.clone();
             self.read(move |conn| q::forget_transfer(conn, &id)).await?;
         }
+        Ok(())
+    }
+
+    /// Copies one file into our store unless it is there already, then counts it in the
+    /// job's live progress.
+    async fn copy_file(
+        &self,
+        client: &SeedrClient,
+        job: &JobRow,
+        want: &Wanted,
+        staging: &std::path::Path,
+        copied: &AtomicU64,
+        total: u64,
+    ) -> Result<(), SeedrError> {
+        let store = self.services.store();
+        let key = ObjectKey::job_file(&job.user_id, &job.id, want.index)
+            .map_err(|err| SeedrError::Protocol(err.to_string()))?;
+        let stored = store
+            .head(&key)
+            .await
+            .map_err(|err| SeedrError::Unavailable(format!("our store: {err}")))?;
+        if stored.is_none_or(|info| info.size != want.file.size) {
+            let partial = staging.join(format!("{}.part", want.index));
+            download(client, &want.file, &partial).await?;
+            store
+                .put_file(&key, &partial)
+                .await
+                .map_err(|err| SeedrError::Unavailable(format!("our store: {err}")))?;
+            let _ = tokio::fs::remove_file(&partial).await;
+        }
+        let uploaded_bytes = copied.fetch_add(want.file.size, Ordering::Relaxed) + want.file.size;
+        self.services.live().set_progress(
+            &job.id,
+            LiveProgress {
+                downloaded_bytes: total,
+                total_bytes: Some(total),
+                uploaded_bytes,
+                download_speed: 0,
+                upload_speed: 0,
+                peers: 0,
+                eta_seconds: None,
+            },
+        );
         Ok(())
     }
 
