@@ -2,8 +2,9 @@
 //! stalls the network. A synced file must be on the device before it counts, so the writing
 //! goes straight to the device where the file system allows it (`O_DIRECT`): the bytes skip the
 //! page cache, there is no write-back left to wait for at the end, and the kernel does not spend
-//! the transfer's CPU on dirty pages. Elsewhere (tmpfs before Linux 6.6, some network and FUSE file systems) they go
-//! through the page cache, flushed to the device every few dozen megabytes as they arrive.
+//! the transfer's CPU on dirty pages. Elsewhere (tmpfs before Linux 6.6, some network and FUSE
+//! file systems) they go through the page cache, flushed to the device every few dozen
+//! megabytes as they arrive.
 //!
 //! The network's chunks are copied into a few reused buffers as they arrive and dropped at
 //! once, so the HTTP client reads into the same memory again; holding them until the disk took
