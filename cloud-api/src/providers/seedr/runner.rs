@@ -1,7 +1,8 @@
 //! The Seedr runner: one replica at a time walks the Seedr jobs every
 //! `providers.seedr.poll_interval_seconds`. A queued job's transfer is added (magnet or
 //! .torrent); a running one follows Seedr's progress until its folder appears; a finished
-//! folder is copied into our store (`files_at_once` files at a time) and the job completes; then the folder is deleted on Seedr.
+//! folder is copied into our store (`files_at_once` files at a time) and the job completes;
+//! then the folder is deleted on Seedr.
 //! What a job has reached is kept in the store, so a restart resumes from Seedr's state.
 //! Seedr being unreachable or failing is retried with back-off for `outage_minutes`; bad
 //! credentials, a full account or a failed transfer fail the job with that reason.
