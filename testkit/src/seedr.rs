@@ -508,22 +508,22 @@ async fn file(State(shared): State<Shared>, Path(id): Path<i64>, headers: Header
     sim.most_downloads_at_once = sim.most_downloads_at_once.max(sim.downloads_now);
     drop(sim);
     let sending = Sending(shared.clone());
+    let body = axum::body::Bytes::from(body);
     let half = body.len() / 2;
-    let (first, rest) = (
-        axum::body::Bytes::copy_from_slice(&body[..half]),
-        axum::body::Bytes::copy_from_slice(&body[half..]),
-    );
-    let parts = futures_util::stream::iter([(first, None), (rest, Some(pause))]).then(
-        move |(part, wait)| {
-            let _sending = &sending;
-            async move {
-                if let Some(wait) = wait {
-                    tokio::time::sleep(wait).await;
-                }
-                Ok::<_, std::convert::Infallible>(part)
+    let halves = [
+        (body.slice(..half), None),
+        (body.slice(half..), Some(pause)),
+    ];
+    let parts = futures_util::stream::iter(halves).then(move |(part, wait)| {
+        // The stream owns the count, so it ends when the body is sent or dropped.
+        let _sending = &sending;
+        async move {
+            if let Some(wait) = wait {
+                tokio::time::sleep(wait).await;
             }
-        },
-    );
+            Ok::<_, std::convert::Infallible>(part)
+        }
+    });
     (status, headers, axum::body::Body::from_stream(parts)).into_response()
 }
 
