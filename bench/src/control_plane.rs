@@ -2,6 +2,7 @@
 //! handler to hold the job list's throughput against, and thousands of live-event subscribers
 //! timing how long each progress report takes to reach them. Each prints one JSON line.
 
+use crate::subscribers::{StreamRequest, Subscribers};
 use anyhow::{bail, Context};
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -166,86 +167,35 @@ pub struct SseRun {
 /// has its snapshot, then reports progress `reports` times as the job's agent and times, for
 /// every stream, how long each report took to arrive.
 pub async fn sse(run: SseRun) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()?;
-    // When each report was sent, written by the agent's loop before it sends; streams only
-    // note when each report arrived, and the delays are computed once every stream is done, so
-    // the streams share nothing while they receive.
-    let sent_at: Arc<std::sync::Mutex<Vec<Option<Instant>>>> =
-        Arc::new(std::sync::Mutex::new(vec![None; run.reports as usize + 1]));
-    let ready = Arc::new(AtomicUsize::new(0));
-    let resyncs = Arc::new(AtomicUsize::new(0));
+    let requests = (0..run.subscribers)
+        .map(|n| {
+            let base = &run.bases[n % run.bases.len()];
+            StreamRequest::new(base, "/api/v1/jobs/live", &run.api_key)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let open_started = Instant::now();
-    let mut streams = Vec::with_capacity(run.subscribers);
-    for n in 0..run.subscribers {
-        let base = &run.bases[n % run.bases.len()];
-        let answer = loop {
-            match client
-                .get(format!("{base}/api/v1/jobs/live"))
-                .bearer_auth(&run.api_key)
-                .send()
-                .await
-            {
-                Ok(answer) => break answer,
-                Err(err) if open_started.elapsed() < Duration::from_secs(300) => {
-                    eprintln!("stream {n}: {err}; again");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(err) => bail!("stream {n}: {err}"),
-            }
-        };
-        anyhow::ensure!(
-            answer.status().is_success(),
-            "stream {n}: {}",
-            answer.status()
-        );
-        let (ready, resyncs) = (ready.clone(), resyncs.clone());
-        let reports = run.reports;
-        streams.push(tokio::spawn(async move {
-            let mut body = answer.bytes_stream();
-            let mut buffer = Vec::new();
-            let mut arrivals: Vec<(u64, Instant)> = Vec::with_capacity(reports as usize);
-            let (mut seen, mut snapshots) = (0u64, 0usize);
-            while let Some(chunk) = body.next().await {
-                buffer.extend_from_slice(&chunk?);
-                while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
-                    let arrived = Instant::now();
-                    let event: Vec<u8> = buffer.drain(..end + 2).collect();
-                    if event.starts_with(b"event: snapshot") {
-                        snapshots += 1;
-                        if snapshots == 1 {
-                            ready.fetch_add(1, Ordering::Relaxed);
-                            continue;
-                        }
-                        // Fell behind: the server sent the state instead of the missed events.
-                        resyncs.fetch_add(1, Ordering::Relaxed);
-                        seen = seen.max(latest_progress(&event)?);
-                    } else if let Some(k) = downloaded_bytes(&event) {
-                        arrivals.push((k, arrived));
-                        seen = seen.max(k);
-                    }
-                    if seen >= reports {
-                        return anyhow::Ok(arrivals);
-                    }
-                }
-            }
-            bail!("a stream ended early")
-        }));
-    }
-    while ready.load(Ordering::Relaxed) < run.subscribers {
+    let subscribers = Subscribers::open(requests, run.reports);
+    while subscribers.ready.load(Ordering::Relaxed) < run.subscribers {
+        if subscribers.is_finished() {
+            // Failed while opening: its error says why.
+            subscribers.finish(Instant::now())?;
+            bail!("the streams ended before they opened");
+        }
         if open_started.elapsed() > Duration::from_secs(600) {
             bail!(
                 "only {} streams got their snapshot",
-                ready.load(Ordering::Relaxed)
+                subscribers.ready.load(Ordering::Relaxed)
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let opened_seconds = open_started.elapsed().as_secs_f64();
+    // When each report was sent, noted before it is sent; the streams only note when each
+    // arrived, and the delays are computed once every stream is done.
+    let mut sent_at: Vec<Option<Instant>> = vec![None; run.reports as usize + 1];
     let agent = reqwest::Client::new();
     for k in 1..=run.reports {
-        sent_at.lock().expect("sent")[k as usize] = Some(Instant::now());
+        sent_at[k as usize] = Some(Instant::now());
         let answer = agent
             .post(format!(
                 "{}/api/v1/agent/jobs/{}/progress",
@@ -267,15 +217,12 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
         tokio::time::sleep(run.interval).await;
     }
     let deadline = Instant::now() + Duration::from_secs(60);
+    let seen = tokio::task::spawn_blocking(move || subscribers.finish(deadline)).await??;
     let mut millis = Vec::with_capacity(run.subscribers * run.reports as usize);
-    let sent_at = std::mem::take(&mut *sent_at.lock().expect("sent"));
-    for stream in streams {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let arrivals = match tokio::time::timeout(left, stream).await {
-            Ok(done) => done??,
-            Err(_) => bail!("not every stream saw the last report within a minute"),
-        };
-        for (k, arrived) in arrivals {
+    let mut resyncs = 0;
+    for stream in seen {
+        resyncs += stream.resyncs;
+        for (k, arrived) in stream.arrivals {
             if let Some(Some(sent)) = sent_at.get(k as usize) {
                 millis.push((arrived - *sent).as_secs_f64() * 1000.0);
             }
@@ -286,7 +233,7 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
     out["expected"] = expected.into();
     out["subscribers"] = run.subscribers.into();
     out["open_seconds"] = opened_seconds.into();
-    out["resyncs"] = resyncs.load(Ordering::Relaxed).into();
+    out["resyncs"] = resyncs.into();
     println!("{out}");
     Ok(())
 }
@@ -294,7 +241,7 @@ pub async fn sse(run: SseRun) -> anyhow::Result<()> {
 /// The live progress's `downloadedBytes` of a progress event (the report's number, the one
 /// thing a stream times), found without parsing the whole job, so that the streams take as
 /// little as they can of the cores the server shares with them.
-fn downloaded_bytes(event: &[u8]) -> Option<u64> {
+pub(crate) fn downloaded_bytes(event: &[u8]) -> Option<u64> {
     const FIELD: &[u8] = b"\"progress\":{\"downloadedBytes\":";
     let at = event.windows(FIELD.len()).position(|w| w == FIELD)? + FIELD.len();
     let digits = event[at..]
@@ -308,7 +255,7 @@ fn downloaded_bytes(event: &[u8]) -> Option<u64> {
 }
 
 /// The furthest progress a snapshot shows.
-fn latest_progress(event: &[u8]) -> anyhow::Result<u64> {
+pub(crate) fn latest_progress(event: &[u8]) -> anyhow::Result<u64> {
     let text = String::from_utf8_lossy(event);
     let data = text
         .lines()

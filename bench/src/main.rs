@@ -4,6 +4,7 @@
 //! and the control plane's load (claims, a bare JSON handler, live-event subscribers).
 
 mod control_plane;
+mod subscribers;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
