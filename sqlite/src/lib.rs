@@ -9,6 +9,7 @@ mod migrate;
 pub use migrate::{applied_migrations, apply_migrations, Migration};
 
 use checkpoint::Checkpointer;
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -234,6 +235,11 @@ fn open_connection(path: &Path, options: &Options) -> DbResult<Connection> {
     // Every statement a server runs stays compiled: parsing SQL again costs more than most of
     // the queries it would run (rusqlite keeps 16 by default).
     conn.set_prepared_statement_cache_capacity(256);
+    // Plans never depend on the values bound. Otherwise SQLite marks a statement whose plan
+    // looked at a bound value (a `LIMIT ?`, a parameter set against a partial index's
+    // condition) to be compiled again each time that parameter is bound, even to the same
+    // value: a cached page query was parsed and planned anew on every request.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // Pages read through a memory map are not copied into each connection's cache, which
     // every other connection's write empties. The map is address space, not memory: 1 GiB
     // covers the database a single machine serves.
@@ -264,6 +270,35 @@ mod tests {
         name: "0001_counter.sql",
         sql: "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0);",
     }];
+
+    /// A list's page query is compiled once per connection and then only bound and run.
+    #[test]
+    fn a_cached_statement_is_not_compiled_again_for_new_values() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open_connection(&dir.path().join("t.db"), &Options::default()).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE items (owner TEXT NOT NULL, size INTEGER, at INTEGER NOT NULL);
+             CREATE INDEX items_by_owner ON items (owner, at);
+             CREATE INDEX items_sized ON items (owner, size) WHERE size IS NOT NULL;
+             INSERT INTO items VALUES ('a', 1, 1), ('a', NULL, 2), ('b', 3, 3);",
+        )
+        .expect("schema");
+        let page = "SELECT at FROM items WHERE owner = ?1 ORDER BY at DESC LIMIT ?2";
+        for (owner, limit) in [("a", 50), ("a", 50), ("b", 10), ("a", 1)] {
+            let mut stmt = conn.prepare_cached(page).expect("prepare");
+            let rows: Vec<i64> = stmt
+                .query_map(rusqlite::params![owner, limit], |row| row.get(0))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            assert!(!rows.is_empty(), "{owner} has items");
+            assert_eq!(
+                stmt.get_status(rusqlite::StatementStatus::RePrepare),
+                0,
+                "compiled again for {owner:?}, {limit}"
+            );
+        }
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn one_connection_runs_each_piece_of_work_alone() {
