@@ -170,6 +170,37 @@ fn wait_for_port(port: u16, child: &mut Child) {
     panic!("aria2c did not start listening on {port}");
 }
 
+/// aria2c listens before it has checked its files (`-V`) and turns peers away until then; a
+/// downloader that came too early finds no other peer and fails its try. Ready means it answers
+/// a BitTorrent handshake for the torrent with its own.
+fn wait_until_seeding(port: u16, info_hash: &str, child: &mut Child) {
+    let hash = hex::decode(info_hash).expect("info hash");
+    let mut hello = vec![19u8];
+    hello.extend_from_slice(b"BitTorrent protocol");
+    hello.extend_from_slice(&[0; 8]);
+    hello.extend_from_slice(&hash);
+    hello.extend_from_slice(b"-TS0001-readiness-00");
+    let answers = || -> std::io::Result<bool> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.write_all(&hello)?;
+        let mut answer = [0u8; 68];
+        stream.read_exact(&mut answer)?;
+        Ok(answer[..20] == hello[..20] && answer[28..48] == hash[..])
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if answers().unwrap_or(false) {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("aria2c exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("aria2c never answered a handshake for {info_hash} on {port}");
+}
+
 /// The SHA-1 of the bencoded info dictionary. mktorrent writes `info` as the last key (keys are
 /// sorted), so the dictionary runs from after `4:info` to the outer `e`.
 fn info_hash_of(torrent: &[u8]) -> String {
@@ -294,6 +325,7 @@ impl Seeder {
             .spawn()
             .expect("aria2c (scripts/setup installs it)");
         wait_for_port(port, &mut child);
+        wait_until_seeding(port, &info_hash, &mut child);
         if let Some(tracker) = &tracker {
             // The tracker tells a newcomer only about peers that announced before it asked.
             let deadline = Instant::now() + Duration::from_secs(30);
