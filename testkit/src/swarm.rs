@@ -157,17 +157,9 @@ pub fn sha256_of_file(path: &Path) -> String {
 }
 
 fn wait_for_port(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("aria2c exited early: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("aria2c did not start listening on {port}");
+    wait_until(child, &format!("listening on {port}"), || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
 }
 
 /// aria2c listens before it has checked its files (`-V`) and turns peers away until then; a
@@ -188,17 +180,27 @@ fn wait_until_seeding(port: u16, info_hash: &str, child: &mut Child) {
         stream.read_exact(&mut answer)?;
         Ok(answer[..20] == hello[..20] && answer[28..48] == hash[..])
     };
+    wait_until(
+        child,
+        &format!("answering a handshake for {info_hash} on {port}"),
+        || answers().unwrap_or(false),
+    );
+}
+
+/// Polls `ready` until it holds, for at most 30 seconds, and fails the test at once if the
+/// process it waits for exits.
+fn wait_until(child: &mut Child, what: &str, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if answers().unwrap_or(false) {
+        if ready() {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("aria2c exited early: {status}");
+            panic!("the process exited early ({status}) instead of {what}");
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("aria2c never answered a handshake for {info_hash} on {port}");
+    panic!("the process was not {what} within 30 s");
 }
 
 /// The SHA-1 of the bencoded info dictionary. mktorrent writes `info` as the last key (keys are
@@ -324,7 +326,6 @@ impl Seeder {
             .stderr(Stdio::null())
             .spawn()
             .expect("aria2c (scripts/setup installs it)");
-        wait_for_port(port, &mut child);
         wait_until_seeding(port, &info_hash, &mut child);
         if let Some(tracker) = &tracker {
             // The tracker tells a newcomer only about peers that announced before it asked.
