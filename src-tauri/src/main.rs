@@ -179,6 +179,7 @@ fn main() {
                 receive_arguments(&handle, urls);
             });
             receive_arguments(app.handle(), std::env::args().skip(1).collect());
+            tracing::debug!(since_start = ?started.elapsed(), "start-up: set-up is done");
             Ok(())
         })
         .on_window_event(|window, event| {

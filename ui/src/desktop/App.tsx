@@ -1,7 +1,7 @@
 // The desktop app's screens: the job list with a paste box, the Add dialog whenever a link
 // arrives, and settings. Live state comes from the app's events; nothing is polled.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { Loading, ErrorNote, Notice, errorMessage } from "../components/Feedback";
 import { AddDialog } from "./AddDialog";
 import type { DesktopApi, DesktopJob, PendingAdd } from "./api";
@@ -12,7 +12,7 @@ import { keys, queries } from "../api/queries";
 export function DesktopApp({ api }: { api: DesktopApi }) {
   const client = useQueryClient();
   const state = useQuery(queries.appState(api));
-  const [tab, setTab] = useState<"jobs" | "settings">("jobs");
+  const [tab, setTab] = useState<Tab>("jobs");
   const [jobs, setJobs] = useState<DesktopJob[]>([]);
   const [pending, setPending] = useState<Map<string, PendingAdd>>(new Map());
   const [link, setLink] = useState("");
@@ -51,7 +51,17 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
     };
   }, [api, client]);
 
-  if (state.isPending) return <Loading what="tseeder" />;
+  // While the core opens, the same frame as desktop.html's, which WebKit painted before this script ran.
+  if (state.isPending) {
+    return (
+      <>
+        <TopBar tab={tab} onTab={setTab} />
+        <main>
+          <Loading what="tseeder" />
+        </main>
+      </>
+    );
+  }
   if (state.isError) return <ErrorNote error={state.error} retry={() => void state.refetch()} />;
   const app = state.data;
   const refresh = () => void client.invalidateQueries({ queryKey: keys.appState });
@@ -70,35 +80,7 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
 
   return (
     <>
-      <header className="topbar">
-        <span className="brand">
-          <img src="/favicon.svg" alt="" width={24} height={24} /> tseeder
-        </span>
-        <nav aria-label="Main">
-          <ul className="tabs">
-            <li>
-              <button
-                type="button"
-                className={tab === "jobs" ? "on" : ""}
-                aria-current={tab === "jobs"}
-                onClick={() => setTab("jobs")}
-              >
-                Downloads
-              </button>
-            </li>
-            <li>
-              <button
-                type="button"
-                className={tab === "settings" ? "on" : ""}
-                aria-current={tab === "settings"}
-                onClick={() => setTab("settings")}
-                id="tab-settings"
-              >
-                Settings
-              </button>
-            </li>
-          </ul>
-        </nav>
+      <TopBar tab={tab} onTab={setTab}>
         <div className="account">
           <span className="who">
             <span id="account-status">{app.signedIn ? app.user?.email : "Not signed in"}</span>
@@ -110,7 +92,7 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
             Resume all
           </button>
         </div>
-      </header>
+      </TopBar>
       <main>
         {tab === "jobs" ? (
           <>
@@ -135,5 +117,44 @@ export function DesktopApp({ api }: { api: DesktopApi }) {
       </main>
       {current && <AddDialog key={current.id} api={api} add={current} state={app} />}
     </>
+  );
+}
+
+type Tab = "jobs" | "settings";
+
+/** The brand and the tabs; `children` is the account's corner once the core has answered. */
+function TopBar({ tab, onTab, children }: { tab: Tab; onTab: (tab: Tab) => void; children?: ReactNode }) {
+  return (
+    <header className="topbar">
+      <span className="brand">
+        <img src="/favicon.svg" alt="" width={24} height={24} /> tseeder
+      </span>
+      <nav aria-label="Main">
+        <ul className="tabs">
+          <li>
+            <button
+              type="button"
+              className={tab === "jobs" ? "on" : ""}
+              aria-current={tab === "jobs"}
+              onClick={() => onTab("jobs")}
+            >
+              Downloads
+            </button>
+          </li>
+          <li>
+            <button
+              type="button"
+              className={tab === "settings" ? "on" : ""}
+              aria-current={tab === "settings"}
+              onClick={() => onTab("settings")}
+              id="tab-settings"
+            >
+              Settings
+            </button>
+          </li>
+        </ul>
+      </nav>
+      {children}
+    </header>
   );
 }
