@@ -148,7 +148,12 @@ pub async fn copy_store(source: &Store, target: &Store) -> Result<Vec<TableCopy>
 }
 
 /// The page of `table` after the row whose key columns hold `after` (the first page without).
-fn read_page(tx: &Tx<'_>, table: &str, key: &str, after: Option<&[Value]>) -> DbResult<Vec<Row>> {
+fn read_page(
+    tx: &Tx<'_>,
+    table: &str,
+    key: &str,
+    after: Option<&[Value]>,
+) -> DbResult<Vec<Row<'static>>> {
     let limit = PAGE as i64;
     match after {
         None => tx.query(
@@ -174,7 +179,7 @@ fn read_page(tx: &Tx<'_>, table: &str, key: &str, after: Option<&[Value]>) -> Db
 /// The values of `row`'s key columns (`key` as written in [`TABLES`]).
 fn key_values(row: &Row, key: &str) -> Vec<Value> {
     key.split(", ")
-        .map(|column| row.value(column).cloned().unwrap_or(Value::Null))
+        .map(|column| row.value(column).unwrap_or(Value::Null))
         .collect()
 }
 
@@ -200,7 +205,7 @@ fn write_rows(tx: &Tx<'_>, table: &str, rows: &[Row]) -> DbResult<()> {
                     .map(|column| {
                         let value = match (table, *column) {
                             ("users", "default_device_id") => Value::Null,
-                            _ => row.value(column).cloned().unwrap_or(Value::Null),
+                            _ => row.value(column).unwrap_or(Value::Null),
                         };
                         values.push(value);
                         format!("?{}", values.len())
@@ -223,11 +228,8 @@ fn write_rows(tx: &Tx<'_>, table: &str, rows: &[Row]) -> DbResult<()> {
 
 fn restore_default_devices(tx: &Tx<'_>, users: &[Row]) -> DbResult<()> {
     for user in users {
-        let id = user.value("id").cloned().unwrap_or(Value::Null);
-        let device = user
-            .value("default_device_id")
-            .cloned()
-            .unwrap_or(Value::Null);
+        let id = user.value("id").unwrap_or(Value::Null);
+        let device = user.value("default_device_id").unwrap_or(Value::Null);
         tx.execute(
             "UPDATE users SET default_device_id = ?2 WHERE id = ?1",
             &[id, device],

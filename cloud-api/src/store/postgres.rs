@@ -161,7 +161,7 @@ impl PgTx<'_> {
         self.noting_races(outcome)
     }
 
-    pub(crate) fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+    pub(crate) fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row<'static>>> {
         let outcome = self.query_once(sql, params);
         self.noting_races(outcome)
     }
@@ -172,7 +172,7 @@ impl PgTx<'_> {
         Ok(self.tx.execute(&statement, &params)? as usize)
     }
 
-    fn query_once(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+    fn query_once(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row<'static>>> {
         let statement = self.statement(sql, params)?;
         let width = statement.columns().len();
         let columns = Arc::new(Columns::new(

@@ -18,6 +18,53 @@ pub enum Value {
     Blob(Vec<u8>),
 }
 
+impl Value {
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(n) => ValueRef::Integer(*n),
+            Value::Real(x) => ValueRef::Real(*x),
+            Value::Text(text) => ValueRef::Text(text.as_bytes()),
+            Value::Blob(bytes) => ValueRef::Blob(bytes),
+        }
+    }
+}
+
+/// A stored value where it lies, in the backend's own row: reading a column into a Rust value
+/// copies its text once, out of the database's buffer, and never through a [`Value`] first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    /// UTF-8 as stored; SQLite does not check it, so reading replaces what is not.
+    Text(&'a [u8]),
+    Blob(&'a [u8]),
+}
+
+impl ValueRef<'_> {
+    pub fn to_owned(self) -> Value {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) => Value::Integer(n),
+            ValueRef::Real(x) => Value::Real(x),
+            ValueRef::Text(text) => Value::Text(String::from_utf8_lossy(text).into_owned()),
+            ValueRef::Blob(bytes) => Value::Blob(bytes.to_vec()),
+        }
+    }
+
+    /// What kind of value this is, for an error that says what a column held instead.
+    fn kind(&self) -> &'static str {
+        match self {
+            ValueRef::Null => "null",
+            ValueRef::Integer(_) => "an integer",
+            ValueRef::Real(_) => "a real number",
+            ValueRef::Text(_) => "text",
+            ValueRef::Blob(_) => "bytes",
+        }
+    }
+}
+
 /// Binds a Rust value as a query parameter.
 pub trait ToValue {
     fn to_value(&self) -> Value;
@@ -25,7 +72,7 @@ pub trait ToValue {
 
 /// Reads a Rust value out of a column.
 pub trait FromValue: Sized {
-    fn from_value(value: &Value) -> Result<Self, String>;
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String>;
 }
 
 macro_rules! integer_values {
@@ -37,11 +84,11 @@ macro_rules! integer_values {
         }
 
         impl FromValue for $ty {
-            fn from_value(value: &Value) -> Result<Self, String> {
+            fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
                 match value {
-                    Value::Integer(n) => <$ty>::try_from(*n)
+                    ValueRef::Integer(n) => <$ty>::try_from(n)
                         .map_err(|_| format!("{n} does not fit {}", stringify!($ty))),
-                    other => Err(format!("expected an integer, found {other:?}")),
+                    other => Err(format!("expected an integer, found {}", other.kind())),
                 }
             }
         }
@@ -57,10 +104,10 @@ impl ToValue for bool {
 }
 
 impl FromValue for bool {
-    fn from_value(value: &Value) -> Result<Self, String> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
         match value {
-            Value::Integer(n) => Ok(*n != 0),
-            other => Err(format!("expected a flag, found {other:?}")),
+            ValueRef::Integer(n) => Ok(n != 0),
+            other => Err(format!("expected a flag, found {}", other.kind())),
         }
     }
 }
@@ -78,11 +125,11 @@ impl ToValue for f32 {
 }
 
 impl FromValue for f64 {
-    fn from_value(value: &Value) -> Result<Self, String> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
         match value {
-            Value::Real(x) => Ok(*x),
-            Value::Integer(n) => Ok(*n as f64),
-            other => Err(format!("expected a number, found {other:?}")),
+            ValueRef::Real(x) => Ok(x),
+            ValueRef::Integer(n) => Ok(n as f64),
+            other => Err(format!("expected a number, found {}", other.kind())),
         }
     }
 }
@@ -100,10 +147,10 @@ impl ToValue for String {
 }
 
 impl FromValue for String {
-    fn from_value(value: &Value) -> Result<Self, String> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
         match value {
-            Value::Text(text) => Ok(text.clone()),
-            other => Err(format!("expected text, found {other:?}")),
+            ValueRef::Text(text) => Ok(String::from_utf8_lossy(text).into_owned()),
+            other => Err(format!("expected text, found {}", other.kind())),
         }
     }
 }
@@ -127,10 +174,10 @@ impl<const N: usize> ToValue for [u8; N] {
 }
 
 impl FromValue for Vec<u8> {
-    fn from_value(value: &Value) -> Result<Self, String> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
         match value {
-            Value::Blob(bytes) => Ok(bytes.clone()),
-            other => Err(format!("expected bytes, found {other:?}")),
+            ValueRef::Blob(bytes) => Ok(bytes.to_vec()),
+            other => Err(format!("expected bytes, found {}", other.kind())),
         }
     }
 }
@@ -145,9 +192,9 @@ impl<T: ToValue> ToValue for Option<T> {
 }
 
 impl<T: FromValue> FromValue for Option<T> {
-    fn from_value(value: &Value) -> Result<Self, String> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
         match value {
-            Value::Null => Ok(None),
+            ValueRef::Null => Ok(None),
             other => T::from_value(other).map(Some),
         }
     }
@@ -166,8 +213,8 @@ impl ToValue for Value {
 }
 
 impl FromValue for Value {
-    fn from_value(value: &Value) -> Result<Self, String> {
-        Ok(value.clone())
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
+        Ok(value.to_owned())
     }
 }
 
@@ -233,21 +280,40 @@ impl ColumnIndex for &str {
     }
 }
 
-/// One result row, read by position or column name.
+/// One result row, read by position or column name. A row that a query hands to its reader
+/// one at a time ([`Tx::query_map`], [`Tx::query_row`]) stays in SQLite's own buffer while it
+/// is read; rows kept after their query ([`Tx::query`]) hold their values.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct Row<'r> {
     columns: Arc<Columns>,
-    values: Vec<Value>,
+    values: Values<'r>,
     /// The column after the one read last: a row read in its columns' order finds each name at
     /// the first comparison instead of scanning the whole list.
     next: Cell<usize>,
 }
 
-impl Row {
-    pub(crate) fn new(columns: Arc<Columns>, values: Vec<Value>) -> Row {
+#[derive(Debug, Clone)]
+enum Values<'r> {
+    Kept(Vec<Value>),
+    InPlace(Vec<ValueRef<'r>>),
+}
+
+impl Row<'static> {
+    pub(crate) fn new(columns: Arc<Columns>, values: Vec<Value>) -> Row<'static> {
         Row {
             columns,
-            values,
+            values: Values::Kept(values),
+            next: Cell::new(0),
+        }
+    }
+}
+
+impl<'r> Row<'r> {
+    /// A row whose values stay where the backend has them while it is read.
+    pub(crate) fn in_place(columns: Arc<Columns>, values: Vec<ValueRef<'r>>) -> Row<'r> {
+        Row {
+            columns,
+            values: Values::InPlace(values),
             next: Cell::new(0),
         }
     }
@@ -256,9 +322,25 @@ impl Row {
         &self.columns.names
     }
 
-    /// A column's raw value by name.
-    pub fn value(&self, column: &str) -> Option<&Value> {
-        self.find(&column).map(|i| &self.values[i])
+    /// A column's value by name, copied out of the row.
+    pub fn value(&self, column: &str) -> Option<Value> {
+        let position = self.find(&column)?;
+        Some(self.raw(position).to_owned())
+    }
+
+    /// Every column's value, copied out of the row, in order.
+    fn into_values(self) -> Vec<Value> {
+        match self.values {
+            Values::Kept(values) => values,
+            Values::InPlace(values) => values.into_iter().map(ValueRef::to_owned).collect(),
+        }
+    }
+
+    fn raw(&self, position: usize) -> ValueRef<'_> {
+        match &self.values {
+            Values::Kept(values) => values[position].as_ref(),
+            Values::InPlace(values) => values[position],
+        }
     }
 
     fn find(&self, index: &impl ColumnIndex) -> Option<usize> {
@@ -271,7 +353,7 @@ impl Row {
         let position = self
             .find(&index)
             .ok_or_else(|| DbError::Corrupt(format!("no column {index:?}")))?;
-        T::from_value(&self.values[position])
+        T::from_value(self.raw(position))
             .map_err(|message| DbError::Corrupt(format!("column {index:?}: {message}")))
     }
 }
@@ -377,33 +459,72 @@ impl<'c> Tx<'c> {
         }
     }
 
-    /// Every row a query answers.
-    pub fn query(&self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+    /// Every row a query answers, kept.
+    pub fn query(&self, sql: &str, params: &[Value]) -> DbResult<Vec<Row<'static>>> {
+        let mut rows = Vec::new();
+        self.for_each_row(sql, params, |row| {
+            rows.push(Row::new(
+                Arc::clone(&row.columns),
+                row.clone().into_values(),
+            ));
+            Ok(true)
+        })?;
+        Ok(rows)
+    }
+
+    /// Hands each row to `visit` as it is read, until `visit` answers false.
+    fn for_each_row(
+        &self,
+        sql: &str,
+        params: &[Value],
+        visit: impl FnMut(&Row<'_>) -> DbResult<bool>,
+    ) -> DbResult<()> {
         match &self.inner {
-            TxInner::Sqlite(conn) => super::sqlite::query(conn, sql, params),
-            TxInner::Postgres(tx) => tx.borrow_mut().query(sql, params),
+            TxInner::Sqlite(conn) => super::sqlite::for_each_row(conn, sql, params, visit),
+            TxInner::Postgres(tx) => {
+                let rows = tx.borrow_mut().query(sql, params)?;
+                let mut visit = visit;
+                for row in &rows {
+                    if !visit(row)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
-    /// The first row, mapped; [`DbError::NoRows`] when there is none.
+    /// The first row, mapped; [`DbError::NoRows`] when there is none. The rest are not read.
     pub fn query_row<T>(
         &self,
         sql: &str,
         params: &[Value],
-        map: impl FnOnce(&Row) -> DbResult<T>,
+        map: impl FnOnce(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<T> {
-        let rows = self.query(sql, params)?;
-        map(rows.first().ok_or(DbError::NoRows)?)
+        let mut map = Some(map);
+        let mut first = None;
+        self.for_each_row(sql, params, |row| {
+            if let Some(map) = map.take() {
+                first = Some(map(row));
+            }
+            Ok(false)
+        })?;
+        first.ok_or(DbError::NoRows)?
     }
 
-    /// Every row, mapped.
+    /// Every row, mapped as it is read.
     pub fn query_map<T>(
         &self,
         sql: &str,
         params: &[Value],
-        map: impl FnMut(&Row) -> DbResult<T>,
+        mut map: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
-        self.query(sql, params)?.iter().map(map).collect()
+        let mut out = Vec::new();
+        self.for_each_row(sql, params, |row| {
+            out.push(map(row)?);
+            Ok(true)
+        })?;
+        Ok(out)
     }
 
     /// A statement to run several times with different parameters.
@@ -440,16 +561,20 @@ impl Statement<'_, '_> {
     pub fn query_map<T>(
         &mut self,
         params: &[Value],
-        mut map: impl FnMut(&Row) -> DbResult<T>,
+        mut map: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<std::vec::IntoIter<DbResult<T>>> {
-        let rows = self.tx.query(&self.sql, params)?;
-        Ok(rows.iter().map(&mut map).collect::<Vec<_>>().into_iter())
+        let mut out = Vec::new();
+        self.tx.for_each_row(&self.sql, params, |row| {
+            out.push(map(row));
+            Ok(true)
+        })?;
+        Ok(out.into_iter())
     }
 
     pub fn query_row<T>(
         &mut self,
         params: &[Value],
-        map: impl FnOnce(&Row) -> DbResult<T>,
+        map: impl FnOnce(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<T> {
         self.tx.query_row(&self.sql, params, map)
     }
@@ -525,14 +650,17 @@ mod tests {
 
     #[test]
     fn values_round_trip_and_refuse_what_does_not_fit() {
-        assert_eq!(u32::from_value(&7u32.to_value()), Ok(7));
-        assert!(u32::from_value(&Value::Integer(-1)).is_err());
-        assert_eq!(Option::<String>::from_value(&Value::Null), Ok(None));
-        assert_eq!(bool::from_value(&true.to_value()), Ok(true));
-        assert!(String::from_value(&Value::Integer(1)).is_err());
+        assert_eq!(u32::from_value(7u32.to_value().as_ref()), Ok(7));
+        assert!(u32::from_value(Value::Integer(-1).as_ref()).is_err());
+        assert_eq!(Option::<String>::from_value(Value::Null.as_ref()), Ok(None));
+        assert_eq!(bool::from_value(true.to_value().as_ref()), Ok(true));
+        assert_eq!(
+            String::from_value(Value::Integer(1).as_ref()),
+            Err("expected text, found an integer".to_owned())
+        );
     }
 
-    fn row(names: &[&str]) -> Row {
+    fn row(names: &[&str]) -> Row<'static> {
         let values = (0..names.len() as i64).map(Value::Integer).collect();
         Row::new(
             Arc::new(Columns::new(names.iter().map(|name| name.to_string()))),
