@@ -146,8 +146,11 @@ pub struct Job {
     pub attempts: u32,
     pub region: Option<String>,
     pub device_id: Option<String>,
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamps::serialize_option")]
     pub completed_at: Option<DateTime<Utc>>,
 }
 

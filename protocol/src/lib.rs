@@ -19,6 +19,7 @@ pub mod providers;
 pub mod runtime_settings;
 pub mod search;
 pub mod status_history;
+pub mod timestamps;
 pub mod webhooks;
 
 pub use accounts::*;
