@@ -1,10 +1,11 @@
 //! The SQLite plumbing the control plane and the desktop app share: connections whose work
-//! always runs on blocking threads (the async runtime never waits on SQLite), WAL with foreign
+//! always runs on the database's own threads (the async runtime never waits on SQLite), WAL with foreign
 //! keys on and checkpoints on a thread of their own, numbered migrations whose checksums are
 //! recorded, and one error type.
 
 mod checkpoint;
 mod migrate;
+mod workers;
 
 pub use migrate::{applied_migrations, apply_migrations, Migration};
 
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use workers::Workers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -51,8 +53,9 @@ pub type DbResult<T> = Result<T, DbError>;
 pub struct Options {
     /// How long a statement waits for another connection's write lock.
     pub busy_timeout: Duration,
-    /// Connections in use at once; `None` for as many as callers ask for. One connection makes
-    /// every piece of work run alone, as a single-user app's store may assume.
+    /// Connections in use at once, each on a thread of its own; `None` for one per core (at
+    /// least two). One connection makes every piece of work run alone, in the order it was
+    /// asked for, as a single-user app's store may assume.
     pub max_connections: Option<usize>,
 }
 
@@ -76,7 +79,7 @@ struct Pool {
     path: PathBuf,
     options: Options,
     idle: Mutex<Vec<Connection>>,
-    slots: Option<Arc<Semaphore>>,
+    workers: Workers,
     /// Write transactions queue here, in order, rather than in SQLite's busy handler, which
     /// polls with sleeps that grow to 100 ms: under contention a few writers would otherwise
     /// wait far longer than the work takes.
@@ -96,8 +99,8 @@ enum Role {
     Writer,
 }
 
-/// More idle connections than this are closed rather than kept: enough for the blocking
-/// threads a busy server keeps, so a request does not open a connection of its own.
+/// More idle connections than this are closed rather than kept: one for each of the database's
+/// threads and the writer, so a call does not open a connection of its own.
 const MAX_IDLE: usize = 32;
 
 impl Db {
@@ -106,14 +109,15 @@ impl Db {
     pub fn open(path: &Path, migrations: &[Migration], options: Options) -> DbResult<Db> {
         let mut conn = open_connection(path, &options)?;
         migrate::apply_migrations(&mut conn, migrations)?;
+        let threads = options.max_connections.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, |cores| cores.get().max(2))
+        });
         Ok(Db {
             inner: Arc::new(Pool {
                 path: path.to_owned(),
                 options,
                 idle: Mutex::new(vec![conn]),
-                slots: options
-                    .max_connections
-                    .map(|max| Arc::new(Semaphore::new(max.max(1)))),
+                workers: Workers::start(threads)?,
                 writer: Arc::new(Semaphore::new(1)),
                 writer_conn: Mutex::new(None),
                 checkpointer: Checkpointer::start(path),
@@ -121,7 +125,7 @@ impl Db {
         })
     }
 
-    /// Runs `work` with a connection on a blocking thread.
+    /// Runs `work` with a connection on one of the database's threads.
     pub async fn call<T, F>(&self, work: F) -> DbResult<T>
     where
         T: Send + 'static,
@@ -135,26 +139,17 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
     {
-        let permit = match &self.inner.slots {
-            Some(slots) => Some(
-                Arc::clone(slots)
-                    .acquire_owned()
-                    .await
-                    .map_err(|err| DbError::Worker(err.to_string()))?,
-            ),
-            None => None,
-        };
         let pool = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let mut conn = pool.take(role)?;
-            let result = work(&mut conn);
-            pool.give_back(role, conn);
-            pool.checkpointer.committed(checkpoint::wal_pages());
-            result
-        })
-        .await
-        .map_err(|err| DbError::Worker(err.to_string()))?
+        self.inner
+            .workers
+            .run(move || {
+                let mut conn = pool.take(role)?;
+                let result = work(&mut conn);
+                pool.give_back(role, conn);
+                pool.checkpointer.committed(checkpoint::wal_pages());
+                result
+            })
+            .await?
     }
 
     /// Like [`Db::call`], inside one transaction committed only when `work` succeeds.
@@ -422,5 +417,83 @@ mod tests {
             .await
             .expect("read");
         assert_eq!(n, 0);
+    }
+
+    #[tokio::test]
+    async fn work_that_panics_answers_an_error_and_its_thread_serves_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = Options {
+            max_connections: Some(1),
+            ..Options::default()
+        };
+        let db = Db::open(&dir.path().join("t.db"), SCHEMA, options).expect("open");
+        let panicked = db
+            .call(|_| -> DbResult<()> { panic!("a bug in a piece of work") })
+            .await;
+        assert!(matches!(panicked, Err(DbError::Worker(_))), "{panicked:?}");
+        let n: i64 = db
+            .call(|conn| Ok(conn.query_row("SELECT n FROM counter", [], |row| row.get(0))?))
+            .await
+            .expect("the one thread still serves");
+        assert_eq!(n, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn by_default_reads_run_side_by_side() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(&dir.path().join("t.db"), SCHEMA, Options::default()).expect("open");
+        // Each read waits for the other to have started: one thread alone would time out.
+        let (first_in, first_seen) = std::sync::mpsc::channel::<()>();
+        let (second_in, second_seen) = std::sync::mpsc::channel::<()>();
+        let meet = |arrived: std::sync::mpsc::Sender<()>, other: std::sync::mpsc::Receiver<()>| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.call(move |_| {
+                    let _ = arrived.send(());
+                    Ok(other.recv_timeout(Duration::from_secs(10)).is_ok())
+                })
+                .await
+            })
+        };
+        let first = meet(first_in, second_seen);
+        let second = meet(second_in, first_seen);
+        assert!(first.await.expect("task").expect("first read"));
+        assert!(second.await.expect("task").expect("second read"));
+    }
+
+    /// The names of this process's threads that serve a database.
+    #[cfg(target_os = "linux")]
+    fn database_threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .expect("this process's threads")
+            .flatten()
+            .filter(|task| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|name| name.starts_with("sqlite-work-"))
+            })
+            .count()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_database_threads_end_with_the_last_handle() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = Options {
+            max_connections: Some(3),
+            ..Options::default()
+        };
+        let before = database_threads();
+        let db = Db::open(&dir.path().join("t.db"), SCHEMA, options).expect("open");
+        db.call(|_| Ok(())).await.expect("a call");
+        assert_eq!(database_threads(), before + 3);
+        drop(db);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while database_threads() > before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "database threads outlived the database"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
