@@ -1,8 +1,8 @@
 //! The threads a database's work runs on. A few threads that each take the next piece of work as
 //! soon as they finish one, instead of a blocking thread woken for every call: under load no
 //! thread sleeps while work waits, there is no thread switch per call, and each connection is
-//! used by a thread whose caches still hold it. On two cores the job list answered 0.26× a bare
-//! handler with the runtime's blocking pool and 0.36× with two such threads (docs/benchmarks.md).
+//! used by a thread whose caches still hold it. On two cores the job list went from 0.24–0.26×
+//! of a bare handler on the runtime's blocking pool to 0.29–0.35× (docs/benchmarks.md).
 
 use crate::{DbError, DbResult};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -328,12 +328,12 @@ impl<'r> Row<'r> {
         Some(self.raw(position).to_owned())
     }
 
-    /// Every column's value, copied out of the row, in order.
-    fn into_values(self) -> Vec<Value> {
-        match self.values {
-            Values::Kept(values) => values,
-            Values::InPlace(values) => values.into_iter().map(ValueRef::to_owned).collect(),
-        }
+    /// The row with every value copied out of the backend's buffer, to keep after its query.
+    fn kept(&self) -> Row<'static> {
+        let values = (0..self.columns.names.len())
+            .map(|i| self.raw(i).to_owned())
+            .collect();
+        Row::new(Arc::clone(&self.columns), values)
     }
 
     fn raw(&self, position: usize) -> ValueRef<'_> {
@@ -461,15 +461,18 @@ impl<'c> Tx<'c> {
 
     /// Every row a query answers, kept.
     pub fn query(&self, sql: &str, params: &[Value]) -> DbResult<Vec<Row<'static>>> {
-        let mut rows = Vec::new();
-        self.for_each_row(sql, params, |row| {
-            rows.push(Row::new(
-                Arc::clone(&row.columns),
-                row.clone().into_values(),
-            ));
-            Ok(true)
-        })?;
-        Ok(rows)
+        match &self.inner {
+            TxInner::Sqlite(_) => {
+                let mut rows = Vec::new();
+                self.for_each_row(sql, params, |row| {
+                    rows.push(row.kept());
+                    Ok(true)
+                })?;
+                Ok(rows)
+            }
+            // PostgreSQL's rows already hold their values.
+            TxInner::Postgres(tx) => tx.borrow_mut().query(sql, params),
+        }
     }
 
     /// Hands each row to `visit` as it is read, until `visit` answers false.
@@ -477,13 +480,12 @@ impl<'c> Tx<'c> {
         &self,
         sql: &str,
         params: &[Value],
-        visit: impl FnMut(&Row<'_>) -> DbResult<bool>,
+        mut visit: impl FnMut(&Row<'_>) -> DbResult<bool>,
     ) -> DbResult<()> {
         match &self.inner {
             TxInner::Sqlite(conn) => super::sqlite::for_each_row(conn, sql, params, visit),
             TxInner::Postgres(tx) => {
                 let rows = tx.borrow_mut().query(sql, params)?;
-                let mut visit = visit;
                 for row in &rows {
                     if !visit(row)? {
                         break;
