@@ -16,32 +16,28 @@ pub async fn register(
     State(services): State<Services>,
     Meta(meta): Meta,
     Json(req): Json<RegisterRequest>,
-) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+) -> ApiResult<(StatusCode, Json<Ack>)> {
     let ack = services.accounts().register(&meta, req).await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+    Ok((StatusCode::ACCEPTED, Json(ack)))
 }
 
 pub async fn verify_email(
     State(services): State<Services>,
     Json(req): Json<TokenRequest>,
-) -> ApiResult<axum::Json<Ack>> {
-    services
-        .accounts()
-        .verify_email(&req.token)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<Ack>> {
+    services.accounts().verify_email(&req.token).await.map(Json)
 }
 
 pub async fn resend_verification(
     State(services): State<Services>,
     Meta(meta): Meta,
     Json(req): Json<EmailRequest>,
-) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+) -> ApiResult<(StatusCode, Json<Ack>)> {
     let ack = services
         .accounts()
         .resend_verification(&meta, &req.email)
         .await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+    Ok((StatusCode::ACCEPTED, Json(ack)))
 }
 
 pub async fn login(
@@ -51,7 +47,7 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let login = services.accounts().login(&meta, req).await?;
     let cookie = cookies::set_session(services.settings(), &login.session_token);
-    Ok(([(header::SET_COOKIE, cookie)], axum::Json(login.info)).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(login.info)).into_response())
 }
 
 pub async fn logout(
@@ -60,50 +56,47 @@ pub async fn logout(
 ) -> ApiResult<Response> {
     let ack = services.accounts().logout(&principal).await?;
     let cookie = cookies::clear_session(services.settings());
-    Ok(([(header::SET_COOKIE, cookie)], axum::Json(ack)).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(ack)).into_response())
 }
 
-pub async fn me(
-    State(services): State<Services>,
-    Auth(principal): Auth,
-) -> axum::Json<SessionInfo> {
-    axum::Json(services.accounts().me(&principal))
+pub async fn me(State(services): State<Services>, Auth(principal): Auth) -> Json<SessionInfo> {
+    Json(services.accounts().me(&principal))
 }
 
 pub async fn request_password_reset(
     State(services): State<Services>,
     Meta(meta): Meta,
     Json(req): Json<EmailRequest>,
-) -> ApiResult<(StatusCode, axum::Json<Ack>)> {
+) -> ApiResult<(StatusCode, Json<Ack>)> {
     let ack = services
         .accounts()
         .request_password_reset(&meta, &req.email)
         .await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(ack)))
+    Ok((StatusCode::ACCEPTED, Json(ack)))
 }
 
 pub async fn confirm_password_reset(
     State(services): State<Services>,
     Meta(meta): Meta,
     Json(req): Json<PasswordResetConfirm>,
-) -> ApiResult<axum::Json<Ack>> {
+) -> ApiResult<Json<Ack>> {
     services
         .accounts()
         .confirm_password_reset(&meta, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn update_profile(
     State(services): State<Services>,
     Auth(principal): Auth,
     Json(req): Json<UpdateProfile>,
-) -> ApiResult<axum::Json<User>> {
+) -> ApiResult<Json<User>> {
     services
         .accounts()
         .update_profile(&principal, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn change_password(
@@ -111,10 +104,10 @@ pub async fn change_password(
     Auth(principal): Auth,
     Meta(meta): Meta,
     Json(req): Json<ChangePassword>,
-) -> ApiResult<axum::Json<Ack>> {
+) -> ApiResult<Json<Ack>> {
     services
         .accounts()
         .change_password(&principal, &meta, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }

@@ -62,7 +62,7 @@ pub struct SecurityQuery {
 pub async fn users(
     State(services): State<Services>,
     Query(query): Query<UserQuery>,
-) -> ApiResult<axum::Json<Page<User>>> {
+) -> ApiResult<Json<Page<User>>> {
     services
         .admin()
         .search_users(
@@ -71,14 +71,14 @@ pub async fn users(
             query.after.as_deref(),
         )
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn user(
     State(services): State<Services>,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<AdminUser>> {
-    services.admin().user(&id).await.map(axum::Json)
+) -> ApiResult<Json<AdminUser>> {
+    services.admin().user(&id).await.map(Json)
 }
 
 pub async fn change_plan(
@@ -87,24 +87,24 @@ pub async fn change_plan(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<ChangePlan>,
-) -> ApiResult<axum::Json<AdminUser>> {
+) -> ApiResult<Json<AdminUser>> {
     services
         .admin()
         .change_plan(&actor, &meta, &id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn user_billing(
     State(services): State<Services>,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<BillingOverview>> {
+) -> ApiResult<Json<BillingOverview>> {
     let personal = crate::orgs::store::personal_org_id(&id);
     services
         .billing()
         .overview_of(&personal, false)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn change_role(
@@ -113,12 +113,12 @@ pub async fn change_role(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<ChangeRole>,
-) -> ApiResult<axum::Json<AdminUser>> {
+) -> ApiResult<Json<AdminUser>> {
     services
         .admin()
         .change_role(&actor, &meta, &id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn suspend(
@@ -127,7 +127,7 @@ pub async fn suspend(
     meta: Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
-) -> ApiResult<axum::Json<AdminUser>> {
+) -> ApiResult<Json<AdminUser>> {
     account_action(s, actor, meta, id, AccountAction::Suspend, req).await
 }
 
@@ -137,7 +137,7 @@ pub async fn unsuspend(
     meta: Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
-) -> ApiResult<axum::Json<AdminUser>> {
+) -> ApiResult<Json<AdminUser>> {
     account_action(s, actor, meta, id, AccountAction::Unsuspend, req).await
 }
 
@@ -147,14 +147,14 @@ pub async fn force_logout(
     meta: Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
-) -> ApiResult<axum::Json<AdminUser>> {
+) -> ApiResult<Json<AdminUser>> {
     account_action(s, actor, meta, id, AccountAction::ForceLogout, req).await
 }
 
 pub async fn jobs(
     State(services): State<Services>,
     Query(query): Query<AdminJobQuery>,
-) -> ApiResult<axum::Json<Page<AdminJob>>> {
+) -> ApiResult<Json<Page<AdminJob>>> {
     services
         .admin()
         .list_jobs(
@@ -168,7 +168,7 @@ pub async fn jobs(
             query.after.as_deref(),
         )
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn terminate_job(
@@ -177,18 +177,18 @@ pub async fn terminate_job(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
-) -> ApiResult<axum::Json<Job>> {
+) -> ApiResult<Json<Job>> {
     services
         .admin()
         .terminate_job(&actor, &meta, &id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn audit(
     State(services): State<Services>,
     Query(query): Query<AuditQuery>,
-) -> ApiResult<axum::Json<Page<AuditEntry>>> {
+) -> ApiResult<Json<Page<AuditEntry>>> {
     services
         .admin()
         .audit_log(
@@ -198,13 +198,13 @@ pub async fn audit(
             query.after.as_deref(),
         )
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn security_events(
     State(services): State<Services>,
     Query(query): Query<SecurityQuery>,
-) -> ApiResult<axum::Json<Page<SecurityEvent>>> {
+) -> ApiResult<Json<Page<SecurityEvent>>> {
     services
         .admin()
         .security_events(
@@ -213,19 +213,15 @@ pub async fn security_events(
             query.after.as_deref(),
         )
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
-pub async fn admin_overview(
-    State(services): State<Services>,
-) -> ApiResult<axum::Json<AdminOverview>> {
-    services.admin().overview().await.map(axum::Json)
+pub async fn admin_overview(State(services): State<Services>) -> ApiResult<Json<AdminOverview>> {
+    services.admin().overview().await.map(Json)
 }
 
-pub async fn admin_storage(
-    State(services): State<Services>,
-) -> ApiResult<axum::Json<StorageReport>> {
-    services.admin().storage_report().await.map(axum::Json)
+pub async fn admin_storage(State(services): State<Services>) -> ApiResult<Json<StorageReport>> {
+    services.admin().storage_report().await.map(Json)
 }
 
 async fn account_action(
@@ -235,10 +231,10 @@ async fn account_action(
     id: String,
     action: AccountAction,
     req: Justification,
-) -> ApiResult<axum::Json<AdminUser>> {
+) -> ApiResult<Json<AdminUser>> {
     services
         .admin()
         .account_action(&actor.0, &meta.0, &id, action, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }

@@ -10,19 +10,17 @@ use tseeder_protocol::{AgentView, IssuedAgentToken, Justification, RegisterDevic
 pub async fn list(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<Vec<AgentView>>> {
-    Ok(axum::Json(
-        services.agents().list_devices(&principal).await?,
-    ))
+) -> ApiResult<Json<Vec<AgentView>>> {
+    Ok(Json(services.agents().list_devices(&principal).await?))
 }
 
 pub async fn register(
     State(services): State<Services>,
     Auth(principal): Auth,
     Json(req): Json<RegisterDevice>,
-) -> ApiResult<(StatusCode, axum::Json<IssuedAgentToken>)> {
+) -> ApiResult<(StatusCode, Json<IssuedAgentToken>)> {
     let issued = services.agents().register_device(&principal, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(issued)))
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 pub async fn revoke(
@@ -36,8 +34,8 @@ pub async fn revoke(
 
 pub async fn agents(
     State(services): State<Services>,
-) -> ApiResult<axum::Json<Vec<tseeder_protocol::AgentView>>> {
-    Ok(axum::Json(services.agents().fleet().await?))
+) -> ApiResult<Json<Vec<tseeder_protocol::AgentView>>> {
+    Ok(Json(services.agents().fleet().await?))
 }
 
 pub async fn issue_agent(
@@ -47,13 +45,13 @@ pub async fn issue_agent(
     Json(req): Json<tseeder_protocol::IssueAgentToken>,
 ) -> ApiResult<(
     axum::http::StatusCode,
-    axum::Json<tseeder_protocol::IssuedAgentToken>,
+    Json<tseeder_protocol::IssuedAgentToken>,
 )> {
     let issued = services
         .agents()
         .issue_token(&principal, &meta, req)
         .await?;
-    Ok((axum::http::StatusCode::CREATED, axum::Json(issued)))
+    Ok((axum::http::StatusCode::CREATED, Json(issued)))
 }
 
 pub async fn revoke_agent(
@@ -62,8 +60,8 @@ pub async fn revoke_agent(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
-) -> ApiResult<axum::Json<tseeder_protocol::AgentView>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<tseeder_protocol::AgentView>> {
+    Ok(Json(
         services
             .agents()
             .revoke(&principal, &meta, &id, req)

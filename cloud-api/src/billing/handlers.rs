@@ -11,42 +11,30 @@ use tseeder_protocol::{BillingOverview, BillingRedirect, Invoices, StartCheckout
 pub async fn overview(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<BillingOverview>> {
-    services
-        .billing()
-        .overview(&principal)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<BillingOverview>> {
+    services.billing().overview(&principal).await.map(Json)
 }
 
 pub async fn checkout(
     State(services): State<Services>,
     Auth(principal): Auth,
     Json(req): Json<StartCheckout>,
-) -> ApiResult<axum::Json<BillingRedirect>> {
-    services
-        .billing()
-        .checkout(&principal, req)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<BillingRedirect>> {
+    services.billing().checkout(&principal, req).await.map(Json)
 }
 
 pub async fn portal(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<BillingRedirect>> {
-    services.billing().portal(&principal).await.map(axum::Json)
+) -> ApiResult<Json<BillingRedirect>> {
+    services.billing().portal(&principal).await.map(Json)
 }
 
 pub async fn invoices(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<Invoices>> {
-    services
-        .billing()
-        .invoices(&principal)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<Invoices>> {
+    services.billing().invoices(&principal).await.map(Json)
 }
 
 /// Stripe signs the exact bytes it sent, so the body is read raw, never re-serialised.
@@ -55,7 +43,7 @@ pub async fn webhook(
     Meta(meta): Meta,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<axum::Json<WebhookReceipt>> {
+) -> ApiResult<Json<WebhookReceipt>> {
     let signature = headers
         .get("stripe-signature")
         .and_then(|value| value.to_str().ok());
@@ -63,5 +51,5 @@ pub async fn webhook(
         .billing()
         .receive(&meta, signature, &body)
         .await
-        .map(axum::Json)
+        .map(Json)
 }

@@ -19,30 +19,30 @@ pub struct PageQuery {
 pub async fn blog_posts(
     State(services): State<Services>,
     Query(query): Query<PageQuery>,
-) -> ApiResult<axum::Json<Page<BlogPostSummary>>> {
+) -> ApiResult<Json<Page<BlogPostSummary>>> {
     services
         .blog()
         .published(Paging::new(query.page, query.per_page))
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn blog_post(
     State(services): State<Services>,
     Path(slug): Path<String>,
-) -> ApiResult<axum::Json<BlogPost>> {
-    services.blog().published_post(&slug).await.map(axum::Json)
+) -> ApiResult<Json<BlogPost>> {
+    services.blog().published_post(&slug).await.map(Json)
 }
 
 pub async fn admin_blog_posts(
     State(services): State<Services>,
     Query(query): Query<PageQuery>,
-) -> ApiResult<axum::Json<Page<BlogPost>>> {
+) -> ApiResult<Json<Page<BlogPost>>> {
     services
         .blog()
         .all_posts(Paging::new(query.page, query.per_page))
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn create_blog_post(
@@ -50,9 +50,9 @@ pub async fn create_blog_post(
     Auth(principal): Auth,
     Meta(meta): Meta,
     Json(req): Json<SaveBlogPost>,
-) -> ApiResult<(StatusCode, axum::Json<BlogPost>)> {
+) -> ApiResult<(StatusCode, Json<BlogPost>)> {
     let post = services.blog().save(&principal, &meta, None, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(post)))
+    Ok((StatusCode::CREATED, Json(post)))
 }
 
 pub async fn update_blog_post(
@@ -61,12 +61,12 @@ pub async fn update_blog_post(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<SaveBlogPost>,
-) -> ApiResult<axum::Json<BlogPost>> {
+) -> ApiResult<Json<BlogPost>> {
     services
         .blog()
         .save(&principal, &meta, Some(id), req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn delete_blog_post(

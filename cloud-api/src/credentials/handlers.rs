@@ -10,12 +10,12 @@ use tseeder_protocol::{ApiKeyView, CreateApiKey, CreatedApiKey, SessionView};
 pub async fn list_sessions(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<Vec<SessionView>>> {
+) -> ApiResult<Json<Vec<SessionView>>> {
     services
         .credentials()
         .list_sessions(&principal)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn revoke_session(
@@ -33,24 +33,24 @@ pub async fn revoke_session(
 pub async fn list_api_keys(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<Vec<ApiKeyView>>> {
+) -> ApiResult<Json<Vec<ApiKeyView>>> {
     services
         .credentials()
         .list_api_keys(&principal)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn create_api_key(
     State(services): State<Services>,
     Auth(principal): Auth,
     Json(req): Json<CreateApiKey>,
-) -> ApiResult<(StatusCode, axum::Json<CreatedApiKey>)> {
+) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     let created = services
         .credentials()
         .create_api_key(&principal, req)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(created)))
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 pub async fn revoke_api_key(

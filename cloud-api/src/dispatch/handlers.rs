@@ -15,23 +15,23 @@ pub async fn register(
     State(services): State<Services>,
     AgentAuth(agent): AgentAuth,
     Json(req): Json<RegisterAgent>,
-) -> ApiResult<axum::Json<AgentRegistered>> {
-    Ok(axum::Json(services.agents().register(&agent, req).await?))
+) -> ApiResult<Json<AgentRegistered>> {
+    Ok(Json(services.agents().register(&agent, req).await?))
 }
 
 pub async fn heartbeat(
     State(services): State<Services>,
     AgentAuth(agent): AgentAuth,
     Json(req): Json<Heartbeat>,
-) -> ApiResult<axum::Json<HeartbeatReply>> {
-    Ok(axum::Json(services.agents().heartbeat(&agent, req).await?))
+) -> ApiResult<Json<HeartbeatReply>> {
+    Ok(Json(services.agents().heartbeat(&agent, req).await?))
 }
 
 pub async fn claim(
     State(services): State<Services>,
     AgentAuth(agent): AgentAuth,
-) -> ApiResult<axum::Json<ClaimReply>> {
-    Ok(axum::Json(services.dispatch().claim(&agent).await?))
+) -> ApiResult<Json<ClaimReply>> {
+    Ok(Json(services.dispatch().claim(&agent).await?))
 }
 
 pub async fn progress(
@@ -39,8 +39,8 @@ pub async fn progress(
     AgentAuth(agent): AgentAuth,
     Path(id): Path<String>,
     Json(req): Json<ProgressReport>,
-) -> ApiResult<axum::Json<ProgressReply>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<ProgressReply>> {
+    Ok(Json(
         services
             .dispatch()
             .report_progress(&agent, &id, req)
@@ -53,10 +53,8 @@ pub async fn complete(
     AgentAuth(agent): AgentAuth,
     Path(id): Path<String>,
     Json(req): Json<CompleteReport>,
-) -> ApiResult<axum::Json<Job>> {
-    Ok(axum::Json(
-        services.dispatch().complete(&agent, &id, req).await?,
-    ))
+) -> ApiResult<Json<Job>> {
+    Ok(Json(services.dispatch().complete(&agent, &id, req).await?))
 }
 
 pub async fn fail(
@@ -64,10 +62,8 @@ pub async fn fail(
     AgentAuth(agent): AgentAuth,
     Path(id): Path<String>,
     Json(req): Json<FailReport>,
-) -> ApiResult<axum::Json<Job>> {
-    Ok(axum::Json(
-        services.dispatch().fail(&agent, &id, req).await?,
-    ))
+) -> ApiResult<Json<Job>> {
+    Ok(Json(services.dispatch().fail(&agent, &id, req).await?))
 }
 
 pub async fn release(
@@ -75,8 +71,8 @@ pub async fn release(
     AgentAuth(agent): AgentAuth,
     Path(id): Path<String>,
     Json(req): Json<ReleaseLease>,
-) -> ApiResult<axum::Json<Job>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<Job>> {
+    Ok(Json(
         services.dispatch().release_lease(&agent, &id, req).await?,
     ))
 }
@@ -93,8 +89,8 @@ pub struct DeadLetterQuery {
 pub async fn dead_letters(
     State(services): State<Services>,
     Query(query): Query<DeadLetterQuery>,
-) -> ApiResult<axum::Json<Page<AdminJob>>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<Page<AdminJob>>> {
+    Ok(Json(
         services
             .dispatch()
             .dead_letters(
@@ -111,8 +107,8 @@ pub async fn replay_dead_letter(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<Justification>,
-) -> ApiResult<axum::Json<Job>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<Job>> {
+    Ok(Json(
         services
             .dispatch()
             .replay_dead_letter(&principal, &meta, &id, req)

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::files::service::LinkRefusal;
-use crate::http::extract::{Auth, Path, Query};
+use crate::http::extract::{Auth, Json, Path, Query};
 use crate::services::Services;
 use axum::body::Body;
 use axum::extract::State;
@@ -23,8 +23,8 @@ pub async fn list(
     State(services): State<Services>,
     Auth(principal): Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Vec<StoredFile>>> {
-    Ok(axum::Json(services.files().list(&principal, &id).await?))
+) -> ApiResult<Json<Vec<StoredFile>>> {
+    Ok(Json(services.files().list(&principal, &id).await?))
 }
 
 pub async fn zip(
@@ -66,8 +66,8 @@ pub async fn link(
     State(services): State<Services>,
     Auth(principal): Auth,
     Path((id, index)): Path<(String, u32)>,
-) -> ApiResult<axum::Json<FileLink>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<FileLink>> {
+    Ok(Json(
         services.files().file_link(&principal, &id, index).await?,
     ))
 }

@@ -1,4 +1,5 @@
-//! Request extractors that answer in the API's error format instead of axum's plain text.
+//! Request extractors that answer in the API's error format instead of axum's plain text, and
+//! the JSON that answers carry.
 
 use crate::agents::service::AgentPrincipal;
 use crate::error::ApiError;
@@ -40,6 +41,28 @@ where
         serde_json::from_value(value)
             .map(Json)
             .map_err(|err| ApiError::unprocessable(ErrorCode::InvalidBody, err.to_string()))
+    }
+}
+
+/// An answer's body. serde writes a document in many small pieces; a plain `Vec` takes each
+/// in a bounds check and a copy, where axum's own `Json` goes through `BytesMut`'s general
+/// buffer interface for every piece, which alone took a twentieth of the job list's time.
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        let mut body = Vec::with_capacity(1024);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            Err(err) => {
+                ApiError::Internal(format!("writing an answer's JSON: {err}")).into_response()
+            }
+        }
     }
 }
 
@@ -182,8 +205,28 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 
 #[cfg(test)]
 mod tests {
-    use super::integral_floats_as_integers;
+    use super::{integral_floats_as_integers, Json};
+    use axum::response::IntoResponse;
     use serde_json::json;
+
+    #[tokio::test]
+    async fn an_answer_is_its_document_as_json_whatever_its_size() {
+        // Larger than the buffer an answer starts with, so it must grow without losing a byte.
+        let document =
+            json!({ "items": (0..500).map(|i| format!("item \"{i}\"")).collect::<Vec<_>>() });
+        let response = Json(&document).into_response();
+        assert_eq!(response.status(), axum::http::StatusCode::OK);
+        assert_eq!(
+            response.headers()[axum::http::header::CONTENT_TYPE],
+            "application/json"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("the body");
+        assert!(body.len() > 1024);
+        let read: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
+        assert_eq!(read, document);
+    }
 
     #[test]
     fn whole_numbers_written_with_a_fraction_are_read_as_integers() {

@@ -29,7 +29,7 @@ pub async fn create(
     Auth(principal): Auth,
     Meta(meta): Meta,
     Json(req): Json<CreateJob>,
-) -> ApiResult<(StatusCode, axum::Json<JobDetail>)> {
+) -> ApiResult<(StatusCode, Json<JobDetail>)> {
     let input = match (req.magnet, req.torrent_url) {
         (Some(magnet), None) => JobInput::Magnet(magnet),
         (None, Some(url)) => JobInput::TorrentUrl(url),
@@ -54,7 +54,7 @@ pub async fn create(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(detail)))
+    Ok((StatusCode::CREATED, Json(detail)))
 }
 
 /// `multipart/form-data` with a `torrent` file part and an optional `selectedFiles` part holding
@@ -64,7 +64,7 @@ pub async fn upload(
     Auth(principal): Auth,
     Meta(meta): Meta,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> ApiResult<(StatusCode, axum::Json<JobDetail>)> {
+) -> ApiResult<(StatusCode, Json<JobDetail>)> {
     let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType {
         message: "send the .torrent as multipart/form-data".into(),
     })?;
@@ -115,7 +115,7 @@ pub async fn upload(
             routing,
         )
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(detail)))
+    Ok((StatusCode::CREATED, Json(detail)))
 }
 
 fn multipart_error(err: MultipartError) -> ApiError {
@@ -130,7 +130,7 @@ pub async fn list(
     State(services): State<Services>,
     Auth(principal): Auth,
     Query(query): Query<ListJobsQuery>,
-) -> ApiResult<axum::Json<Page<Job>>> {
+) -> ApiResult<Json<Page<Job>>> {
     let paging = Paging::new(query.page, query.per_page);
     services
         .jobs()
@@ -142,31 +142,23 @@ pub async fn list(
             query.after.as_deref(),
         )
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn get(
     State(services): State<Services>,
     Auth(principal): Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<JobDetail>> {
-    services
-        .jobs()
-        .detail(&principal, &id)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<JobDetail>> {
+    services.jobs().detail(&principal, &id).await.map(Json)
 }
 
 pub async fn events(
     State(services): State<Services>,
     Auth(principal): Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Vec<JobEvent>>> {
-    services
-        .jobs()
-        .events(&principal, &id)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<Vec<JobEvent>>> {
+    services.jobs().events(&principal, &id).await.map(Json)
 }
 
 pub async fn delete(
@@ -183,19 +175,15 @@ async fn act(
     auth: Auth,
     id: String,
     action: JobAction,
-) -> ApiResult<axum::Json<Job>> {
-    services
-        .jobs()
-        .act(&auth.0, &id, action)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<Job>> {
+    services.jobs().act(&auth.0, &id, action).await.map(Json)
 }
 
 pub async fn pause(
     State(s): State<Services>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Job>> {
+) -> ApiResult<Json<Job>> {
     act(s, auth, id, JobAction::Pause).await
 }
 
@@ -203,7 +191,7 @@ pub async fn resume(
     State(s): State<Services>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Job>> {
+) -> ApiResult<Json<Job>> {
     act(s, auth, id, JobAction::Resume).await
 }
 
@@ -211,7 +199,7 @@ pub async fn cancel(
     State(s): State<Services>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Job>> {
+) -> ApiResult<Json<Job>> {
     act(s, auth, id, JobAction::Cancel).await
 }
 
@@ -219,6 +207,6 @@ pub async fn retry(
     State(s): State<Services>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Job>> {
+) -> ApiResult<Json<Job>> {
     act(s, auth, id, JobAction::Retry).await
 }

@@ -46,23 +46,33 @@ pub fn source_str(source: JobSource) -> &'static str {
 }
 
 pub(crate) fn job_from_row(row: &Row) -> DbResult<JobRow> {
+    // Read in JOB_COLUMNS' order, so each name is found where the last one ended.
+    let id = row.get("id")?;
+    let user_id = row.get("user_id")?;
+    let org_id = row.get("org_id")?;
+    let name = row.get("name")?;
     let source: String = row.get("source")?;
+    let source = match source.as_str() {
+        "magnet" => JobSource::Magnet,
+        "torrentFile" => JobSource::TorrentFile,
+        "torrentUrl" => JobSource::TorrentUrl,
+        other => return Err(DbError::Corrupt(format!("unknown source {other}"))),
+    };
+    let magnet_uri = row.get("magnet_uri")?;
+    let source_url = row.get("source_url")?;
+    let info_hash_v1 = row.get("info_hash_v1")?;
+    let info_hash_v2 = row.get("info_hash_v2")?;
     let status: String = row.get("status")?;
     Ok(JobRow {
-        id: row.get("id")?,
-        user_id: row.get("user_id")?,
-        org_id: row.get("org_id")?,
-        name: row.get("name")?,
-        source: match source.as_str() {
-            "magnet" => JobSource::Magnet,
-            "torrentFile" => JobSource::TorrentFile,
-            "torrentUrl" => JobSource::TorrentUrl,
-            other => return Err(DbError::Corrupt(format!("unknown source {other}"))),
-        },
-        magnet_uri: row.get("magnet_uri")?,
-        source_url: row.get("source_url")?,
-        info_hash_v1: row.get("info_hash_v1")?,
-        info_hash_v2: row.get("info_hash_v2")?,
+        id,
+        user_id,
+        org_id,
+        name,
+        source,
+        magnet_uri,
+        source_url,
+        info_hash_v1,
+        info_hash_v2,
         status: JobStatus::parse(&status)
             .ok_or_else(|| DbError::Corrupt(format!("unknown status {status}")))?,
         dead_lettered: row.get("dead_lettered")?,

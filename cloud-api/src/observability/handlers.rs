@@ -2,6 +2,7 @@
 //! the console's charts.
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::extract::Json;
 use crate::services::Services;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -59,7 +60,7 @@ pub struct ReportQuery {
 pub async fn report(
     State(services): State<Services>,
     crate::http::extract::Query(query): crate::http::extract::Query<ReportQuery>,
-) -> ApiResult<axum::Json<tseeder_protocol::ObservabilityReport>> {
+) -> ApiResult<Json<tseeder_protocol::ObservabilityReport>> {
     services
         .observability()
         .report(
@@ -68,5 +69,5 @@ pub async fn report(
                 .unwrap_or(tseeder_protocol::MetricsRange::LastHour),
         )
         .await
-        .map(axum::Json)
+        .map(Json)
 }

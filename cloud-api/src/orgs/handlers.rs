@@ -15,8 +15,8 @@ use tseeder_protocol::{
 pub async fn list(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<Vec<OrgSummary>>> {
-    services.orgs().list(&principal).await.map(axum::Json)
+) -> ApiResult<Json<Vec<OrgSummary>>> {
+    services.orgs().list(&principal).await.map(Json)
 }
 
 pub async fn create(
@@ -24,21 +24,17 @@ pub async fn create(
     Auth(principal): Auth,
     Meta(meta): Meta,
     Json(req): Json<NameOrg>,
-) -> ApiResult<(StatusCode, axum::Json<OrgDetail>)> {
+) -> ApiResult<(StatusCode, Json<OrgDetail>)> {
     let detail = services.orgs().create(&principal, &meta, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(detail)))
+    Ok((StatusCode::CREATED, Json(detail)))
 }
 
 pub async fn detail(
     State(services): State<Services>,
     Auth(principal): Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<OrgDetail>> {
-    services
-        .orgs()
-        .detail(&principal, &id)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<OrgDetail>> {
+    services.orgs().detail(&principal, &id).await.map(Json)
 }
 
 pub async fn rename(
@@ -47,12 +43,12 @@ pub async fn rename(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<NameOrg>,
-) -> ApiResult<axum::Json<OrgDetail>> {
+) -> ApiResult<Json<OrgDetail>> {
     services
         .orgs()
         .rename(&principal, &meta, &id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn delete(
@@ -71,9 +67,9 @@ pub async fn invite(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<InviteMember>,
-) -> ApiResult<(StatusCode, axum::Json<OrgInvite>)> {
+) -> ApiResult<(StatusCode, Json<OrgInvite>)> {
     let invite = services.orgs().invite(&principal, &meta, &id, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(invite)))
+    Ok((StatusCode::CREATED, Json(invite)))
 }
 
 pub async fn revoke_invite(
@@ -94,12 +90,12 @@ pub async fn accept(
     Auth(principal): Auth,
     Meta(meta): Meta,
     Json(req): Json<AcceptInvite>,
-) -> ApiResult<axum::Json<OrgSummary>> {
+) -> ApiResult<Json<OrgSummary>> {
     services
         .orgs()
         .accept(&principal, &meta, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn leave(
@@ -131,12 +127,12 @@ pub async fn change_role(
     Meta(meta): Meta,
     Path((id, user_id)): Path<(String, String)>,
     Json(req): Json<ChangeMemberRole>,
-) -> ApiResult<axum::Json<OrgDetail>> {
+) -> ApiResult<Json<OrgDetail>> {
     services
         .orgs()
         .change_role(&principal, &meta, &id, &user_id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn transfer(
@@ -145,12 +141,12 @@ pub async fn transfer(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<TransferOrg>,
-) -> ApiResult<axum::Json<OrgDetail>> {
+) -> ApiResult<Json<OrgDetail>> {
     services
         .orgs()
         .transfer(&principal, &meta, &id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -165,35 +161,27 @@ pub struct OrgQuery {
 pub async fn operators_list(
     State(services): State<Services>,
     Query(query): Query<OrgQuery>,
-) -> ApiResult<axum::Json<Page<AdminOrg>>> {
+) -> ApiResult<Json<Page<AdminOrg>>> {
     services
         .orgs()
         .list_for_operators(query.q, Paging::new(query.page, query.per_page))
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn work_in(
     State(services): State<Services>,
     Auth(principal): Auth,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<OrgSummary>> {
-    services
-        .orgs()
-        .work_in(&principal, &id)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<OrgSummary>> {
+    services.orgs().work_in(&principal, &id).await.map(Json)
 }
 
 pub async fn operators_billing(
     State(services): State<Services>,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<BillingOverview>> {
-    services
-        .billing()
-        .overview_of(&id, false)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<BillingOverview>> {
+    services.billing().overview_of(&id, false).await.map(Json)
 }
 
 pub async fn operators_change_plan(
@@ -202,21 +190,17 @@ pub async fn operators_change_plan(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<ChangePlan>,
-) -> ApiResult<axum::Json<AdminOrgDetail>> {
+) -> ApiResult<Json<AdminOrgDetail>> {
     services
         .orgs()
         .change_plan_for_operators(&principal, &meta, &id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn operators_detail(
     State(services): State<Services>,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<AdminOrgDetail>> {
-    services
-        .orgs()
-        .detail_for_operators(&id)
-        .await
-        .map(axum::Json)
+) -> ApiResult<Json<AdminOrgDetail>> {
+    services.orgs().detail_for_operators(&id).await.map(Json)
 }

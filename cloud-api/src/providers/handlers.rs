@@ -6,8 +6,8 @@ use crate::services::Services;
 use axum::extract::State;
 use tseeder_protocol::{ProviderReport, SwitchProvider};
 
-pub async fn report(State(services): State<Services>) -> ApiResult<axum::Json<ProviderReport>> {
-    services.providers().report().await.map(axum::Json)
+pub async fn report(State(services): State<Services>) -> ApiResult<Json<ProviderReport>> {
+    services.providers().report().await.map(Json)
 }
 
 pub async fn switch(
@@ -15,10 +15,10 @@ pub async fn switch(
     Auth(actor): Auth,
     Meta(meta): Meta,
     Json(req): Json<SwitchProvider>,
-) -> ApiResult<axum::Json<ProviderReport>> {
+) -> ApiResult<Json<ProviderReport>> {
     services
         .providers()
         .switch(&actor, &meta, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }

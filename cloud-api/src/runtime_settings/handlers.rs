@@ -17,8 +17,8 @@ pub struct HistoryQuery {
     pub per_page: Option<u32>,
 }
 
-pub async fn list(State(services): State<Services>) -> ApiResult<axum::Json<RuntimeSettings>> {
-    services.runtime_settings().list().await.map(axum::Json)
+pub async fn list(State(services): State<Services>) -> ApiResult<Json<RuntimeSettings>> {
+    services.runtime_settings().list().await.map(Json)
 }
 
 pub async fn change(
@@ -26,12 +26,12 @@ pub async fn change(
     Auth(actor): Auth,
     Meta(meta): Meta,
     Json(req): Json<ChangeSettings>,
-) -> ApiResult<axum::Json<SettingsVersion>> {
+) -> ApiResult<Json<SettingsVersion>> {
     services
         .runtime_settings()
         .change(&actor, &meta, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn rollback(
@@ -39,34 +39,30 @@ pub async fn rollback(
     Auth(actor): Auth,
     Meta(meta): Meta,
     Json(req): Json<RollbackSettings>,
-) -> ApiResult<axum::Json<SettingsVersion>> {
+) -> ApiResult<Json<SettingsVersion>> {
     services
         .runtime_settings()
         .rollback(&actor, &meta, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn history(
     State(services): State<Services>,
     Query(query): Query<HistoryQuery>,
-) -> ApiResult<axum::Json<Page<SettingsVersion>>> {
+) -> ApiResult<Json<Page<SettingsVersion>>> {
     services
         .runtime_settings()
         .history(Paging::new(query.page, query.per_page))
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn version(
     State(services): State<Services>,
     Path(version): Path<String>,
-) -> ApiResult<axum::Json<SettingsVersionDetail>> {
+) -> ApiResult<Json<SettingsVersionDetail>> {
     // A version that is not a number is one that does not exist.
     let version = version.parse::<u64>().map_err(|_| ApiError::NotFound)?;
-    services
-        .runtime_settings()
-        .version(version)
-        .await
-        .map(axum::Json)
+    services.runtime_settings().version(version).await.map(Json)
 }

@@ -1,7 +1,7 @@
 //! The global search's HTTP adapter.
 
 use crate::error::ApiResult;
-use crate::http::extract::Query;
+use crate::http::extract::{Json, Query};
 use crate::services::Services;
 use axum::extract::State;
 use schemars::JsonSchema;
@@ -22,10 +22,10 @@ pub struct SearchQuery {
 pub async fn search(
     State(services): State<Services>,
     Query(query): Query<SearchQuery>,
-) -> ApiResult<axum::Json<SearchResults>> {
+) -> ApiResult<Json<SearchResults>> {
     services
         .search()
         .search(&query.q, query.kind, query.page, query.per_page)
         .await
-        .map(axum::Json)
+        .map(Json)
 }

@@ -11,15 +11,15 @@ use tseeder_protocol::{
     StatusHistory, StatusReport, UpdateIncident,
 };
 
-pub async fn site_config(State(services): State<Services>) -> axum::Json<SiteConfig> {
-    axum::Json(services.status().site_config())
+pub async fn site_config(State(services): State<Services>) -> Json<SiteConfig> {
+    Json(services.status().site_config())
 }
 
-pub async fn status(State(services): State<Services>) -> axum::Json<StatusReport> {
-    axum::Json(services.status().report().await)
+pub async fn status(State(services): State<Services>) -> Json<StatusReport> {
+    Json(services.status().report().await)
 }
 
-pub async fn health(State(services): State<Services>) -> (StatusCode, axum::Json<Health>) {
+pub async fn health(State(services): State<Services>) -> (StatusCode, Json<Health>) {
     let (status, code, database) = match services.db().ping().await {
         Ok(()) => ("ok", StatusCode::OK, "ok".to_owned()),
         Err(err) => {
@@ -33,7 +33,7 @@ pub async fn health(State(services): State<Services>) -> (StatusCode, axum::Json
     };
     (
         code,
-        axum::Json(Health {
+        Json(Health {
             status: status.into(),
             version: env!("CARGO_PKG_VERSION").into(),
             database,
@@ -52,12 +52,12 @@ pub struct HistoryQuery {
 pub async fn history(
     State(services): State<Services>,
     Query(query): Query<HistoryQuery>,
-) -> ApiResult<axum::Json<StatusHistory>> {
+) -> ApiResult<Json<StatusHistory>> {
     services
         .status()
         .history(query.days.unwrap_or(90))
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -70,12 +70,12 @@ pub struct IncidentsQuery {
 pub async fn incidents(
     State(services): State<Services>,
     Query(query): Query<IncidentsQuery>,
-) -> ApiResult<axum::Json<Page<Incident>>> {
+) -> ApiResult<Json<Page<Incident>>> {
     services
         .status()
         .incidents(Paging::new(query.page, query.per_page))
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn open_incident(
@@ -83,9 +83,9 @@ pub async fn open_incident(
     Auth(actor): Auth,
     Meta(meta): Meta,
     Json(req): Json<OpenIncident>,
-) -> ApiResult<(StatusCode, axum::Json<Incident>)> {
+) -> ApiResult<(StatusCode, Json<Incident>)> {
     let incident = services.status().open_incident(&actor, &meta, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(incident)))
+    Ok((StatusCode::CREATED, Json(incident)))
 }
 
 pub async fn update_incident(
@@ -94,12 +94,12 @@ pub async fn update_incident(
     Meta(meta): Meta,
     Path(id): Path<String>,
     Json(req): Json<UpdateIncident>,
-) -> ApiResult<axum::Json<Incident>> {
+) -> ApiResult<Json<Incident>> {
     services
         .status()
         .update_incident(&actor, &meta, &id, req)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn schedule_maintenance(
@@ -107,12 +107,12 @@ pub async fn schedule_maintenance(
     Auth(actor): Auth,
     Meta(meta): Meta,
     Json(req): Json<ScheduleMaintenance>,
-) -> ApiResult<(StatusCode, axum::Json<Maintenance>)> {
+) -> ApiResult<(StatusCode, Json<Maintenance>)> {
     let window = services
         .status()
         .schedule_maintenance(&actor, &meta, req)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(window)))
+    Ok((StatusCode::CREATED, Json(window)))
 }
 
 pub async fn cancel_maintenance(

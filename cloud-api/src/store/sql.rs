@@ -48,7 +48,7 @@ impl ValueRef<'_> {
             ValueRef::Null => Value::Null,
             ValueRef::Integer(n) => Value::Integer(n),
             ValueRef::Real(x) => Value::Real(x),
-            ValueRef::Text(text) => Value::Text(String::from_utf8_lossy(text).into_owned()),
+            ValueRef::Text(text) => Value::Text(text_to_string(text)),
             ValueRef::Blob(bytes) => Value::Blob(bytes.to_vec()),
         }
     }
@@ -140,6 +140,16 @@ impl ToValue for str {
     }
 }
 
+/// Text as a `String`; bytes that are not UTF-8 (SQLite does not check) are replaced, not
+/// refused. Valid text, which is nearly all of it, takes the standard library's fast check
+/// rather than the lossy decoder's byte-by-byte walk.
+fn text_to_string(text: &[u8]) -> String {
+    match std::str::from_utf8(text) {
+        Ok(valid) => valid.to_owned(),
+        Err(_) => String::from_utf8_lossy(text).into_owned(),
+    }
+}
+
 impl ToValue for String {
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
@@ -149,7 +159,7 @@ impl ToValue for String {
 impl FromValue for String {
     fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
         match value {
-            ValueRef::Text(text) => Ok(String::from_utf8_lossy(text).into_owned()),
+            ValueRef::Text(text) => Ok(text_to_string(text)),
             other => Err(format!("expected text, found {}", other.kind())),
         }
     }
@@ -265,6 +275,16 @@ impl ColumnIndex for usize {
 
 impl ColumnIndex for &str {
     fn position(&self, columns: &Columns, hint: usize) -> Option<usize> {
+        // The common case, a row read in its columns' order with names spelled as selected,
+        // costs one exact comparison.
+        if columns.unique
+            && columns
+                .names
+                .get(hint)
+                .is_some_and(|name| name.as_str() == *self)
+        {
+            return Some(hint);
+        }
         let named = |name: &String| name.eq_ignore_ascii_case(self);
         let hint = if columns.unique {
             hint.min(columns.names.len())

@@ -21,17 +21,17 @@ pub struct DeliveriesQuery {
 pub async fn list(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<Vec<WebhookView>>> {
-    services.webhooks().list(&principal).await.map(axum::Json)
+) -> ApiResult<Json<Vec<WebhookView>>> {
+    services.webhooks().list(&principal).await.map(Json)
 }
 
 pub async fn create(
     State(services): State<Services>,
     Auth(principal): Auth,
     Json(req): Json<CreateWebhook>,
-) -> ApiResult<(StatusCode, axum::Json<CreatedWebhook>)> {
+) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
     let created = services.webhooks().create(&principal, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(created)))
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 pub async fn delete(
@@ -46,22 +46,22 @@ pub async fn delete(
 pub async fn rotate_callback_secret(
     State(services): State<Services>,
     Auth(principal): Auth,
-) -> ApiResult<axum::Json<CallbackSecret>> {
+) -> ApiResult<Json<CallbackSecret>> {
     services
         .webhooks()
         .rotate_callback_secret(&principal)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
 
 pub async fn deliveries(
     State(services): State<Services>,
     Auth(principal): Auth,
     Query(query): Query<DeliveriesQuery>,
-) -> ApiResult<axum::Json<Vec<WebhookDelivery>>> {
+) -> ApiResult<Json<Vec<WebhookDelivery>>> {
     services
         .webhooks()
         .deliveries(&principal, query.webhook_id)
         .await
-        .map(axum::Json)
+        .map(Json)
 }
