@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "open_job_folder",
     "cloud_request",
     "take_refused_links",
+    "window_painted",
 ];
 
 fn main() {

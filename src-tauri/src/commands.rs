@@ -101,6 +101,12 @@ pub fn take_refused_links(refused: State<'_, crate::window::RefusedLinks>) -> Ve
     refused.take()
 }
 
+/// The page's own frame is on screen: the native one drawn while WebKit started goes.
+#[tauri::command]
+pub fn window_painted(app: tauri::AppHandle) {
+    crate::frame::uncover(&app, crate::frame::Uncovered::PageDrawn);
+}
+
 #[tauri::command]
 pub async fn pending_adds(core: State<'_, Core>) -> Answer<Vec<PendingAdd>> {
     Ok(core.ready().await.pending_adds())

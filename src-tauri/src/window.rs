@@ -121,7 +121,12 @@ fn main_or_new(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .find(|window| window.label == MAIN)
         .cloned()
         .ok_or_else(|| tauri::Error::WindowNotFound)?;
-    WebviewWindowBuilder::from_config(app, &config)?.build()
+    // Made hidden, so that the native frame is in place before anything is on screen.
+    let window = WebviewWindowBuilder::from_config(app, &config)?
+        .visible(false)
+        .build()?;
+    crate::frame::cover(&window);
+    Ok(window)
 }
 
 /// Why recent incoming links were refused, kept until the window has shown them: a link that

@@ -1,3 +1,5 @@
+// How the window is first drawn: GTK draws a copy of the page's frame while WebKit starts, and the
+// page takes it away once its own is on screen (src-tauri/src/frame.rs).
 // How WebKit paints the window's page: on the CPU, unless the user's environment says otherwise.
 // Painting through GL first compiles GL shaders, which on a machine without a GPU Mesa does with
 // LLVM on the start's path (docs/benchmarks.md, first paint). Skia names the thread that paints
@@ -22,30 +24,60 @@ before(() => {
 });
 
 /**
- * Starts the app with `more` in its environment, waits until its window has drawn the app, and
- * answers its web process's painting variable and thread names.
+ * Starts the app with `more` in its environment and its start-up phases logged; `at(line)` is
+ * where a phase's line is in the log so far (-1 before it), `end()` ends the app.
+ */
+function startLogged(more = {}) {
+  const home = mkdtempSync(join(tmpdir(), "tseeder-paint-home-"));
+  const env = appEnv(home, { TSEEDER_LOG: "warn,tseeder=debug", ...more });
+  if (!(CPU_PAINTING in more)) delete env[CPU_PAINTING];
+  const app = spawn(bin, [], { env, stdio: ["ignore", "pipe", "inherit"] });
+  let log = "";
+  app.stdout.setEncoding("utf8").on("data", (text) => (log += text));
+  return {
+    app,
+    at: (line) => log.indexOf(line),
+    end: async () => {
+      await endApp(join(home, "app-data"));
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+const PAGE_DRAWN = "the page's frame replaced the native one";
+
+/**
+ * Starts the app with `more` in its environment, waits until the page has drawn its own frame,
+ * and answers its web process's painting variable and thread names.
  */
 async function paintedBy(more) {
-  const home = mkdtempSync(join(tmpdir(), "tseeder-paint-home-"));
-  const env = appEnv(home, more);
-  if (!(CPU_PAINTING in more)) delete env[CPU_PAINTING];
-  const app = spawn(bin, [], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const { app, at, end } = startLogged(more);
   try {
-    const web = await eventually(
-      "the window to be drawn",
-      () => {
-        const [id] = shownWindows("tseeder");
-        const [page] = webProcesses(app.pid);
-        return id && page && windowColours(id) >= 16 ? page.pid : null;
-      },
-      30_000,
-    );
-    return { variable: environmentOf(web, CPU_PAINTING), threads: threadNames(web) };
+    await eventually("the page to draw its frame", () => at(PAGE_DRAWN) >= 0, 30_000);
+    const [page] = webProcesses(app.pid);
+    return { variable: environmentOf(page.pid, CPU_PAINTING), threads: threadNames(page.pid) };
   } finally {
-    await endApp(join(home, "app-data"));
-    rmSync(home, { recursive: true, force: true });
+    await end();
   }
 }
+
+test("the window opens on GTK's copy of the page's frame, which goes once the page has drawn its own", async () => {
+  const { at, end } = startLogged();
+  // Below the "Loading tseeder…" box: empty in both frames, the downloads screen once the page shows.
+  const belowTheFrame = "600x120+20+170";
+  try {
+    await eventually("the page to take over", () => at(PAGE_DRAWN) >= 0, 30_000);
+    const drawn = at("the native frame is drawn");
+    assert.ok(drawn >= 0, "the native frame was never drawn");
+    assert.ok(drawn < at("the window's page loaded"), "the native frame was drawn only after WebKit loaded the page");
+    assert.equal(at("never said it was drawn"), -1, "the page's own signal did not take the native frame away");
+    // The web view itself is on screen now: the downloads screen draws where the frame is empty.
+    const [id] = shownWindows("tseeder");
+    await eventually("the downloads screen to show", () => windowColours(id, belowTheFrame) >= 8, 30_000);
+  } finally {
+    await end();
+  }
+});
 
 test("the window's page is painted on the CPU, with no GL painting thread", async () => {
   const { variable, threads } = await paintedBy({});

@@ -131,9 +131,15 @@ export const shownWindows = (title) => x11Call("shown", title).split("\n").filte
 /** Asks a window to close, as its title bar's close button does. */
 export const closeWindow = (id) => x11Call("close", String(id));
 
-/** How many distinct colours window `id` shows: a blank window has one or two. */
-export function windowColours(id) {
-  const done = spawnSync("sh", ["-c", `import -window ${id} png:- | identify -format %k -`], { encoding: "utf8" });
+/**
+ * How many distinct colours window `id` shows (within `crop`, ImageMagick's `WxH+X+Y`, when
+ * given): a blank window has one or two.
+ */
+export function windowColours(id, crop = null) {
+  const cropping = crop ? `-crop ${crop}` : "";
+  const done = spawnSync("sh", ["-c", `import -window ${id} ${cropping} png:- | identify -format %k -`], {
+    encoding: "utf8",
+  });
   if (done.status !== 0) throw new Error(`could not capture window ${id}: ${done.stderr}`);
   return Number(done.stdout.trim());
 }
