@@ -2,8 +2,8 @@
 //! the window exists (its web and network processes, then the page's first frame); GTK can draw
 //! at once. So the window opens showing a native copy of desktop.html's static frame (the top
 //! bar, its tabs and "Loading tseeder…") laid over the web view, and the page removes it once
-//! its own frame is on screen (`window_painted`). The user sees the same frame either way,
-//! just sooner. Measured in docs/benchmarks.md (first paint).
+//! its own frame is on screen (`window_painted`), or, should it never say so, after a time
+//! limit. The user sees the same frame either way, just sooner. Measured in docs/benchmarks.md (first paint).
 
 #[cfg(target_os = "linux")]
 mod gtk_frame {
@@ -20,8 +20,21 @@ mod gtk_frame {
     thread_local! {
         /// The frame over the current window's web view, while it is there. GTK's widgets
         /// live on the main thread only.
-        static SHOWN: RefCell<Option<(gtk::Overlay, gtk::Widget)>> = const { RefCell::new(None) };
+        static SHOWN: RefCell<Option<Shown>> = const { RefCell::new(None) };
+        /// Counts the windows covered, so that a time limit set for one never uncovers the next.
+        static COVERED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     }
+
+    struct Shown {
+        overlay: gtk::Overlay,
+        frame: gtk::Widget,
+        window: u64,
+    }
+
+    /// How long a page may take to say that it is drawn before its web view is shown anyway:
+    /// a frame that never went would hide the app. WebKit draws within a second here, and a
+    /// cold start on a slow machine within two.
+    const SILENT_PAGE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
     /// The palette of ui/src/styles.css; the frame follows the same light or dark choice as
     /// the page (WebKit takes `prefers-color-scheme` from GTK's settings).
@@ -217,12 +230,31 @@ mod gtk_frame {
         overlay.add_overlay(&frame);
         gtk_window.add(&overlay);
         overlay.show_all();
-        SHOWN.with(|shown| shown.replace(Some((overlay, frame))));
+        let window = COVERED.with(|covered| covered.get() + 1);
+        COVERED.with(|covered| covered.set(window));
+        SHOWN.with(|shown| {
+            shown.replace(Some(Shown {
+                overlay,
+                frame,
+                window,
+            }))
+        });
+        gtk::glib::timeout_add_local_once(SILENT_PAGE_LIMIT, move || {
+            let still_this_window = SHOWN.with(|shown| {
+                shown
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|shown| shown.window == window)
+            });
+            if still_this_window {
+                uncover(super::Uncovered::PageSilent);
+            }
+        });
     }
 
     /// Takes the frame away, showing the web view under it; nothing when it is gone already.
     pub fn uncover(reason: super::Uncovered) {
-        if let Some((overlay, frame)) = SHOWN.with(RefCell::take) {
+        if let Some(Shown { overlay, frame, .. }) = SHOWN.with(RefCell::take) {
             overlay.remove(&frame);
             match reason {
                 super::Uncovered::PageDrawn => {
@@ -251,8 +283,8 @@ pub fn cover(window: &tauri::WebviewWindow) {
 pub enum Uncovered {
     /// The page's own frame is on screen (`window_painted`).
     PageDrawn,
-    /// The page loaded a while ago and has not said so: its web view is shown rather than a
-    /// frame that never goes.
+    /// The page has not said so in a while: its web view is shown rather than a frame that
+    /// never goes.
     PageSilent,
 }
 

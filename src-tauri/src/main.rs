@@ -134,16 +134,9 @@ fn main() {
             commands::take_refused_links,
             commands::window_painted,
         ])
-        .on_page_load(move |webview, payload| {
+        .on_page_load(move |_, payload| {
             if let tauri::webview::PageLoadEvent::Finished = payload.event() {
                 tracing::debug!(since_start = ?started.elapsed(), "start-up: the window's page loaded");
-                // The page takes the native frame away once its own is drawn; should its script
-                // never say so, the web view is shown anyway.
-                let app = webview.app_handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-                    frame::uncover(&app, frame::Uncovered::PageSilent);
-                });
             }
         })
         .setup(move |app| {
