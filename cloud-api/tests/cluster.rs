@@ -366,6 +366,29 @@ async fn real_agents_on_both_replicas_fetch_a_real_swarm_into_garage() {
         start_agent(&cluster, &urls_b_first, &token_2, "fra-2"),
     ];
 
+    // Both agents are claiming before any job exists, so that each takes one: an agent still
+    // starting would leave both jobs to the other, one after the other.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let fleet = admin.get("/api/v1/admin/agents").await;
+        let heard_from = |name: &str| {
+            fleet.body.as_array().is_some_and(|agents| {
+                agents
+                    .iter()
+                    .any(|agent| agent["name"] == name && agent["lastHeartbeatAt"].is_string())
+            })
+        };
+        if heard_from("fra-1") && heard_from("fra-2") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "both agents never reported: {:?}",
+            fleet.body
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Each user submits through A and watches through B; each agent takes one job.
     let mut watched = Vec::new();
     for email in ["alice@example.org", "bob@example.org"] {

@@ -214,10 +214,11 @@ async fn the_operator_lists_page_by_cursor_too() {
 
 /// What the backend's planner says it would do for `sql`, one line per step.
 async fn plan(server: &TestServer, sql: String, values: Vec<Value>) -> String {
+    // One transaction: the planner settings below hold for it alone.
     server
         .services
         .db()
-        .call(move |tx| {
+        .transaction(move |tx| {
             let lines = match tx.dialect() {
                 Dialect::Sqlite => tx
                     .query(&format!("EXPLAIN QUERY PLAN {sql}"), &values)?

@@ -105,9 +105,54 @@ struct PgConn {
     statements: HashMap<String, Statement>,
 }
 
-/// One unit of work's transaction on a pooled connection.
+/// What a unit of work's statements run in: one transaction, or each its own (PostgreSQL's
+/// autocommit, as SQLite runs [`super::Store::call`]).
+enum Session<'c> {
+    Transaction(postgres::Transaction<'c>),
+    EachAlone(&'c mut Client),
+}
+
+impl Session<'_> {
+    fn prepare_typed(&mut self, sql: &str, types: &[Type]) -> Result<Statement, postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.prepare_typed(sql, types),
+            Session::EachAlone(client) => client.prepare_typed(sql, types),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.execute(statement, params),
+            Session::EachAlone(client) => client.execute(statement, params),
+        }
+    }
+
+    fn query(
+        &mut self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.query(statement, params),
+            Session::EachAlone(client) => client.query(statement, params),
+        }
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.batch_execute(sql),
+            Session::EachAlone(client) => client.batch_execute(sql),
+        }
+    }
+}
+
+/// One unit of work on a pooled connection.
 pub(crate) struct PgTx<'c> {
-    tx: postgres::Transaction<'c>,
+    tx: Session<'c>,
     statements: &'c mut HashMap<String, Statement>,
     /// Set when a statement lost a race: the work's own error then says nothing more.
     lost_race: bool,
@@ -196,7 +241,19 @@ impl PgTx<'_> {
     }
 
     fn commit(self) -> DbResult<()> {
-        Ok(self.tx.commit()?)
+        match self.tx {
+            Session::Transaction(tx) => Ok(tx.commit()?),
+            Session::EachAlone(_) => Ok(()),
+        }
+    }
+
+    /// Undoes the work's statements when they ran in a transaction; each one that stood alone
+    /// is in already.
+    fn roll_back(self) -> DbResult<()> {
+        match self.tx {
+            Session::Transaction(tx) => Ok(tx.rollback()?),
+            Session::EachAlone(_) => Ok(()),
+        }
     }
 }
 
@@ -307,10 +364,11 @@ impl PgPool {
         }
     }
 
-    /// Runs `work` in one transaction on a blocking thread, again while it loses races.
+    /// Runs `work` on a blocking thread, in one transaction at `isolation` (with `None`, each
+    /// statement on its own), again while it loses races.
     pub(crate) async fn run<T, E, F>(
         self: &Arc<Self>,
-        isolation: IsolationLevel,
+        isolation: Option<IsolationLevel>,
         mut work: F,
     ) -> Result<T, E>
     where
@@ -353,21 +411,25 @@ enum Failure<E> {
 
 fn run_once<T, E, F>(
     conn: &mut PgConn,
-    isolation: IsolationLevel,
+    isolation: Option<IsolationLevel>,
     work: &mut F,
 ) -> Result<T, Failure<E>>
 where
     E: From<DbError>,
     F: FnMut(&super::Tx<'_>) -> Result<T, E>,
 {
-    let tx = conn
-        .client
-        .build_transaction()
-        .isolation_level(isolation)
-        .start()
-        .map_err(|err| Failure::Db(err.into()))?;
+    let session = match isolation {
+        Some(isolation) => Session::Transaction(
+            conn.client
+                .build_transaction()
+                .isolation_level(isolation)
+                .start()
+                .map_err(|err| Failure::Db(err.into()))?,
+        ),
+        None => Session::EachAlone(&mut conn.client),
+    };
     let tx = super::Tx::postgres(PgTx {
-        tx,
+        tx: session,
         statements: &mut conn.statements,
         lost_race: false,
     });
@@ -385,9 +447,9 @@ where
         // The work's error may be its own refusal or a converted database error; which of
         // them is only known here, so a lost race is remembered on the side.
         Err(_) if pg.lost_race => Err(Failure::Db(DbError::LostRace)),
-        Err(refusal) => match pg.tx.rollback() {
+        Err(refusal) => match pg.roll_back() {
             Ok(()) => Err(Failure::Refused(refusal)),
-            Err(err) => Err(Failure::Db(err.into())),
+            Err(err) => Err(Failure::Db(err)),
         },
     }
 }
