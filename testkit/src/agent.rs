@@ -45,7 +45,8 @@ pub fn agent_command(
             "TSEEDER_AGENT_TORRENT_NETWORK__ALLOW_PRIVATE_ADDRESSES",
             "true",
         )
+        // Warnings reach the test's own output, which the test runner shows when a test fails.
         .env("TSEEDER_AGENT_LOG", "warn")
-        .stdout(Stdio::null());
+        .stdout(Stdio::inherit());
     command
 }
