@@ -79,7 +79,16 @@ mod gtk_frame {
 
     /// The frame's style, scoped by class names to its own widgets (the tray's menu is GTK
     /// too). Sizes are the stylesheet's, in pixels at its 15 px base.
-    fn stylesheet(p: &Palette) -> String {
+    fn stylesheet(palette: &Palette) -> String {
+        let Palette {
+            bg,
+            panel,
+            text,
+            muted,
+            line,
+            accent,
+            accent_wash,
+        } = palette;
         format!(
             ".tseeder-frame {{ background-color: {bg}; color: {text}; font-size: 15px; }}
              .tseeder-topbar {{ background-color: {panel}; border-bottom: 1px solid {line};
@@ -91,13 +100,6 @@ mod gtk_frame {
                                 font-weight: 600; }}
              .tseeder-state {{ background-color: {panel}; border: 1px dashed {line};
                                border-radius: 10px; padding: 19px; color: {text}; }}",
-            bg = p.bg,
-            panel = p.panel,
-            text = p.text,
-            muted = p.muted,
-            line = p.line,
-            accent = p.accent,
-            accent_wash = p.accent_wash,
         )
     }
 
