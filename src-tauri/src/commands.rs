@@ -104,7 +104,7 @@ pub fn take_refused_links(refused: State<'_, crate::window::RefusedLinks>) -> Ve
 /// The page's own frame is on screen: the native one drawn while WebKit started goes.
 #[tauri::command]
 pub fn window_painted(app: tauri::AppHandle) {
-    crate::frame::uncover(&app, crate::frame::Uncovered::PageDrawn);
+    crate::frame::page_drawn(&app);
 }
 
 #[tauri::command]

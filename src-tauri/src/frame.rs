@@ -12,6 +12,16 @@ mod gtk_frame {
     use std::f64::consts::{FRAC_PI_2, PI};
     use tauri::WebviewWindow;
 
+    /// Why the native frame goes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) enum Uncovered {
+        /// The page's own frame is on screen (`window_painted`).
+        PageDrawn,
+        /// The page has not said so in a while: its web view is shown rather than a frame that
+        /// never goes.
+        PageSilent,
+    }
+
     /// desktop.html's words: the brand, the tabs (the first one chosen) and the state.
     pub(super) const BRAND: &str = "tseeder";
     pub(super) const TABS: [&str; 2] = ["Downloads", "Settings"];
@@ -249,20 +259,20 @@ mod gtk_frame {
                     .is_some_and(|shown| shown.window == window)
             });
             if still_this_window {
-                uncover(super::Uncovered::PageSilent);
+                uncover(Uncovered::PageSilent);
             }
         });
     }
 
     /// Takes the frame away, showing the web view under it; nothing when it is gone already.
-    pub fn uncover(reason: super::Uncovered) {
+    pub fn uncover(reason: Uncovered) {
         if let Some(Shown { overlay, frame, .. }) = SHOWN.with(RefCell::take) {
             overlay.remove(&frame);
             match reason {
-                super::Uncovered::PageDrawn => {
+                Uncovered::PageDrawn => {
                     tracing::debug!("start-up: the page's frame replaced the native one");
                 }
-                super::Uncovered::PageSilent => {
+                Uncovered::PageSilent => {
                     tracing::warn!(
                         "the page never said it was drawn; its web view is shown anyway"
                     );
@@ -280,24 +290,16 @@ pub fn cover(window: &tauri::WebviewWindow) {
     let _ = window;
 }
 
-/// Why the native frame goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Uncovered {
-    /// The page's own frame is on screen (`window_painted`).
-    PageDrawn,
-    /// The page has not said so in a while: its web view is shown rather than a frame that
-    /// never goes.
-    PageSilent,
-}
-
-/// Removes the native frame, showing the web view. Callable from any thread.
-pub fn uncover(app: &tauri::AppHandle, reason: Uncovered) {
+/// The page's own frame is on screen: removes the native one, showing the web view. Callable
+/// from any thread.
+pub fn page_drawn(app: &tauri::AppHandle) {
     #[cfg(target_os = "linux")]
-    if let Err(err) = app.run_on_main_thread(move || gtk_frame::uncover(reason)) {
+    if let Err(err) = app.run_on_main_thread(|| gtk_frame::uncover(gtk_frame::Uncovered::PageDrawn))
+    {
         tracing::warn!(%err, "could not reach the window thread");
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = (app, reason);
+    let _ = app;
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -8,29 +8,18 @@
 import "../styles.css";
 import { invoke } from "@tauri-apps/api/core";
 
-/** Resolves once the frame being drawn now is on screen, or after `limit` ms if no frame comes. */
-function afterNextFrame(limit: number): Promise<void> {
-  return new Promise((resolve) => {
-    // A hidden window draws no frames; the screens must start anyway.
-    const fallback = setTimeout(resolve, limit);
-    // WebKit starts the next frame once the compositor has shown the one before it.
-    requestAnimationFrame(() =>
-      requestAnimationFrame(() => {
-        clearTimeout(fallback);
-        resolve();
-      }),
-    );
-  });
-}
+/** Settles once the frame being drawn now is on screen: WebKit starts the next frame once the
+ * compositor has shown the one before it. A hidden window draws no frames, so it may never settle. */
+const framePainted = new Promise<void>((resolve) =>
+  requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
+);
 
 // Only a frame really drawn takes the native one away (never the time limit: the window would
 // show an empty web view meanwhile); should none come, the app shows the page after a while.
-requestAnimationFrame(() =>
-  requestAnimationFrame(() => {
-    invoke("window_painted").catch(() => undefined);
-  }),
-);
+void framePainted.then(() => invoke("window_painted")).catch(() => undefined);
 
-void afterNextFrame(200)
+// The screens must start even when no frame comes (a hidden window).
+const timeLimit = new Promise<void>((resolve) => setTimeout(resolve, 200));
+void Promise.race([framePainted, timeLimit])
   .then(() => import("./start"))
   .then(({ start }) => start());
