@@ -82,6 +82,11 @@ pub async fn serve(
         stopped.clone(),
     ));
     let counters = tokio::spawn(sweep_counters(services.clone(), stopped.clone()));
+    let job_counts = tokio::spawn(fold_job_counts(
+        services.clone(),
+        runner.clone(),
+        stopped.clone(),
+    ));
     let rollups = tokio::spawn(roll_up_metrics(services.clone(), stopped.clone()));
     let seedr = tokio::spawn(drive_seedr(
         services.clone(),
@@ -130,6 +135,7 @@ pub async fn serve(
         let _ = sweeper.await;
         let _ = upkeep.await;
         let _ = counters.await;
+        let _ = job_counts.await;
         let _ = rollups.await;
         let _ = seedr.await;
         let _ = retention.await;
@@ -205,6 +211,19 @@ async fn sweep_leases(services: Services, runner: SoleRunner, stopped: watch::Re
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "expired leases put back in the queue"),
             Err(err) => tracing::error!(%err, "lease sweep failed"),
+        }
+    })
+    .await;
+}
+
+/// Folds the job-count changes PostgreSQL's writers append into the counts, every 5 s, so a
+/// list's total reads a handful of them rather than every change since the last fold.
+async fn fold_job_counts(services: Services, runner: SoleRunner, stopped: watch::Receiver<bool>) {
+    every(Duration::from_secs(5), stopped, || async {
+        if runner.is_mine() {
+            if let Err(err) = services.jobs().fold_counts().await {
+                tracing::error!(%err, "folding job counts failed; the changes wait for the next pass");
+            }
         }
     })
     .await;

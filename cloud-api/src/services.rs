@@ -15,8 +15,8 @@ use crate::mail::Mailer;
 pub use crate::orgs::store::WorkingOrg;
 use crate::ratelimit::{LimitedAction, RateLimiter};
 use crate::store as db;
-use crate::store::Cursor;
 use crate::store::Store;
+use crate::store::{Cursor, Total};
 use std::sync::Arc;
 use tseeder_engine::fetch::TorrentFetcher;
 use tseeder_protocol::{Role, SecurityEventKind, User};
@@ -218,12 +218,18 @@ impl Paging {
         u64::from(self.page - 1) * u64::from(self.per_page)
     }
 
-    /// A page whose total was counted up to [`crate::store::count_cap`] + 1.
-    pub fn wrap_counted<T>(self, items: Vec<T>, counted: u64) -> tseeder_protocol::Page<T> {
-        let cap = crate::store::count_cap(self.per_page, self.offset());
-        let mut page = self.wrap(items, counted.min(cap));
-        page.total_capped = counted > cap;
-        page
+    /// A page and its total: an exact one as it is, one counted up to
+    /// [`crate::store::count_cap`] + 1 as "at least the cap" when it went past.
+    pub fn wrap_counted<T>(self, items: Vec<T>, total: Total) -> tseeder_protocol::Page<T> {
+        match total {
+            Total::Exact(total) => self.wrap(items, total),
+            Total::UpTo(counted) => {
+                let cap = crate::store::count_cap(self.per_page, self.offset());
+                let mut page = self.wrap(items, counted.min(cap));
+                page.total_capped = counted > cap;
+                page
+            }
+        }
     }
 
     /// A keyset page: capped total, and a cursor to the next page when this one is full
@@ -231,14 +237,14 @@ impl Paging {
     pub fn wrap_keyset<R, T>(
         self,
         rows: Vec<R>,
-        counted: u64,
+        total: Total,
         position: impl Fn(&R) -> Cursor,
         view: impl Fn(R) -> T,
     ) -> tseeder_protocol::Page<T> {
         let next_cursor = (rows.len() as u32 == self.per_page)
             .then(|| rows.last().map(|row| position(row).encode()))
             .flatten();
-        let mut page = self.wrap_counted(rows.into_iter().map(view).collect(), counted);
+        let mut page = self.wrap_counted(rows.into_iter().map(view).collect(), total);
         page.next_cursor = next_cursor;
         page
     }

@@ -3,7 +3,7 @@
 
 use crate::ids::{AgentId, UserId};
 use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx};
-use crate::store::{Cursor, Keyset, ListQuery};
+use crate::store::{Cursor, Keyset, ListQuery, Total};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::Role;
 
@@ -194,7 +194,7 @@ pub fn search_users_query(dialect: Dialect, filter: &UserFilter) -> ListQuery {
 }
 
 /// A page of the user search and its total (up to [`crate::store::TOTAL_CAP`] + 1).
-pub fn search_users(conn: &Tx<'_>, filter: &UserFilter) -> DbResult<(Vec<UserRow>, u64)> {
+pub fn search_users(conn: &Tx<'_>, filter: &UserFilter) -> DbResult<(Vec<UserRow>, Total)> {
     search_users_query(conn.dialect(), filter).run(conn, user_from_row)
 }
 

@@ -2,7 +2,8 @@
 
 use crate::store::DbResult;
 use crate::store::{
-    capped_count, count_cap, params, where_clause, Cursor, ListQuery, Row, ToValue, Tx, Value,
+    capped_count, count_cap, params, where_clause, Cursor, ListQuery, Row, ToValue, Total, Tx,
+    Value,
 };
 use tseeder_protocol::{AuditAction, SecurityEventKind};
 
@@ -81,7 +82,7 @@ pub fn list_audit(
     limit: u32,
     offset: u64,
     after: Option<&Cursor>,
-) -> DbResult<(Vec<AuditRow>, u64)> {
+) -> DbResult<(Vec<AuditRow>, Total)> {
     let mut conditions = Vec::new();
     let mut values = Vec::new();
     if let Some(action) = action {
@@ -184,7 +185,7 @@ pub fn list_security_events(
     limit: u32,
     offset: u64,
     after: Option<&Cursor>,
-) -> DbResult<(Vec<SecurityEventRow>, u64)> {
+) -> DbResult<(Vec<SecurityEventRow>, Total)> {
     let mut conditions = Vec::new();
     let mut values = Vec::new();
     if let Some(kind) = kind {

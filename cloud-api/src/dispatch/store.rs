@@ -6,7 +6,7 @@ use crate::ids::{AgentId, JobId, LeaseId};
 use crate::jobs::store::{JobRow, JOB_COLUMNS};
 use crate::store::DbResult;
 use crate::store::{params, OptionalExtension, Tx};
-use crate::store::{Cursor, Keyset, ListQuery};
+use crate::store::{Cursor, Keyset, ListQuery, Total};
 use tseeder_protocol::JobStatus;
 
 /// States in which an agent works on a job under a lease.
@@ -421,7 +421,7 @@ pub fn dead_letters(
     limit: u32,
     offset: u64,
     after: Option<&Cursor>,
-) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+) -> DbResult<(Vec<(JobRow, String)>, Total)> {
     dead_letters_query(limit, offset, after).run(conn, |row| {
         Ok((
             crate::jobs::store::job_from_row(row)?,

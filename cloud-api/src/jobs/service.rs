@@ -453,6 +453,15 @@ impl Jobs<'_> {
         Ok(())
     }
 
+    /// Folds pending job-count changes into the counts that list totals read (PostgreSQL).
+    pub async fn fold_counts(&self) -> ApiResult<u64> {
+        Ok(self
+            .services
+            .db()
+            .transaction(q::fold_job_counts)
+            .await?)
+    }
+
     /// The jobs the caller sees in their organization (unfinished and the newest finished
     /// ones) with live progress: what a live stream sends first and after falling behind.
     pub async fn live_snapshot(&self, principal: &Principal) -> ApiResult<Vec<JobLive>> {

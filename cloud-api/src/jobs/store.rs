@@ -1,7 +1,7 @@
 //! Queries on jobs, their files and their event history.
 
 use crate::ids::JobId;
-use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx};
+use crate::store::{params, Dialect, OptionalExtension, Row, ToValue, Tx, Value};
 use crate::store::{DbError, DbResult};
 use tseeder_protocol::{JobSource, JobStatus};
 
@@ -252,7 +252,7 @@ pub struct JobFilter {
 }
 
 pub use crate::store::TOTAL_CAP;
-use crate::store::{Cursor, Keyset, ListQuery};
+use crate::store::{Cursor, Keyset, ListQuery, Total};
 
 /// Only the filters given become conditions, so the planner can use the index that serves
 /// them (`jobs_by_org_page` for an organization's list, `jobs_by_user_page` for a member's own,
@@ -321,17 +321,104 @@ pub fn list_jobs_query(dialect: Dialect, filter: &JobFilter, owners: bool) -> Li
     )
 }
 
-/// A page of jobs newest first, and the total (up to [`TOTAL_CAP`] + 1, so a caller can tell
-/// that it was capped).
-pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<JobRow>, u64)> {
-    list_jobs_query(conn.dialect(), filter, false).run(conn, job_from_row)
+/// A page of jobs newest first, and the total: exact for an organization's list without a
+/// search (from the counts the database keeps), otherwise counted ten pages ahead.
+pub fn list_jobs(conn: &Tx<'_>, filter: &JobFilter) -> DbResult<(Vec<JobRow>, Total)> {
+    let query = list_jobs_query(conn.dialect(), filter, false);
+    match (&filter.org_id, &filter.search) {
+        (Some(org_id), None) => {
+            let total = counted_jobs(conn, org_id, filter.user_id.as_deref(), filter.status)?;
+            Ok((query.page(conn, job_from_row)?, Total::Exact(total)))
+        }
+        _ => query.run(conn, job_from_row),
+    }
+}
+
+/// How many jobs an organization has (only `user_id`'s, only in `status`, when given), read
+/// from `job_counts` by its key instead of counted (migration 0026, PostgreSQL's 0022), with
+/// PostgreSQL's changes not yet folded in.
+pub fn counted_jobs(
+    conn: &Tx<'_>,
+    org_id: &str,
+    user_id: Option<&str>,
+    status: Option<JobStatus>,
+) -> DbResult<u64> {
+    let (sql, values) = counted_jobs_query(conn.dialect(), org_id, user_id, status);
+    let total: i64 = conn.query_row(&sql, &values, |row| row.get(0))?;
+    Ok(total.max(0) as u64)
+}
+
+/// [`counted_jobs`]' statement and parameters, built per filter so the key serves each.
+pub fn counted_jobs_query(
+    dialect: Dialect,
+    org_id: &str,
+    user_id: Option<&str>,
+    status: Option<JobStatus>,
+) -> (String, Vec<Value>) {
+    let mut conditions = vec!["org_id = ?1".to_owned()];
+    let mut values = vec![org_id.to_value()];
+    if let Some(user_id) = user_id {
+        values.push(user_id.to_value());
+        conditions.push(format!("user_id = ?{}", values.len()));
+    }
+    if let Some(status) = status {
+        values.push(status.as_str().to_value());
+        conditions.push(format!("status = ?{}", values.len()));
+    }
+    let filtered = conditions.join(" AND ");
+    let sql = match dialect {
+        Dialect::Sqlite => format!(
+            "SELECT CAST(COALESCE(SUM(jobs), 0) AS BIGINT) FROM job_counts WHERE {filtered}"
+        ),
+        Dialect::Postgres => format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM (
+                 SELECT jobs AS n FROM job_counts WHERE {filtered}
+                 UNION ALL SELECT change FROM job_count_changes WHERE {filtered}) AS counted"
+        ),
+    };
+    (sql, values)
+}
+
+/// Folds PostgreSQL's pending count changes into `job_counts`, dropping counts that reached
+/// zero, and answers how many counts changed; SQLite's triggers count directly. Safe to run
+/// beside writers and another fold: each change is deleted, and so added, once.
+pub fn fold_job_counts(tx: &Tx<'_>) -> DbResult<u64> {
+    if tx.dialect() == Dialect::Sqlite {
+        return Ok(0);
+    }
+    let folded = tx.query(
+        "WITH folded AS (
+             DELETE FROM job_count_changes RETURNING org_id, user_id, status, change),
+         summed AS (
+             SELECT org_id, user_id, status, SUM(change) AS change FROM folded GROUP BY org_id, user_id, status)
+         INSERT INTO job_counts (org_id, user_id, status, jobs)
+         SELECT org_id, user_id, status, change FROM summed
+         ORDER BY org_id, user_id, status
+         ON CONFLICT (org_id, user_id, status) DO UPDATE SET jobs = job_counts.jobs + EXCLUDED.jobs
+         RETURNING org_id, user_id, status, jobs",
+        &[],
+    )?;
+    for row in &folded {
+        if row.get::<_, i64>("jobs")? == 0 {
+            tx.execute(
+                "DELETE FROM job_counts
+                 WHERE org_id = ?1 AND user_id = ?2 AND status = ?3 AND jobs = 0",
+                params![
+                    row.get::<_, String>("org_id")?,
+                    row.get::<_, String>("user_id")?,
+                    row.get::<_, String>("status")?
+                ],
+            )?;
+        }
+    }
+    Ok(folded.len() as u64)
 }
 
 /// [`list_jobs`] with each job's owner's email, as operators see everyone's jobs.
 pub fn list_jobs_with_owners(
     conn: &Tx<'_>,
     filter: &JobFilter,
-) -> DbResult<(Vec<(JobRow, String)>, u64)> {
+) -> DbResult<(Vec<(JobRow, String)>, Total)> {
     list_jobs_query(conn.dialect(), filter, true).run(conn, |row| {
         Ok((job_from_row(row)?, row.get("owner_email")?))
     })

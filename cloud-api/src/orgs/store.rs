@@ -381,7 +381,7 @@ pub fn list_for_operators(
     limit: u32,
     offset: u64,
     cap: u64,
-) -> DbResult<(Vec<AdminOrgRow>, u64)> {
+) -> DbResult<(Vec<AdminOrgRow>, crate::store::Total)> {
     let joined = "organizations o
          JOIN memberships ow ON ow.org_id = o.id AND ow.role = 'owner'
          JOIN users u ON u.id = ow.user_id";
@@ -417,7 +417,7 @@ pub fn list_for_operators(
         &values,
         |row| row.get::<_, i64>(0),
     )? as u64;
-    Ok((rows, total))
+    Ok((rows, crate::store::Total::UpTo(total)))
 }
 
 /// The user whose personal organization this is, if it is one.

@@ -132,6 +132,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0025_status_list_index.sql",
         sql: include_str!("../../../migrations/0025_status_list_index.sql"),
     },
+    Migration {
+        version: 26,
+        name: "0026_job_counts.sql",
+        sql: include_str!("../../../migrations/0026_job_counts.sql"),
+    },
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -239,6 +244,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 21,
         name: "0021_status_list_index.sql",
         sql: include_str!("../../../migrations/postgres/0021_status_list_index.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "0022_job_counts.sql",
+        sql: include_str!("../../../migrations/postgres/0022_job_counts.sql"),
     },
 ];
 

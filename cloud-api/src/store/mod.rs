@@ -72,6 +72,15 @@ pub const TOTAL_CAP: u64 = 10_000;
 /// the pages that follow, while counting costs a few pages' reads rather than the list's.
 pub const LOOKAHEAD_PAGES: u64 = 10;
 
+/// A list's total as its query found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    /// Rows counted up to [`count_cap`] + 1: one past the cap means there are more.
+    UpTo(u64),
+    /// Every matching row, from the counts the database keeps as rows change.
+    Exact(u64),
+}
+
 /// Where a page's total stops counting: [`LOOKAHEAD_PAGES`] past the page, at most
 /// [`TOTAL_CAP`].
 pub fn count_cap(limit: u32, offset: u64) -> u64 {
@@ -206,12 +215,16 @@ impl ListQuery {
         &self,
         tx: &Tx<'_>,
         read: impl FnMut(&Row) -> DbResult<T>,
-    ) -> DbResult<(Vec<T>, u64)> {
-        let total: i64 = tx.query_row(&self.count, &self.values[..self.count_values], |row| {
+    ) -> DbResult<(Vec<T>, Total)> {
+        let counted: i64 = tx.query_row(&self.count, &self.values[..self.count_values], |row| {
             row.get(0)
         })?;
-        let rows = tx.query_map(&self.rows, &self.values, read)?;
-        Ok((rows, total as u64))
+        Ok((self.page(tx, read)?, Total::UpTo(counted as u64)))
+    }
+
+    /// Runs the page alone, for a list whose total is known otherwise.
+    pub fn page<T>(&self, tx: &Tx<'_>, read: impl FnMut(&Row) -> DbResult<T>) -> DbResult<Vec<T>> {
+        tx.query_map(&self.rows, &self.values, read)
     }
 }
 
