@@ -455,11 +455,7 @@ impl Jobs<'_> {
 
     /// Folds pending job-count changes into the counts that list totals read (PostgreSQL).
     pub async fn fold_counts(&self) -> ApiResult<u64> {
-        Ok(self
-            .services
-            .db()
-            .transaction(q::fold_job_counts)
-            .await?)
+        Ok(units::fold_job_counts(self.services.db()).await?)
     }
 
     /// The jobs the caller sees in their organization (unfinished and the newest finished

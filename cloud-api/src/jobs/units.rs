@@ -245,3 +245,9 @@ pub async fn detail(
         })
         .await
 }
+
+/// Folds the pending job-count changes into the counts (PostgreSQL), with the deletion of the
+/// counts that reached zero in the same unit.
+pub async fn fold_job_counts(store: &Store) -> DbResult<u64> {
+    store.transaction(q::fold_job_counts).await
+}
