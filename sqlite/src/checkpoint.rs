@@ -1,6 +1,7 @@
 //! WAL checkpoints off the commit path: once a thousand pages were written to the log since the
 //! last checkpoint, the commit asks a thread of the database's own to copy the log back, so no caller waits for that copy and
-//! its flush (which SQLite's automatic checkpoint makes the unlucky committer do).
+//! its flush (which SQLite's automatic checkpoint makes the unlucky committer do). Once writes
+//! pause, the thread copies back the rest, so that readers can leave the log alone.
 
 use rusqlite::hooks::Wal;
 use std::cell::Cell;
@@ -8,10 +9,16 @@ use std::os::raw::c_int;
 use std::path::Path;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// Pages written to the log since the last checkpoint after which another is asked for:
 /// SQLite's own automatic threshold.
 const CHECKPOINT_PAGES: c_int = 1000;
+
+/// How long the database goes without a commit before what is left in the log is copied back.
+/// A reader looks up every page it reads in the log's index while the log holds pages that
+/// are not in the database file yet; once all are, it reads the file alone.
+const IDLE: Duration = Duration::from_secs(1);
 
 thread_local! {
     /// Pages in the log after the last commit on this thread, as SQLite reported them.
@@ -34,6 +41,8 @@ pub(crate) fn wal_pages() -> c_int {
 struct Signal {
     requested: bool,
     closed: bool,
+    /// Commits since the last checkpoint that left pages in the log without asking for one.
+    uncopied: u64,
 }
 
 /// What the pool and the thread share.
@@ -86,6 +95,11 @@ impl Checkpointer {
         };
         if since >= CHECKPOINT_PAGES {
             self.request();
+        } else if let Ok(mut signal) = self.shared.signal.lock() {
+            if signal.uncopied == 0 {
+                self.shared.wake.notify_one();
+            }
+            signal.uncopied += 1;
         }
     }
 
@@ -114,16 +128,34 @@ fn run(path: &Path, shared: &Shared) {
             let Ok(mut guard) = shared.signal.lock() else {
                 return;
             };
-            while !guard.requested && !guard.closed {
-                guard = match shared.wake.wait(guard) {
-                    Ok(guard) => guard,
+            loop {
+                if guard.closed {
+                    return;
+                }
+                if guard.requested {
+                    break;
+                }
+                let seen = guard.uncopied;
+                if seen == 0 {
+                    guard = match shared.wake.wait(guard) {
+                        Ok(guard) => guard,
+                        Err(_) => return,
+                    };
+                    continue;
+                }
+                guard = match shared.wake.wait_timeout(guard, IDLE) {
+                    Ok((guard, waited)) if waited.timed_out() && guard.uncopied == seen => {
+                        // No commit for a while: copy back what is left.
+                        let mut guard = guard;
+                        guard.requested = true;
+                        guard
+                    }
+                    Ok((guard, _)) => guard,
                     Err(_) => return,
                 };
             }
-            if guard.closed {
-                return;
-            }
             guard.requested = false;
+            guard.uncopied = 0;
         }
         if conn.is_none() {
             conn = match rusqlite::Connection::open(path) {

@@ -401,6 +401,34 @@ mod tests {
         assert_eq!(count, 1000);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn once_writes_pause_the_rest_of_the_log_is_copied_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let db = Db::open(&path, SCHEMA, Options::default()).expect("open");
+        db.call(|conn| Ok(conn.execute_batch("CREATE TABLE blob (b BLOB NOT NULL)")?))
+            .await
+            .expect("table");
+        let before = std::fs::metadata(&path).expect("db file").len();
+        // Far below the threshold that asks for a checkpoint.
+        for _ in 0..3 {
+            db.transaction(|tx| {
+                tx.execute("INSERT INTO blob VALUES (zeroblob(16000))", [])?;
+                Ok(())
+            })
+            .await
+            .expect("insert");
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&path).expect("db file").len() < before + 48_000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the log was not copied back after the writes paused"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     #[tokio::test]
     async fn a_failed_transaction_leaves_nothing_behind() {
         let dir = tempfile::tempdir().expect("tempdir");
