@@ -56,10 +56,12 @@ pub(super) fn for_each_row(
         .query(rusqlite::params_from_iter(params))
         .map_err(sqlite_error)?;
     while let Some(row) = rows.next().map_err(sqlite_error)? {
-        let values = (0..width)
-            .map(|i| row.get_ref(i).map(stored))
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(sqlite_error)?;
+        // Sized up front: collecting through `Result` cannot know the length, and grew the
+        // buffer three times a row.
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(stored(row.get_ref(i).map_err(sqlite_error)?));
+        }
         if !visit(&Row::in_place(Arc::clone(&columns), values))? {
             break;
         }
