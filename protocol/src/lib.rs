@@ -65,7 +65,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u32,
     pub per_page: u32,
-    /// Rows matching; with `totalCapped` a lower bound, as long lists are not counted to the end.
+    /// Rows matching: exact for an organization's jobs (kept by the database as jobs change);
+    /// other long lists are not counted to the end, and `totalCapped` then says it is a lower
+    /// bound.
     pub total: u64,
     /// `total` stopped counting at its cap: there are at least that many.
     #[serde(default)]
