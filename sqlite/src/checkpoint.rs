@@ -18,7 +18,7 @@ const CHECKPOINT_PAGES: c_int = 1000;
 /// How long the database goes without a commit before what is left in the log is copied back.
 /// A reader looks up every page it reads in the log's index while the log holds pages that
 /// are not in the database file yet; once all are, it reads the file alone.
-const IDLE: Duration = Duration::from_secs(1);
+pub(crate) const IDLE: Duration = Duration::from_secs(1);
 
 thread_local! {
     /// Pages in the log after the last commit on this thread, as SQLite reported them.

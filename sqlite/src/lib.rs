@@ -365,19 +365,18 @@ mod tests {
         assert_eq!(n, 0);
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_log_is_copied_back_by_the_checkpoint_thread() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("t.db");
-        let db = Db::open(&path, SCHEMA, Options::default()).expect("open");
+    /// A database at `path` with an empty table of blobs, and its file's size then.
+    async fn blob_database(path: &std::path::Path) -> (Db, u64) {
+        let db = Db::open(path, SCHEMA, Options::default()).expect("open");
         db.call(|conn| Ok(conn.execute_batch("CREATE TABLE blob (b BLOB NOT NULL)")?))
             .await
             .expect("table");
-        let before = std::fs::metadata(&path).expect("db file").len();
-        // Each commit adds five pages; together they pass the threshold five times over, so
-        // the checkpoints requested along the way copy back most of the 16 MB whatever the
-        // thread's timing.
-        for _ in 0..1000 {
+        (db, std::fs::metadata(path).expect("db file").len())
+    }
+
+    /// Commits `count` blobs of 16 kB (five pages each), one per transaction.
+    async fn insert_blobs(db: &Db, count: usize) {
+        for _ in 0..count {
             db.transaction(|tx| {
                 tx.execute("INSERT INTO blob VALUES (zeroblob(16000))", [])?;
                 Ok(())
@@ -385,15 +384,34 @@ mod tests {
             .await
             .expect("insert");
         }
-        // Only a checkpoint writes the database file itself; nothing here asked for one.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(&path).expect("db file").len() < before + 8_000_000 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no checkpoint copied the log back"
-            );
+    }
+
+    /// Whether the database file reaches `size` bytes within `limit`: only a checkpoint
+    /// writes the file itself, as everything else goes to the log.
+    async fn file_reaches(path: &std::path::Path, size: u64, limit: Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while std::fs::metadata(path).expect("db file").len() < size {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        true
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_copied_back_by_the_checkpoint_thread() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let (db, before) = blob_database(&path).await;
+        // Together the commits pass the threshold five times over, so the checkpoints asked
+        // for along the way copy back most of the 16 MB while the writes go on: well before
+        // the pause after them could have asked for one.
+        insert_blobs(&db, 1000).await;
+        assert!(
+            file_reaches(&path, before + 8_000_000, checkpoint::IDLE / 2).await,
+            "no checkpoint copied the log back while the writes went on"
+        );
         let count: i64 = db
             .call(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM blob", [], |r| r.get(0))?))
             .await
@@ -405,28 +423,13 @@ mod tests {
     async fn once_writes_pause_the_rest_of_the_log_is_copied_back() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
-        let db = Db::open(&path, SCHEMA, Options::default()).expect("open");
-        db.call(|conn| Ok(conn.execute_batch("CREATE TABLE blob (b BLOB NOT NULL)")?))
-            .await
-            .expect("table");
-        let before = std::fs::metadata(&path).expect("db file").len();
+        let (db, before) = blob_database(&path).await;
         // Far below the threshold that asks for a checkpoint.
-        for _ in 0..3 {
-            db.transaction(|tx| {
-                tx.execute("INSERT INTO blob VALUES (zeroblob(16000))", [])?;
-                Ok(())
-            })
-            .await
-            .expect("insert");
-        }
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(&path).expect("db file").len() < before + 48_000 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the log was not copied back after the writes paused"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        insert_blobs(&db, 3).await;
+        assert!(
+            file_reaches(&path, before + 48_000, Duration::from_secs(10)).await,
+            "the log was not copied back after the writes paused"
+        );
     }
 
     #[tokio::test]
