@@ -232,7 +232,7 @@ impl Paging {
         }
     }
 
-    /// A keyset page: capped total, and a cursor to the next page when this one is full
+    /// A keyset page: its total, and a cursor to the next page when this one is full
     /// (there may be more). `position` names a row's place in the list's order.
     pub fn wrap_keyset<R, T>(
         self,

@@ -8,6 +8,11 @@
 -- move jobs between the same statuses in opposite directions. So a change only appends a row of
 -- +1/-1 to job_count_changes, which takes no lock another writer waits for; a total adds the
 -- pending changes to the counts, and a sweep folds them in (`fold_job_counts`).
+-- Replicas of the previous release may still be writing jobs while this runs: held until the
+-- migration commits, the lock keeps any job from changing between the first count and the
+-- triggers that count from then on.
+LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE job_counts (
     org_id  TEXT NOT NULL,
     user_id TEXT NOT NULL,
