@@ -121,42 +121,43 @@ impl Drop for Checkpointer {
     }
 }
 
+/// Waits until a checkpoint is due: one was asked for, or commits left pages in the log and
+/// none followed for [`IDLE`]. False once the pool is gone.
+fn wait_until_due(shared: &Shared) -> bool {
+    let Ok(mut signal) = shared.signal.lock() else {
+        return false;
+    };
+    while !signal.requested {
+        if signal.closed {
+            return false;
+        }
+        let seen = signal.uncopied;
+        signal = if seen == 0 {
+            match shared.wake.wait(signal) {
+                Ok(signal) => signal,
+                Err(_) => return false,
+            }
+        } else {
+            let Ok((mut signal, waited)) = shared.wake.wait_timeout(signal, IDLE) else {
+                return false;
+            };
+            if waited.timed_out() && signal.uncopied == seen {
+                signal.requested = true;
+            }
+            signal
+        };
+    }
+    if signal.closed {
+        return false;
+    }
+    signal.requested = false;
+    signal.uncopied = 0;
+    true
+}
+
 fn run(path: &Path, shared: &Shared) {
     let mut conn: Option<rusqlite::Connection> = None;
-    loop {
-        {
-            let Ok(mut guard) = shared.signal.lock() else {
-                return;
-            };
-            loop {
-                if guard.closed {
-                    return;
-                }
-                if guard.requested {
-                    break;
-                }
-                let seen = guard.uncopied;
-                if seen == 0 {
-                    guard = match shared.wake.wait(guard) {
-                        Ok(guard) => guard,
-                        Err(_) => return,
-                    };
-                    continue;
-                }
-                guard = match shared.wake.wait_timeout(guard, IDLE) {
-                    Ok((guard, waited)) if waited.timed_out() && guard.uncopied == seen => {
-                        // No commit for a while: copy back what is left.
-                        let mut guard = guard;
-                        guard.requested = true;
-                        guard
-                    }
-                    Ok((guard, _)) => guard,
-                    Err(_) => return,
-                };
-            }
-            guard.requested = false;
-            guard.uncopied = 0;
-        }
+    while wait_until_due(shared) {
         if conn.is_none() {
             conn = match rusqlite::Connection::open(path) {
                 Ok(opened) => Some(opened),

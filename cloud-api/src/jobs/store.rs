@@ -380,12 +380,10 @@ pub fn counted_jobs_query(
 }
 
 /// Folds PostgreSQL's pending count changes into `job_counts`, dropping counts that reached
-/// zero, and answers how many counts changed; SQLite's triggers count directly. Safe to run
-/// beside writers and another fold: each change is deleted, and so added, once.
+/// zero, and answers how many counts changed. PostgreSQL's alone: SQLite's triggers count
+/// directly and it has no `job_count_changes`. Safe to run beside writers and another fold:
+/// each change is deleted, and so added, once.
 pub fn fold_job_counts(tx: &Tx<'_>) -> DbResult<u64> {
-    if tx.dialect() == Dialect::Sqlite {
-        return Ok(0);
-    }
     let folded = tx.query(
         "WITH folded AS (
              DELETE FROM job_count_changes RETURNING org_id, user_id, status, change),

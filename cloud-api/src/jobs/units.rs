@@ -249,7 +249,8 @@ pub async fn detail(
 /// Folds the pending job-count changes into the counts (PostgreSQL), with the deletion of the
 /// counts that reached zero in the same unit.
 pub async fn fold_job_counts(store: &Store) -> DbResult<u64> {
-    // SQLite's counts are never pending; its write lock is not taken for nothing.
+    // SQLite's triggers count directly: nothing is pending, and its write lock is not taken
+    // for nothing.
     if store.dialect() == crate::store::Dialect::Sqlite {
         return Ok(0);
     }
